@@ -1,0 +1,107 @@
+// The colossim command. The only place that prints or exits: bad input (InputError) and plans
+// that cannot run end here with exit status 2 and one line on stderr.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "report/report.hpp"
+#include "run/prediction.hpp"
+#include "scenario/scenario.hpp"
+#include "validation/validate.hpp"
+
+#ifndef COLOSSIM_SOURCE_DIR
+#define COLOSSIM_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using namespace colossim;
+
+int simulate(const Scenario& s, bool json) {
+  const Verdict v = predict(s, Calibration::builtin());
+  if (!v.prediction) {
+    std::cerr << s.file << ": " << v.refusal << "\n";
+    return 2;
+  }
+  if (json) {
+    std::cout << prediction_json(s, *v.prediction).dump(2) << "\n";
+  } else {
+    std::cout << prediction_text(s, *v.prediction);
+  }
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"colossim: simulate and plan AI training clusters, from 8 GPUs to a million.\n"
+               "With no command, simulates the built-in default scenario (100,000 H100 GPUs)."};
+  app.require_subcommand(0, 1);
+  bool json = false;
+
+  auto* sim = app.add_subcommand("simulate", "predict one training step (and time to train) of a scenario");
+  std::string scenario_file;
+  sim->add_option("file", scenario_file, "scenario YAML (see SCENARIO.md); omit for the built-in default");
+  sim->add_flag("--json", json, "print one JSON object");
+
+  auto* cat = app.add_subcommand("catalog", "list the hardware catalog and the model presets");
+  cat->add_flag("--json", json, "print JSON, with the source of every entry");
+
+  auto* val = app.add_subcommand("validate", "predict every published run in the validation cases and report the error");
+  std::vector<std::string> dirs;
+  val->add_option("dirs", dirs, "directories or files of validation cases (default: the shipped validation/cases)");
+  val->add_flag("--json", json, "print JSON");
+
+  auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
+
+  app.parse(argc, argv);
+  const Catalog catalog = Catalog::builtin();
+
+  if (*cat) {
+    if (json) {
+      nlohmann::json j = catalog_json(catalog);
+      j["model_presets"] = preset_ids();
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << catalog_text(catalog) << "\nModel presets: " << preset_ids() << "\n";
+    }
+    return 0;
+  }
+  if (*def) {
+    std::cout << default_scenario_yaml();
+    return 0;
+  }
+  if (*val) {
+    if (dirs.empty()) dirs.push_back(std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases");
+    const Calibration calibration = Calibration::builtin();
+    std::vector<CaseResult> results;
+    for (const auto& f : case_files(dirs)) results.push_back(validate_case(f, catalog, calibration));
+    const ValidationReport report = summarise(std::move(results));
+    if (json) {
+      std::cout << validation_json(report).dump(2) << "\n";
+    } else {
+      std::cout << validation_text(report);
+    }
+    return 0;
+  }
+  if (*sim && !scenario_file.empty()) return simulate(read_scenario_file(scenario_file, catalog), json);
+  return simulate(default_scenario(catalog), json);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = CLI::App().exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const colossim::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "colossim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,203 @@
+#include "core/config.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace colossim {
+
+ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, "", "malformed YAML at line " + std::to_string(e.mark.line + 1) +
+                                   ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap()) throw InputError(file, "", "expected a YAML mapping of keys at the top level");
+  return ConfigNode(root, file, "");
+}
+
+ConfigNode ConfigNode::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot read the file (does it exist?)");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse(buffer.str(), path);
+}
+
+std::string ConfigNode::key_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+bool ConfigNode::has(const std::string& key) const {
+  return node_.IsMap() && node_[key] && !node_[key].IsNull();
+}
+
+void ConfigNode::fail(const std::string& key, const std::string& expected) const {
+  throw InputError(file_, key.empty() ? path_ : key_path(key), expected);
+}
+
+ConfigNode ConfigNode::child(const std::string& key) const {
+  if (!has(key)) fail(key, "required key is missing");
+  return ConfigNode(node_[key], file_, key_path(key));
+}
+
+std::optional<ConfigNode> ConfigNode::optional_child(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return ConfigNode(node_[key], file_, key_path(key));
+}
+
+std::vector<ConfigNode> ConfigNode::items() const {
+  if (!node_.IsSequence()) fail("", "expected a list");
+  std::vector<ConfigNode> out;
+  for (size_t i = 0; i < node_.size(); ++i) {
+    out.emplace_back(node_[i], file_, path_ + "[" + std::to_string(i) + "]");
+  }
+  return out;
+}
+
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  if (!node_.IsMap()) return out;
+  for (const auto& kv : node_) out.push_back(kv.first.as<std::string>());
+  return out;
+}
+
+YAML::Node ConfigNode::scalar_node(const std::string& key, const std::string& what) const {
+  if (!has(key)) fail(key, "required key is missing (expected " + what + ")");
+  YAML::Node n = node_[key];
+  if (!n.IsScalar()) fail(key, "expected " + what + ", got a " + (n.IsMap() ? "mapping" : "list"));
+  return n;
+}
+
+std::string ConfigNode::str(const std::string& key) const {
+  return scalar_node(key, "a text value").Scalar();
+}
+
+std::string ConfigNode::str_or(const std::string& key, const std::string& fallback) const {
+  return has(key) ? str(key) : fallback;
+}
+
+double ConfigNode::number(const std::string& key) const {
+  const std::string text = scalar_node(key, "a number").Scalar();
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    fail(key, "expected a number, got \"" + text + "\"");
+  }
+  if (pos != text.size() || !std::isfinite(v)) fail(key, "expected a number, got \"" + text + "\"");
+  return v;
+}
+
+double ConfigNode::number_or(const std::string& key, double fallback) const {
+  return has(key) ? number(key) : fallback;
+}
+
+std::optional<double> ConfigNode::optional_number(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return number(key);
+}
+
+long long ConfigNode::integer(const std::string& key) const {
+  const std::string text = scalar_node(key, "an integer").Scalar();
+  double v = 0;
+  size_t pos = 0;
+  try {
+    v = std::stod(text, &pos);  // accepts "16384" and "1.6e4"
+  } catch (const std::exception&) {
+    fail(key, "expected an integer, got \"" + text + "\"");
+  }
+  if (pos != text.size() || !std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9e15) {
+    fail(key, "expected an integer, got \"" + text + "\"");
+  }
+  return static_cast<long long>(v);
+}
+
+long long ConfigNode::integer_or(const std::string& key, long long fallback) const {
+  return has(key) ? integer(key) : fallback;
+}
+
+std::optional<long long> ConfigNode::optional_integer(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return integer(key);
+}
+
+long long ConfigNode::positive_integer(const std::string& key) const {
+  long long v = integer(key);
+  if (v <= 0) fail(key, "expected a positive integer, got " + std::to_string(v));
+  return v;
+}
+
+long long ConfigNode::positive_integer_or(const std::string& key, long long fallback) const {
+  return has(key) ? positive_integer(key) : fallback;
+}
+
+std::optional<bool> ConfigNode::optional_boolean(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  const std::string text = scalar_node(key, "true or false").Scalar();
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  fail(key, "expected true or false, got \"" + text + "\"");
+}
+
+bool ConfigNode::boolean_or(const std::string& key, bool fallback) const {
+  return optional_boolean(key).value_or(fallback);
+}
+
+std::string ConfigNode::choice_or(const std::string& key, const std::vector<std::string>& choices,
+                                  const std::string& fallback) const {
+  if (!has(key)) return fallback;
+  const std::string v = str(key);
+  for (const auto& c : choices) {
+    if (c == v) return v;
+  }
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : " | ") + c;
+  fail(key, "expected one of " + list + ", got \"" + v + "\"");
+}
+
+Bytes ConfigNode::bytes(const std::string& key) const {
+  try {
+    return parse_bytes(scalar_node(key, "a size such as \"80GiB\"").Scalar());
+  } catch (const std::invalid_argument& e) {
+    fail(key, e.what());
+  }
+}
+
+BytesPerSecond ConfigNode::bandwidth(const std::string& key) const {
+  try {
+    return parse_bandwidth(scalar_node(key, "a bandwidth such as \"400Gbps\"").Scalar());
+  } catch (const std::invalid_argument& e) {
+    fail(key, e.what());
+  }
+}
+
+std::optional<BytesPerSecond> ConfigNode::optional_bandwidth(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return bandwidth(key);
+}
+
+Seconds ConfigNode::duration(const std::string& key) const {
+  try {
+    return parse_duration(scalar_node(key, "a duration such as \"2us\"").Scalar());
+  } catch (const std::invalid_argument& e) {
+    fail(key, e.what());
+  }
+}
+
+void ConfigNode::check_no_unknown_keys(const std::set<std::string>& known) const {
+  if (!node_.IsMap()) return;
+  for (const auto& kv : node_) {
+    const auto key = kv.first.as<std::string>();
+    if (known.count(key) == 0) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      fail(key, "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+}  // namespace colossim

@@ -1,0 +1,76 @@
+// The hardware catalog: GPUs, nodes and NICs with a cited source for every figure.
+// The data lives in data/hardware/*.yaml (compiled into the binary); this layer only reads it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace colossim {
+
+enum class Precision { bf16, fp8 };
+
+struct Gpu {
+  std::string id;
+  std::string name;
+  std::string architecture;           // ampere | hopper | blackwell: selects calibrated efficiencies
+  int sms = 0;                        // streaming multiprocessors (wave quantisation of GEMMs)
+  FlopsPerSecond peak_bf16;           // dense tensor-core peak
+  std::optional<FlopsPerSecond> peak_fp8;  // dense; absent where the GPU has no FP8 tensor cores
+  Bytes hbm;
+  BytesPerSecond hbm_bandwidth;
+  BytesPerSecond nvlink_bandwidth;    // per GPU, per direction
+  Watts tdp;
+  std::string node;                   // the usual node id
+  std::string source;
+
+  [[nodiscard]] FlopsPerSecond peak(Precision p) const {
+    return p == Precision::fp8 && peak_fp8 ? *peak_fp8 : peak_bf16;
+  }
+};
+
+struct Nic {
+  std::string id;
+  std::string name;
+  BytesPerSecond bandwidth;  // per port, per direction
+  std::string fabric;
+  Seconds latency;
+  std::string source;
+};
+
+struct Node {
+  std::string id;
+  std::string name;
+  int gpus = 8;               // GPUs per node (server or tray)
+  int nvlink_domain = 8;      // GPUs sharing one NVLink/NVSwitch domain
+  std::string nic;
+  int nics_per_gpu = 1;
+  double power_kw = 0;
+  std::string source;
+};
+
+class Catalog {
+ public:
+  // The catalog compiled into the binary from data/hardware/.
+  static Catalog builtin();
+
+  [[nodiscard]] const Gpu* find_gpu(const std::string& id) const;
+  [[nodiscard]] const Node* find_node(const std::string& id) const;
+  [[nodiscard]] const Nic* find_nic(const std::string& id) const;
+  // NIC of a fabric family at a given speed, e.g. ("spectrum-x", 400 Gb/s).
+  [[nodiscard]] const Nic* find_nic_by_speed(BytesPerSecond bw, const std::string& prefer_fabric) const;
+
+  [[nodiscard]] const std::vector<Gpu>& gpus() const { return gpus_; }
+  [[nodiscard]] const std::vector<Node>& nodes() const { return nodes_; }
+  [[nodiscard]] const std::vector<Nic>& nics() const { return nics_; }
+  [[nodiscard]] std::string gpu_ids() const;  // "a100-sxm-40gb, ..." for error messages
+
+ private:
+  std::vector<Gpu> gpus_;
+  std::vector<Node> nodes_;
+  std::vector<Nic> nics_;
+};
+
+}  // namespace colossim

@@ -1,0 +1,79 @@
+// The "bandwidth" network model: each collective priced by its algorithm's cost on the
+// bottleneck link, with no contention between concurrent collectives.
+//
+// For a group of n ranks, k of them per NVLink domain, message S:
+//   bottleneck B = NVLink (x efficiency) inside one domain; across domains
+//   min(NVLink, k x NIC x efficiency): NCCL runs one ring per NIC, so k co-located members
+//   drive k NICs in parallel (rail-optimised: each GPU has its own NIC).
+//   all-reduce      2(n-1)/n * S/B + min(ring 2(n-1), tree 2 log2 n) * alpha
+//   all-gather, reduce-scatter   (n-1)/n * S/B + (n-1) * alpha          (ring)
+//   all-to-all      max(intra-domain share / B_nvlink, inter-domain share / B_nic) + alpha
+//   send-recv       S/B + alpha
+// (Thakur, Rabenseifner & Gropp, "Optimization of collective communication operations in
+// MPICH", IJHPCA 2005; the NCCL tests' bus-bandwidth definitions, nccl-tests PERFORMANCE.md.)
+#include <algorithm>
+#include <cmath>
+
+#include "net/network.hpp"
+
+namespace colossim {
+namespace {
+
+class BandwidthModel final : public NetworkModel {
+ public:
+  BandwidthModel(const Cluster& c, const NetworkCalibration& cal)
+      : nvlink_(c.gpu.nvlink_bandwidth * cal.nvlink_efficiency),
+        nic_(c.nic_bandwidth * cal.network_efficiency),
+        nvlink_latency_(cal.nvlink_latency),
+        network_latency_(c.nic.latency) {}
+
+  [[nodiscard]] std::string name() const override { return "bandwidth"; }
+
+  [[nodiscard]] Seconds time(Collective kind, Bytes bytes, const CommGroup& g) const override {
+    const double n = static_cast<double>(g.size);
+    if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
+    const bool one_domain = g.domains() <= 1;
+    const double k = static_cast<double>(std::min(g.per_domain, g.size));
+    const BytesPerSecond bus = one_domain ? nvlink_ : BytesPerSecond(std::min(nvlink_.value(), k * nic_.value()));
+    const Seconds alpha = one_domain ? nvlink_latency_ : network_latency_;
+    switch (kind) {
+      case Collective::all_reduce: {
+        const double steps = std::min(2.0 * (n - 1), 2.0 * std::ceil(std::log2(n)));
+        return bytes * (2.0 * (n - 1) / n) / bus + alpha * steps;
+      }
+      case Collective::all_gather:
+      case Collective::reduce_scatter:
+        return bytes * ((n - 1) / n) / bus + alpha * (n - 1);
+      case Collective::all_to_all: {
+        const Bytes intra = bytes * ((k - 1) / n);
+        const Bytes inter = bytes * ((n - k) / n);
+        const Seconds t_intra = intra / nvlink_;
+        const Seconds t_inter = inter / nic_;
+        return std::max(t_intra, t_inter) + alpha;
+      }
+      case Collective::send_recv:
+        return bytes / (one_domain ? nvlink_ : nic_) + alpha;
+    }
+    return Seconds(0);
+  }
+
+ private:
+  BytesPerSecond nvlink_;
+  BytesPerSecond nic_;
+  Seconds nvlink_latency_;
+  Seconds network_latency_;
+};
+
+}  // namespace
+
+std::vector<NetworkModelInfo> network_models() {
+  return {{"bandwidth", "each collective at its algorithm's cost on the bottleneck link, no contention"}};
+}
+
+std::unique_ptr<NetworkModel> make_network(const std::string& name, const Cluster& cluster,
+                                           const NetworkCalibration& calibration) {
+  if (name == "bandwidth") return std::make_unique<BandwidthModel>(cluster, calibration);
+  return nullptr;
+}
+
+}  // namespace colossim

@@ -1,0 +1,47 @@
+// The network as the step simulation sees it: the time of one collective on one group.
+// Swappable by name (`make_network`); the core's "bandwidth" model prices each collective with
+// its algorithm's cost on NVLink and the NICs; the flow-level fabric model (max-min sharing,
+// contention, routing) plugs in behind the same interface.
+//
+// Contract: `bytes` follows the nccl-tests convention -- all-reduce: the buffer; all-gather: the
+// gathered output; reduce-scatter: the input; all-to-all: what one rank sends in all;
+// send-recv: the message. Implementations are immutable after construction and thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/units.hpp"
+#include "topology/cluster.hpp"
+
+namespace colossim {
+
+enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
+
+// Calibrated constants of the interconnect; see data/calibration.yaml for values and sources.
+struct NetworkCalibration {
+  double nvlink_efficiency = 0.8;    // achieved bus bandwidth / NVLink per-direction bandwidth
+  double network_efficiency = 0.9;   // achieved bus bandwidth / NIC line rate
+  Seconds nvlink_latency = Seconds(3e-6);  // per algorithm step inside a node
+};
+
+class NetworkModel {
+ public:
+  virtual ~NetworkModel() = default;
+  [[nodiscard]] virtual Seconds time(Collective kind, Bytes bytes, const CommGroup& group) const = 0;
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+struct NetworkModelInfo {
+  std::string name;
+  std::string description;
+};
+
+// Registered models, for --help and error messages.
+[[nodiscard]] std::vector<NetworkModelInfo> network_models();
+// nullptr if `name` is not registered.
+[[nodiscard]] std::unique_ptr<NetworkModel> make_network(const std::string& name, const Cluster& cluster,
+                                                         const NetworkCalibration& calibration);
+
+}  // namespace colossim

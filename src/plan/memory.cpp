@@ -1,0 +1,115 @@
+#include "plan/memory.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace colossim {
+namespace {
+
+constexpr double kWeightBytes = 2.0;
+constexpr double kFp8WeightCopyBytes = 1.0;
+constexpr double kGradBytes = 4.0;
+constexpr double kOptimizerBytes = 12.0;
+// NCCL keeps NCCL_BUFFSIZE (4 MiB default) per channel and direction; with up to 32 channels
+// that is 256 MiB per communicator (NCCL environment-variable documentation, NCCL_BUFFSIZE).
+constexpr double kCommBufferPerCommunicator = 256.0 * 1024 * 1024;
+// CUDA context, cuBLAS/cuDNN workspaces and allocator slack. PyTorch reports 0.3-0.5 GiB for
+// the context alone; 2 GiB in all is the usual planning figure (an estimate, not calibrated).
+constexpr double kRuntimeReserve = 2.0 * 1024 * 1024 * 1024;
+
+}  // namespace
+
+MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Cluster& cluster,
+                               const Training& training) {
+  (void)cluster;
+  const Shard shard = shard_of(plan, model);
+  const PipelineLayout layout = make_layout(model, plan.pp, plan.virtual_stages);
+  const long long m = micro_batches(plan, training);
+  const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
+
+  // Per-layer figures differ only between dense and MoE layers: compute each kind once.
+  std::map<bool, LayerWork> kinds;
+  auto work = [&](int layer) -> const LayerWork& {
+    const bool moe = model.is_moe_layer(layer);
+    auto it = kinds.find(moe);
+    if (it == kinds.end()) it = kinds.emplace(moe, layer_work(model, layer, shard)).first;
+    return it->second;
+  };
+  const LayerWork emb = embedding_work(model, shard);
+  const LayerWork out = output_work(model, shard);
+
+  MemoryBreakdown best;
+  double best_total = -1;
+  for (int stage = 0; stage < plan.pp; ++stage) {
+    double params = 0;
+    std::vector<double> chunk_act(static_cast<size_t>(plan.virtual_stages), 0.0);
+    double largest_layer_act = 0;
+    for (int c = 0; c < plan.virtual_stages; ++c) {
+      const Chunk& ch = layout.chunk(stage, c);
+      double act = 0;
+      for (int layer : ch.layers) {
+        const LayerWork& w = work(layer);
+        params += w.params;
+        largest_layer_act = std::max(largest_layer_act, w.activation_bytes);
+        switch (plan.recompute) {
+          case Recompute::none: act += w.activation_bytes; break;
+          case Recompute::selective: act += w.activation_bytes_selective; break;
+          case Recompute::full: act += w.input_bytes; break;
+        }
+      }
+      if (ch.has_embedding) params += emb.params;
+      if (ch.has_output && (!model.tied_embeddings || plan.pp > 1)) params += out.params;
+      if (ch.has_output) act += out.activation_bytes;
+      chunk_act[static_cast<size_t>(c)] = act;
+    }
+    // Peak of the activations held by forward passes whose backward has not run yet.
+    double live = 0, peak = 0;
+    for (const auto& item : stage_order(plan.schedule, plan.pp, plan.virtual_stages, stage, m)) {
+      live += (item.forward ? 1 : -1) * chunk_act[static_cast<size_t>(item.local_chunk)];
+      peak = std::max(peak, live);
+    }
+    // Full recompute rebuilds one layer's activations at a time during backward.
+    if (plan.recompute == Recompute::full) peak += largest_layer_act;
+
+    MemoryBreakdown mb;
+    mb.stage = stage;
+    const double weight_bytes = kWeightBytes + (plan.precision == Precision::fp8 ? kFp8WeightCopyBytes : 0);
+    const double shard_w = plan.zero >= 3 ? dp_shards : 1.0;
+    const double shard_g = plan.zero >= 2 ? dp_shards : 1.0;
+    const double shard_o = plan.zero >= 1 ? dp_shards : 1.0;
+    mb.weights = Bytes(params * weight_bytes / shard_w);
+    if (plan.zero >= 3) {
+      // FSDP gathers a layer's full weights before use, with one layer prefetched.
+      mb.weights += Bytes(2.0 * work(0).params * weight_bytes);
+    }
+    mb.gradients = Bytes(params * kGradBytes / shard_g);
+    mb.optimizer = Bytes(params * kOptimizerBytes / shard_o);
+    mb.activations = Bytes(peak);
+    int communicators = 1;  // data parallel
+    communicators += plan.tp > 1 ? 1 : 0;
+    communicators += plan.pp > 1 ? 1 : 0;
+    communicators += plan.cp > 1 ? 1 : 0;
+    communicators += plan.ep > 1 ? 1 : 0;
+    mb.comm_buffers = Bytes(communicators * kCommBufferPerCommunicator);
+    mb.runtime_reserve = Bytes(kRuntimeReserve);
+    if (mb.total().value() > best_total) {
+      best_total = mb.total().value();
+      best = mb;
+    }
+  }
+  return best;
+}
+
+std::optional<std::string> does_not_fit(const MemoryBreakdown& m, const Cluster& cluster) {
+  if (m.total() <= cluster.gpu.hbm) return std::nullopt;
+  return fmt::format(
+      "plan does not fit: {:.1f} GiB per GPU on pipeline stage {} (weights {:.1f}, gradients {:.1f}, "
+      "optimizer {:.1f}, activations {:.1f}, buffers and runtime {:.1f}) > {:.1f} GiB of {}",
+      to_gib(m.total()), m.stage, to_gib(m.weights), to_gib(m.gradients), to_gib(m.optimizer),
+      to_gib(m.activations), to_gib(m.comm_buffers + m.runtime_reserve), to_gib(cluster.gpu.hbm),
+      cluster.gpu.id);
+}
+
+}  // namespace colossim

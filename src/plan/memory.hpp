@@ -1,0 +1,40 @@
+// Memory per GPU: weights, gradients and optimizer state by ZeRO stage, activations by
+// recompute policy and the micro-batches the schedule keeps in flight, communication buffers
+// and the runtime's own reserve. Reported for the fullest pipeline stage.
+//
+// Bytes per parameter (mixed precision with Adam, Megatron-LM / DeepSpeed accounting, as in
+// Rajbhandari et al., ZeRO, SC'20, Sec 3.1, with Megatron's FP32 main gradients):
+//   weights 2 (BF16; +1 for the FP8 weight copy under FP8), gradients 4 (FP32 main grads),
+//   optimizer 12 (FP32 master weights, Adam m and v).
+// Korthikanti et al. 2022 Fig. 1 reads 45.6 GiB for params+optimizer of GPT-22B at TP=8
+// = 17.8 B/param, which this 18 B/param reproduces.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "plan/pipeline.hpp"
+#include "plan/plan.hpp"
+
+namespace colossim {
+
+struct MemoryBreakdown {
+  int stage = 0;             // the fullest stage
+  Bytes weights;
+  Bytes gradients;
+  Bytes optimizer;
+  Bytes activations;
+  Bytes comm_buffers;
+  Bytes runtime_reserve;
+  [[nodiscard]] Bytes total() const {
+    return weights + gradients + optimizer + activations + comm_buffers + runtime_reserve;
+  }
+};
+
+[[nodiscard]] MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model,
+                                             const Cluster& cluster, const Training& training);
+
+// nullopt when it fits; otherwise one line with the figures.
+[[nodiscard]] std::optional<std::string> does_not_fit(const MemoryBreakdown& m, const Cluster& cluster);
+
+}  // namespace colossim

@@ -1,0 +1,69 @@
+// A parallelism plan and its validity. Rank order follows Megatron-LM: TP innermost, then CP,
+// then DP (with EP carved out of DP x CP), then PP outermost, so TP groups sit inside a node.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hw/catalog.hpp"
+#include "topology/cluster.hpp"
+#include "workload/model.hpp"
+#include "workload/operators.hpp"
+
+namespace colossim {
+
+enum class Schedule { gpipe, one_f_one_b, interleaved };
+enum class Recompute { none, selective, full };
+
+struct Plan {
+  int tp = 1;
+  int pp = 1;
+  int cp = 1;
+  int ep = 1;
+  long long dp = 1;
+  long long micro_batch = 1;
+  int virtual_stages = 1;
+  Schedule schedule = Schedule::one_f_one_b;
+  bool sequence_parallel = false;
+  Recompute recompute = Recompute::none;
+  int zero = 1;  // 0 none, 1 optimizer state, 2 + gradients, 3 + parameters (FSDP)
+  Precision precision = Precision::bf16;
+  // Overlap switches, as the frameworks name them.
+  bool overlap_grad_reduce = true;   // DP gradient reduction during backward
+  bool overlap_param_gather = true;  // ZeRO/FSDP parameter all-gather ahead of use
+  bool tp_comm_overlap = false;      // TP collectives pipelined with their GEMMs (Megatron-Core)
+};
+
+struct Training {
+  long long global_batch = 0;      // sequences per step
+  std::optional<double> tokens;    // total training tokens
+};
+
+[[nodiscard]] std::string to_string(Schedule s);
+[[nodiscard]] std::string to_string(Recompute r);
+
+// Micro-batches per pipeline per step.
+[[nodiscard]] inline long long micro_batches(const Plan& p, const Training& t) {
+  return t.global_batch / (p.dp * p.micro_batch);
+}
+
+// Why a plan cannot run, or nullopt if it can. Checks divisibility (heads by TP, layers by
+// PP x virtual stages, GPUs by the product, batch by DP x micro-batch, experts by EP ...).
+[[nodiscard]] std::optional<std::string> invalid_reason(const Plan& plan, const Model& model,
+                                                        const Cluster& cluster, const Training& training);
+
+// The per-GPU cut of a layer for this plan.
+[[nodiscard]] Shard shard_of(const Plan& plan, const Model& model);
+
+}  // namespace colossim
+
+namespace colossim {
+
+// Where each parallel group's members sit on the cluster under the Megatron rank order
+// (rank = tp + TP*(cp + CP*(dp + DP*pp))); EP groups are consecutive ranks across TP x CP x DP.
+struct Groups {
+  CommGroup tp, cp, dp, ep, pp;
+};
+[[nodiscard]] Groups place_groups(const Plan& plan, const Cluster& cluster);
+
+}  // namespace colossim

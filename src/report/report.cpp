@@ -1,0 +1,231 @@
+#include "report/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace colossim {
+namespace {
+
+std::string human_seconds(double s) {
+  if (s < 1e-3) return fmt::format("{:.1f} us", s * 1e6);
+  if (s < 1.0) return fmt::format("{:.1f} ms", s * 1e3);
+  if (s < 120.0) return fmt::format("{:.2f} s", s);
+  if (s < 7200.0) return fmt::format("{:.1f} min", s / 60);
+  if (s < 3 * 86400.0) return fmt::format("{:.1f} h", s / 3600);
+  return fmt::format("{:.1f} days", s / 86400);
+}
+
+std::string human_count(double x) {
+  if (x >= 1e12) return fmt::format("{:.2f}T", x / 1e12);
+  if (x >= 1e9) return fmt::format("{:.1f}B", x / 1e9);
+  if (x >= 1e6) return fmt::format("{:.1f}M", x / 1e6);
+  if (x >= 1e3) return fmt::format("{:.1f}k", x / 1e3);
+  return fmt::format("{:.0f}", x);
+}
+
+std::string plan_line(const Plan& p) {
+  std::string s = fmt::format("TP {} x PP {} x CP {} x DP {}", p.tp, p.pp, p.cp, p.dp);
+  if (p.ep > 1) s += fmt::format(" (EP {})", p.ep);
+  s += fmt::format(", micro-batch {}, {} schedule", p.micro_batch, to_string(p.schedule));
+  if (p.virtual_stages > 1) s += fmt::format(" ({} virtual stages)", p.virtual_stages);
+  s += fmt::format(", recompute {}, ZeRO {}", to_string(p.recompute), p.zero);
+  if (p.sequence_parallel && p.tp > 1) s += ", SP";
+  s += p.precision == Precision::fp8 ? ", FP8" : ", BF16";
+  return s;
+}
+
+}  // namespace
+
+std::string prediction_text(const Scenario& s, const Prediction& p) {
+  std::string out;
+  const Cluster& c = s.cluster;
+  out += fmt::format("colossim: {}\n\n", s.name);
+  out += fmt::format("  cluster   {} x {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}), {} cooled\n",
+                     c.gpus, c.gpu.id, c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9,
+                     c.nic.name, c.cooling == Cooling::liquid ? "liquid" : "air");
+  if (c.spare_gpus > 0) out += fmt::format("            job on {} GPUs, {} held as spares\n", c.job_gpus(), c.spare_gpus);
+  out += fmt::format("  model     {}: {} parameters ({} active), {} layers, hidden {}, seq {}\n", s.model.name,
+                     human_count(static_cast<double>(s.model.params())),
+                     human_count(static_cast<double>(s.model.active_params())), s.model.layers, s.model.hidden,
+                     s.model.seq_len);
+  out += fmt::format("  batch     {} sequences = {} tokens per step, {} micro-batches per pipeline\n",
+                     s.training.global_batch,
+                     human_count(static_cast<double>(s.training.global_batch) * s.model.seq_len),
+                     micro_batches(s.plan, s.training));
+  out += fmt::format("  plan      {}\n\n", plan_line(s.plan));
+
+  const double step = p.step.step_time.value();
+  out += fmt::format("  step time            {}\n", human_seconds(step));
+  out += fmt::format("  tokens/s             {}\n", human_count(p.tokens_per_s));
+  out += fmt::format("  TFLOP/s per GPU      {:.0f} model, {:.0f} hardware (peak {:.0f})\n", p.model_tflops_per_gpu,
+                     p.hardware_tflops_per_gpu, p.peak_tflops);
+  out += fmt::format("  MFU / HFU            {:.1f}% / {:.1f}%\n", 100 * p.mfu, 100 * p.hfu);
+  out += fmt::format("  memory per GPU       {:.1f} GiB of {:.1f} (weights {:.1f}, grads {:.1f}, optimizer {:.1f}, "
+                     "activations {:.1f}, buffers {:.1f})\n",
+                     to_gib(p.memory.total()), to_gib(c.gpu.hbm), to_gib(p.memory.weights), to_gib(p.memory.gradients),
+                     to_gib(p.memory.optimizer), to_gib(p.memory.activations),
+                     to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
+  if (p.time_to_train_days) {
+    out += fmt::format("  time to train        {:.1f} days for {} tokens (no failures)\n", *p.time_to_train_days,
+                       human_count(*s.training.tokens));
+  }
+  out += fmt::format("\n  where the step goes (pipeline stage {}):\n", p.step.critical_stage);
+  for (const auto& b : p.step.breakdown) {
+    const double t = b.time.value();
+    if (t <= 0) continue;
+    const int bar = static_cast<int>(40.0 * t / step + 0.5);
+    out += fmt::format("    {:<18} {:>10}  {:5.1f}%  {}\n", b.name, human_seconds(t), 100 * t / step,
+                       std::string(static_cast<size_t>(bar), '#'));
+  }
+  return out;
+}
+
+nlohmann::json prediction_json(const Scenario& s, const Prediction& p) {
+  nlohmann::json j;
+  j["name"] = s.name;
+  j["step_time_s"] = p.step.step_time.value();
+  j["tokens_per_s"] = p.tokens_per_s;
+  j["model_tflops_per_gpu"] = p.model_tflops_per_gpu;
+  j["hardware_tflops_per_gpu"] = p.hardware_tflops_per_gpu;
+  j["mfu"] = p.mfu;
+  j["hfu"] = p.hfu;
+  j["peak_tflops_per_gpu"] = p.peak_tflops;
+  j["memory_gib_per_gpu"] = to_gib(p.memory.total());
+  j["memory_gib"] = {{"weights", to_gib(p.memory.weights)},
+                     {"gradients", to_gib(p.memory.gradients)},
+                     {"optimizer", to_gib(p.memory.optimizer)},
+                     {"activations", to_gib(p.memory.activations)},
+                     {"comm_buffers", to_gib(p.memory.comm_buffers)},
+                     {"runtime_reserve", to_gib(p.memory.runtime_reserve)},
+                     {"stage", p.memory.stage}};
+  if (p.time_to_train_days) j["time_to_train_days"] = *p.time_to_train_days;
+  nlohmann::json breakdown = nlohmann::json::object();
+  for (const auto& b : p.step.breakdown) breakdown[b.name] = b.time.value();
+  j["breakdown"] = breakdown;
+  j["critical_stage"] = p.step.critical_stage;
+  const Plan& pl = s.plan;
+  j["parallelism"] = {{"tp", pl.tp},
+                      {"pp", pl.pp},
+                      {"cp", pl.cp},
+                      {"ep", pl.ep},
+                      {"dp", pl.dp},
+                      {"micro_batch", pl.micro_batch},
+                      {"virtual_stages", pl.virtual_stages},
+                      {"schedule", to_string(pl.schedule)},
+                      {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
+                      {"recompute", to_string(pl.recompute)},
+                      {"zero", pl.zero}};
+  j["gpus"] = s.cluster.gpus;
+  j["job_gpus"] = s.cluster.job_gpus();
+  j["gpu"] = s.cluster.gpu.id;
+  j["params"] = s.model.params();
+  j["active_params"] = s.model.active_params();
+  j["micro_batches"] = micro_batches(s.plan, s.training);
+  return j;
+}
+
+std::string catalog_text(const Catalog& c) {
+  std::string out = "GPUs (dense peaks; memory as the driver reports it):\n";
+  out += fmt::format("  {:<16} {:>9} {:>9} {:>9} {:>10} {:>12} {:>6}\n", "id", "BF16 TF", "FP8 TF", "HBM GiB", "HBM TB/s",
+                     "NVLink GB/s", "TDP W");
+  for (const auto& g : c.gpus()) {
+    out += fmt::format("  {:<16} {:>9.0f} {:>9} {:>9.1f} {:>10.2f} {:>12.0f} {:>6.0f}\n", g.id, to_tflops(g.peak_bf16),
+                       g.peak_fp8 ? fmt::format("{:.0f}", to_tflops(*g.peak_fp8)) : std::string("-"), to_gib(g.hbm),
+                       g.hbm_bandwidth.value() / 1e12, g.nvlink_bandwidth.value() / 1e9, g.tdp.value());
+  }
+  out += "\nNodes:\n";
+  for (const auto& n : c.nodes()) {
+    out += fmt::format("  {:<16} {} GPUs, NVLink domain {}, NIC {}, {:.1f} kW   {}\n", n.id, n.gpus, n.nvlink_domain,
+                       n.nic, n.power_kw, n.name);
+  }
+  out += "\nNICs:\n";
+  for (const auto& n : c.nics()) {
+    out += fmt::format("  {:<16} {:>5.0f} Gb/s  {:<16} {}\n", n.id, n.bandwidth.value() * 8 / 1e9, n.fabric, n.name);
+  }
+  out += "\nSources: `colossim catalog --json` lists the source of every entry.\n";
+  return out;
+}
+
+nlohmann::json catalog_json(const Catalog& c) {
+  nlohmann::json j;
+  for (const auto& g : c.gpus()) {
+    nlohmann::json e = {{"id", g.id},
+                        {"name", g.name},
+                        {"architecture", g.architecture},
+                        {"sms", g.sms},
+                        {"peak_bf16_tflops", to_tflops(g.peak_bf16)},
+                        {"hbm_gib", to_gib(g.hbm)},
+                        {"hbm_bandwidth_gbps", g.hbm_bandwidth.value() / 1e9},
+                        {"nvlink_bandwidth_gbps", g.nvlink_bandwidth.value() / 1e9},
+                        {"tdp_w", g.tdp.value()},
+                        {"node", g.node},
+                        {"source", g.source}};
+    if (g.peak_fp8) e["peak_fp8_tflops"] = to_tflops(*g.peak_fp8);
+    j["gpus"].push_back(e);
+  }
+  for (const auto& n : c.nodes()) {
+    j["nodes"].push_back({{"id", n.id},
+                          {"name", n.name},
+                          {"gpus", n.gpus},
+                          {"nvlink_domain", n.nvlink_domain},
+                          {"nic", n.nic},
+                          {"nics_per_gpu", n.nics_per_gpu},
+                          {"power_kw", n.power_kw},
+                          {"source", n.source}});
+  }
+  for (const auto& n : c.nics()) {
+    j["nics"].push_back({{"id", n.id},
+                         {"name", n.name},
+                         {"gbps", n.bandwidth.value() * 8 / 1e9},
+                         {"fabric", n.fabric},
+                         {"latency_us", n.latency.value() * 1e6},
+                         {"source", n.source}});
+  }
+  return j;
+}
+
+std::string validation_text(const ValidationReport& r) {
+  std::string out = fmt::format("{:<44} {:<24} {:>12} {:>12} {:>8}\n", "case", "metric", "measured", "predicted", "error");
+  for (const auto& c : r.cases) {
+    if (!c.refusal.empty()) {
+      out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12} {:>8}  {}\n", c.id, c.metric, c.measured, "-", "refused", c.refusal);
+      continue;
+    }
+    out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12.4g} {:>+7.1f}%\n", c.id, c.metric, c.measured, c.predicted,
+                       100 * c.error);
+  }
+  out += "\nby source group:\n";
+  for (const auto& [name, g] : r.groups) {
+    out += fmt::format("  {:<58} {:>3} cases  MAPE {:5.1f}%  worst {:5.1f}%\n", name, g.cases, 100 * g.mape, 100 * g.worst);
+  }
+  const int predicted = static_cast<int>(r.cases.size()) - r.refused;
+  out += fmt::format("\n{} cases, {} predicted, {} refused\n", r.cases.size(), predicted, r.refused);
+  out += fmt::format("mean absolute percentage error: {:.1f}%\n", 100 * r.mape);
+  out += fmt::format("worst case: {} ({:.1f}%)\n", r.worst_id, 100 * r.worst);
+  return out;
+}
+
+nlohmann::json validation_json(const ValidationReport& r) {
+  nlohmann::json j;
+  j["mape"] = r.mape;
+  j["worst"] = r.worst;
+  j["worst_case"] = r.worst_id;
+  j["refused"] = r.refused;
+  j["cases"] = nlohmann::json::array();
+  for (const auto& c : r.cases) {
+    nlohmann::json e = {{"id", c.id},         {"group", c.group},         {"file", c.file},
+                        {"metric", c.metric}, {"measured", c.measured},   {"source", c.source}};
+    if (c.refusal.empty()) {
+      e["predicted"] = c.predicted;
+      e["error"] = c.error;
+    } else {
+      e["refusal"] = c.refusal;
+    }
+    j["cases"].push_back(e);
+  }
+  for (const auto& [name, g] : r.groups) j["groups"][name] = {{"cases", g.cases}, {"mape", g.mape}, {"worst", g.worst}};
+  return j;
+}
+
+}  // namespace colossim

@@ -1,0 +1,22 @@
+// Presentation: readable text and machine JSON for predictions, the catalog and validation.
+// Pure functions from values to strings/JSON; printing is cli/'s job.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "hw/catalog.hpp"
+#include "run/prediction.hpp"
+#include "validation/validate.hpp"
+
+namespace colossim {
+
+[[nodiscard]] std::string prediction_text(const Scenario& s, const Prediction& p);
+[[nodiscard]] nlohmann::json prediction_json(const Scenario& s, const Prediction& p);
+[[nodiscard]] std::string catalog_text(const Catalog& c);
+[[nodiscard]] nlohmann::json catalog_json(const Catalog& c);
+[[nodiscard]] std::string validation_text(const ValidationReport& r);
+[[nodiscard]] nlohmann::json validation_json(const ValidationReport& r);
+
+}  // namespace colossim

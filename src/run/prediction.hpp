@@ -1,0 +1,37 @@
+// A scenario's prediction: does the plan run, does it fit, and if so the step, its throughput
+// and the time to train. Invalid plans and plans that do not fit are expected outcomes, given
+// back as a refusal with its reason rather than thrown.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "plan/memory.hpp"
+#include "scenario/scenario.hpp"
+#include "sim/calibration.hpp"
+#include "sim/step.hpp"
+
+namespace colossim {
+
+struct Prediction {
+  StepResult step;
+  MemoryBreakdown memory;
+  double tokens_per_s = 0;
+  double model_tflops_per_gpu = 0;
+  double hardware_tflops_per_gpu = 0;
+  // Against the dense peak of the precision trained in (FP8 runs against the FP8 peak, as
+  // NVIDIA's published recipes report it).
+  double mfu = 0;
+  double hfu = 0;
+  double peak_tflops = 0;
+  std::optional<double> time_to_train_days;  // at this step time, no failures
+};
+
+struct Verdict {
+  std::optional<Prediction> prediction;
+  std::string refusal;  // why there is no prediction
+};
+
+[[nodiscard]] Verdict predict(const Scenario& scenario, const Calibration& calibration);
+
+}  // namespace colossim

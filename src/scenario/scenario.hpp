@@ -1,0 +1,51 @@
+// A scenario file (the public contract of ../shared/SCENARIO.md): a cluster, a model, how it is
+// trained and a parallelism plan; for validation cases also what was measured and where.
+// Reading is the boundary where text becomes typed values: every mistake is an InputError
+// naming the file, the key and what was expected.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hw/catalog.hpp"
+#include "plan/plan.hpp"
+#include "topology/cluster.hpp"
+#include "workload/model.hpp"
+
+namespace colossim {
+
+enum class FlopsBasis { model, hardware };
+
+// What a published run measured. Any subset may be present.
+struct Measured {
+  std::optional<double> step_time_s;
+  std::optional<double> tokens_per_s;
+  std::optional<double> tflops_per_gpu;
+  FlopsBasis flops_basis = FlopsBasis::model;
+  std::optional<double> mfu;
+  std::optional<double> memory_gib;
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;            // where it was read from ("<built-in>" for the default)
+  Cluster cluster;
+  Model model;
+  Training training;
+  Plan plan;
+  std::string network_model = "bandwidth";
+  std::optional<Measured> measured;
+  std::string source;          // for validation cases
+  std::string group;           // validation source group (e.g. "Megatron 2021")
+
+};
+
+Scenario read_scenario_file(const std::string& path, const Catalog& catalog);
+Scenario read_scenario_text(const std::string& text, const std::string& name, const Catalog& catalog,
+                            const std::string& base_dir = "");
+
+// The built-in default: the 100,000-GPU H100 cluster training a frontier model.
+Scenario default_scenario(const Catalog& catalog);
+[[nodiscard]] const char* default_scenario_yaml();
+
+}  // namespace colossim

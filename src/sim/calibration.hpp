@@ -1,0 +1,43 @@
+// The calibrated constants of the cost model (data/calibration.yaml), one set per GPU
+// architecture. Field meanings and sources are documented in that file.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "net/network.hpp"
+
+namespace colossim {
+
+struct ArchCalibration {
+  double gemm_efficiency = 0.75;
+  double gemm_efficiency_fp8 = 0.65;
+  double gemm_k_half = 64;
+  double attention_fwd_efficiency = 0.55;
+  double attention_bwd_efficiency = 0.42;
+  double attention_seq_half = 512;
+  double memory_efficiency = 0.8;
+  double kernel_overhead_us = 4;
+  double tp_overlap_exposed = 0.2;
+  NetworkCalibration network;
+};
+
+struct Calibration {
+  std::map<std::string, ArchCalibration> architectures;
+  // The built-in set (data/calibration.yaml).
+  static Calibration builtin();
+  // Throws InputError for an architecture with no calibration.
+  [[nodiscard]] const ArchCalibration& for_architecture(const std::string& arch) const;
+};
+
+// Named access to each fitted constant, for the calibration tool.
+struct CalibrationParameter {
+  std::string name;
+  double ArchCalibration::*field;   // for plain fields
+  double lo, hi;                    // plausible range
+};
+[[nodiscard]] std::vector<CalibrationParameter> calibration_parameters();
+[[nodiscard]] double& network_field(ArchCalibration& a, const std::string& name);
+
+}  // namespace colossim

@@ -1,0 +1,60 @@
+#include "sim/cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace colossim {
+namespace {
+
+constexpr double kTile = 128.0;  // output tile edge of the tensor-core GEMM kernels
+
+double tile_fill(double x) { return x <= 0 ? 1.0 : x / (kTile * std::ceil(x / kTile)); }
+
+}  // namespace
+
+CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal)
+    : gpu_(gpu), precision_(precision), cal_(cal) {}
+
+double CostModel::gemm_efficiency(double m, double n, double k, double count) const {
+  const double e_max = precision_ == Precision::fp8 ? cal_.gemm_efficiency_fp8 : cal_.gemm_efficiency;
+  const double tiles = std::ceil(m / kTile) * std::ceil(n / kTile) * count;
+  const double waves = tiles / std::max(1, gpu_.sms);
+  const double wave_fill = waves / std::ceil(waves);
+  const double depth = k / (k + cal_.gemm_k_half);
+  return e_max * tile_fill(m) * tile_fill(n) * wave_fill * depth;
+}
+
+Seconds CostModel::memory_time(Bytes bytes) const {
+  return bytes / (gpu_.hbm_bandwidth * cal_.memory_efficiency);
+}
+
+Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
+  if (m <= 0 || n <= 0 || k <= 0) return Seconds(0);
+  const Flops flops(2.0 * m * n * k * count);
+  const Seconds compute = flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count));
+  const Seconds traffic = memory_time(Bytes(2.0 * count * (m * k + k * n + m * n)));
+  Seconds t = std::max(compute, traffic);
+  if (precision_ == Precision::fp8) t += memory_time(Bytes(3.0 * count * (m * k + k * n)));
+  return t + microseconds(cal_.kernel_overhead_us);
+}
+
+OpTime CostModel::time(const Operator& op, long long seq_len) const {
+  const Seconds launch = microseconds(cal_.kernel_overhead_us);
+  switch (op.kind) {
+    case OpKind::gemm:
+      return {gemm_time(op.m, op.n, op.k, op.count),
+              gemm_time(op.m, op.k, op.n, op.count) + gemm_time(op.k, op.n, op.m, op.count)};
+    case OpKind::attention: {
+      const double s = static_cast<double>(seq_len);
+      const double shape = s / (s + cal_.attention_seq_half);
+      const Seconds fwd = Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
+      const Seconds bwd = Flops(op.bwd_exec_flops) / (gpu_.peak_bf16 * (cal_.attention_bwd_efficiency * shape));
+      return {fwd + launch, bwd + launch * 2.0};
+    }
+    case OpKind::elementwise:
+      return {memory_time(Bytes(op.bytes)) + launch, memory_time(Bytes(op.bwd_bytes)) + launch};
+  }
+  return {};
+}
+
+}  // namespace colossim

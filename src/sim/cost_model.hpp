@@ -1,0 +1,42 @@
+// Time of one operator on one GPU: the shape-aware efficiency model.
+//
+//  GEMM [m,k]x[k,n] (x count):   t = max(F / (P * e_gemm), bytes / (B_hbm * e_mem)) + launch
+//    e_gemm = e_max * q_tile(m) * q_tile(n) * q_wave * k / (k + k_half)
+//    q_tile(x) = x / (128 * ceil(x / 128))            -- partial output tiles do full work
+//    q_wave    = waves / ceil(waves), waves = tiles / SMs   -- a last, partly filled wave
+//    Backward is two GEMMs priced with their own shapes: dX = dY W^T ([m,n]x[n,k]) and
+//    dW = X^T dY ([k,m]x[m,n]), so small-token weight gradients come out slower.
+//    FP8 runs at the FP8 peak with e_max_fp8 and pays the cast of both operands (read BF16,
+//    write FP8) at HBM speed (Transformer Engine casts per GEMM).
+//  attention (fused, causal):  t = executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)) + launch
+//  element-wise:               t = bytes / (B_hbm * e_mem) + launch
+// e_max, k_half, e_attn, s_half, e_mem and the launch cost are calibrated per architecture
+// (data/calibration.yaml). Attention stays in BF16 under FP8 training (as in the recipes).
+#pragma once
+
+#include "hw/catalog.hpp"
+#include "sim/calibration.hpp"
+#include "workload/operators.hpp"
+
+namespace colossim {
+
+struct OpTime {
+  Seconds forward;
+  Seconds backward;
+};
+
+class CostModel {
+ public:
+  CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal);
+  [[nodiscard]] OpTime time(const Operator& op, long long seq_len) const;
+  [[nodiscard]] Seconds memory_time(Bytes bytes) const;
+  [[nodiscard]] double gemm_efficiency(double m, double n, double k, double count) const;
+
+ private:
+  [[nodiscard]] Seconds gemm_time(double m, double n, double k, double count) const;
+  Gpu gpu_;
+  Precision precision_;
+  ArchCalibration cal_;
+};
+
+}  // namespace colossim

@@ -1,0 +1,477 @@
+#include "sim/step.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <deque>
+#include <map>
+
+#include "plan/pipeline.hpp"
+#include "sim/cost_model.hpp"
+#include "workload/operators.hpp"
+
+namespace colossim {
+namespace {
+
+// Kinds of busy time on a compute stream, and of idle time (what the stream waited for).
+enum Part : int {
+  kForward,
+  kBackward,
+  kRecompute,
+  kTpComm,
+  kCpComm,
+  kEpComm,
+  kOptimizer,
+  kPipelineBubble,
+  kDpComm,
+  kNumParts
+};
+constexpr std::array<const char*, kNumParts> kPartNames = {
+    "forward_compute", "backward_compute", "recompute", "tp_comm", "cp_comm",
+    "ep_comm",         "optimizer",        "pp_bubble", "dp_comm"};
+
+// Bytes per parameter moved by data-parallel communication and by the optimizer.
+// Gradients are reduced in FP32: Megatron-LM turns accumulate_allreduce_grads_in_fp32 on for
+// BF16 (megatron/training/arguments.py); parameters are gathered in BF16.
+constexpr double kGradReduceBytes = 4.0;
+constexpr double kParamGatherBytes = 2.0;
+// Adam step, per parameter: read FP32 master, m, v and grad (16 B), write master, m, v (12 B)
+// and the BF16 copy (2 B), plus reading the grad for the global norm (4 B).
+constexpr double kOptimizerBytesPerParam = 34.0;
+// Megatron-Core DDP bucket: max(40M parameters, 1M x data-parallel size)
+// (megatron/core/distributed/distributed_data_parallel.py).
+constexpr double kBucketParams = 40e6;
+constexpr double kBucketParamsPerDpRank = 1e6;
+
+using Profile = std::array<double, kNumParts>;
+
+double total(const Profile& p) {
+  double t = 0;
+  for (double x : p) t += x;
+  return t;
+}
+
+enum class TaskKind : unsigned char { compute, transfer, dp_comm };
+
+struct Task {
+  int resource = 0;
+  TaskKind kind = TaskKind::compute;
+  int profile = -1;
+  double duration = 0;
+  std::vector<int> deps;
+  int prev = -1;     // previous task on the same resource
+  double start = 0;
+  double end = 0;
+  int binding = -1;  // the input that decided the start, when it was not the resource
+};
+
+// Max-plus evaluation of a task graph where each resource runs its tasks in creation order.
+class Engine {
+ public:
+  explicit Engine(int resources) : last_(static_cast<size_t>(resources), -1) {}
+
+  int add(int resource, TaskKind kind, double duration, int profile = -1) {
+    Task t;
+    t.resource = resource;
+    t.kind = kind;
+    t.duration = duration;
+    t.profile = profile;
+    t.prev = last_[static_cast<size_t>(resource)];
+    const int id = static_cast<int>(tasks_.size());
+    last_[static_cast<size_t>(resource)] = id;
+    tasks_.push_back(std::move(t));
+    return id;
+  }
+  void depend(int task, int on) {
+    if (on >= 0) tasks_[static_cast<size_t>(task)].deps.push_back(on);
+  }
+
+  void run() {
+    const size_t n = tasks_.size();
+    std::vector<int> indegree(n, 0);
+    std::vector<std::vector<int>> next(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Task& t = tasks_[i];
+      for (int d : t.deps) next[static_cast<size_t>(d)].push_back(static_cast<int>(i));
+      if (t.prev >= 0) next[static_cast<size_t>(t.prev)].push_back(static_cast<int>(i));
+      indegree[i] = static_cast<int>(t.deps.size()) + (t.prev >= 0 ? 1 : 0);
+    }
+    std::deque<int> ready;
+    for (size_t i = 0; i < n; ++i) {
+      if (indegree[i] == 0) ready.push_back(static_cast<int>(i));
+    }
+    size_t done = 0;
+    while (!ready.empty()) {
+      const int id = ready.front();
+      ready.pop_front();
+      Task& t = tasks_[static_cast<size_t>(id)];
+      double start = t.prev >= 0 ? tasks_[static_cast<size_t>(t.prev)].end : 0.0;
+      for (int d : t.deps) {
+        const double e = tasks_[static_cast<size_t>(d)].end;
+        if (e > start) {
+          start = e;
+          t.binding = d;
+        }
+      }
+      t.start = start;
+      t.end = start + t.duration;
+      ++done;
+      for (int s : next[static_cast<size_t>(id)]) {
+        if (--indegree[static_cast<size_t>(s)] == 0) ready.push_back(s);
+      }
+    }
+    assert(done == n && "the schedule's task graph has a cycle");
+    (void)done;
+  }
+
+  [[nodiscard]] const std::vector<Task>& tasks() const { return tasks_; }
+  [[nodiscard]] const Task& task(int id) const { return tasks_[static_cast<size_t>(id)]; }
+
+ private:
+  std::vector<Task> tasks_;
+  std::vector<int> last_;
+};
+
+struct LayerProfiles {
+  Profile forward{};
+  Profile backward{};  // includes recomputation of the forward when the plan asks for it
+  double params = 0;
+};
+
+class StepBuilder {
+ public:
+  explicit StepBuilder(const StepInputs& in)
+      : in_(in),
+        plan_(in.plan),
+        model_(in.model),
+        shard_(shard_of(in.plan, in.model)),
+        cost_(in.cluster.gpu, in.plan.precision, in.calibration),
+        groups_(place_groups(in.plan, in.cluster)),
+        layout_(make_layout(in.model, in.plan.pp, in.plan.virtual_stages)),
+        micro_batches_(micro_batches(in.plan, in.training)),
+        engine_(4 * in.plan.pp) {
+    bucket_params_ = std::max(kBucketParams, kBucketParamsPerDpRank * static_cast<double>(groups_.dp.size));
+  }
+
+  StepResult run() {
+    const int pp = plan_.pp;
+    const int chunks = pp * plan_.virtual_stages;
+    const size_t slots = static_cast<size_t>(chunks) * static_cast<size_t>(micro_batches_);
+    first_fwd_.assign(slots, -1);
+    last_fwd_.assign(slots, -1);
+    first_bwd_.assign(slots, -1);
+    last_bwd_.assign(slots, -1);
+    send_fwd_.assign(slots, -1);
+    send_bwd_.assign(slots, -1);
+    for (int stage = 0; stage < pp; ++stage) build_stage(stage);
+    // Inputs that come from other stages.
+    for (int c = 0; c < chunks; ++c) {
+      for (long long i = 0; i < micro_batches_; ++i) {
+        if (c > 0) engine_.depend(first_fwd_[slot(c, i)], send_fwd_[slot(c - 1, i)]);
+        if (c < chunks - 1) {
+          engine_.depend(first_bwd_[slot(c, i)], send_bwd_[slot(c + 1, i)]);
+        } else {
+          engine_.depend(first_bwd_[slot(c, i)], last_fwd_[slot(c, i)]);
+        }
+      }
+    }
+    engine_.run();
+    return summarise();
+  }
+
+ private:
+  [[nodiscard]] size_t slot(int model_chunk, long long mb) const {
+    return static_cast<size_t>(model_chunk) * static_cast<size_t>(micro_batches_) + static_cast<size_t>(mb);
+  }
+  int compute_res(int stage) const { return stage; }
+  int dp_res(int stage) const { return plan_.pp + stage; }
+  int fwd_link(int stage) const { return 2 * plan_.pp + stage; }
+  int bwd_link(int stage) const { return 3 * plan_.pp + stage; }
+
+  // Busy time of one layer-like unit of work, forward and backward, by part.
+  LayerProfiles profile_of(const LayerWork& w, bool is_layer) const {
+    LayerProfiles p;
+    double gemm_f = 0, gemm_b = 0, attn_f = 0, attn_b = 0;
+    for (const auto& op : w.ops) {
+      const OpTime t = cost_.time(op, model_.seq_len);
+      p.forward[kForward] += t.forward.value();
+      p.backward[kBackward] += t.backward.value();
+      if (op.kind == OpKind::gemm) {
+        gemm_f += t.forward.value();
+        gemm_b += t.backward.value();
+      }
+      if (op.kind == OpKind::attention) {
+        attn_f += t.forward.value();
+        attn_b += t.backward.value();
+      }
+    }
+    const LayerComm& c = w.comm;
+    if (c.tp_collectives > 0) {
+      const double one = in_.network.time(Collective::all_reduce, Bytes(c.tp_bytes), groups_.tp).value();
+      const double comm = c.tp_collectives * one;
+      auto exposed = [&](double gemm) {
+        if (!plan_.tp_comm_overlap) return comm;
+        return std::max(comm - gemm, comm * in_.calibration.tp_overlap_exposed);
+      };
+      p.forward[kTpComm] = exposed(gemm_f);
+      p.backward[kTpComm] = exposed(gemm_b);
+    }
+    if (c.cp_bytes > 0) {
+      CommGroup pair;
+      pair.size = 2;
+      pair.per_domain = groups_.cp.per_domain >= 2 ? 2 : 1;
+      const double steps = plan_.cp - 1;
+      const double one = in_.network.time(Collective::send_recv, Bytes(c.cp_bytes / steps), pair).value();
+      // Ring attention overlaps each K/V hop with the attention on the previous block.
+      p.forward[kCpComm] = std::max(0.0, steps * one - attn_f);
+      p.backward[kCpComm] = std::max(0.0, 2.0 * steps * one - attn_b);
+    }
+    if (c.ep_alltoalls > 0) {
+      const double one = in_.network.time(Collective::all_to_all, Bytes(c.ep_bytes), groups_.ep).value();
+      p.forward[kEpComm] = c.ep_alltoalls * one;
+      p.backward[kEpComm] = c.ep_alltoalls * one;
+    }
+    if (is_layer) {
+      if (plan_.recompute == Recompute::full) {
+        p.backward[kRecompute] = p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] + p.forward[kEpComm];
+      } else if (plan_.recompute == Recompute::selective) {
+        p.backward[kRecompute] = attn_f;
+      }
+    }
+    p.params = w.params;
+    return p;
+  }
+
+  int profile_id(const Profile& p) {
+    profiles_.push_back(p);
+    return static_cast<int>(profiles_.size()) - 1;
+  }
+
+  struct Unit {
+    int fwd_profile;
+    int bwd_profile;
+    double params;
+    bool is_layer;
+  };
+
+  const Unit& layer_unit(int layer) {
+    const bool moe = model_.is_moe_layer(layer);
+    auto it = layer_units_.find(moe);
+    if (it == layer_units_.end()) {
+      const LayerProfiles p = profile_of(layer_work(model_, layer, shard_), true);
+      it = layer_units_.emplace(moe, Unit{profile_id(p.forward), profile_id(p.backward), p.params, true}).first;
+    }
+    return it->second;
+  }
+
+  Unit extra_unit(const LayerWork& w) {
+    const LayerProfiles p = profile_of(w, false);
+    return Unit{profile_id(p.forward), profile_id(p.backward), p.params, false};
+  }
+
+  double gather_time(double params) const {
+    return in_.network.time(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp).value();
+  }
+  double reduce_time(double params) const {
+    const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
+    return in_.network.time(kind, Bytes(params * kGradReduceBytes), groups_.dp).value();
+  }
+
+  void build_stage(int stage) {
+    const int v = plan_.virtual_stages;
+    const long long m = micro_batches_;
+    const bool dp_comm = groups_.dp.size > 1;
+    const Unit embedding = extra_unit(embedding_work(model_, shard_));
+    const Unit output = extra_unit(output_work(model_, shard_));
+
+    // Units of each local chunk in forward order.
+    std::vector<std::vector<Unit>> chunk_units(static_cast<size_t>(v));
+    double stage_params = 0;
+    for (int c = 0; c < v; ++c) {
+      const Chunk& ch = layout_.chunk(stage, c);
+      auto& units = chunk_units[static_cast<size_t>(c)];
+      if (ch.has_embedding) units.push_back(embedding);
+      for (int layer : ch.layers) units.push_back(layer_unit(layer));
+      if (ch.has_output) units.push_back(output);
+      for (const auto& u : units) stage_params += u.params;
+    }
+
+    // ZeRO-1/2: this step's parameters are all-gathered (after the previous optimizer step)
+    // bucket by bucket in forward order; a unit's first forward waits for its bucket.
+    std::vector<std::vector<int>> unit_gather(static_cast<size_t>(v));
+    std::vector<int> all_gathers;
+    if (dp_comm && (plan_.zero == 1 || plan_.zero == 2)) {
+      for (int c = 0; c < v; ++c) {
+        const auto& units = chunk_units[static_cast<size_t>(c)];
+        auto& ug = unit_gather[static_cast<size_t>(c)];
+        ug.assign(units.size(), -1);
+        double bucket = 0;
+        size_t begin = 0;
+        for (size_t u = 0; u < units.size(); ++u) {
+          bucket += units[u].params;
+          if (bucket >= bucket_params_ || u + 1 == units.size()) {
+            const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(bucket));
+            all_gathers.push_back(g);
+            for (size_t k = begin; k <= u; ++k) ug[k] = g;
+            bucket = 0;
+            begin = u + 1;
+          }
+        }
+      }
+    }
+
+    std::vector<int> reductions;
+    std::vector<double> deferred;  // bucket sizes reduced only after the whole backward
+    int last_compute = -1;
+    int prev_compute = -1;   // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
+    auto zero3_gather_for = [&](double params) {
+      if (!(dp_comm && plan_.zero == 3)) return -1;
+      const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(params));
+      engine_.depend(g, prev_compute);
+      return g;
+    };
+
+    for (const auto& item : stage_order(plan_.schedule, plan_.pp, v, stage, m)) {
+      const Chunk& ch = layout_.chunk(stage, item.local_chunk);
+      const auto& units = chunk_units[static_cast<size_t>(item.local_chunk)];
+      const size_t s = slot(ch.model_chunk, item.micro_batch);
+      const bool reduce_now = (plan_.zero >= 2) || item.micro_batch == m - 1;
+      double bucket = 0;
+      int bucket_last = -1;
+      for (size_t k = 0; k < units.size(); ++k) {
+        const size_t u = item.forward ? k : units.size() - 1 - k;
+        const Unit& unit = units[u];
+        const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
+        const int gather = zero3_gather_for(unit.params);
+        const int id = engine_.add(compute_res(stage), TaskKind::compute, total(profiles_[static_cast<size_t>(profile)]), profile);
+        engine_.depend(id, gather);
+        if (item.forward && item.micro_batch == 0 && !unit_gather[static_cast<size_t>(item.local_chunk)].empty()) {
+          if (plan_.overlap_param_gather) {
+            engine_.depend(id, unit_gather[static_cast<size_t>(item.local_chunk)][u]);
+          } else {
+            for (int g : all_gathers) engine_.depend(id, g);
+          }
+        }
+        prev_compute = last_compute;
+        last_compute = id;
+        if (k == 0) (item.forward ? first_fwd_ : first_bwd_)[s] = id;
+        (item.forward ? last_fwd_ : last_bwd_)[s] = id;
+        // Gradient buckets fill as backward passes over the layers.
+        if (!item.forward && dp_comm && reduce_now) {
+          bucket += unit.params;
+          bucket_last = id;
+          const bool full = plan_.zero == 3 || bucket >= bucket_params_ || k + 1 == units.size();
+          if (full) {
+            if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
+              const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(bucket));
+              engine_.depend(r, bucket_last);
+              reductions.push_back(r);
+            } else {
+              deferred.push_back(bucket);
+            }
+            bucket = 0;
+          }
+        }
+      }
+      // Activations (forward) or their gradients (backward) go to the neighbouring stage.
+      const int chunks = plan_.pp * v;
+      const double p2p_bytes = static_cast<double>(shard_.micro_batch) * model_.seq_len / plan_.cp *
+                               model_.hidden * 2.0 / plan_.tp;
+      if (item.forward && ch.model_chunk < chunks - 1) {
+        const int t = engine_.add(fwd_link(stage), TaskKind::transfer,
+                                  in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+        engine_.depend(t, last_fwd_[s]);
+        send_fwd_[s] = t;
+      }
+      if (!item.forward && ch.model_chunk > 0) {
+        const int t = engine_.add(bwd_link(stage), TaskKind::transfer,
+                                  in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+        engine_.depend(t, last_bwd_[s]);
+        send_bwd_[s] = t;
+      }
+    }
+    for (double params : deferred) {
+      const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(params));
+      engine_.depend(r, last_compute);
+      reductions.push_back(r);
+    }
+    // The optimizer updates this rank's shard once every gradient is reduced.
+    const double shards = plan_.zero >= 1 ? static_cast<double>(groups_.dp.size) : 1.0;
+    Profile opt{};
+    opt[kOptimizer] = cost_.memory_time(Bytes(stage_params / shards * kOptimizerBytesPerParam)).value();
+    const int o = engine_.add(compute_res(stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
+    for (int r : reductions) engine_.depend(o, r);
+    optimizer_.push_back(o);
+  }
+
+  StepResult summarise() {
+    StepResult r;
+    double end = 0;
+    for (const auto& t : engine_.tasks()) end = std::max(end, t.end);
+    // The stage whose optimizer finishes last explains the step.
+    int critical = 0;
+    for (int s = 0; s < plan_.pp; ++s) {
+      if (engine_.task(optimizer_[static_cast<size_t>(s)]).end >
+          engine_.task(optimizer_[static_cast<size_t>(critical)]).end) {
+        critical = s;
+      }
+    }
+    Profile parts{};
+    double cursor = 0;
+    for (const auto& t : engine_.tasks()) {
+      if (t.resource != critical || t.kind != TaskKind::compute) continue;
+      const double gap = t.start - cursor;
+      if (gap > 0) {
+        const Task* cause = t.binding >= 0 ? &engine_.task(t.binding) : nullptr;
+        const bool dp = cause != nullptr && cause->kind == TaskKind::dp_comm;
+        parts[dp ? kDpComm : kPipelineBubble] += gap;
+      }
+      const Profile& p = profiles_[static_cast<size_t>(t.profile)];
+      for (int i = 0; i < kNumParts; ++i) parts[static_cast<size_t>(i)] += p[static_cast<size_t>(i)];
+      cursor = t.end;
+    }
+    parts[kDpComm] += end - cursor;  // nothing should trail the last optimizer; kept for exactness
+    r.step_time = Seconds(end);
+    for (int i = 0; i < kNumParts; ++i) r.breakdown.push_back({kPartNames[static_cast<size_t>(i)], Seconds(parts[static_cast<size_t>(i)])});
+    r.critical_stage = critical;
+    r.tasks = engine_.tasks().size();
+
+    const double tokens = static_cast<double>(in_.training.global_batch) * static_cast<double>(model_.seq_len);
+    r.model_flops = model_flops_per_token(model_, model_.seq_len) * tokens;
+    double recompute_per_token = 0;
+    if (plan_.recompute == Recompute::full) {
+      recompute_per_token = layer_forward_flops_per_token(model_, model_.seq_len);
+    } else if (plan_.recompute == Recompute::selective) {
+      Shard one;
+      one.seq_len = model_.seq_len;
+      for (int l = 0; l < model_.layers; ++l) {
+        for (const auto& op : layer_work(model_, l, one).ops) {
+          if (op.kind == OpKind::attention) recompute_per_token += op.flops / static_cast<double>(model_.seq_len);
+        }
+      }
+    }
+    r.hardware_flops = r.model_flops + recompute_per_token * tokens;
+    return r;
+  }
+
+  const StepInputs& in_;
+  const Plan& plan_;
+  const Model& model_;
+  Shard shard_;
+  CostModel cost_;
+  Groups groups_;
+  PipelineLayout layout_;
+  long long micro_batches_;
+  Engine engine_;
+  double bucket_params_ = kBucketParams;
+  std::vector<Profile> profiles_;
+  std::map<bool, Unit> layer_units_;
+  std::vector<int> first_fwd_, last_fwd_, first_bwd_, last_bwd_, send_fwd_, send_bwd_;
+  std::vector<int> optimizer_;
+};
+
+}  // namespace
+
+StepResult simulate_step(const StepInputs& in) { return StepBuilder(in).run(); }
+
+}  // namespace colossim

@@ -1,0 +1,53 @@
+// One training step as an event-driven simulation.
+//
+// Every pipeline stage runs its passes in the order its schedule dictates (plan/pipeline),
+// one task per layer per micro-batch, on a compute stream; activations and gradients cross
+// between stages as send/recv tasks on the links between them; data-parallel gradient
+// reduction, parameter all-gathers (ZeRO/FSDP) run on a communication stream beside compute,
+// in buckets, as soon as their layers are done; the optimizer runs when a stage's gradients
+// are reduced. A task starts when its resource is free and its inputs are ready, so the
+// pipeline bubble and exposed communication emerge from the schedule rather than a formula.
+//
+// Data-parallel replicas see identical work and (under the bandwidth network model) identical
+// conditions, so one pipeline is simulated and stands for all of them.
+//
+// The breakdown follows the stage that finishes last: its busy time by kind of work plus its
+// idle time by what it was waiting for, which sums to the step time exactly.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "net/network.hpp"
+#include "plan/plan.hpp"
+#include "sim/calibration.hpp"
+
+namespace colossim {
+
+struct BreakdownItem {
+  std::string name;
+  Seconds time;
+};
+
+struct StepResult {
+  Seconds step_time;
+  std::vector<BreakdownItem> breakdown;  // sums to step_time
+  int critical_stage = 0;
+  double model_flops = 0;      // per step, whole job (model convention, see workload/operators.hpp)
+  double hardware_flops = 0;   // per step, whole job, including recomputation
+  size_t tasks = 0;            // simulated tasks (for benchmarks)
+};
+
+struct StepInputs {
+  const Model& model;
+  const Cluster& cluster;
+  const Plan& plan;
+  const Training& training;
+  const NetworkModel& network;
+  const ArchCalibration& calibration;
+};
+
+// The plan must be valid (invalid_reason() == nullopt).
+[[nodiscard]] StepResult simulate_step(const StepInputs& in);
+
+}  // namespace colossim

@@ -1,0 +1,44 @@
+// The cluster as built, at the level the core step simulation needs: how many GPUs, how they
+// group into NVLink domains and nodes, and what each GPU's scale-out NIC delivers. The full
+// multi-tier fabric (switches, tiers, oversubscription, routing) is the fabric issue's; the
+// fields for it are read and kept here so scenario files stay stable.
+#pragma once
+
+#include <string>
+
+#include "hw/catalog.hpp"
+
+namespace colossim {
+
+enum class Cooling { liquid, air };
+
+struct Cluster {
+  Gpu gpu;
+  Node node;
+  Nic nic;
+  long long gpus = 0;
+  long long spare_gpus = 0;         // kept out of the training job (hot spares)
+  int gpus_per_node = 8;
+  int nvlink_domain = 8;            // GPUs that reach each other over NVLink
+  BytesPerSecond nic_bandwidth;     // per GPU, per direction (NIC speed x NICs per GPU)
+  std::string topology = "rail-optimized";
+  double oversubscription = 1.0;    // top tier, e.g. 7 for 1:7
+  Cooling cooling = Cooling::liquid;
+
+  [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
+  [[nodiscard]] long long job_gpus() const { return gpus - spare_gpus; }
+};
+
+}  // namespace colossim
+
+namespace colossim {
+
+// Where the members of one communication group sit: how many there are, and how many of them
+// share an NVLink domain (the rest are reached over the scale-out NICs).
+struct CommGroup {
+  long long size = 1;
+  long long per_domain = 1;  // members inside one NVLink domain (1 = every member on its own node)
+  [[nodiscard]] long long domains() const { return (size + per_domain - 1) / per_domain; }
+};
+
+}  // namespace colossim

@@ -1,0 +1,96 @@
+#include "validation/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "run/prediction.hpp"
+#include "scenario/scenario.hpp"
+
+namespace colossim {
+
+std::vector<std::string> case_files(const std::vector<std::string>& dirs) {
+  std::vector<std::string> files;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dir, ec)) {
+      files.push_back(dir);
+      continue;
+    }
+    if (!std::filesystem::is_directory(dir, ec)) throw InputError(dir, "", "not a directory or file of validation cases");
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+      if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+CaseResult validate_case(const std::string& file, const Catalog& catalog, const Calibration& calibration) {
+  const Scenario s = read_scenario_file(file, catalog);
+  CaseResult r;
+  r.id = s.name;
+  r.group = s.group.empty() ? "ungrouped" : s.group;
+  r.file = file;
+  r.source = s.source;
+  if (!s.measured) throw InputError(file, "measured", "a validation case needs a measured: block");
+  const Measured& m = *s.measured;
+  const Verdict v = predict(s, calibration);
+  if (m.step_time_s) {
+    r.metric = "step_time_s";
+    r.measured = *m.step_time_s;
+  } else if (m.tokens_per_s) {
+    r.metric = "tokens_per_s";
+    r.measured = *m.tokens_per_s;
+  } else if (m.tflops_per_gpu) {
+    r.metric = m.flops_basis == FlopsBasis::hardware ? "hardware_tflops_per_gpu" : "model_tflops_per_gpu";
+    r.measured = *m.tflops_per_gpu;
+  } else if (m.mfu) {
+    r.metric = "mfu";
+    r.measured = *m.mfu;
+  } else {
+    r.metric = "memory_gib";
+    r.measured = *m.memory_gib;
+  }
+  if (!v.prediction) {
+    r.refusal = v.refusal;
+    return r;
+  }
+  const Prediction& p = *v.prediction;
+  if (r.metric == "step_time_s") r.predicted = p.step.step_time.value();
+  if (r.metric == "tokens_per_s") r.predicted = p.tokens_per_s;
+  if (r.metric == "hardware_tflops_per_gpu") r.predicted = p.hardware_tflops_per_gpu;
+  if (r.metric == "model_tflops_per_gpu") r.predicted = p.model_tflops_per_gpu;
+  if (r.metric == "mfu") r.predicted = p.mfu;
+  if (r.metric == "memory_gib") r.predicted = to_gib(p.memory.total());
+  r.error = (r.predicted - r.measured) / r.measured;
+  return r;
+}
+
+ValidationReport summarise(std::vector<CaseResult> cases) {
+  ValidationReport rep;
+  rep.cases = std::move(cases);
+  int n = 0;
+  for (const auto& c : rep.cases) {
+    if (!c.refusal.empty()) {
+      ++rep.refused;
+      continue;
+    }
+    const double e = std::fabs(c.error);
+    rep.mape += e;
+    ++n;
+    if (e >= rep.worst) {
+      rep.worst = e;
+      rep.worst_id = c.id;
+    }
+    GroupSummary& g = rep.groups[c.group];
+    g.mape += e;
+    g.cases += 1;
+    g.worst = std::max(g.worst, e);
+  }
+  if (n > 0) rep.mape /= n;
+  for (auto& [name, g] : rep.groups) g.mape /= std::max(1, g.cases);
+  return rep;
+}
+
+}  // namespace colossim

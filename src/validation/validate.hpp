@@ -1,0 +1,47 @@
+// Validation: every case file (a scenario plus what a published run measured) is predicted and
+// compared on the source's own basis -- step time, tokens/s, TFLOP/s per GPU (model or hardware
+// FLOPs as the source counts them), MFU, or memory per GPU.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hw/catalog.hpp"
+#include "sim/calibration.hpp"
+
+namespace colossim {
+
+struct CaseResult {
+  std::string id;
+  std::string group;
+  std::string file;
+  std::string metric;      // step_time_s | tokens_per_s | tflops_per_gpu | mfu | memory_gib
+  double measured = 0;
+  double predicted = 0;
+  double error = 0;        // (predicted - measured) / measured
+  std::string refusal;     // non-empty when the case could not be predicted
+  std::string source;
+};
+
+struct GroupSummary {
+  int cases = 0;
+  double mape = 0;
+  double worst = 0;
+};
+
+struct ValidationReport {
+  std::vector<CaseResult> cases;  // sorted by file
+  std::map<std::string, GroupSummary> groups;
+  double mape = 0;            // mean absolute percentage error over predicted cases, as a fraction
+  double worst = 0;           // largest absolute error, as a fraction
+  std::string worst_id;
+  int refused = 0;
+};
+
+// Case files are the *.yaml under each directory (recursively), read in sorted order.
+[[nodiscard]] std::vector<std::string> case_files(const std::vector<std::string>& dirs);
+[[nodiscard]] CaseResult validate_case(const std::string& file, const Catalog& catalog, const Calibration& calibration);
+[[nodiscard]] ValidationReport summarise(std::vector<CaseResult> cases);
+
+}  // namespace colossim

@@ -1,0 +1,303 @@
+#include "workload/model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/embedded_data.hpp"
+
+namespace colossim {
+
+bool Model::is_moe_layer(int layer) const {
+  if (!moe || layer < moe->dense_layers) return false;
+  return (layer - moe->dense_layers) % moe->every == 0;
+}
+
+int Model::moe_layers() const {
+  int n = 0;
+  for (int i = 0; i < layers; ++i) n += is_moe_layer(i) ? 1 : 0;
+  return n;
+}
+
+long long Model::attention_params() const {
+  const long long h = hidden;
+  if (mla) {
+    const long long qk = mla->qk_nope_head_dim + mla->qk_rope_head_dim;
+    const long long q = mla->q_lora_rank > 0 ? h * mla->q_lora_rank + mla->q_lora_rank * heads * qk
+                                             : h * heads * qk;
+    const long long kv = h * (mla->kv_lora_rank + mla->qk_rope_head_dim) +
+                         mla->kv_lora_rank * heads * (mla->qk_nope_head_dim + mla->v_head_dim);
+    return q + kv + heads * mla->v_head_dim * h;
+  }
+  return h * heads * head_dim + 2 * h * kv_heads * head_dim + heads * head_dim * h;
+}
+
+long long Model::dense_mlp_params() const { return (is_gated(mlp) ? 3 : 2) * hidden * ffn_hidden; }
+
+long long Model::expert_params() const {
+  return moe ? (is_gated(mlp) ? 3 : 2) * hidden * moe->expert_ffn_hidden : 0;
+}
+
+long long Model::shared_expert_params() const {
+  return moe ? moe->shared_experts * (is_gated(mlp) ? 3 : 2) * hidden * moe->shared_ffn_hidden : 0;
+}
+
+long long Model::embedding_params() const {
+  return vocab * hidden + (learned_positions ? seq_len * hidden : 0);
+}
+
+long long Model::output_params() const { return tied_embeddings ? 0 : vocab * hidden; }
+
+long long Model::params() const {
+  long long total = embedding_params() + output_params() + hidden;  // + final norm
+  for (int i = 0; i < layers; ++i) {
+    total += attention_params() + 2 * hidden;  // + two norms
+    if (is_moe_layer(i)) {
+      total += moe->experts * expert_params() + shared_expert_params() + hidden * moe->experts;
+    } else {
+      total += dense_mlp_params();
+    }
+  }
+  return total;
+}
+
+long long Model::active_params() const {
+  if (!moe) return params();
+  long long total = params();
+  total -= static_cast<long long>(moe_layers()) * (moe->experts - moe->top_k) * expert_params();
+  return total;
+}
+
+namespace {
+
+MlpKind parse_mlp(const ConfigNode& n, const std::string& key, MlpKind fallback) {
+  const std::string v = n.choice_or(key, {"swiglu", "geglu", "gelu", "relu2"}, "");
+  if (v == "swiglu") return MlpKind::swiglu;
+  if (v == "geglu") return MlpKind::geglu;
+  if (v == "gelu") return MlpKind::gelu;
+  if (v == "relu2") return MlpKind::relu2;
+  return fallback;
+}
+
+const std::set<std::string> kModelKeys = {
+    "preset", "hf_config", "name", "layers", "hidden", "ffn_hidden", "heads", "kv_heads",
+    "head_dim", "vocab", "seq_len", "mlp", "tied_embeddings", "learned_positions", "dropout",
+    "moe", "mla", "source"};
+
+// Applies the fields present in `n` on top of `m` (a preset, an import, or empty).
+void apply_fields(const ConfigNode& n, Model& m) {
+  m.name = n.str_or("name", m.name);
+  m.layers = static_cast<int>(n.positive_integer_or("layers", m.layers));
+  m.hidden = n.positive_integer_or("hidden", m.hidden);
+  m.ffn_hidden = n.positive_integer_or("ffn_hidden", m.ffn_hidden);
+  m.heads = static_cast<int>(n.positive_integer_or("heads", m.heads));
+  m.kv_heads = static_cast<int>(n.positive_integer_or("kv_heads", m.kv_heads));
+  m.head_dim = n.positive_integer_or("head_dim", m.head_dim);
+  m.vocab = n.positive_integer_or("vocab", m.vocab);
+  m.seq_len = n.positive_integer_or("seq_len", m.seq_len);
+  m.mlp = parse_mlp(n, "mlp", m.mlp);
+  m.tied_embeddings = n.boolean_or("tied_embeddings", m.tied_embeddings);
+  m.learned_positions = n.boolean_or("learned_positions", m.learned_positions);
+  m.dropout = n.boolean_or("dropout", m.dropout);
+  if (auto moe = n.optional_child("moe")) {
+    moe->check_no_unknown_keys({"experts", "top_k", "expert_ffn_hidden", "shared_experts",
+                                "shared_ffn_hidden", "dense_layers", "every"});
+    MoeSpec s = m.moe.value_or(MoeSpec{});
+    s.experts = static_cast<int>(moe->positive_integer_or("experts", s.experts));
+    s.top_k = static_cast<int>(moe->positive_integer_or("top_k", s.top_k));
+    s.expert_ffn_hidden = moe->positive_integer_or("expert_ffn_hidden", s.expert_ffn_hidden);
+    s.shared_experts = static_cast<int>(moe->integer_or("shared_experts", s.shared_experts));
+    s.shared_ffn_hidden = moe->positive_integer_or("shared_ffn_hidden", s.shared_ffn_hidden);
+    s.dense_layers = static_cast<int>(moe->integer_or("dense_layers", s.dense_layers));
+    s.every = static_cast<int>(moe->positive_integer_or("every", s.every));
+    if (s.experts <= 0) moe->fail("experts", "required for a mixture-of-experts model (a positive integer)");
+    if (s.expert_ffn_hidden <= 0) moe->fail("expert_ffn_hidden", "required for a mixture-of-experts model (a positive integer)");
+    if (s.top_k > s.experts) moe->fail("top_k", "expected at most moe.experts (" + std::to_string(s.experts) + ")");
+    if (s.shared_experts < 0) moe->fail("shared_experts", "expected 0 or more");
+    if (s.shared_ffn_hidden == 0) s.shared_ffn_hidden = s.expert_ffn_hidden;
+    m.moe = s;
+  }
+  if (auto mla = n.optional_child("mla")) {
+    mla->check_no_unknown_keys({"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
+    MlaSpec s = m.mla.value_or(MlaSpec{});
+    s.q_lora_rank = mla->integer_or("q_lora_rank", s.q_lora_rank);
+    s.kv_lora_rank = mla->positive_integer_or("kv_lora_rank", s.kv_lora_rank);
+    s.qk_nope_head_dim = mla->positive_integer_or("qk_nope_head_dim", s.qk_nope_head_dim);
+    s.qk_rope_head_dim = mla->positive_integer_or("qk_rope_head_dim", s.qk_rope_head_dim);
+    s.v_head_dim = mla->positive_integer_or("v_head_dim", s.v_head_dim);
+    m.mla = s;
+  }
+}
+
+void finish_and_check(const ConfigNode& n, Model& m) {
+  auto require = [&](long long v, const std::string& key) {
+    if (v <= 0) n.fail(key, "required key is missing (a positive integer), or give model.preset");
+  };
+  require(m.layers, "layers");
+  require(m.hidden, "hidden");
+  require(m.heads, "heads");
+  require(m.vocab, "vocab");
+  require(m.seq_len, "seq_len");
+  if (m.kv_heads == 0) m.kv_heads = m.heads;
+  if (m.head_dim == 0) {
+    if (m.hidden % m.heads != 0) n.fail("heads", "expected a divisor of hidden (" + std::to_string(m.hidden) + ") or an explicit head_dim");
+    m.head_dim = m.hidden / m.heads;
+  }
+  const bool has_dense_layers = !m.moe || m.moe->dense_layers > 0 || m.moe->every > 1;
+  if (has_dense_layers && m.ffn_hidden <= 0) n.fail("ffn_hidden", "required key is missing (a positive integer)");
+  if (m.heads % m.kv_heads != 0) {
+    n.fail("kv_heads", "expected a divisor of heads (" + std::to_string(m.heads) + "), got " + std::to_string(m.kv_heads));
+  }
+  if (m.name.empty()) m.name = "custom";
+}
+
+}  // namespace
+
+std::optional<Model> find_preset(const std::string& id) {
+  const auto& files = embedded_files();
+  auto it = files.find("models/" + id + ".yaml");
+  if (it == files.end()) return std::nullopt;
+  ConfigNode n = ConfigNode::parse(std::string(it->second), "data/models/" + id + ".yaml");
+  n.check_no_unknown_keys(kModelKeys);
+  Model m;
+  apply_fields(n, m);
+  finish_and_check(n, m);
+  return m;
+}
+
+std::string preset_ids() {
+  std::string out;
+  for (const auto& [path, text] : embedded_files()) {
+    if (path.rfind("models/", 0) != 0) continue;
+    std::string id(path.substr(7));
+    id = id.substr(0, id.size() - 5);
+    out += (out.empty() ? "" : ", ") + id;
+  }
+  return out;
+}
+
+Model read_model(const ConfigNode& n, const std::string& base_dir) {
+  n.check_no_unknown_keys(kModelKeys);
+  Model m;
+  if (n.has("preset") && n.has("hf_config")) n.fail("hf_config", "give either model.preset or model.hf_config, not both");
+  if (n.has("preset")) {
+    const std::string id = n.str("preset");
+    auto p = find_preset(id);
+    if (!p) n.fail("preset", "unknown model preset \"" + id + "\" (expected one of: " + preset_ids() + ")");
+    m = *p;
+  } else if (n.has("hf_config")) {
+    std::filesystem::path p(n.str("hf_config"));
+    if (p.is_relative() && !base_dir.empty()) p = std::filesystem::path(base_dir) / p;
+    try {
+      m = import_hf_config(p.string());
+    } catch (const InputError& e) {
+      n.fail("hf_config", e.what());
+    }
+  }
+  apply_fields(n, m);
+  finish_and_check(n, m);
+  return m;
+}
+
+namespace {
+
+using nlohmann::json;
+
+long long jint(const json& j, const std::string& key, const std::string& file) {
+  if (!j.contains(key) || !j[key].is_number_integer()) {
+    throw InputError(file, key, "expected an integer in the Hugging Face config");
+  }
+  return j[key].get<long long>();
+}
+
+long long jint_or(const json& j, const std::string& key, long long fallback) {
+  return j.contains(key) && j[key].is_number_integer() ? j[key].get<long long>() : fallback;
+}
+
+MlpKind act_to_mlp(const std::string& act, bool gated) {
+  const bool gelu = act.find("gelu") != std::string::npos;
+  if (gated) return gelu ? MlpKind::geglu : MlpKind::swiglu;
+  if (act == "relu2" || act == "squared_relu") return MlpKind::relu2;
+  return MlpKind::gelu;
+}
+
+}  // namespace
+
+Model import_hf_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot read the Hugging Face config.json (does it exist?)");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw InputError(path, "", std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw InputError(path, "", "expected a JSON object");
+  const std::string type = j.value("model_type", "");
+  Model m;
+  m.name = j.value("_name_or_path", type.empty() ? std::string("hf-model") : type);
+  if (type == "gpt2") {
+    m.layers = static_cast<int>(jint(j, "n_layer", path));
+    m.hidden = jint(j, "n_embd", path);
+    m.heads = static_cast<int>(jint(j, "n_head", path));
+    m.ffn_hidden = jint_or(j, "n_inner", 4 * m.hidden);
+    m.vocab = jint(j, "vocab_size", path);
+    m.seq_len = jint_or(j, "n_positions", 1024);
+    m.mlp = MlpKind::gelu;
+    m.tied_embeddings = true;
+    m.learned_positions = true;
+    m.dropout = true;
+  } else if (type == "llama" || type == "mistral" || type == "mixtral" || type == "qwen2" ||
+             type == "deepseek_v3" || type == "deepseek_v2" || type == "gpt_neox" ||
+             type == "nemotron" || type.empty()) {
+    m.layers = static_cast<int>(jint(j, "num_hidden_layers", path));
+    m.hidden = jint(j, "hidden_size", path);
+    m.heads = static_cast<int>(jint(j, "num_attention_heads", path));
+    m.kv_heads = static_cast<int>(jint_or(j, "num_key_value_heads", m.heads));
+    m.ffn_hidden = jint_or(j, "intermediate_size", 4 * m.hidden);
+    m.vocab = jint(j, "vocab_size", path);
+    m.seq_len = jint_or(j, "max_position_embeddings", 4096);
+    if (j.contains("head_dim") && j["head_dim"].is_number_integer()) m.head_dim = j["head_dim"];
+    const bool neox = type == "gpt_neox";
+    const bool nemotron = type == "nemotron";
+    m.mlp = act_to_mlp(j.value("hidden_act", neox ? "gelu" : "silu"), !neox && !nemotron);
+    m.tied_embeddings = j.value("tie_word_embeddings", false);
+    if (type == "mixtral") {
+      MoeSpec s;
+      s.experts = static_cast<int>(jint(j, "num_local_experts", path));
+      s.top_k = static_cast<int>(jint(j, "num_experts_per_tok", path));
+      s.expert_ffn_hidden = m.ffn_hidden;
+      s.shared_ffn_hidden = m.ffn_hidden;
+      m.moe = s;
+    }
+    if (type == "deepseek_v3" || type == "deepseek_v2") {
+      MoeSpec s;
+      s.experts = static_cast<int>(jint(j, "n_routed_experts", path));
+      s.top_k = static_cast<int>(jint(j, "num_experts_per_tok", path));
+      s.expert_ffn_hidden = jint(j, "moe_intermediate_size", path);
+      s.shared_experts = static_cast<int>(jint_or(j, "n_shared_experts", 0));
+      s.shared_ffn_hidden = s.expert_ffn_hidden;
+      s.dense_layers = static_cast<int>(jint_or(j, "first_k_dense_replace", 0));
+      s.every = static_cast<int>(jint_or(j, "moe_layer_freq", 1));
+      m.moe = s;
+      MlaSpec a;
+      a.q_lora_rank = j.contains("q_lora_rank") && j["q_lora_rank"].is_number_integer() ? j["q_lora_rank"].get<long long>() : 0;
+      a.kv_lora_rank = jint(j, "kv_lora_rank", path);
+      a.qk_nope_head_dim = jint(j, "qk_nope_head_dim", path);
+      a.qk_rope_head_dim = jint(j, "qk_rope_head_dim", path);
+      a.v_head_dim = jint(j, "v_head_dim", path);
+      m.mla = a;
+      m.head_dim = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    }
+  } else {
+    throw InputError(path, "model_type", "unsupported model_type \"" + type +
+                                             "\" (expected llama, mistral, mixtral, qwen2, deepseek_v3, gpt2, gpt_neox)");
+  }
+  if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.vocab <= 0) {
+    throw InputError(path, "", "expected positive layer, hidden, head and vocabulary sizes");
+  }
+  return m;
+}
+
+}  // namespace colossim

@@ -1,0 +1,229 @@
+#include "workload/operators.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace colossim {
+namespace {
+
+// Fraction of the full s x s score square a causal kernel executes (the diagonal blocks are
+// computed whole, which the ~0.5 ignores; at s >= 2048 with 128-wide tiles that is < 3%).
+constexpr double kCausalFraction = 0.5;
+// FlashAttention's backward executes five s x s products against the forward's two (it
+// recomputes the scores): 2.5x the forward work (Dao, FlashAttention-2, 2023, Sec 3.1.2).
+constexpr double kFlashBackwardWork = 2.5;
+
+Operator gemm(const std::string& name, double m, double k, double n, double count = 1) {
+  Operator op;
+  op.name = name;
+  op.kind = OpKind::gemm;
+  op.m = m;
+  op.k = k;
+  op.n = n;
+  op.count = count;
+  op.flops = 2.0 * m * k * n * count;
+  op.exec_flops = op.flops;
+  op.bwd_flops = 2.0 * op.flops;  // data gradient + weight gradient
+  op.bwd_exec_flops = op.bwd_flops;
+  // Operands read and result written once, BF16 (roofline lower bound on traffic).
+  op.bytes = 2.0 * count * (m * k + k * n + m * n);
+  op.bwd_bytes = 2.0 * op.bytes;
+  return op;
+}
+
+// `bytes` read+written forward; backward reads the saved inputs and the output gradient and
+// writes the input gradient: about 1.5x the forward traffic for norms and activations.
+Operator elementwise(const std::string& name, double bytes, double bwd_factor = 1.5) {
+  Operator op;
+  op.name = name;
+  op.kind = OpKind::elementwise;
+  op.bytes = bytes;
+  op.bwd_bytes = bytes * bwd_factor;
+  return op;
+}
+
+}  // namespace
+
+LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
+  LayerWork w;
+  const double a = shard.bytes_per_activation;
+  const double t = shard.tp;
+  const double s = static_cast<double>(shard.seq_len);
+  const double tokens = static_cast<double>(shard.micro_batch) * s / shard.cp;  // per GPU
+  const double seq_tokens = shard.sequence_parallel ? tokens / t : tokens;      // norm region
+  const double h = static_cast<double>(model.hidden);
+  const double heads = model.heads / t;
+  const double kv_heads = std::max(1.0, model.kv_heads / t);
+  const double d = static_cast<double>(model.head_dim);
+
+  // --- attention block ---
+  w.ops.push_back(elementwise("input_norm", 2 * seq_tokens * h * a));
+  double qk_dim = d;
+  double v_dim = d;
+  double kv_width = 2 * kv_heads * d;  // K and V per token on this GPU
+  if (model.mla) {
+    const auto& mla = *model.mla;
+    qk_dim = static_cast<double>(mla.qk_nope_head_dim + mla.qk_rope_head_dim);
+    v_dim = static_cast<double>(mla.v_head_dim);
+    if (mla.q_lora_rank > 0) {
+      w.ops.push_back(gemm("q_down", tokens, h, static_cast<double>(mla.q_lora_rank)));
+      w.ops.push_back(gemm("q_up", tokens, static_cast<double>(mla.q_lora_rank), heads * qk_dim));
+    } else {
+      w.ops.push_back(gemm("q_proj", tokens, h, heads * qk_dim));
+    }
+    w.ops.push_back(gemm("kv_down", tokens, h, static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim)));
+    w.ops.push_back(gemm("kv_up", tokens, static_cast<double>(mla.kv_lora_rank),
+                         heads * static_cast<double>(mla.qk_nope_head_dim + mla.v_head_dim)));
+    kv_width = heads * (qk_dim + v_dim);
+  } else {
+    w.ops.push_back(gemm("qkv_proj", tokens, h, (heads + 2 * kv_heads) * d));
+  }
+  if (!model.learned_positions) {
+    w.ops.push_back(elementwise("rotary", 2 * tokens * (heads + kv_heads) * qk_dim * a));
+  }
+  {
+    Operator attn;
+    attn.name = "attention";
+    attn.kind = OpKind::attention;
+    const double q_tokens = tokens;  // this GPU's queries attend to all s keys (K/V come round the CP ring)
+    attn.flops = 2.0 * q_tokens * s * heads * (qk_dim + v_dim);
+    attn.exec_flops = attn.flops * kCausalFraction;
+    attn.bwd_flops = 2.0 * attn.flops;
+    attn.bwd_exec_flops = kFlashBackwardWork * attn.exec_flops;
+    attn.bytes = a * tokens * (heads * (qk_dim + 2 * v_dim) + kv_width);
+    attn.bwd_bytes = 2.0 * attn.bytes;
+    w.ops.push_back(attn);
+  }
+  w.ops.push_back(gemm("out_proj", tokens, heads * v_dim, h));
+  if (model.dropout) w.ops.push_back(elementwise("dropout_attn", seq_tokens * h * (2 * a + 1)));
+  w.ops.push_back(elementwise("residual_attn", 3 * seq_tokens * h * a, 1.0));
+  w.ops.push_back(elementwise("post_attn_norm", 2 * seq_tokens * h * a));
+
+  // --- MLP or MoE block ---
+  const double gate = is_gated(model.mlp) ? 2.0 : 1.0;
+  const double act_bytes_per_unit = (gate + 1.0) * a;  // read gate(+up), write activation
+  double mlp_act_mem = 0;  // activation memory per token of the MLP part, on this GPU
+  if (model.is_moe_layer(layer)) {
+    const auto& moe = *model.moe;
+    const double experts = moe.experts;
+    const double ep = shard.ep;
+    // With EP the experts are whole on each GPU and the TP ranks dispatch their sequence-
+    // parallel share of the tokens; without EP the experts are TP-split like a dense MLP.
+    const double expert_tp = ep > 1 ? 1.0 : t;
+    const double routed_tokens = (ep > 1 ? tokens / t : tokens) * moe.top_k;
+    const double local_experts = experts / ep;
+    const double tokens_per_expert = routed_tokens / local_experts;
+    const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;
+    w.ops.push_back(gemm("router", tokens, h, experts));
+    w.ops.push_back(elementwise("permute", 2 * routed_tokens * h * a, 2.0));
+    w.ops.push_back(gemm("expert_fc1", tokens_per_expert, h, gate * f, local_experts));
+    w.ops.push_back(elementwise("expert_act", routed_tokens * f * act_bytes_per_unit));
+    w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
+    w.ops.push_back(elementwise("unpermute", 2 * routed_tokens * h * a, 2.0));
+    mlp_act_mem += routed_tokens * (2 * h + gate * f + f) * a / tokens;
+    if (moe.shared_experts > 0) {
+      const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
+      w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
+      w.ops.push_back(elementwise("shared_act", tokens * fs * act_bytes_per_unit));
+      w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
+      mlp_act_mem += (gate * fs + fs) * a;
+    }
+    if (ep > 1) {
+      w.comm.ep_bytes = routed_tokens * h * a;
+      w.comm.ep_alltoalls = 2;  // dispatch and combine
+    }
+    w.params = (local_experts * static_cast<double>(model.expert_params()) / expert_tp +
+                static_cast<double>(model.shared_expert_params()) / t + h * experts);
+  } else {
+    const double f = static_cast<double>(model.ffn_hidden) / t;
+    w.ops.push_back(gemm("fc1", tokens, h, gate * f));
+    w.ops.push_back(elementwise("mlp_act", tokens * f * act_bytes_per_unit));
+    w.ops.push_back(gemm("fc2", tokens, f, h));
+    mlp_act_mem += (gate * f + f) * a;
+    w.params = static_cast<double>(model.dense_mlp_params()) / t;
+  }
+  if (model.dropout) w.ops.push_back(elementwise("dropout_mlp", seq_tokens * h * (2 * a + 1)));
+  w.ops.push_back(elementwise("residual_mlp", 3 * seq_tokens * h * a, 1.0));
+  w.params += static_cast<double>(model.attention_params()) / t + 2 * h;
+
+  // --- communication ---
+  if (shard.tp > 1) {
+    w.comm.tp_bytes = tokens * h * a;
+    // Attention and MLP each end in an all-reduce (or reduce-scatter + all-gather with SP);
+    // an EP MoE block works on the sequence-parallel shard and needs none.
+    w.comm.tp_collectives = (model.is_moe_layer(layer) && shard.ep > 1) ? 1 : 2;
+  }
+  if (shard.cp > 1) w.comm.cp_bytes = (shard.cp - 1) * tokens * kv_width * a;
+
+  // --- activation memory (Korthikanti et al. 2022 accounting, FlashAttention: no s^2 term) ---
+  const double sp_div = shard.sequence_parallel ? t : 1.0;
+  double per_token = 0;
+  per_token += 2 * h * a / sp_div;                              // norm input, QKV input
+  per_token += (heads * qk_dim + kv_width) * a;                 // Q, K, V
+  per_token += heads * v_dim * a + heads * 4.0;                 // context (out_proj input), softmax stats
+  per_token += 2 * h * a / sp_div;                              // post-attn norm input, MLP input
+  per_token += mlp_act_mem;                                     // MLP/expert inputs and activations
+  if (model.dropout) per_token += 2 * h / sp_div;               // two dropout masks, 1 byte
+  w.activation_bytes = per_token * tokens;
+  w.activation_bytes_selective = w.activation_bytes;  // FlashAttention stores no s^2 scores
+  w.input_bytes = tokens * h * a / sp_div;
+  return w;
+}
+
+LayerWork embedding_work(const Model& model, const Shard& shard) {
+  LayerWork w;
+  const double a = shard.bytes_per_activation;
+  const double tokens = static_cast<double>(shard.micro_batch) * shard.seq_len / shard.cp;
+  const double h = static_cast<double>(model.hidden);
+  w.ops.push_back(elementwise("embedding_lookup", 2 * tokens * h * a, 2.0));
+  w.params = static_cast<double>(model.embedding_params()) / shard.tp;
+  if (shard.tp > 1) {
+    w.comm.tp_bytes = tokens * h * a;
+    w.comm.tp_collectives = 1;  // vocab-parallel embedding: reduce (scatter) across TP
+  }
+  w.input_bytes = 0;
+  return w;
+}
+
+LayerWork output_work(const Model& model, const Shard& shard) {
+  LayerWork w;
+  const double a = shard.bytes_per_activation;
+  const double t = shard.tp;
+  const double tokens = static_cast<double>(shard.micro_batch) * shard.seq_len / shard.cp;
+  const double h = static_cast<double>(model.hidden);
+  const double v = static_cast<double>(model.vocab) / t;
+  const double seq_tokens = shard.sequence_parallel ? tokens / t : tokens;
+  w.ops.push_back(elementwise("final_norm", 2 * seq_tokens * h * a));
+  w.ops.push_back(gemm("logits", tokens, h, v));
+  // Vocab-parallel cross-entropy in FP32: max, exp-sum, loss; backward writes the softmax grad.
+  w.ops.push_back(elementwise("cross_entropy", 3 * tokens * v * 4.0, 1.0));
+  w.params = static_cast<double>(model.vocab) * h / t;  // untied head, or the tied copy on the last stage
+  if (shard.tp > 1) {
+    w.comm.tp_bytes = tokens * h * a;
+    w.comm.tp_collectives = 1;
+  }
+  w.activation_bytes = tokens * (h * a / (shard.sequence_parallel ? t : 1.0) + v * 4.0);
+  w.activation_bytes_selective = w.activation_bytes;
+  w.input_bytes = w.activation_bytes;
+  return w;
+}
+
+double layer_forward_flops_per_token(const Model& model, long long seq_len) {
+  Shard one;
+  one.seq_len = seq_len;
+  double total = 0;
+  for (int i = 0; i < model.layers; ++i) {
+    for (const auto& op : layer_work(model, i, one).ops) total += op.flops;
+  }
+  return total / static_cast<double>(seq_len);
+}
+
+double model_flops_per_token(const Model& model, long long seq_len) {
+  Shard one;
+  one.seq_len = seq_len;
+  double total = 3.0 * layer_forward_flops_per_token(model, seq_len) * static_cast<double>(seq_len);
+  for (const auto& op : output_work(model, one).ops) total += op.flops + op.bwd_flops;
+  return total / static_cast<double>(seq_len);
+}
+
+}  // namespace colossim

@@ -1,0 +1,80 @@
+// One transformer layer as the operators one GPU runs for one micro-batch, with exact FLOPs
+// and HBM traffic, forward and backward. This is the bridge from "a model" to "work on a GPU":
+// the sim layer prices each operator; nothing here knows about time.
+//
+// FLOP conventions (documented so that MFU compares like with like):
+//  - a matrix product [m,k]x[k,n] is 2mkn FLOPs; its backward is two products (data and weight
+//    gradients), 4mkn;
+//  - attention scores and context are counted over the full s x s square (the PaLM / Megatron /
+//    NeMo convention for model FLOPs: 4 s^2 d per head forward), even though a causal kernel
+//    executes only about half of it; `exec_flops` holds the work actually executed;
+//  - element-wise operators (norms, activations, residual adds, rotary, dropout) count bytes,
+//    not FLOPs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workload/model.hpp"
+
+namespace colossim {
+
+// How one GPU's share of a layer is cut. Plain numbers so the workload layer stays independent
+// of the plan layer.
+struct Shard {
+  long long micro_batch = 1;   // sequences per micro-batch
+  long long seq_len = 0;       // full sequence length
+  int tp = 1;                  // tensor parallel
+  int cp = 1;                  // context parallel (sequence split for attention)
+  int ep = 1;                  // expert parallel
+  bool sequence_parallel = false;
+  int bytes_per_activation = 2;  // BF16 activations
+};
+
+enum class OpKind { gemm, attention, elementwise };
+
+struct Operator {
+  std::string name;
+  OpKind kind = OpKind::gemm;
+  // GEMM shape per GPU (m rows of tokens, k reduction, n outputs), `count` identical GEMMs
+  // (grouped expert GEMMs).
+  double m = 0, n = 0, k = 0;
+  double count = 1;
+  double flops = 0;        // forward FLOPs, model convention
+  double exec_flops = 0;   // forward FLOPs actually executed (causal attention ~ half)
+  double bytes = 0;        // forward HBM traffic (element-wise ops, GEMM operands)
+  double bwd_flops = 0;    // backward FLOPs, model convention
+  double bwd_exec_flops = 0;
+  double bwd_bytes = 0;
+};
+
+// Communication one layer needs on one GPU, per micro-batch, forward (backward mirrors it).
+struct LayerComm {
+  double tp_bytes = 0;       // per TP collective (all-reduce, or all-gather + reduce-scatter with SP)
+  int tp_collectives = 0;    // forward count
+  double cp_bytes = 0;       // K/V sent around the CP ring per forward
+  double ep_bytes = 0;       // per all-to-all (dispatch or combine), per GPU
+  int ep_alltoalls = 0;      // forward count
+};
+
+struct LayerWork {
+  std::vector<Operator> ops;
+  LayerComm comm;
+  double params = 0;             // parameters of this layer held by one GPU (after TP and EP)
+  double activation_bytes = 0;   // saved for backward with no recompute
+  double activation_bytes_selective = 0;  // with selective recompute (attention core recomputed)
+  double input_bytes = 0;        // the layer input: what full recompute keeps
+};
+
+LayerWork layer_work(const Model& model, int layer, const Shard& shard);
+// The input embedding (first stage) and output projection + loss (last stage).
+LayerWork embedding_work(const Model& model, const Shard& shard);
+LayerWork output_work(const Model& model, const Shard& shard);
+
+// Model FLOPs per token (forward + backward, model convention, no recompute): the numerator
+// of MFU. Counts every layer, the output projection and full-square attention at `seq_len`.
+double model_flops_per_token(const Model& model, long long seq_len);
+// Forward FLOPs per token of the layers only (for the recompute term of hardware FLOPs).
+double layer_forward_flops_per_token(const Model& model, long long seq_len);
+
+}  // namespace colossim
