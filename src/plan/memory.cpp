@@ -10,7 +10,8 @@ namespace {
 
 constexpr double kWeightBytes = 2.0;
 constexpr double kFp8WeightCopyBytes = 1.0;
-constexpr double kGradBytes = 4.0;
+constexpr double kGradBytesFp32 = 4.0;
+constexpr double kGradBytesBf16 = 2.0;
 constexpr double kOptimizerBytes = 12.0;
 // NCCL keeps NCCL_BUFFSIZE (4 MiB default) per channel and direction; with up to 32 channels
 // that is 256 MiB per communicator (NCCL environment-variable documentation, NCCL_BUFFSIZE).
@@ -25,7 +26,7 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
                                const Training& training) {
   (void)cluster;
   const Shard shard = shard_of(plan, model);
-  const PipelineLayout layout = make_layout(model, plan.pp, plan.virtual_stages);
+  const PipelineLayout layout = make_layout(model, plan.pp, plan.virtual_stages, plan.uneven_stages);
   const long long m = micro_batches(plan, training);
   const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
 
@@ -84,7 +85,7 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
       // FSDP gathers a layer's full weights before use, with one layer prefetched.
       mb.weights += Bytes(2.0 * work(0).params * weight_bytes);
     }
-    mb.gradients = Bytes(params * kGradBytes / shard_g);
+    mb.gradients = Bytes(params * (plan.grad_reduce_fp32 ? kGradBytesFp32 : kGradBytesBf16) / shard_g);
     mb.optimizer = Bytes(params * kOptimizerBytes / shard_o);
     mb.activations = Bytes(peak);
     int communicators = 1;  // data parallel

@@ -4,8 +4,9 @@
 //
 // Bytes per parameter (mixed precision with Adam, Megatron-LM / DeepSpeed accounting, as in
 // Rajbhandari et al., ZeRO, SC'20, Sec 3.1, with Megatron's FP32 main gradients):
-//   weights 2 (BF16; +1 for the FP8 weight copy under FP8), gradients 4 (FP32 main grads),
-//   optimizer 12 (FP32 master weights, Adam m and v).
+//   weights 2 (BF16; +1 for the FP8 weight copy under FP8), gradients 4 with FP32 gradient
+//   buffers or 2 with BF16 ones (Plan::grad_reduce_fp32), optimizer 12 (FP32 master weights,
+//   Adam m and v).
 // Korthikanti et al. 2022 Fig. 1 reads 45.6 GiB for params+optimizer of GPT-22B at TP=8
 // = 17.8 B/param, which this 18 B/param reproduces.
 #pragma once

@@ -11,13 +11,20 @@ bool layers_split_evenly(const Model& model, int pp, int v) {
   return chunks > 1 && (model.layers + 2) % chunks == 0 && model.layers + 2 >= chunks;
 }
 
-PipelineLayout make_layout(const Model& model, int pp, int v) {
+PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
   PipelineLayout layout;
   layout.pp = pp;
   layout.virtual_stages = v;
   const int chunks = pp * v;
   std::vector<int> sizes(static_cast<size_t>(chunks), model.layers / chunks);
-  if (model.layers % chunks != 0) {
+  if (model.layers % chunks != 0 && !layers_split_evenly(model, pp, v)) {
+    assert(uneven);
+    (void)uneven;
+    // Floor everywhere, one more layer on as many middle chunks as needed.
+    int extra = model.layers % chunks;
+    for (int c = 1; c < chunks && extra > 0; ++c, --extra) sizes[static_cast<size_t>(c)] += 1;
+    if (extra > 0) sizes[0] += 1;
+  } else if (model.layers % chunks != 0) {
     // Embedding and loss take one layer's slot each on the first and last chunk.
     const int per = (model.layers + 2) / chunks;
     std::fill(sizes.begin(), sizes.end(), per);

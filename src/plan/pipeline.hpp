@@ -28,12 +28,12 @@ struct PipelineLayout {
   }
 };
 
-// Splits the layers into pp x v chunks. An uneven split is allowed where counting the
-// embedding and the loss as one layer each makes it even (Megatron's
-// account_for_embedding/loss_in_pipeline_split); otherwise nullopt-like empty layout and a
-// reason via invalid_reason().
+// Splits the layers into pp x v chunks: evenly; or, where counting the embedding and the loss
+// as one layer each makes it even, with one layer fewer on the first and last chunk (Megatron's
+// account_for_embedding/loss_in_pipeline_split); or, when the plan allows uneven stages, as
+// evenly as possible with the extra layers on the middle chunks.
 [[nodiscard]] bool layers_split_evenly(const Model& model, int pp, int v);
-[[nodiscard]] PipelineLayout make_layout(const Model& model, int pp, int v);
+[[nodiscard]] PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven = false);
 
 struct ScheduleItem {
   bool forward = true;

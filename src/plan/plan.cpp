@@ -41,8 +41,9 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
   if (m.layers < p.pp * p.virtual_stages && (m.layers + 2) < p.pp * p.virtual_stages) {
     return fmt::format("{} layers cannot fill pp x virtual_stages = {} chunks", m.layers, p.pp * p.virtual_stages);
   }
-  if (!layers_split_evenly(m, p.pp, p.virtual_stages)) {
-    return fmt::format("pp x virtual_stages = {} does not divide the {} layers (nor {} counting embedding and loss)",
+  if (!p.uneven_stages && !layers_split_evenly(m, p.pp, p.virtual_stages)) {
+    return fmt::format("pp x virtual_stages = {} does not divide the {} layers (nor {} counting embedding and loss; "
+                       "set uneven_stages: true for an uneven split)",
                        p.pp * p.virtual_stages, m.layers, m.layers + 2);
   }
   if (t.global_batch % (p.dp * p.micro_batch) != 0) {
@@ -79,6 +80,7 @@ Shard shard_of(const Plan& p, const Model& m) {
   s.cp = p.cp;
   s.ep = p.ep;
   s.sequence_parallel = p.sequence_parallel && p.tp > 1;
+  s.flash_attention = p.flash_attention;
   return s;
 }
 

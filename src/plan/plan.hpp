@@ -26,12 +26,20 @@ struct Plan {
   Schedule schedule = Schedule::one_f_one_b;
   bool sequence_parallel = false;
   Recompute recompute = Recompute::none;
+  // Allow stages of unequal depth when pp x virtual_stages does not divide the layers
+  // (Megatron's --decoder-first/last-pipeline-num-layers; NeMo's custom pipeline layouts).
+  bool uneven_stages = false;
   int zero = 1;  // 0 none, 1 optimizer state, 2 + gradients, 3 + parameters (FSDP)
   Precision precision = Precision::bf16;
   // Overlap switches, as the frameworks name them.
   bool overlap_grad_reduce = true;   // DP gradient reduction during backward
   bool overlap_param_gather = true;  // ZeRO/FSDP parameter all-gather ahead of use
   bool tp_comm_overlap = false;      // TP collectives pipelined with their GEMMs (Megatron-Core)
+  bool flash_attention = true;       // fused attention kernel (see workload/operators.hpp)
+  // Gradients kept and reduced in FP32 (Megatron-LM before Megatron-Core's BF16 grad buffers,
+  // and its accumulate_allreduce_grads_in_fp32); otherwise in BF16 (Megatron-Core default
+  // grad_reduce_in_fp32 = False).
+  bool grad_reduce_fp32 = false;
 };
 
 struct Training {

@@ -30,10 +30,8 @@ constexpr std::array<const char*, kNumParts> kPartNames = {
     "forward_compute", "backward_compute", "recompute", "tp_comm", "cp_comm",
     "ep_comm",         "optimizer",        "pp_bubble", "dp_comm"};
 
-// Bytes per parameter moved by data-parallel communication and by the optimizer.
-// Gradients are reduced in FP32: Megatron-LM turns accumulate_allreduce_grads_in_fp32 on for
-// BF16 (megatron/training/arguments.py); parameters are gathered in BF16.
-constexpr double kGradReduceBytes = 4.0;
+// Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the
+// plan keeps them (Plan::grad_reduce_fp32), parameters gathered in BF16.
 constexpr double kParamGatherBytes = 2.0;
 // Adam step, per parameter: read FP32 master, m, v and grad (16 B), write master, m, v (12 B)
 // and the BF16 copy (2 B), plus reading the grad for the global norm (4 B).
@@ -147,7 +145,7 @@ class StepBuilder {
         shard_(shard_of(in.plan, in.model)),
         cost_(in.cluster.gpu, in.plan.precision, in.calibration),
         groups_(place_groups(in.plan, in.cluster)),
-        layout_(make_layout(in.model, in.plan.pp, in.plan.virtual_stages)),
+        layout_(make_layout(in.model, in.plan.pp, in.plan.virtual_stages, in.plan.uneven_stages)),
         micro_batches_(micro_batches(in.plan, in.training)),
         engine_(4 * in.plan.pp) {
     bucket_params_ = std::max(kBucketParams, kBucketParamsPerDpRank * static_cast<double>(groups_.dp.size));
@@ -200,7 +198,7 @@ class StepBuilder {
         gemm_f += t.forward.value();
         gemm_b += t.backward.value();
       }
-      if (op.kind == OpKind::attention) {
+      if (op.attention_core) {
         attn_f += t.forward.value();
         attn_b += t.backward.value();
       }
@@ -274,7 +272,8 @@ class StepBuilder {
   }
   double reduce_time(double params) const {
     const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
-    return in_.network.time(kind, Bytes(params * kGradReduceBytes), groups_.dp).value();
+    const double bytes_per_param = plan_.grad_reduce_fp32 ? 4.0 : 2.0;
+    return in_.network.time(kind, Bytes(params * bytes_per_param), groups_.dp).value();
   }
 
   void build_stage(int stage) {
@@ -446,7 +445,7 @@ class StepBuilder {
       one.seq_len = model_.seq_len;
       for (int l = 0; l < model_.layers; ++l) {
         for (const auto& op : layer_work(model_, l, one).ops) {
-          if (op.kind == OpKind::attention) recompute_per_token += op.flops / static_cast<double>(model_.seq_len);
+          if (op.attention_core) recompute_per_token += op.flops / static_cast<double>(model_.seq_len);
         }
       }
     }

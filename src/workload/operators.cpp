@@ -81,18 +81,29 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   if (!model.learned_positions) {
     w.ops.push_back(elementwise("rotary", 2 * tokens * (heads + kv_heads) * qk_dim * a));
   }
-  {
+  const double q_tokens_per_seq = s / shard.cp;  // this GPU's queries attend to all s keys
+  const double score_elems = static_cast<double>(shard.micro_batch) * heads * q_tokens_per_seq * s;
+  if (shard.flash_attention) {
     Operator attn;
     attn.name = "attention";
     attn.kind = OpKind::attention;
-    const double q_tokens = tokens;  // this GPU's queries attend to all s keys (K/V come round the CP ring)
-    attn.flops = 2.0 * q_tokens * s * heads * (qk_dim + v_dim);
+    attn.attention_core = true;
+    attn.flops = 2.0 * tokens * s * heads * (qk_dim + v_dim);
     attn.exec_flops = attn.flops * kCausalFraction;
     attn.bwd_flops = 2.0 * attn.flops;
     attn.bwd_exec_flops = kFlashBackwardWork * attn.exec_flops;
     attn.bytes = a * tokens * (heads * (qk_dim + 2 * v_dim) + kv_width);
     attn.bwd_bytes = 2.0 * attn.bytes;
     w.ops.push_back(attn);
+  } else {
+    const double batched = static_cast<double>(shard.micro_batch) * heads;
+    const size_t first = w.ops.size();
+    w.ops.push_back(gemm("attention_scores", q_tokens_per_seq, qk_dim, s, batched));
+    // Fused scale-mask-softmax: read and write the scores; backward reads output and gradient.
+    w.ops.push_back(elementwise("attention_softmax", 2 * a * score_elems, 1.5));
+    if (model.dropout) w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * score_elems, 1.5));
+    w.ops.push_back(gemm("attention_context", q_tokens_per_seq, s, v_dim, batched));
+    for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].attention_core = true;
   }
   w.ops.push_back(gemm("out_proj", tokens, heads * v_dim, h));
   if (model.dropout) w.ops.push_back(elementwise("dropout_attn", seq_tokens * h * (2 * a + 1)));
@@ -164,8 +175,11 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   per_token += 2 * h * a / sp_div;                              // post-attn norm input, MLP input
   per_token += mlp_act_mem;                                     // MLP/expert inputs and activations
   if (model.dropout) per_token += 2 * h / sp_div;               // two dropout masks, 1 byte
-  w.activation_bytes = per_token * tokens;
-  w.activation_bytes_selective = w.activation_bytes;  // FlashAttention stores no s^2 scores
+  // Unfused attention keeps the softmax output (2 B), the dropout output (2 B) and mask (1 B)
+  // per score; selective recompute drops exactly these and recomputes them in backward.
+  const double scores_bytes = shard.flash_attention ? 0.0 : score_elems * (model.dropout ? 5.0 : 2.0);
+  w.activation_bytes_selective = per_token * tokens;
+  w.activation_bytes = w.activation_bytes_selective + scores_bytes;
   w.input_bytes = tokens * h * a / sp_div;
   return w;
 }
