@@ -85,7 +85,7 @@ def megatron21(row, cases, left_out):
     gbs = p["global_batch_seqs"]
     mbs = p.get("microbatch")
     plan = {"tp": tp, "pp": pp, "dp": dp, "sequence_parallel": False, "recompute": "full",
-            "overlap_grad_reduce": zero3, "overlap_param_gather": True, "flash_attention": False,
+            "overlap_grad_reduce": zero3, "overlap_param_gather": True, "attention": "unfused",
             "grad_reduce_fp32": True}
     if zero3:
         plan["zero"] = 3
@@ -117,6 +117,16 @@ def megatron21(row, cases, left_out):
         "parallelism": plan,
         "measured": {"tflops_per_gpu": row["result"]["tflops_per_gpu"], "flops_basis": "hardware"},
     }
+    if zero3:
+        # DeepSpeed's 2021 ZeRO-3 reached about one NIC's bandwidth per GPU for its gathers
+        # (the measured 144 -> 88 -> 44 TFLOP/s as GPUs double fits ~21 GB/s per GPU, fully
+        # overlapped), about an eighth of what NCCL rings over 8 NICs per node deliver and what
+        # the FSDP runs of the MPT rows show. That is an implementation effect colossim does not
+        # model; the cases are kept apart so `colossim validate validation/not-expressible` shows them.
+        case["notes"] += "; NOT IN THE CALIBRATION SET: DeepSpeed 2021 ZeRO-3 collective efficiency is not modelled"
+        cases.append(("../not-expressible/megatron2021_zero3", case))
+        left_out.append((row["id"], "DeepSpeed 2021 ZeRO-3: collectives at ~1/8 of NCCL ring bandwidth, an implementation effect not modelled (case kept in validation/not-expressible/)"))
+        return
     cases.append(("megatron2021", case))
 
 
@@ -128,7 +138,7 @@ def korthikanti(row, cases, left_out):
     sel = p["recompute"].startswith("selective")
     plan = {"tp": p["TP"], "pp": p["PP"], "dp": p["DP"], "micro_batch": p["microbatch"],
             "sequence_parallel": bool(p["sequence_parallel"]), "recompute": "selective" if sel else "full",
-            "zero": 0, "flash_attention": False, "grad_reduce_fp32": True}
+            "zero": 0, "attention": "unfused", "grad_reduce_fp32": True}
     if p["virtual_pipeline_stages"] > 1:
         plan["virtual_stages"] = p["virtual_pipeline_stages"]
         plan["schedule"] = "interleaved"
@@ -194,6 +204,11 @@ def dgxc(row, cases, left_out):
         plan["schedule"] = "interleaved"
     elif vp > 1:
         notes.append(f"VP {vp} listed with PP 1 has no effect")
+    if preset == "llama4-maverick" and m["layers"] == 32:
+        # The row lists 32 layers but its own MFU (40.8% at 4.426 s) implies ~1.3x the FLOPs
+        # of a 32-layer model: the full 48-layer Maverick fits the row's MFU; we use 48.
+        model["layers"] = 48
+        notes.append("layers 48 (the row says 32, but its own MFU implies the full 48-layer model)")
     if preset == "deepseek-v3":
         plan["uneven_stages"] = True
         notes.append("61 layers on 16 stages: uneven stages (NeMo uses a custom pipeline layout)")
@@ -224,12 +239,12 @@ def mpt(row, cases, left_out):
     a100 = h["gpu"].startswith("a100")
     plan = {"tp": 1, "pp": 1, "dp": h["gpus"], "micro_batch": p["microbatch"],
             "recompute": "full" if p["activation_checkpointing"] else "none",
-            "zero": 3 if p["sharding"] == "FULL_SHARD" else 2}
+            "zero": 3 if p["sharding"] == "FULL_SHARD" else 2, "attention": "flash-triton"}
     case = {
         "name": row["id"],
         "group": "MosaicML MPT (" + ("A100" if a100 else "H100 FP8" if fp8 else "H100 BF16") + ")",
         "source": source_of(row),
-        "notes": "PyTorch FSDP (FULL_SHARD = ZeRO-3, SHARD_GRAD_OP = ZeRO-2), FlashAttention; shapes from llm-foundry; "
+        "notes": "PyTorch FSDP (FULL_SHARD = ZeRO-3, SHARD_GRAD_OP = ZeRO-2); Triton FlashAttention (llm-foundry attn_impl: triton) assumed; shapes from llm-foundry; "
                  + ("1600 Gb/s RoCE per node = 200 Gb/s per GPU" if a100 else "interconnect not stated: 400 Gb/s per GPU assumed"),
         "cluster": {"gpu": "a100-sxm-80gb" if a100 else "h100-sxm-80gb", "gpus": h["gpus"],
                     "network": {"nic_gbps": 200 if a100 else 400}},

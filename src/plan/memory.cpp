@@ -82,8 +82,10 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     const double shard_o = plan.zero >= 1 ? dp_shards : 1.0;
     mb.weights = Bytes(params * weight_bytes / shard_w);
     if (plan.zero >= 3) {
-      // FSDP gathers a layer's full weights before use, with one layer prefetched.
-      mb.weights += Bytes(2.0 * work(0).params * weight_bytes);
+      // The gathered weights of the layer being computed; the next one is gathered as this
+      // one's parameters are released (DeepSpeed and FSDP bound the live set per parameter or
+      // module), so about one layer is live at a time.
+      mb.weights += Bytes(work(0).params * weight_bytes);
     }
     mb.gradients = Bytes(params * (plan.grad_reduce_fp32 ? kGradBytesFp32 : kGradBytesBf16) / shard_g);
     mb.optimizer = Bytes(params * kOptimizerBytes / shard_o);

@@ -80,7 +80,7 @@ Shard shard_of(const Plan& p, const Model& m) {
   s.cp = p.cp;
   s.ep = p.ep;
   s.sequence_parallel = p.sequence_parallel && p.tp > 1;
-  s.flash_attention = p.flash_attention;
+  s.attention = p.attention;
   return s;
 }
 

@@ -76,7 +76,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   const ConfigNode& n = *node;
   n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages", "schedule",
                            "sequence_parallel", "recompute", "zero", "overlap_grad_reduce",
-                           "overlap_param_gather", "tp_comm_overlap", "uneven_stages", "flash_attention",
+                           "overlap_param_gather", "tp_comm_overlap", "uneven_stages", "attention",
                            "grad_reduce_fp32"});
   p.tp = static_cast<int>(n.positive_integer_or("tp", 1));
   p.pp = static_cast<int>(n.positive_integer_or("pp", 1));
@@ -112,7 +112,10 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
-  p.flash_attention = n.boolean_or("flash_attention", true);
+  const std::string attention = n.choice_or("attention", {"flash", "flash-triton", "unfused"}, "flash");
+  p.attention = attention == "unfused"        ? AttentionKernel::unfused
+                : attention == "flash-triton" ? AttentionKernel::flash_triton
+                                              : AttentionKernel::flash;
   p.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);
   return p;
 }

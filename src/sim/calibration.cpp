@@ -21,6 +21,7 @@ Calibration Calibration::builtin() {
     a.attention_fwd_efficiency = n.number("attention_fwd_efficiency");
     a.attention_bwd_efficiency = n.number("attention_bwd_efficiency");
     a.attention_seq_half = n.number("attention_seq_half");
+    a.triton_attention_factor = n.number("triton_attention_factor");
     a.memory_efficiency = n.number("memory_efficiency");
     a.kernel_overhead_us = n.number("kernel_overhead_us");
     a.tp_overlap_exposed = n.number("tp_overlap_exposed");
@@ -48,6 +49,7 @@ std::vector<CalibrationParameter> calibration_parameters() {
       {"attention_fwd_efficiency", &ArchCalibration::attention_fwd_efficiency, 0.2, 0.85},
       {"attention_bwd_efficiency", &ArchCalibration::attention_bwd_efficiency, 0.15, 0.8},
       {"attention_seq_half", &ArchCalibration::attention_seq_half, 0, 4096},
+      {"triton_attention_factor", &ArchCalibration::triton_attention_factor, 0.3, 1.0},
       {"memory_efficiency", &ArchCalibration::memory_efficiency, 0.5, 0.95},
       {"kernel_overhead_us", &ArchCalibration::kernel_overhead_us, 0, 20},
       {"tp_overlap_exposed", &ArchCalibration::tp_overlap_exposed, 0, 1},

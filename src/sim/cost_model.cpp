@@ -46,7 +46,7 @@ OpTime CostModel::time(const Operator& op, long long seq_len) const {
               gemm_time(op.m, op.k, op.n, op.count) + gemm_time(op.k, op.n, op.m, op.count)};
     case OpKind::attention: {
       const double s = static_cast<double>(seq_len);
-      const double shape = s / (s + cal_.attention_seq_half);
+      const double shape = s / (s + cal_.attention_seq_half) * (op.triton_kernel ? cal_.triton_attention_factor : 1.0);
       const Seconds fwd = Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
       const Seconds bwd = Flops(op.bwd_exec_flops) / (gpu_.peak_bf16 * (cal_.attention_bwd_efficiency * shape));
       return {fwd + launch, bwd + launch * 2.0};

@@ -9,6 +9,7 @@
 //    FP8 runs at the FP8 peak with e_max_fp8 and pays the cast of both operands (read BF16,
 //    write FP8) at HBM speed (Transformer Engine casts per GEMM).
 //  attention (fused, causal):  t = executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)) + launch
+//    (x triton_attention_factor for the Triton FlashAttention kernel)
 //  element-wise:               t = bytes / (B_hbm * e_mem) + launch
 // e_max, k_half, e_attn, s_half, e_mem and the launch cost are calibrated per architecture
 // (data/calibration.yaml). Attention stays in BF16 under FP8 training (as in the recipes).

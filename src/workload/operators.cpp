@@ -83,11 +83,12 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   }
   const double q_tokens_per_seq = s / shard.cp;  // this GPU's queries attend to all s keys
   const double score_elems = static_cast<double>(shard.micro_batch) * heads * q_tokens_per_seq * s;
-  if (shard.flash_attention) {
+  if (shard.attention != AttentionKernel::unfused) {
     Operator attn;
     attn.name = "attention";
     attn.kind = OpKind::attention;
     attn.attention_core = true;
+    attn.triton_kernel = shard.attention == AttentionKernel::flash_triton;
     attn.flops = 2.0 * tokens * s * heads * (qk_dim + v_dim);
     attn.exec_flops = attn.flops * kCausalFraction;
     attn.bwd_flops = 2.0 * attn.flops;
@@ -177,7 +178,7 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   if (model.dropout) per_token += 2 * h / sp_div;               // two dropout masks, 1 byte
   // Unfused attention keeps the softmax output (2 B), the dropout output (2 B) and mask (1 B)
   // per score; selective recompute drops exactly these and recomputes them in backward.
-  const double scores_bytes = shard.flash_attention ? 0.0 : score_elems * (model.dropout ? 5.0 : 2.0);
+  const double scores_bytes = shard.attention != AttentionKernel::unfused ? 0.0 : score_elems * (model.dropout ? 5.0 : 2.0);
   w.activation_bytes_selective = per_token * tokens;
   w.activation_bytes = w.activation_bytes_selective + scores_bytes;
   w.input_bytes = tokens * h * a / sp_div;

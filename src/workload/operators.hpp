@@ -19,6 +19,12 @@
 
 namespace colossim {
 
+// How attention runs. Fused kernels (FlashAttention-2/3, cuDNN via Transformer Engine; or the
+// Triton FlashAttention of 2023-era llm-foundry) never materialise the s x s scores; the
+// unfused path (Megatron-LM before 2023) runs two batched GEMMs with a softmax (and dropout)
+// between them and keeps the scores for backward (Korthikanti et al. 2022, the 5as/h term).
+enum class AttentionKernel { flash, flash_triton, unfused };
+
 // How one GPU's share of a layer is cut. Plain numbers so the workload layer stays independent
 // of the plan layer.
 struct Shard {
@@ -28,10 +34,7 @@ struct Shard {
   int cp = 1;                  // context parallel (sequence split for attention)
   int ep = 1;                  // expert parallel
   bool sequence_parallel = false;
-  // Fused (FlashAttention) attention never materialises the s x s scores; the unfused path
-  // (Megatron-LM before 2023) runs two batched GEMMs with a softmax (and dropout) between them
-  // and keeps the scores for backward (Korthikanti et al. 2022, the 5as/h term).
-  bool flash_attention = true;
+  AttentionKernel attention = AttentionKernel::flash;
   int bytes_per_activation = 2;  // BF16 activations
 };
 
@@ -45,6 +48,7 @@ struct Operator {
   double m = 0, n = 0, k = 0;
   double count = 1;
   bool attention_core = false;  // part of softmax(QK^T)V: what selective recompute re-runs
+  bool triton_kernel = false;   // fused attention from the Triton implementation
   double flops = 0;        // forward FLOPs, model convention
   double exec_flops = 0;   // forward FLOPs actually executed (causal attention ~ half)
   double bytes = 0;        // forward HBM traffic (element-wise ops, GEMM operands)
