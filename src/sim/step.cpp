@@ -400,21 +400,20 @@ class StepBuilder {
     opt[kOptimizer] = cost_.memory_time(Bytes(stage_params / shards * kOptimizerBytesPerParam)).value();
     const int o = engine_.add(compute_res(stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
     for (int r : reductions) engine_.depend(o, r);
-    optimizer_.push_back(o);
+
   }
 
   StepResult summarise() {
     StepResult r;
     double end = 0;
     for (const auto& t : engine_.tasks()) end = std::max(end, t.end);
-    // The stage whose optimizer finishes last explains the step.
-    int critical = 0;
-    for (int s = 0; s < plan_.pp; ++s) {
-      if (engine_.task(optimizer_[static_cast<size_t>(s)]).end >
-          engine_.task(optimizer_[static_cast<size_t>(critical)]).end) {
-        critical = s;
-      }
+    // The busiest stage explains the step: its work by kind, and its idle time by what it
+    // waited for; whatever follows its last task is the wait for other stages to drain.
+    std::vector<double> busy(static_cast<size_t>(plan_.pp), 0.0);
+    for (const auto& t : engine_.tasks()) {
+      if (t.kind == TaskKind::compute) busy[static_cast<size_t>(t.resource)] += t.duration;
     }
+    const int critical = static_cast<int>(std::max_element(busy.begin(), busy.end()) - busy.begin());
     Profile parts{};
     double cursor = 0;
     for (const auto& t : engine_.tasks()) {
@@ -429,7 +428,7 @@ class StepBuilder {
       for (int i = 0; i < kNumParts; ++i) parts[static_cast<size_t>(i)] += p[static_cast<size_t>(i)];
       cursor = t.end;
     }
-    parts[kDpComm] += end - cursor;  // nothing should trail the last optimizer; kept for exactness
+    parts[kPipelineBubble] += end - cursor;
     r.step_time = Seconds(end);
     for (int i = 0; i < kNumParts; ++i) r.breakdown.push_back({kPartNames[static_cast<size_t>(i)], Seconds(parts[static_cast<size_t>(i)])});
     r.critical_stage = critical;
@@ -466,7 +465,6 @@ class StepBuilder {
   std::vector<Profile> profiles_;
   std::map<bool, Unit> layer_units_;
   std::vector<int> first_fwd_, last_fwd_, first_bwd_, last_bwd_, send_fwd_, send_bwd_;
-  std::vector<int> optimizer_;
 };
 
 }  // namespace

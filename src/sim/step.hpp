@@ -11,8 +11,9 @@
 // Data-parallel replicas see identical work and (under the bandwidth network model) identical
 // conditions, so one pipeline is simulated and stands for all of them.
 //
-// The breakdown follows the stage that finishes last: its busy time by kind of work plus its
-// idle time by what it was waiting for, which sums to the step time exactly.
+// The breakdown follows the busiest stage: its busy time by kind of work plus its idle time by
+// what it was waiting for (and, after its last task, for the other stages), which sums to the
+// step time exactly.
 #pragma once
 
 #include <string>

@@ -241,6 +241,7 @@ Model import_hf_config(const std::string& path) {
     m.layers = static_cast<int>(jint(j, "n_layer", path));
     m.hidden = jint(j, "n_embd", path);
     m.heads = static_cast<int>(jint(j, "n_head", path));
+    m.kv_heads = m.heads;
     m.ffn_hidden = jint_or(j, "n_inner", 4 * m.hidden);
     m.vocab = jint(j, "vocab_size", path);
     m.seq_len = jint_or(j, "n_positions", 1024);
@@ -294,9 +295,10 @@ Model import_hf_config(const std::string& path) {
     throw InputError(path, "model_type", "unsupported model_type \"" + type +
                                              "\" (expected llama, mistral, mixtral, qwen2, deepseek_v3, gpt2, gpt_neox)");
   }
-  if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.vocab <= 0) {
+  if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.vocab <= 0 || m.kv_heads <= 0) {
     throw InputError(path, "", "expected positive layer, hidden, head and vocabulary sizes");
   }
+  if (m.head_dim == 0) m.head_dim = m.hidden / m.heads;
   return m;
 }
 

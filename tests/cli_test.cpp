@@ -1,0 +1,106 @@
+// The colossim command end to end: exit status and the one-line error contract.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(COLOSSIM_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe) != nullptr) r.out += buf.data();
+  const int raw = pclose(pipe);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / ("colossim_cli_test_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST(Cli, DefaultScenarioRuns) {
+  const Result r = run("");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("step time"), std::string::npos);
+}
+
+TEST(Cli, SimulateJsonHasTheContractKeys) {
+  const Result r = run("simulate --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"step_time_s", "tokens_per_s", "model_tflops_per_gpu", "hardware_tflops_per_gpu", "mfu",
+                          "hfu", "memory_gib_per_gpu", "time_to_train_days", "breakdown"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  double sum = 0;
+  for (const auto& [k, v] : j["breakdown"].items()) sum += v.get<double>();
+  EXPECT_NEAR(sum, j["step_time_s"].get<double>(), 1e-9 * sum);
+}
+
+TEST(Cli, BadInputExitsTwoWithOneLine) {
+  const std::string cases[] = {
+      "cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",      // missing
+      "cluster: {gpu: h100-sxm-80gb, gpus: x}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",  // type
+      "cluster: {gpu: tpu-v9, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",       // unknown
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n"
+      "parallelism: {tp: 3, dp: 2}\n",                                                                      // invalid
+      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\ntraining: {global_batch: 8}\n"
+      "parallelism: {tp: 8, zero: 0}\n",                                                                    // no fit
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8\n  model: [\n",                                                // YAML
+  };
+  int i = 0;
+  for (const auto& text : cases) {
+    const std::string file = write_temp("bad" + std::to_string(i++) + ".yaml", text);
+    const Result r = run("simulate " + file);
+    EXPECT_EQ(r.status, 2) << text << r.out;
+    EXPECT_EQ(lines(r.out), 1) << r.out;
+    EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(run("simulate /no/such/file.yaml").status, 2);
+  EXPECT_EQ(run("no-such-command").status, 2);
+}
+
+TEST(Cli, CatalogListsEveryGpuOfTheContract) {
+  const Result r = run("catalog");
+  ASSERT_EQ(r.status, 0);
+  for (const char* id : {"a100-sxm-40gb", "a100-sxm-80gb", "h100-sxm-80gb", "h800-sxm-80gb", "h200-sxm-141gb", "b200",
+                         "gb200", "llama3-405b", "deepseek-v3", "mixtral-8x7b", "grok1-314b", "nemotron4-340b"}) {
+    EXPECT_NE(r.out.find(id), std::string::npos) << id;
+  }
+}
+
+// Every shipped example runs.
+TEST(Cli, ExamplesRun) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(COLOSSIM_SOURCE_DIR "/examples")) {
+    if (e.path().extension() != ".yaml") continue;
+    const Result r = run("simulate " + e.path().string() + " --json");
+    EXPECT_EQ(r.status, 0) << e.path() << r.out;
+    EXPECT_TRUE(nlohmann::json::accept(r.out)) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 3);
+}

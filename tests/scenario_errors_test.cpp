@@ -1,0 +1,110 @@
+// Every error path of the scenario reader: InputError naming the file and the key, never a crash.
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "run/prediction.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+using colossim::testing::scenario;
+
+namespace {
+
+const std::string kGood =
+    "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n"
+    "parallelism: {tp: 2}\n";
+
+// The message of the InputError `yaml` raises ("" if none).
+std::string error_of(const std::string& yaml) {
+  try {
+    (void)scenario(yaml);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void expect_error(const std::string& yaml, const std::string& key, const std::string& words) {
+  const std::string msg = error_of(yaml);
+  ASSERT_FALSE(msg.empty()) << "no error for:\n" << yaml;
+  EXPECT_EQ(msg.rfind("test.yaml: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find(key), std::string::npos) << msg;
+  EXPECT_NE(msg.find(words), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+}
+
+}  // namespace
+
+TEST(ScenarioErrors, GoodScenarioReads) { EXPECT_EQ(error_of(kGood), ""); }
+
+TEST(ScenarioErrors, MissingKey) {
+  expect_error("cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n",
+               "cluster.gpus", "required");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n", "training", "required");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {layers: 4, hidden: 64}\ntraining: {global_batch: 8}\n",
+               "model.heads", "required");
+}
+
+TEST(ScenarioErrors, WrongType) {
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: lots}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n",
+               "cluster.gpus", "integer");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: -4}\n",
+               "training.global_batch", "positive");
+  expect_error(kGood + "measured: {step_time_s: [1, 2]}\n", "measured.step_time_s", "number");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8, network: {nic_gbps: fast}}\nmodel: {preset: llama3-8b}\n"
+               "training: {global_batch: 8}\n",
+               "cluster.network.nic_gbps", "number");
+}
+
+TEST(ScenarioErrors, UnknownNames) {
+  expect_error("cluster: {gpu: h100-sxm-81gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",
+               "cluster.gpu", "h100-sxm-80gb");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama9}\ntraining: {global_batch: 8}\n",
+               "model.preset", "llama3-8b");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n"
+               "parallelism: {tp: 2, tensor_paralel: 4}\n",
+               "parallelism.tensor_paralel", "unknown key");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n"
+               "paralelism: {tp: 2}\n",
+               "paralelism", "unknown key");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8, precision: fp4}\n",
+               "training.precision", "bf16 | fp8");
+}
+
+TEST(ScenarioErrors, MalformedYaml) {
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8\nmodel: [", "", "malformed YAML at line");
+  expect_error("- just\n- a list\n", "", "mapping");
+}
+
+TEST(ScenarioErrors, InvalidPlansAreRefusedWithTheReason) {
+  const Calibration cal = Calibration::builtin();
+  auto refusal = [&](const std::string& plan, const std::string& extra = "") {
+    const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+                                "training: {global_batch: 64}\nparallelism: " + plan + "\n" + extra);
+    return predict(s, cal).refusal;
+  };
+  EXPECT_NE(refusal("{tp: 3, dp: 21}").find("tp x pp x cp x dp"), std::string::npos);
+  EXPECT_NE(refusal("{tp: 64}").find("does not divide the 32 attention heads"), std::string::npos);
+  EXPECT_NE(refusal("{pp: 64}").find("layers"), std::string::npos);
+  EXPECT_NE(refusal("{tp: 8, pp: 3, dp: 2}").find("GPUs"), std::string::npos);
+  EXPECT_NE(refusal("{tp: 8, micro_batch: 3}").find("global_batch"), std::string::npos);
+  EXPECT_NE(refusal("{tp: 8, ep: 2}").find("mixture-of-experts"), std::string::npos);
+  EXPECT_NE(refusal("{tp: 8, pp: 8, dp: 1, virtual_stages: 3}").find("layers"), std::string::npos);
+}
+
+TEST(ScenarioErrors, PlanThatDoesNotFitIsRefused) {
+  const Scenario s = scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
+                              "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 0}\n");
+  const Verdict v = predict(s, Calibration::builtin());
+  EXPECT_FALSE(v.prediction.has_value());
+  EXPECT_NE(v.refusal.find("does not fit"), std::string::npos);
+}
+
+TEST(ScenarioErrors, MissingFile) {
+  try {
+    (void)read_scenario_file("/no/such/scenario.yaml", colossim::testing::catalog());
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/no/such/scenario.yaml"), std::string::npos);
+  }
+}

@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include "plan/pipeline.hpp"
+#include "report/report.hpp"
+#include "run/prediction.hpp"
+#include "sim/step.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+using colossim::testing::FreeNetwork;
+using colossim::testing::scenario;
+
+namespace {
+
+StepResult run(const Scenario& s) {
+  const Calibration cal = Calibration::builtin();
+  FreeNetwork net;
+  return simulate_step(StepInputs{s.model, s.cluster, s.plan, s.training, net,
+                                  cal.for_architecture(s.cluster.gpu.architecture)});
+}
+
+double part(const StepResult& r, const std::string& name) {
+  for (const auto& b : r.breakdown) {
+    if (b.name == name) return b.time.value();
+  }
+  return -1;
+}
+
+std::string pipeline_yaml(int pp, int m, int v) {
+  const std::string sched = v > 1 ? "interleaved" : "1f1b";
+  return "cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(pp) + "}\n"
+         // A small vocabulary keeps the first and last stages as loaded as the others.
+         "model: {layers: 32, hidden: 4096, ffn_hidden: 16384, heads: 32, vocab: 1024, seq_len: 2048, mlp: gelu}\n"
+         "training: {global_batch: " + std::to_string(m) + "}\n"
+         "parallelism: {pp: " + std::to_string(pp) + ", virtual_stages: " + std::to_string(v) +
+         ", schedule: " + sched + ", zero: 0}\n";
+}
+
+}  // namespace
+
+TEST(Step, BreakdownSumsToStepTime) {
+  const Verdict v = predict(scenario(pipeline_yaml(4, 16, 2)), Calibration::builtin());
+  ASSERT_TRUE(v.prediction);
+  double sum = 0;
+  for (const auto& b : v.prediction->step.breakdown) sum += b.time.value();
+  EXPECT_NEAR(sum, v.prediction->step.step_time.value(), 1e-9 * sum);
+}
+
+// 1F1B on p stages with m micro-batches and free communication: the bubble is (p-1) forward and
+// backward slots, a fraction (p-1)/(m+p-1) of the step (Narayanan et al. 2021, Sec 2.2.1). The
+// first and last stages carry the embedding and loss, so allow a few percent.
+TEST(Step, OneFOneBBubbleEmergesFromTheSchedule) {
+  for (int m : {4, 8, 32}) {
+    const StepResult r = run(scenario(pipeline_yaml(4, m, 1)));
+    const double expected = 3.0 / (m + 3.0);
+    EXPECT_NEAR(part(r, "pp_bubble") / r.step_time.value(), expected, 0.04) << "m=" << m;
+  }
+}
+
+// Interleaving with v chunks per stage divides the bubble by v.
+TEST(Step, InterleavingShrinksTheBubble) {
+  const StepResult plain = run(scenario(pipeline_yaml(4, 8, 1)));
+  const StepResult inter = run(scenario(pipeline_yaml(4, 8, 2)));
+  EXPECT_LT(part(inter, "pp_bubble"), 0.65 * part(plain, "pp_bubble"));
+  EXPECT_LT(inter.step_time.value(), plain.step_time.value());
+}
+
+TEST(Step, GPipeAndOneFOneBTakeTheSameTimeWithoutMemoryLimits) {
+  Scenario a = scenario(pipeline_yaml(4, 8, 1));
+  Scenario b = a;
+  b.plan.schedule = Schedule::gpipe;
+  EXPECT_NEAR(run(a).step_time.value(), run(b).step_time.value(), 0.02 * run(a).step_time.value());
+}
+
+TEST(Step, FullRecomputeCostsAboutOneMoreForward) {
+  Scenario a = scenario(pipeline_yaml(1, 8, 1));
+  Scenario b = a;
+  b.plan.recompute = Recompute::full;
+  const StepResult ra = run(a), rb = run(b);
+  EXPECT_NEAR(part(rb, "recompute"), part(ra, "forward_compute"), 0.05 * part(ra, "forward_compute"));
+  // Hardware FLOPs count the recomputed forward: about 4/3 of model FLOPs.
+  EXPECT_NEAR(rb.hardware_flops / rb.model_flops, 4.0 / 3.0, 0.03);
+}
+
+TEST(Step, DataParallelGradientReductionOverlapsBackward) {
+  const std::string yaml =
+      "cluster: {gpu: a100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b, seq_len: 4096}\n"
+      "training: {global_batch: 64}\nparallelism: {tp: 1, zero: 1, grad_reduce_fp32: true, overlap_grad_reduce: ";
+  const Calibration cal = Calibration::builtin();
+  const Verdict on = predict(scenario(yaml + "true}\n"), cal);
+  const Verdict off = predict(scenario(yaml + "false}\n"), cal);
+  ASSERT_TRUE(on.prediction && off.prediction);
+  EXPECT_LT(on.prediction->step.step_time.value(), off.prediction->step.step_time.value());
+}
+
+TEST(Step, SameInputSameOutput) {
+  const Scenario s = default_scenario(colossim::testing::catalog());
+  const Calibration cal = Calibration::builtin();
+  const auto a = prediction_json(s, *predict(s, cal).prediction).dump();
+  const auto b = prediction_json(s, *predict(s, cal).prediction).dump();
+  EXPECT_EQ(a, b);
+}
+
+TEST(Pipeline, OneFOneBOrderHasWarmupSteadyCooldown) {
+  const auto order = stage_order(Schedule::one_f_one_b, 4, 1, 0, 8);
+  ASSERT_EQ(order.size(), 16u);
+  // Stage 0 of 4: three warm-up forwards, then alternate, then three backwards.
+  EXPECT_TRUE(order[0].forward && order[1].forward && order[2].forward && order[3].forward);
+  EXPECT_FALSE(order[4].forward);
+  EXPECT_FALSE(order[15].forward);
+  EXPECT_EQ(order[15].micro_batch, 7);
+}
+
+TEST(Pipeline, UnevenLayersUseEmbeddingAndLossSlots) {
+  Model m = *find_preset("llama3-405b");  // 126 layers on 8 x 8 chunks: 126 + 2 = 128
+  EXPECT_TRUE(layers_split_evenly(m, 8, 8));
+  const PipelineLayout l = make_layout(m, 8, 8);
+  EXPECT_EQ(l.chunks.front().layers.size(), 1u);
+  EXPECT_EQ(l.chunks.back().layers.size(), 1u);
+  EXPECT_EQ(l.chunks[1].layers.size(), 2u);
+}
