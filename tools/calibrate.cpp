@@ -5,7 +5,9 @@
 // Objective per architecture: mean absolute percentage error over that architecture's cases
 // plus half the worst case (so no group is sacrificed for the mean); a refused case counts as
 // 100%. Search: coordinate descent, multiplicative steps shrinking from 20% to 1%, each
-// parameter kept inside its plausible range (sim/calibration.cpp).
+// parameter kept inside its plausible range (sim/calibration.cpp). A constant that fewer than
+// kMinCases cases respond to is not fitted at all (fitting it would tune it to one or two runs):
+// it keeps its cited starting value and the tool says so.
 //
 //   colossim-calibrate [DIR...]      (default: validation/cases)
 #include <fmt/format.h>
@@ -42,6 +44,23 @@ double predicted(const Case& c, const Calibration& cal) {
   if (c.metric == "model_tflops_per_gpu") return p.model_tflops_per_gpu;
   if (c.metric == "mfu") return p.mfu;
   return to_gib(p.memory.total());
+}
+
+constexpr int kMinCases = 5;
+
+// How many cases' predictions move when `value` moves by 10%.
+int cases_informing(const std::vector<Case>& cases, Calibration& cal, double* value) {
+  const double old = *value;
+  std::vector<double> base;
+  for (const auto& c : cases) base.push_back(predicted(c, cal));
+  *value = old == 0 ? 1.0 : old * 1.1;
+  int n = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const double p = predicted(cases[i], cal);
+    if (!(std::fabs(p - base[i]) <= 1e-6 * std::fabs(base[i]))) ++n;
+  }
+  *value = old;
+  return n;
 }
 
 struct Score {
@@ -90,10 +109,19 @@ int main(int argc, char** argv) {
       for (const auto& p : calibration_parameters()) knobs.push_back({p.name, &(a.*(p.field)), p.lo, p.hi});
       knobs.push_back({"nvlink_efficiency", &network_field(a, "nvlink_efficiency"), 0.5, 0.95});
       knobs.push_back({"network_efficiency", &network_field(a, "network_efficiency"), 0.5, 0.98});
+      std::vector<Knob> fitted;
+      for (const auto& k : knobs) {
+        const int n = cases_informing(cases, cal, k.value);
+        if (n >= kMinCases) {
+          fitted.push_back(k);
+        } else {
+          fmt::print("    {} kept at {:.4g}: only {} case(s) depend on it\n", k.name, *k.value, n);
+        }
+      }
       for (double step : {0.2, 0.1, 0.05, 0.02, 0.01}) {
         for (int round = 0; round < 4; ++round) {
           bool improved = false;
-          for (auto& k : knobs) {
+          for (auto& k : fitted) {
             for (double dir : {1.0, -1.0}) {
               const double old = *k.value;
               double candidate = old * (1.0 + dir * step);

@@ -1,0 +1,64 @@
+// Speed of the core prediction path. Run:
+//   cmake --preset bench && cmake --build --preset bench && ./build/bench/bench/colossim_bench
+// Targets (issue 2): one simulate of the 100k-GPU default well under a second; the whole
+// validation set in a few seconds.
+#include <benchmark/benchmark.h>
+
+#include "run/prediction.hpp"
+#include "scenario/scenario.hpp"
+#include "validation/validate.hpp"
+
+using namespace colossim;
+
+namespace {
+
+void BM_SimulateDefault100k(benchmark::State& state) {
+  const Catalog catalog = Catalog::builtin();
+  const Calibration cal = Calibration::builtin();
+  const Scenario s = default_scenario(catalog);
+  size_t tasks = 0;
+  for (auto _ : state) {
+    const Verdict v = predict(s, cal);
+    tasks = v.prediction->step.tasks;
+    benchmark::DoNotOptimize(v.prediction->step.step_time);
+  }
+  state.counters["tasks"] = static_cast<double>(tasks);
+}
+BENCHMARK(BM_SimulateDefault100k)->Unit(benchmark::kMillisecond);
+
+// A deep pipeline with many micro-batches: GPT-3 175B, PP 16, 4 virtual stages, 512
+// micro-batches per pipeline (the task graph grows as layers x micro-batches).
+void BM_SimulateDeepPipeline(benchmark::State& state) {
+  const Catalog catalog = Catalog::builtin();
+  const Calibration cal = Calibration::builtin();
+  const Scenario s = read_scenario_text(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16384}\nmodel: {preset: gpt3-175b}\n"
+      "training: {global_batch: " + std::to_string(state.range(0) * 128) + "}\n"
+      "parallelism: {tp: 8, pp: 16, virtual_stages: 3, recompute: selective}\n",
+      "bench", catalog);
+  size_t tasks = 0;
+  for (auto _ : state) {
+    const Verdict v = predict(s, cal);
+    tasks = v.prediction->step.tasks;
+    benchmark::DoNotOptimize(v.prediction->step.step_time);
+  }
+  state.counters["tasks"] = static_cast<double>(tasks);
+}
+BENCHMARK(BM_SimulateDeepPipeline)->Arg(16)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
+
+void BM_ValidateCalibrationSet(benchmark::State& state) {
+  const Catalog catalog = Catalog::builtin();
+  const Calibration cal = Calibration::builtin();
+  const auto files = case_files({COLOSSIM_SOURCE_DIR "/validation/cases"});
+  for (auto _ : state) {
+    std::vector<CaseResult> results;
+    for (const auto& f : files) results.push_back(validate_case(f, catalog, cal));
+    benchmark::DoNotOptimize(summarise(std::move(results)).mape);
+  }
+  state.counters["cases"] = static_cast<double>(files.size());
+}
+BENCHMARK(BM_ValidateCalibrationSet)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
