@@ -256,6 +256,14 @@ def mpt(row, cases, left_out):
     cases.append(("mosaicml_mpt", case))
 
 
+def complete(plan):
+    """Validation plans are fixed: every key colossim would otherwise choose is written out."""
+    for key, value in (("tp", 1), ("pp", 1), ("cp", 1), ("ep", 1), ("micro_batch", 1), ("virtual_stages", 1),
+                       ("recompute", "none")):
+        plan.setdefault(key, value)
+    return plan
+
+
 def main():
     data = json.load(open(SRC))
     cases, left_out = [], []
@@ -276,6 +284,7 @@ def main():
         else:
             left_out.append((row["id"], "production run reported as GPU-hours or days: plan and downtime not published"))
     for sub, case in cases:
+        complete(case["parallelism"])
         emit(os.path.join(OUT, sub, case["name"] + ".yaml"), case)
     with open(os.path.join(ROOT, "validation", "left_out.txt"), "w") as f:
         f.write("# Rows of published-runs.json not expressed as cases, and why (generated)\n")

@@ -66,14 +66,8 @@ class BandwidthModel final : public NetworkModel {
 
 }  // namespace
 
-std::vector<NetworkModelInfo> network_models() {
-  return {{"bandwidth", "each collective at its algorithm's cost on the bottleneck link, no contention"}};
-}
-
-std::unique_ptr<NetworkModel> make_network(const std::string& name, const Cluster& cluster,
-                                           const NetworkCalibration& calibration) {
-  if (name == "bandwidth") return std::make_unique<BandwidthModel>(cluster, calibration);
-  return nullptr;
+std::unique_ptr<NetworkModel> make_bandwidth_model(const Cluster& cluster, const NetworkCalibration& calibration) {
+  return std::make_unique<BandwidthModel>(cluster, calibration);
 }
 
 }  // namespace colossim

@@ -52,8 +52,13 @@ std::string prediction_text(const Scenario& s, const Prediction& p) {
   out += fmt::format("  batch     {} sequences = {} tokens per step, {} micro-batches per pipeline\n",
                      s.training.global_batch,
                      human_count(static_cast<double>(s.training.global_batch) * s.model.seq_len),
-                     micro_batches(s.plan, s.training));
-  out += fmt::format("  plan      {}\n\n", plan_line(s.plan));
+                     micro_batches(p.plan, s.training));
+  out += fmt::format("  plan      {}\n", plan_line(p.plan));
+  if (p.plan_chosen) {
+    out += fmt::format("            (open keys chosen by colossim: fastest of {} fitting plans, {} simulated)\n",
+                       p.plans_fitting, p.plans_simulated);
+  }
+  out += "\n";
 
   const double step = p.step.step_time.value();
   out += fmt::format("  step time            {}\n", human_seconds(step));
@@ -104,7 +109,8 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p) {
   for (const auto& b : p.step.breakdown) breakdown[b.name] = b.time.value();
   j["breakdown"] = breakdown;
   j["critical_stage"] = p.step.critical_stage;
-  const Plan& pl = s.plan;
+  const Plan& pl = p.plan;
+  j["plan_chosen"] = p.plan_chosen;
   j["parallelism"] = {{"tp", pl.tp},
                       {"pp", pl.pp},
                       {"cp", pl.cp},
@@ -121,7 +127,7 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p) {
   j["gpu"] = s.cluster.gpu.id;
   j["params"] = s.model.params();
   j["active_params"] = s.model.active_params();
-  j["micro_batches"] = micro_batches(s.plan, s.training);
+  j["micro_batches"] = micro_batches(p.plan, s.training);
   return j;
 }
 

@@ -1,17 +1,31 @@
 #include "run/prediction.hpp"
 
 #include "net/network.hpp"
+#include "run/plan_search.hpp"
 
 namespace colossim {
 
 Verdict predict(const Scenario& s, const Calibration& calibration) {
   Verdict v;
-  if (auto reason = invalid_reason(s.plan, s.model, s.cluster, s.training)) {
+  Prediction p;
+  p.plan = s.plan;
+  if (s.plan_needs_search()) {
+    const PlanSearch search = search_plan(s, calibration);
+    if (!search.best) {
+      v.refusal = "no plan for the open parallelism keys: " + search.why_none;
+      return v;
+    }
+    p.plan = *search.best;
+    p.plan_chosen = true;
+    p.plans_simulated = search.simulated;
+    p.plans_fitting = search.fitting;
+  }
+  const Plan& plan = p.plan;
+  if (auto reason = invalid_reason(plan, s.model, s.cluster, s.training)) {
     v.refusal = "invalid plan: " + *reason;
     return v;
   }
-  Prediction p;
-  p.memory = memory_per_gpu(s.plan, s.model, s.cluster, s.training);
+  p.memory = memory_per_gpu(plan, s.model, s.cluster, s.training);
   if (auto reason = does_not_fit(p.memory, s.cluster)) {
     v.refusal = *reason;
     return v;
@@ -23,14 +37,14 @@ Verdict predict(const Scenario& s, const Calibration& calibration) {
     for (const auto& m : network_models()) names += (names.empty() ? "" : ", ") + m.name;
     throw InputError(s.file, "network_model", "unknown network model \"" + s.network_model + "\" (expected one of: " + names + ")");
   }
-  p.step = simulate_step(StepInputs{s.model, s.cluster, s.plan, s.training, *network, cal});
+  p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal});
   const double step = p.step.step_time.value();
   const double gpus = static_cast<double>(s.cluster.job_gpus());
   const double tokens = static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);
   p.tokens_per_s = tokens / step;
   p.model_tflops_per_gpu = p.step.model_flops / step / gpus / 1e12;
   p.hardware_tflops_per_gpu = p.step.hardware_flops / step / gpus / 1e12;
-  p.peak_tflops = to_tflops(s.cluster.gpu.peak(s.plan.precision));
+  p.peak_tflops = to_tflops(s.cluster.gpu.peak(plan.precision));
   p.mfu = p.model_tflops_per_gpu / p.peak_tflops;
   p.hfu = p.hardware_tflops_per_gpu / p.peak_tflops;
   if (s.training.tokens) p.time_to_train_days = *s.training.tokens / p.tokens_per_s / 86400.0;

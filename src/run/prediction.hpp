@@ -14,6 +14,10 @@
 namespace colossim {
 
 struct Prediction {
+  Plan plan;                 // the plan simulated: the scenario's, with open keys chosen
+  bool plan_chosen = false;  // some keys were chosen by colossim
+  long long plans_simulated = 0;
+  long long plans_fitting = 0;
   StepResult step;
   MemoryBreakdown memory;
   double tokens_per_s = 0;

@@ -66,9 +66,19 @@ Training read_training(const ConfigNode& n, Precision& precision) {
   return t;
 }
 
-Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision) {
+// The plan keys colossim chooses when a file leaves them out.
+// schedule, sequence_parallel and dp are not searched: left open, they follow the choice
+// (interleaved with virtual stages, SP with TP, DP = GPUs / (TP x PP x CP)).
+const std::vector<std::string> kSearchableKeys = {"tp", "pp", "cp", "ep", "micro_batch", "virtual_stages", "recompute",
+                                                  "schedule", "sequence_parallel", "dp"};
+
+Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision,
+               std::set<std::string>& free_keys) {
   Plan p;
   p.precision = precision;
+  for (const auto& k : kSearchableKeys) {
+    if (!node || !node->has(k)) free_keys.insert(k);
+  }
   if (!node) {
     p.dp = gpus;
     return p;
@@ -83,9 +93,10 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.cp = static_cast<int>(n.positive_integer_or("cp", 1));
   p.ep = static_cast<int>(n.positive_integer_or("ep", 1));
   const long long model_parallel = static_cast<long long>(p.tp) * p.pp * p.cp;
+  const bool shape_fixed = n.has("tp") && n.has("pp") && n.has("cp");
   if (n.has("dp")) {
     p.dp = n.positive_integer("dp");
-  } else {
+  } else if (shape_fixed || gpus % model_parallel == 0) {
     if (gpus % model_parallel != 0) {
       n.fail("tp", "tp x pp x cp = " + std::to_string(model_parallel) + " does not divide the " +
                        std::to_string(gpus) + " GPUs of the job");
@@ -150,7 +161,7 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.model = read_model(root.child("model"), base_dir);
   Precision precision = Precision::bf16;
   s.training = read_training(root.child("training"), precision);
-  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision);
+  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision, s.free_plan_keys);
   s.network_model = root.str_or("network_model", "bandwidth");
   if (root.has("measured")) s.measured = read_measured(root.child("measured"));
   s.source = root.str_or("source", "");
@@ -159,6 +170,13 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
 }
 
 }  // namespace
+
+bool Scenario::plan_needs_search() const {
+  for (const char* k : {"tp", "pp", "cp", "micro_batch", "virtual_stages", "recompute"}) {
+    if (free_plan_keys.count(k) > 0) return true;
+  }
+  return model.moe.has_value() && free_plan_keys.count("ep") > 0;  // a dense model has EP 1
+}
 
 Scenario read_scenario_file(const std::string& path, const Catalog& catalog) {
   const ConfigNode root = ConfigNode::load_file(path);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "hw/catalog.hpp"
@@ -33,6 +34,12 @@ struct Scenario {
   Model model;
   Training training;
   Plan plan;
+  // Plan keys the file leaves open: `colossim` chooses them (run/plan_search.hpp) and keeps
+  // the rest as given. Among tp, pp, cp, ep, micro_batch, virtual_stages, recompute (searched)
+  // and schedule, sequence_parallel, dp (which then follow the choice).
+  std::set<std::string> free_plan_keys;
+  // Whether any searched key is open, so that the plan must be chosen before it is simulated.
+  [[nodiscard]] bool plan_needs_search() const;
   std::string network_model = "bandwidth";
   std::optional<Measured> measured;
   std::string source;          // for validation cases
