@@ -35,7 +35,7 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
   const Seconds traffic = memory_time(Bytes(2.0 * count * (m * k + k * n + m * n)));
   Seconds t = std::max(compute, traffic);
   if (precision_ == Precision::fp8) t += memory_time(Bytes(3.0 * count * (m * k + k * n)));
-  return t + microseconds(cal_.kernel_overhead_us);
+  return std::max(t, microseconds(cal_.kernel_overhead_us));
 }
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {
@@ -49,10 +49,10 @@ OpTime CostModel::time(const Operator& op, long long seq_len) const {
       const double shape = s / (s + cal_.attention_seq_half) * (op.triton_kernel ? cal_.triton_attention_factor : 1.0);
       const Seconds fwd = Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
       const Seconds bwd = Flops(op.bwd_exec_flops) / (gpu_.peak_bf16 * (cal_.attention_bwd_efficiency * shape));
-      return {fwd + launch, bwd + launch * 2.0};
+      return {std::max(fwd, launch), std::max(bwd, launch * 2.0)};
     }
     case OpKind::elementwise:
-      return {memory_time(Bytes(op.bytes)) + launch, memory_time(Bytes(op.bwd_bytes)) + launch};
+      return {std::max(memory_time(Bytes(op.bytes)), launch), std::max(memory_time(Bytes(op.bwd_bytes)), launch)};
   }
   return {};
 }

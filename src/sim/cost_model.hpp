@@ -1,6 +1,6 @@
 // Time of one operator on one GPU: the shape-aware efficiency model.
 //
-//  GEMM [m,k]x[k,n] (x count):   t = max(F / (P * e_gemm), bytes / (B_hbm * e_mem)) + launch
+//  GEMM [m,k]x[k,n] (x count):   t = max(F / (P * e_gemm), bytes / (B_hbm * e_mem), launch)
 //    e_gemm = e_max * q_tile(m) * q_tile(n) * q_wave * k / (k + k_half)
 //    q_tile(x) = x / (128 * ceil(x / 128))            -- partial output tiles do full work
 //    q_wave    = waves / ceil(waves), waves = tiles / SMs   -- a last, partly filled wave
@@ -8,9 +8,11 @@
 //    dW = X^T dY ([k,m]x[m,n]), so small-token weight gradients come out slower.
 //    FP8 runs at the FP8 peak with e_max_fp8 and pays the cast of both operands (read BF16,
 //    write FP8) at HBM speed (Transformer Engine casts per GEMM).
-//  attention (fused, causal):  t = executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)) + launch
+//  attention (fused, causal):  t = max(executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)), launch)
 //    (x triton_attention_factor for the Triton FlashAttention kernel)
-//  element-wise:               t = bytes / (B_hbm * e_mem) + launch
+//  element-wise:               t = max(bytes / (B_hbm * e_mem), launch)
+// Launches are asynchronous: a kernel occupies the GPU for its work or, if shorter, for the
+// interval at which the host can launch kernels (`launch`).
 // e_max, k_half, e_attn, s_half, e_mem and the launch cost are calibrated per architecture
 // (data/calibration.yaml). Attention stays in BF16 under FP8 training (as in the recipes).
 #pragma once
