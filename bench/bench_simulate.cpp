@@ -12,10 +12,8 @@ using namespace colossim;
 
 namespace {
 
-void BM_SimulateDefault100k(benchmark::State& state) {
-  const Catalog catalog = Catalog::builtin();
+void predict_repeatedly(benchmark::State& state, const Scenario& s) {
   const Calibration cal = Calibration::builtin();
-  const Scenario s = default_scenario(catalog);
   size_t tasks = 0;
   for (auto _ : state) {
     const Verdict v = predict(s, cal);
@@ -24,25 +22,20 @@ void BM_SimulateDefault100k(benchmark::State& state) {
   }
   state.counters["tasks"] = static_cast<double>(tasks);
 }
+
+void BM_SimulateDefault100k(benchmark::State& state) {
+  predict_repeatedly(state, default_scenario(Catalog::builtin()));
+}
 BENCHMARK(BM_SimulateDefault100k)->Unit(benchmark::kMillisecond);
 
 // A deep pipeline with many micro-batches: GPT-3 175B, PP 16, 4 virtual stages, 512
 // micro-batches per pipeline (the task graph grows as layers x micro-batches).
 void BM_SimulateDeepPipeline(benchmark::State& state) {
-  const Catalog catalog = Catalog::builtin();
-  const Calibration cal = Calibration::builtin();
-  const Scenario s = read_scenario_text(
-      "cluster: {gpu: h100-sxm-80gb, gpus: 16384}\nmodel: {preset: gpt3-175b}\n"
-      "training: {global_batch: " + std::to_string(state.range(0) * 128) + "}\n"
-      "parallelism: {tp: 8, pp: 16, virtual_stages: 3, recompute: selective}\n",
-      "bench", catalog);
-  size_t tasks = 0;
-  for (auto _ : state) {
-    const Verdict v = predict(s, cal);
-    tasks = v.prediction->step.tasks;
-    benchmark::DoNotOptimize(v.prediction->step.step_time);
-  }
-  state.counters["tasks"] = static_cast<double>(tasks);
+  predict_repeatedly(state, read_scenario_text("cluster: {gpu: h100-sxm-80gb, gpus: 16384}\nmodel: {preset: gpt3-175b}\n"
+                                                "training: {global_batch: " + std::to_string(state.range(0) * 128) +
+                                                    "}\nparallelism: {tp: 8, pp: 16, cp: 1, virtual_stages: 3, "
+                                                    "micro_batch: 1, recompute: selective}\n",
+                                                "bench", Catalog::builtin()));
 }
 BENCHMARK(BM_SimulateDeepPipeline)->Arg(16)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
 

@@ -35,7 +35,7 @@ TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
   EXPECT_LT(search.simulated, search.fitting);  // the bound did prune
 
   const ArchCalibration& arch = cal.for_architecture("hopper");
-  const auto net = make_network("bandwidth", s.cluster, arch.network);
+  const auto net = make_network("bandwidth", s.cluster, arch.network());
   double best = INFINITY;
   for (int tp : {1, 2, 4, 8}) {
     for (int pp : {1, 2, 4, 8, 16, 32}) {

@@ -36,14 +36,7 @@ struct Case {
 
 double predicted(const Case& c, const Calibration& cal) {
   const Verdict v = predict(c.scenario, cal);
-  if (!v.prediction) return std::nan("");
-  const Prediction& p = *v.prediction;
-  if (c.metric == "step_time_s") return p.step.step_time.value();
-  if (c.metric == "tokens_per_s") return p.tokens_per_s;
-  if (c.metric == "hardware_tflops_per_gpu") return p.hardware_tflops_per_gpu;
-  if (c.metric == "model_tflops_per_gpu") return p.model_tflops_per_gpu;
-  if (c.metric == "mfu") return p.mfu;
-  return to_gib(p.memory.total());
+  return v.prediction ? metric_value(*v.prediction, c.metric) : std::nan("");
 }
 
 constexpr int kMinCases = 5;
@@ -91,8 +84,10 @@ int main(int argc, char** argv) {
     Calibration cal = Calibration::builtin();
     std::map<std::string, std::vector<Case>> by_arch;
     for (const auto& f : case_files(dirs)) {
-      const CaseResult r = validate_case(f, catalog, cal);
-      Case c{read_scenario_file(f, catalog), r.metric, r.measured};
+      Scenario scenario = read_scenario_file(f, catalog);
+      if (!scenario.measured) continue;
+      const auto [metric, measured] = judged_metric(*scenario.measured);
+      Case c{std::move(scenario), metric, measured};
       by_arch[c.scenario.cluster.gpu.architecture].push_back(std::move(c));
     }
     for (auto& [arch, cases] : by_arch) {
@@ -107,8 +102,6 @@ int main(int argc, char** argv) {
       };
       std::vector<Knob> knobs;
       for (const auto& p : calibration_parameters()) knobs.push_back({p.name, &(a.*(p.field)), p.lo, p.hi});
-      knobs.push_back({"nvlink_efficiency", &network_field(a, "nvlink_efficiency"), 0.5, 0.95});
-      knobs.push_back({"network_efficiency", &network_field(a, "network_efficiency"), 0.5, 0.98});
       std::vector<Knob> fitted;
       for (const auto& k : knobs) {
         const int n = cases_informing(cases, cal, k.value);

@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/embedded_data.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -28,6 +30,13 @@ ConfigNode ConfigNode::load_file(const std::string& path) {
 
 std::string ConfigNode::key_path(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;
+}
+
+std::optional<ConfigNode> ConfigNode::embedded(const std::string& relative_path) {
+  const auto& files = embedded_files();
+  const auto it = files.find(relative_path);
+  if (it == files.end()) return std::nullopt;
+  return parse(std::string(it->second), "data/" + relative_path);
 }
 
 bool ConfigNode::has(const std::string& key) const {

@@ -27,6 +27,8 @@ class ConfigNode {
   static ConfigNode parse(const std::string& text, const std::string& file);
   // Reads and parses a file; a missing or unreadable file is an InputError.
   static ConfigNode load_file(const std::string& path);
+  // Parses a file of the built-in data/ (e.g. "hardware/gpus.yaml"); nullopt if there is none.
+  static std::optional<ConfigNode> embedded(const std::string& relative_path);
 
   [[nodiscard]] bool has(const std::string& key) const;
   [[nodiscard]] bool is_map() const { return node_.IsMap(); }

@@ -4,16 +4,14 @@
 #include <string>
 
 #include "core/config.hpp"
-#include "core/embedded_data.hpp"
 
 namespace colossim {
 namespace {
 
 ConfigNode embedded(const std::string& rel) {
-  const auto& files = embedded_files();
-  auto it = files.find(rel);
-  if (it == files.end()) throw InputError("data/" + rel, "", "built-in data file is missing");
-  return ConfigNode::parse(std::string(it->second), "data/" + rel);
+  auto node = ConfigNode::embedded(rel);
+  if (!node) throw InputError("data/" + rel, "", "built-in data file is missing");
+  return *node;
 }
 
 FlopsPerSecond rate(const ConfigNode& n, const std::string& key) {
@@ -69,26 +67,21 @@ Catalog Catalog::builtin() {
   return c;
 }
 
-const Gpu* Catalog::find_gpu(const std::string& id) const {
-  for (const auto& g : gpus_) {
-    if (g.id == id) return &g;
+namespace {
+
+template <class T>
+const T* find_by_id(const std::vector<T>& items, const std::string& id) {
+  for (const auto& item : items) {
+    if (item.id == id) return &item;
   }
   return nullptr;
 }
 
-const Node* Catalog::find_node(const std::string& id) const {
-  for (const auto& n : nodes_) {
-    if (n.id == id) return &n;
-  }
-  return nullptr;
-}
+}  // namespace
 
-const Nic* Catalog::find_nic(const std::string& id) const {
-  for (const auto& n : nics_) {
-    if (n.id == id) return &n;
-  }
-  return nullptr;
-}
+const Gpu* Catalog::find_gpu(const std::string& id) const { return find_by_id(gpus_, id); }
+const Node* Catalog::find_node(const std::string& id) const { return find_by_id(nodes_, id); }
+const Nic* Catalog::find_nic(const std::string& id) const { return find_by_id(nics_, id); }
 
 const Nic* Catalog::find_nic_by_speed(BytesPerSecond bw, const std::string& prefer_fabric) const {
   const Nic* best = nullptr;

@@ -127,7 +127,7 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
   std::sort(fitting.begin(), fitting.end(), [](const Candidate& a, const Candidate& b) {
     return a.bound != b.bound ? a.bound < b.bound : a.order < b.order;
   });
-  const auto network = make_network(s.network_model, s.cluster, cal.network);
+  const auto network = make_network(s.network_model, s.cluster, cal.network());
   if (!network) return result;  // predict() reports the unknown model
   double best = INFINITY;
   for (const auto& c : fitting) {

@@ -31,7 +31,7 @@ Verdict predict(const Scenario& s, const Calibration& calibration) {
     return v;
   }
   const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
-  const auto network = make_network(s.network_model, s.cluster, cal.network);
+  const auto network = make_network(s.network_model, s.cluster, cal.network());
   if (!network) {
     std::string names;
     for (const auto& m : network_models()) names += (names.empty() ? "" : ", ") + m.name;

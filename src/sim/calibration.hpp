@@ -21,7 +21,12 @@ struct ArchCalibration {
   double memory_efficiency = 0.8;
   double kernel_overhead_us = 4;
   double tp_overlap_exposed = 0.2;
-  NetworkCalibration network;
+  double nvlink_efficiency = 0.8;
+  double network_efficiency = 0.9;
+  double nvlink_latency_us = 3;
+  [[nodiscard]] NetworkCalibration network() const {
+    return {nvlink_efficiency, network_efficiency, Seconds(nvlink_latency_us * 1e-6)};
+  }
 };
 
 struct Calibration {
@@ -32,13 +37,12 @@ struct Calibration {
   [[nodiscard]] const ArchCalibration& for_architecture(const std::string& arch) const;
 };
 
-// Named access to each fitted constant, for the calibration tool.
+// Every constant by its name in data/calibration.yaml, with the range the fit may explore.
 struct CalibrationParameter {
   std::string name;
-  double ArchCalibration::*field;   // for plain fields
-  double lo, hi;                    // plausible range
+  double ArchCalibration::*field;
+  double lo, hi;  // plausible range
 };
-[[nodiscard]] std::vector<CalibrationParameter> calibration_parameters();
-[[nodiscard]] double& network_field(ArchCalibration& a, const std::string& name);
+[[nodiscard]] const std::vector<CalibrationParameter>& calibration_parameters();
 
 }  // namespace colossim

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "run/prediction.hpp"
 #include "scenario/scenario.hpp"
@@ -26,6 +27,25 @@ std::vector<std::string> case_files(const std::vector<std::string>& dirs) {
   return files;
 }
 
+std::pair<std::string, double> judged_metric(const Measured& m) {
+  if (m.step_time_s) return {"step_time_s", *m.step_time_s};
+  if (m.tokens_per_s) return {"tokens_per_s", *m.tokens_per_s};
+  if (m.tflops_per_gpu) {
+    return {m.flops_basis == FlopsBasis::hardware ? "hardware_tflops_per_gpu" : "model_tflops_per_gpu", *m.tflops_per_gpu};
+  }
+  if (m.mfu) return {"mfu", *m.mfu};
+  return {"memory_gib", m.memory_gib.value_or(0.0)};
+}
+
+double metric_value(const Prediction& p, const std::string& metric) {
+  if (metric == "step_time_s") return p.step.step_time.value();
+  if (metric == "tokens_per_s") return p.tokens_per_s;
+  if (metric == "hardware_tflops_per_gpu") return p.hardware_tflops_per_gpu;
+  if (metric == "model_tflops_per_gpu") return p.model_tflops_per_gpu;
+  if (metric == "mfu") return p.mfu;
+  return to_gib(p.memory.total());
+}
+
 CaseResult validate_case(const std::string& file, const Catalog& catalog, const Calibration& calibration) {
   const Scenario s = read_scenario_file(file, catalog);
   CaseResult r;
@@ -36,33 +56,12 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog, const 
   if (!s.measured) throw InputError(file, "measured", "a validation case needs a measured: block");
   const Measured& m = *s.measured;
   const Verdict v = predict(s, calibration);
-  if (m.step_time_s) {
-    r.metric = "step_time_s";
-    r.measured = *m.step_time_s;
-  } else if (m.tokens_per_s) {
-    r.metric = "tokens_per_s";
-    r.measured = *m.tokens_per_s;
-  } else if (m.tflops_per_gpu) {
-    r.metric = m.flops_basis == FlopsBasis::hardware ? "hardware_tflops_per_gpu" : "model_tflops_per_gpu";
-    r.measured = *m.tflops_per_gpu;
-  } else if (m.mfu) {
-    r.metric = "mfu";
-    r.measured = *m.mfu;
-  } else {
-    r.metric = "memory_gib";
-    r.measured = *m.memory_gib;
-  }
+  std::tie(r.metric, r.measured) = judged_metric(m);
   if (!v.prediction) {
     r.refusal = v.refusal;
     return r;
   }
-  const Prediction& p = *v.prediction;
-  if (r.metric == "step_time_s") r.predicted = p.step.step_time.value();
-  if (r.metric == "tokens_per_s") r.predicted = p.tokens_per_s;
-  if (r.metric == "hardware_tflops_per_gpu") r.predicted = p.hardware_tflops_per_gpu;
-  if (r.metric == "model_tflops_per_gpu") r.predicted = p.model_tflops_per_gpu;
-  if (r.metric == "mfu") r.predicted = p.mfu;
-  if (r.metric == "memory_gib") r.predicted = to_gib(p.memory.total());
+  r.predicted = metric_value(*v.prediction, r.metric);
   r.error = (r.predicted - r.measured) / r.measured;
   return r;
 }

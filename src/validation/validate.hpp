@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hw/catalog.hpp"
@@ -38,6 +39,13 @@ struct ValidationReport {
   std::string worst_id;
   int refused = 0;
 };
+
+struct Prediction;
+struct Measured;
+// The measurement a case is judged on (the first of step time, tokens/s, TFLOP/s, MFU, memory
+// that the source reports) and the same figure of a prediction.
+[[nodiscard]] std::pair<std::string, double> judged_metric(const Measured& measured);
+[[nodiscard]] double metric_value(const Prediction& prediction, const std::string& metric);
 
 // Case files are the *.yaml under each directory (recursively), read in sorted order.
 [[nodiscard]] std::vector<std::string> case_files(const std::vector<std::string>& dirs);

@@ -155,10 +155,9 @@ void finish_and_check(const ConfigNode& n, Model& m) {
 }  // namespace
 
 std::optional<Model> find_preset(const std::string& id) {
-  const auto& files = embedded_files();
-  auto it = files.find("models/" + id + ".yaml");
-  if (it == files.end()) return std::nullopt;
-  ConfigNode n = ConfigNode::parse(std::string(it->second), "data/models/" + id + ".yaml");
+  const auto node = ConfigNode::embedded("models/" + id + ".yaml");
+  if (!node) return std::nullopt;
+  const ConfigNode& n = *node;
   n.check_no_unknown_keys(kModelKeys);
   Model m;
   apply_fields(n, m);
