@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace {
 
@@ -81,6 +82,25 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
   }
   EXPECT_EQ(run("simulate /no/such/file.yaml").status, 2);
   EXPECT_EQ(run("no-such-command").status, 2);
+}
+
+TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
+  const std::string file = (std::filesystem::temp_directory_path() / "colossim_cli_test_trace.json").string();
+  const Result r = run("simulate " COLOSSIM_SOURCE_DIR "/examples/llama3-70b-on-1024-h100.yaml --trace " + file);
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::ifstream in(file);
+  const auto j = nlohmann::json::parse(in);
+  std::set<int> stages;
+  int complete = 0;
+  for (const auto& e : j["traceEvents"]) {
+    if (e["ph"] == "X") {
+      ++complete;
+      stages.insert(e["pid"].get<int>());
+      EXPECT_GE(e["dur"].get<double>(), 0.0);
+    }
+  }
+  EXPECT_EQ(stages.size(), 4u);  // PP 4
+  EXPECT_GT(complete, 1000);
 }
 
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,11 +21,16 @@ namespace {
 
 using namespace colossim;
 
-int simulate(const Scenario& s, bool json) {
-  const Verdict v = predict(s, Calibration::builtin());
+int simulate(const Scenario& s, bool json, const std::string& trace_file) {
+  const Verdict v = predict(s, Calibration::builtin(), !trace_file.empty());
   if (!v.prediction) {
     std::cerr << s.file << ": " << v.refusal << "\n";
     return 2;
+  }
+  if (!trace_file.empty()) {
+    std::ofstream out(trace_file);
+    if (!out) throw InputError(trace_file, "", "cannot write the trace file");
+    out << chrome_trace(s, *v.prediction).dump() << "\n";
   }
   if (json) {
     std::cout << prediction_json(s, *v.prediction).dump(2) << "\n";
@@ -44,6 +50,8 @@ int run(int argc, char** argv) {
   std::string scenario_file;
   sim->add_option("file", scenario_file, "scenario YAML (see SCENARIO.md); omit for the built-in default");
   sim->add_flag("--json", json, "print one JSON object");
+  std::string trace_file;
+  sim->add_option("--trace", trace_file, "write the simulated step as Chrome trace JSON (open in Perfetto)");
 
   auto* cat = app.add_subcommand("catalog", "list the hardware catalog and the model presets");
   cat->add_flag("--json", json, "print JSON, with the source of every entry");
@@ -85,8 +93,8 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
-  if (*sim && !scenario_file.empty()) return simulate(read_scenario_file(scenario_file, catalog), json);
-  return simulate(default_scenario(catalog), json);
+  if (*sim && !scenario_file.empty()) return simulate(read_scenario_file(scenario_file, catalog), json, trace_file);
+  return simulate(default_scenario(catalog), json, trace_file);
 }
 
 }  // namespace

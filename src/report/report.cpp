@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace colossim {
 namespace {
@@ -129,6 +130,32 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p) {
   j["active_params"] = s.model.active_params();
   j["micro_batches"] = micro_batches(p.plan, s.training);
   return j;
+}
+
+nlohmann::json chrome_trace(const Scenario& s, const Prediction& p) {
+  nlohmann::json events = nlohmann::json::array();
+  std::map<std::pair<int, std::string>, int> threads;
+  for (const auto& e : p.step.timeline) {
+    auto key = std::make_pair(e.stage, e.stream);
+    auto it = threads.find(key);
+    if (it == threads.end()) {
+      const int tid = static_cast<int>(threads.size());
+      it = threads.emplace(key, tid).first;
+      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", e.stage}, {"tid", tid},
+                        {"args", {{"name", e.stream}}}});
+    }
+    events.push_back({{"name", e.name},
+                      {"ph", "X"},
+                      {"pid", e.stage},
+                      {"tid", it->second},
+                      {"ts", e.start.value() * 1e6},
+                      {"dur", (e.end - e.start).value() * 1e6}});
+  }
+  for (int stage = 0; stage < p.plan.pp; ++stage) {
+    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", stage},
+                      {"args", {{"name", fmt::format("pipeline stage {}", stage)}}}});
+  }
+  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"scenario", s.name}}}};
 }
 
 std::string catalog_text(const Catalog& c) {

@@ -14,6 +14,9 @@ namespace colossim {
 
 [[nodiscard]] std::string prediction_text(const Scenario& s, const Prediction& p);
 [[nodiscard]] nlohmann::json prediction_json(const Scenario& s, const Prediction& p);
+// The simulated step as Chrome trace / Perfetto JSON: one process per pipeline stage, one
+// thread per stream (compute, data-parallel communication, sends). Needs the timeline.
+[[nodiscard]] nlohmann::json chrome_trace(const Scenario& s, const Prediction& p);
 [[nodiscard]] std::string catalog_text(const Catalog& c);
 [[nodiscard]] nlohmann::json catalog_json(const Catalog& c);
 [[nodiscard]] std::string validation_text(const ValidationReport& r);

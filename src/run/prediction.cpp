@@ -5,7 +5,7 @@
 
 namespace colossim {
 
-Verdict predict(const Scenario& s, const Calibration& calibration) {
+Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline) {
   Verdict v;
   Prediction p;
   p.plan = s.plan;
@@ -37,7 +37,7 @@ Verdict predict(const Scenario& s, const Calibration& calibration) {
     for (const auto& m : network_models()) names += (names.empty() ? "" : ", ") + m.name;
     throw InputError(s.file, "network_model", "unknown network model \"" + s.network_model + "\" (expected one of: " + names + ")");
   }
-  p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal});
+  p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal, timeline});
   const double step = p.step.step_time.value();
   const double gpus = static_cast<double>(s.cluster.job_gpus());
   const double tokens = static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);

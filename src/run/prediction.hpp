@@ -36,6 +36,7 @@ struct Verdict {
   std::string refusal;  // why there is no prediction
 };
 
-[[nodiscard]] Verdict predict(const Scenario& scenario, const Calibration& calibration);
+// `timeline`: keep every simulated task of the step (for --trace).
+[[nodiscard]] Verdict predict(const Scenario& scenario, const Calibration& calibration, bool timeline = false);
 
 }  // namespace colossim

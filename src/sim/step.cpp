@@ -50,6 +50,11 @@ double total(const Profile& p) {
 }
 
 enum class TaskKind : unsigned char { compute, transfer, dp_comm };
+// What a task is, for the timeline: forward/backward of a layer (or of the embedding, -1, or
+// the output, -2), the optimizer, a send, a parameter gather or a gradient reduction.
+enum class What : unsigned char { forward, backward, optimizer, send_forward, send_backward, gather, reduce };
+constexpr int kEmbeddingUnit = -1;
+constexpr int kOutputUnit = -2;
 
 struct Task {
   int resource = 0;
@@ -61,6 +66,9 @@ struct Task {
   double start = 0;
   double end = 0;
   int binding = -1;  // the input that decided the start, when it was not the resource
+  What what = What::forward;
+  int unit = 0;          // layer index, kEmbeddingUnit or kOutputUnit
+  long long micro_batch = -1;
 };
 
 // Max-plus evaluation of a task graph where each resource runs its tasks in creation order.
@@ -79,6 +87,12 @@ class Engine {
     last_[static_cast<size_t>(resource)] = id;
     tasks_.push_back(std::move(t));
     return id;
+  }
+  void label(int task, What what, int unit = 0, long long micro_batch = -1) {
+    Task& t = tasks_[static_cast<size_t>(task)];
+    t.what = what;
+    t.unit = unit;
+    t.micro_batch = micro_batch;
   }
   void depend(int task, int on) {
     if (on >= 0) tasks_[static_cast<size_t>(task)].deps.push_back(on);
@@ -250,6 +264,7 @@ class StepBuilder {
     int bwd_profile;
     double params;
     bool is_layer;
+    int id = 0;  // layer index, kEmbeddingUnit or kOutputUnit
   };
 
   const Unit& layer_unit(int layer) {
@@ -280,8 +295,10 @@ class StepBuilder {
     const int v = plan_.virtual_stages;
     const long long m = micro_batches_;
     const bool dp_comm = groups_.dp.size > 1;
-    const Unit embedding = extra_unit(embedding_work(model_, shard_));
-    const Unit output = extra_unit(output_work(model_, shard_));
+    Unit embedding = extra_unit(embedding_work(model_, shard_));
+    embedding.id = kEmbeddingUnit;
+    Unit output = extra_unit(output_work(model_, shard_));
+    output.id = kOutputUnit;
 
     // Units of each local chunk in forward order.
     std::vector<std::vector<Unit>> chunk_units(static_cast<size_t>(v));
@@ -290,7 +307,10 @@ class StepBuilder {
       const Chunk& ch = layout_.chunk(stage, c);
       auto& units = chunk_units[static_cast<size_t>(c)];
       if (ch.has_embedding) units.push_back(embedding);
-      for (int layer : ch.layers) units.push_back(layer_unit(layer));
+      for (int layer : ch.layers) {
+        units.push_back(layer_unit(layer));
+        units.back().id = layer;
+      }
       if (ch.has_output) units.push_back(output);
       for (const auto& u : units) stage_params += u.params;
     }
@@ -310,6 +330,7 @@ class StepBuilder {
           bucket += units[u].params;
           if (bucket >= bucket_params_ || u + 1 == units.size()) {
             const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(bucket));
+            engine_.label(g, What::gather, units[begin].id);
             all_gathers.push_back(g);
             for (size_t k = begin; k <= u; ++k) ug[k] = g;
             bucket = 0;
@@ -323,9 +344,10 @@ class StepBuilder {
     std::vector<double> deferred;  // bucket sizes reduced only after the whole backward
     int last_compute = -1;
     int prev_compute = -1;   // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
-    auto zero3_gather_for = [&](double params) {
+    auto zero3_gather_for = [&](const Unit& unit, long long mb) {
       if (!(dp_comm && plan_.zero == 3)) return -1;
-      const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(params));
+      const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(unit.params));
+      engine_.label(g, What::gather, unit.id, mb);
       engine_.depend(g, prev_compute);
       return g;
     };
@@ -341,8 +363,9 @@ class StepBuilder {
         const size_t u = item.forward ? k : units.size() - 1 - k;
         const Unit& unit = units[u];
         const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
-        const int gather = zero3_gather_for(unit.params);
+        const int gather = zero3_gather_for(unit, item.micro_batch);
         const int id = engine_.add(compute_res(stage), TaskKind::compute, total(profiles_[static_cast<size_t>(profile)]), profile);
+        engine_.label(id, item.forward ? What::forward : What::backward, unit.id, item.micro_batch);
         engine_.depend(id, gather);
         if (item.forward && item.micro_batch == 0 && !unit_gather[static_cast<size_t>(item.local_chunk)].empty()) {
           if (plan_.overlap_param_gather) {
@@ -363,6 +386,7 @@ class StepBuilder {
           if (full) {
             if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
               const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(bucket));
+              engine_.label(r, What::reduce, unit.id, item.micro_batch);
               engine_.depend(r, bucket_last);
               reductions.push_back(r);
             } else {
@@ -379,18 +403,21 @@ class StepBuilder {
       if (item.forward && ch.model_chunk < chunks - 1) {
         const int t = engine_.add(fwd_link(stage), TaskKind::transfer,
                                   in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+        engine_.label(t, What::send_forward, ch.model_chunk, item.micro_batch);
         engine_.depend(t, last_fwd_[s]);
         send_fwd_[s] = t;
       }
       if (!item.forward && ch.model_chunk > 0) {
         const int t = engine_.add(bwd_link(stage), TaskKind::transfer,
                                   in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+        engine_.label(t, What::send_backward, ch.model_chunk, item.micro_batch);
         engine_.depend(t, last_bwd_[s]);
         send_bwd_[s] = t;
       }
     }
     for (double params : deferred) {
       const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(params));
+      engine_.label(r, What::reduce);
       engine_.depend(r, last_compute);
       reductions.push_back(r);
     }
@@ -399,6 +426,7 @@ class StepBuilder {
     Profile opt{};
     opt[kOptimizer] = cost_.memory_time(Bytes(stage_params / shards * kOptimizerBytesPerParam)).value();
     const int o = engine_.add(compute_res(stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
+    engine_.label(o, What::optimizer);
     for (int r : reductions) engine_.depend(o, r);
 
   }
@@ -433,6 +461,7 @@ class StepBuilder {
     for (int i = 0; i < kNumParts; ++i) r.breakdown.push_back({kPartNames[static_cast<size_t>(i)], Seconds(parts[static_cast<size_t>(i)])});
     r.critical_stage = critical;
     r.tasks = engine_.tasks().size();
+    if (in_.record_timeline) r.timeline = timeline();
 
     const double tokens = static_cast<double>(in_.training.global_batch) * static_cast<double>(model_.seq_len);
     r.model_flops = model_flops_per_token(model_, model_.seq_len) * tokens;
@@ -450,6 +479,34 @@ class StepBuilder {
     }
     r.hardware_flops = r.model_flops + recompute_per_token * tokens;
     return r;
+  }
+
+  std::vector<TimelineEvent> timeline() const {
+    static const char* kStreams[] = {"compute", "data-parallel comm", "send to next stage", "send to previous stage"};
+    std::vector<TimelineEvent> out;
+    out.reserve(engine_.tasks().size());
+    for (const auto& t : engine_.tasks()) {
+      TimelineEvent e;
+      e.stage = t.resource % plan_.pp;
+      e.stream = kStreams[t.resource / plan_.pp];
+      const std::string unit = t.unit == kEmbeddingUnit ? "embedding"
+                               : t.unit == kOutputUnit  ? "output"
+                                                        : "layer " + std::to_string(t.unit);
+      const std::string mb = t.micro_batch >= 0 ? " mb " + std::to_string(t.micro_batch) : "";
+      switch (t.what) {
+        case What::forward: e.name = "F " + unit + mb; break;
+        case What::backward: e.name = "B " + unit + mb; break;
+        case What::optimizer: e.name = "optimizer"; break;
+        case What::send_forward: e.name = "activations chunk " + std::to_string(t.unit) + mb; break;
+        case What::send_backward: e.name = "gradients chunk " + std::to_string(t.unit) + mb; break;
+        case What::gather: e.name = "all-gather params from " + unit + mb; break;
+        case What::reduce: e.name = "reduce grads to " + unit + mb; break;
+      }
+      e.start = Seconds(t.start);
+      e.end = Seconds(t.end);
+      out.push_back(std::move(e));
+    }
+    return out;
   }
 
   const StepInputs& in_;

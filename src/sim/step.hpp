@@ -30,6 +30,15 @@ struct BreakdownItem {
   Seconds time;
 };
 
+// One task of the simulated pipeline, for traces.
+struct TimelineEvent {
+  int stage = 0;
+  std::string stream;  // compute, data-parallel comm, send to next/previous stage
+  std::string name;
+  Seconds start;
+  Seconds end;
+};
+
 struct StepResult {
   Seconds step_time;
   std::vector<BreakdownItem> breakdown;  // sums to step_time
@@ -37,6 +46,7 @@ struct StepResult {
   double model_flops = 0;      // per step, whole job (model convention, see workload/operators.hpp)
   double hardware_flops = 0;   // per step, whole job, including recomputation
   size_t tasks = 0;            // simulated tasks (for benchmarks)
+  std::vector<TimelineEvent> timeline;  // filled when StepInputs::record_timeline
 };
 
 struct StepInputs {
@@ -46,6 +56,7 @@ struct StepInputs {
   const Training& training;
   const NetworkModel& network;
   const ArchCalibration& calibration;
+  bool record_timeline = false;
 };
 
 // The plan must be valid (invalid_reason() == nullopt).
