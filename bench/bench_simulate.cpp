@@ -31,11 +31,14 @@ BENCHMARK(BM_SimulateDefault100k)->Unit(benchmark::kMillisecond);
 // A deep pipeline with many micro-batches: GPT-3 175B, PP 16, 4 virtual stages, 512
 // micro-batches per pipeline (the task graph grows as layers x micro-batches).
 void BM_SimulateDeepPipeline(benchmark::State& state) {
-  predict_repeatedly(state, read_scenario_text("cluster: {gpu: h100-sxm-80gb, gpus: 16384}\nmodel: {preset: gpt3-175b}\n"
-                                                "training: {global_batch: " + std::to_string(state.range(0) * 128) +
-                                                    "}\nparallelism: {tp: 8, pp: 16, cp: 1, virtual_stages: 3, "
-                                                    "micro_batch: 1, recompute: selective}\n",
-                                                "bench", Catalog::builtin()));
+  predict_repeatedly(
+      state,
+      read_scenario_text("cluster: {gpu: h100-sxm-80gb, gpus: 16384}\nmodel: {preset: gpt3-175b}\n"
+                         "training: {global_batch: " +
+                             std::to_string(state.range(0) * 128) +
+                             "}\nparallelism: {tp: 8, pp: 16, cp: 1, virtual_stages: 3, "
+                             "micro_batch: 1, recompute: selective}\n",
+                         "bench", Catalog::builtin()));
 }
 BENCHMARK(BM_SimulateDeepPipeline)->Arg(16)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond);
 

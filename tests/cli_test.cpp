@@ -1,12 +1,12 @@
 // The colossim command end to end: exit status and the one-line error contract.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace {
@@ -52,8 +52,9 @@ TEST(Cli, SimulateJsonHasTheContractKeys) {
   const Result r = run("simulate --json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"step_time_s", "tokens_per_s", "model_tflops_per_gpu", "hardware_tflops_per_gpu", "mfu",
-                          "hfu", "memory_gib_per_gpu", "time_to_train_days", "breakdown"}) {
+  for (const char* key :
+       {"step_time_s", "tokens_per_s", "model_tflops_per_gpu", "hardware_tflops_per_gpu", "mfu",
+        "hfu", "memory_gib_per_gpu", "time_to_train_days", "breakdown"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   double sum = 0;
@@ -62,16 +63,22 @@ TEST(Cli, SimulateJsonHasTheContractKeys) {
 }
 
 TEST(Cli, BadInputExitsTwoWithOneLine) {
-  const std::string cases[] = {
-      "cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",      // missing
-      "cluster: {gpu: h100-sxm-80gb, gpus: x}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",  // type
-      "cluster: {gpu: tpu-v9, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",       // unknown
-      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n"
-      "parallelism: {tp: 3, dp: 2}\n",                                                                      // invalid
-      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\ntraining: {global_batch: 8}\n"
-      "parallelism: {tp: 8, zero: 0}\n",                                                                    // no fit
-      "cluster: {gpu: h100-sxm-80gb, gpus: 8\n  model: [\n",                                                // YAML
-  };
+  const std::string cases[] =
+      {
+          "cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+          "8}\n",  // missing
+          "cluster: {gpu: h100-sxm-80gb, gpus: x}\nmodel: {preset: llama3-8b}\ntraining: "
+          "{global_batch: 8}\n",  // type
+          "cluster: {gpu: tpu-v9, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+          "8}\n",  // unknown
+          "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+          "{global_batch: 8}\n"
+          "parallelism: {tp: 3, dp: 2}\n",  // invalid
+          "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\ntraining: "
+          "{global_batch: 8}\n"
+          "parallelism: {tp: 8, zero: 0}\n",                      // no fit
+          "cluster: {gpu: h100-sxm-80gb, gpus: 8\n  model: [\n",  // YAML
+      };
   int i = 0;
   for (const auto& text : cases) {
     const std::string file = write_temp("bad" + std::to_string(i++) + ".yaml", text);
@@ -85,8 +92,10 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
 }
 
 TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
-  const std::string file = (std::filesystem::temp_directory_path() / "colossim_cli_test_trace.json").string();
-  const Result r = run("simulate " COLOSSIM_SOURCE_DIR "/examples/llama3-70b-on-1024-h100.yaml --trace " + file);
+  const std::string file =
+      (std::filesystem::temp_directory_path() / "colossim_cli_test_trace.json").string();
+  const Result r =
+      run("simulate " COLOSSIM_SOURCE_DIR "/examples/llama3-70b-on-1024-h100.yaml --trace " + file);
   ASSERT_EQ(r.status, 0) << r.out;
   std::ifstream in(file);
   const auto j = nlohmann::json::parse(in);
@@ -106,8 +115,9 @@ TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
   const Result r = run("catalog");
   ASSERT_EQ(r.status, 0);
-  for (const char* id : {"a100-sxm-40gb", "a100-sxm-80gb", "h100-sxm-80gb", "h800-sxm-80gb", "h200-sxm-141gb", "b200",
-                         "gb200", "llama3-405b", "deepseek-v3", "mixtral-8x7b", "grok1-314b", "nemotron4-340b"}) {
+  for (const char* id : {"a100-sxm-40gb", "a100-sxm-80gb", "h100-sxm-80gb", "h800-sxm-80gb",
+                         "h200-sxm-141gb", "b200", "gb200", "llama3-405b", "deepseek-v3",
+                         "mixtral-8x7b", "grok1-314b", "nemotron4-340b"}) {
     EXPECT_NE(r.out.find(id), std::string::npos) << id;
   }
 }

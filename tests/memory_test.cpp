@@ -1,6 +1,7 @@
+#include "plan/memory.hpp"
+
 #include <gtest/gtest.h>
 
-#include "plan/memory.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -15,10 +16,12 @@ std::string gpt(const std::string& model, int gpus, const std::string& plan) {
 }
 
 const std::string k22b =
-    "model: {layers: 48, hidden: 6144, ffn_hidden: 24576, heads: 64, vocab: 51200, seq_len: 2048, mlp: gelu,"
+    "model: {layers: 48, hidden: 6144, ffn_hidden: 24576, heads: 64, vocab: 51200, seq_len: 2048, "
+    "mlp: gelu,"
     " tied_embeddings: true, learned_positions: true, dropout: true}\n";
 const std::string k175b =
-    "model: {layers: 96, hidden: 12288, ffn_hidden: 49152, heads: 96, vocab: 51200, seq_len: 2048, mlp: gelu,"
+    "model: {layers: 96, hidden: 12288, ffn_hidden: 49152, heads: 96, vocab: 51200, seq_len: 2048, "
+    "mlp: gelu,"
     " tied_embeddings: true, learned_positions: true, dropout: true}\n";
 
 }  // namespace
@@ -26,9 +29,10 @@ const std::string k175b =
 // Korthikanti et al. 2022 Fig. 1 (values read off the chart, +-2%): parameters + optimizer state
 // of GPT-22B at TP 8 = 45.6 GiB per GPU (18 B/param with FP32 gradients).
 TEST(Memory, WeightsGradsOptimizerMatchKorthikanti) {
-  const Scenario s = scenario(gpt(k22b, 8,
-                                  "parallelism: {tp: 8, micro_batch: 4, zero: 0, attention: unfused, grad_reduce_fp32: true,"
-                                  " recompute: selective, sequence_parallel: true}\n"));
+  const Scenario s = scenario(gpt(
+      k22b, 8,
+      "parallelism: {tp: 8, micro_batch: 4, zero: 0, attention: unfused, grad_reduce_fp32: true,"
+      " recompute: selective, sequence_parallel: true}\n"));
   Training t = s.training;
   t.global_batch = 4;
   const MemoryBreakdown m = memory_per_gpu(s.plan, s.model, s.cluster, t);
@@ -38,15 +42,18 @@ TEST(Memory, WeightsGradsOptimizerMatchKorthikanti) {
 // Activations: 22B, TP 8, micro-batch 4: 34 s b h L / t bytes with selective recompute + SP
 // (9.56 GiB) and s b h L (10 + 24/t + 5 a s/(h t)) without recompute or SP (59.25 GiB).
 TEST(Memory, ActivationsMatchKorthikantiFormulas) {
-  const std::string base = "parallelism: {tp: 8, micro_batch: 4, zero: 0, attention: unfused, grad_reduce_fp32: true, ";
+  const std::string base =
+      "parallelism: {tp: 8, micro_batch: 4, zero: 0, attention: unfused, grad_reduce_fp32: true, ";
   Scenario sel = scenario(gpt(k22b, 8, base + "recompute: selective, sequence_parallel: true}\n"));
   sel.training.global_batch = 4;
-  const double sel_gib = to_gib(memory_per_gpu(sel.plan, sel.model, sel.cluster, sel.training).activations);
+  const double sel_gib =
+      to_gib(memory_per_gpu(sel.plan, sel.model, sel.cluster, sel.training).activations);
   EXPECT_NEAR(sel_gib, 9.5625, 0.05 * 9.5625);
 
   Scenario none = scenario(gpt(k22b, 8, base + "recompute: none, sequence_parallel: false}\n"));
   none.training.global_batch = 4;
-  const double none_gib = to_gib(memory_per_gpu(none.plan, none.model, none.cluster, none.training).activations);
+  const double none_gib =
+      to_gib(memory_per_gpu(none.plan, none.model, none.cluster, none.training).activations);
   EXPECT_NEAR(none_gib, 59.25, 0.05 * 59.25);
 }
 
@@ -54,9 +61,10 @@ TEST(Memory, ActivationsMatchKorthikantiFormulas) {
 // micro-batches' worth of its layers (Korthikanti eq. 5 setting) = 12.35 GiB with selective+SP.
 // Here the peak comes from walking the interleaved schedule, not from that formula.
 TEST(Memory, InterleavedInFlightActivationsComeFromTheSchedule) {
-  Scenario s = scenario(gpt(k175b, 64,
-                            "parallelism: {tp: 8, pp: 8, virtual_stages: 3, micro_batch: 1, zero: 0, attention: unfused,"
-                            " grad_reduce_fp32: true, recompute: selective, sequence_parallel: true}\n"));
+  Scenario s = scenario(gpt(
+      k175b, 64,
+      "parallelism: {tp: 8, pp: 8, virtual_stages: 3, micro_batch: 1, zero: 0, attention: unfused,"
+      " grad_reduce_fp32: true, recompute: selective, sequence_parallel: true}\n"));
   s.training.global_batch = 64;
   const MemoryBreakdown m = memory_per_gpu(s.plan, s.model, s.cluster, s.training);
   EXPECT_NEAR(to_gib(m.activations), 12.3515625, 0.05 * 12.3515625);
@@ -66,7 +74,8 @@ TEST(Memory, ZeroStagesShardWhatTheySay) {
   auto mem = [](int zero) {
     Scenario s = scenario(
         "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
-        "training: {global_batch: 64}\nparallelism: {tp: 1, zero: " + std::to_string(zero) + "}\n");
+        "training: {global_batch: 64}\nparallelism: {tp: 1, zero: " +
+        std::to_string(zero) + "}\n");
     return memory_per_gpu(s.plan, s.model, s.cluster, s.training);
   };
   const auto z0 = mem(0), z1 = mem(1), z2 = mem(2), z3 = mem(3);

@@ -1,9 +1,10 @@
+#include "workload/model.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "core/error.hpp"
-#include "workload/model.hpp"
 #include "workload/operators.hpp"
 
 using namespace colossim;
@@ -27,14 +28,16 @@ TEST(Model, PresetParameterCountsMatchPublishedTotals) {
     double active_b;
   };
   const Row rows[] = {
-      {"llama3-8b", 8.03, 8.03},        // Llama 3 paper, Table 3 / model card
-      {"llama3-70b", 70.6, 70.6},       // model card
-      {"llama3-405b", 405.9, 405.9},    // model card: 405B
-      {"gpt3-175b", 174.6, 174.6},      // Narayanan et al. 2021 Table 2 (51200 vocab)
-      {"nemotron4-15b", 15.7, 15.7},    // Nemotron-4 15B report: 15.7B (12.5B non-embedding + 3.2B embedding)
-      {"mixtral-8x7b", 46.7, 12.9},     // Mixtral paper: 47B total, 13B active
-      {"deepseek-v3", 671.0, 37.0},     // DeepSeek-V3 report: 671B total, 37B active (MTP module excluded)
-      {"grok1-314b", 314.0, 86.0},      // xai-org/grok-1: 314B, ~25% of weights active
+      {"llama3-8b", 8.03, 8.03},      // Llama 3 paper, Table 3 / model card
+      {"llama3-70b", 70.6, 70.6},     // model card
+      {"llama3-405b", 405.9, 405.9},  // model card: 405B
+      {"gpt3-175b", 174.6, 174.6},    // Narayanan et al. 2021 Table 2 (51200 vocab)
+      {"nemotron4-15b", 15.7,
+       15.7},  // Nemotron-4 15B report: 15.7B (12.5B non-embedding + 3.2B embedding)
+      {"mixtral-8x7b", 46.7, 12.9},  // Mixtral paper: 47B total, 13B active
+      {"deepseek-v3", 671.0,
+       37.0},  // DeepSeek-V3 report: 671B total, 37B active (MTP module excluded)
+      {"grok1-314b", 314.0, 86.0},  // xai-org/grok-1: 314B, ~25% of weights active
   };
   for (const auto& r : rows) {
     const Model m = preset(r.id);
@@ -51,7 +54,8 @@ TEST(Model, GptFlopsMatchMegatronFormula) {
   const double expected = 72 * l * h * h * (1 + s / (6 * h) + v / (12 * l * h));
   EXPECT_NEAR(model_flops_per_token(m, m.seq_len), expected, 1e-9 * expected);
   // With full recompute, eq. 3: 96 l h^2 (1 + s/(6h) + V/(16 l h)).
-  const double hardware = model_flops_per_token(m, m.seq_len) + layer_forward_flops_per_token(m, m.seq_len);
+  const double hardware =
+      model_flops_per_token(m, m.seq_len) + layer_forward_flops_per_token(m, m.seq_len);
   const double eq3 = 96 * l * h * h * (1 + s / (6 * h) + v / (16 * l * h));
   EXPECT_NEAR(hardware, eq3, 1e-9 * eq3);
 }

@@ -1,8 +1,9 @@
+#include "net/network.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "net/network.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -11,7 +12,8 @@ namespace {
 
 Cluster h100_cluster() {
   return colossim::testing::scenario(
-             "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 64}\n")
+             "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\ntraining: "
+             "{global_batch: 64}\n")
       .cluster;
 }
 

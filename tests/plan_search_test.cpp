@@ -1,10 +1,11 @@
+#include "run/plan_search.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "net/network.hpp"
 #include "plan/memory.hpp"
-#include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "test_support.hpp"
 
@@ -12,8 +13,9 @@ using namespace colossim;
 using colossim::testing::scenario;
 
 TEST(PlanSearch, ScenarioWithoutAPlanGetsOneThatFits) {
-  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\n"
-                              "training: {global_batch: 256}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\n"
+      "training: {global_batch: 256}\n");
   ASSERT_TRUE(s.plan_needs_search());
   const Verdict v = predict(s, Calibration::builtin());
   ASSERT_TRUE(v.prediction) << v.refusal;
@@ -27,8 +29,9 @@ TEST(PlanSearch, ScenarioWithoutAPlanGetsOneThatFits) {
 // The bound only skips candidates that cannot win: the search agrees with simulating every
 // fitting candidate.
 TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
-  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 32}\nmodel: {preset: llama3-8b}\n"
-                              "training: {global_batch: 64}\nparallelism: {cp: 1, ep: 1, recompute: none}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 32}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 64}\nparallelism: {cp: 1, ep: 1, recompute: none}\n");
   const Calibration cal = Calibration::builtin();
   const PlanSearch search = search_plan(s, cal);
   ASSERT_TRUE(search.best);
@@ -52,7 +55,9 @@ TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
           p.sequence_parallel = tp > 1;
           if (invalid_reason(p, s.model, s.cluster, s.training)) continue;
           if (does_not_fit(memory_per_gpu(p, s.model, s.cluster, s.training), s.cluster)) continue;
-          best = std::min(best, simulate_step({s.model, s.cluster, p, s.training, *net, arch}).step_time.value());
+          best = std::min(
+              best,
+              simulate_step({s.model, s.cluster, p, s.training, *net, arch}).step_time.value());
         }
       }
     }
@@ -63,8 +68,9 @@ TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
 }
 
 TEST(PlanSearch, NothingFitsIsARefusalWithTheFigures) {
-  const Scenario s = scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-405b}\n"
-                              "training: {global_batch: 8}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-405b}\n"
+      "training: {global_batch: 8}\n");
   const Verdict v = predict(s, Calibration::builtin());
   EXPECT_FALSE(v.prediction);
   EXPECT_NE(v.refusal.find("does not fit"), std::string::npos) << v.refusal;

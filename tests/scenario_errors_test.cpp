@@ -11,7 +11,8 @@ using colossim::testing::scenario;
 namespace {
 
 const std::string kGood =
-    "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n"
+    "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+    "32}\n"
     "parallelism: {tp: 2}\n";
 
 // The message of the InputError `yaml` raises ("" if none).
@@ -38,37 +39,57 @@ void expect_error(const std::string& yaml, const std::string& key, const std::st
 TEST(ScenarioErrors, GoodScenarioReads) { EXPECT_EQ(error_of(kGood), ""); }
 
 TEST(ScenarioErrors, MissingKey) {
-  expect_error("cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n",
-               "cluster.gpus", "required");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n", "training", "required");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {layers: 4, hidden: 64}\ntraining: {global_batch: 8}\n",
-               "model.heads", "required");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n",
+      "cluster.gpus", "required");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n", "training",
+               "required");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {layers: 4, hidden: 64}\ntraining: "
+      "{global_batch: 8}\n",
+      "model.heads", "required");
 }
 
 TEST(ScenarioErrors, WrongType) {
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: lots}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n",
-               "cluster.gpus", "integer");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: -4}\n",
-               "training.global_batch", "positive");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: lots}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\n",
+      "cluster.gpus", "integer");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: -4}\n",
+      "training.global_batch", "positive");
   expect_error(kGood + "measured: {step_time_s: [1, 2]}\n", "measured.step_time_s", "number");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8, network: {nic_gbps: fast}}\nmodel: {preset: llama3-8b}\n"
-               "training: {global_batch: 8}\n",
-               "cluster.network.nic_gbps", "number");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8, network: {nic_gbps: fast}}\nmodel: {preset: "
+      "llama3-8b}\n"
+      "training: {global_batch: 8}\n",
+      "cluster.network.nic_gbps", "number");
 }
 
 TEST(ScenarioErrors, UnknownNames) {
-  expect_error("cluster: {gpu: h100-sxm-81gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",
-               "cluster.gpu", "h100-sxm-80gb");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama9}\ntraining: {global_batch: 8}\n",
-               "model.preset", "llama3-8b");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n"
-               "parallelism: {tp: 2, tensor_paralel: 4}\n",
-               "parallelism.tensor_paralel", "unknown key");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n"
-               "paralelism: {tp: 2}\n",
-               "paralelism", "unknown key");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8, precision: fp4}\n",
-               "training.precision", "bf16 | fp8");
+  expect_error(
+      "cluster: {gpu: h100-sxm-81gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n",
+      "cluster.gpu", "h100-sxm-80gb");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama9}\ntraining: {global_batch: "
+      "8}\n",
+      "model.preset", "llama3-8b");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\n"
+      "parallelism: {tp: 2, tensor_paralel: 4}\n",
+      "parallelism.tensor_paralel", "unknown key");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n"
+      "paralelism: {tp: 2}\n",
+      "paralelism", "unknown key");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8, precision: fp4}\n",
+      "training.precision", "bf16 | fp8");
 }
 
 TEST(ScenarioErrors, MalformedYaml) {
@@ -80,17 +101,21 @@ TEST(ScenarioErrors, InvalidPlansAreRefusedWithTheReason) {
   const Calibration cal = Calibration::builtin();
   // Every searchable key is given, so the plan is refused rather than searched around.
   auto refusal = [&](int tp, int pp, long long dp, int mb, int ep, int v) {
-    const std::string plan = "{tp: " + std::to_string(tp) + ", pp: " + std::to_string(pp) + ", dp: " +
-                             std::to_string(dp) + ", micro_batch: " + std::to_string(mb) + ", ep: " +
-                             std::to_string(ep) + ", virtual_stages: " + std::to_string(v) +
-                             ", cp: 1, recompute: none}";
-    const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
-                                "training: {global_batch: 64}\nparallelism: " + plan + "\n");
+    const std::string plan = "{tp: " + std::to_string(tp) + ", pp: " + std::to_string(pp) +
+                             ", dp: " + std::to_string(dp) +
+                             ", micro_batch: " + std::to_string(mb) +
+                             ", ep: " + std::to_string(ep) +
+                             ", virtual_stages: " + std::to_string(v) + ", cp: 1, recompute: none}";
+    const Scenario s = scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+        "training: {global_batch: 64}\nparallelism: " +
+        plan + "\n");
     EXPECT_FALSE(s.plan_needs_search()) << plan;
     return predict(s, cal).refusal;
   };
   EXPECT_NE(refusal(3, 1, 21, 1, 1, 1).find("tp x pp x cp x dp"), std::string::npos);
-  EXPECT_NE(refusal(64, 1, 1, 1, 1, 1).find("does not divide the 32 attention heads"), std::string::npos);
+  EXPECT_NE(refusal(64, 1, 1, 1, 1, 1).find("does not divide the 32 attention heads"),
+            std::string::npos);
   EXPECT_NE(refusal(1, 64, 1, 1, 1, 1).find("layers"), std::string::npos);
   EXPECT_NE(refusal(8, 3, 2, 1, 1, 1).find("GPUs"), std::string::npos);
   EXPECT_NE(refusal(8, 1, 8, 3, 1, 1).find("global_batch"), std::string::npos);
@@ -99,8 +124,9 @@ TEST(ScenarioErrors, InvalidPlansAreRefusedWithTheReason) {
 }
 
 TEST(ScenarioErrors, PlanThatDoesNotFitIsRefused) {
-  const Scenario s = scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
-                              "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 0}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
+      "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 0}\n");
   const Verdict v = predict(s, Calibration::builtin());
   EXPECT_FALSE(v.prediction.has_value());
   EXPECT_NE(v.refusal.find("does not fit"), std::string::npos);

@@ -1,9 +1,10 @@
+#include "sim/step.hpp"
+
 #include <gtest/gtest.h>
 
 #include "plan/pipeline.hpp"
 #include "report/report.hpp"
 #include "run/prediction.hpp"
-#include "sim/step.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -28,12 +29,17 @@ double part(const StepResult& r, const std::string& name) {
 
 std::string pipeline_yaml(int pp, int m, int v) {
   const std::string sched = v > 1 ? "interleaved" : "1f1b";
-  return "cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(pp) + "}\n"
+  return "cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(pp) +
+         "}\n"
          // A small vocabulary keeps the first and last stages as loaded as the others.
-         "model: {layers: 32, hidden: 4096, ffn_hidden: 16384, heads: 32, vocab: 1024, seq_len: 2048, mlp: gelu}\n"
-         "training: {global_batch: " + std::to_string(m) + "}\n"
-         "parallelism: {pp: " + std::to_string(pp) + ", virtual_stages: " + std::to_string(v) +
-         ", schedule: " + sched + ", zero: 0}\n";
+         "model: {layers: 32, hidden: 4096, ffn_hidden: 16384, heads: 32, vocab: 1024, seq_len: "
+         "2048, mlp: gelu}\n"
+         "training: {global_batch: " +
+         std::to_string(m) +
+         "}\n"
+         "parallelism: {pp: " +
+         std::to_string(pp) + ", virtual_stages: " + std::to_string(v) + ", schedule: " + sched +
+         ", zero: 0}\n";
 }
 
 }  // namespace
@@ -77,7 +83,8 @@ TEST(Step, FullRecomputeCostsAboutOneMoreForward) {
   Scenario b = a;
   b.plan.recompute = Recompute::full;
   const StepResult ra = run(a), rb = run(b);
-  EXPECT_NEAR(part(rb, "recompute"), part(ra, "forward_compute"), 0.05 * part(ra, "forward_compute"));
+  EXPECT_NEAR(part(rb, "recompute"), part(ra, "forward_compute"),
+              0.05 * part(ra, "forward_compute"));
   // Hardware FLOPs count the recomputed forward: about 4/3 of model FLOPs.
   EXPECT_NEAR(rb.hardware_flops / rb.model_flops, 4.0 / 3.0, 0.03);
 }
@@ -85,7 +92,8 @@ TEST(Step, FullRecomputeCostsAboutOneMoreForward) {
 TEST(Step, DataParallelGradientReductionOverlapsBackward) {
   const std::string yaml =
       "cluster: {gpu: a100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b, seq_len: 4096}\n"
-      "training: {global_batch: 64}\nparallelism: {tp: 1, zero: 1, grad_reduce_fp32: true, overlap_grad_reduce: ";
+      "training: {global_batch: 64}\nparallelism: {tp: 1, zero: 1, grad_reduce_fp32: true, "
+      "overlap_grad_reduce: ";
   const Calibration cal = Calibration::builtin();
   const Verdict on = predict(scenario(yaml + "true}\n"), cal);
   const Verdict off = predict(scenario(yaml + "false}\n"), cal);

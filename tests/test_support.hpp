@@ -14,12 +14,16 @@ inline const Catalog& catalog() {
   return c;
 }
 
-inline Scenario scenario(const std::string& yaml) { return read_scenario_text(yaml, "test.yaml", catalog()); }
+inline Scenario scenario(const std::string& yaml) {
+  return read_scenario_text(yaml, "test.yaml", catalog());
+}
 
 // Communication that takes no time, to isolate compute and schedule effects.
 class FreeNetwork final : public NetworkModel {
  public:
-  [[nodiscard]] Seconds time(Collective, Bytes, const CommGroup&) const override { return Seconds(0); }
+  [[nodiscard]] Seconds time(Collective, Bytes, const CommGroup&) const override {
+    return Seconds(0);
+  }
   [[nodiscard]] std::string name() const override { return "free"; }
 };
 

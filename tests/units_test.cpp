@@ -1,8 +1,8 @@
+#include "core/units.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
-
-#include "core/units.hpp"
 
 using namespace colossim;
 

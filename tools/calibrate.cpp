@@ -93,15 +93,16 @@ int main(int argc, char** argv) {
     for (auto& [arch, cases] : by_arch) {
       ArchCalibration& a = cal.architectures.at(arch);
       Score best = score(cases, cal);
-      fmt::print("{}: {} cases, before: MAPE {:.2f}% worst {:.1f}%\n", arch, cases.size(), 100 * best.mape,
-                 100 * best.worst);
+      fmt::print("{}: {} cases, before: MAPE {:.2f}% worst {:.1f}%\n", arch, cases.size(),
+                 100 * best.mape, 100 * best.worst);
       struct Knob {
         std::string name;
         double* value;
         double lo, hi;
       };
       std::vector<Knob> knobs;
-      for (const auto& p : calibration_parameters()) knobs.push_back({p.name, &(a.*(p.field)), p.lo, p.hi});
+      for (const auto& p : calibration_parameters())
+        knobs.push_back({p.name, &(a.*(p.field)), p.lo, p.hi});
       std::vector<Knob> fitted;
       for (const auto& k : knobs) {
         const int n = cases_informing(cases, cal, k.value);
@@ -134,7 +135,8 @@ int main(int argc, char** argv) {
           if (!improved) break;
         }
       }
-      fmt::print("{}: after:  MAPE {:.2f}% worst {:.1f}%\n", arch, 100 * best.mape, 100 * best.worst);
+      fmt::print("{}: after:  MAPE {:.2f}% worst {:.1f}%\n", arch, 100 * best.mape,
+                 100 * best.worst);
       for (const auto& k : knobs) fmt::print("    {}: {:.4g}\n", k.name, *k.value);
     }
     return 0;

@@ -1,8 +1,8 @@
 // The colossim command. The only place that prints or exits: bad input (InputError) and plans
 // that cannot run end here with exit status 2 and one line on stderr.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -41,24 +41,31 @@ int simulate(const Scenario& s, bool json, const std::string& trace_file) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"colossim: simulate and plan AI training clusters, from 8 GPUs to a million.\n"
-               "With no command, simulates the built-in default scenario (100,000 H100 GPUs)."};
+  CLI::App app{
+      "colossim: simulate and plan AI training clusters, from 8 GPUs to a million.\n"
+      "With no command, simulates the built-in default scenario (100,000 H100 GPUs)."};
   app.require_subcommand(0, 1);
   bool json = false;
 
-  auto* sim = app.add_subcommand("simulate", "predict one training step (and time to train) of a scenario");
+  auto* sim =
+      app.add_subcommand("simulate", "predict one training step (and time to train) of a scenario");
   std::string scenario_file;
-  sim->add_option("file", scenario_file, "scenario YAML (see SCENARIO.md); omit for the built-in default");
+  sim->add_option("file", scenario_file,
+                  "scenario YAML (see SCENARIO.md); omit for the built-in default");
   sim->add_flag("--json", json, "print one JSON object");
   std::string trace_file;
-  sim->add_option("--trace", trace_file, "write the simulated step as Chrome trace JSON (open in Perfetto)");
+  sim->add_option("--trace", trace_file,
+                  "write the simulated step as Chrome trace JSON (open in Perfetto)");
 
   auto* cat = app.add_subcommand("catalog", "list the hardware catalog and the model presets");
   cat->add_flag("--json", json, "print JSON, with the source of every entry");
 
-  auto* val = app.add_subcommand("validate", "predict every published run in the validation cases and report the error");
+  auto* val = app.add_subcommand(
+      "validate", "predict every published run in the validation cases and report the error");
   std::vector<std::string> dirs;
-  val->add_option("dirs", dirs, "directories or files of validation cases (default: the shipped validation/cases)");
+  val->add_option(
+      "dirs", dirs,
+      "directories or files of validation cases (default: the shipped validation/cases)");
   val->add_flag("--json", json, "print JSON");
 
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
@@ -84,7 +91,8 @@ int run(int argc, char** argv) {
     if (dirs.empty()) dirs.push_back(std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases");
     const Calibration calibration = Calibration::builtin();
     std::vector<CaseResult> results;
-    for (const auto& f : case_files(dirs)) results.push_back(validate_case(f, catalog, calibration));
+    for (const auto& f : case_files(dirs))
+      results.push_back(validate_case(f, catalog, calibration));
     const ValidationReport report = summarise(std::move(results));
     if (json) {
       std::cout << validation_json(report).dump(2) << "\n";
@@ -93,7 +101,8 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
-  if (*sim && !scenario_file.empty()) return simulate(read_scenario_file(scenario_file, catalog), json, trace_file);
+  if (*sim && !scenario_file.empty())
+    return simulate(read_scenario_file(scenario_file, catalog), json, trace_file);
   return simulate(default_scenario(catalog), json, trace_file);
 }
 

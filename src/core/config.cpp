@@ -1,10 +1,10 @@
 #include "core/config.hpp"
 
-#include "core/embedded_data.hpp"
-
 #include <cmath>
 #include <fstream>
 #include <sstream>
+
+#include "core/embedded_data.hpp"
 
 namespace colossim {
 
@@ -13,8 +13,9 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw InputError(file, "", "malformed YAML at line " + std::to_string(e.mark.line + 1) +
-                                   ", column " + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw InputError(file, "",
+                     "malformed YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
+                         std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   if (!root.IsMap()) throw InputError(file, "", "expected a YAML mapping of keys at the top level");
   return ConfigNode(root, file, "");

@@ -41,8 +41,8 @@ class ConfigNode {
   // A child map or sequence; required throws if absent.
   [[nodiscard]] ConfigNode child(const std::string& key) const;
   [[nodiscard]] std::optional<ConfigNode> optional_child(const std::string& key) const;
-  [[nodiscard]] std::vector<ConfigNode> items() const;          // a sequence's elements
-  [[nodiscard]] std::vector<std::string> keys() const;          // a map's keys, in file order
+  [[nodiscard]] std::vector<ConfigNode> items() const;  // a sequence's elements
+  [[nodiscard]] std::vector<std::string> keys() const;  // a map's keys, in file order
 
   // Scalars. `what` describes the expected value for the error line ("a positive integer").
   [[nodiscard]] std::string str(const std::string& key) const;
@@ -58,7 +58,8 @@ class ConfigNode {
   [[nodiscard]] bool boolean_or(const std::string& key, bool fallback) const;
   [[nodiscard]] std::optional<bool> optional_boolean(const std::string& key) const;
   // One of `choices`; the error lists them.
-  [[nodiscard]] std::string choice_or(const std::string& key, const std::vector<std::string>& choices,
+  [[nodiscard]] std::string choice_or(const std::string& key,
+                                      const std::vector<std::string>& choices,
                                       const std::string& fallback) const;
   // Quantities: a number in the base unit, or text with a unit ("80GiB", "400Gbps", "2us").
   [[nodiscard]] Bytes bytes(const std::string& key) const;

@@ -1,6 +1,7 @@
 // The three kinds of failure (see STYLE.md):
 //  - bad user input: throw InputError; cli/ catches it once, prints what() on one line, exits 2;
-//  - an expected outcome ("does not fit in 80 GiB"): a value (Verdict / std::optional), not a throw;
+//  - an expected outcome ("does not fit in 80 GiB"): a value (Verdict / std::optional), not a
+//  throw;
 //  - a broken invariant: assert.
 #pragma once
 

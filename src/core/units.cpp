@@ -29,7 +29,8 @@ double parse_with_suffixes(std::string_view text, const std::vector<Suffix>& suf
   try {
     number = std::stod(s, &pos);
   } catch (const std::exception&) {
-    throw std::invalid_argument("expected " + std::string(what) + ", got \"" + std::string(text) + "\"");
+    throw std::invalid_argument("expected " + std::string(what) + ", got \"" + std::string(text) +
+                                "\"");
   }
   std::string_view unit = std::string_view(s).substr(pos);
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
@@ -48,23 +49,31 @@ double parse_with_suffixes(std::string_view text, const std::vector<Suffix>& suf
 }  // namespace
 
 Bytes parse_bytes(std::string_view text) {
-  static const std::vector<Suffix> suffixes = {
-      {"B", 1.0},     {"KB", 1e3},   {"MB", 1e6},   {"GB", 1e9},   {"TB", 1e12}, {"PB", 1e15},
-      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+  static const std::vector<Suffix> suffixes = {{"B", 1.0},
+                                               {"KB", 1e3},
+                                               {"MB", 1e6},
+                                               {"GB", 1e9},
+                                               {"TB", 1e12},
+                                               {"PB", 1e15},
+                                               {"KiB", 1024.0},
+                                               {"MiB", 1048576.0},
+                                               {"GiB", 1073741824.0},
+                                               {"TiB", 1099511627776.0}};
   return Bytes(parse_with_suffixes(text, suffixes, "a size such as \"80GiB\""));
 }
 
 BytesPerSecond parse_bandwidth(std::string_view text) {
   static const std::vector<Suffix> suffixes = {
-      {"bps", 1.0 / 8},  {"Kbps", 1e3 / 8}, {"Mbps", 1e6 / 8}, {"Gbps", 1e9 / 8}, {"Tbps", 1e12 / 8},
-      {"Gb/s", 1e9 / 8}, {"Tb/s", 1e12 / 8}, {"B/s", 1.0},     {"MB/s", 1e6},     {"GB/s", 1e9},
-      {"TB/s", 1e12},    {"GBps", 1e9},      {"TBps", 1e12}};
+      {"bps", 1.0 / 8},   {"Kbps", 1e3 / 8}, {"Mbps", 1e6 / 8},  {"Gbps", 1e9 / 8},
+      {"Tbps", 1e12 / 8}, {"Gb/s", 1e9 / 8}, {"Tb/s", 1e12 / 8}, {"B/s", 1.0},
+      {"MB/s", 1e6},      {"GB/s", 1e9},     {"TB/s", 1e12},     {"GBps", 1e9},
+      {"TBps", 1e12}};
   return BytesPerSecond(parse_with_suffixes(text, suffixes, "a bandwidth such as \"400Gbps\""));
 }
 
 Seconds parse_duration(std::string_view text) {
-  static const std::vector<Suffix> suffixes = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3},
-                                               {"s", 1.0},   {"min", 60.0}, {"h", 3600.0},
+  static const std::vector<Suffix> suffixes = {{"ns", 1e-9},  {"us", 1e-6},  {"ms", 1e-3},
+                                               {"s", 1.0},    {"min", 60.0}, {"h", 3600.0},
                                                {"d", 86400.0}};
   return Seconds(parse_with_suffixes(text, suffixes, "a duration such as \"2us\""));
 }

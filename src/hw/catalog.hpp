@@ -15,15 +15,15 @@ enum class Precision { bf16, fp8 };
 struct Gpu {
   std::string id;
   std::string name;
-  std::string architecture;           // ampere | hopper | blackwell: selects calibrated efficiencies
-  int sms = 0;                        // streaming multiprocessors (wave quantisation of GEMMs)
-  FlopsPerSecond peak_bf16;           // dense tensor-core peak
+  std::string architecture;  // ampere | hopper | blackwell: selects calibrated efficiencies
+  int sms = 0;               // streaming multiprocessors (wave quantisation of GEMMs)
+  FlopsPerSecond peak_bf16;  // dense tensor-core peak
   std::optional<FlopsPerSecond> peak_fp8;  // dense; absent where the GPU has no FP8 tensor cores
   Bytes hbm;
   BytesPerSecond hbm_bandwidth;
-  BytesPerSecond nvlink_bandwidth;    // per GPU, per direction
+  BytesPerSecond nvlink_bandwidth;  // per GPU, per direction
   Watts tdp;
-  std::string node;                   // the usual node id
+  std::string node;  // the usual node id
   std::string source;
 
   [[nodiscard]] FlopsPerSecond peak(Precision p) const {
@@ -43,8 +43,8 @@ struct Nic {
 struct Node {
   std::string id;
   std::string name;
-  int gpus = 8;               // GPUs per node (server or tray)
-  int nvlink_domain = 8;      // GPUs sharing one NVLink/NVSwitch domain
+  int gpus = 8;           // GPUs per node (server or tray)
+  int nvlink_domain = 8;  // GPUs sharing one NVLink/NVSwitch domain
   std::string nic;
   int nics_per_gpu = 1;
   double power_kw = 0;
@@ -60,7 +60,8 @@ class Catalog {
   [[nodiscard]] const Node* find_node(const std::string& id) const;
   [[nodiscard]] const Nic* find_nic(const std::string& id) const;
   // NIC of a fabric family at a given speed, e.g. ("spectrum-x", 400 Gb/s).
-  [[nodiscard]] const Nic* find_nic_by_speed(BytesPerSecond bw, const std::string& prefer_fabric) const;
+  [[nodiscard]] const Nic* find_nic_by_speed(BytesPerSecond bw,
+                                             const std::string& prefer_fabric) const;
 
   [[nodiscard]] const std::vector<Gpu>& gpus() const { return gpus_; }
   [[nodiscard]] const std::vector<Node>& nodes() const { return nodes_; }

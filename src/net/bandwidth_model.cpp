@@ -34,7 +34,8 @@ class BandwidthModel final : public NetworkModel {
     if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
     const bool one_domain = g.domains() <= 1;
     const double k = static_cast<double>(std::min(g.per_domain, g.size));
-    const BytesPerSecond bus = one_domain ? nvlink_ : BytesPerSecond(std::min(nvlink_.value(), k * nic_.value()));
+    const BytesPerSecond bus =
+        one_domain ? nvlink_ : BytesPerSecond(std::min(nvlink_.value(), k * nic_.value()));
     const Seconds alpha = one_domain ? nvlink_latency_ : network_latency_;
     switch (kind) {
       case Collective::all_reduce: {
@@ -66,7 +67,8 @@ class BandwidthModel final : public NetworkModel {
 
 }  // namespace
 
-std::unique_ptr<NetworkModel> make_bandwidth_model(const Cluster& cluster, const NetworkCalibration& calibration) {
+std::unique_ptr<NetworkModel> make_bandwidth_model(const Cluster& cluster,
+                                                   const NetworkCalibration& calibration) {
   return std::make_unique<BandwidthModel>(cluster, calibration);
 }
 

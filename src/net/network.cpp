@@ -3,7 +3,8 @@
 namespace colossim {
 
 // Factories of the registered models, one per file.
-std::unique_ptr<NetworkModel> make_bandwidth_model(const Cluster& cluster, const NetworkCalibration& calibration);
+std::unique_ptr<NetworkModel> make_bandwidth_model(const Cluster& cluster,
+                                                   const NetworkCalibration& calibration);
 
 namespace {
 
@@ -15,7 +16,8 @@ struct Entry {
 // Adding a network model: one file with its factory, one line here.
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
-      {{"bandwidth", "each collective at its algorithm's cost on the bottleneck link, no contention"},
+      {{"bandwidth",
+        "each collective at its algorithm's cost on the bottleneck link, no contention"},
        &make_bandwidth_model},
   };
   return entries;

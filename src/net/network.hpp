@@ -21,15 +21,16 @@ enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send
 
 // Calibrated constants of the interconnect; see data/calibration.yaml for values and sources.
 struct NetworkCalibration {
-  double nvlink_efficiency = 0.8;    // achieved bus bandwidth / NVLink per-direction bandwidth
-  double network_efficiency = 0.9;   // achieved bus bandwidth / NIC line rate
+  double nvlink_efficiency = 0.8;   // achieved bus bandwidth / NVLink per-direction bandwidth
+  double network_efficiency = 0.9;  // achieved bus bandwidth / NIC line rate
   Seconds nvlink_latency = Seconds(3e-6);  // per algorithm step inside a node
 };
 
 class NetworkModel {
  public:
   virtual ~NetworkModel() = default;
-  [[nodiscard]] virtual Seconds time(Collective kind, Bytes bytes, const CommGroup& group) const = 0;
+  [[nodiscard]] virtual Seconds time(Collective kind, Bytes bytes,
+                                     const CommGroup& group) const = 0;
   [[nodiscard]] virtual std::string name() const = 0;
 };
 
@@ -41,7 +42,8 @@ struct NetworkModelInfo {
 // Registered models, for --help and error messages.
 [[nodiscard]] std::vector<NetworkModelInfo> network_models();
 // nullptr if `name` is not registered.
-[[nodiscard]] std::unique_ptr<NetworkModel> make_network(const std::string& name, const Cluster& cluster,
+[[nodiscard]] std::unique_ptr<NetworkModel> make_network(const std::string& name,
+                                                         const Cluster& cluster,
                                                          const NetworkCalibration& calibration);
 
 }  // namespace colossim

@@ -26,7 +26,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
                                const Training& training) {
   (void)cluster;
   const Shard shard = shard_of(plan, model);
-  const PipelineLayout layout = make_layout(model, plan.pp, plan.virtual_stages, plan.uneven_stages);
+  const PipelineLayout layout =
+      make_layout(model, plan.pp, plan.virtual_stages, plan.uneven_stages);
   const long long m = micro_batches(plan, training);
   const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
 
@@ -55,9 +56,15 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
         params += w.params;
         largest_layer_act = std::max(largest_layer_act, w.activation_bytes);
         switch (plan.recompute) {
-          case Recompute::none: act += w.activation_bytes; break;
-          case Recompute::selective: act += w.activation_bytes_selective; break;
-          case Recompute::full: act += w.input_bytes; break;
+          case Recompute::none:
+            act += w.activation_bytes;
+            break;
+          case Recompute::selective:
+            act += w.activation_bytes_selective;
+            break;
+          case Recompute::full:
+            act += w.input_bytes;
+            break;
         }
       }
       if (ch.has_embedding) params += emb.params;
@@ -76,7 +83,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
 
     MemoryBreakdown mb;
     mb.stage = stage;
-    const double weight_bytes = kWeightBytes + (plan.precision == Precision::fp8 ? kFp8WeightCopyBytes : 0);
+    const double weight_bytes =
+        kWeightBytes + (plan.precision == Precision::fp8 ? kFp8WeightCopyBytes : 0);
     const double shard_w = plan.zero >= 3 ? dp_shards : 1.0;
     const double shard_g = plan.zero >= 2 ? dp_shards : 1.0;
     const double shard_o = plan.zero >= 1 ? dp_shards : 1.0;
@@ -87,7 +95,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
       // module), so about one layer is live at a time.
       mb.weights += Bytes(work(0).params * weight_bytes);
     }
-    mb.gradients = Bytes(params * (plan.grad_reduce_fp32 ? kGradBytesFp32 : kGradBytesBf16) / shard_g);
+    mb.gradients =
+        Bytes(params * (plan.grad_reduce_fp32 ? kGradBytesFp32 : kGradBytesBf16) / shard_g);
     mb.optimizer = Bytes(params * kOptimizerBytes / shard_o);
     mb.activations = Bytes(peak);
     int communicators = 1;  // data parallel
@@ -108,7 +117,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
 std::optional<std::string> does_not_fit(const MemoryBreakdown& m, const Cluster& cluster) {
   if (m.total() <= cluster.gpu.hbm) return std::nullopt;
   return fmt::format(
-      "plan does not fit: {:.1f} GiB per GPU on pipeline stage {} (weights {:.1f}, gradients {:.1f}, "
+      "plan does not fit: {:.1f} GiB per GPU on pipeline stage {} (weights {:.1f}, gradients "
+      "{:.1f}, "
       "optimizer {:.1f}, activations {:.1f}, buffers and runtime {:.1f}) > {:.1f} GiB of {}",
       to_gib(m.total()), m.stage, to_gib(m.weights), to_gib(m.gradients), to_gib(m.optimizer),
       to_gib(m.activations), to_gib(m.comm_buffers + m.runtime_reserve), to_gib(cluster.gpu.hbm),

@@ -20,7 +20,7 @@
 namespace colossim {
 
 struct MemoryBreakdown {
-  int stage = 0;             // the fullest stage
+  int stage = 0;  // the fullest stage
   Bytes weights;
   Bytes gradients;
   Bytes optimizer;
@@ -36,6 +36,7 @@ struct MemoryBreakdown {
                                              const Cluster& cluster, const Training& training);
 
 // nullopt when it fits; otherwise one line with the figures.
-[[nodiscard]] std::optional<std::string> does_not_fit(const MemoryBreakdown& m, const Cluster& cluster);
+[[nodiscard]] std::optional<std::string> does_not_fit(const MemoryBreakdown& m,
+                                                      const Cluster& cluster);
 
 }  // namespace colossim

@@ -76,7 +76,9 @@ std::vector<ScheduleItem> stage_order(Schedule schedule, int pp, int v, int stag
     const long long group = k / (static_cast<long long>(pp) * v);
     return group * pp + (k % (static_cast<long long>(pp) * v)) % pp;
   };
-  long long warmup = m == pp ? total : std::min<long long>(total, (pp - stage - 1) * 2LL + (v - 1) * static_cast<long long>(pp));
+  long long warmup = m == pp ? total
+                             : std::min<long long>(total, (pp - stage - 1) * 2LL +
+                                                              (v - 1) * static_cast<long long>(pp));
   long long f = 0, b = 0;
   for (; f < warmup; ++f) order.push_back({true, chunk_of(f, true), mb_of(f)});
   while (f < total) {

@@ -12,9 +12,9 @@
 namespace colossim {
 
 struct Chunk {
-  int model_chunk = 0;         // position along the model: 0 .. pp*v-1
+  int model_chunk = 0;  // position along the model: 0 .. pp*v-1
   int stage = 0;
-  std::vector<int> layers;     // transformer layer indices
+  std::vector<int> layers;  // transformer layer indices
   bool has_embedding = false;
   bool has_output = false;
 };
@@ -22,7 +22,7 @@ struct Chunk {
 struct PipelineLayout {
   int pp = 1;
   int virtual_stages = 1;
-  std::vector<Chunk> chunks;   // indexed by model_chunk
+  std::vector<Chunk> chunks;  // indexed by model_chunk
   [[nodiscard]] const Chunk& chunk(int stage, int local) const {
     return chunks[static_cast<size_t>(local * pp + stage)];
   }
@@ -37,7 +37,7 @@ struct PipelineLayout {
 
 struct ScheduleItem {
   bool forward = true;
-  int local_chunk = 0;   // 0 .. v-1 on this stage
+  int local_chunk = 0;  // 0 .. v-1 on this stage
   long long micro_batch = 0;
 };
 

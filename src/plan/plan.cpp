@@ -10,18 +10,24 @@ namespace colossim {
 
 std::string to_string(Schedule s) {
   switch (s) {
-    case Schedule::gpipe: return "gpipe";
-    case Schedule::one_f_one_b: return "1f1b";
-    case Schedule::interleaved: return "interleaved";
+    case Schedule::gpipe:
+      return "gpipe";
+    case Schedule::one_f_one_b:
+      return "1f1b";
+    case Schedule::interleaved:
+      return "interleaved";
   }
   return "?";
 }
 
 std::string to_string(Recompute r) {
   switch (r) {
-    case Recompute::none: return "none";
-    case Recompute::selective: return "selective";
-    case Recompute::full: return "full";
+    case Recompute::none:
+      return "none";
+    case Recompute::selective:
+      return "selective";
+    case Recompute::full:
+      return "full";
   }
   return "?";
 }
@@ -30,38 +36,46 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
                                           const Training& t) {
   const long long product = static_cast<long long>(p.tp) * p.pp * p.cp * p.dp;
   if (product != c.job_gpus()) {
-    return fmt::format("tp x pp x cp x dp = {} x {} x {} x {} = {} but the job has {} GPUs", p.tp, p.pp,
-                       p.cp, p.dp, product, c.job_gpus());
+    return fmt::format("tp x pp x cp x dp = {} x {} x {} x {} = {} but the job has {} GPUs", p.tp,
+                       p.pp, p.cp, p.dp, product, c.job_gpus());
   }
-  if (m.heads % p.tp != 0) return fmt::format("tp {} does not divide the {} attention heads", p.tp, m.heads);
+  if (m.heads % p.tp != 0)
+    return fmt::format("tp {} does not divide the {} attention heads", p.tp, m.heads);
   if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0) {
     return fmt::format("tp {} and the {} KV heads: neither divides the other", p.tp, m.kv_heads);
   }
   if (p.virtual_stages > 1 && p.pp == 1) return "virtual_stages > 1 needs pp > 1";
   if (m.layers < p.pp * p.virtual_stages && (m.layers + 2) < p.pp * p.virtual_stages) {
-    return fmt::format("{} layers cannot fill pp x virtual_stages = {} chunks", m.layers, p.pp * p.virtual_stages);
+    return fmt::format("{} layers cannot fill pp x virtual_stages = {} chunks", m.layers,
+                       p.pp * p.virtual_stages);
   }
   if (!p.uneven_stages && !layers_split_evenly(m, p.pp, p.virtual_stages)) {
-    return fmt::format("pp x virtual_stages = {} does not divide the {} layers (nor {} counting embedding and loss; "
-                       "set uneven_stages: true for an uneven split)",
-                       p.pp * p.virtual_stages, m.layers, m.layers + 2);
+    return fmt::format(
+        "pp x virtual_stages = {} does not divide the {} layers (nor {} counting embedding and "
+        "loss; "
+        "set uneven_stages: true for an uneven split)",
+        p.pp * p.virtual_stages, m.layers, m.layers + 2);
   }
   if (t.global_batch % (p.dp * p.micro_batch) != 0) {
-    return fmt::format("global_batch {} is not a multiple of dp x micro_batch = {} x {}", t.global_batch,
-                       p.dp, p.micro_batch);
+    return fmt::format("global_batch {} is not a multiple of dp x micro_batch = {} x {}",
+                       t.global_batch, p.dp, p.micro_batch);
   }
   const long long mbs = micro_batches(p, t);
   if (p.schedule == Schedule::interleaved && mbs % p.pp != 0) {
-    return fmt::format("the interleaved schedule needs micro-batches per step ({}) to be a multiple of pp ({})", mbs, p.pp);
+    return fmt::format(
+        "the interleaved schedule needs micro-batches per step ({}) to be a multiple of pp ({})",
+        mbs, p.pp);
   }
   if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) {
     return fmt::format("cp {} needs seq_len ({}) divisible by 2 x cp", p.cp, m.seq_len);
   }
   if (p.ep > 1) {
     if (!m.moe) return "ep > 1 needs a mixture-of-experts model";
-    if (m.moe->experts % p.ep != 0) return fmt::format("ep {} does not divide the {} experts", p.ep, m.moe->experts);
+    if (m.moe->experts % p.ep != 0)
+      return fmt::format("ep {} does not divide the {} experts", p.ep, m.moe->experts);
     if ((static_cast<long long>(p.tp) * p.cp * p.dp) % p.ep != 0) {
-      return fmt::format("ep {} does not divide tp x cp x dp = {}", p.ep, static_cast<long long>(p.tp) * p.cp * p.dp);
+      return fmt::format("ep {} does not divide tp x cp x dp = {}", p.ep,
+                         static_cast<long long>(p.tp) * p.cp * p.dp);
     }
   }
   if (p.zero < 0 || p.zero > 3) return fmt::format("zero stage {} is not 0, 1, 2 or 3", p.zero);

@@ -43,8 +43,8 @@ struct Plan {
 };
 
 struct Training {
-  long long global_batch = 0;      // sequences per step
-  std::optional<double> tokens;    // total training tokens
+  long long global_batch = 0;    // sequences per step
+  std::optional<double> tokens;  // total training tokens
 };
 
 [[nodiscard]] std::string to_string(Schedule s);
@@ -58,7 +58,8 @@ struct Training {
 // Why a plan cannot run, or nullopt if it can. Checks divisibility (heads by TP, layers by
 // PP x virtual stages, GPUs by the product, batch by DP x micro-batch, experts by EP ...).
 [[nodiscard]] std::optional<std::string> invalid_reason(const Plan& plan, const Model& model,
-                                                        const Cluster& cluster, const Training& training);
+                                                        const Cluster& cluster,
+                                                        const Training& training);
 
 // The per-GPU cut of a layer for this plan.
 [[nodiscard]] Shard shard_of(const Plan& plan, const Model& model);

@@ -42,47 +42,54 @@ std::string prediction_text(const Scenario& s, const Prediction& p) {
   std::string out;
   const Cluster& c = s.cluster;
   out += fmt::format("colossim: {}\n\n", s.name);
-  out += fmt::format("  cluster   {} x {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}), {} cooled\n",
-                     c.gpus, c.gpu.id, c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9,
-                     c.nic.name, c.cooling == Cooling::liquid ? "liquid" : "air");
-  if (c.spare_gpus > 0) out += fmt::format("            job on {} GPUs, {} held as spares\n", c.job_gpus(), c.spare_gpus);
-  out += fmt::format("  model     {}: {} parameters ({} active), {} layers, hidden {}, seq {}\n", s.model.name,
-                     human_count(static_cast<double>(s.model.params())),
-                     human_count(static_cast<double>(s.model.active_params())), s.model.layers, s.model.hidden,
-                     s.model.seq_len);
-  out += fmt::format("  batch     {} sequences = {} tokens per step, {} micro-batches per pipeline\n",
-                     s.training.global_batch,
-                     human_count(static_cast<double>(s.training.global_batch) * s.model.seq_len),
-                     micro_batches(p.plan, s.training));
+  out += fmt::format(
+      "  cluster   {} x {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}), {} cooled\n",
+      c.gpus, c.gpu.id, c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9,
+      c.nic.name, c.cooling == Cooling::liquid ? "liquid" : "air");
+  if (c.spare_gpus > 0)
+    out +=
+        fmt::format("            job on {} GPUs, {} held as spares\n", c.job_gpus(), c.spare_gpus);
+  out += fmt::format("  model     {}: {} parameters ({} active), {} layers, hidden {}, seq {}\n",
+                     s.model.name, human_count(static_cast<double>(s.model.params())),
+                     human_count(static_cast<double>(s.model.active_params())), s.model.layers,
+                     s.model.hidden, s.model.seq_len);
+  out +=
+      fmt::format("  batch     {} sequences = {} tokens per step, {} micro-batches per pipeline\n",
+                  s.training.global_batch,
+                  human_count(static_cast<double>(s.training.global_batch) * s.model.seq_len),
+                  micro_batches(p.plan, s.training));
   out += fmt::format("  plan      {}\n", plan_line(p.plan));
   if (p.plan_chosen) {
-    out += fmt::format("            (open keys chosen by colossim: fastest of {} fitting plans, {} simulated)\n",
-                       p.plans_fitting, p.plans_simulated);
+    out += fmt::format(
+        "            (open keys chosen by colossim: fastest of {} fitting plans, {} simulated)\n",
+        p.plans_fitting, p.plans_simulated);
   }
   out += "\n";
 
   const double step = p.step.step_time.value();
   out += fmt::format("  step time            {}\n", human_seconds(step));
   out += fmt::format("  tokens/s             {}\n", human_count(p.tokens_per_s));
-  out += fmt::format("  TFLOP/s per GPU      {:.0f} model, {:.0f} hardware (peak {:.0f})\n", p.model_tflops_per_gpu,
-                     p.hardware_tflops_per_gpu, p.peak_tflops);
+  out += fmt::format("  TFLOP/s per GPU      {:.0f} model, {:.0f} hardware (peak {:.0f})\n",
+                     p.model_tflops_per_gpu, p.hardware_tflops_per_gpu, p.peak_tflops);
   out += fmt::format("  MFU / HFU            {:.1f}% / {:.1f}%\n", 100 * p.mfu, 100 * p.hfu);
-  out += fmt::format("  memory per GPU       {:.1f} GiB of {:.1f} (weights {:.1f}, grads {:.1f}, optimizer {:.1f}, "
-                     "activations {:.1f}, buffers {:.1f})\n",
-                     to_gib(p.memory.total()), to_gib(c.gpu.hbm), to_gib(p.memory.weights), to_gib(p.memory.gradients),
-                     to_gib(p.memory.optimizer), to_gib(p.memory.activations),
-                     to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
+  out += fmt::format(
+      "  memory per GPU       {:.1f} GiB of {:.1f} (weights {:.1f}, grads {:.1f}, optimizer "
+      "{:.1f}, "
+      "activations {:.1f}, buffers {:.1f})\n",
+      to_gib(p.memory.total()), to_gib(c.gpu.hbm), to_gib(p.memory.weights),
+      to_gib(p.memory.gradients), to_gib(p.memory.optimizer), to_gib(p.memory.activations),
+      to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
   if (p.time_to_train_days) {
-    out += fmt::format("  time to train        {:.1f} days for {} tokens (no failures)\n", *p.time_to_train_days,
-                       human_count(*s.training.tokens));
+    out += fmt::format("  time to train        {:.1f} days for {} tokens (no failures)\n",
+                       *p.time_to_train_days, human_count(*s.training.tokens));
   }
   out += fmt::format("\n  where the step goes (pipeline stage {}):\n", p.step.critical_stage);
   for (const auto& b : p.step.breakdown) {
     const double t = b.time.value();
     if (t <= 0) continue;
     const int bar = static_cast<int>(40.0 * t / step + 0.5);
-    out += fmt::format("    {:<18} {:>10}  {:5.1f}%  {}\n", b.name, human_seconds(t), 100 * t / step,
-                       std::string(static_cast<size_t>(bar), '#'));
+    out += fmt::format("    {:<18} {:>10}  {:5.1f}%  {}\n", b.name, human_seconds(t),
+                       100 * t / step, std::string(static_cast<size_t>(bar), '#'));
   }
   return out;
 }
@@ -141,7 +148,10 @@ nlohmann::json chrome_trace(const Scenario& s, const Prediction& p) {
     if (it == threads.end()) {
       const int tid = static_cast<int>(threads.size());
       it = threads.emplace(key, tid).first;
-      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", e.stage}, {"tid", tid},
+      events.push_back({{"name", "thread_name"},
+                        {"ph", "M"},
+                        {"pid", e.stage},
+                        {"tid", tid},
                         {"args", {{"name", e.stream}}}});
     }
     events.push_back({{"name", e.name},
@@ -152,29 +162,36 @@ nlohmann::json chrome_trace(const Scenario& s, const Prediction& p) {
                       {"dur", (e.end - e.start).value() * 1e6}});
   }
   for (int stage = 0; stage < p.plan.pp; ++stage) {
-    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", stage},
+    events.push_back({{"name", "process_name"},
+                      {"ph", "M"},
+                      {"pid", stage},
                       {"args", {{"name", fmt::format("pipeline stage {}", stage)}}}});
   }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"scenario", s.name}}}};
+  return {
+      {"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"scenario", s.name}}}};
 }
 
 std::string catalog_text(const Catalog& c) {
   std::string out = "GPUs (dense peaks; memory as the driver reports it):\n";
-  out += fmt::format("  {:<16} {:>9} {:>9} {:>9} {:>10} {:>12} {:>6}\n", "id", "BF16 TF", "FP8 TF", "HBM GiB", "HBM TB/s",
-                     "NVLink GB/s", "TDP W");
+  out += fmt::format("  {:<16} {:>9} {:>9} {:>9} {:>10} {:>12} {:>6}\n", "id", "BF16 TF", "FP8 TF",
+                     "HBM GiB", "HBM TB/s", "NVLink GB/s", "TDP W");
   for (const auto& g : c.gpus()) {
-    out += fmt::format("  {:<16} {:>9.0f} {:>9} {:>9.1f} {:>10.2f} {:>12.0f} {:>6.0f}\n", g.id, to_tflops(g.peak_bf16),
-                       g.peak_fp8 ? fmt::format("{:.0f}", to_tflops(*g.peak_fp8)) : std::string("-"), to_gib(g.hbm),
-                       g.hbm_bandwidth.value() / 1e12, g.nvlink_bandwidth.value() / 1e9, g.tdp.value());
+    out +=
+        fmt::format("  {:<16} {:>9.0f} {:>9} {:>9.1f} {:>10.2f} {:>12.0f} {:>6.0f}\n", g.id,
+                    to_tflops(g.peak_bf16),
+                    g.peak_fp8 ? fmt::format("{:.0f}", to_tflops(*g.peak_fp8)) : std::string("-"),
+                    to_gib(g.hbm), g.hbm_bandwidth.value() / 1e12, g.nvlink_bandwidth.value() / 1e9,
+                    g.tdp.value());
   }
   out += "\nNodes:\n";
   for (const auto& n : c.nodes()) {
-    out += fmt::format("  {:<16} {} GPUs, NVLink domain {}, NIC {}, {:.1f} kW   {}\n", n.id, n.gpus, n.nvlink_domain,
-                       n.nic, n.power_kw, n.name);
+    out += fmt::format("  {:<16} {} GPUs, NVLink domain {}, NIC {}, {:.1f} kW   {}\n", n.id, n.gpus,
+                       n.nvlink_domain, n.nic, n.power_kw, n.name);
   }
   out += "\nNICs:\n";
   for (const auto& n : c.nics()) {
-    out += fmt::format("  {:<16} {:>5.0f} Gb/s  {:<16} {}\n", n.id, n.bandwidth.value() * 8 / 1e9, n.fabric, n.name);
+    out += fmt::format("  {:<16} {:>5.0f} Gb/s  {:<16} {}\n", n.id, n.bandwidth.value() * 8 / 1e9,
+                       n.fabric, n.name);
   }
   out += "\nSources: `colossim catalog --json` lists the source of every entry.\n";
   return out;
@@ -219,21 +236,25 @@ nlohmann::json catalog_json(const Catalog& c) {
 }
 
 std::string validation_text(const ValidationReport& r) {
-  std::string out = fmt::format("{:<44} {:<24} {:>12} {:>12} {:>8}\n", "case", "metric", "measured", "predicted", "error");
+  std::string out = fmt::format("{:<44} {:<24} {:>12} {:>12} {:>8}\n", "case", "metric", "measured",
+                                "predicted", "error");
   for (const auto& c : r.cases) {
     if (!c.refusal.empty()) {
-      out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12} {:>8}  {}\n", c.id, c.metric, c.measured, "-", "refused", c.refusal);
+      out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12} {:>8}  {}\n", c.id, c.metric, c.measured,
+                         "-", "refused", c.refusal);
       continue;
     }
-    out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12.4g} {:>+7.1f}%\n", c.id, c.metric, c.measured, c.predicted,
-                       100 * c.error);
+    out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12.4g} {:>+7.1f}%\n", c.id, c.metric, c.measured,
+                       c.predicted, 100 * c.error);
   }
   out += "\nby source group:\n";
   for (const auto& [name, g] : r.groups) {
-    out += fmt::format("  {:<58} {:>3} cases  MAPE {:5.1f}%  worst {:5.1f}%\n", name, g.cases, 100 * g.mape, 100 * g.worst);
+    out += fmt::format("  {:<58} {:>3} cases  MAPE {:5.1f}%  worst {:5.1f}%\n", name, g.cases,
+                       100 * g.mape, 100 * g.worst);
   }
   const int predicted = static_cast<int>(r.cases.size()) - r.refused;
-  out += fmt::format("\n{} cases, {} predicted, {} refused\n", r.cases.size(), predicted, r.refused);
+  out +=
+      fmt::format("\n{} cases, {} predicted, {} refused\n", r.cases.size(), predicted, r.refused);
   out += fmt::format("mean absolute percentage error: {:.1f}%\n", 100 * r.mape);
   out += fmt::format("worst case: {} ({:.1f}%)\n", r.worst_id, 100 * r.worst);
   return out;
@@ -247,8 +268,8 @@ nlohmann::json validation_json(const ValidationReport& r) {
   j["refused"] = r.refused;
   j["cases"] = nlohmann::json::array();
   for (const auto& c : r.cases) {
-    nlohmann::json e = {{"id", c.id},         {"group", c.group},         {"file", c.file},
-                        {"metric", c.metric}, {"measured", c.measured},   {"source", c.source}};
+    nlohmann::json e = {{"id", c.id},         {"group", c.group},       {"file", c.file},
+                        {"metric", c.metric}, {"measured", c.measured}, {"source", c.source}};
     if (c.refusal.empty()) {
       e["predicted"] = c.predicted;
       e["error"] = c.error;
@@ -257,7 +278,8 @@ nlohmann::json validation_json(const ValidationReport& r) {
     }
     j["cases"].push_back(e);
   }
-  for (const auto& [name, g] : r.groups) j["groups"][name] = {{"cases", g.cases}, {"mape", g.mape}, {"worst", g.worst}};
+  for (const auto& [name, g] : r.groups)
+    j["groups"][name] = {{"cases", g.cases}, {"mape", g.mape}, {"worst", g.worst}};
   return j;
 }
 

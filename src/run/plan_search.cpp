@@ -52,7 +52,8 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
   }
   std::vector<long long> mbs = {given.micro_batch};
   if (open("micro_batch")) mbs = {1, 2, 4, 8};
-  const std::vector<Recompute> all_recompute = {Recompute::none, Recompute::selective, Recompute::full};
+  const std::vector<Recompute> all_recompute = {Recompute::none, Recompute::selective,
+                                                Recompute::full};
   const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
   const double peak = s.cluster.gpu.peak(given.precision).value();
 
@@ -75,7 +76,8 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
           vs = {1};
           if (pp > 1) {
             for (long long v : {2, 3, 4, 6, 8}) {
-              if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v))) vs.push_back(v);
+              if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v)))
+                vs.push_back(v);
             }
           }
         }
@@ -90,7 +92,8 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
               p.ep = static_cast<int>(ep);
               p.virtual_stages = static_cast<int>(v);
               p.micro_batch = mb;
-              if (open("schedule")) p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
+              if (open("schedule"))
+                p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
               if (open("sequence_parallel")) p.sequence_parallel = tp > 1;
               if (invalid_reason(p, m, s.cluster, s.training)) continue;
               ++result.candidates;
@@ -104,12 +107,14 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
                   continue;
                 }
                 // Lower bound on the step time (see the header).
-                const double tokens = static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
+                const double tokens =
+                    static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
                 double flops = model_flops_per_token(m, m.seq_len);
                 if (r == Recompute::full) flops += layer_forward_flops_per_token(m, m.seq_len);
                 const double per_gpu = flops * tokens / static_cast<double>(gpus);
                 const double mbatches = static_cast<double>(micro_batches(p, s.training));
-                const double bound = per_gpu / peak * (1.0 + (pp - 1.0) / (static_cast<double>(v) * mbatches));
+                const double bound =
+                    per_gpu / peak * (1.0 + (pp - 1.0) / (static_cast<double>(v) * mbatches));
                 fitting.push_back({p, bound, order++});
                 break;  // less recomputation is never slower
               }

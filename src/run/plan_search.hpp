@@ -17,10 +17,10 @@ namespace colossim {
 
 struct PlanSearch {
   std::optional<Plan> best;
-  long long candidates = 0;   // valid combinations of the open keys
-  long long fitting = 0;      // of which fit in memory
-  long long simulated = 0;    // of which were simulated before the bound stopped the search
-  std::string why_none;       // when nothing fits
+  long long candidates = 0;  // valid combinations of the open keys
+  long long fitting = 0;     // of which fit in memory
+  long long simulated = 0;   // of which were simulated before the bound stopped the search
+  std::string why_none;      // when nothing fits
 };
 
 [[nodiscard]] PlanSearch search_plan(const Scenario& scenario, const Calibration& calibration);

@@ -35,12 +35,15 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   if (!network) {
     std::string names;
     for (const auto& m : network_models()) names += (names.empty() ? "" : ", ") + m.name;
-    throw InputError(s.file, "network_model", "unknown network model \"" + s.network_model + "\" (expected one of: " + names + ")");
+    throw InputError(
+        s.file, "network_model",
+        "unknown network model \"" + s.network_model + "\" (expected one of: " + names + ")");
   }
   p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal, timeline});
   const double step = p.step.step_time.value();
   const double gpus = static_cast<double>(s.cluster.job_gpus());
-  const double tokens = static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);
+  const double tokens =
+      static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);
   p.tokens_per_s = tokens / step;
   p.model_tflops_per_gpu = p.step.model_flops / step / gpus / 1e12;
   p.hardware_tflops_per_gpu = p.step.hardware_flops / step / gpus / 1e12;

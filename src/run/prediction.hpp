@@ -37,6 +37,7 @@ struct Verdict {
 };
 
 // `timeline`: keep every simulated task of the step (for --trace).
-[[nodiscard]] Verdict predict(const Scenario& scenario, const Calibration& calibration, bool timeline = false);
+[[nodiscard]] Verdict predict(const Scenario& scenario, const Calibration& calibration,
+                              bool timeline = false);
 
 }  // namespace colossim

@@ -8,11 +8,13 @@ namespace colossim {
 namespace {
 
 Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
-  n.check_no_unknown_keys({"gpu", "gpus", "gpus_per_node", "spare_gpus", "network", "cooling", "node"});
+  n.check_no_unknown_keys(
+      {"gpu", "gpus", "gpus_per_node", "spare_gpus", "network", "cooling", "node"});
   Cluster c;
   const std::string gpu_id = n.str("gpu");
   const Gpu* gpu = catalog.find_gpu(gpu_id);
-  if (gpu == nullptr) n.fail("gpu", "unknown GPU \"" + gpu_id + "\" (expected one of: " + catalog.gpu_ids() + ")");
+  if (gpu == nullptr)
+    n.fail("gpu", "unknown GPU \"" + gpu_id + "\" (expected one of: " + catalog.gpu_ids() + ")");
   c.gpu = *gpu;
   const std::string node_id = n.str_or("node", gpu->node);
   const Node* node = catalog.find_node(node_id);
@@ -23,7 +25,8 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   c.nvlink_domain = std::max(node->nvlink_domain, c.gpus_per_node);
   if (node->nvlink_domain > node->gpus) c.nvlink_domain = node->nvlink_domain;  // NVL72 spans trays
   c.spare_gpus = n.integer_or("spare_gpus", 0);
-  if (c.spare_gpus < 0 || c.spare_gpus >= c.gpus) n.fail("spare_gpus", "expected 0 or more and fewer than cluster.gpus");
+  if (c.spare_gpus < 0 || c.spare_gpus >= c.gpus)
+    n.fail("spare_gpus", "expected 0 or more and fewer than cluster.gpus");
   const Nic* nic = catalog.find_nic(node->nic);
   if (nic == nullptr) n.fail("node", "node \"" + node_id + "\" names an unknown NIC");
   c.nic = *nic;
@@ -41,7 +44,8 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
       if (gbps <= 0) net->fail("nic_gbps", "expected a positive number of Gb/s per GPU");
       c.nic_bandwidth = gbits_per_s(gbps);
       if (!net->has("nic")) {
-        if (const Nic* match = catalog.find_nic_by_speed(c.nic_bandwidth, c.nic.fabric)) c.nic = *match;
+        if (const Nic* match = catalog.find_nic_by_speed(c.nic_bandwidth, c.nic.fabric))
+          c.nic = *match;
       }
     }
     c.topology = net->choice_or("topology", {"rail-optimized", "fat-tree", "clos"}, c.topology);
@@ -57,7 +61,8 @@ Training read_training(const ConfigNode& n, Precision& precision) {
   n.check_no_unknown_keys({"global_batch", "precision", "tokens"});
   Training t;
   t.global_batch = n.positive_integer("global_batch");
-  precision = n.choice_or("precision", {"bf16", "fp8"}, "bf16") == "fp8" ? Precision::fp8 : Precision::bf16;
+  precision =
+      n.choice_or("precision", {"bf16", "fp8"}, "bf16") == "fp8" ? Precision::fp8 : Precision::bf16;
   if (n.has("tokens")) {
     const double tokens = n.number("tokens");
     if (tokens <= 0) n.fail("tokens", "expected a positive number of tokens");
@@ -69,8 +74,10 @@ Training read_training(const ConfigNode& n, Precision& precision) {
 // The plan keys colossim chooses when a file leaves them out.
 // schedule, sequence_parallel and dp are not searched: left open, they follow the choice
 // (interleaved with virtual stages, SP with TP, DP = GPUs / (TP x PP x CP)).
-const std::vector<std::string> kSearchableKeys = {"tp", "pp", "cp", "ep", "micro_batch", "virtual_stages", "recompute",
-                                                  "schedule", "sequence_parallel", "dp"};
+const std::vector<std::string> kSearchableKeys = {"tp",        "pp",          "cp",
+                                                  "ep",        "micro_batch", "virtual_stages",
+                                                  "recompute", "schedule",    "sequence_parallel",
+                                                  "dp"};
 
 Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision,
                std::set<std::string>& free_keys) {
@@ -84,10 +91,10 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     return p;
   }
   const ConfigNode& n = *node;
-  n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages", "schedule",
-                           "sequence_parallel", "recompute", "zero", "overlap_grad_reduce",
-                           "overlap_param_gather", "tp_comm_overlap", "uneven_stages", "attention",
-                           "grad_reduce_fp32"});
+  n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages",
+                           "schedule", "sequence_parallel", "recompute", "zero",
+                           "overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap",
+                           "uneven_stages", "attention", "grad_reduce_fp32"});
   p.tp = static_cast<int>(n.positive_integer_or("tp", 1));
   p.pp = static_cast<int>(n.positive_integer_or("pp", 1));
   p.cp = static_cast<int>(n.positive_integer_or("cp", 1));
@@ -105,25 +112,32 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   }
   p.micro_batch = n.positive_integer_or("micro_batch", 1);
   p.virtual_stages = static_cast<int>(n.positive_integer_or("virtual_stages", 1));
-  const std::string schedule =
-      n.choice_or("schedule", {"gpipe", "1f1b", "interleaved"}, p.virtual_stages > 1 ? "interleaved" : "1f1b");
-  p.schedule = schedule == "gpipe" ? Schedule::gpipe : schedule == "interleaved" ? Schedule::interleaved : Schedule::one_f_one_b;
+  const std::string schedule = n.choice_or("schedule", {"gpipe", "1f1b", "interleaved"},
+                                           p.virtual_stages > 1 ? "interleaved" : "1f1b");
+  p.schedule = schedule == "gpipe"         ? Schedule::gpipe
+               : schedule == "interleaved" ? Schedule::interleaved
+                                           : Schedule::one_f_one_b;
   if (p.schedule == Schedule::interleaved && p.virtual_stages == 1 && !n.has("virtual_stages")) {
     n.fail("virtual_stages", "the interleaved schedule needs virtual_stages > 1");
   }
-  if (p.schedule != Schedule::interleaved && p.virtual_stages > 1 && p.schedule != Schedule::gpipe) {
+  if (p.schedule != Schedule::interleaved && p.virtual_stages > 1 &&
+      p.schedule != Schedule::gpipe) {
     n.fail("schedule", "virtual_stages > 1 needs schedule: interleaved");
   }
   p.sequence_parallel = n.boolean_or("sequence_parallel", p.tp > 1);
   const std::string recompute = n.choice_or("recompute", {"none", "selective", "full"}, "none");
-  p.recompute = recompute == "full" ? Recompute::full : recompute == "selective" ? Recompute::selective : Recompute::none;
+  p.recompute = recompute == "full"        ? Recompute::full
+                : recompute == "selective" ? Recompute::selective
+                                           : Recompute::none;
   p.zero = static_cast<int>(n.integer_or("zero", 1));
-  if (p.zero < 0 || p.zero > 3) n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(p.zero));
+  if (p.zero < 0 || p.zero > 3)
+    n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(p.zero));
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
-  const std::string attention = n.choice_or("attention", {"flash", "flash-triton", "unfused"}, "flash");
+  const std::string attention =
+      n.choice_or("attention", {"flash", "flash-triton", "unfused"}, "flash");
   p.attention = attention == "unfused"        ? AttentionKernel::unfused
                 : attention == "flash-triton" ? AttentionKernel::flash_triton
                                               : AttentionKernel::flash;
@@ -132,7 +146,8 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
 }
 
 Measured read_measured(const ConfigNode& n) {
-  n.check_no_unknown_keys({"step_time_s", "tokens_per_s", "tflops_per_gpu", "flops_basis", "mfu", "memory_gib"});
+  n.check_no_unknown_keys(
+      {"step_time_s", "tokens_per_s", "tflops_per_gpu", "flops_basis", "mfu", "memory_gib"});
   Measured m;
   auto positive = [&](const std::string& key) -> std::optional<double> {
     auto v = n.optional_number(key);
@@ -144,16 +159,19 @@ Measured read_measured(const ConfigNode& n) {
   m.tflops_per_gpu = positive("tflops_per_gpu");
   m.mfu = positive("mfu");
   m.memory_gib = positive("memory_gib");
-  m.flops_basis = n.choice_or("flops_basis", {"model", "hardware"}, "model") == "hardware" ? FlopsBasis::hardware : FlopsBasis::model;
+  m.flops_basis = n.choice_or("flops_basis", {"model", "hardware"}, "model") == "hardware"
+                      ? FlopsBasis::hardware
+                      : FlopsBasis::model;
   if (!m.step_time_s && !m.tokens_per_s && !m.tflops_per_gpu && !m.mfu && !m.memory_gib) {
-    n.fail("", "expected at least one of step_time_s, tokens_per_s, tflops_per_gpu, mfu, memory_gib");
+    n.fail("",
+           "expected at least one of step_time_s, tokens_per_s, tflops_per_gpu, mfu, memory_gib");
   }
   return m;
 }
 
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
-  root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured", "source",
-                              "group", "network_model", "notes"});
+  root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
+                              "source", "group", "network_model", "notes"});
   Scenario s;
   s.file = root.file();
   s.name = root.str_or("name", std::filesystem::path(root.file()).stem().string());
@@ -161,7 +179,8 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.model = read_model(root.child("model"), base_dir);
   Precision precision = Precision::bf16;
   s.training = read_training(root.child("training"), precision);
-  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision, s.free_plan_keys);
+  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision,
+                     s.free_plan_keys);
   s.network_model = root.str_or("network_model", "bandwidth");
   if (root.has("measured")) s.measured = read_measured(root.child("measured"));
   s.source = root.str_or("source", "");
@@ -183,8 +202,8 @@ Scenario read_scenario_file(const std::string& path, const Catalog& catalog) {
   return read(root, catalog, std::filesystem::path(path).parent_path().string());
 }
 
-Scenario read_scenario_text(const std::string& text, const std::string& name, const Catalog& catalog,
-                            const std::string& base_dir) {
+Scenario read_scenario_text(const std::string& text, const std::string& name,
+                            const Catalog& catalog, const std::string& base_dir) {
   return read(ConfigNode::parse(text, name), catalog, base_dir);
 }
 

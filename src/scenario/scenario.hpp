@@ -29,7 +29,7 @@ struct Measured {
 
 struct Scenario {
   std::string name;
-  std::string file;            // where it was read from ("<built-in>" for the default)
+  std::string file;  // where it was read from ("<built-in>" for the default)
   Cluster cluster;
   Model model;
   Training training;
@@ -42,14 +42,13 @@ struct Scenario {
   [[nodiscard]] bool plan_needs_search() const;
   std::string network_model = "bandwidth";
   std::optional<Measured> measured;
-  std::string source;          // for validation cases
-  std::string group;           // validation source group (e.g. "Megatron 2021")
-
+  std::string source;  // for validation cases
+  std::string group;   // validation source group (e.g. "Megatron 2021")
 };
 
 Scenario read_scenario_file(const std::string& path, const Catalog& catalog);
-Scenario read_scenario_text(const std::string& text, const std::string& name, const Catalog& catalog,
-                            const std::string& base_dir = "");
+Scenario read_scenario_text(const std::string& text, const std::string& name,
+                            const Catalog& catalog, const std::string& base_dir = "");
 
 // The built-in default: the 100,000-GPU H100 cluster training a frontier model.
 Scenario default_scenario(const Catalog& catalog);

@@ -21,7 +21,8 @@ Calibration Calibration::builtin() {
 const ArchCalibration& Calibration::for_architecture(const std::string& arch) const {
   auto it = architectures.find(arch);
   if (it == architectures.end()) {
-    throw InputError("data/calibration.yaml", "architectures." + arch, "no calibration for this GPU architecture");
+    throw InputError("data/calibration.yaml", "architectures." + arch,
+                     "no calibration for this GPU architecture");
   }
   return it->second;
 }

@@ -16,7 +16,8 @@ CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration&
     : gpu_(gpu), precision_(precision), cal_(cal) {}
 
 double CostModel::gemm_efficiency(double m, double n, double k, double count) const {
-  const double e_max = precision_ == Precision::fp8 ? cal_.gemm_efficiency_fp8 : cal_.gemm_efficiency;
+  const double e_max =
+      precision_ == Precision::fp8 ? cal_.gemm_efficiency_fp8 : cal_.gemm_efficiency;
   const double tiles = std::ceil(m / kTile) * std::ceil(n / kTile) * count;
   const double waves = tiles / std::max(1, gpu_.sms);
   const double wave_fill = waves / std::ceil(waves);
@@ -46,13 +47,17 @@ OpTime CostModel::time(const Operator& op, long long seq_len) const {
               gemm_time(op.m, op.k, op.n, op.count) + gemm_time(op.k, op.n, op.m, op.count)};
     case OpKind::attention: {
       const double s = static_cast<double>(seq_len);
-      const double shape = s / (s + cal_.attention_seq_half) * (op.triton_kernel ? cal_.triton_attention_factor : 1.0);
-      const Seconds fwd = Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
-      const Seconds bwd = Flops(op.bwd_exec_flops) / (gpu_.peak_bf16 * (cal_.attention_bwd_efficiency * shape));
+      const double shape = s / (s + cal_.attention_seq_half) *
+                           (op.triton_kernel ? cal_.triton_attention_factor : 1.0);
+      const Seconds fwd =
+          Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
+      const Seconds bwd =
+          Flops(op.bwd_exec_flops) / (gpu_.peak_bf16 * (cal_.attention_bwd_efficiency * shape));
       return {std::max(fwd, launch), std::max(bwd, launch * 2.0)};
     }
     case OpKind::elementwise:
-      return {std::max(memory_time(Bytes(op.bytes)), launch), std::max(memory_time(Bytes(op.bwd_bytes)), launch)};
+      return {std::max(memory_time(Bytes(op.bytes)), launch),
+              std::max(memory_time(Bytes(op.bwd_bytes)), launch)};
   }
   return {};
 }

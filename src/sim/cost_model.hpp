@@ -8,7 +8,8 @@
 //    dW = X^T dY ([k,m]x[m,n]), so small-token weight gradients come out slower.
 //    FP8 runs at the FP8 peak with e_max_fp8 and pays the cast of both operands (read BF16,
 //    write FP8) at HBM speed (Transformer Engine casts per GEMM).
-//  attention (fused, causal):  t = max(executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)), launch)
+//  attention (fused, causal):  t = max(executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)),
+//  launch)
 //    (x triton_attention_factor for the Triton FlashAttention kernel)
 //  element-wise:               t = max(bytes / (B_hbm * e_mem), launch)
 // Launches are asynchronous: a kernel occupies the GPU for its work or, if shorter, for the

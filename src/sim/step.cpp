@@ -52,7 +52,15 @@ double total(const Profile& p) {
 enum class TaskKind : unsigned char { compute, transfer, dp_comm };
 // What a task is, for the timeline: forward/backward of a layer (or of the embedding, -1, or
 // the output, -2), the optimizer, a send, a parameter gather or a gradient reduction.
-enum class What : unsigned char { forward, backward, optimizer, send_forward, send_backward, gather, reduce };
+enum class What : unsigned char {
+  forward,
+  backward,
+  optimizer,
+  send_forward,
+  send_backward,
+  gather,
+  reduce
+};
 constexpr int kEmbeddingUnit = -1;
 constexpr int kOutputUnit = -2;
 
@@ -62,12 +70,12 @@ struct Task {
   int profile = -1;
   double duration = 0;
   std::vector<int> deps;
-  int prev = -1;     // previous task on the same resource
+  int prev = -1;  // previous task on the same resource
   double start = 0;
   double end = 0;
   int binding = -1;  // the input that decided the start, when it was not the resource
   What what = What::forward;
-  int unit = 0;          // layer index, kEmbeddingUnit or kOutputUnit
+  int unit = 0;  // layer index, kEmbeddingUnit or kOutputUnit
   long long micro_batch = -1;
 };
 
@@ -162,7 +170,8 @@ class StepBuilder {
         layout_(make_layout(in.model, in.plan.pp, in.plan.virtual_stages, in.plan.uneven_stages)),
         micro_batches_(micro_batches(in.plan, in.training)),
         engine_(4 * in.plan.pp) {
-    bucket_params_ = std::max(kBucketParams, kBucketParamsPerDpRank * static_cast<double>(groups_.dp.size));
+    bucket_params_ =
+        std::max(kBucketParams, kBucketParamsPerDpRank * static_cast<double>(groups_.dp.size));
   }
 
   StepResult run() {
@@ -193,7 +202,8 @@ class StepBuilder {
 
  private:
   [[nodiscard]] size_t slot(int model_chunk, long long mb) const {
-    return static_cast<size_t>(model_chunk) * static_cast<size_t>(micro_batches_) + static_cast<size_t>(mb);
+    return static_cast<size_t>(model_chunk) * static_cast<size_t>(micro_batches_) +
+           static_cast<size_t>(mb);
   }
   int compute_res(int stage) const { return stage; }
   int dp_res(int stage) const { return plan_.pp + stage; }
@@ -219,7 +229,8 @@ class StepBuilder {
     }
     const LayerComm& c = w.comm;
     if (c.tp_collectives > 0) {
-      const double one = in_.network.time(Collective::all_reduce, Bytes(c.tp_bytes), groups_.tp).value();
+      const double one =
+          in_.network.time(Collective::all_reduce, Bytes(c.tp_bytes), groups_.tp).value();
       const double comm = c.tp_collectives * one;
       auto exposed = [&](double gemm) {
         if (!plan_.tp_comm_overlap) return comm;
@@ -233,19 +244,22 @@ class StepBuilder {
       pair.size = 2;
       pair.per_domain = groups_.cp.per_domain >= 2 ? 2 : 1;
       const double steps = plan_.cp - 1;
-      const double one = in_.network.time(Collective::send_recv, Bytes(c.cp_bytes / steps), pair).value();
+      const double one =
+          in_.network.time(Collective::send_recv, Bytes(c.cp_bytes / steps), pair).value();
       // Ring attention overlaps each K/V hop with the attention on the previous block.
       p.forward[kCpComm] = std::max(0.0, steps * one - attn_f);
       p.backward[kCpComm] = std::max(0.0, 2.0 * steps * one - attn_b);
     }
     if (c.ep_alltoalls > 0) {
-      const double one = in_.network.time(Collective::all_to_all, Bytes(c.ep_bytes), groups_.ep).value();
+      const double one =
+          in_.network.time(Collective::all_to_all, Bytes(c.ep_bytes), groups_.ep).value();
       p.forward[kEpComm] = c.ep_alltoalls * one;
       p.backward[kEpComm] = c.ep_alltoalls * one;
     }
     if (is_layer) {
       if (plan_.recompute == Recompute::full) {
-        p.backward[kRecompute] = p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] + p.forward[kEpComm];
+        p.backward[kRecompute] =
+            p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] + p.forward[kEpComm];
       } else if (plan_.recompute == Recompute::selective) {
         p.backward[kRecompute] = attn_f;
       }
@@ -272,7 +286,9 @@ class StepBuilder {
     auto it = layer_units_.find(moe);
     if (it == layer_units_.end()) {
       const LayerProfiles p = profile_of(layer_work(model_, layer, shard_), true);
-      it = layer_units_.emplace(moe, Unit{profile_id(p.forward), profile_id(p.backward), p.params, true}).first;
+      it = layer_units_
+               .emplace(moe, Unit{profile_id(p.forward), profile_id(p.backward), p.params, true})
+               .first;
     }
     return it->second;
   }
@@ -283,7 +299,8 @@ class StepBuilder {
   }
 
   double gather_time(double params) const {
-    return in_.network.time(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp).value();
+    return in_.network.time(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp)
+        .value();
   }
   double reduce_time(double params) const {
     const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
@@ -343,7 +360,7 @@ class StepBuilder {
     std::vector<int> reductions;
     std::vector<double> deferred;  // bucket sizes reduced only after the whole backward
     int last_compute = -1;
-    int prev_compute = -1;   // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
+    int prev_compute = -1;  // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
     auto zero3_gather_for = [&](const Unit& unit, long long mb) {
       if (!(dp_comm && plan_.zero == 3)) return -1;
       const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(unit.params));
@@ -364,10 +381,12 @@ class StepBuilder {
         const Unit& unit = units[u];
         const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
         const int gather = zero3_gather_for(unit, item.micro_batch);
-        const int id = engine_.add(compute_res(stage), TaskKind::compute, total(profiles_[static_cast<size_t>(profile)]), profile);
+        const int id = engine_.add(compute_res(stage), TaskKind::compute,
+                                   total(profiles_[static_cast<size_t>(profile)]), profile);
         engine_.label(id, item.forward ? What::forward : What::backward, unit.id, item.micro_batch);
         engine_.depend(id, gather);
-        if (item.forward && item.micro_batch == 0 && !unit_gather[static_cast<size_t>(item.local_chunk)].empty()) {
+        if (item.forward && item.micro_batch == 0 &&
+            !unit_gather[static_cast<size_t>(item.local_chunk)].empty()) {
           if (plan_.overlap_param_gather) {
             engine_.depend(id, unit_gather[static_cast<size_t>(item.local_chunk)][u]);
           } else {
@@ -401,15 +420,17 @@ class StepBuilder {
       const double p2p_bytes = static_cast<double>(shard_.micro_batch) * model_.seq_len / plan_.cp *
                                model_.hidden * 2.0 / plan_.tp;
       if (item.forward && ch.model_chunk < chunks - 1) {
-        const int t = engine_.add(fwd_link(stage), TaskKind::transfer,
-                                  in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+        const int t = engine_.add(
+            fwd_link(stage), TaskKind::transfer,
+            in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
         engine_.label(t, What::send_forward, ch.model_chunk, item.micro_batch);
         engine_.depend(t, last_fwd_[s]);
         send_fwd_[s] = t;
       }
       if (!item.forward && ch.model_chunk > 0) {
-        const int t = engine_.add(bwd_link(stage), TaskKind::transfer,
-                                  in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+        const int t = engine_.add(
+            bwd_link(stage), TaskKind::transfer,
+            in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
         engine_.label(t, What::send_backward, ch.model_chunk, item.micro_batch);
         engine_.depend(t, last_bwd_[s]);
         send_bwd_[s] = t;
@@ -424,11 +445,12 @@ class StepBuilder {
     // The optimizer updates this rank's shard once every gradient is reduced.
     const double shards = plan_.zero >= 1 ? static_cast<double>(groups_.dp.size) : 1.0;
     Profile opt{};
-    opt[kOptimizer] = cost_.memory_time(Bytes(stage_params / shards * kOptimizerBytesPerParam)).value();
-    const int o = engine_.add(compute_res(stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
+    opt[kOptimizer] =
+        cost_.memory_time(Bytes(stage_params / shards * kOptimizerBytesPerParam)).value();
+    const int o =
+        engine_.add(compute_res(stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
     engine_.label(o, What::optimizer);
     for (int r : reductions) engine_.depend(o, r);
-
   }
 
   StepResult summarise() {
@@ -441,7 +463,8 @@ class StepBuilder {
     for (const auto& t : engine_.tasks()) {
       if (t.kind == TaskKind::compute) busy[static_cast<size_t>(t.resource)] += t.duration;
     }
-    const int critical = static_cast<int>(std::max_element(busy.begin(), busy.end()) - busy.begin());
+    const int critical =
+        static_cast<int>(std::max_element(busy.begin(), busy.end()) - busy.begin());
     Profile parts{};
     double cursor = 0;
     for (const auto& t : engine_.tasks()) {
@@ -453,17 +476,21 @@ class StepBuilder {
         parts[dp ? kDpComm : kPipelineBubble] += gap;
       }
       const Profile& p = profiles_[static_cast<size_t>(t.profile)];
-      for (int i = 0; i < kNumParts; ++i) parts[static_cast<size_t>(i)] += p[static_cast<size_t>(i)];
+      for (int i = 0; i < kNumParts; ++i)
+        parts[static_cast<size_t>(i)] += p[static_cast<size_t>(i)];
       cursor = t.end;
     }
     parts[kPipelineBubble] += end - cursor;
     r.step_time = Seconds(end);
-    for (int i = 0; i < kNumParts; ++i) r.breakdown.push_back({kPartNames[static_cast<size_t>(i)], Seconds(parts[static_cast<size_t>(i)])});
+    for (int i = 0; i < kNumParts; ++i)
+      r.breakdown.push_back(
+          {kPartNames[static_cast<size_t>(i)], Seconds(parts[static_cast<size_t>(i)])});
     r.critical_stage = critical;
     r.tasks = engine_.tasks().size();
     if (in_.record_timeline) r.timeline = timeline();
 
-    const double tokens = static_cast<double>(in_.training.global_batch) * static_cast<double>(model_.seq_len);
+    const double tokens =
+        static_cast<double>(in_.training.global_batch) * static_cast<double>(model_.seq_len);
     r.model_flops = model_flops_per_token(model_, model_.seq_len) * tokens;
     double recompute_per_token = 0;
     if (plan_.recompute == Recompute::full) {
@@ -473,7 +500,8 @@ class StepBuilder {
       one.seq_len = model_.seq_len;
       for (int l = 0; l < model_.layers; ++l) {
         for (const auto& op : layer_work(model_, l, one).ops) {
-          if (op.attention_core) recompute_per_token += op.flops / static_cast<double>(model_.seq_len);
+          if (op.attention_core)
+            recompute_per_token += op.flops / static_cast<double>(model_.seq_len);
         }
       }
     }
@@ -482,7 +510,8 @@ class StepBuilder {
   }
 
   std::vector<TimelineEvent> timeline() const {
-    static const char* kStreams[] = {"compute", "data-parallel comm", "send to next stage", "send to previous stage"};
+    static const char* kStreams[] = {"compute", "data-parallel comm", "send to next stage",
+                                     "send to previous stage"};
     std::vector<TimelineEvent> out;
     out.reserve(engine_.tasks().size());
     for (const auto& t : engine_.tasks()) {
@@ -494,13 +523,27 @@ class StepBuilder {
                                                         : "layer " + std::to_string(t.unit);
       const std::string mb = t.micro_batch >= 0 ? " mb " + std::to_string(t.micro_batch) : "";
       switch (t.what) {
-        case What::forward: e.name = "F " + unit + mb; break;
-        case What::backward: e.name = "B " + unit + mb; break;
-        case What::optimizer: e.name = "optimizer"; break;
-        case What::send_forward: e.name = "activations chunk " + std::to_string(t.unit) + mb; break;
-        case What::send_backward: e.name = "gradients chunk " + std::to_string(t.unit) + mb; break;
-        case What::gather: e.name = "all-gather params from " + unit + mb; break;
-        case What::reduce: e.name = "reduce grads to " + unit + mb; break;
+        case What::forward:
+          e.name = "F " + unit + mb;
+          break;
+        case What::backward:
+          e.name = "B " + unit + mb;
+          break;
+        case What::optimizer:
+          e.name = "optimizer";
+          break;
+        case What::send_forward:
+          e.name = "activations chunk " + std::to_string(t.unit) + mb;
+          break;
+        case What::send_backward:
+          e.name = "gradients chunk " + std::to_string(t.unit) + mb;
+          break;
+        case What::gather:
+          e.name = "all-gather params from " + unit + mb;
+          break;
+        case What::reduce:
+          e.name = "reduce grads to " + unit + mb;
+          break;
       }
       e.start = Seconds(t.start);
       e.end = Seconds(t.end);

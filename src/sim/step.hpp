@@ -43,9 +43,9 @@ struct StepResult {
   Seconds step_time;
   std::vector<BreakdownItem> breakdown;  // sums to step_time
   int critical_stage = 0;
-  double model_flops = 0;      // per step, whole job (model convention, see workload/operators.hpp)
-  double hardware_flops = 0;   // per step, whole job, including recomputation
-  size_t tasks = 0;            // simulated tasks (for benchmarks)
+  double model_flops = 0;     // per step, whole job (model convention, see workload/operators.hpp)
+  double hardware_flops = 0;  // per step, whole job, including recomputation
+  size_t tasks = 0;           // simulated tasks (for benchmarks)
   std::vector<TimelineEvent> timeline;  // filled when StepInputs::record_timeline
 };
 

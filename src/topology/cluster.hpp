@@ -17,12 +17,12 @@ struct Cluster {
   Node node;
   Nic nic;
   long long gpus = 0;
-  long long spare_gpus = 0;         // kept out of the training job (hot spares)
+  long long spare_gpus = 0;  // kept out of the training job (hot spares)
   int gpus_per_node = 8;
-  int nvlink_domain = 8;            // GPUs that reach each other over NVLink
-  BytesPerSecond nic_bandwidth;     // per GPU, per direction (NIC speed x NICs per GPU)
+  int nvlink_domain = 8;         // GPUs that reach each other over NVLink
+  BytesPerSecond nic_bandwidth;  // per GPU, per direction (NIC speed x NICs per GPU)
   std::string topology = "rail-optimized";
-  double oversubscription = 1.0;    // top tier, e.g. 7 for 1:7
+  double oversubscription = 1.0;  // top tier, e.g. 7 for 1:7
   Cooling cooling = Cooling::liquid;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }

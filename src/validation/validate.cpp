@@ -18,9 +18,11 @@ std::vector<std::string> case_files(const std::vector<std::string>& dirs) {
       files.push_back(dir);
       continue;
     }
-    if (!std::filesystem::is_directory(dir, ec)) throw InputError(dir, "", "not a directory or file of validation cases");
+    if (!std::filesystem::is_directory(dir, ec))
+      throw InputError(dir, "", "not a directory or file of validation cases");
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-      if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path().string());
+      if (e.is_regular_file() && e.path().extension() == ".yaml")
+        files.push_back(e.path().string());
     }
   }
   std::sort(files.begin(), files.end());
@@ -31,7 +33,9 @@ std::pair<std::string, double> judged_metric(const Measured& m) {
   if (m.step_time_s) return {"step_time_s", *m.step_time_s};
   if (m.tokens_per_s) return {"tokens_per_s", *m.tokens_per_s};
   if (m.tflops_per_gpu) {
-    return {m.flops_basis == FlopsBasis::hardware ? "hardware_tflops_per_gpu" : "model_tflops_per_gpu", *m.tflops_per_gpu};
+    return {
+        m.flops_basis == FlopsBasis::hardware ? "hardware_tflops_per_gpu" : "model_tflops_per_gpu",
+        *m.tflops_per_gpu};
   }
   if (m.mfu) return {"mfu", *m.mfu};
   return {"memory_gib", m.memory_gib.value_or(0.0)};
@@ -46,7 +50,8 @@ double metric_value(const Prediction& p, const std::string& metric) {
   return to_gib(p.memory.total());
 }
 
-CaseResult validate_case(const std::string& file, const Catalog& catalog, const Calibration& calibration) {
+CaseResult validate_case(const std::string& file, const Catalog& catalog,
+                         const Calibration& calibration) {
   const Scenario s = read_scenario_file(file, catalog);
   CaseResult r;
   r.id = s.name;

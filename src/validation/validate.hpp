@@ -17,11 +17,11 @@ struct CaseResult {
   std::string id;
   std::string group;
   std::string file;
-  std::string metric;      // step_time_s | tokens_per_s | tflops_per_gpu | mfu | memory_gib
+  std::string metric;  // step_time_s | tokens_per_s | tflops_per_gpu | mfu | memory_gib
   double measured = 0;
   double predicted = 0;
-  double error = 0;        // (predicted - measured) / measured
-  std::string refusal;     // non-empty when the case could not be predicted
+  double error = 0;     // (predicted - measured) / measured
+  std::string refusal;  // non-empty when the case could not be predicted
   std::string source;
 };
 
@@ -34,8 +34,8 @@ struct GroupSummary {
 struct ValidationReport {
   std::vector<CaseResult> cases;  // sorted by file
   std::map<std::string, GroupSummary> groups;
-  double mape = 0;            // mean absolute percentage error over predicted cases, as a fraction
-  double worst = 0;           // largest absolute error, as a fraction
+  double mape = 0;   // mean absolute percentage error over predicted cases, as a fraction
+  double worst = 0;  // largest absolute error, as a fraction
   std::string worst_id;
   int refused = 0;
 };
@@ -49,7 +49,8 @@ struct Measured;
 
 // Case files are the *.yaml under each directory (recursively), read in sorted order.
 [[nodiscard]] std::vector<std::string> case_files(const std::vector<std::string>& dirs);
-[[nodiscard]] CaseResult validate_case(const std::string& file, const Catalog& catalog, const Calibration& calibration);
+[[nodiscard]] CaseResult validate_case(const std::string& file, const Catalog& catalog,
+                                       const Calibration& calibration);
 [[nodiscard]] ValidationReport summarise(std::vector<CaseResult> cases);
 
 }  // namespace colossim

@@ -1,9 +1,8 @@
 #include "workload/model.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/embedded_data.hpp"
 
@@ -81,9 +80,9 @@ MlpKind parse_mlp(const ConfigNode& n, const std::string& key, MlpKind fallback)
 }
 
 const std::set<std::string> kModelKeys = {
-    "preset", "hf_config", "name", "layers", "hidden", "ffn_hidden", "heads", "kv_heads",
-    "head_dim", "vocab", "seq_len", "mlp", "tied_embeddings", "learned_positions", "dropout",
-    "moe", "mla", "source"};
+    "preset",          "hf_config",         "name",     "layers", "hidden",  "ffn_hidden",
+    "heads",           "kv_heads",          "head_dim", "vocab",  "seq_len", "mlp",
+    "tied_embeddings", "learned_positions", "dropout",  "moe",    "mla",     "source"};
 
 // Applies the fields present in `n` on top of `m` (a preset, an import, or empty).
 void apply_fields(const ConfigNode& n, Model& m) {
@@ -111,15 +110,20 @@ void apply_fields(const ConfigNode& n, Model& m) {
     s.shared_ffn_hidden = moe->positive_integer_or("shared_ffn_hidden", s.shared_ffn_hidden);
     s.dense_layers = static_cast<int>(moe->integer_or("dense_layers", s.dense_layers));
     s.every = static_cast<int>(moe->positive_integer_or("every", s.every));
-    if (s.experts <= 0) moe->fail("experts", "required for a mixture-of-experts model (a positive integer)");
-    if (s.expert_ffn_hidden <= 0) moe->fail("expert_ffn_hidden", "required for a mixture-of-experts model (a positive integer)");
-    if (s.top_k > s.experts) moe->fail("top_k", "expected at most moe.experts (" + std::to_string(s.experts) + ")");
+    if (s.experts <= 0)
+      moe->fail("experts", "required for a mixture-of-experts model (a positive integer)");
+    if (s.expert_ffn_hidden <= 0)
+      moe->fail("expert_ffn_hidden",
+                "required for a mixture-of-experts model (a positive integer)");
+    if (s.top_k > s.experts)
+      moe->fail("top_k", "expected at most moe.experts (" + std::to_string(s.experts) + ")");
     if (s.shared_experts < 0) moe->fail("shared_experts", "expected 0 or more");
     if (s.shared_ffn_hidden == 0) s.shared_ffn_hidden = s.expert_ffn_hidden;
     m.moe = s;
   }
   if (auto mla = n.optional_child("mla")) {
-    mla->check_no_unknown_keys({"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
+    mla->check_no_unknown_keys(
+        {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
     MlaSpec s = m.mla.value_or(MlaSpec{});
     s.q_lora_rank = mla->integer_or("q_lora_rank", s.q_lora_rank);
     s.kv_lora_rank = mla->positive_integer_or("kv_lora_rank", s.kv_lora_rank);
@@ -141,13 +145,17 @@ void finish_and_check(const ConfigNode& n, Model& m) {
   require(m.seq_len, "seq_len");
   if (m.kv_heads == 0) m.kv_heads = m.heads;
   if (m.head_dim == 0) {
-    if (m.hidden % m.heads != 0) n.fail("heads", "expected a divisor of hidden (" + std::to_string(m.hidden) + ") or an explicit head_dim");
+    if (m.hidden % m.heads != 0)
+      n.fail("heads", "expected a divisor of hidden (" + std::to_string(m.hidden) +
+                          ") or an explicit head_dim");
     m.head_dim = m.hidden / m.heads;
   }
   const bool has_dense_layers = !m.moe || m.moe->dense_layers > 0 || m.moe->every > 1;
-  if (has_dense_layers && m.ffn_hidden <= 0) n.fail("ffn_hidden", "required key is missing (a positive integer)");
+  if (has_dense_layers && m.ffn_hidden <= 0)
+    n.fail("ffn_hidden", "required key is missing (a positive integer)");
   if (m.heads % m.kv_heads != 0) {
-    n.fail("kv_heads", "expected a divisor of heads (" + std::to_string(m.heads) + "), got " + std::to_string(m.kv_heads));
+    n.fail("kv_heads", "expected a divisor of heads (" + std::to_string(m.heads) + "), got " +
+                           std::to_string(m.kv_heads));
   }
   if (m.name.empty()) m.name = "custom";
 }
@@ -179,11 +187,14 @@ std::string preset_ids() {
 Model read_model(const ConfigNode& n, const std::string& base_dir) {
   n.check_no_unknown_keys(kModelKeys);
   Model m;
-  if (n.has("preset") && n.has("hf_config")) n.fail("hf_config", "give either model.preset or model.hf_config, not both");
+  if (n.has("preset") && n.has("hf_config"))
+    n.fail("hf_config", "give either model.preset or model.hf_config, not both");
   if (n.has("preset")) {
     const std::string id = n.str("preset");
     auto p = find_preset(id);
-    if (!p) n.fail("preset", "unknown model preset \"" + id + "\" (expected one of: " + preset_ids() + ")");
+    if (!p)
+      n.fail("preset",
+             "unknown model preset \"" + id + "\" (expected one of: " + preset_ids() + ")");
     m = *p;
   } else if (n.has("hf_config")) {
     std::filesystem::path p(n.str("hf_config"));
@@ -282,7 +293,9 @@ Model import_hf_config(const std::string& path) {
       s.every = static_cast<int>(jint_or(j, "moe_layer_freq", 1));
       m.moe = s;
       MlaSpec a;
-      a.q_lora_rank = j.contains("q_lora_rank") && j["q_lora_rank"].is_number_integer() ? j["q_lora_rank"].get<long long>() : 0;
+      a.q_lora_rank = j.contains("q_lora_rank") && j["q_lora_rank"].is_number_integer()
+                          ? j["q_lora_rank"].get<long long>()
+                          : 0;
       a.kv_lora_rank = jint(j, "kv_lora_rank", path);
       a.qk_nope_head_dim = jint(j, "qk_nope_head_dim", path);
       a.qk_rope_head_dim = jint(j, "qk_rope_head_dim", path);
@@ -291,8 +304,10 @@ Model import_hf_config(const std::string& path) {
       m.head_dim = a.qk_nope_head_dim + a.qk_rope_head_dim;
     }
   } else {
-    throw InputError(path, "model_type", "unsupported model_type \"" + type +
-                                             "\" (expected llama, mistral, mixtral, qwen2, deepseek_v3, gpt2, gpt_neox)");
+    throw InputError(
+        path, "model_type",
+        "unsupported model_type \"" + type +
+            "\" (expected llama, mistral, mixtral, qwen2, deepseek_v3, gpt2, gpt_neox)");
   }
   if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.vocab <= 0 || m.kv_heads <= 0) {
     throw InputError(path, "", "expected positive layer, hidden, head and vocabulary sizes");

@@ -11,21 +11,23 @@
 namespace colossim {
 
 enum class MlpKind { swiglu, geglu, gelu, relu2 };
-[[nodiscard]] inline bool is_gated(MlpKind k) { return k == MlpKind::swiglu || k == MlpKind::geglu; }
+[[nodiscard]] inline bool is_gated(MlpKind k) {
+  return k == MlpKind::swiglu || k == MlpKind::geglu;
+}
 
 struct MoeSpec {
-  int experts = 0;                   // routed experts per MoE layer
-  int top_k = 1;                     // routed experts per token
-  long long expert_ffn_hidden = 0;   // FFN width of one routed expert
-  int shared_experts = 0;            // always-on experts (DeepSeek, Llama 4)
-  long long shared_ffn_hidden = 0;   // FFN width of one shared expert (default: expert_ffn_hidden)
-  int dense_layers = 0;              // the first N layers use a dense MLP (DeepSeek-V3: 3)
-  int every = 1;                     // every N-th layer (after dense_layers) is MoE; others dense
+  int experts = 0;                  // routed experts per MoE layer
+  int top_k = 1;                    // routed experts per token
+  long long expert_ffn_hidden = 0;  // FFN width of one routed expert
+  int shared_experts = 0;           // always-on experts (DeepSeek, Llama 4)
+  long long shared_ffn_hidden = 0;  // FFN width of one shared expert (default: expert_ffn_hidden)
+  int dense_layers = 0;             // the first N layers use a dense MLP (DeepSeek-V3: 3)
+  int every = 1;                    // every N-th layer (after dense_layers) is MoE; others dense
 };
 
 // Multi-head latent attention (DeepSeek-V2/V3): low-rank Q and KV projections.
 struct MlaSpec {
-  long long q_lora_rank = 0;       // 0 = full-rank Q projection
+  long long q_lora_rank = 0;  // 0 = full-rank Q projection
   long long kv_lora_rank = 512;
   long long qk_nope_head_dim = 128;
   long long qk_rope_head_dim = 64;
@@ -36,10 +38,10 @@ struct Model {
   std::string name;
   int layers = 0;
   long long hidden = 0;
-  long long ffn_hidden = 0;        // dense MLP width
+  long long ffn_hidden = 0;  // dense MLP width
   int heads = 0;
-  int kv_heads = 0;                // = heads for MHA
-  long long head_dim = 0;          // default hidden / heads
+  int kv_heads = 0;        // = heads for MHA
+  long long head_dim = 0;  // default hidden / heads
   long long vocab = 0;
   long long seq_len = 0;
   MlpKind mlp = MlpKind::swiglu;
@@ -50,14 +52,14 @@ struct Model {
   std::optional<MlaSpec> mla;
 
   [[nodiscard]] bool is_moe_layer(int layer) const;
-  [[nodiscard]] long long attention_params() const;  // one layer
-  [[nodiscard]] long long dense_mlp_params() const;  // one dense layer's MLP
-  [[nodiscard]] long long expert_params() const;     // one routed expert
+  [[nodiscard]] long long attention_params() const;      // one layer
+  [[nodiscard]] long long dense_mlp_params() const;      // one dense layer's MLP
+  [[nodiscard]] long long expert_params() const;         // one routed expert
   [[nodiscard]] long long shared_expert_params() const;  // all shared experts of one layer
-  [[nodiscard]] long long embedding_params() const;  // input embedding (+ positions)
-  [[nodiscard]] long long output_params() const;     // output projection (0 when tied)
-  [[nodiscard]] long long params() const;            // total
-  [[nodiscard]] long long active_params() const;     // touched per token (MoE: top_k experts)
+  [[nodiscard]] long long embedding_params() const;      // input embedding (+ positions)
+  [[nodiscard]] long long output_params() const;         // output projection (0 when tied)
+  [[nodiscard]] long long params() const;                // total
+  [[nodiscard]] long long active_params() const;         // touched per token (MoE: top_k experts)
   [[nodiscard]] int moe_layers() const;
 };
 

@@ -71,7 +71,8 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
     } else {
       w.ops.push_back(gemm("q_proj", tokens, h, heads * qk_dim));
     }
-    w.ops.push_back(gemm("kv_down", tokens, h, static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim)));
+    w.ops.push_back(
+        gemm("kv_down", tokens, h, static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim)));
     w.ops.push_back(gemm("kv_up", tokens, static_cast<double>(mla.kv_lora_rank),
                          heads * static_cast<double>(mla.qk_nope_head_dim + mla.v_head_dim)));
     kv_width = heads * (qk_dim + v_dim);
@@ -102,7 +103,8 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
     w.ops.push_back(gemm("attention_scores", q_tokens_per_seq, qk_dim, s, batched));
     // Fused scale-mask-softmax: read and write the scores; backward reads output and gradient.
     w.ops.push_back(elementwise("attention_softmax", 2 * a * score_elems, 1.5));
-    if (model.dropout) w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * score_elems, 1.5));
+    if (model.dropout)
+      w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * score_elems, 1.5));
     w.ops.push_back(gemm("attention_context", q_tokens_per_seq, s, v_dim, batched));
     for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].attention_core = true;
   }
@@ -170,15 +172,16 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   // --- activation memory (Korthikanti et al. 2022 accounting, FlashAttention: no s^2 term) ---
   const double sp_div = shard.sequence_parallel ? t : 1.0;
   double per_token = 0;
-  per_token += 2 * h * a / sp_div;                              // norm input, QKV input
-  per_token += (heads * qk_dim + kv_width) * a;                 // Q, K, V
-  per_token += heads * v_dim * a + heads * 4.0;                 // context (out_proj input), softmax stats
-  per_token += 2 * h * a / sp_div;                              // post-attn norm input, MLP input
-  per_token += mlp_act_mem;                                     // MLP/expert inputs and activations
-  if (model.dropout) per_token += 2 * h / sp_div;               // two dropout masks, 1 byte
+  per_token += 2 * h * a / sp_div;                 // norm input, QKV input
+  per_token += (heads * qk_dim + kv_width) * a;    // Q, K, V
+  per_token += heads * v_dim * a + heads * 4.0;    // context (out_proj input), softmax stats
+  per_token += 2 * h * a / sp_div;                 // post-attn norm input, MLP input
+  per_token += mlp_act_mem;                        // MLP/expert inputs and activations
+  if (model.dropout) per_token += 2 * h / sp_div;  // two dropout masks, 1 byte
   // Unfused attention keeps the softmax output (2 B), the dropout output (2 B) and mask (1 B)
   // per score; selective recompute drops exactly these and recomputes them in backward.
-  const double scores_bytes = shard.attention != AttentionKernel::unfused ? 0.0 : score_elems * (model.dropout ? 5.0 : 2.0);
+  const double scores_bytes =
+      shard.attention != AttentionKernel::unfused ? 0.0 : score_elems * (model.dropout ? 5.0 : 2.0);
   w.activation_bytes_selective = per_token * tokens;
   w.activation_bytes = w.activation_bytes_selective + scores_bytes;
   w.input_bytes = tokens * h * a / sp_div;
@@ -212,7 +215,8 @@ LayerWork output_work(const Model& model, const Shard& shard) {
   w.ops.push_back(gemm("logits", tokens, h, v));
   // Vocab-parallel cross-entropy in FP32: max, exp-sum, loss; backward writes the softmax grad.
   w.ops.push_back(elementwise("cross_entropy", 3 * tokens * v * 4.0, 1.0));
-  w.params = static_cast<double>(model.vocab) * h / t;  // untied head, or the tied copy on the last stage
+  w.params =
+      static_cast<double>(model.vocab) * h / t;  // untied head, or the tied copy on the last stage
   if (shard.tp > 1) {
     w.comm.tp_bytes = tokens * h * a;
     w.comm.tp_collectives = 1;

@@ -28,11 +28,11 @@ enum class AttentionKernel { flash, flash_triton, unfused };
 // How one GPU's share of a layer is cut. Plain numbers so the workload layer stays independent
 // of the plan layer.
 struct Shard {
-  long long micro_batch = 1;   // sequences per micro-batch
-  long long seq_len = 0;       // full sequence length
-  int tp = 1;                  // tensor parallel
-  int cp = 1;                  // context parallel (sequence split for attention)
-  int ep = 1;                  // expert parallel
+  long long micro_batch = 1;  // sequences per micro-batch
+  long long seq_len = 0;      // full sequence length
+  int tp = 1;                 // tensor parallel
+  int cp = 1;                 // context parallel (sequence split for attention)
+  int ep = 1;                 // expert parallel
   bool sequence_parallel = false;
   AttentionKernel attention = AttentionKernel::flash;
   int bytes_per_activation = 2;  // BF16 activations
@@ -49,30 +49,30 @@ struct Operator {
   double count = 1;
   bool attention_core = false;  // part of softmax(QK^T)V: what selective recompute re-runs
   bool triton_kernel = false;   // fused attention from the Triton implementation
-  double flops = 0;        // forward FLOPs, model convention
-  double exec_flops = 0;   // forward FLOPs actually executed (causal attention ~ half)
-  double bytes = 0;        // forward HBM traffic (element-wise ops, GEMM operands)
-  double bwd_flops = 0;    // backward FLOPs, model convention
+  double flops = 0;             // forward FLOPs, model convention
+  double exec_flops = 0;        // forward FLOPs actually executed (causal attention ~ half)
+  double bytes = 0;             // forward HBM traffic (element-wise ops, GEMM operands)
+  double bwd_flops = 0;         // backward FLOPs, model convention
   double bwd_exec_flops = 0;
   double bwd_bytes = 0;
 };
 
 // Communication one layer needs on one GPU, per micro-batch, forward (backward mirrors it).
 struct LayerComm {
-  double tp_bytes = 0;       // per TP collective (all-reduce, or all-gather + reduce-scatter with SP)
-  int tp_collectives = 0;    // forward count
-  double cp_bytes = 0;       // K/V sent around the CP ring per forward
-  double ep_bytes = 0;       // per all-to-all (dispatch or combine), per GPU
-  int ep_alltoalls = 0;      // forward count
+  double tp_bytes = 0;     // per TP collective (all-reduce, or all-gather + reduce-scatter with SP)
+  int tp_collectives = 0;  // forward count
+  double cp_bytes = 0;     // K/V sent around the CP ring per forward
+  double ep_bytes = 0;     // per all-to-all (dispatch or combine), per GPU
+  int ep_alltoalls = 0;    // forward count
 };
 
 struct LayerWork {
   std::vector<Operator> ops;
   LayerComm comm;
-  double params = 0;             // parameters of this layer held by one GPU (after TP and EP)
-  double activation_bytes = 0;   // saved for backward with no recompute
+  double params = 0;            // parameters of this layer held by one GPU (after TP and EP)
+  double activation_bytes = 0;  // saved for backward with no recompute
   double activation_bytes_selective = 0;  // with selective recompute (attention core recomputed)
-  double input_bytes = 0;        // the layer input: what full recompute keeps
+  double input_bytes = 0;                 // the layer input: what full recompute keeps
 };
 
 LayerWork layer_work(const Model& model, int layer, const Shard& shard);
