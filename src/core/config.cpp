@@ -145,6 +145,13 @@ long long ConfigNode::positive_integer_or(const std::string& key, long long fall
   return has(key) ? positive_integer(key) : fallback;
 }
 
+int ConfigNode::count_or(const std::string& key, int fallback, int max) const {
+  if (!has(key)) return fallback;
+  const long long v = positive_integer(key);
+  if (v > max) fail(key, "expected a positive integer of at most " + std::to_string(max) + ", got " + std::to_string(v));
+  return static_cast<int>(v);
+}
+
 std::optional<bool> ConfigNode::optional_boolean(const std::string& key) const {
   if (!has(key)) return std::nullopt;
   const std::string text = scalar_node(key, "true or false").Scalar();
@@ -199,7 +206,7 @@ Seconds ConfigNode::duration(const std::string& key) const {
 }
 
 void ConfigNode::check_no_unknown_keys(const std::set<std::string>& known) const {
-  if (!node_.IsMap()) return;
+  if (!node_.IsMap()) fail("", "expected a mapping of keys, got " + std::string(node_.IsSequence() ? "a list" : "a single value"));
   for (const auto& kv : node_) {
     const auto key = kv.first.as<std::string>();
     if (known.count(key) == 0) {

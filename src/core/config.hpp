@@ -55,6 +55,8 @@ class ConfigNode {
   [[nodiscard]] std::optional<long long> optional_integer(const std::string& key) const;
   [[nodiscard]] long long positive_integer(const std::string& key) const;
   [[nodiscard]] long long positive_integer_or(const std::string& key, long long fallback) const;
+  // A positive count that fits the program's int fields, at most `max`.
+  [[nodiscard]] int count_or(const std::string& key, int fallback, int max) const;
   [[nodiscard]] bool boolean_or(const std::string& key, bool fallback) const;
   [[nodiscard]] std::optional<bool> optional_boolean(const std::string& key) const;
   // One of `choices`; the error lists them.
@@ -68,7 +70,7 @@ class ConfigNode {
   [[nodiscard]] Seconds duration(const std::string& key) const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
-  // Throws for the first key of this map that is not in `known`.
+  // Throws for the first key of this map that is not in `known`; and if this is not a map.
   void check_no_unknown_keys(const std::set<std::string>& known) const;
 
  private:

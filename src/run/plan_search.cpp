@@ -59,6 +59,8 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
 
   std::vector<Candidate> fitting;
   size_t order = 0;
+  std::string first_invalid;
+  long long too_large = 0;
   for (long long tp : tps) {
     for (long long cp : cps) {
       for (long long pp : pps) {
@@ -95,7 +97,14 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
               if (open("schedule"))
                 p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
               if (open("sequence_parallel")) p.sequence_parallel = tp > 1;
-              if (invalid_reason(p, m, s.cluster, s.training)) continue;
+              if (auto reason = invalid_reason(p, m, s.cluster, s.training)) {
+                if (first_invalid.empty()) first_invalid = *reason;
+                continue;
+              }
+              if (step_task_bound(p, m, s.training) > kMaxStepTasks) {
+                ++too_large;
+                continue;
+              }
               ++result.candidates;
               const std::vector<Recompute> options =
                   open("recompute") ? all_recompute : std::vector<Recompute>{given.recompute};
@@ -126,7 +135,11 @@ PlanSearch search_plan(const Scenario& s, const Calibration& calibration) {
   }
   result.fitting = static_cast<long long>(fitting.size());
   if (fitting.empty()) {
-    if (result.why_none.empty()) result.why_none = "no valid plan for the open keys";
+    if (result.why_none.empty()) {
+      result.why_none = too_large > 0      ? "every valid combination has too many micro-batches to simulate"
+                        : first_invalid.empty() ? "no combination of the open keys divides the job's GPUs"
+                                                : "every combination is invalid, e.g. " + first_invalid;
+    }
     return result;
   }
   std::sort(fitting.begin(), fitting.end(), [](const Candidate& a, const Candidate& b) {

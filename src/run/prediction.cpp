@@ -1,5 +1,7 @@
 #include "run/prediction.hpp"
 
+#include <fmt/format.h>
+
 #include "net/network.hpp"
 #include "run/plan_search.hpp"
 
@@ -23,6 +25,13 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   const Plan& plan = p.plan;
   if (auto reason = invalid_reason(plan, s.model, s.cluster, s.training)) {
     v.refusal = "invalid plan: " + *reason;
+    return v;
+  }
+  if (step_task_bound(plan, s.model, s.training) > kMaxStepTasks) {
+    v.refusal = fmt::format(
+        "the step has {} micro-batches of {} layers per pipeline, more than colossim simulates at layer "
+        "granularity (about {:.0e} tasks); use fewer, larger micro-batches",
+        micro_batches(plan, s.training), s.model.layers, kMaxStepTasks);
     return v;
   }
   p.memory = memory_per_gpu(plan, s.model, s.cluster, s.training);

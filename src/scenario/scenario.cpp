@@ -7,6 +7,10 @@
 namespace colossim {
 namespace {
 
+// Bounds that keep every count inside the program's integer fields and the simulation finite.
+constexpr long long kMaxGpus = 100'000'000;
+constexpr int kMaxDegree = 1'000'000;
+
 Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   n.check_no_unknown_keys(
       {"gpu", "gpus", "gpus_per_node", "spare_gpus", "network", "cooling", "node"});
@@ -21,7 +25,8 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   if (node == nullptr) n.fail("node", "unknown node \"" + node_id + "\"");
   c.node = *node;
   c.gpus = n.positive_integer("gpus");
-  c.gpus_per_node = static_cast<int>(n.positive_integer_or("gpus_per_node", node->gpus));
+  if (c.gpus > kMaxGpus) n.fail("gpus", "expected at most " + std::to_string(kMaxGpus) + " GPUs");
+  c.gpus_per_node = n.count_or("gpus_per_node", node->gpus, 1024);
   c.nvlink_domain = std::max(node->nvlink_domain, c.gpus_per_node);
   if (node->nvlink_domain > node->gpus) c.nvlink_domain = node->nvlink_domain;  // NVL72 spans trays
   c.spare_gpus = n.integer_or("spare_gpus", 0);
@@ -61,6 +66,7 @@ Training read_training(const ConfigNode& n, Precision& precision) {
   n.check_no_unknown_keys({"global_batch", "precision", "tokens"});
   Training t;
   t.global_batch = n.positive_integer("global_batch");
+  if (t.global_batch > 1'000'000'000) n.fail("global_batch", "expected at most 1000000000 sequences");
   precision =
       n.choice_or("precision", {"bf16", "fp8"}, "bf16") == "fp8" ? Precision::fp8 : Precision::bf16;
   if (n.has("tokens")) {
@@ -95,10 +101,10 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "schedule", "sequence_parallel", "recompute", "zero",
                            "overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap",
                            "uneven_stages", "attention", "grad_reduce_fp32"});
-  p.tp = static_cast<int>(n.positive_integer_or("tp", 1));
-  p.pp = static_cast<int>(n.positive_integer_or("pp", 1));
-  p.cp = static_cast<int>(n.positive_integer_or("cp", 1));
-  p.ep = static_cast<int>(n.positive_integer_or("ep", 1));
+  p.tp = n.count_or("tp", 1, kMaxDegree);
+  p.pp = n.count_or("pp", 1, kMaxDegree);
+  p.cp = n.count_or("cp", 1, kMaxDegree);
+  p.ep = n.count_or("ep", 1, kMaxDegree);
   const long long model_parallel = static_cast<long long>(p.tp) * p.pp * p.cp;
   const bool shape_fixed = n.has("tp") && n.has("pp") && n.has("cp");
   if (n.has("dp")) {
@@ -110,8 +116,8 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     }
     p.dp = gpus / model_parallel;
   }
-  p.micro_batch = n.positive_integer_or("micro_batch", 1);
-  p.virtual_stages = static_cast<int>(n.positive_integer_or("virtual_stages", 1));
+  p.micro_batch = n.count_or("micro_batch", 1, kMaxDegree);
+  p.virtual_stages = n.count_or("virtual_stages", 1, kMaxDegree);
   const std::string schedule = n.choice_or("schedule", {"gpipe", "1f1b", "interleaved"},
                                            p.virtual_stages > 1 ? "interleaved" : "1f1b");
   p.schedule = schedule == "gpipe"         ? Schedule::gpipe

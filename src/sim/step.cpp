@@ -571,4 +571,11 @@ class StepBuilder {
 
 StepResult simulate_step(const StepInputs& in) { return StepBuilder(in).run(); }
 
+double step_task_bound(const Plan& plan, const Model& model, const Training& training) {
+  // Per micro-batch and layer: forward, backward, and (ZeRO-3) two gathers and a reduction;
+  // plus sends per chunk and the buckets; 6 per layer covers all of them.
+  const double m = static_cast<double>(micro_batches(plan, training));
+  return 6.0 * (model.layers + 2.0) * m + 4.0 * plan.pp * plan.virtual_stages * m;
+}
+
 }  // namespace colossim

@@ -1,5 +1,6 @@
 #include "workload/model.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -79,6 +80,9 @@ MlpKind parse_mlp(const ConfigNode& n, const std::string& key, MlpKind fallback)
   return fallback;
 }
 
+// Keeps products of dimensions (parameters, FLOPs) far inside 64-bit and double range.
+constexpr int kMaxDimension = 100'000'000;
+
 const std::set<std::string> kModelKeys = {
     "preset",          "hf_config",         "name",     "layers", "hidden",  "ffn_hidden",
     "heads",           "kv_heads",          "head_dim", "vocab",  "seq_len", "mlp",
@@ -87,14 +91,14 @@ const std::set<std::string> kModelKeys = {
 // Applies the fields present in `n` on top of `m` (a preset, an import, or empty).
 void apply_fields(const ConfigNode& n, Model& m) {
   m.name = n.str_or("name", m.name);
-  m.layers = static_cast<int>(n.positive_integer_or("layers", m.layers));
-  m.hidden = n.positive_integer_or("hidden", m.hidden);
-  m.ffn_hidden = n.positive_integer_or("ffn_hidden", m.ffn_hidden);
-  m.heads = static_cast<int>(n.positive_integer_or("heads", m.heads));
-  m.kv_heads = static_cast<int>(n.positive_integer_or("kv_heads", m.kv_heads));
-  m.head_dim = n.positive_integer_or("head_dim", m.head_dim);
-  m.vocab = n.positive_integer_or("vocab", m.vocab);
-  m.seq_len = n.positive_integer_or("seq_len", m.seq_len);
+  m.layers = n.count_or("layers", m.layers, 100'000);
+  m.hidden = n.count_or("hidden", static_cast<int>(m.hidden), kMaxDimension);
+  m.ffn_hidden = n.count_or("ffn_hidden", static_cast<int>(m.ffn_hidden), kMaxDimension);
+  m.heads = n.count_or("heads", m.heads, 1'000'000);
+  m.kv_heads = n.count_or("kv_heads", m.kv_heads, 1'000'000);
+  m.head_dim = n.count_or("head_dim", static_cast<int>(m.head_dim), kMaxDimension);
+  m.vocab = n.count_or("vocab", static_cast<int>(m.vocab), kMaxDimension);
+  m.seq_len = n.count_or("seq_len", static_cast<int>(m.seq_len), kMaxDimension);
   m.mlp = parse_mlp(n, "mlp", m.mlp);
   m.tied_embeddings = n.boolean_or("tied_embeddings", m.tied_embeddings);
   m.learned_positions = n.boolean_or("learned_positions", m.learned_positions);
@@ -103,13 +107,14 @@ void apply_fields(const ConfigNode& n, Model& m) {
     moe->check_no_unknown_keys({"experts", "top_k", "expert_ffn_hidden", "shared_experts",
                                 "shared_ffn_hidden", "dense_layers", "every"});
     MoeSpec s = m.moe.value_or(MoeSpec{});
-    s.experts = static_cast<int>(moe->positive_integer_or("experts", s.experts));
-    s.top_k = static_cast<int>(moe->positive_integer_or("top_k", s.top_k));
-    s.expert_ffn_hidden = moe->positive_integer_or("expert_ffn_hidden", s.expert_ffn_hidden);
-    s.shared_experts = static_cast<int>(moe->integer_or("shared_experts", s.shared_experts));
-    s.shared_ffn_hidden = moe->positive_integer_or("shared_ffn_hidden", s.shared_ffn_hidden);
-    s.dense_layers = static_cast<int>(moe->integer_or("dense_layers", s.dense_layers));
-    s.every = static_cast<int>(moe->positive_integer_or("every", s.every));
+    s.experts = moe->count_or("experts", s.experts, 1'000'000);
+    s.top_k = moe->count_or("top_k", s.top_k, 1'000'000);
+    s.expert_ffn_hidden = moe->count_or("expert_ffn_hidden", static_cast<int>(s.expert_ffn_hidden), kMaxDimension);
+    s.shared_experts = static_cast<int>(std::clamp<long long>(moe->integer_or("shared_experts", s.shared_experts), -1, 1'000'000));
+    s.shared_ffn_hidden = moe->count_or("shared_ffn_hidden", static_cast<int>(s.shared_ffn_hidden), kMaxDimension);
+    s.dense_layers = static_cast<int>(std::clamp<long long>(moe->integer_or("dense_layers", s.dense_layers), -1, 100'000));
+    if (s.dense_layers < 0) moe->fail("dense_layers", "expected 0 or more");
+    s.every = moe->count_or("every", s.every, 100'000);
     if (s.experts <= 0)
       moe->fail("experts", "required for a mixture-of-experts model (a positive integer)");
     if (s.expert_ffn_hidden <= 0)
@@ -125,11 +130,11 @@ void apply_fields(const ConfigNode& n, Model& m) {
     mla->check_no_unknown_keys(
         {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
     MlaSpec s = m.mla.value_or(MlaSpec{});
-    s.q_lora_rank = mla->integer_or("q_lora_rank", s.q_lora_rank);
-    s.kv_lora_rank = mla->positive_integer_or("kv_lora_rank", s.kv_lora_rank);
-    s.qk_nope_head_dim = mla->positive_integer_or("qk_nope_head_dim", s.qk_nope_head_dim);
-    s.qk_rope_head_dim = mla->positive_integer_or("qk_rope_head_dim", s.qk_rope_head_dim);
-    s.v_head_dim = mla->positive_integer_or("v_head_dim", s.v_head_dim);
+    s.q_lora_rank = std::clamp<long long>(mla->integer_or("q_lora_rank", s.q_lora_rank), 0, kMaxDimension);
+    s.kv_lora_rank = mla->count_or("kv_lora_rank", static_cast<int>(s.kv_lora_rank), kMaxDimension);
+    s.qk_nope_head_dim = mla->count_or("qk_nope_head_dim", static_cast<int>(s.qk_nope_head_dim), kMaxDimension);
+    s.qk_rope_head_dim = mla->count_or("qk_rope_head_dim", static_cast<int>(s.qk_rope_head_dim), kMaxDimension);
+    s.v_head_dim = mla->count_or("v_head_dim", static_cast<int>(s.v_head_dim), kMaxDimension);
     m.mla = s;
   }
 }
