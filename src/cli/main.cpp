@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,15 +28,22 @@ int simulate(const Scenario& s, bool json, const std::string& trace_file) {
     std::cerr << s.file << ": " << v.refusal << "\n";
     return 2;
   }
+  std::optional<ReliabilityReport> run;
+  if (s.training.tokens) {
+    // The summary needs fewer trials than `colossim reliability`.
+    Scenario quick = s;
+    quick.reliability.trials = std::min(quick.reliability.trials, 200);
+    run = reliability_report(quick, *v.prediction, std::nullopt, false);
+  }
   if (!trace_file.empty()) {
     std::ofstream out(trace_file);
     if (!out) throw InputError(trace_file, "", "cannot write the trace file");
     out << chrome_trace(s, *v.prediction).dump() << "\n";
   }
   if (json) {
-    std::cout << prediction_json(s, *v.prediction).dump(2) << "\n";
+    std::cout << prediction_json(s, *v.prediction, run).dump(2) << "\n";
   } else {
-    std::cout << prediction_text(s, *v.prediction);
+    std::cout << prediction_text(s, *v.prediction, run);
   }
   return 0;
 }
@@ -68,6 +76,17 @@ int run(int argc, char** argv) {
       "directories or files of validation cases (default: the shipped validation/cases)");
   val->add_flag("--json", json, "print JSON");
 
+  auto* rel = app.add_subcommand("reliability", "the whole run: failures, checkpoints, restarts and goodput (Monte Carlo)");
+  std::string rel_file;
+  rel->add_option("file", rel_file, "scenario YAML; omit for the built-in default");
+  std::optional<double> days;
+  rel->add_option("--days", days, "simulate a fixed span of D days instead of the token budget")->check(CLI::Range(0.001, 36500.0));
+  std::optional<int> trials;
+  rel->add_option("--trials", trials, "Monte Carlo trials (default: reliability.trials, 1000)")->check(CLI::Range(1, 1000000));
+  std::optional<unsigned long long> seed;
+  rel->add_option("--seed", seed, "random seed (default: reliability.seed, 1)");
+  rel->add_flag("--json", json, "print JSON");
+
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
 
   app.parse(argc, argv);
@@ -98,6 +117,23 @@ int run(int argc, char** argv) {
       std::cout << validation_json(report).dump(2) << "\n";
     } else {
       std::cout << validation_text(report);
+    }
+    return 0;
+  }
+  if (*rel) {
+    Scenario s = rel_file.empty() ? default_scenario(catalog) : read_scenario_file(rel_file, catalog);
+    if (trials) s.reliability.trials = *trials;
+    if (seed) s.reliability.seed = *seed;
+    const Verdict v = predict(s, Calibration::builtin());
+    if (!v.prediction) {
+      std::cerr << s.file << ": " << v.refusal << "\n";
+      return 2;
+    }
+    const ReliabilityReport report = reliability_report(s, *v.prediction, days, true);
+    if (json) {
+      std::cout << reliability_json(s, report).dump(2) << "\n";
+    } else {
+      std::cout << reliability_text(s, report);
     }
     return 0;
   }

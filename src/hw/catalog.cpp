@@ -51,6 +51,7 @@ Catalog Catalog::builtin() {
     node.nic = n.str("nic");
     node.nics_per_gpu = static_cast<int>(n.positive_integer("nics_per_gpu"));
     node.power_kw = n.number("power_kw");
+    node.rack_gpus = static_cast<int>(n.positive_integer("rack_gpus"));
     node.source = n.str("source");
     c.nodes_.push_back(node);
   }

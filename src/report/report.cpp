@@ -38,7 +38,7 @@ std::string plan_line(const Plan& p) {
 
 }  // namespace
 
-std::string prediction_text(const Scenario& s, const Prediction& p) {
+std::string prediction_text(const Scenario& s, const Prediction& p, const std::optional<ReliabilityReport>& run) {
   std::string out;
   const Cluster& c = s.cluster;
   out += fmt::format("colossim: {}\n\n", s.name);
@@ -80,8 +80,21 @@ std::string prediction_text(const Scenario& s, const Prediction& p) {
       to_gib(p.memory.gradients), to_gib(p.memory.optimizer), to_gib(p.memory.activations),
       to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
   if (p.time_to_train_days) {
-    out += fmt::format("  time to train        {:.1f} days for {} tokens (no failures)\n",
+    out += fmt::format("  time to train        {:.1f} days for {} tokens without failures",
                        *p.time_to_train_days, human_count(*s.training.tokens));
+    if (run) {
+      out += fmt::format("; {:.1f} days with them (median; p10 {:.1f}, p90 {:.1f})",
+                         run->result.days_median, run->result.days_p10, run->result.days_p90);
+    }
+    out += "\n";
+  }
+  if (run) {
+    const RunResult& r = run->result;
+    out += fmt::format(
+        "  run                  goodput {:.1f}%, {:.1f} interruptions per day, checkpoint every {}, "
+        "{:.1f} days lost ({} GPU-hours)\n",
+        100 * r.goodput, r.interruptions_mean / std::max(r.days_mean, 1e-9), human_seconds(r.interval_s),
+        r.days_lost, human_count(r.gpu_hours_lost));
   }
   out += fmt::format("\n  where the step goes (pipeline stage {}):\n", p.step.critical_stage);
   for (const auto& b : p.step.breakdown) {
@@ -94,7 +107,56 @@ std::string prediction_text(const Scenario& s, const Prediction& p) {
   return out;
 }
 
-nlohmann::json prediction_json(const Scenario& s, const Prediction& p) {
+namespace {
+
+nlohmann::json run_json(const ReliabilityReport& rep) {
+  const RunResult& r = rep.result;
+  nlohmann::json j;
+  j["trials"] = r.trials;
+  j["interruptions"] = r.interruptions_mean;
+  j["interruptions_per_day"] = r.interruptions_mean / std::max(r.days_mean, 1e-9);
+  j["interruptions_by_cause"] = r.interruptions_by_cause;
+  j["goodput"] = r.goodput;
+  j["goodput_stddev"] = r.goodput_stddev;
+  if (rep.span_days) {
+    j["span_days"] = *rep.span_days;
+    j["budget_fraction_trained"] = r.progress_fraction;
+  } else {
+    j["time_to_train_days"] = r.days_median;
+    j["time_to_train_days_p10"] = r.days_p10;
+    j["time_to_train_days_p90"] = r.days_p90;
+    j["time_to_train_days_mean"] = r.days_mean;
+    j["time_to_train_days_no_failures"] = rep.setup.work_s / 86400.0;
+  }
+  j["days_lost"] = r.days_lost;
+  j["gpu_hours_lost"] = r.gpu_hours_lost;
+  j["checkpoint_interval_s"] = r.interval_s;
+  j["young_interval_s"] = rep.interval.young_s;
+  j["daly_interval_s"] = rep.interval.daly_s;
+  j["simulated_optimum_interval_s"] = rep.interval.simulated_s;
+  j["checkpoint_gib"] = rep.setup.checkpoint_bytes / (1024.0 * 1024 * 1024);
+  j["checkpoint_pause_s"] = rep.setup.pause_s();
+  j["checkpoint_write_s"] = rep.setup.checkpoint_write_s;
+  j["checkpoint_mode"] = rep.setup.async_checkpoint ? "async" : "sync";
+  j["restart_s"] = rep.setup.restart_s;
+  j["spare_nodes"] = rep.setup.spare_nodes;
+  j["mean_time_between_interruptions_s"] = rep.setup.rate_per_hour > 0 ? 3600.0 / rep.setup.rate_per_hour : 0.0;
+  nlohmann::json timeline = nlohmann::json::array();
+  for (const auto& e : r.timeline) {
+    timeline.push_back({{"day", e.day}, {"cause", e.cause}, {"lost_work_s", e.lost_work_s}, {"downtime_s", e.downtime_s}});
+  }
+  j["timeline_trial_0"] = timeline;
+  if (!rep.what_ifs.empty()) {
+    for (const auto& w : rep.what_ifs) {
+      j["what_ifs"].push_back({{"name", w.name}, {"goodput", w.goodput}, {"days_median", w.days_median}});
+    }
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json prediction_json(const Scenario& s, const Prediction& p, const std::optional<ReliabilityReport>& run) {
   nlohmann::json j;
   j["name"] = s.name;
   j["step_time_s"] = p.step.step_time.value();
@@ -112,7 +174,11 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p) {
                      {"comm_buffers", to_gib(p.memory.comm_buffers)},
                      {"runtime_reserve", to_gib(p.memory.runtime_reserve)},
                      {"stage", p.memory.stage}};
-  if (p.time_to_train_days) j["time_to_train_days"] = *p.time_to_train_days;
+  if (p.time_to_train_days) {
+    j["time_to_train_days_no_failures"] = *p.time_to_train_days;
+    j["time_to_train_days"] = run ? run->result.days_median : *p.time_to_train_days;
+  }
+  if (run) j["run"] = run_json(*run);
   nlohmann::json breakdown = nlohmann::json::object();
   for (const auto& b : p.step.breakdown) breakdown[b.name] = b.time.value();
   j["breakdown"] = breakdown;
@@ -169,6 +235,64 @@ nlohmann::json chrome_trace(const Scenario& s, const Prediction& p) {
   }
   return {
       {"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"scenario", s.name}}}};
+}
+
+std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
+  const RunSetup& st = rep.setup;
+  const RunResult& r = rep.result;
+  std::string out = fmt::format("colossim reliability: {}\n\n", s.name);
+  out += fmt::format("  job                  {} GPUs in {} nodes, {} spare nodes, repairs take {}\n",
+                     static_cast<long long>(st.job_gpus), st.job_nodes, st.spare_nodes, human_seconds(st.repair_s));
+  const double mtbi = st.rate_per_hour > 0 ? 3600.0 / st.rate_per_hour : 0;
+  out += fmt::format("  interruptions        {:.1f} per day expected (one every {}), {} intervals\n", st.rate_per_hour * 24,
+                     human_seconds(mtbi), st.distribution);
+  out += fmt::format("  checkpoint           {:.0f} GiB, {}: training pauses {}, durable after {}\n",
+                     st.checkpoint_bytes / (1024.0 * 1024 * 1024), st.async_checkpoint ? "asynchronous" : "synchronous",
+                     human_seconds(st.pause_s()), human_seconds(st.checkpoint_write_s));
+  out += fmt::format("  restart              {} (detection, relaunch, communicators, checkpoint load)\n",
+                     human_seconds(st.restart_s));
+  out += fmt::format("  checkpoint interval  Young {}, Daly {}, simulated optimum {}; using {}\n",
+                     human_seconds(rep.interval.young_s), human_seconds(rep.interval.daly_s),
+                     human_seconds(rep.interval.simulated_s), human_seconds(rep.interval.chosen_s));
+  out += fmt::format("\n  Monte Carlo, {} trials, seed {}:\n", r.trials, s.reliability.seed);
+  if (rep.span_days) {
+    out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n", *rep.span_days,
+                       100 * r.progress_fraction);
+  } else {
+    out += fmt::format("  time to train        {:.1f} days median (p10 {:.1f}, p90 {:.1f}); {:.1f} without failures\n",
+                       r.days_median, r.days_p10, r.days_p90, st.work_s / 86400.0);
+  }
+  out += fmt::format("  goodput              {:.1f}% (effective training time; stddev {:.1f} points)\n", 100 * r.goodput,
+                     100 * r.goodput_stddev);
+  out += fmt::format("  interruptions        {:.0f} ({:.1f} per day)\n", r.interruptions_mean,
+                     r.interruptions_mean / std::max(r.days_mean, 1e-9));
+  out += fmt::format("  lost to failures     {:.1f} days, {} GPU-hours\n", r.days_lost, human_count(r.gpu_hours_lost));
+  out += "\n  interruptions by cause (mean per run):\n";
+  std::vector<std::pair<double, std::string>> causes;
+  for (const auto& [name, n] : r.interruptions_by_cause) causes.emplace_back(-n, name);
+  std::sort(causes.begin(), causes.end());
+  for (const auto& [neg, name] : causes) out += fmt::format("    {:<24} {:>8.1f}\n", name, -neg);
+  if (!rep.what_ifs.empty()) {
+    out += "\n  what if (fewer trials each):\n";
+    for (const auto& w : rep.what_ifs) {
+      out += fmt::format("    {:<28} goodput {:5.1f}%", w.name, 100 * w.goodput);
+      if (!rep.span_days) out += fmt::format(", {:.1f} days", w.days_median);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& rep) {
+  nlohmann::json j = run_json(rep);
+  j["name"] = s.name;
+  if (rep.span_days) {
+    // Extrapolated from the span's goodput, when there is a budget to extrapolate to.
+    j["time_to_train_days"] = rep.setup.work_s > 0 && rep.result.goodput > 0
+                                  ? nlohmann::json(rep.setup.work_s / 86400.0 / rep.result.goodput)
+                                  : nlohmann::json(nullptr);
+  }
+  return j;
 }
 
 std::string catalog_text(const Catalog& c) {

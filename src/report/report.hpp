@@ -7,12 +7,19 @@
 
 #include "hw/catalog.hpp"
 #include "run/prediction.hpp"
+#include "run/reliability.hpp"
 #include "validation/validate.hpp"
 
 namespace colossim {
 
-[[nodiscard]] std::string prediction_text(const Scenario& s, const Prediction& p);
-[[nodiscard]] nlohmann::json prediction_json(const Scenario& s, const Prediction& p);
+// `run`: the Monte Carlo of the whole run, when the scenario has a token budget.
+[[nodiscard]] std::string prediction_text(const Scenario& s, const Prediction& p,
+                                          const std::optional<ReliabilityReport>& run = std::nullopt);
+[[nodiscard]] nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
+                                             const std::optional<ReliabilityReport>& run = std::nullopt);
+// `colossim reliability`: the run in detail, with the what-ifs.
+[[nodiscard]] std::string reliability_text(const Scenario& s, const ReliabilityReport& r);
+[[nodiscard]] nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& r);
 // The simulated step as Chrome trace / Perfetto JSON: one process per pipeline stage, one
 // thread per stream (compute, data-parallel communication, sends). Needs the timeline.
 [[nodiscard]] nlohmann::json chrome_trace(const Scenario& s, const Prediction& p);

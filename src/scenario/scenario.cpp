@@ -13,7 +13,7 @@ constexpr int kMaxDegree = 1'000'000;
 
 Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   n.check_no_unknown_keys(
-      {"gpu", "gpus", "gpus_per_node", "spare_gpus", "network", "cooling", "node"});
+      {"gpu", "gpus", "gpus_per_node", "gpus_per_rack", "spare_gpus", "network", "cooling", "node"});
   Cluster c;
   const std::string gpu_id = n.str("gpu");
   const Gpu* gpu = catalog.find_gpu(gpu_id);
@@ -27,6 +27,10 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   c.gpus = n.positive_integer("gpus");
   if (c.gpus > kMaxGpus) n.fail("gpus", "expected at most " + std::to_string(kMaxGpus) + " GPUs");
   c.gpus_per_node = n.count_or("gpus_per_node", node->gpus, 1024);
+  c.gpus_per_rack = n.count_or("gpus_per_rack", node->rack_gpus, 1'000'000);
+  if (c.gpus_per_rack % c.gpus_per_node != 0) {
+    n.fail("gpus_per_rack", "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
+  }
   c.nvlink_domain = std::max(node->nvlink_domain, c.gpus_per_node);
   if (node->nvlink_domain > node->gpus) c.nvlink_domain = node->nvlink_domain;  // NVL72 spans trays
   c.spare_gpus = n.integer_or("spare_gpus", 0);
@@ -175,9 +179,48 @@ Measured read_measured(const ConfigNode& n) {
   return m;
 }
 
+ReliabilitySettings read_reliability(const ConfigNode& n) {
+  n.check_no_unknown_keys({"checkpoint_interval", "checkpoint", "storage_bandwidth", "detection", "relaunch",
+                           "repair_time", "spare_nodes", "distribution", "weibull_shape", "trials", "seed"});
+  ReliabilitySettings r;
+  auto duration = [&](const std::string& key, bool positive) -> std::optional<Seconds> {
+    if (!n.has(key)) return std::nullopt;
+    const Seconds d = n.duration(key);
+    if (positive && d.value() <= 0) n.fail(key, "expected a positive duration such as \"30min\"");
+    return d;
+  };
+  r.checkpoint_interval = duration("checkpoint_interval", true);
+  r.async_checkpoint = n.choice_or("checkpoint", {"async", "sync"}, "async") == "async";
+  if (n.has("storage_bandwidth")) {
+    r.storage_bandwidth = n.bandwidth("storage_bandwidth");
+    if (r.storage_bandwidth->value() <= 0) {
+      n.fail("storage_bandwidth", "expected a positive bandwidth such as \"2TB/s\"");
+    }
+  }
+  r.detection = duration("detection", false);
+  r.relaunch = duration("relaunch", false);
+  r.repair_time = duration("repair_time", true);
+  if (n.has("spare_nodes")) {
+    const long long s = n.integer("spare_nodes");
+    if (s < 0 || s > kMaxGpus) n.fail("spare_nodes", "expected 0 or more nodes");
+    r.spare_nodes = s;
+  }
+  r.distribution = n.choice_or("distribution", {"exponential", "weibull"}, "exponential");
+  if (n.has("weibull_shape")) {
+    const double k = n.number("weibull_shape");
+    if (k < 0.2 || k > 5) n.fail("weibull_shape", "expected a shape between 0.2 and 5");
+    r.weibull_shape = k;
+  }
+  r.trials = n.count_or("trials", r.trials, 1'000'000);
+  const long long seed = n.integer_or("seed", 1);
+  if (seed < 0) n.fail("seed", "expected 0 or a positive integer");
+  r.seed = static_cast<unsigned long long>(seed);
+  return r;
+}
+
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
   root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
-                              "source", "group", "network_model", "notes"});
+                              "source", "group", "network_model", "notes", "reliability"});
   Scenario s;
   s.file = root.file();
   s.name = root.str_or("name", std::filesystem::path(root.file()).stem().string());
@@ -189,6 +232,7 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
                      s.free_plan_keys);
   s.network_model = root.str_or("network_model", "bandwidth");
   if (root.has("measured")) s.measured = read_measured(root.child("measured"));
+  if (root.has("reliability")) s.reliability = read_reliability(root.child("reliability"));
   s.source = root.str_or("source", "");
   s.group = root.str_or("group", "");
   return s;

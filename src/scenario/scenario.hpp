@@ -27,6 +27,22 @@ struct Measured {
   std::optional<double> memory_gib;
 };
 
+// The scenario's `reliability:` block: what the run-level simulation may not guess. Absent
+// values take the defaults of data/reliability.yaml (run/reliability.hpp).
+struct ReliabilitySettings {
+  std::optional<Seconds> checkpoint_interval;  // absent: the simulated optimum
+  bool async_checkpoint = true;
+  std::optional<BytesPerSecond> storage_bandwidth;  // aggregate checkpoint write/read bandwidth
+  std::optional<Seconds> detection;
+  std::optional<Seconds> relaunch;
+  std::optional<Seconds> repair_time;
+  std::optional<long long> spare_nodes;  // absent: cluster.spare_gpus / gpus_per_node
+  std::string distribution = "exponential";  // interruption intervals: exponential | weibull
+  std::optional<double> weibull_shape;
+  int trials = 1000;
+  unsigned long long seed = 1;
+};
+
 struct Scenario {
   std::string name;
   std::string file;  // where it was read from ("<built-in>" for the default)
@@ -41,6 +57,7 @@ struct Scenario {
   // Whether any searched key is open, so that the plan must be chosen before it is simulated.
   [[nodiscard]] bool plan_needs_search() const;
   std::string network_model = "bandwidth";
+  ReliabilitySettings reliability;
   std::optional<Measured> measured;
   std::string source;  // for validation cases
   std::string group;   // validation source group (e.g. "Megatron 2021")

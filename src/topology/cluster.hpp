@@ -20,6 +20,7 @@ struct Cluster {
   long long spare_gpus = 0;  // kept out of the training job (hot spares)
   int gpus_per_node = 8;
   int nvlink_domain = 8;         // GPUs that reach each other over NVLink
+  int gpus_per_rack = 32;        // sharing a rack's power and cooling (failure blast radius)
   BytesPerSecond nic_bandwidth;  // per GPU, per direction (NIC speed x NICs per GPU)
   std::string topology = "rail-optimized";
   double oversubscription = 1.0;  // top tier, e.g. 7 for 1:7

@@ -1,0 +1,406 @@
+#include "run/reliability.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "core/config.hpp"
+
+namespace colossim {
+namespace {
+
+constexpr double kHour = 3600.0;
+constexpr double kDay = 86400.0;
+// Checkpoint contents per parameter: BF16 weights (2) + FP32 master weights, Adam m and v (12).
+constexpr double kCheckpointBytesPerParam = 14.0;
+
+// Uniform in (0, 1) from 53 random bits, the same on every platform.
+double uniform(std::mt19937_64& rng) {
+  return (static_cast<double>(rng() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+// Interval samplers with a given mean; registered by name below.
+using Sampler = double (*)(double mean, double shape, std::mt19937_64& rng);
+
+double sample_exponential(double mean, double /*shape*/, std::mt19937_64& rng) {
+  return -std::log(uniform(rng)) * mean;
+}
+
+// Weibull with shape k and the scale that keeps the mean: scale = mean / Gamma(1 + 1/k).
+double sample_weibull(double mean, double shape, std::mt19937_64& rng) {
+  const double scale = mean / std::tgamma(1.0 + 1.0 / shape);
+  return scale * std::pow(-std::log(uniform(rng)), 1.0 / shape);
+}
+
+struct DistributionEntry {
+  IntervalDistributionInfo info;
+  Sampler sample;
+};
+
+const std::vector<DistributionEntry>& distributions() {
+  static const std::vector<DistributionEntry> entries = {
+      {{"exponential", "memoryless interruptions at a constant rate (the default)"}, &sample_exponential},
+      {{"weibull",
+        "Weibull intervals with the same mean; shape < 1 clusters failures (Schroeder & Gibson, DSN 2006: "
+        "0.7-0.8 for HPC systems)"},
+       &sample_weibull},
+  };
+  return entries;
+}
+
+Sampler sampler_of(const std::string& name) {
+  for (const auto& d : distributions()) {
+    if (d.info.name == name) return d.sample;
+  }
+  return &sample_exponential;
+}
+
+long long blast_nodes(const std::string& blast, const Cluster& c, const ConfigNode& where) {
+  if (blast == "none") return 0;
+  if (blast == "node") return 1;
+  if (blast == "rack") return std::max(1, c.gpus_per_rack / c.gpus_per_node);
+  if (blast == "leaf") {
+    // Rail-optimised: a leaf carries one rail of up to half its ports' worth of nodes; a ToR
+    // design: the nodes of one rack.
+    return c.topology == "rail-optimized" ? 32 : std::max(1, c.gpus_per_rack / c.gpus_per_node);
+  }
+  where.fail("blast", "expected none, node, rack or leaf");
+}
+
+}  // namespace
+
+std::vector<IntervalDistributionInfo> interval_distributions() {
+  std::vector<IntervalDistributionInfo> out;
+  for (const auto& d : distributions()) out.push_back(d.info);
+  return out;
+}
+
+double young_interval(double pause_s, double mtbi_s) { return std::sqrt(2.0 * pause_s * mtbi_s); }
+
+double daly_interval(double pause_s, double mtbi_s) {
+  if (pause_s >= 2.0 * mtbi_s) return mtbi_s;
+  const double x = pause_s / (2.0 * mtbi_s);
+  return std::sqrt(2.0 * pause_s * mtbi_s) * (1.0 + std::sqrt(x) / 3.0 + x / 9.0) - pause_s;
+}
+
+RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
+  const auto data = ConfigNode::embedded("reliability.yaml");
+  if (!data) throw InputError("data/reliability.yaml", "", "built-in data file is missing");
+  const ConfigNode calib = data->child("calibration_run");
+  const double calib_hours = calib.number("days") * 24.0;
+  const ConfigNode defaults = data->child("defaults");
+  const ReliabilitySettings& r = s.reliability;
+  const Cluster& c = s.cluster;
+
+  RunSetup setup;
+  setup.job_gpus = static_cast<double>(c.job_gpus());
+  setup.job_nodes = std::max(1LL, c.job_gpus() / c.gpus_per_node);
+  const double units_of[] = {setup.job_gpus, static_cast<double>(setup.job_nodes), setup.job_gpus * c.node.nics_per_gpu, 1.0};
+  const double calib_units[] = {calib.number("gpus"), calib.number("nodes"), calib.number("gpus"), 1.0};
+  for (const auto& src : data->child("sources").items()) {
+    FailureSource f;
+    f.name = src.str("name");
+    f.category = src.str("category");
+    f.unit = src.choice_or("unit", {"gpu", "node", "link", "job"}, "gpu");
+    const int u = f.unit == "gpu" ? 0 : f.unit == "node" ? 1 : f.unit == "link" ? 2 : 3;
+    f.units = units_of[u];
+    f.rate_per_hour = src.number("interruptions") / (calib_units[u] * calib_hours) * f.units;
+    f.blast_nodes = blast_nodes(src.str("blast"), c, src);
+    f.planned = src.boolean_or("planned", false);
+    setup.rate_per_hour += f.rate_per_hour;
+    setup.sources.push_back(f);
+  }
+
+  setup.step_s = p.step.step_time.value();
+  if (s.training.tokens) setup.work_s = *s.training.tokens / p.tokens_per_s;
+  setup.checkpoint_bytes = static_cast<double>(s.model.params()) * kCheckpointBytesPerParam;
+  const double storage = r.storage_bandwidth ? r.storage_bandwidth->value()
+                                             : defaults.bandwidth("storage_bandwidth_per_gpu").value() * setup.job_gpus;
+  setup.checkpoint_write_s = setup.checkpoint_bytes / storage;
+  setup.async_checkpoint = r.async_checkpoint;
+  const double shard = setup.checkpoint_bytes / setup.job_gpus;
+  setup.checkpoint_overhead_s = defaults.duration("checkpoint_overhead").value();
+  setup.snapshot_s = shard / defaults.bandwidth("snapshot_bandwidth_per_gpu").value();
+  setup.min_interval_s = std::max(defaults.duration("min_checkpoint_interval").value(), setup.checkpoint_write_s);
+  const double detection = r.detection ? r.detection->value() : defaults.duration("detection").value();
+  const double relaunch = r.relaunch ? r.relaunch->value() : defaults.duration("relaunch").value();
+  const double comm = defaults.duration("comm_init_base").value() +
+                      defaults.duration("comm_init_per_node").value() * static_cast<double>(setup.job_nodes);
+  setup.restart_s = detection + relaunch + comm + setup.checkpoint_write_s;  // load at the write rate
+  setup.repair_s = r.repair_time ? r.repair_time->value() : defaults.duration("repair_time").value();
+  setup.spare_nodes = r.spare_nodes ? *r.spare_nodes : c.spare_gpus / c.gpus_per_node;
+  setup.distribution = r.distribution;
+  setup.weibull_shape = r.weibull_shape ? *r.weibull_shape : defaults.number("weibull_shape");
+  return setup;
+}
+
+namespace {
+
+struct Trial {
+  double wall_s = 0;
+  double progress_s = 0;
+  std::vector<int> by_source;
+  std::vector<RunEvent> events;
+};
+
+// One run, event by event. Wall time and training progress advance together while training;
+// checkpoints pause it, failures roll it back to the last durable checkpoint and restart it.
+Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, double end_progress,
+                double end_wall, bool record) {
+  const Sampler sample = sampler_of(setup.distribution);
+  const double mean_s = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour : std::numeric_limits<double>::infinity();
+  const double inf = std::numeric_limits<double>::infinity();
+  Trial tr;
+  tr.by_source.assign(setup.sources.size(), 0);
+  double t = 0, p = 0, durable = 0;
+  double pending_value = 0, pending_done = inf;  // an asynchronous write in flight
+  double next_mark = interval_s;
+  double next_failure = std::isfinite(mean_s) ? sample(mean_s, setup.weibull_shape, rng) : inf;
+  long long spares = setup.spare_nodes;
+  std::priority_queue<std::pair<double, long long>, std::vector<std::pair<double, long long>>, std::greater<>> repairs;
+
+  auto pick_source = [&]() {
+    double u = uniform(rng) * setup.rate_per_hour;
+    for (size_t i = 0; i < setup.sources.size(); ++i) {
+      u -= setup.sources[i].rate_per_hour;
+      if (u <= 0) return i;
+    }
+    return setup.sources.size() - 1;
+  };
+
+  // Handles the failure at time t and every further one before the job is running again.
+  auto fail = [&]() {
+    while (true) {
+      const size_t src = pick_source();
+      const FailureSource& f = setup.sources[src];
+      ++tr.by_source[src];
+      double lost = 0;
+      if (!f.planned) {
+        lost = p - durable;
+        p = durable;
+      } else {
+        durable = p;  // maintenance is announced: checkpoint, then stop
+      }
+      pending_done = inf;
+      // Take the blast radius out of service; run on spares, or wait for repairs.
+      while (!repairs.empty() && repairs.top().first <= t) {
+        spares += repairs.top().second;
+        repairs.pop();
+      }
+      double ready = t;
+      if (f.blast_nodes > 0) {
+        repairs.emplace(t + setup.repair_s, f.blast_nodes);
+        spares -= f.blast_nodes;
+        while (spares < 0 && !repairs.empty()) {
+          ready = std::max(ready, repairs.top().first);
+          spares += repairs.top().second;
+          repairs.pop();
+        }
+      }
+      const double resume = ready + setup.restart_s + (f.planned ? setup.checkpoint_write_s : 0.0);
+      next_failure = t + sample(mean_s, setup.weibull_shape, rng);
+      if (record) tr.events.push_back({t / kDay, f.name, lost, resume - t});
+      if (next_failure < resume && next_failure < end_wall) {
+        t = next_failure;
+        continue;  // failed again while restarting
+      }
+      t = std::min(resume, end_wall);
+      next_mark = p + interval_s;
+      return;
+    }
+  };
+
+  while (p < end_progress && t < end_wall) {
+    // Step to the next event by the distance to it, landing exactly on progress marks (adding a
+    // wall-clock difference back to p can round short of the mark and never reach it).
+    const double to_mark = next_mark - p;
+    const double to_finish = end_progress - p;
+    const double step = std::min({next_failure - t, to_mark, to_finish, pending_done - t, end_wall - t});
+    t += step;
+    p += step;
+    if (step == to_finish) p = end_progress;
+    if (step == to_mark) p = next_mark;
+    if (t >= pending_done) {
+      durable = pending_value;
+      pending_done = inf;
+    }
+    if (t >= end_wall || p >= end_progress) break;
+    if (t >= next_failure) {
+      fail();
+      continue;
+    }
+    if (p >= next_mark) {
+      // An asynchronous checkpoint first waits for the previous write to be durable.
+      const double wait = pending_done < inf ? pending_done - t : 0.0;
+      const double pause_end = t + wait + setup.pause_s();
+      if (next_failure < pause_end) {
+        t = next_failure;
+        fail();
+        continue;
+      }
+      t = pause_end;
+      if (pending_done <= t) {
+        durable = pending_value;
+        pending_done = inf;
+      }
+      if (setup.async_checkpoint) {
+        pending_value = p;
+        pending_done = t + setup.checkpoint_write_s;
+      } else {
+        durable = p;
+      }
+      next_mark = p + interval_s;
+    }
+  }
+  tr.wall_s = t;
+  tr.progress_s = p;
+  return tr;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t i = static_cast<size_t>(pos);
+  const double frac = pos - static_cast<double>(i);
+  return i + 1 < v.size() ? v[i] * (1 - frac) + v[i + 1] * frac : v[i];
+}
+
+// Independent, reproducible streams per trial (SplitMix64 of the seed and the trial index).
+unsigned long long trial_seed(unsigned long long seed, int trial) {
+  unsigned long long z = seed + 0x9E3779B97F4A7C15ULL * static_cast<unsigned long long>(trial + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+RunResult simulate_run(const RunSetup& setup, double interval_s, int trials, unsigned long long seed,
+                       std::optional<double> span_days) {
+  RunResult r;
+  r.trials = trials;
+  r.interval_s = interval_s;
+  const double inf = std::numeric_limits<double>::infinity();
+  const double end_progress = span_days ? inf : setup.work_s;
+  const double end_wall = span_days ? *span_days * kDay : inf;
+  std::vector<double> days, goodputs;
+  std::vector<double> by_source(setup.sources.size(), 0.0);
+  for (int i = 0; i < trials; ++i) {
+    std::mt19937_64 rng(trial_seed(seed, i));
+    const Trial tr = run_trial(setup, interval_s, rng, end_progress, end_wall, i == 0);
+    days.push_back(tr.wall_s / kDay);
+    const double g = tr.wall_s > 0 ? tr.progress_s / tr.wall_s : 1.0;
+    goodputs.push_back(g);
+    int total = 0;
+    for (size_t k = 0; k < by_source.size(); ++k) {
+      by_source[k] += tr.by_source[k];
+      total += tr.by_source[k];
+    }
+    r.interruptions_mean += total;
+    r.days_lost += (tr.wall_s - tr.progress_s) / kDay;
+    if (span_days && setup.work_s > 0) r.progress_fraction += tr.progress_s / setup.work_s;
+    if (i == 0) r.timeline = tr.events;
+  }
+  const double n = std::max(1, trials);
+  r.interruptions_mean /= n;
+  r.days_lost /= n;
+  r.progress_fraction /= n;
+  for (size_t k = 0; k < by_source.size(); ++k) r.interruptions_by_cause[setup.sources[k].name] = by_source[k] / n;
+  double mean_g = 0;
+  for (double g : goodputs) mean_g += g;
+  mean_g /= n;
+  double var = 0;
+  for (double g : goodputs) var += (g - mean_g) * (g - mean_g);
+  r.goodput = mean_g;
+  r.goodput_stddev = std::sqrt(var / n);
+  r.gpu_hours_lost = r.days_lost * 24.0 * setup.job_gpus;
+  r.days_median = percentile(days, 0.5);
+  r.days_p10 = percentile(days, 0.1);
+  r.days_p90 = percentile(days, 0.9);
+  double mean_days = 0;
+  for (double d : days) mean_days += d;
+  r.days_mean = mean_days / n;
+  return r;
+}
+
+IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
+  IntervalChoice c;
+  const double mtbi = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour : std::numeric_limits<double>::infinity();
+  c.young_s = young_interval(setup.pause_s(), mtbi);
+  c.daly_s = daly_interval(setup.pause_s(), mtbi);
+  // Search a geometric grid from a quarter to four times Daly's interval, all candidates on the
+  // same random numbers, for the shortest mean run (span mode: the most progress).
+  const int trials = std::min(s.reliability.trials, 200);
+  const double base = std::isfinite(c.daly_s) && c.daly_s > 0 ? c.daly_s : 3600.0;
+  const std::optional<double> span = setup.work_s > 0 ? std::nullopt : std::optional<double>(30.0);
+  double best = -1;
+  for (int k = -8; k <= 8; ++k) {
+    const double interval = std::max(setup.min_interval_s, base * std::pow(2.0, k / 4.0));
+    if (k > -8 && interval == setup.min_interval_s) continue;  // already tried at the floor
+    const RunResult r = simulate_run(setup, interval, trials, s.reliability.seed, span);
+    if (best < 0 || r.goodput > best) {
+      best = r.goodput;
+      c.simulated_s = interval;
+    }
+  }
+  c.chosen_s = s.reliability.checkpoint_interval ? s.reliability.checkpoint_interval->value() : c.simulated_s;
+  return c;
+}
+
+}  // namespace colossim
+
+namespace colossim {
+
+ReliabilityReport reliability_report(const Scenario& s, const Prediction& p, std::optional<double> span_days,
+                                     bool what_ifs) {
+  if (!s.training.tokens && !span_days) {
+    throw InputError(s.file, "training.tokens", "the run needs a token budget (or simulate a span with --days)");
+  }
+  ReliabilityReport rep;
+  rep.setup = make_run_setup(s, p);
+  rep.span_days = span_days;
+  if (s.reliability.checkpoint_interval) {
+    // Each checkpoint is an event of the simulation: keep a trial's count bounded.
+    const double span_s = span_days ? *span_days * kDay : rep.setup.work_s;
+    const double per_trial = span_s / s.reliability.checkpoint_interval->value();
+    if (per_trial > 1e6) {
+      throw InputError(s.file, "reliability.checkpoint_interval",
+                       fmt::format("expected at least {:.0f} s for a run this long (at most a million checkpoints)",
+                                   std::ceil(span_s / 1e6)));
+    }
+  }
+  rep.interval = choose_interval(rep.setup, s);
+  rep.result = simulate_run(rep.setup, rep.interval.chosen_s, s.reliability.trials, s.reliability.seed, span_days);
+  if (!what_ifs) return rep;
+  const int trials = std::min(s.reliability.trials, 200);
+  auto what_if = [&](const std::string& name, const RunSetup& setup, double interval) {
+    const RunResult r = simulate_run(setup, interval, trials, s.reliability.seed, span_days);
+    rep.what_ifs.push_back({name, r.goodput, r.days_median});
+  };
+  const double chosen = rep.interval.chosen_s;
+  what_if("checkpoint interval x 0.5", rep.setup, chosen * 0.5);
+  what_if("checkpoint interval x 2", rep.setup, chosen * 2.0);
+  RunSetup v = rep.setup;
+  v.spare_nodes = 0;
+  what_if("no spare nodes", v, chosen);
+  v = rep.setup;
+  v.spare_nodes = std::max<long long>(2 * rep.setup.spare_nodes, rep.setup.job_nodes / 50);
+  what_if("spare nodes " + std::to_string(v.spare_nodes), v, chosen);
+  v = rep.setup;
+  v.restart_s *= 0.5;
+  what_if("restart x 0.5", v, chosen);
+  v = rep.setup;
+  v.restart_s *= 2.0;
+  what_if("restart x 2", v, chosen);
+  v = rep.setup;
+  v.async_checkpoint = !v.async_checkpoint;
+  what_if(v.async_checkpoint ? "asynchronous checkpoints" : "synchronous checkpoints", v, chosen);
+  return rep;
+}
+
+}  // namespace colossim

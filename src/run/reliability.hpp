@@ -1,0 +1,143 @@
+// The whole training run: failures, checkpoints, restarts and goodput, by Monte Carlo.
+//
+// Failures. Each source of data/reliability.yaml has a rate per unit-hour calibrated from the
+// Llama 3 root-cause table and a unit (GPU, node, scale-out link, or the job); the scenario's
+// cluster multiplies it by how many of those units the job holds. The sources together form
+// one interruption process on the wall clock: intervals drawn from a registered distribution
+// (exponential by default, Weibull beside it) with the combined mean, and each interruption's
+// cause drawn in proportion to its source's rate. A failure takes its blast radius of nodes out
+// of service for the repair time; the job restarts at once on spare nodes if there are enough,
+// otherwise it waits for repairs.
+//
+// Checkpoints and restarts. The checkpoint holds BF16 weights and FP32 master weights and Adam
+// moments, 14 bytes per parameter. A synchronous checkpoint pauses training for the write
+// (size / storage bandwidth); an asynchronous one for the copy of each GPU's shard to host
+// memory, and becomes durable when the background write completes. A restart costs detection
+// + relaunch + communicator set-up (growing with the job's nodes) + loading the checkpoint, and
+// loses the work done since the last durable checkpoint. Planned maintenance checkpoints first
+// and loses nothing.
+//
+// The interval. Young's sqrt(2 delta M) and Daly's higher-order optimum (Daly, "A higher order
+// estimate of the optimum checkpoint interval for restart dumps", FGCS 2006) are computed from
+// the checkpoint pause delta and the mean time between interruptions M; the simulated optimum is
+// searched on a geometric grid around them with common random numbers.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "run/prediction.hpp"
+
+namespace colossim {
+
+struct FailureSource {
+  std::string name;
+  std::string category;
+  std::string unit;        // gpu | node | link | job
+  double units = 0;        // how many the job holds
+  double rate_per_hour = 0;  // for the whole job
+  long long blast_nodes = 0;
+  bool planned = false;
+};
+
+// Everything one trial needs, derived from a scenario and its step prediction.
+struct RunSetup {
+  std::vector<FailureSource> sources;
+  double rate_per_hour = 0;          // all sources together
+  double work_s = 0;                 // failure-free training time for the token budget
+  double step_s = 0;
+  double job_gpus = 0;
+  long long job_nodes = 0;
+  long long spare_nodes = 0;
+  double checkpoint_bytes = 0;
+  double checkpoint_overhead_s = 0;  // blocking coordination part of every checkpoint
+  double snapshot_s = 0;             // staging each GPU's shard in host memory (asynchronous)
+  double min_interval_s = 60;        // the interval search's floor
+  double checkpoint_write_s = 0;     // until the checkpoint is durable
+  double restart_s = 0;              // detection + relaunch + communicator set-up + load
+  double repair_s = 0;
+  bool async_checkpoint = true;
+  std::string distribution = "exponential";
+  double weibull_shape = 0.78;
+  // Training stops this long per checkpoint.
+  [[nodiscard]] double pause_s() const {
+    return checkpoint_overhead_s + (async_checkpoint ? snapshot_s : checkpoint_write_s);
+  }
+};
+
+// Interval distributions of the interruption process, registered by name.
+struct IntervalDistributionInfo {
+  std::string name;
+  std::string description;
+};
+[[nodiscard]] std::vector<IntervalDistributionInfo> interval_distributions();
+
+// Throws InputError for a scenario the run model cannot take (no token budget and no span).
+[[nodiscard]] RunSetup make_run_setup(const Scenario& scenario, const Prediction& prediction);
+
+struct IntervalChoice {
+  double young_s = 0;
+  double daly_s = 0;
+  double simulated_s = 0;    // the best of the grid searched
+  double chosen_s = 0;       // the scenario's, or the simulated optimum
+};
+
+[[nodiscard]] double young_interval(double pause_s, double mtbi_s);
+[[nodiscard]] double daly_interval(double pause_s, double mtbi_s);
+
+struct RunEvent {
+  double day = 0;
+  std::string cause;
+  double lost_work_s = 0;
+  double downtime_s = 0;  // restart, including any wait for repairs
+};
+
+struct RunResult {
+  int trials = 0;
+  double interval_s = 0;
+  // Over trials. In token-budget mode: days to train; in span mode: the span.
+  double days_median = 0, days_p10 = 0, days_p90 = 0, days_mean = 0;
+  double interruptions_mean = 0;
+  std::map<std::string, double> interruptions_by_cause;  // mean per trial
+  double goodput = 0;               // failure-free training time / wall time (mean over trials)
+  double gpu_hours_lost = 0;        // (wall - failure-free) x job GPUs, mean
+  double days_lost = 0;             // wall - failure-free, mean
+  double progress_fraction = 0;     // span mode: share of the token budget trained (mean)
+  double goodput_stddev = 0;
+  std::vector<RunEvent> timeline;   // trial 0's interruptions
+};
+
+// `span_days`: simulate a fixed span instead of the token budget.
+[[nodiscard]] RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
+                                     unsigned long long seed, std::optional<double> span_days = std::nullopt);
+
+[[nodiscard]] IntervalChoice choose_interval(const RunSetup& setup, const Scenario& scenario);
+
+}  // namespace colossim
+
+namespace colossim {
+
+struct WhatIf {
+  std::string name;
+  double goodput = 0;
+  double days_median = 0;
+};
+
+struct ReliabilityReport {
+  RunSetup setup;
+  IntervalChoice interval;
+  RunResult result;
+  std::optional<double> span_days;
+  std::vector<WhatIf> what_ifs;  // empty unless asked for
+};
+
+// The run of a scenario whose step was predicted: interval choice, Monte Carlo, and (when
+// `what_ifs`) the same run with the interval halved and doubled, no spares and twice the spares,
+// restarts twice as fast and twice as slow, and the other checkpoint mode.
+// Throws InputError when there is neither training.tokens nor a span.
+[[nodiscard]] ReliabilityReport reliability_report(const Scenario& scenario, const Prediction& prediction,
+                                                   std::optional<double> span_days, bool what_ifs);
+
+}  // namespace colossim
