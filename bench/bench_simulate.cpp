@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "run/prediction.hpp"
+#include "run/reliability.hpp"
 #include "scenario/scenario.hpp"
 #include "validation/validate.hpp"
 
@@ -54,6 +55,29 @@ void BM_ValidateCalibrationSet(benchmark::State& state) {
   state.counters["cases"] = static_cast<double>(files.size());
 }
 BENCHMARK(BM_ValidateCalibrationSet)->Unit(benchmark::kMillisecond);
+
+// Issue 5's target: 1,000 trials of a 100-day run on the 100k-GPU default in under 10 s.
+void BM_RunMonteCarlo100Days100k(benchmark::State& state) {
+  const Scenario s = default_scenario(Catalog::builtin());
+  const Verdict v = predict(s, Calibration::builtin());
+  const RunSetup setup = make_run_setup(s, *v.prediction);
+  double interruptions = 0;
+  for (auto _ : state) {
+    const RunResult r = simulate_run(setup, 600, static_cast<int>(state.range(0)), 1, 100.0);
+    interruptions = r.interruptions_mean;
+    benchmark::DoNotOptimize(r.goodput);
+  }
+  state.counters["interruptions_per_trial"] = interruptions;
+}
+BENCHMARK(BM_RunMonteCarlo100Days100k)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The interval search and full report `colossim reliability` runs on the default.
+void BM_ReliabilityReportDefault(benchmark::State& state) {
+  const Scenario s = default_scenario(Catalog::builtin());
+  const Verdict v = predict(s, Calibration::builtin());
+  for (auto _ : state) benchmark::DoNotOptimize(reliability_report(s, *v.prediction, std::nullopt, true).result.goodput);
+}
+BENCHMARK(BM_ReliabilityReportDefault)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

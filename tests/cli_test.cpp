@@ -112,6 +112,27 @@ TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
   EXPECT_GT(complete, 1000);
 }
 
+TEST(Cli, ReliabilityJsonHasTheContractKeys) {
+  const Result r = run("reliability --trials 50 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"interruptions", "interruptions_by_cause", "goodput", "time_to_train_days",
+                          "checkpoint_interval_s", "young_interval_s", "daly_interval_s", "timeline_trial_0",
+                          "what_ifs"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  const Result span = run("reliability --trials 20 --days 3 --json");
+  ASSERT_EQ(span.status, 0) << span.out;
+  EXPECT_EQ(nlohmann::json::parse(span.out)["span_days"].get<double>(), 3.0);
+  EXPECT_EQ(run("reliability --days -1").status, 2);
+  const std::string file = write_temp("notokens.yaml",
+                                      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+                                      "training: {global_batch: 8}\n");
+  const Result no_budget = run("reliability " + file);
+  EXPECT_EQ(no_budget.status, 2);
+  EXPECT_EQ(lines(no_budget.out), 1) << no_budget.out;
+}
+
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
   const Result r = run("catalog");
   ASSERT_EQ(r.status, 0);

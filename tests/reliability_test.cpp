@@ -1,0 +1,170 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "run/reliability.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+using colossim::testing::scenario;
+
+namespace {
+
+// Meta's Llama 3 405B job: 16,384 H100 of a 24,576-GPU cluster (the rest as spares), 16 GPUs
+// per rack, Meta's plan (Llama 3 paper Table 4).
+const std::string kLlama3 =
+    "name: llama3\n"
+    "cluster: {gpu: h100-sxm-80gb, gpus: 24576, spare_gpus: 8192, gpus_per_rack: 16,"
+    " network: {nic: cx7-roce-400, topology: clos}}\n"
+    "model: {preset: llama3-405b}\n"
+    "training: {global_batch: 2048, tokens: 15.6e12}\n"
+    "parallelism: {tp: 8, cp: 1, pp: 16, virtual_stages: 4, micro_batch: 1, recompute: none, ep: 1,"
+    " tp_comm_overlap: true}\n";
+
+ReliabilityReport report(const Scenario& s, std::optional<double> days, bool what_ifs = false) {
+  const Verdict v = predict(s, Calibration::builtin());
+  EXPECT_TRUE(v.prediction) << v.refusal;
+  return reliability_report(s, *v.prediction, days, what_ifs);
+}
+
+// A setup with no failures, to check the checkpoint accounting in closed form.
+RunSetup failure_free(double work_s, double pause_s) {
+  RunSetup s;
+  s.work_s = work_s;
+  s.job_gpus = 8;
+  s.job_nodes = 1;
+  s.async_checkpoint = false;
+  s.checkpoint_write_s = pause_s;
+  return s;
+}
+
+}  // namespace
+
+// Llama 3 paper, Table 5 and Sec 3.3.4: 54 days on 16,384 H100, 419 unexpected + 47 planned
+// interruptions by cause, effective training time above 90%. The rates come from that table,
+// so the counts are a check of the bookkeeping (failures during restarts, units, scaling); the
+// effective training time is the model's own prediction.
+TEST(Reliability, ReproducesLlama3InterruptionsByCauseAndGoodput) {
+  const Scenario s = scenario(kLlama3);
+  const ReliabilityReport r = report(s, 54.0);
+  const std::map<std::string, double> table5 = {
+      {"faulty-gpu", 148}, {"gpu-hbm3-memory", 72}, {"software-bug", 54}, {"network-switch-cable", 35},
+      {"host-maintenance", 32}, {"gpu-sram-memory", 19}, {"gpu-system-processor", 17}, {"nic", 7},
+      {"nccl-watchdog-timeout", 7}, {"silent-data-corruption", 6}, {"gpu-thermal-sensor", 6}, {"ssd", 3},
+      {"power-supply", 3}, {"server-chassis", 2}, {"io-expansion-board", 2}, {"dependency", 2}, {"cpu", 2},
+      {"system-memory", 2}, {"planned-maintenance", 47}};
+  for (const auto& [cause, count] : table5) {
+    EXPECT_NEAR(r.result.interruptions_by_cause.at(cause), count, 0.10 * count) << cause;
+  }
+  EXPECT_NEAR(r.result.interruptions_mean, 466, 0.10 * 466);
+  EXPECT_GT(r.result.goodput, 0.90);
+}
+
+TEST(Reliability, FailuresScaleWithTheCluster) {
+  Scenario small = scenario(kLlama3);
+  const RunSetup a = make_run_setup(small, *predict(small, Calibration::builtin()).prediction);
+  const Scenario big = default_scenario(colossim::testing::catalog());
+  const RunSetup b = make_run_setup(big, *predict(big, Calibration::builtin()).prediction);
+  // 98,304 vs 16,384 GPUs: six times the GPU-driven failures; planned maintenance per job.
+  double gpu_a = 0, gpu_b = 0;
+  for (const auto& f : a.sources) gpu_a += f.unit == "gpu" ? f.rate_per_hour : 0;
+  for (const auto& f : b.sources) gpu_b += f.unit == "gpu" ? f.rate_per_hour : 0;
+  EXPECT_NEAR(gpu_b / gpu_a, 6.0, 1e-9);
+  EXPECT_NEAR(a.sources.back().rate_per_hour, b.sources.back().rate_per_hour, 1e-12);
+}
+
+TEST(Reliability, SameSeedSameResultOtherSeedOtherResult) {
+  Scenario s = scenario(kLlama3);
+  s.reliability.trials = 100;
+  const auto a = report(s, 20.0);
+  const auto b = report(s, 20.0);
+  EXPECT_EQ(a.result.goodput, b.result.goodput);
+  EXPECT_EQ(a.result.interruptions_mean, b.result.interruptions_mean);
+  ASSERT_EQ(a.result.timeline.size(), b.result.timeline.size());
+  s.reliability.seed = 2;
+  EXPECT_NE(report(s, 20.0).result.goodput, a.result.goodput);
+}
+
+// The spread of the estimate falls as trials grow: the mean goodput of 16x more trials varies
+// across seeds about 4x less.
+TEST(Reliability, EstimatesConvergeWithTrials) {
+  Scenario s = scenario(kLlama3);
+  const Verdict v = predict(s, Calibration::builtin());
+  const RunSetup setup = make_run_setup(s, *v.prediction);
+  auto spread = [&](int trials) {
+    double sum = 0, sum2 = 0;
+    const int seeds = 12;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      const double g = simulate_run(setup, 600, trials, static_cast<unsigned long long>(seed), 10.0).goodput;
+      sum += g;
+      sum2 += g * g;
+    }
+    const double mean = sum / seeds;
+    return std::sqrt(std::max(0.0, sum2 / seeds - mean * mean));
+  };
+  const double few = spread(10), many = spread(160);
+  EXPECT_LT(many, few / 2.5);
+}
+
+// Young: sqrt(2 delta M). Daly (2006): sqrt(2 delta M)(1 + sqrt(delta/2M)/3 + (delta/2M)/9) - delta.
+TEST(Reliability, YoungAndDalyClosedForms) {
+  EXPECT_NEAR(young_interval(60, 3600), std::sqrt(2.0 * 60 * 3600), 1e-9);
+  const double x = 60.0 / 7200.0;
+  EXPECT_NEAR(daly_interval(60, 3600), std::sqrt(2.0 * 60 * 3600) * (1 + std::sqrt(x) / 3 + x / 9) - 60, 1e-9);
+  EXPECT_DOUBLE_EQ(daly_interval(8000, 3600), 3600);  // delta >= 2M: checkpoint every M
+}
+
+// With exponential failures the simulated optimum sits near Daly's interval.
+TEST(Reliability, SimulatedOptimumAgreesWithDaly) {
+  const ReliabilityReport r = report(scenario(kLlama3), 30.0);
+  EXPECT_GT(r.interval.simulated_s, 0.5 * r.interval.daly_s);
+  EXPECT_LT(r.interval.simulated_s, 2.0 * r.interval.daly_s);
+}
+
+// No failures: the wall time is the work plus one pause per checkpoint taken.
+TEST(Reliability, FailureFreeRunPaysOnlyForCheckpoints) {
+  const RunSetup s = failure_free(10000, 5);
+  const RunResult r = simulate_run(s, 1000, 3, 1);
+  EXPECT_NEAR(r.days_mean * 86400, 10000 + 9 * 5, 1e-6);  // marks at 1000..9000; none at the end
+  EXPECT_EQ(r.interruptions_mean, 0);
+}
+
+TEST(Reliability, WeibullKeepsTheMeanRate) {
+  Scenario s = scenario(kLlama3);
+  s.reliability.distribution = "weibull";
+  s.reliability.trials = 300;
+  const ReliabilityReport r = report(s, 54.0);
+  EXPECT_NEAR(r.result.interruptions_mean, 466, 0.08 * 466);
+  EXPECT_EQ(interval_distributions().size(), 2u);
+}
+
+TEST(Reliability, SparesAndRestartTimeMatter) {
+  Scenario s = scenario(kLlama3);
+  s.reliability.trials = 100;
+  const ReliabilityReport r = report(s, 30.0, true);
+  std::map<std::string, double> g;
+  for (const auto& w : r.what_ifs) g[w.name] = w.goodput;
+  EXPECT_LT(g.at("no spare nodes"), r.result.goodput);
+  EXPECT_GT(g.at("restart x 0.5"), g.at("restart x 2"));
+}
+
+TEST(Reliability, NeedsATokenBudgetOrASpan) {
+  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+                              "training: {global_batch: 8}\nparallelism: {tp: 8, pp: 1, cp: 1, micro_batch: 1,"
+                              " virtual_stages: 1, recompute: none}\n");
+  const Verdict v = predict(s, Calibration::builtin());
+  ASSERT_TRUE(v.prediction);
+  EXPECT_THROW((void)reliability_report(s, *v.prediction, std::nullopt, false), InputError);
+  EXPECT_NO_THROW((void)reliability_report(s, *v.prediction, 1.0, false));
+}
+
+TEST(Reliability, BadReliabilityKeysAreInputErrors) {
+  const std::string base = "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n";
+  EXPECT_THROW((void)scenario(base + "reliability: {distribution: gamma}\n"), InputError);
+  EXPECT_THROW((void)scenario(base + "reliability: {checkpoint_interval: -5min}\n"), InputError);
+  EXPECT_THROW((void)scenario(base + "reliability: {storage_bandwidth: fast}\n"), InputError);
+  EXPECT_THROW((void)scenario(base + "reliability: {weibull_shape: 40}\n"), InputError);
+  EXPECT_THROW((void)scenario(base + "reliability: {spare_nodes: -1}\n"), InputError);
+  EXPECT_THROW((void)scenario(base + "reliability: {checkpoint_every: 5}\n"), InputError);
+}
