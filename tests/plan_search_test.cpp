@@ -33,8 +33,8 @@ TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
       "cluster: {gpu: h100-sxm-80gb, gpus: 32}\nmodel: {preset: llama3-8b}\n"
       "training: {global_batch: 64}\nparallelism: {cp: 1, ep: 1, recompute: none}\n");
   const Calibration cal = Calibration::builtin();
-  const PlanSearch search = search_plan(s, cal);
-  ASSERT_TRUE(search.best);
+  const PlanSearch search = search_plans(s, cal);
+  ASSERT_TRUE(search.best());
   EXPECT_LT(search.simulated, search.fitting);  // the bound did prune
 
   const ArchCalibration& arch = cal.for_architecture("hopper");
@@ -63,7 +63,7 @@ TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
     }
   }
   const double found =
-      simulate_step({s.model, s.cluster, *search.best, s.training, *net, arch}).step_time.value();
+      simulate_step({s.model, s.cluster, *search.best(), s.training, *net, arch}).step_time.value();
   EXPECT_DOUBLE_EQ(found, best);
 }
 

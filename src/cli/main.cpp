@@ -3,13 +3,21 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "report/report.hpp"
+#ifdef COLOSSIM_HAVE_MPI
+#include "cli/mpi.hpp"
+#endif
 #include "run/prediction.hpp"
 #include "scenario/scenario.hpp"
 #include "validation/validate.hpp"
@@ -47,6 +55,64 @@ int simulate(const Scenario& s, bool json, const std::string& trace_file) {
   }
   return 0;
 }
+
+// A progress bar on stderr for searches longer than a second, only on a terminal.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && isatty(fileno(stderr)) != 0) {}
+  ~Progress() {
+    if (drawn_) std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+  }
+  void operator()(long long done, long long total) {
+    if (!enabled_ || total <= 0) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed < 1.0) return;
+    const int width = 40;
+    const int filled = static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total));
+    std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '#') << std::string(static_cast<size_t>(width - filled), ' ')
+              << "] " << done << "/" << total << " plans" << std::flush;
+    drawn_ = true;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+int plan(const Scenario& s, bool json, int top, BatchEvaluator& evaluator, bool quiet) {
+  const Calibration cal = Calibration::builtin();
+  Progress progress(!quiet && !json);
+  SearchOptions options;
+  options.top = top;
+  options.evaluator = &evaluator;
+  options.search_zero_and_precision = true;
+  options.progress = [&](long long done, long long total) { progress(done, total); };
+  const PlanSearch search = search_plans(s, cal, options);
+  if (quiet) return 0;
+  if (search.ranked.empty()) {
+    std::cerr << s.file << ": no plan: " << search.why_none << "\n";
+    return 2;
+  }
+  std::vector<Prediction> predictions;
+  for (const auto& r : search.ranked) {
+    Scenario fixed = s;
+    fixed.plan = r.plan;
+    fixed.free_plan_keys.clear();
+    const Verdict v = predict(fixed, cal);
+    if (v.prediction) predictions.push_back(*v.prediction);
+  }
+  if (json) {
+    std::cout << plan_json(s, search, predictions).dump(2) << "\n";
+  } else {
+    std::cout << plan_text(s, search, predictions);
+  }
+  return 0;
+}
+
+#ifdef COLOSSIM_HAVE_MPI
+const MpiSession* mpi = nullptr;
+#endif
 
 int run(int argc, char** argv) {
   CLI::App app{
@@ -87,6 +153,19 @@ int run(int argc, char** argv) {
   rel->add_option("--seed", seed, "random seed (default: reliability.seed, 1)");
   rel->add_flag("--json", json, "print JSON");
 
+  auto* pl = app.add_subcommand("plan", "search the parallelism plans for the keys the scenario leaves open; rank the best");
+  std::string plan_file;
+  pl->add_option("file", plan_file, "scenario YAML; omit for the built-in default (with its plan keys opened)");
+  int top = 5;
+  pl->add_option("--top", top, "how many plans to rank")->check(CLI::Range(1, 1000));
+  int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  pl->add_option("--threads", threads, "threads evaluating plans (default: all cores)")->check(CLI::Range(1, 1024));
+  pl->add_flag("--json", json, "print {\"plans\": [...]}, best first");
+  bool against_published = false;
+  pl->add_flag("--against-published", against_published,
+               "for each validation case (FILE: a directory, default validation/cases), search every key and "
+               "compare the best plan with the published one");
+
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
 
   app.parse(argc, argv);
@@ -120,6 +199,61 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
+  if (*pl && against_published) {
+    const std::string dir = plan_file.empty() ? std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases" : plan_file;
+    const Calibration cal = Calibration::builtin();
+    ThreadEvaluator evaluator(threads);
+    nlohmann::json rows = nlohmann::json::array();
+    int faster = 0, same = 0, slower = 0;
+    std::vector<double> speedups;
+    if (!json) std::cout << fmt::format("{:<44} {:>11} {:>11} {:>8}  {}\n", "case", "published", "best found", "speed-up", "best plan");
+    for (const auto& f : case_files({dir})) {
+      const Scenario s = read_scenario_file(f, catalog);
+      const auto c = compare_with_published(s, cal, &evaluator);
+      if (!c) continue;
+      const double speedup = c->published_step_s / c->best_step_s;
+      speedups.push_back(speedup);
+      (speedup > 1.01 ? faster : speedup < 0.999 ? slower : same) += 1;
+      const Plan& b = c->best;
+      const std::string plan_s = fmt::format("TP{} PP{} CP{} EP{} DP{} VP{} MB{} {} ZeRO{}", b.tp, b.pp, b.cp, b.ep, b.dp,
+                                             b.virtual_stages, b.micro_batch, to_string(b.recompute), b.zero);
+      rows.push_back({{"case", s.name}, {"published_step_s", c->published_step_s}, {"best_step_s", c->best_step_s},
+                      {"speedup", speedup}, {"best_plan", plan_s}, {"note", c->note}});
+      if (!json) {
+        std::cout << fmt::format("{:<44} {:>10.3f}s {:>10.3f}s {:>7.2f}x  {}{}\n", s.name, c->published_step_s,
+                                 c->best_step_s, speedup, plan_s, c->note.empty() ? "" : "  (" + c->note + ")");
+      }
+    }
+    std::sort(speedups.begin(), speedups.end());
+    const double median = speedups.empty() ? 1.0 : speedups[speedups.size() / 2];
+    const double best = speedups.empty() ? 1.0 : speedups.back();
+    if (json) {
+      std::cout << nlohmann::json{{"cases", rows}, {"faster", faster}, {"same", same}, {"published_wins", slower},
+                                  {"median_speedup", median}, {"max_speedup", best}}.dump(2)
+                << "\n";
+    } else {
+      std::cout << fmt::format("\n{} cases: search faster by >1% in {}, within 1% in {}, published plan faster in {}; "
+                               "median speed-up {:.2f}x, largest {:.2f}x\n",
+                               speedups.size(), faster, same, slower, median, best);
+    }
+    return 0;
+  }
+  if (*pl) {
+    Scenario s = plan_file.empty() ? default_scenario(catalog) : read_scenario_file(plan_file, catalog);
+    if (plan_file.empty()) {
+      // The default states Meta-style plan keys; open them so the planner has something to do.
+      s.free_plan_keys = {"tp", "pp", "cp", "ep", "micro_batch", "virtual_stages", "recompute", "schedule",
+                          "sequence_parallel", "dp", "zero"};
+    }
+#ifdef COLOSSIM_HAVE_MPI
+    if (mpi != nullptr && mpi->active()) {
+      MpiEvaluator evaluator(*mpi, threads);
+      return plan(s, json, top, evaluator, mpi->rank() != 0);
+    }
+#endif
+    ThreadEvaluator evaluator(threads);
+    return plan(s, json, top, evaluator, false);
+  }
   if (*rel) {
     Scenario s = rel_file.empty() ? default_scenario(catalog) : read_scenario_file(rel_file, catalog);
     if (trials) s.reliability.trials = *trials;
@@ -145,6 +279,10 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef COLOSSIM_HAVE_MPI
+  colossim::MpiSession session(&argc, &argv);
+  mpi = &session;
+#endif
   try {
     return run(argc, argv);
   } catch (const CLI::ParseError& e) {

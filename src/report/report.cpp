@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "report/launch.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -291,6 +293,99 @@ nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& rep)
     j["time_to_train_days"] = rep.setup.work_s > 0 && rep.result.goodput > 0
                                   ? nlohmann::json(rep.setup.work_s / 86400.0 / rep.result.goodput)
                                   : nlohmann::json(nullptr);
+  }
+  return j;
+}
+
+std::string runner_up_reason(const Prediction& best, const Prediction& runner_up) {
+  const double loss = runner_up.step.step_time.value() - best.step.step_time.value();
+  std::string worst_part;
+  double worst = 0;
+  for (size_t i = 0; i < best.step.breakdown.size() && i < runner_up.step.breakdown.size(); ++i) {
+    const double d = runner_up.step.breakdown[i].time.value() - best.step.breakdown[i].time.value();
+    if (d > worst) {
+      worst = d;
+      worst_part = best.step.breakdown[i].name;
+    }
+  }
+  std::string out = fmt::format("the runner-up takes {} longer per step", human_seconds(loss));
+  if (!worst_part.empty()) out += fmt::format(", most of it in {} (+{})", worst_part, human_seconds(worst));
+  return out;
+}
+
+std::string plan_text(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top) {
+  std::string out = fmt::format("colossim plan: {}\n\n", s.name);
+  out += fmt::format("  {} x {}, {} ({} parameters), {} sequences of {} per step\n", s.cluster.job_gpus(),
+                     s.cluster.gpu.id, s.model.name, human_count(static_cast<double>(s.model.params())),
+                     s.training.global_batch, s.model.seq_len);
+  out += fmt::format(
+      "  {} parallel layouts, {} configurations fit in memory, {} simulated (the rest bounded out)\n\n",
+      search.candidates, search.fitting, search.simulated);
+  out += fmt::format("  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#", "TP",
+                     "PP", "CP", "EP", "DP", "VP", "MB", "recompute", "ZeRO", "prec", "step", "MFU", "GiB/GPU");
+  if (s.training.tokens) out += fmt::format(" {:>8}", "days");
+  out += "\n";
+  for (size_t i = 0; i < top.size(); ++i) {
+    const Prediction& p = top[i];
+    const Plan& pl = p.plan;
+    out += fmt::format("  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>5.1f}% {:>8.1f}", i + 1,
+                       pl.tp, pl.pp, pl.cp, pl.ep, pl.dp, pl.virtual_stages, pl.micro_batch, to_string(pl.recompute),
+                       pl.zero, pl.precision == Precision::fp8 ? "fp8" : "bf16", human_seconds(p.step.step_time.value()),
+                       100 * p.mfu, to_gib(p.memory.total()));
+    if (p.time_to_train_days) out += fmt::format(" {:>8.1f}", *p.time_to_train_days);
+    out += "\n";
+  }
+  if (top.size() >= 2) out += "\n  why not #2: " + runner_up_reason(top[0], top[1]) + "\n";
+  if (!top.empty()) {
+    out += "\n  launch the winner with\n";
+    out += "    Megatron-LM: " + megatron_args(s, top[0].plan) + "\n";
+    out += "    NeMo 2.0:    " + nemo_overrides(s, top[0].plan) + "\n";
+    out += "    TorchTitan (toml):\n";
+    std::string toml = torchtitan_toml(s, top[0].plan);
+    size_t start = 0;
+    while (start < toml.size()) {
+      const size_t end = toml.find('\n', start);
+      const std::string line = toml.substr(start, end - start);
+      out += (line.empty() ? "" : "      " + line) + "\n";
+      start = end == std::string::npos ? toml.size() : end + 1;
+    }
+  }
+  return out;
+}
+
+nlohmann::json plan_json(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top) {
+  nlohmann::json j;
+  j["name"] = s.name;
+  j["candidates"] = search.candidates;
+  j["fitting"] = search.fitting;
+  j["simulated"] = search.simulated;
+  j["plans"] = nlohmann::json::array();
+  for (const auto& p : top) {
+    const Plan& pl = p.plan;
+    nlohmann::json e = {{"tp", pl.tp},
+                        {"pp", pl.pp},
+                        {"cp", pl.cp},
+                        {"ep", pl.ep},
+                        {"dp", pl.dp},
+                        {"micro_batch", pl.micro_batch},
+                        {"virtual_stages", pl.virtual_stages},
+                        {"schedule", to_string(pl.schedule)},
+                        {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
+                        {"recompute", to_string(pl.recompute)},
+                        {"zero", pl.zero},
+                        {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
+                        {"step_time_s", p.step.step_time.value()},
+                        {"tokens_per_s", p.tokens_per_s},
+                        {"mfu", p.mfu},
+                        {"memory_gib_per_gpu", to_gib(p.memory.total())}};
+    if (p.time_to_train_days) e["time_to_train_days"] = *p.time_to_train_days;
+    j["plans"].push_back(e);
+  }
+  if (top.size() >= 2) j["runner_up_loses_because"] = runner_up_reason(top[0], top[1]);
+  if (!top.empty()) {
+    j["launch"] = {{"megatron_lm", megatron_args(s, top[0].plan)},
+                   {"nemo", nemo_overrides(s, top[0].plan)},
+                   {"torchtitan_toml", torchtitan_toml(s, top[0].plan)}};
   }
   return j;
 }

@@ -7,6 +7,7 @@
 
 #include "hw/catalog.hpp"
 #include "run/prediction.hpp"
+#include "run/plan_search.hpp"
 #include "run/reliability.hpp"
 #include "validation/validate.hpp"
 
@@ -23,6 +24,11 @@ namespace colossim {
 // The simulated step as Chrome trace / Perfetto JSON: one process per pipeline stage, one
 // thread per stream (compute, data-parallel communication, sends). Needs the timeline.
 [[nodiscard]] nlohmann::json chrome_trace(const Scenario& s, const Prediction& p);
+// `colossim plan`: the ranked plans (each predicted in full), why the runner-up loses, and the
+// winner's launch arguments.
+[[nodiscard]] std::string plan_text(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top);
+[[nodiscard]] nlohmann::json plan_json(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top);
+[[nodiscard]] std::string runner_up_reason(const Prediction& best, const Prediction& runner_up);
 [[nodiscard]] std::string catalog_text(const Catalog& c);
 [[nodiscard]] nlohmann::json catalog_json(const Catalog& c);
 [[nodiscard]] std::string validation_text(const ValidationReport& r);

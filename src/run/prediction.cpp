@@ -12,12 +12,12 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   Prediction p;
   p.plan = s.plan;
   if (s.plan_needs_search()) {
-    const PlanSearch search = search_plan(s, calibration);
-    if (!search.best) {
+    const PlanSearch search = search_plans(s, calibration);
+    if (!search.best()) {
       v.refusal = "no plan for the open parallelism keys: " + search.why_none;
       return v;
     }
-    p.plan = *search.best;
+    p.plan = *search.best();
     p.plan_chosen = true;
     p.plans_simulated = search.simulated;
     p.plans_fitting = search.fitting;

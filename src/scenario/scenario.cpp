@@ -87,7 +87,7 @@ Training read_training(const ConfigNode& n, Precision& precision) {
 const std::vector<std::string> kSearchableKeys = {"tp",        "pp",          "cp",
                                                   "ep",        "micro_batch", "virtual_stages",
                                                   "recompute", "schedule",    "sequence_parallel",
-                                                  "dp"};
+                                                  "dp",        "zero"};
 
 Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision,
                std::set<std::string>& free_keys) {
@@ -228,6 +228,7 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.model = read_model(root.child("model"), base_dir);
   Precision precision = Precision::bf16;
   s.training = read_training(root.child("training"), precision);
+  s.precision_given = root.child("training").has("precision");
   s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision,
                      s.free_plan_keys);
   s.network_model = root.str_or("network_model", "bandwidth");

@@ -54,6 +54,7 @@ struct Scenario {
   // the rest as given. Among tp, pp, cp, ep, micro_batch, virtual_stages, recompute (searched)
   // and schedule, sequence_parallel, dp (which then follow the choice).
   std::set<std::string> free_plan_keys;
+  bool precision_given = false;  // training.precision was written (else `colossim plan` may try FP8)
   // Whether any searched key is open, so that the plan must be chosen before it is simulated.
   [[nodiscard]] bool plan_needs_search() const;
   std::string network_model = "bandwidth";

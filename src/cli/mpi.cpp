@@ -1,0 +1,38 @@
+#include "cli/mpi.hpp"
+
+#include <mpi.h>
+
+#include <cstdlib>
+
+namespace colossim {
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr && std::getenv("PMI_SIZE") == nullptr) return;
+  MPI_Init(argc, argv);
+  active_ = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+MpiSession::~MpiSession() {
+  if (active_) MPI_Finalize();
+}
+
+void MpiEvaluator::evaluate(const Scenario& s, const Calibration& cal, const std::vector<PlanCandidate>& batch,
+                            std::vector<double>& step_s) {
+  std::vector<PlanCandidate> mine;
+  for (size_t i = static_cast<size_t>(session_.rank()); i < batch.size(); i += static_cast<size_t>(session_.size())) {
+    mine.push_back(batch[i]);
+  }
+  std::vector<double> my_steps;
+  local_.evaluate(s, cal, mine, my_steps);
+  // Each slot is written by exactly one rank and zero elsewhere: the sum is exact.
+  std::vector<double> partial(batch.size(), 0.0);
+  for (size_t k = 0; k < mine.size(); ++k) {
+    partial[static_cast<size_t>(session_.rank()) + k * static_cast<size_t>(session_.size())] = my_steps[k];
+  }
+  step_s.assign(batch.size(), 0.0);
+  MPI_Allreduce(partial.data(), step_s.data(), static_cast<int>(batch.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+}
+
+}  // namespace colossim
