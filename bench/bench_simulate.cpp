@@ -4,6 +4,7 @@
 // validation set in a few seconds.
 #include <benchmark/benchmark.h>
 
+#include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"
 #include "scenario/scenario.hpp"
@@ -78,6 +79,27 @@ void BM_ReliabilityReportDefault(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(reliability_report(s, *v.prediction, std::nullopt, true).result.goodput);
 }
 BENCHMARK(BM_ReliabilityReportDefault)->Unit(benchmark::kMillisecond);
+
+// Issue 4: plans evaluated per second, and the speed-up of threads (Arg = threads). The MPI
+// speed-up is measured by bench/mpi_plan_speedup.sh.
+void BM_PlanSearch70bOpen(benchmark::State& state) {
+  const Scenario s = read_scenario_file(COLOSSIM_SOURCE_DIR "/tests/data/plan-70b-open.yaml", Catalog::builtin());
+  const Calibration cal = Calibration::builtin();
+  ThreadEvaluator evaluator(static_cast<int>(state.range(0)));
+  SearchOptions options;
+  options.top = 5;
+  options.evaluator = &evaluator;
+  options.search_zero_and_precision = true;
+  long long simulated = 0;
+  for (auto _ : state) {
+    const PlanSearch r = search_plans(s, cal, options);
+    simulated = r.simulated;
+    benchmark::DoNotOptimize(r.ranked.front().step_s);
+  }
+  state.counters["plans_simulated"] = static_cast<double>(simulated);
+  state.counters["plans_per_s"] = benchmark::Counter(static_cast<double>(simulated), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PlanSearch70bOpen)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -133,6 +133,28 @@ TEST(Cli, ReliabilityJsonHasTheContractKeys) {
   EXPECT_EQ(lines(no_budget.out), 1) << no_budget.out;
 }
 
+TEST(Cli, PlanJsonRanksPlansBestFirst) {
+  const Result r = run("plan " COLOSSIM_SOURCE_DIR "/examples/mixtral-from-hf-config.yaml --top 3 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["plans"].size(), 3u);
+  for (const auto& p : j["plans"]) {
+    for (const char* key : {"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages", "schedule", "recompute",
+                            "zero", "step_time_s", "mfu", "memory_gib_per_gpu"}) {
+      EXPECT_TRUE(p.contains(key)) << key;
+    }
+  }
+  EXPECT_LE(j["plans"][0]["step_time_s"].get<double>(), j["plans"][1]["step_time_s"].get<double>());
+  EXPECT_TRUE(j.contains("runner_up_loses_because"));
+  EXPECT_NE(j["launch"]["megatron_lm"].get<std::string>().find("--tensor-model-parallel-size"), std::string::npos);
+  EXPECT_NE(j["launch"]["torchtitan_toml"].get<std::string>().find("[parallelism]"), std::string::npos);
+  const std::string file = write_temp("noplan.yaml", "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-405b}\n"
+                                                     "training: {global_batch: 8}\n");
+  const Result none = run("plan " + file);
+  EXPECT_EQ(none.status, 2);
+  EXPECT_EQ(lines(none.out), 1) << none.out;
+}
+
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
   const Result r = run("catalog");
   ASSERT_EQ(r.status, 0);

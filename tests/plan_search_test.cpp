@@ -75,3 +75,45 @@ TEST(PlanSearch, NothingFitsIsARefusalWithTheFigures) {
   EXPECT_FALSE(v.prediction);
   EXPECT_NE(v.refusal.find("does not fit"), std::string::npos) << v.refusal;
 }
+
+// The ranking depends only on the scenario: one thread and several give the same plans.
+TEST(PlanSearch, ThreadsDoNotChangeTheRanking) {
+  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: llama3-70b}\n"
+                              "training: {global_batch: 512}\n");
+  const Calibration cal = Calibration::builtin();
+  ThreadEvaluator one(1), four(4);
+  SearchOptions a, b;
+  a.top = b.top = 8;
+  a.evaluator = &one;
+  b.evaluator = &four;
+  a.search_zero_and_precision = b.search_zero_and_precision = true;
+  const PlanSearch ra = search_plans(s, cal, a), rb = search_plans(s, cal, b);
+  ASSERT_EQ(ra.ranked.size(), 8u);
+  ASSERT_EQ(ra.ranked.size(), rb.ranked.size());
+  EXPECT_EQ(ra.simulated, rb.simulated);
+  for (size_t i = 0; i < ra.ranked.size(); ++i) {
+    EXPECT_EQ(ra.ranked[i].step_s, rb.ranked[i].step_s) << i;
+    EXPECT_EQ(ra.ranked[i].plan.tp, rb.ranked[i].plan.tp) << i;
+    EXPECT_EQ(ra.ranked[i].plan.pp, rb.ranked[i].plan.pp) << i;
+    EXPECT_EQ(ra.ranked[i].plan.micro_batch, rb.ranked[i].plan.micro_batch) << i;
+    if (i > 0) EXPECT_LE(ra.ranked[i - 1].step_s, ra.ranked[i].step_s);
+  }
+}
+
+// With every key opened and the published values among the candidates, the search is never
+// slower than the published plan (a check of the bound and of the candidate sets), for a case
+// of each source group.
+TEST(PlanSearch, NeverSlowerThanThePublishedPlan) {
+  const Calibration cal = Calibration::builtin();
+  ThreadEvaluator threads(2);
+  const std::string dir = COLOSSIM_SOURCE_DIR "/validation/cases/";
+  for (const char* f : {"korthikanti2022/korthikanti22_22B_seqsel.yaml", "megatron2021/megatron21_t1_39.1B.yaml",
+                        "megatron_core_h100/mcore_h100_weak_7.1B.yaml", "nvidia_dgxc/dgxc_85380ff_llama8b_BF16_H100_8.yaml",
+                        "nvidia_dgxc/dgxc_85380ff_llama70b_FP8_H100_64.yaml",
+                        "mosaicml_mpt/mpt_h100_80gb_amp_bf16_7b_2048_128.yaml"}) {
+    const Scenario s = read_scenario_file(dir + f, colossim::testing::catalog());
+    const auto c = compare_with_published(s, cal, &threads);
+    ASSERT_TRUE(c.has_value()) << f;
+    EXPECT_LE(c->best_step_s, c->published_step_s * (1 + 1e-12)) << f;
+  }
+}

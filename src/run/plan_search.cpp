@@ -1,6 +1,7 @@
 #include "run/plan_search.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <thread>
 
@@ -96,6 +97,10 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
     include(mbs, given.micro_batch);
   }
 
+  // FLOPs per token for the bound, computed once.
+  const double model_flops = model_flops_per_token(m, m.seq_len);
+  const double recompute_flops = layer_forward_flops_per_token(m, m.seq_len);
+  const double tokens = static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
   std::vector<PlanCandidate> fitting;
   size_t order = 0;
   std::string first_invalid;
@@ -149,11 +154,12 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
                 p.precision = precision;
                 const double peak = s.cluster.gpu.peak(precision).value();
                 // The least recomputation that fits, with the least ZeRO sharding that fits for
-                // it: less of either is never slower, so the rest are dominated.
-                bool fitted_without_sharding = false;
+                // it; more recomputation is worth trying only with less sharding. Less of either
+                // is never slower, so every other combination is dominated.
+                int zero_limit = INT_MAX;  // try only ZeRO stages below the last one that fitted
                 for (Recompute r : recomputes) {
-                  if (fitted_without_sharding) break;
                   for (int z : zeros) {
+                    if (z >= zero_limit) break;
                     p.recompute = r;
                     p.zero = z;
                     if (invalid_reason(p, m, s.cluster, s.training)) continue;
@@ -162,16 +168,13 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
                       if (result.why_none.empty()) result.why_none = *why;
                       continue;
                     }
-                    const double tokens =
-                        static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
-                    double flops = model_flops_per_token(m, m.seq_len);
-                    if (r == Recompute::full) flops += layer_forward_flops_per_token(m, m.seq_len);
+                    const double flops = model_flops + (r == Recompute::full ? recompute_flops : 0.0);
                     const double per_gpu = flops * tokens / static_cast<double>(gpus);
                     const double mbatches = static_cast<double>(micro_batches(p, s.training));
                     const double bound =
                         per_gpu / peak * (1.0 + (pp - 1.0) / (static_cast<double>(v) * mbatches));
                     fitting.push_back({p, bound, order++});
-                    fitted_without_sharding = z == zeros.front();
+                    zero_limit = z;
                     break;
                   }
                 }

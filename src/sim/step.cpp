@@ -498,11 +498,16 @@ class StepBuilder {
     } else if (plan_.recompute == Recompute::selective) {
       Shard one;
       one.seq_len = model_.seq_len;
+      double per_kind[2] = {-1, -1};  // a layer's work depends only on being MoE or not
       for (int l = 0; l < model_.layers; ++l) {
-        for (const auto& op : layer_work(model_, l, one).ops) {
-          if (op.attention_core)
-            recompute_per_token += op.flops / static_cast<double>(model_.seq_len);
+        double& f = per_kind[model_.is_moe_layer(l) ? 1 : 0];
+        if (f < 0) {
+          f = 0;
+          for (const auto& op : layer_work(model_, l, one).ops) {
+            if (op.attention_core) f += op.flops / static_cast<double>(model_.seq_len);
+          }
         }
+        recompute_per_token += f;
       }
     }
     r.hardware_flops = r.model_flops + recompute_per_token * tokens;

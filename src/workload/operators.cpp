@@ -230,9 +230,16 @@ LayerWork output_work(const Model& model, const Shard& shard) {
 double layer_forward_flops_per_token(const Model& model, long long seq_len) {
   Shard one;
   one.seq_len = seq_len;
+  // A layer's work depends only on whether it is a MoE layer: price one of each kind.
+  double per_kind[2] = {-1, -1};
   double total = 0;
   for (int i = 0; i < model.layers; ++i) {
-    for (const auto& op : layer_work(model, i, one).ops) total += op.flops;
+    double& f = per_kind[model.is_moe_layer(i) ? 1 : 0];
+    if (f < 0) {
+      f = 0;
+      for (const auto& op : layer_work(model, i, one).ops) f += op.flops;
+    }
+    total += f;
   }
   return total / static_cast<double>(seq_len);
 }
