@@ -155,6 +155,20 @@ TEST(Cli, PlanJsonRanksPlansBestFirst) {
   EXPECT_EQ(lines(none.out), 1) << none.out;
 }
 
+TEST(Cli, SweepWritesOneCsvRowPerGridPoint) {
+  const Result r = run("sweep " COLOSSIM_SOURCE_DIR "/examples/llama3-70b-on-1024-h100.yaml"
+                       " --set cluster.gpus=512,1024 --set cluster.gpu=h100-sxm-80gb,b200,a100-sxm-40gb");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(lines(r.out), 1 + 2 * 3);
+  EXPECT_EQ(r.out.rfind("cluster.gpus,cluster.gpu,status,step_time_s", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("512,b200,ok,"), std::string::npos) << r.out;
+  EXPECT_EQ(run("sweep --set cluster.gpus").status, 2);             // not KEY=VALUES
+  EXPECT_EQ(run("sweep --set model.preset.x=1").status, 2);         // no such key path
+  const Result bad_value = run("sweep --set model.preset=llama3-8b,nope");
+  EXPECT_EQ(bad_value.status, 0);                                   // a bad point is a row, not an abort
+  EXPECT_NE(bad_value.out.find("unknown model preset"), std::string::npos) << bad_value.out;
+}
+
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
   const Result r = run("catalog");
   ASSERT_EQ(r.status, 0);

@@ -153,6 +153,14 @@ TEST(ScenarioErrors, PlanThatDoesNotFitIsRefused) {
   EXPECT_NE(v.refusal.find("does not fit"), std::string::npos);
 }
 
+TEST(ScenarioErrors, WithKeySetsNestedKeysAndRefusesNonMaps) {
+  const std::string text = with_key(kGood, "test.yaml", "cluster.network.nic_gbps", "800");
+  EXPECT_DOUBLE_EQ(scenario(text).cluster.nic_bandwidth.value(), 100e9);
+  EXPECT_EQ(scenario(with_key(kGood, "test.yaml", "cluster.gpus", "64")).cluster.gpus, 64);
+  EXPECT_THROW((void)with_key(kGood, "test.yaml", "cluster.gpu.name", "x"), InputError);
+  EXPECT_THROW((void)with_key(kGood, "test.yaml", "cluster..gpus", "x"), InputError);
+}
+
 TEST(ScenarioErrors, MissingFile) {
   try {
     (void)read_scenario_file("/no/such/scenario.yaml", colossim::testing::catalog());

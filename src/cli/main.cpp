@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -166,6 +168,14 @@ int run(int argc, char** argv) {
                "for each validation case (FILE: a directory, default validation/cases), search every key and "
                "compare the best plan with the published one");
 
+  auto* sw = app.add_subcommand("sweep", "simulate a grid of scenario values and write CSV");
+  std::string sweep_file;
+  sw->add_option("file", sweep_file, "scenario YAML; omit for the built-in default");
+  std::vector<std::string> sets;
+  sw->add_option("--set", sets, "KEY=V1,V2,... a dotted scenario key and its values; repeat for a grid")->required();
+  std::string out_file;
+  sw->add_option("--out", out_file, "write the CSV here instead of standard output");
+
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
 
   app.parse(argc, argv);
@@ -196,6 +206,68 @@ int run(int argc, char** argv) {
       std::cout << validation_json(report).dump(2) << "\n";
     } else {
       std::cout << validation_text(report);
+    }
+    return 0;
+  }
+  if (*sw) {
+    std::string text;
+    std::string name = "<built-in default scenario>";
+    if (sweep_file.empty()) {
+      text = default_scenario_yaml();
+    } else {
+      std::ifstream in(sweep_file);
+      if (!in) throw InputError(sweep_file, "", "cannot read the file (does it exist?)");
+      text.assign(std::istreambuf_iterator<char>(in), {});
+      name = sweep_file;
+    }
+    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    for (const auto& set : sets) {
+      const size_t eq = set.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == set.size()) {
+        throw InputError("--set", set, "expected KEY=V1,V2,... such as cluster.gpus=1024,2048");
+      }
+      std::vector<std::string> values;
+      std::stringstream ss(set.substr(eq + 1));
+      for (std::string v; std::getline(ss, v, ',');) values.push_back(v);
+      axes.emplace_back(set.substr(0, eq), values);
+    }
+    std::ofstream file_out;
+    if (!out_file.empty()) {
+      file_out.open(out_file);
+      if (!file_out) throw InputError(out_file, "", "cannot write the CSV file");
+    }
+    std::ostream& out = out_file.empty() ? std::cout : file_out;
+    for (const auto& [key, values] : axes) out << key << ",";
+    out << "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_train_days,"
+           "tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision\n";
+    const Calibration cal = Calibration::builtin();
+    std::vector<size_t> index(axes.size(), 0);
+    while (true) {
+      std::string variant = text;
+      for (size_t a = 0; a < axes.size(); ++a) variant = with_key(variant, name, axes[a].first, axes[a].second[index[a]]);
+      for (size_t a = 0; a < axes.size(); ++a) out << axes[a].second[index[a]] << ",";
+      std::string row;
+      try {
+        const Scenario s = read_scenario_text(variant, name, catalog, std::filesystem::path(sweep_file).parent_path().string());
+        const Verdict v = predict(s, cal);
+        if (v.prediction) {
+          const Prediction& p = *v.prediction;
+          const Plan& pl = p.plan;
+          row = fmt::format("ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}", p.step.step_time.value(),
+                            p.tokens_per_s, p.mfu, p.model_tflops_per_gpu, to_gib(p.memory.total()),
+                            p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "", pl.tp, pl.pp,
+                            pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages, to_string(pl.recompute), pl.zero,
+                            pl.precision == Precision::fp8 ? "fp8" : "bf16");
+        } else {
+          row = "\"" + v.refusal + "\",,,,,,,,,,,,,,,,";
+        }
+      } catch (const InputError& e) {
+        row = "\"" + std::string(e.what()) + "\",,,,,,,,,,,,,,,,";
+      }
+      out << row << "\n";
+      size_t a = axes.size();
+      while (a > 0 && ++index[a - 1] == axes[a - 1].second.size()) index[--a] = 0;
+      if (a == 0) break;
     }
     return 0;
   }

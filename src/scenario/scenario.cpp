@@ -241,6 +241,43 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
 
 }  // namespace
 
+std::string with_key(const std::string& yaml_text, const std::string& file, const std::string& dotted_key,
+                     const std::string& value) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, "", "malformed YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap()) throw InputError(file, "", "expected a YAML mapping of keys at the top level");
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= dotted_key.size()) {
+    const size_t dot = dotted_key.find('.', start);
+    parts.push_back(dotted_key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  for (const auto& p : parts) {
+    if (p.empty()) throw InputError(file, dotted_key, "expected a dotted key such as cluster.gpus");
+  }
+  // yaml-cpp nodes are handles: walk with copies and assign through them.
+  std::vector<YAML::Node> path = {root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = path.back()[parts[i]];
+    if (next && !next.IsMap() && !next.IsNull()) {
+      throw InputError(file, dotted_key, "cannot set a key below " + parts[i] + ", which is not a mapping");
+    }
+    if (!next || next.IsNull()) {
+      path.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = path.back()[parts[i]];
+    }
+    path.push_back(next);
+  }
+  path.back()[parts.back()] = value;
+  return YAML::Dump(root);
+}
+
 bool Scenario::plan_needs_search() const {
   for (const char* k : {"tp", "pp", "cp", "micro_batch", "virtual_stages", "recompute"}) {
     if (free_plan_keys.count(k) > 0) return true;

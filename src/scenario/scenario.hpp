@@ -68,6 +68,11 @@ Scenario read_scenario_file(const std::string& path, const Catalog& catalog);
 Scenario read_scenario_text(const std::string& text, const std::string& name,
                             const Catalog& catalog, const std::string& base_dir = "");
 
+// Scenario text with one dotted key set to a value ("cluster.gpus", "4096"), for sweeps.
+// Missing maps along the path are created; an InputError names the key if a non-map is in the way.
+[[nodiscard]] std::string with_key(const std::string& yaml_text, const std::string& file, const std::string& dotted_key,
+                                   const std::string& value);
+
 // The built-in default: the 100,000-GPU H100 cluster training a frontier model.
 Scenario default_scenario(const Catalog& catalog);
 [[nodiscard]] const char* default_scenario_yaml();
