@@ -76,14 +76,17 @@ BENCHMARK(BM_RunMonteCarlo100Days100k)->Arg(1000)->Unit(benchmark::kMillisecond)
 void BM_ReliabilityReportDefault(benchmark::State& state) {
   const Scenario s = default_scenario(Catalog::builtin());
   const Verdict v = predict(s, Calibration::builtin());
-  for (auto _ : state) benchmark::DoNotOptimize(reliability_report(s, *v.prediction, std::nullopt, true).result.goodput);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        reliability_report(s, *v.prediction, std::nullopt, true).result.goodput);
 }
 BENCHMARK(BM_ReliabilityReportDefault)->Unit(benchmark::kMillisecond);
 
 // Issue 4: plans evaluated per second, and the speed-up of threads (Arg = threads). The MPI
 // speed-up is measured by bench/mpi_plan_speedup.sh.
 void BM_PlanSearch70bOpen(benchmark::State& state) {
-  const Scenario s = read_scenario_file(COLOSSIM_SOURCE_DIR "/tests/data/plan-70b-open.yaml", Catalog::builtin());
+  const Scenario s =
+      read_scenario_file(COLOSSIM_SOURCE_DIR "/tests/data/plan-70b-open.yaml", Catalog::builtin());
   const Calibration cal = Calibration::builtin();
   ThreadEvaluator evaluator(static_cast<int>(state.range(0)));
   SearchOptions options;
@@ -97,7 +100,8 @@ void BM_PlanSearch70bOpen(benchmark::State& state) {
     benchmark::DoNotOptimize(r.ranked.front().step_s);
   }
   state.counters["plans_simulated"] = static_cast<double>(simulated);
-  state.counters["plans_per_s"] = benchmark::Counter(static_cast<double>(simulated), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["plans_per_s"] = benchmark::Counter(static_cast<double>(simulated),
+                                                     benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_PlanSearch70bOpen)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -63,22 +63,21 @@ TEST(Cli, SimulateJsonHasTheContractKeys) {
 }
 
 TEST(Cli, BadInputExitsTwoWithOneLine) {
-  const std::string cases[] =
-      {
-          "cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
-          "8}\n",  // missing
-          "cluster: {gpu: h100-sxm-80gb, gpus: x}\nmodel: {preset: llama3-8b}\ntraining: "
-          "{global_batch: 8}\n",  // type
-          "cluster: {gpu: tpu-v9, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
-          "8}\n",  // unknown
-          "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
-          "{global_batch: 8}\n"
-          "parallelism: {tp: 3, dp: 2}\n",  // invalid
-          "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\ntraining: "
-          "{global_batch: 8}\n"
-          "parallelism: {tp: 8, zero: 0}\n",                      // no fit
-          "cluster: {gpu: h100-sxm-80gb, gpus: 8\n  model: [\n",  // YAML
-      };
+  const std::string cases[] = {
+      "cluster: {gpu: h100-sxm-80gb}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+      "8}\n",  // missing
+      "cluster: {gpu: h100-sxm-80gb, gpus: x}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n",  // type
+      "cluster: {gpu: tpu-v9, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+      "8}\n",  // unknown
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n"
+      "parallelism: {tp: 3, dp: 2}\n",  // invalid
+      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\ntraining: "
+      "{global_batch: 8}\n"
+      "parallelism: {tp: 8, zero: 0}\n",                      // no fit
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8\n  model: [\n",  // YAML
+  };
   int i = 0;
   for (const auto& text : cases) {
     const std::string file = write_temp("bad" + std::to_string(i++) + ".yaml", text);
@@ -116,56 +115,65 @@ TEST(Cli, ReliabilityJsonHasTheContractKeys) {
   const Result r = run("reliability --trials 50 --json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"interruptions", "interruptions_by_cause", "goodput", "time_to_train_days",
-                          "checkpoint_interval_s", "young_interval_s", "daly_interval_s", "timeline_trial_0",
-                          "what_ifs"}) {
+  for (const char* key : {"interruptions", "interruptions_by_cause", "goodput",
+                          "time_to_train_days", "checkpoint_interval_s", "young_interval_s",
+                          "daly_interval_s", "timeline_trial_0", "what_ifs"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   const Result span = run("reliability --trials 20 --days 3 --json");
   ASSERT_EQ(span.status, 0) << span.out;
   EXPECT_EQ(nlohmann::json::parse(span.out)["span_days"].get<double>(), 3.0);
   EXPECT_EQ(run("reliability --days -1").status, 2);
-  const std::string file = write_temp("notokens.yaml",
-                                      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
-                                      "training: {global_batch: 8}\n");
+  const std::string file =
+      write_temp("notokens.yaml",
+                 "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+                 "training: {global_batch: 8}\n");
   const Result no_budget = run("reliability " + file);
   EXPECT_EQ(no_budget.status, 2);
   EXPECT_EQ(lines(no_budget.out), 1) << no_budget.out;
 }
 
 TEST(Cli, PlanJsonRanksPlansBestFirst) {
-  const Result r = run("plan " COLOSSIM_SOURCE_DIR "/examples/mixtral-from-hf-config.yaml --top 3 --json");
+  const Result r =
+      run("plan " COLOSSIM_SOURCE_DIR "/examples/mixtral-from-hf-config.yaml --top 3 --json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["plans"].size(), 3u);
   for (const auto& p : j["plans"]) {
-    for (const char* key : {"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages", "schedule", "recompute",
-                            "zero", "step_time_s", "mfu", "memory_gib_per_gpu"}) {
+    for (const char* key :
+         {"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages", "schedule", "recompute",
+          "zero", "step_time_s", "mfu", "memory_gib_per_gpu"}) {
       EXPECT_TRUE(p.contains(key)) << key;
     }
   }
   EXPECT_LE(j["plans"][0]["step_time_s"].get<double>(), j["plans"][1]["step_time_s"].get<double>());
   EXPECT_TRUE(j.contains("runner_up_loses_because"));
-  EXPECT_NE(j["launch"]["megatron_lm"].get<std::string>().find("--tensor-model-parallel-size"), std::string::npos);
-  EXPECT_NE(j["launch"]["torchtitan_toml"].get<std::string>().find("[parallelism]"), std::string::npos);
-  const std::string file = write_temp("noplan.yaml", "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-405b}\n"
-                                                     "training: {global_batch: 8}\n");
+  EXPECT_NE(j["launch"]["megatron_lm"].get<std::string>().find("--tensor-model-parallel-size"),
+            std::string::npos);
+  EXPECT_NE(j["launch"]["torchtitan_toml"].get<std::string>().find("[parallelism]"),
+            std::string::npos);
+  const std::string file =
+      write_temp("noplan.yaml",
+                 "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-405b}\n"
+                 "training: {global_batch: 8}\n");
   const Result none = run("plan " + file);
   EXPECT_EQ(none.status, 2);
   EXPECT_EQ(lines(none.out), 1) << none.out;
 }
 
 TEST(Cli, SweepWritesOneCsvRowPerGridPoint) {
-  const Result r = run("sweep " COLOSSIM_SOURCE_DIR "/examples/llama3-70b-on-1024-h100.yaml"
-                       " --set cluster.gpus=512,1024 --set cluster.gpu=h100-sxm-80gb,b200,a100-sxm-40gb");
+  const Result r =
+      run("sweep " COLOSSIM_SOURCE_DIR
+          "/examples/llama3-70b-on-1024-h100.yaml"
+          " --set cluster.gpus=512,1024 --set cluster.gpu=h100-sxm-80gb,b200,a100-sxm-40gb");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(lines(r.out), 1 + 2 * 3);
   EXPECT_EQ(r.out.rfind("cluster.gpus,cluster.gpu,status,step_time_s", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("512,b200,ok,"), std::string::npos) << r.out;
-  EXPECT_EQ(run("sweep --set cluster.gpus").status, 2);             // not KEY=VALUES
-  EXPECT_EQ(run("sweep --set model.preset.x=1").status, 2);         // no such key path
+  EXPECT_EQ(run("sweep --set cluster.gpus").status, 2);      // not KEY=VALUES
+  EXPECT_EQ(run("sweep --set model.preset.x=1").status, 2);  // no such key path
   const Result bad_value = run("sweep --set model.preset=llama3-8b,nope");
-  EXPECT_EQ(bad_value.status, 0);                                   // a bad point is a row, not an abort
+  EXPECT_EQ(bad_value.status, 0);  // a bad point is a row, not an abort
   EXPECT_NE(bad_value.out.find("unknown model preset"), std::string::npos) << bad_value.out;
 }
 

@@ -78,8 +78,9 @@ TEST(PlanSearch, NothingFitsIsARefusalWithTheFigures) {
 
 // The ranking depends only on the scenario: one thread and several give the same plans.
 TEST(PlanSearch, ThreadsDoNotChangeTheRanking) {
-  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: llama3-70b}\n"
-                              "training: {global_batch: 512}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: llama3-70b}\n"
+      "training: {global_batch: 512}\n");
   const Calibration cal = Calibration::builtin();
   ThreadEvaluator one(1), four(4);
   SearchOptions a, b;
@@ -107,10 +108,12 @@ TEST(PlanSearch, NeverSlowerThanThePublishedPlan) {
   const Calibration cal = Calibration::builtin();
   ThreadEvaluator threads(2);
   const std::string dir = COLOSSIM_SOURCE_DIR "/validation/cases/";
-  for (const char* f : {"korthikanti2022/korthikanti22_22B_seqsel.yaml", "megatron2021/megatron21_t1_39.1B.yaml",
-                        "megatron_core_h100/mcore_h100_weak_7.1B.yaml", "nvidia_dgxc/dgxc_85380ff_llama8b_BF16_H100_8.yaml",
-                        "nvidia_dgxc/dgxc_85380ff_llama70b_FP8_H100_64.yaml",
-                        "mosaicml_mpt/mpt_h100_80gb_amp_bf16_7b_2048_128.yaml"}) {
+  for (const char* f :
+       {"korthikanti2022/korthikanti22_22B_seqsel.yaml", "megatron2021/megatron21_t1_39.1B.yaml",
+        "megatron_core_h100/mcore_h100_weak_7.1B.yaml",
+        "nvidia_dgxc/dgxc_85380ff_llama8b_BF16_H100_8.yaml",
+        "nvidia_dgxc/dgxc_85380ff_llama70b_FP8_H100_64.yaml",
+        "mosaicml_mpt/mpt_h100_80gb_amp_bf16_7b_2048_128.yaml"}) {
     const Scenario s = read_scenario_file(dir + f, colossim::testing::catalog());
     const auto c = compare_with_published(s, cal, &threads);
     ASSERT_TRUE(c.has_value()) << f;

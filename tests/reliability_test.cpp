@@ -1,9 +1,10 @@
+#include "run/reliability.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
 
-#include "run/reliability.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -48,12 +49,25 @@ RunSetup failure_free(double work_s, double pause_s) {
 TEST(Reliability, ReproducesLlama3InterruptionsByCauseAndGoodput) {
   const Scenario s = scenario(kLlama3);
   const ReliabilityReport r = report(s, 54.0);
-  const std::map<std::string, double> table5 = {
-      {"faulty-gpu", 148}, {"gpu-hbm3-memory", 72}, {"software-bug", 54}, {"network-switch-cable", 35},
-      {"host-maintenance", 32}, {"gpu-sram-memory", 19}, {"gpu-system-processor", 17}, {"nic", 7},
-      {"nccl-watchdog-timeout", 7}, {"silent-data-corruption", 6}, {"gpu-thermal-sensor", 6}, {"ssd", 3},
-      {"power-supply", 3}, {"server-chassis", 2}, {"io-expansion-board", 2}, {"dependency", 2}, {"cpu", 2},
-      {"system-memory", 2}, {"planned-maintenance", 47}};
+  const std::map<std::string, double> table5 = {{"faulty-gpu", 148},
+                                                {"gpu-hbm3-memory", 72},
+                                                {"software-bug", 54},
+                                                {"network-switch-cable", 35},
+                                                {"host-maintenance", 32},
+                                                {"gpu-sram-memory", 19},
+                                                {"gpu-system-processor", 17},
+                                                {"nic", 7},
+                                                {"nccl-watchdog-timeout", 7},
+                                                {"silent-data-corruption", 6},
+                                                {"gpu-thermal-sensor", 6},
+                                                {"ssd", 3},
+                                                {"power-supply", 3},
+                                                {"server-chassis", 2},
+                                                {"io-expansion-board", 2},
+                                                {"dependency", 2},
+                                                {"cpu", 2},
+                                                {"system-memory", 2},
+                                                {"planned-maintenance", 47}};
   for (const auto& [cause, count] : table5) {
     EXPECT_NEAR(r.result.interruptions_by_cause.at(cause), count, 0.10 * count) << cause;
   }
@@ -96,7 +110,8 @@ TEST(Reliability, EstimatesConvergeWithTrials) {
     double sum = 0, sum2 = 0;
     const int seeds = 12;
     for (int seed = 1; seed <= seeds; ++seed) {
-      const double g = simulate_run(setup, 600, trials, static_cast<unsigned long long>(seed), 10.0).goodput;
+      const double g =
+          simulate_run(setup, 600, trials, static_cast<unsigned long long>(seed), 10.0).goodput;
       sum += g;
       sum2 += g * g;
     }
@@ -107,11 +122,13 @@ TEST(Reliability, EstimatesConvergeWithTrials) {
   EXPECT_LT(many, few / 2.5);
 }
 
-// Young: sqrt(2 delta M). Daly (2006): sqrt(2 delta M)(1 + sqrt(delta/2M)/3 + (delta/2M)/9) - delta.
+// Young: sqrt(2 delta M). Daly (2006): sqrt(2 delta M)(1 + sqrt(delta/2M)/3 + (delta/2M)/9) -
+// delta.
 TEST(Reliability, YoungAndDalyClosedForms) {
   EXPECT_NEAR(young_interval(60, 3600), std::sqrt(2.0 * 60 * 3600), 1e-9);
   const double x = 60.0 / 7200.0;
-  EXPECT_NEAR(daly_interval(60, 3600), std::sqrt(2.0 * 60 * 3600) * (1 + std::sqrt(x) / 3 + x / 9) - 60, 1e-9);
+  EXPECT_NEAR(daly_interval(60, 3600),
+              std::sqrt(2.0 * 60 * 3600) * (1 + std::sqrt(x) / 3 + x / 9) - 60, 1e-9);
   EXPECT_DOUBLE_EQ(daly_interval(8000, 3600), 3600);  // delta >= 2M: checkpoint every M
 }
 
@@ -150,9 +167,10 @@ TEST(Reliability, SparesAndRestartTimeMatter) {
 }
 
 TEST(Reliability, NeedsATokenBudgetOrASpan) {
-  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
-                              "training: {global_batch: 8}\nparallelism: {tp: 8, pp: 1, cp: 1, micro_batch: 1,"
-                              " virtual_stages: 1, recompute: none}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 8}\nparallelism: {tp: 8, pp: 1, cp: 1, micro_batch: 1,"
+      " virtual_stages: 1, recompute: none}\n");
   const Verdict v = predict(s, Calibration::builtin());
   ASSERT_TRUE(v.prediction);
   EXPECT_THROW((void)reliability_report(s, *v.prediction, std::nullopt, false), InputError);
@@ -160,7 +178,9 @@ TEST(Reliability, NeedsATokenBudgetOrASpan) {
 }
 
 TEST(Reliability, BadReliabilityKeysAreInputErrors) {
-  const std::string base = "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n";
+  const std::string base =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n";
   EXPECT_THROW((void)scenario(base + "reliability: {distribution: gamma}\n"), InputError);
   EXPECT_THROW((void)scenario(base + "reliability: {checkpoint_interval: -5min}\n"), InputError);
   EXPECT_THROW((void)scenario(base + "reliability: {storage_bandwidth: fast}\n"), InputError);

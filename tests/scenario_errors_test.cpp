@@ -93,21 +93,29 @@ TEST(ScenarioErrors, UnknownNames) {
 }
 
 TEST(ScenarioErrors, OutOfRangeCountsAreRefusedNotWrapped) {
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n"
-               "parallelism: {tp: 4294967304}\n",
-               "parallelism.tp", "at most");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 1e15}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n",
-               "cluster.gpus", "at most");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b, hidden: 1e11}\ntraining: {global_batch: 8}\n",
-               "model.hidden", "at most");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: llama\ntraining: {global_batch: 8}\n", "model",
-               "expected a mapping");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n"
+      "parallelism: {tp: 4294967304}\n",
+      "parallelism.tp", "at most");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1e15}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n",
+      "cluster.gpus", "at most");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b, hidden: 1e11}\ntraining: "
+      "{global_batch: 8}\n",
+      "model.hidden", "at most");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: llama\ntraining: {global_batch: 8}\n",
+      "model", "expected a mapping");
 }
 
 TEST(ScenarioErrors, StepTooLargeToSimulateIsRefused) {
-  const Scenario s = scenario("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
-                              "training: {global_batch: 100000000}\nparallelism: {tp: 8, pp: 1, cp: 1, micro_batch: 1,"
-                              " virtual_stages: 1, recompute: full}\n");
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 100000000}\nparallelism: {tp: 8, pp: 1, cp: 1, micro_batch: 1,"
+      " virtual_stages: 1, recompute: full}\n");
   const Verdict v = predict(s, Calibration::builtin());
   EXPECT_FALSE(v.prediction);
   EXPECT_NE(v.refusal.find("micro-batches"), std::string::npos) << v.refusal;

@@ -1,19 +1,18 @@
 // The colossim command. The only place that prints or exits: bad input (InputError) and plans
 // that cannot run end here with exit status 2 and one line on stderr.
 #include <fmt/format.h>
-
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <optional>
-#include <thread>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "report/report.hpp"
@@ -67,12 +66,15 @@ class Progress {
   }
   void operator()(long long done, long long total) {
     if (!enabled_ || total <= 0) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (elapsed < 1.0) return;
     const int width = 40;
-    const int filled = static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total));
-    std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '#') << std::string(static_cast<size_t>(width - filled), ' ')
-              << "] " << done << "/" << total << " plans" << std::flush;
+    const int filled =
+        static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total));
+    std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '#')
+              << std::string(static_cast<size_t>(width - filled), ' ') << "] " << done << "/"
+              << total << " plans" << std::flush;
     drawn_ = true;
   }
 
@@ -144,35 +146,44 @@ int run(int argc, char** argv) {
       "directories or files of validation cases (default: the shipped validation/cases)");
   val->add_flag("--json", json, "print JSON");
 
-  auto* rel = app.add_subcommand("reliability", "the whole run: failures, checkpoints, restarts and goodput (Monte Carlo)");
+  auto* rel = app.add_subcommand(
+      "reliability", "the whole run: failures, checkpoints, restarts and goodput (Monte Carlo)");
   std::string rel_file;
   rel->add_option("file", rel_file, "scenario YAML; omit for the built-in default");
   std::optional<double> days;
-  rel->add_option("--days", days, "simulate a fixed span of D days instead of the token budget")->check(CLI::Range(0.001, 36500.0));
+  rel->add_option("--days", days, "simulate a fixed span of D days instead of the token budget")
+      ->check(CLI::Range(0.001, 36500.0));
   std::optional<int> trials;
-  rel->add_option("--trials", trials, "Monte Carlo trials (default: reliability.trials, 1000)")->check(CLI::Range(1, 1000000));
+  rel->add_option("--trials", trials, "Monte Carlo trials (default: reliability.trials, 1000)")
+      ->check(CLI::Range(1, 1000000));
   std::optional<unsigned long long> seed;
   rel->add_option("--seed", seed, "random seed (default: reliability.seed, 1)");
   rel->add_flag("--json", json, "print JSON");
 
-  auto* pl = app.add_subcommand("plan", "search the parallelism plans for the keys the scenario leaves open; rank the best");
+  auto* pl = app.add_subcommand(
+      "plan", "search the parallelism plans for the keys the scenario leaves open; rank the best");
   std::string plan_file;
-  pl->add_option("file", plan_file, "scenario YAML; omit for the built-in default (with its plan keys opened)");
+  pl->add_option("file", plan_file,
+                 "scenario YAML; omit for the built-in default (with its plan keys opened)");
   int top = 5;
   pl->add_option("--top", top, "how many plans to rank")->check(CLI::Range(1, 1000));
   int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  pl->add_option("--threads", threads, "threads evaluating plans (default: all cores)")->check(CLI::Range(1, 1024));
+  pl->add_option("--threads", threads, "threads evaluating plans (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   pl->add_flag("--json", json, "print {\"plans\": [...]}, best first");
   bool against_published = false;
   pl->add_flag("--against-published", against_published,
-               "for each validation case (FILE: a directory, default validation/cases), search every key and "
+               "for each validation case (FILE: a directory, default validation/cases), search "
+               "every key and "
                "compare the best plan with the published one");
 
   auto* sw = app.add_subcommand("sweep", "simulate a grid of scenario values and write CSV");
   std::string sweep_file;
   sw->add_option("file", sweep_file, "scenario YAML; omit for the built-in default");
   std::vector<std::string> sets;
-  sw->add_option("--set", sets, "KEY=V1,V2,... a dotted scenario key and its values; repeat for a grid")->required();
+  sw->add_option("--set", sets,
+                 "KEY=V1,V2,... a dotted scenario key and its values; repeat for a grid")
+      ->required();
   std::string out_file;
   sw->add_option("--out", out_file, "write the CSV here instead of standard output");
 
@@ -238,26 +249,31 @@ int run(int argc, char** argv) {
     }
     std::ostream& out = out_file.empty() ? std::cout : file_out;
     for (const auto& [key, values] : axes) out << key << ",";
-    out << "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_train_days,"
+    out << "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_"
+           "train_days,"
            "tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision\n";
     const Calibration cal = Calibration::builtin();
     std::vector<size_t> index(axes.size(), 0);
     while (true) {
       std::string variant = text;
-      for (size_t a = 0; a < axes.size(); ++a) variant = with_key(variant, name, axes[a].first, axes[a].second[index[a]]);
+      for (size_t a = 0; a < axes.size(); ++a)
+        variant = with_key(variant, name, axes[a].first, axes[a].second[index[a]]);
       for (size_t a = 0; a < axes.size(); ++a) out << axes[a].second[index[a]] << ",";
       std::string row;
       try {
-        const Scenario s = read_scenario_text(variant, name, catalog, std::filesystem::path(sweep_file).parent_path().string());
+        const Scenario s = read_scenario_text(
+            variant, name, catalog, std::filesystem::path(sweep_file).parent_path().string());
         const Verdict v = predict(s, cal);
         if (v.prediction) {
           const Prediction& p = *v.prediction;
           const Plan& pl = p.plan;
-          row = fmt::format("ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}", p.step.step_time.value(),
-                            p.tokens_per_s, p.mfu, p.model_tflops_per_gpu, to_gib(p.memory.total()),
-                            p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "", pl.tp, pl.pp,
-                            pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages, to_string(pl.recompute), pl.zero,
-                            pl.precision == Precision::fp8 ? "fp8" : "bf16");
+          row = fmt::format(
+              "ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}",
+              p.step.step_time.value(), p.tokens_per_s, p.mfu, p.model_tflops_per_gpu,
+              to_gib(p.memory.total()),
+              p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "", pl.tp,
+              pl.pp, pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages,
+              to_string(pl.recompute), pl.zero, pl.precision == Precision::fp8 ? "fp8" : "bf16");
         } else {
           row = "\"" + v.refusal + "\",,,,,,,,,,,,,,,,";
         }
@@ -272,13 +288,16 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*pl && against_published) {
-    const std::string dir = plan_file.empty() ? std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases" : plan_file;
+    const std::string dir =
+        plan_file.empty() ? std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases" : plan_file;
     const Calibration cal = Calibration::builtin();
     ThreadEvaluator evaluator(threads);
     nlohmann::json rows = nlohmann::json::array();
     int faster = 0, same = 0, slower = 0;
     std::vector<double> speedups;
-    if (!json) std::cout << fmt::format("{:<44} {:>11} {:>11} {:>8}  {}\n", "case", "published", "best found", "speed-up", "best plan");
+    if (!json)
+      std::cout << fmt::format("{:<44} {:>11} {:>11} {:>8}  {}\n", "case", "published",
+                               "best found", "speed-up", "best plan");
     for (const auto& f : case_files({dir})) {
       const Scenario s = read_scenario_file(f, catalog);
       const auto c = compare_with_published(s, cal, &evaluator);
@@ -287,35 +306,50 @@ int run(int argc, char** argv) {
       speedups.push_back(speedup);
       (speedup > 1.01 ? faster : speedup < 0.999 ? slower : same) += 1;
       const Plan& b = c->best;
-      const std::string plan_s = fmt::format("TP{} PP{} CP{} EP{} DP{} VP{} MB{} {} ZeRO{}", b.tp, b.pp, b.cp, b.ep, b.dp,
-                                             b.virtual_stages, b.micro_batch, to_string(b.recompute), b.zero);
-      rows.push_back({{"case", s.name}, {"published_step_s", c->published_step_s}, {"best_step_s", c->best_step_s},
-                      {"speedup", speedup}, {"best_plan", plan_s}, {"note", c->note}});
+      const std::string plan_s =
+          fmt::format("TP{} PP{} CP{} EP{} DP{} VP{} MB{} {} ZeRO{}", b.tp, b.pp, b.cp, b.ep, b.dp,
+                      b.virtual_stages, b.micro_batch, to_string(b.recompute), b.zero);
+      rows.push_back({{"case", s.name},
+                      {"published_step_s", c->published_step_s},
+                      {"best_step_s", c->best_step_s},
+                      {"speedup", speedup},
+                      {"best_plan", plan_s},
+                      {"note", c->note}});
       if (!json) {
-        std::cout << fmt::format("{:<44} {:>10.3f}s {:>10.3f}s {:>7.2f}x  {}{}\n", s.name, c->published_step_s,
-                                 c->best_step_s, speedup, plan_s, c->note.empty() ? "" : "  (" + c->note + ")");
+        std::cout << fmt::format("{:<44} {:>10.3f}s {:>10.3f}s {:>7.2f}x  {}{}\n", s.name,
+                                 c->published_step_s, c->best_step_s, speedup, plan_s,
+                                 c->note.empty() ? "" : "  (" + c->note + ")");
       }
     }
     std::sort(speedups.begin(), speedups.end());
     const double median = speedups.empty() ? 1.0 : speedups[speedups.size() / 2];
     const double best = speedups.empty() ? 1.0 : speedups.back();
     if (json) {
-      std::cout << nlohmann::json{{"cases", rows}, {"faster", faster}, {"same", same}, {"published_wins", slower},
-                                  {"median_speedup", median}, {"max_speedup", best}}.dump(2)
+      std::cout << nlohmann::json{{"cases", rows},
+                                  {"faster", faster},
+                                  {"same", same},
+                                  {"published_wins", slower},
+                                  {"median_speedup", median},
+                                  {"max_speedup", best}}
+                       .dump(2)
                 << "\n";
     } else {
-      std::cout << fmt::format("\n{} cases: search faster by >1% in {}, within 1% in {}, published plan faster in {}; "
-                               "median speed-up {:.2f}x, largest {:.2f}x\n",
-                               speedups.size(), faster, same, slower, median, best);
+      std::cout << fmt::format(
+          "\n{} cases: search faster by >1% in {}, within 1% in {}, published plan faster in {}; "
+          "median speed-up {:.2f}x, largest {:.2f}x\n",
+          speedups.size(), faster, same, slower, median, best);
     }
     return 0;
   }
   if (*pl) {
-    Scenario s = plan_file.empty() ? default_scenario(catalog) : read_scenario_file(plan_file, catalog);
+    Scenario s =
+        plan_file.empty() ? default_scenario(catalog) : read_scenario_file(plan_file, catalog);
     if (plan_file.empty()) {
       // The default states Meta-style plan keys; open them so the planner has something to do.
-      s.free_plan_keys = {"tp", "pp", "cp", "ep", "micro_batch", "virtual_stages", "recompute", "schedule",
-                          "sequence_parallel", "dp", "zero"};
+      s.free_plan_keys = {"tp",        "pp",          "cp",
+                          "ep",        "micro_batch", "virtual_stages",
+                          "recompute", "schedule",    "sequence_parallel",
+                          "dp",        "zero"};
     }
 #ifdef COLOSSIM_HAVE_MPI
     if (mpi != nullptr && mpi->active()) {
@@ -327,7 +361,8 @@ int run(int argc, char** argv) {
     return plan(s, json, top, evaluator, false);
   }
   if (*rel) {
-    Scenario s = rel_file.empty() ? default_scenario(catalog) : read_scenario_file(rel_file, catalog);
+    Scenario s =
+        rel_file.empty() ? default_scenario(catalog) : read_scenario_file(rel_file, catalog);
     if (trials) s.reliability.trials = *trials;
     if (seed) s.reliability.seed = *seed;
     const Verdict v = predict(s, Calibration::builtin());

@@ -18,10 +18,11 @@ MpiSession::~MpiSession() {
   if (active_) MPI_Finalize();
 }
 
-void MpiEvaluator::evaluate(const Scenario& s, const Calibration& cal, const std::vector<PlanCandidate>& batch,
-                            std::vector<double>& step_s) {
+void MpiEvaluator::evaluate(const Scenario& s, const Calibration& cal,
+                            const std::vector<PlanCandidate>& batch, std::vector<double>& step_s) {
   std::vector<PlanCandidate> mine;
-  for (size_t i = static_cast<size_t>(session_.rank()); i < batch.size(); i += static_cast<size_t>(session_.size())) {
+  for (size_t i = static_cast<size_t>(session_.rank()); i < batch.size();
+       i += static_cast<size_t>(session_.size())) {
     mine.push_back(batch[i]);
   }
   std::vector<double> my_steps;
@@ -29,10 +30,12 @@ void MpiEvaluator::evaluate(const Scenario& s, const Calibration& cal, const std
   // Each slot is written by exactly one rank and zero elsewhere: the sum is exact.
   std::vector<double> partial(batch.size(), 0.0);
   for (size_t k = 0; k < mine.size(); ++k) {
-    partial[static_cast<size_t>(session_.rank()) + k * static_cast<size_t>(session_.size())] = my_steps[k];
+    partial[static_cast<size_t>(session_.rank()) + k * static_cast<size_t>(session_.size())] =
+        my_steps[k];
   }
   step_s.assign(batch.size(), 0.0);
-  MPI_Allreduce(partial.data(), step_s.data(), static_cast<int>(batch.size()), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+  MPI_Allreduce(partial.data(), step_s.data(), static_cast<int>(batch.size()), MPI_DOUBLE, MPI_SUM,
+                MPI_COMM_WORLD);
 }
 
 }  // namespace colossim

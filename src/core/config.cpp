@@ -148,7 +148,9 @@ long long ConfigNode::positive_integer_or(const std::string& key, long long fall
 int ConfigNode::count_or(const std::string& key, int fallback, int max) const {
   if (!has(key)) return fallback;
   const long long v = positive_integer(key);
-  if (v > max) fail(key, "expected a positive integer of at most " + std::to_string(max) + ", got " + std::to_string(v));
+  if (v > max)
+    fail(key, "expected a positive integer of at most " + std::to_string(max) + ", got " +
+                  std::to_string(v));
   return static_cast<int>(v);
 }
 
@@ -206,7 +208,9 @@ Seconds ConfigNode::duration(const std::string& key) const {
 }
 
 void ConfigNode::check_no_unknown_keys(const std::set<std::string>& known) const {
-  if (!node_.IsMap()) fail("", "expected a mapping of keys, got " + std::string(node_.IsSequence() ? "a list" : "a single value"));
+  if (!node_.IsMap())
+    fail("", "expected a mapping of keys, got " +
+                 std::string(node_.IsSequence() ? "a list" : "a single value"));
   for (const auto& kv : node_) {
     const auto key = kv.first.as<std::string>();
     if (known.count(key) == 0) {

@@ -48,7 +48,7 @@ struct Node {
   std::string nic;
   int nics_per_gpu = 1;
   double power_kw = 0;
-  int rack_gpus = 32;         // GPUs per rack in the reference design
+  int rack_gpus = 32;  // GPUs per rack in the reference design
   std::string source;
 };
 

@@ -7,7 +7,8 @@
 namespace colossim {
 
 std::string megatron_args(const Scenario& s, const Plan& p) {
-  std::string a = fmt::format("--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", p.tp, p.pp);
+  std::string a =
+      fmt::format("--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", p.tp, p.pp);
   if (p.virtual_stages > 1) {
     a += fmt::format(" --num-virtual-stages-per-pipeline-rank {}", p.virtual_stages);
   }
@@ -17,9 +18,12 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
                    s.training.global_batch, s.model.seq_len);
   if (p.sequence_parallel && p.tp > 1) a += " --sequence-parallel";
   if (p.recompute == Recompute::selective) a += " --recompute-granularity selective";
-  if (p.recompute == Recompute::full) a += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
+  if (p.recompute == Recompute::full)
+    a += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
   if (p.zero >= 1) a += " --use-distributed-optimizer";
-  if (p.zero >= 2) a += fmt::format(" --data-parallel-sharding-strategy {}", p.zero == 2 ? "optim_grads" : "optim_grads_params");
+  if (p.zero >= 2)
+    a += fmt::format(" --data-parallel-sharding-strategy {}",
+                     p.zero == 2 ? "optim_grads" : "optim_grads_params");
   if (p.zero >= 2) a += " --use-custom-fsdp";
   a += " --bf16";
   if (p.precision == Precision::fp8) a += " --fp8-format hybrid";
@@ -33,15 +37,20 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
 
 std::string nemo_overrides(const Scenario& s, const Plan& p) {
   std::string a = fmt::format(
-      "trainer.strategy.tensor_model_parallel_size={} trainer.strategy.pipeline_model_parallel_size={} "
+      "trainer.strategy.tensor_model_parallel_size={} "
+      "trainer.strategy.pipeline_model_parallel_size={} "
       "trainer.strategy.context_parallel_size={} trainer.strategy.expert_model_parallel_size={} "
-      "trainer.strategy.virtual_pipeline_model_parallel_size={} trainer.strategy.sequence_parallel={} "
+      "trainer.strategy.virtual_pipeline_model_parallel_size={} "
+      "trainer.strategy.sequence_parallel={} "
       "data.micro_batch_size={} data.global_batch_size={} data.seq_length={}",
       p.tp, p.pp, p.cp, p.ep, p.virtual_stages > 1 ? std::to_string(p.virtual_stages) : "None",
-      p.sequence_parallel && p.tp > 1 ? "True" : "False", p.micro_batch, s.training.global_batch, s.model.seq_len);
+      p.sequence_parallel && p.tp > 1 ? "True" : "False", p.micro_batch, s.training.global_batch,
+      s.model.seq_len);
   if (p.recompute != Recompute::none) {
-    a += fmt::format(" model.config.recompute_granularity={}", p.recompute == Recompute::full ? "full" : "selective");
-    if (p.recompute == Recompute::full) a += " model.config.recompute_method=uniform model.config.recompute_num_layers=1";
+    a += fmt::format(" model.config.recompute_granularity={}",
+                     p.recompute == Recompute::full ? "full" : "selective");
+    if (p.recompute == Recompute::full)
+      a += " model.config.recompute_method=uniform model.config.recompute_num_layers=1";
   }
   if (p.precision == Precision::fp8) a += " trainer.plugins=bf16_with_fp8_mixed";
   return a;
@@ -55,9 +64,11 @@ std::string torchtitan_toml(const Scenario& s, const Plan& p) {
   const long long shard = p.zero >= 3 ? p.dp : 1;
   const long long replicate = p.zero >= 3 ? 1 : p.dp;
   std::string t = "[parallelism]\n";
-  t += fmt::format("data_parallel_replicate_degree = {}\ndata_parallel_shard_degree = {}\n", replicate, shard);
+  t += fmt::format("data_parallel_replicate_degree = {}\ndata_parallel_shard_degree = {}\n",
+                   replicate, shard);
   t += fmt::format("tensor_parallel_degree = {}\npipeline_parallel_degree = {}\n", p.tp, p.pp);
-  t += fmt::format("pipeline_parallel_schedule = \"{}\"\ncontext_parallel_degree = {}\n", schedule, p.cp);
+  t += fmt::format("pipeline_parallel_schedule = \"{}\"\ncontext_parallel_degree = {}\n", schedule,
+                   p.cp);
   if (p.ep > 1) t += fmt::format("expert_parallel_degree = {}\n", p.ep);
   if (p.pp > 1) t += fmt::format("pipeline_parallel_microbatch_size = {}\n", p.micro_batch);
   t += "\n[training]\n";

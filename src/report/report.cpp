@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "report/launch.hpp"
-
 #include <algorithm>
 #include <map>
+
+#include "report/launch.hpp"
 
 namespace colossim {
 namespace {
@@ -40,7 +40,8 @@ std::string plan_line(const Plan& p) {
 
 }  // namespace
 
-std::string prediction_text(const Scenario& s, const Prediction& p, const std::optional<ReliabilityReport>& run) {
+std::string prediction_text(const Scenario& s, const Prediction& p,
+                            const std::optional<ReliabilityReport>& run) {
   std::string out;
   const Cluster& c = s.cluster;
   out += fmt::format("colossim: {}\n\n", s.name);
@@ -93,10 +94,11 @@ std::string prediction_text(const Scenario& s, const Prediction& p, const std::o
   if (run) {
     const RunResult& r = run->result;
     out += fmt::format(
-        "  run                  goodput {:.1f}%, {:.1f} interruptions per day, checkpoint every {}, "
+        "  run                  goodput {:.1f}%, {:.1f} interruptions per day, checkpoint every "
+        "{}, "
         "{:.1f} days lost ({} GPU-hours)\n",
-        100 * r.goodput, r.interruptions_mean / std::max(r.days_mean, 1e-9), human_seconds(r.interval_s),
-        r.days_lost, human_count(r.gpu_hours_lost));
+        100 * r.goodput, r.interruptions_mean / std::max(r.days_mean, 1e-9),
+        human_seconds(r.interval_s), r.days_lost, human_count(r.gpu_hours_lost));
   }
   out += fmt::format("\n  where the step goes (pipeline stage {}):\n", p.step.critical_stage);
   for (const auto& b : p.step.breakdown) {
@@ -142,15 +144,20 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
   j["checkpoint_mode"] = rep.setup.async_checkpoint ? "async" : "sync";
   j["restart_s"] = rep.setup.restart_s;
   j["spare_nodes"] = rep.setup.spare_nodes;
-  j["mean_time_between_interruptions_s"] = rep.setup.rate_per_hour > 0 ? 3600.0 / rep.setup.rate_per_hour : 0.0;
+  j["mean_time_between_interruptions_s"] =
+      rep.setup.rate_per_hour > 0 ? 3600.0 / rep.setup.rate_per_hour : 0.0;
   nlohmann::json timeline = nlohmann::json::array();
   for (const auto& e : r.timeline) {
-    timeline.push_back({{"day", e.day}, {"cause", e.cause}, {"lost_work_s", e.lost_work_s}, {"downtime_s", e.downtime_s}});
+    timeline.push_back({{"day", e.day},
+                        {"cause", e.cause},
+                        {"lost_work_s", e.lost_work_s},
+                        {"downtime_s", e.downtime_s}});
   }
   j["timeline_trial_0"] = timeline;
   if (!rep.what_ifs.empty()) {
     for (const auto& w : rep.what_ifs) {
-      j["what_ifs"].push_back({{"name", w.name}, {"goodput", w.goodput}, {"days_median", w.days_median}});
+      j["what_ifs"].push_back(
+          {{"name", w.name}, {"goodput", w.goodput}, {"days_median", w.days_median}});
     }
   }
   return j;
@@ -158,7 +165,8 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
 
 }  // namespace
 
-nlohmann::json prediction_json(const Scenario& s, const Prediction& p, const std::optional<ReliabilityReport>& run) {
+nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
+                               const std::optional<ReliabilityReport>& run) {
   nlohmann::json j;
   j["name"] = s.name;
   j["step_time_s"] = p.step.step_time.value();
@@ -243,32 +251,42 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
   const RunSetup& st = rep.setup;
   const RunResult& r = rep.result;
   std::string out = fmt::format("colossim reliability: {}\n\n", s.name);
-  out += fmt::format("  job                  {} GPUs in {} nodes, {} spare nodes, repairs take {}\n",
-                     static_cast<long long>(st.job_gpus), st.job_nodes, st.spare_nodes, human_seconds(st.repair_s));
+  out +=
+      fmt::format("  job                  {} GPUs in {} nodes, {} spare nodes, repairs take {}\n",
+                  static_cast<long long>(st.job_gpus), st.job_nodes, st.spare_nodes,
+                  human_seconds(st.repair_s));
   const double mtbi = st.rate_per_hour > 0 ? 3600.0 / st.rate_per_hour : 0;
-  out += fmt::format("  interruptions        {:.1f} per day expected (one every {}), {} intervals\n", st.rate_per_hour * 24,
-                     human_seconds(mtbi), st.distribution);
-  out += fmt::format("  checkpoint           {:.0f} GiB, {}: training pauses {}, durable after {}\n",
-                     st.checkpoint_bytes / (1024.0 * 1024 * 1024), st.async_checkpoint ? "asynchronous" : "synchronous",
-                     human_seconds(st.pause_s()), human_seconds(st.checkpoint_write_s));
-  out += fmt::format("  restart              {} (detection, relaunch, communicators, checkpoint load)\n",
-                     human_seconds(st.restart_s));
+  out +=
+      fmt::format("  interruptions        {:.1f} per day expected (one every {}), {} intervals\n",
+                  st.rate_per_hour * 24, human_seconds(mtbi), st.distribution);
+  out +=
+      fmt::format("  checkpoint           {:.0f} GiB, {}: training pauses {}, durable after {}\n",
+                  st.checkpoint_bytes / (1024.0 * 1024 * 1024),
+                  st.async_checkpoint ? "asynchronous" : "synchronous", human_seconds(st.pause_s()),
+                  human_seconds(st.checkpoint_write_s));
+  out += fmt::format(
+      "  restart              {} (detection, relaunch, communicators, checkpoint load)\n",
+      human_seconds(st.restart_s));
   out += fmt::format("  checkpoint interval  Young {}, Daly {}, simulated optimum {}; using {}\n",
                      human_seconds(rep.interval.young_s), human_seconds(rep.interval.daly_s),
                      human_seconds(rep.interval.simulated_s), human_seconds(rep.interval.chosen_s));
   out += fmt::format("\n  Monte Carlo, {} trials, seed {}:\n", r.trials, s.reliability.seed);
   if (rep.span_days) {
-    out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n", *rep.span_days,
-                       100 * r.progress_fraction);
+    out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n",
+                       *rep.span_days, 100 * r.progress_fraction);
   } else {
-    out += fmt::format("  time to train        {:.1f} days median (p10 {:.1f}, p90 {:.1f}); {:.1f} without failures\n",
-                       r.days_median, r.days_p10, r.days_p90, st.work_s / 86400.0);
+    out += fmt::format(
+        "  time to train        {:.1f} days median (p10 {:.1f}, p90 {:.1f}); {:.1f} without "
+        "failures\n",
+        r.days_median, r.days_p10, r.days_p90, st.work_s / 86400.0);
   }
-  out += fmt::format("  goodput              {:.1f}% (effective training time; stddev {:.1f} points)\n", 100 * r.goodput,
-                     100 * r.goodput_stddev);
+  out += fmt::format(
+      "  goodput              {:.1f}% (effective training time; stddev {:.1f} points)\n",
+      100 * r.goodput, 100 * r.goodput_stddev);
   out += fmt::format("  interruptions        {:.0f} ({:.1f} per day)\n", r.interruptions_mean,
                      r.interruptions_mean / std::max(r.days_mean, 1e-9));
-  out += fmt::format("  lost to failures     {:.1f} days, {} GPU-hours\n", r.days_lost, human_count(r.gpu_hours_lost));
+  out += fmt::format("  lost to failures     {:.1f} days, {} GPU-hours\n", r.days_lost,
+                     human_count(r.gpu_hours_lost));
   out += "\n  interruptions by cause (mean per run):\n";
   std::vector<std::pair<double, std::string>> causes;
   for (const auto& [name, n] : r.interruptions_by_cause) causes.emplace_back(-n, name);
@@ -309,29 +327,37 @@ std::string runner_up_reason(const Prediction& best, const Prediction& runner_up
     }
   }
   std::string out = fmt::format("the runner-up takes {} longer per step", human_seconds(loss));
-  if (!worst_part.empty()) out += fmt::format(", most of it in {} (+{})", worst_part, human_seconds(worst));
+  if (!worst_part.empty())
+    out += fmt::format(", most of it in {} (+{})", worst_part, human_seconds(worst));
   return out;
 }
 
-std::string plan_text(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top) {
+std::string plan_text(const Scenario& s, const PlanSearch& search,
+                      const std::vector<Prediction>& top) {
   std::string out = fmt::format("colossim plan: {}\n\n", s.name);
-  out += fmt::format("  {} x {}, {} ({} parameters), {} sequences of {} per step\n", s.cluster.job_gpus(),
-                     s.cluster.gpu.id, s.model.name, human_count(static_cast<double>(s.model.params())),
-                     s.training.global_batch, s.model.seq_len);
+  out += fmt::format("  {} x {}, {} ({} parameters), {} sequences of {} per step\n",
+                     s.cluster.job_gpus(), s.cluster.gpu.id, s.model.name,
+                     human_count(static_cast<double>(s.model.params())), s.training.global_batch,
+                     s.model.seq_len);
   out += fmt::format(
-      "  {} parallel layouts, {} configurations fit in memory, {} simulated (the rest bounded out)\n\n",
+      "  {} parallel layouts, {} configurations fit in memory, {} simulated (the rest bounded "
+      "out)\n\n",
       search.candidates, search.fitting, search.simulated);
-  out += fmt::format("  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#", "TP",
-                     "PP", "CP", "EP", "DP", "VP", "MB", "recompute", "ZeRO", "prec", "step", "MFU", "GiB/GPU");
+  out += fmt::format(
+      "  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#",
+      "TP", "PP", "CP", "EP", "DP", "VP", "MB", "recompute", "ZeRO", "prec", "step", "MFU",
+      "GiB/GPU");
   if (s.training.tokens) out += fmt::format(" {:>8}", "days");
   out += "\n";
   for (size_t i = 0; i < top.size(); ++i) {
     const Prediction& p = top[i];
     const Plan& pl = p.plan;
-    out += fmt::format("  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>5.1f}% {:>8.1f}", i + 1,
-                       pl.tp, pl.pp, pl.cp, pl.ep, pl.dp, pl.virtual_stages, pl.micro_batch, to_string(pl.recompute),
-                       pl.zero, pl.precision == Precision::fp8 ? "fp8" : "bf16", human_seconds(p.step.step_time.value()),
-                       100 * p.mfu, to_gib(p.memory.total()));
+    out += fmt::format(
+        "  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>5.1f}% "
+        "{:>8.1f}",
+        i + 1, pl.tp, pl.pp, pl.cp, pl.ep, pl.dp, pl.virtual_stages, pl.micro_batch,
+        to_string(pl.recompute), pl.zero, pl.precision == Precision::fp8 ? "fp8" : "bf16",
+        human_seconds(p.step.step_time.value()), 100 * p.mfu, to_gib(p.memory.total()));
     if (p.time_to_train_days) out += fmt::format(" {:>8.1f}", *p.time_to_train_days);
     out += "\n";
   }
@@ -353,7 +379,8 @@ std::string plan_text(const Scenario& s, const PlanSearch& search, const std::ve
   return out;
 }
 
-nlohmann::json plan_json(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top) {
+nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
+                         const std::vector<Prediction>& top) {
   nlohmann::json j;
   j["name"] = s.name;
   j["candidates"] = search.candidates;

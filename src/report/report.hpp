@@ -6,18 +6,20 @@
 #include <string>
 
 #include "hw/catalog.hpp"
-#include "run/prediction.hpp"
 #include "run/plan_search.hpp"
+#include "run/prediction.hpp"
 #include "run/reliability.hpp"
 #include "validation/validate.hpp"
 
 namespace colossim {
 
 // `run`: the Monte Carlo of the whole run, when the scenario has a token budget.
-[[nodiscard]] std::string prediction_text(const Scenario& s, const Prediction& p,
-                                          const std::optional<ReliabilityReport>& run = std::nullopt);
-[[nodiscard]] nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
-                                             const std::optional<ReliabilityReport>& run = std::nullopt);
+[[nodiscard]] std::string prediction_text(
+    const Scenario& s, const Prediction& p,
+    const std::optional<ReliabilityReport>& run = std::nullopt);
+[[nodiscard]] nlohmann::json prediction_json(
+    const Scenario& s, const Prediction& p,
+    const std::optional<ReliabilityReport>& run = std::nullopt);
 // `colossim reliability`: the run in detail, with the what-ifs.
 [[nodiscard]] std::string reliability_text(const Scenario& s, const ReliabilityReport& r);
 [[nodiscard]] nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& r);
@@ -26,8 +28,10 @@ namespace colossim {
 [[nodiscard]] nlohmann::json chrome_trace(const Scenario& s, const Prediction& p);
 // `colossim plan`: the ranked plans (each predicted in full), why the runner-up loses, and the
 // winner's launch arguments.
-[[nodiscard]] std::string plan_text(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top);
-[[nodiscard]] nlohmann::json plan_json(const Scenario& s, const PlanSearch& search, const std::vector<Prediction>& top);
+[[nodiscard]] std::string plan_text(const Scenario& s, const PlanSearch& search,
+                                    const std::vector<Prediction>& top);
+[[nodiscard]] nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
+                                       const std::vector<Prediction>& top);
 [[nodiscard]] std::string runner_up_reason(const Prediction& best, const Prediction& runner_up);
 [[nodiscard]] std::string catalog_text(const Catalog& c);
 [[nodiscard]] nlohmann::json catalog_json(const Catalog& c);

@@ -35,27 +35,32 @@ double candidate_step_time(const Scenario& s, const Calibration& calibration, co
   const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
   const auto network = make_network(s.network_model, s.cluster, cal.network());
   if (!network) return INFINITY;
-  return simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal}).step_time.value();
+  return simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal})
+      .step_time.value();
 }
 
-void ThreadEvaluator::evaluate(const Scenario& s, const Calibration& cal, const std::vector<PlanCandidate>& batch,
+void ThreadEvaluator::evaluate(const Scenario& s, const Calibration& cal,
+                               const std::vector<PlanCandidate>& batch,
                                std::vector<double>& step_s) {
   step_s.assign(batch.size(), 0.0);
   const size_t workers = std::min<size_t>(static_cast<size_t>(threads_), batch.size());
   if (workers <= 1) {
-    for (size_t i = 0; i < batch.size(); ++i) step_s[i] = candidate_step_time(s, cal, batch[i].plan);
+    for (size_t i = 0; i < batch.size(); ++i)
+      step_s[i] = candidate_step_time(s, cal, batch[i].plan);
     return;
   }
   std::vector<std::thread> pool;
   for (size_t w = 0; w < workers; ++w) {
     pool.emplace_back([&, w] {
-      for (size_t i = w; i < batch.size(); i += workers) step_s[i] = candidate_step_time(s, cal, batch[i].plan);
+      for (size_t i = w; i < batch.size(); i += workers)
+        step_s[i] = candidate_step_time(s, cal, batch[i].plan);
     });
   }
   for (auto& t : pool) t.join();
 }
 
-PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const SearchOptions& options) {
+PlanSearch search_plans(const Scenario& s, const Calibration& calibration,
+                        const SearchOptions& options) {
   PlanSearch result;
   const bool widen = options.widen_given_keys;
   const auto open = [&](const char* key) { return widen || s.free_plan_keys.count(key) > 0; };
@@ -100,7 +105,8 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
   // FLOPs per token for the bound, computed once.
   const double model_flops = model_flops_per_token(m, m.seq_len);
   const double recompute_flops = layer_forward_flops_per_token(m, m.seq_len);
-  const double tokens = static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
+  const double tokens =
+      static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
   std::vector<PlanCandidate> fitting;
   size_t order = 0;
   std::string first_invalid;
@@ -123,7 +129,8 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
           vs = {1};
           if (pp > 1) {
             for (long long v : {2, 3, 4, 6, 8}) {
-              if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v))) vs.push_back(v);
+              if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v)))
+                vs.push_back(v);
             }
             if (widen) include(vs, static_cast<long long>(given.virtual_stages));
           }
@@ -139,7 +146,8 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
               p.ep = static_cast<int>(ep);
               p.virtual_stages = static_cast<int>(v);
               p.micro_batch = mb;
-              if (open("schedule") || widen) p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
+              if (open("schedule") || widen)
+                p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
               if (open("sequence_parallel") || widen) p.sequence_parallel = tp > 1;
               if (auto reason = invalid_reason(p, m, s.cluster, s.training)) {
                 if (first_invalid.empty()) first_invalid = *reason;
@@ -168,7 +176,8 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
                       if (result.why_none.empty()) result.why_none = *why;
                       continue;
                     }
-                    const double flops = model_flops + (r == Recompute::full ? recompute_flops : 0.0);
+                    const double flops =
+                        model_flops + (r == Recompute::full ? recompute_flops : 0.0);
                     const double per_gpu = flops * tokens / static_cast<double>(gpus);
                     const double mbatches = static_cast<double>(micro_batches(p, s.training));
                     const double bound =
@@ -188,9 +197,10 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration, const
   result.fitting = static_cast<long long>(fitting.size());
   if (fitting.empty()) {
     if (result.why_none.empty()) {
-      result.why_none = too_large > 0             ? "every valid combination has too many micro-batches to simulate"
-                        : first_invalid.empty() ? "no combination of the open keys divides the job's GPUs"
-                                                : "every combination is invalid, e.g. " + first_invalid;
+      result.why_none =
+          too_large > 0           ? "every valid combination has too many micro-batches to simulate"
+          : first_invalid.empty() ? "no combination of the open keys divides the job's GPUs"
+                                  : "every combination is invalid, e.g. " + first_invalid;
     }
     return result;
   }
@@ -254,7 +264,9 @@ std::optional<PublishedComparison> compare_with_published(const Scenario& s, con
   c.best = search.ranked.front().plan;
   c.best_step_s = search.ranked.front().step_s;
   if (c.best_step_s > c.published_step_s) {
-    c.note = "the published plan is outside the searched space (or needs more memory than colossim grants it)";
+    c.note =
+        "the published plan is outside the searched space (or needs more memory than colossim "
+        "grants it)";
   }
   return c;
 }

@@ -33,8 +33,8 @@ struct PlanCandidate {
 class BatchEvaluator {
  public:
   virtual ~BatchEvaluator() = default;
-  virtual void evaluate(const Scenario& s, const Calibration& cal, const std::vector<PlanCandidate>& batch,
-                        std::vector<double>& step_s) = 0;
+  virtual void evaluate(const Scenario& s, const Calibration& cal,
+                        const std::vector<PlanCandidate>& batch, std::vector<double>& step_s) = 0;
 };
 
 // Evaluates on `threads` threads of this process.
@@ -49,7 +49,8 @@ class ThreadEvaluator final : public BatchEvaluator {
 };
 
 // One candidate's step time (what every evaluator computes).
-[[nodiscard]] double candidate_step_time(const Scenario& s, const Calibration& cal, const Plan& plan);
+[[nodiscard]] double candidate_step_time(const Scenario& s, const Calibration& cal,
+                                         const Plan& plan);
 
 struct RankedPlan {
   Plan plan;
@@ -58,8 +59,8 @@ struct RankedPlan {
 };
 
 struct SearchOptions {
-  int top = 1;                         // plans to rank
-  BatchEvaluator* evaluator = nullptr; // null: one thread
+  int top = 1;                          // plans to rank
+  BatchEvaluator* evaluator = nullptr;  // null: one thread
   // Keys searched even though the scenario gives them: the given value stays a candidate.
   bool widen_given_keys = false;
   // Search ZeRO stages 1-3 when `zero` is open, and FP8 when the GPU has it and the scenario
@@ -99,7 +100,7 @@ struct PublishedComparison {
   Plan best;
   std::string note;  // why the published plan wins, when it does
 };
-[[nodiscard]] std::optional<PublishedComparison> compare_with_published(const Scenario& s, const Calibration& cal,
-                                                                        BatchEvaluator* evaluator = nullptr);
+[[nodiscard]] std::optional<PublishedComparison> compare_with_published(
+    const Scenario& s, const Calibration& cal, BatchEvaluator* evaluator = nullptr);
 
 }  // namespace colossim

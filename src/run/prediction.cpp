@@ -29,7 +29,8 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   }
   if (step_task_bound(plan, s.model, s.training) > kMaxStepTasks) {
     v.refusal = fmt::format(
-        "the step has {} micro-batches of {} layers per pipeline, more than colossim simulates at layer "
+        "the step has {} micro-batches of {} layers per pipeline, more than colossim simulates at "
+        "layer "
         "granularity (about {:.0e} tasks); use fewer, larger micro-batches",
         micro_batches(plan, s.training), s.model.layers, kMaxStepTasks);
     return v;

@@ -1,12 +1,12 @@
 #include "run/reliability.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <queue>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "core/config.hpp"
 
@@ -43,9 +43,11 @@ struct DistributionEntry {
 
 const std::vector<DistributionEntry>& distributions() {
   static const std::vector<DistributionEntry> entries = {
-      {{"exponential", "memoryless interruptions at a constant rate (the default)"}, &sample_exponential},
+      {{"exponential", "memoryless interruptions at a constant rate (the default)"},
+       &sample_exponential},
       {{"weibull",
-        "Weibull intervals with the same mean; shape < 1 clusters failures (Schroeder & Gibson, DSN 2006: "
+        "Weibull intervals with the same mean; shape < 1 clusters failures (Schroeder & Gibson, "
+        "DSN 2006: "
         "0.7-0.8 for HPC systems)"},
        &sample_weibull},
   };
@@ -99,8 +101,10 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
   RunSetup setup;
   setup.job_gpus = static_cast<double>(c.job_gpus());
   setup.job_nodes = std::max(1LL, c.job_gpus() / c.gpus_per_node);
-  const double units_of[] = {setup.job_gpus, static_cast<double>(setup.job_nodes), setup.job_gpus * c.node.nics_per_gpu, 1.0};
-  const double calib_units[] = {calib.number("gpus"), calib.number("nodes"), calib.number("gpus"), 1.0};
+  const double units_of[] = {setup.job_gpus, static_cast<double>(setup.job_nodes),
+                             setup.job_gpus * c.node.nics_per_gpu, 1.0};
+  const double calib_units[] = {calib.number("gpus"), calib.number("nodes"), calib.number("gpus"),
+                                1.0};
   for (const auto& src : data->child("sources").items()) {
     FailureSource f;
     f.name = src.str("name");
@@ -118,20 +122,27 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
   setup.step_s = p.step.step_time.value();
   if (s.training.tokens) setup.work_s = *s.training.tokens / p.tokens_per_s;
   setup.checkpoint_bytes = static_cast<double>(s.model.params()) * kCheckpointBytesPerParam;
-  const double storage = r.storage_bandwidth ? r.storage_bandwidth->value()
-                                             : defaults.bandwidth("storage_bandwidth_per_gpu").value() * setup.job_gpus;
+  const double storage =
+      r.storage_bandwidth
+          ? r.storage_bandwidth->value()
+          : defaults.bandwidth("storage_bandwidth_per_gpu").value() * setup.job_gpus;
   setup.checkpoint_write_s = setup.checkpoint_bytes / storage;
   setup.async_checkpoint = r.async_checkpoint;
   const double shard = setup.checkpoint_bytes / setup.job_gpus;
   setup.checkpoint_overhead_s = defaults.duration("checkpoint_overhead").value();
   setup.snapshot_s = shard / defaults.bandwidth("snapshot_bandwidth_per_gpu").value();
-  setup.min_interval_s = std::max(defaults.duration("min_checkpoint_interval").value(), setup.checkpoint_write_s);
-  const double detection = r.detection ? r.detection->value() : defaults.duration("detection").value();
+  setup.min_interval_s =
+      std::max(defaults.duration("min_checkpoint_interval").value(), setup.checkpoint_write_s);
+  const double detection =
+      r.detection ? r.detection->value() : defaults.duration("detection").value();
   const double relaunch = r.relaunch ? r.relaunch->value() : defaults.duration("relaunch").value();
-  const double comm = defaults.duration("comm_init_base").value() +
-                      defaults.duration("comm_init_per_node").value() * static_cast<double>(setup.job_nodes);
-  setup.restart_s = detection + relaunch + comm + setup.checkpoint_write_s;  // load at the write rate
-  setup.repair_s = r.repair_time ? r.repair_time->value() : defaults.duration("repair_time").value();
+  const double comm =
+      defaults.duration("comm_init_base").value() +
+      defaults.duration("comm_init_per_node").value() * static_cast<double>(setup.job_nodes);
+  setup.restart_s =
+      detection + relaunch + comm + setup.checkpoint_write_s;  // load at the write rate
+  setup.repair_s =
+      r.repair_time ? r.repair_time->value() : defaults.duration("repair_time").value();
   setup.spare_nodes = r.spare_nodes ? *r.spare_nodes : c.spare_gpus / c.gpus_per_node;
   setup.distribution = r.distribution;
   setup.weibull_shape = r.weibull_shape ? *r.weibull_shape : defaults.number("weibull_shape");
@@ -152,7 +163,8 @@ struct Trial {
 Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, double end_progress,
                 double end_wall, bool record) {
   const Sampler sample = sampler_of(setup.distribution);
-  const double mean_s = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour : std::numeric_limits<double>::infinity();
+  const double mean_s = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour
+                                                : std::numeric_limits<double>::infinity();
   const double inf = std::numeric_limits<double>::infinity();
   Trial tr;
   tr.by_source.assign(setup.sources.size(), 0);
@@ -161,7 +173,9 @@ Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, 
   double next_mark = interval_s;
   double next_failure = std::isfinite(mean_s) ? sample(mean_s, setup.weibull_shape, rng) : inf;
   long long spares = setup.spare_nodes;
-  std::priority_queue<std::pair<double, long long>, std::vector<std::pair<double, long long>>, std::greater<>> repairs;
+  std::priority_queue<std::pair<double, long long>, std::vector<std::pair<double, long long>>,
+                      std::greater<>>
+      repairs;
 
   auto pick_source = [&]() {
     double u = uniform(rng) * setup.rate_per_hour;
@@ -219,7 +233,8 @@ Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, 
     // wall-clock difference back to p can round short of the mark and never reach it).
     const double to_mark = next_mark - p;
     const double to_finish = end_progress - p;
-    const double step = std::min({next_failure - t, to_mark, to_finish, pending_done - t, end_wall - t});
+    const double step =
+        std::min({next_failure - t, to_mark, to_finish, pending_done - t, end_wall - t});
     t += step;
     p += step;
     if (step == to_finish) p = end_progress;
@@ -280,8 +295,8 @@ unsigned long long trial_seed(unsigned long long seed, int trial) {
 
 }  // namespace
 
-RunResult simulate_run(const RunSetup& setup, double interval_s, int trials, unsigned long long seed,
-                       std::optional<double> span_days) {
+RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
+                       unsigned long long seed, std::optional<double> span_days) {
   RunResult r;
   r.trials = trials;
   r.interval_s = interval_s;
@@ -310,7 +325,8 @@ RunResult simulate_run(const RunSetup& setup, double interval_s, int trials, uns
   r.interruptions_mean /= n;
   r.days_lost /= n;
   r.progress_fraction /= n;
-  for (size_t k = 0; k < by_source.size(); ++k) r.interruptions_by_cause[setup.sources[k].name] = by_source[k] / n;
+  for (size_t k = 0; k < by_source.size(); ++k)
+    r.interruptions_by_cause[setup.sources[k].name] = by_source[k] / n;
   double mean_g = 0;
   for (double g : goodputs) mean_g += g;
   mean_g /= n;
@@ -330,7 +346,8 @@ RunResult simulate_run(const RunSetup& setup, double interval_s, int trials, uns
 
 IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
   IntervalChoice c;
-  const double mtbi = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour : std::numeric_limits<double>::infinity();
+  const double mtbi = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour
+                                              : std::numeric_limits<double>::infinity();
   c.young_s = young_interval(setup.pause_s(), mtbi);
   c.daly_s = daly_interval(setup.pause_s(), mtbi);
   // Search a geometric grid from a quarter to four times Daly's interval, all candidates on the
@@ -348,7 +365,8 @@ IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
       c.simulated_s = interval;
     }
   }
-  c.chosen_s = s.reliability.checkpoint_interval ? s.reliability.checkpoint_interval->value() : c.simulated_s;
+  c.chosen_s = s.reliability.checkpoint_interval ? s.reliability.checkpoint_interval->value()
+                                                 : c.simulated_s;
   return c;
 }
 
@@ -356,10 +374,11 @@ IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
 
 namespace colossim {
 
-ReliabilityReport reliability_report(const Scenario& s, const Prediction& p, std::optional<double> span_days,
-                                     bool what_ifs) {
+ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
+                                     std::optional<double> span_days, bool what_ifs) {
   if (!s.training.tokens && !span_days) {
-    throw InputError(s.file, "training.tokens", "the run needs a token budget (or simulate a span with --days)");
+    throw InputError(s.file, "training.tokens",
+                     "the run needs a token budget (or simulate a span with --days)");
   }
   ReliabilityReport rep;
   rep.setup = make_run_setup(s, p);
@@ -369,13 +388,16 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p, std
     const double span_s = span_days ? *span_days * kDay : rep.setup.work_s;
     const double per_trial = span_s / s.reliability.checkpoint_interval->value();
     if (per_trial > 1e6) {
-      throw InputError(s.file, "reliability.checkpoint_interval",
-                       fmt::format("expected at least {:.0f} s for a run this long (at most a million checkpoints)",
-                                   std::ceil(span_s / 1e6)));
+      throw InputError(
+          s.file, "reliability.checkpoint_interval",
+          fmt::format(
+              "expected at least {:.0f} s for a run this long (at most a million checkpoints)",
+              std::ceil(span_s / 1e6)));
     }
   }
   rep.interval = choose_interval(rep.setup, s);
-  rep.result = simulate_run(rep.setup, rep.interval.chosen_s, s.reliability.trials, s.reliability.seed, span_days);
+  rep.result = simulate_run(rep.setup, rep.interval.chosen_s, s.reliability.trials,
+                            s.reliability.seed, span_days);
   if (!what_ifs) return rep;
   const int trials = std::min(s.reliability.trials, 200);
   auto what_if = [&](const std::string& name, const RunSetup& setup, double interval) {

@@ -35,8 +35,8 @@ namespace colossim {
 struct FailureSource {
   std::string name;
   std::string category;
-  std::string unit;        // gpu | node | link | job
-  double units = 0;        // how many the job holds
+  std::string unit;          // gpu | node | link | job
+  double units = 0;          // how many the job holds
   double rate_per_hour = 0;  // for the whole job
   long long blast_nodes = 0;
   bool planned = false;
@@ -45,8 +45,8 @@ struct FailureSource {
 // Everything one trial needs, derived from a scenario and its step prediction.
 struct RunSetup {
   std::vector<FailureSource> sources;
-  double rate_per_hour = 0;          // all sources together
-  double work_s = 0;                 // failure-free training time for the token budget
+  double rate_per_hour = 0;  // all sources together
+  double work_s = 0;         // failure-free training time for the token budget
   double step_s = 0;
   double job_gpus = 0;
   long long job_nodes = 0;
@@ -80,8 +80,8 @@ struct IntervalDistributionInfo {
 struct IntervalChoice {
   double young_s = 0;
   double daly_s = 0;
-  double simulated_s = 0;    // the best of the grid searched
-  double chosen_s = 0;       // the scenario's, or the simulated optimum
+  double simulated_s = 0;  // the best of the grid searched
+  double chosen_s = 0;     // the scenario's, or the simulated optimum
 };
 
 [[nodiscard]] double young_interval(double pause_s, double mtbi_s);
@@ -101,17 +101,18 @@ struct RunResult {
   double days_median = 0, days_p10 = 0, days_p90 = 0, days_mean = 0;
   double interruptions_mean = 0;
   std::map<std::string, double> interruptions_by_cause;  // mean per trial
-  double goodput = 0;               // failure-free training time / wall time (mean over trials)
-  double gpu_hours_lost = 0;        // (wall - failure-free) x job GPUs, mean
-  double days_lost = 0;             // wall - failure-free, mean
-  double progress_fraction = 0;     // span mode: share of the token budget trained (mean)
+  double goodput = 0;            // failure-free training time / wall time (mean over trials)
+  double gpu_hours_lost = 0;     // (wall - failure-free) x job GPUs, mean
+  double days_lost = 0;          // wall - failure-free, mean
+  double progress_fraction = 0;  // span mode: share of the token budget trained (mean)
   double goodput_stddev = 0;
-  std::vector<RunEvent> timeline;   // trial 0's interruptions
+  std::vector<RunEvent> timeline;  // trial 0's interruptions
 };
 
 // `span_days`: simulate a fixed span instead of the token budget.
 [[nodiscard]] RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
-                                     unsigned long long seed, std::optional<double> span_days = std::nullopt);
+                                     unsigned long long seed,
+                                     std::optional<double> span_days = std::nullopt);
 
 [[nodiscard]] IntervalChoice choose_interval(const RunSetup& setup, const Scenario& scenario);
 
@@ -137,7 +138,8 @@ struct ReliabilityReport {
 // `what_ifs`) the same run with the interval halved and doubled, no spares and twice the spares,
 // restarts twice as fast and twice as slow, and the other checkpoint mode.
 // Throws InputError when there is neither training.tokens nor a span.
-[[nodiscard]] ReliabilityReport reliability_report(const Scenario& scenario, const Prediction& prediction,
+[[nodiscard]] ReliabilityReport reliability_report(const Scenario& scenario,
+                                                   const Prediction& prediction,
                                                    std::optional<double> span_days, bool what_ifs);
 
 }  // namespace colossim

@@ -12,8 +12,8 @@ constexpr long long kMaxGpus = 100'000'000;
 constexpr int kMaxDegree = 1'000'000;
 
 Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
-  n.check_no_unknown_keys(
-      {"gpu", "gpus", "gpus_per_node", "gpus_per_rack", "spare_gpus", "network", "cooling", "node"});
+  n.check_no_unknown_keys({"gpu", "gpus", "gpus_per_node", "gpus_per_rack", "spare_gpus", "network",
+                           "cooling", "node"});
   Cluster c;
   const std::string gpu_id = n.str("gpu");
   const Gpu* gpu = catalog.find_gpu(gpu_id);
@@ -29,7 +29,8 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   c.gpus_per_node = n.count_or("gpus_per_node", node->gpus, 1024);
   c.gpus_per_rack = n.count_or("gpus_per_rack", node->rack_gpus, 1'000'000);
   if (c.gpus_per_rack % c.gpus_per_node != 0) {
-    n.fail("gpus_per_rack", "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
+    n.fail("gpus_per_rack",
+           "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
   }
   c.nvlink_domain = std::max(node->nvlink_domain, c.gpus_per_node);
   if (node->nvlink_domain > node->gpus) c.nvlink_domain = node->nvlink_domain;  // NVL72 spans trays
@@ -70,7 +71,8 @@ Training read_training(const ConfigNode& n, Precision& precision) {
   n.check_no_unknown_keys({"global_batch", "precision", "tokens"});
   Training t;
   t.global_batch = n.positive_integer("global_batch");
-  if (t.global_batch > 1'000'000'000) n.fail("global_batch", "expected at most 1000000000 sequences");
+  if (t.global_batch > 1'000'000'000)
+    n.fail("global_batch", "expected at most 1000000000 sequences");
   precision =
       n.choice_or("precision", {"bf16", "fp8"}, "bf16") == "fp8" ? Precision::fp8 : Precision::bf16;
   if (n.has("tokens")) {
@@ -180,8 +182,9 @@ Measured read_measured(const ConfigNode& n) {
 }
 
 ReliabilitySettings read_reliability(const ConfigNode& n) {
-  n.check_no_unknown_keys({"checkpoint_interval", "checkpoint", "storage_bandwidth", "detection", "relaunch",
-                           "repair_time", "spare_nodes", "distribution", "weibull_shape", "trials", "seed"});
+  n.check_no_unknown_keys({"checkpoint_interval", "checkpoint", "storage_bandwidth", "detection",
+                           "relaunch", "repair_time", "spare_nodes", "distribution",
+                           "weibull_shape", "trials", "seed"});
   ReliabilitySettings r;
   auto duration = [&](const std::string& key, bool positive) -> std::optional<Seconds> {
     if (!n.has(key)) return std::nullopt;
@@ -241,20 +244,22 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
 
 }  // namespace
 
-std::string with_key(const std::string& yaml_text, const std::string& file, const std::string& dotted_key,
-                     const std::string& value) {
+std::string with_key(const std::string& yaml_text, const std::string& file,
+                     const std::string& dotted_key, const std::string& value) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw InputError(file, "", "malformed YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw InputError(file, "",
+                     "malformed YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (!root.IsMap()) throw InputError(file, "", "expected a YAML mapping of keys at the top level");
   std::vector<std::string> parts;
   size_t start = 0;
   while (start <= dotted_key.size()) {
     const size_t dot = dotted_key.find('.', start);
-    parts.push_back(dotted_key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    parts.push_back(
+        dotted_key.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -266,7 +271,8 @@ std::string with_key(const std::string& yaml_text, const std::string& file, cons
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node next = path.back()[parts[i]];
     if (next && !next.IsMap() && !next.IsNull()) {
-      throw InputError(file, dotted_key, "cannot set a key below " + parts[i] + ", which is not a mapping");
+      throw InputError(file, dotted_key,
+                       "cannot set a key below " + parts[i] + ", which is not a mapping");
     }
     if (!next || next.IsNull()) {
       path.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);

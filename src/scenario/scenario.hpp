@@ -36,7 +36,7 @@ struct ReliabilitySettings {
   std::optional<Seconds> detection;
   std::optional<Seconds> relaunch;
   std::optional<Seconds> repair_time;
-  std::optional<long long> spare_nodes;  // absent: cluster.spare_gpus / gpus_per_node
+  std::optional<long long> spare_nodes;      // absent: cluster.spare_gpus / gpus_per_node
   std::string distribution = "exponential";  // interruption intervals: exponential | weibull
   std::optional<double> weibull_shape;
   int trials = 1000;
@@ -54,7 +54,8 @@ struct Scenario {
   // the rest as given. Among tp, pp, cp, ep, micro_batch, virtual_stages, recompute (searched)
   // and schedule, sequence_parallel, dp (which then follow the choice).
   std::set<std::string> free_plan_keys;
-  bool precision_given = false;  // training.precision was written (else `colossim plan` may try FP8)
+  bool precision_given =
+      false;  // training.precision was written (else `colossim plan` may try FP8)
   // Whether any searched key is open, so that the plan must be chosen before it is simulated.
   [[nodiscard]] bool plan_needs_search() const;
   std::string network_model = "bandwidth";
@@ -70,8 +71,8 @@ Scenario read_scenario_text(const std::string& text, const std::string& name,
 
 // Scenario text with one dotted key set to a value ("cluster.gpus", "4096"), for sweeps.
 // Missing maps along the path are created; an InputError names the key if a non-map is in the way.
-[[nodiscard]] std::string with_key(const std::string& yaml_text, const std::string& file, const std::string& dotted_key,
-                                   const std::string& value);
+[[nodiscard]] std::string with_key(const std::string& yaml_text, const std::string& file,
+                                   const std::string& dotted_key, const std::string& value);
 
 // The built-in default: the 100,000-GPU H100 cluster training a frontier model.
 Scenario default_scenario(const Catalog& catalog);

@@ -64,7 +64,8 @@ struct StepInputs {
 
 // An upper bound on the tasks simulate_step creates (a few per layer per micro-batch), so that
 // callers can refuse a step too large to simulate instead of running out of memory.
-[[nodiscard]] double step_task_bound(const Plan& plan, const Model& model, const Training& training);
+[[nodiscard]] double step_task_bound(const Plan& plan, const Model& model,
+                                     const Training& training);
 constexpr double kMaxStepTasks = 20e6;
 
 }  // namespace colossim

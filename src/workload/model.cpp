@@ -109,10 +109,14 @@ void apply_fields(const ConfigNode& n, Model& m) {
     MoeSpec s = m.moe.value_or(MoeSpec{});
     s.experts = moe->count_or("experts", s.experts, 1'000'000);
     s.top_k = moe->count_or("top_k", s.top_k, 1'000'000);
-    s.expert_ffn_hidden = moe->count_or("expert_ffn_hidden", static_cast<int>(s.expert_ffn_hidden), kMaxDimension);
-    s.shared_experts = static_cast<int>(std::clamp<long long>(moe->integer_or("shared_experts", s.shared_experts), -1, 1'000'000));
-    s.shared_ffn_hidden = moe->count_or("shared_ffn_hidden", static_cast<int>(s.shared_ffn_hidden), kMaxDimension);
-    s.dense_layers = static_cast<int>(std::clamp<long long>(moe->integer_or("dense_layers", s.dense_layers), -1, 100'000));
+    s.expert_ffn_hidden =
+        moe->count_or("expert_ffn_hidden", static_cast<int>(s.expert_ffn_hidden), kMaxDimension);
+    s.shared_experts = static_cast<int>(
+        std::clamp<long long>(moe->integer_or("shared_experts", s.shared_experts), -1, 1'000'000));
+    s.shared_ffn_hidden =
+        moe->count_or("shared_ffn_hidden", static_cast<int>(s.shared_ffn_hidden), kMaxDimension);
+    s.dense_layers = static_cast<int>(
+        std::clamp<long long>(moe->integer_or("dense_layers", s.dense_layers), -1, 100'000));
     if (s.dense_layers < 0) moe->fail("dense_layers", "expected 0 or more");
     s.every = moe->count_or("every", s.every, 100'000);
     if (s.experts <= 0)
@@ -130,10 +134,13 @@ void apply_fields(const ConfigNode& n, Model& m) {
     mla->check_no_unknown_keys(
         {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
     MlaSpec s = m.mla.value_or(MlaSpec{});
-    s.q_lora_rank = std::clamp<long long>(mla->integer_or("q_lora_rank", s.q_lora_rank), 0, kMaxDimension);
+    s.q_lora_rank =
+        std::clamp<long long>(mla->integer_or("q_lora_rank", s.q_lora_rank), 0, kMaxDimension);
     s.kv_lora_rank = mla->count_or("kv_lora_rank", static_cast<int>(s.kv_lora_rank), kMaxDimension);
-    s.qk_nope_head_dim = mla->count_or("qk_nope_head_dim", static_cast<int>(s.qk_nope_head_dim), kMaxDimension);
-    s.qk_rope_head_dim = mla->count_or("qk_rope_head_dim", static_cast<int>(s.qk_rope_head_dim), kMaxDimension);
+    s.qk_nope_head_dim =
+        mla->count_or("qk_nope_head_dim", static_cast<int>(s.qk_nope_head_dim), kMaxDimension);
+    s.qk_rope_head_dim =
+        mla->count_or("qk_rope_head_dim", static_cast<int>(s.qk_rope_head_dim), kMaxDimension);
     s.v_head_dim = mla->count_or("v_head_dim", static_cast<int>(s.v_head_dim), kMaxDimension);
     m.mla = s;
   }
