@@ -113,6 +113,22 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
 
 namespace {
 
+// The parallelism keys of SCENARIO.md, as a plan resolved them.
+nlohmann::json plan_keys_json(const Plan& pl) {
+  return {{"tp", pl.tp},
+          {"pp", pl.pp},
+          {"cp", pl.cp},
+          {"ep", pl.ep},
+          {"dp", pl.dp},
+          {"micro_batch", pl.micro_batch},
+          {"virtual_stages", pl.virtual_stages},
+          {"schedule", to_string(pl.schedule)},
+          {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
+          {"recompute", to_string(pl.recompute)},
+          {"zero", pl.zero},
+          {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"}};
+}
+
 nlohmann::json run_json(const ReliabilityReport& rep) {
   const RunResult& r = rep.result;
   nlohmann::json j;
@@ -195,17 +211,7 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   j["critical_stage"] = p.step.critical_stage;
   const Plan& pl = p.plan;
   j["plan_chosen"] = p.plan_chosen;
-  j["parallelism"] = {{"tp", pl.tp},
-                      {"pp", pl.pp},
-                      {"cp", pl.cp},
-                      {"ep", pl.ep},
-                      {"dp", pl.dp},
-                      {"micro_batch", pl.micro_batch},
-                      {"virtual_stages", pl.virtual_stages},
-                      {"schedule", to_string(pl.schedule)},
-                      {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
-                      {"recompute", to_string(pl.recompute)},
-                      {"zero", pl.zero}};
+  j["parallelism"] = plan_keys_json(pl);
   j["gpus"] = s.cluster.gpus;
   j["job_gpus"] = s.cluster.job_gpus();
   j["gpu"] = s.cluster.gpu.id;
@@ -389,22 +395,11 @@ nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
   j["plans"] = nlohmann::json::array();
   for (const auto& p : top) {
     const Plan& pl = p.plan;
-    nlohmann::json e = {{"tp", pl.tp},
-                        {"pp", pl.pp},
-                        {"cp", pl.cp},
-                        {"ep", pl.ep},
-                        {"dp", pl.dp},
-                        {"micro_batch", pl.micro_batch},
-                        {"virtual_stages", pl.virtual_stages},
-                        {"schedule", to_string(pl.schedule)},
-                        {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
-                        {"recompute", to_string(pl.recompute)},
-                        {"zero", pl.zero},
-                        {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
-                        {"step_time_s", p.step.step_time.value()},
-                        {"tokens_per_s", p.tokens_per_s},
-                        {"mfu", p.mfu},
-                        {"memory_gib_per_gpu", to_gib(p.memory.total())}};
+    nlohmann::json e = plan_keys_json(pl);
+    e["step_time_s"] = p.step.step_time.value();
+    e["tokens_per_s"] = p.tokens_per_s;
+    e["mfu"] = p.mfu;
+    e["memory_gib_per_gpu"] = to_gib(p.memory.total());
     if (p.time_to_train_days) e["time_to_train_days"] = *p.time_to_train_days;
     j["plans"].push_back(e);
   }
