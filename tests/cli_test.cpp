@@ -177,6 +177,25 @@ TEST(Cli, SweepWritesOneCsvRowPerGridPoint) {
   EXPECT_NE(bad_value.out.find("unknown model preset"), std::string::npos) << bad_value.out;
 }
 
+TEST(Cli, FacilityCompareAndClaims) {
+  const Result f = run("facility --json");
+  ASSERT_EQ(f.status, 0) << f.out;
+  const auto fj = nlohmann::json::parse(f.out);
+  EXPECT_GT(fj["power"]["facility_peak_mw"].get<double>(), fj["power"]["gpu_tdp_mw"].get<double>());
+  const Result c = run("compare " COLOSSIM_SOURCE_DIR "/examples/compare/h100-now.yaml " COLOSSIM_SOURCE_DIR
+                       "/examples/compare/b200-later.yaml --json");
+  ASSERT_EQ(c.status, 0) << c.out;
+  const auto cj = nlohmann::json::parse(c.out);
+  ASSERT_EQ(cj["scenarios"].size(), 2u);
+  EXPECT_TRUE(cj["scenarios"][1]["facility"].contains("trained_on"));
+  const Result k = run("claims --json");
+  ASSERT_EQ(k.status, 0) << k.out;
+  for (const auto& claim : nlohmann::json::parse(k.out)) {
+    for (const char* key : {"claim", "stated", "computed", "holds"}) EXPECT_TRUE(claim.contains(key)) << key;
+  }
+  EXPECT_EQ(run("compare /no/such.yaml").status, 2);
+}
+
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
   const Result r = run("catalog");
   ASSERT_EQ(r.status, 0);

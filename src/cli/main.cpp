@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "facility/claims.hpp"
 #include "report/report.hpp"
 #ifdef COLOSSIM_HAVE_MPI
 #include "cli/mpi.hpp"
@@ -187,6 +188,19 @@ int run(int argc, char** argv) {
   std::string out_file;
   sw->add_option("--out", out_file, "write the CSV here instead of standard output");
 
+  auto* fac = app.add_subcommand("facility", "power (GPU-only to facility, liquid vs air), energy, carbon and cost of a run");
+  std::string facility_file;
+  fac->add_option("file", facility_file, "scenario YAML; omit for the built-in default");
+  fac->add_flag("--json", json, "print JSON");
+
+  auto* cmp = app.add_subcommand("compare", "scenarios side by side: time to train, MFU, MW, energy, cost, and ratios");
+  std::vector<std::string> compare_files;
+  cmp->add_option("files", compare_files, "scenario YAML files")->required();
+  cmp->add_flag("--json", json, "print every figure of each scenario");
+
+  auto* clm = app.add_subcommand("claims", "check the public record's claims about 100,000-H100 clusters");
+  clm->add_flag("--json", json, "print [{claim, stated, computed, holds}]");
+
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
 
   app.parse(argc, argv);
@@ -217,6 +231,51 @@ int run(int argc, char** argv) {
       std::cout << validation_json(report).dump(2) << "\n";
     } else {
       std::cout << validation_text(report);
+    }
+    return 0;
+  }
+  if (*fac || *cmp) {
+    const Calibration cal = Calibration::builtin();
+    std::vector<std::string> files = *fac ? std::vector<std::string>{facility_file} : compare_files;
+    std::vector<CompareEntry> entries;
+    for (const auto& f : files) {
+      Scenario s = f.empty() ? default_scenario(catalog) : read_scenario_file(f, catalog);
+      const Verdict v = predict(s, cal);
+      if (!v.prediction) {
+        std::cerr << s.file << ": " << v.refusal << "\n";
+        return 2;
+      }
+      std::optional<ReliabilityReport> run;
+      if (s.training.tokens) {
+        Scenario quick = s;
+        quick.reliability.trials = std::min(quick.reliability.trials, 200);
+        run = reliability_report(quick, *v.prediction, std::nullopt, false);
+      }
+      const FacilityReport report = facility_report(s, *v.prediction, run);
+      entries.push_back({s, *v.prediction, run, report});
+    }
+    if (*fac) {
+      const auto& e = entries.front();
+      std::cout << (json ? facility_json(e.scenario, e.facility).dump(2) + "\n" : facility_text(e.scenario, e.facility));
+    } else {
+      std::cout << (json ? compare_json(entries).dump(2) + "\n" : compare_text(entries));
+    }
+    return 0;
+  }
+  if (*clm) {
+    const auto claims = check_claims(catalog, Calibration::builtin());
+    if (json) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& c : claims) {
+        j.push_back({{"claim", c.claim}, {"stated", c.stated}, {"computed", c.computed}, {"holds", c.holds},
+                     {"assumption", c.assumption}});
+      }
+      std::cout << j.dump(2) << "\n";
+    } else {
+      for (const auto& c : claims) {
+        std::cout << fmt::format("{} {}\n    stated:   {}\n    colossim: {}\n    because:  {}\n\n", c.holds ? "[holds]  " : "[differs]",
+                                 c.claim, c.stated, c.computed, c.assumption);
+      }
     }
     return 0;
   }

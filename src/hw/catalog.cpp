@@ -62,6 +62,7 @@ Catalog Catalog::builtin() {
     nic.bandwidth = n.bandwidth("bandwidth");
     nic.fabric = n.str("fabric");
     nic.latency = n.duration("latency");
+    nic.switch_radix = static_cast<int>(n.positive_integer("switch_radix"));
     nic.source = n.str("source");
     c.nics_.push_back(nic);
   }

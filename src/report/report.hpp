@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hw/catalog.hpp"
+#include "facility/facility.hpp"
 #include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"
@@ -33,6 +34,18 @@ namespace colossim {
 [[nodiscard]] nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
                                        const std::vector<Prediction>& top);
 [[nodiscard]] std::string runner_up_reason(const Prediction& best, const Prediction& runner_up);
+// `colossim facility`: power (GPU-only to facility, both coolings), energy, carbon, cost, rent.
+[[nodiscard]] std::string facility_text(const Scenario& s, const FacilityReport& f);
+[[nodiscard]] nlohmann::json facility_json(const Scenario& s, const FacilityReport& f);
+// `colossim compare`: scenarios side by side, ratios to the first.
+struct CompareEntry {
+  Scenario scenario;
+  Prediction prediction;
+  std::optional<ReliabilityReport> run;
+  FacilityReport facility;
+};
+[[nodiscard]] std::string compare_text(const std::vector<CompareEntry>& entries);
+[[nodiscard]] nlohmann::json compare_json(const std::vector<CompareEntry>& entries);
 [[nodiscard]] std::string catalog_text(const Catalog& c);
 [[nodiscard]] nlohmann::json catalog_json(const Catalog& c);
 [[nodiscard]] std::string validation_text(const ValidationReport& r);

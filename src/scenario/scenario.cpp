@@ -1,5 +1,6 @@
 #include "scenario/scenario.hpp"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "core/embedded_data.hpp"
@@ -221,9 +222,39 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
   return r;
 }
 
+FacilitySettings read_facility(const ConfigNode& n) {
+  n.check_no_unknown_keys({"delivery", "electricity_usd_per_kwh", "grid_kg_co2_per_kwh", "pue", "server_usd_per_gpu",
+                           "cloud_usd_per_gpu_hour", "facility_usd_per_mw", "useful_life_years"});
+  FacilitySettings f;
+  if (n.has("delivery")) {
+    const std::string d = n.str("delivery");
+    int y = 0, m = 0, day = 0;
+    char extra = 0;
+    if (std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3 || m < 1 || m > 12 || day < 1 || day > 31 ||
+        y < 1990 || y > 2200) {
+      n.fail("delivery", "expected a date YYYY-MM-DD, got \"" + d + "\"");
+    }
+    f.delivery = d;
+  }
+  auto positive = [&](const std::string& key, double max) -> std::optional<double> {
+    auto v = n.optional_number(key);
+    if (v && (*v <= 0 || *v > max)) n.fail(key, "expected a positive number up to " + std::to_string(static_cast<long long>(max)));
+    return v;
+  };
+  f.electricity_usd_per_kwh = positive("electricity_usd_per_kwh", 100);
+  f.grid_kg_co2_per_kwh = positive("grid_kg_co2_per_kwh", 10);
+  f.pue = positive("pue", 5);
+  if (f.pue && *f.pue < 1.0) n.fail("pue", "expected 1 or more");
+  f.server_usd_per_gpu = positive("server_usd_per_gpu", 1e7);
+  f.cloud_usd_per_gpu_hour = positive("cloud_usd_per_gpu_hour", 1e4);
+  f.facility_usd_per_mw = positive("facility_usd_per_mw", 1e10);
+  f.useful_life_years = positive("useful_life_years", 50);
+  return f;
+}
+
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
   root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
-                              "source", "group", "network_model", "notes", "reliability"});
+                              "source", "group", "network_model", "notes", "reliability", "facility"});
   Scenario s;
   s.file = root.file();
   s.name = root.str_or("name", std::filesystem::path(root.file()).stem().string());
@@ -237,6 +268,7 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.network_model = root.str_or("network_model", "bandwidth");
   if (root.has("measured")) s.measured = read_measured(root.child("measured"));
   if (root.has("reliability")) s.reliability = read_reliability(root.child("reliability"));
+  if (root.has("facility")) s.facility = read_facility(root.child("facility"));
   s.source = root.str_or("source", "");
   s.group = root.str_or("group", "");
   return s;

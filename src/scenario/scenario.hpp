@@ -43,6 +43,18 @@ struct ReliabilitySettings {
   unsigned long long seed = 1;
 };
 
+// The scenario's `facility:` block: overrides of data/facility.yaml and the delivery date.
+struct FacilitySettings {
+  std::optional<std::string> delivery;  // YYYY-MM-DD the cluster is ready to train
+  std::optional<double> electricity_usd_per_kwh;
+  std::optional<double> grid_kg_co2_per_kwh;
+  std::optional<double> pue;
+  std::optional<double> server_usd_per_gpu;
+  std::optional<double> cloud_usd_per_gpu_hour;
+  std::optional<double> facility_usd_per_mw;
+  std::optional<double> useful_life_years;
+};
+
 struct Scenario {
   std::string name;
   std::string file;  // where it was read from ("<built-in>" for the default)
@@ -60,6 +72,7 @@ struct Scenario {
   [[nodiscard]] bool plan_needs_search() const;
   std::string network_model = "bandwidth";
   ReliabilitySettings reliability;
+  FacilitySettings facility;
   std::optional<Measured> measured;
   std::string source;  // for validation cases
   std::string group;   // validation source group (e.g. "Megatron 2021")

@@ -1,0 +1,33 @@
+#include "topology/fabric_size.hpp"
+
+#include <cmath>
+
+namespace colossim {
+
+FabricSize estimate_fabric(const Cluster& c) {
+  FabricSize f;
+  f.ports = c.gpus * c.node.nics_per_gpu;
+  f.link_gbps = c.nic_bandwidth.value() * 8 / 1e9 / c.node.nics_per_gpu;
+  const double k = c.nic.switch_radix;
+  const double ports = static_cast<double>(f.ports);
+  if (ports <= k) {
+    f.tiers = 1;
+    f.switches = {1};
+  } else {
+    f.tiers = 2;
+    while (2.0 * std::pow(k / 2.0, f.tiers) < ports) ++f.tiers;
+    for (int t = 0; t < f.tiers - 1; ++t) f.switches.push_back(static_cast<long long>(std::ceil(ports / (k / 2.0))));
+    f.switches.push_back(static_cast<long long>(std::ceil(ports / k / c.oversubscription)));
+  }
+  for (long long s : f.switches) f.total_switches += s;
+  const bool rail = c.topology == "rail-optimized";
+  (rail ? f.optical_links : f.copper_links) += f.ports;
+  for (int boundary = 1; boundary < f.tiers; ++boundary) {
+    const bool top = boundary == f.tiers - 1;
+    f.optical_links += static_cast<long long>(std::ceil(ports / (top ? c.oversubscription : 1.0)));
+  }
+  f.transceivers = 2 * f.optical_links;
+  return f;
+}
+
+}  // namespace colossim

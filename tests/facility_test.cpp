@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include "facility/claims.hpp"
+#include "facility/facility.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+
+namespace {
+
+struct DefaultRun {
+  Scenario scenario;
+  Prediction prediction;
+};
+
+DefaultRun default_run() {
+  const Scenario s = default_scenario(colossim::testing::catalog());
+  return {s, *predict(s, Calibration::builtin()).prediction};
+}
+
+}  // namespace
+
+// IT power is the sum of its parts; facility power is IT x PUE; GPUs average below TDP because
+// the step has waiting time.
+TEST(Facility, PowerAddsUpAndScalesByPue) {
+  const DefaultRun r = default_run();
+  const PowerReport p = power_report(r.scenario, r.prediction);
+  EXPECT_NEAR(p.it_avg_w, p.gpu_avg_w + p.host_w + p.network_w + p.storage_w, 1e-6 * p.it_avg_w);
+  EXPECT_NEAR(p.facility_avg_w, p.it_avg_w * p.pue, 1e-6 * p.facility_avg_w);
+  EXPECT_DOUBLE_EQ(p.gpu_tdp_w, 100000 * 700.0);
+  EXPECT_LT(p.gpu_avg_w, p.gpu_tdp_w);
+  EXPECT_GT(p.gpu_avg_w, 0.5 * p.gpu_tdp_w);
+  EXPECT_GE(p.facility_peak_w, p.facility_avg_w);
+  EXPECT_GT(p.swing_w, 0);
+}
+
+TEST(Facility, AirCoolingCostsMorePowerThanLiquid) {
+  const DefaultRun r = default_run();
+  const PowerReport liquid = power_report(r.scenario, r.prediction, Cooling::liquid);
+  const PowerReport air = power_report(r.scenario, r.prediction, Cooling::air);
+  EXPECT_GT(air.facility_avg_w, liquid.facility_avg_w);
+  EXPECT_GT(air.host_w, liquid.host_w);  // server fans
+  EXPECT_DOUBLE_EQ(air.pue, 1.58);
+  EXPECT_DOUBLE_EQ(liquid.pue, 1.1);
+}
+
+// Energy = facility power x time; cost parts add up; renting scales with hours and GPUs.
+TEST(Facility, CostAndEnergyFollowFromPowerAndTime) {
+  const DefaultRun r = default_run();
+  const PowerReport p = power_report(r.scenario, r.prediction);
+  const CostReport ten = cost_report(r.scenario, p, 10.0);
+  const CostReport twenty = cost_report(r.scenario, p, 20.0);
+  EXPECT_NEAR(ten.energy_mwh, p.facility_avg_w * 240 / 1e6, 1e-9 * ten.energy_mwh);
+  EXPECT_NEAR(ten.run_usd, ten.depreciation_usd + ten.maintenance_usd + ten.electricity_usd, 1e-6);
+  EXPECT_NEAR(twenty.run_usd, 2 * ten.run_usd, 1e-6 * twenty.run_usd);
+  EXPECT_NEAR(ten.rent_usd, 98304 * 240 * 2.49, 1e-6 * ten.rent_usd);
+  EXPECT_NEAR(ten.capital_usd, ten.servers_usd + ten.network_usd + ten.facility_usd, 1.0);
+  EXPECT_GT(ten.usd_per_million_tokens, 0);
+}
+
+// A 3-tier fat tree of radix k has 5N/k switches for N hosts (Al-Fares et al. 2008).
+TEST(Facility, FabricSizeFollowsClosArithmetic) {
+  Scenario s = colossim::testing::scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16384, network: {nic: cx7-ndr-400}}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 16384}\n");
+  const FabricSize f = estimate_fabric(s.cluster);
+  EXPECT_EQ(f.tiers, 3);  // 2 x 32^2 = 2048 < 16384 <= 2 x 32^3
+  EXPECT_EQ(f.total_switches, 16384 / 32 * 2 + 16384 / 64);
+  s.cluster.oversubscription = 4;
+  EXPECT_EQ(estimate_fabric(s.cluster).switches.back(), 16384 / 64 / 4);
+}
+
+TEST(Facility, DeliveryDatePlusTrainingDays) {
+  EXPECT_EQ(add_days("2026-12-01", 30.2), "2027-01-01");
+  EXPECT_EQ(add_days("2028-02-28", 1.0), "2028-02-29");
+}
+
+TEST(Facility, ClaimsAreCheckedWithTheirAssumptions) {
+  const auto claims = check_claims(colossim::testing::catalog(), Calibration::builtin());
+  ASSERT_EQ(claims.size(), 5u);
+  for (const auto& c : claims) {
+    EXPECT_FALSE(c.computed.empty());
+    EXPECT_FALSE(c.assumption.empty());
+  }
+  EXPECT_TRUE(claims[1].holds);   // 70 MW for the GPUs alone
+  EXPECT_TRUE(claims[3].holds);   // $3-4B
+}
+
+TEST(Facility, BadFacilityKeysAreInputErrors) {
+  const std::string base =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n";
+  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {delivery: next-june}\n"), InputError);
+  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {pue: 0.9}\n"), InputError);
+  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {electricity_usd_per_kwh: -1}\n"), InputError);
+  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {power_price: 1}\n"), InputError);
+}
