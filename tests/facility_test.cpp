@@ -1,7 +1,8 @@
+#include "facility/facility.hpp"
+
 #include <gtest/gtest.h>
 
 #include "facility/claims.hpp"
-#include "facility/facility.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -61,7 +62,8 @@ TEST(Facility, CostAndEnergyFollowFromPowerAndTime) {
 // A 3-tier fat tree of radix k has 5N/k switches for N hosts (Al-Fares et al. 2008).
 TEST(Facility, FabricSizeFollowsClosArithmetic) {
   Scenario s = colossim::testing::scenario(
-      "cluster: {gpu: h100-sxm-80gb, gpus: 16384, network: {nic: cx7-ndr-400}}\nmodel: {preset: llama3-8b}\n"
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16384, network: {nic: cx7-ndr-400}}\nmodel: {preset: "
+      "llama3-8b}\n"
       "training: {global_batch: 16384}\n");
   const FabricSize f = estimate_fabric(s.cluster);
   EXPECT_EQ(f.tiers, 3);  // 2 x 32^2 = 2048 < 16384 <= 2 x 32^3
@@ -82,15 +84,20 @@ TEST(Facility, ClaimsAreCheckedWithTheirAssumptions) {
     EXPECT_FALSE(c.computed.empty());
     EXPECT_FALSE(c.assumption.empty());
   }
-  EXPECT_TRUE(claims[1].holds);   // 70 MW for the GPUs alone
-  EXPECT_TRUE(claims[3].holds);   // $3-4B
+  EXPECT_TRUE(claims[1].holds);  // 70 MW for the GPUs alone
+  EXPECT_TRUE(claims[3].holds);  // $3-4B
 }
 
 TEST(Facility, BadFacilityKeysAreInputErrors) {
   const std::string base =
-      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 8}\n";
-  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {delivery: next-june}\n"), InputError);
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8}\n";
+  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {delivery: next-june}\n"),
+               InputError);
   EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {pue: 0.9}\n"), InputError);
-  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {electricity_usd_per_kwh: -1}\n"), InputError);
-  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {power_price: 1}\n"), InputError);
+  EXPECT_THROW(
+      (void)colossim::testing::scenario(base + "facility: {electricity_usd_per_kwh: -1}\n"),
+      InputError);
+  EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {power_price: 1}\n"),
+               InputError);
 }

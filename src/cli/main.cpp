@@ -188,17 +188,20 @@ int run(int argc, char** argv) {
   std::string out_file;
   sw->add_option("--out", out_file, "write the CSV here instead of standard output");
 
-  auto* fac = app.add_subcommand("facility", "power (GPU-only to facility, liquid vs air), energy, carbon and cost of a run");
+  auto* fac = app.add_subcommand(
+      "facility", "power (GPU-only to facility, liquid vs air), energy, carbon and cost of a run");
   std::string facility_file;
   fac->add_option("file", facility_file, "scenario YAML; omit for the built-in default");
   fac->add_flag("--json", json, "print JSON");
 
-  auto* cmp = app.add_subcommand("compare", "scenarios side by side: time to train, MFU, MW, energy, cost, and ratios");
+  auto* cmp = app.add_subcommand(
+      "compare", "scenarios side by side: time to train, MFU, MW, energy, cost, and ratios");
   std::vector<std::string> compare_files;
   cmp->add_option("files", compare_files, "scenario YAML files")->required();
   cmp->add_flag("--json", json, "print every figure of each scenario");
 
-  auto* clm = app.add_subcommand("claims", "check the public record's claims about 100,000-H100 clusters");
+  auto* clm =
+      app.add_subcommand("claims", "check the public record's claims about 100,000-H100 clusters");
   clm->add_flag("--json", json, "print [{claim, stated, computed, holds}]");
 
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
@@ -256,7 +259,8 @@ int run(int argc, char** argv) {
     }
     if (*fac) {
       const auto& e = entries.front();
-      std::cout << (json ? facility_json(e.scenario, e.facility).dump(2) + "\n" : facility_text(e.scenario, e.facility));
+      std::cout << (json ? facility_json(e.scenario, e.facility).dump(2) + "\n"
+                         : facility_text(e.scenario, e.facility));
     } else {
       std::cout << (json ? compare_json(entries).dump(2) + "\n" : compare_text(entries));
     }
@@ -267,14 +271,18 @@ int run(int argc, char** argv) {
     if (json) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& c : claims) {
-        j.push_back({{"claim", c.claim}, {"stated", c.stated}, {"computed", c.computed}, {"holds", c.holds},
+        j.push_back({{"claim", c.claim},
+                     {"stated", c.stated},
+                     {"computed", c.computed},
+                     {"holds", c.holds},
                      {"assumption", c.assumption}});
       }
       std::cout << j.dump(2) << "\n";
     } else {
       for (const auto& c : claims) {
-        std::cout << fmt::format("{} {}\n    stated:   {}\n    colossim: {}\n    because:  {}\n\n", c.holds ? "[holds]  " : "[differs]",
-                                 c.claim, c.stated, c.computed, c.assumption);
+        std::cout << fmt::format("{} {}\n    stated:   {}\n    colossim: {}\n    because:  {}\n\n",
+                                 c.holds ? "[holds]  " : "[differs]", c.claim, c.stated, c.computed,
+                                 c.assumption);
       }
     }
     return 0;

@@ -14,10 +14,11 @@ struct Claim {
   std::string claim;
   std::string stated;
   std::string computed;
-  bool holds = false;      // computed within the tolerance of the stated figure
+  bool holds = false;  // computed within the tolerance of the stated figure
   std::string assumption;
 };
 
-[[nodiscard]] std::vector<Claim> check_claims(const Catalog& catalog, const Calibration& calibration);
+[[nodiscard]] std::vector<Claim> check_claims(const Catalog& catalog,
+                                              const Calibration& calibration);
 
 }  // namespace colossim

@@ -18,7 +18,8 @@ ConfigNode facility_data() {
 }
 
 double by_gpu(const ConfigNode& table, const std::string& gpu) {
-  if (!table.has(gpu)) table.fail(gpu, "no price for this GPU in data/facility.yaml; set it under facility:");
+  if (!table.has(gpu))
+    table.fail(gpu, "no price for this GPU in data/facility.yaml; set it under facility:");
   return table.number(gpu);
 }
 
@@ -30,15 +31,17 @@ PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<C
   const Cluster& c = s.cluster;
   PowerReport r;
   r.cooling = cooling.value_or(c.cooling);
-  r.pue = s.facility.pue && !cooling ? *s.facility.pue
-                                      : data.child("pue").number(r.cooling == Cooling::liquid ? "liquid" : "air");
+  r.pue = s.facility.pue && !cooling
+              ? *s.facility.pue
+              : data.child("pue").number(r.cooling == Cooling::liquid ? "liquid" : "air");
   const double tdp = c.gpu.tdp.value();
   const double busy_w = tdp * pw.number("gpu_busy_fraction");
   const double wait_w = tdp * pw.number("gpu_waiting_fraction");
   double busy_s = 0, total_s = 0;
   for (const auto& b : p.step.breakdown) {
     total_s += b.time.value();
-    if (b.name == "forward_compute" || b.name == "backward_compute" || b.name == "recompute" || b.name == "optimizer") {
+    if (b.name == "forward_compute" || b.name == "backward_compute" || b.name == "recompute" ||
+        b.name == "optimizer") {
       busy_s += b.time.value();
     }
   }
@@ -50,11 +53,13 @@ PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<C
   const double node_max_w = c.node.power_kw * 1000.0 * c.gpus_per_node / c.node.gpus;
   const double headroom_w = std::max(0.0, node_max_w - c.gpus_per_node * tdp);
   double host_per_node = headroom_w * pw.number("host_fraction_of_headroom");
-  if (r.cooling == Cooling::liquid) host_per_node = std::max(0.0, host_per_node - node_max_w * pw.number("air_fan_fraction"));
+  if (r.cooling == Cooling::liquid)
+    host_per_node = std::max(0.0, host_per_node - node_max_w * pw.number("air_fan_fraction"));
   r.host_w = host_per_node * static_cast<double>(c.nodes());
   r.fabric = estimate_fabric(c);
   r.network_w = static_cast<double>(r.fabric.total_switches) * pw.number("switch_w") +
-                static_cast<double>(r.fabric.transceivers) * pw.number("optic_w_per_100gbps") * r.fabric.link_gbps / 100.0;
+                static_cast<double>(r.fabric.transceivers) * pw.number("optic_w_per_100gbps") *
+                    r.fabric.link_gbps / 100.0;
   r.storage_w = static_cast<double>(c.gpus) * pw.number("storage_w_per_gpu");
   const double other = r.host_w + r.network_w + r.storage_w;
   r.it_avg_w = r.gpu_avg_w + other;
@@ -73,30 +78,39 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
   const Cluster& c = s.cluster;
   CostReport r;
   r.price_date = prices.str("date");
-  const double server_per_gpu = f.server_usd_per_gpu ? *f.server_usd_per_gpu
-                                                     : by_gpu(prices.child("server_usd_per_gpu"), c.gpu.id);
+  const double server_per_gpu = f.server_usd_per_gpu
+                                    ? *f.server_usd_per_gpu
+                                    : by_gpu(prices.child("server_usd_per_gpu"), c.gpu.id);
   r.servers_usd = server_per_gpu * static_cast<double>(c.gpus);
   const FabricSize& fab = power.fabric;
-  r.network_usd = static_cast<double>(fab.total_switches) * prices.number("switch_usd") +
-                  static_cast<double>(fab.transceivers) * prices.number("optic_usd_per_100gbps") * fab.link_gbps / 100.0 +
-                  static_cast<double>(fab.copper_links + fab.optical_links) * prices.number("cable_usd");
-  const double per_mw = f.facility_usd_per_mw ? *f.facility_usd_per_mw : prices.number("facility_usd_per_mw");
+  r.network_usd =
+      static_cast<double>(fab.total_switches) * prices.number("switch_usd") +
+      static_cast<double>(fab.transceivers) * prices.number("optic_usd_per_100gbps") *
+          fab.link_gbps / 100.0 +
+      static_cast<double>(fab.copper_links + fab.optical_links) * prices.number("cable_usd");
+  const double per_mw =
+      f.facility_usd_per_mw ? *f.facility_usd_per_mw : prices.number("facility_usd_per_mw");
   r.facility_usd = per_mw * power.it_peak_w / 1e6;
   r.capital_usd = r.servers_usd + r.network_usd + r.facility_usd;
-  const double life_days = 365.0 * (f.useful_life_years ? *f.useful_life_years : prices.number("useful_life_years"));
+  const double life_days =
+      365.0 * (f.useful_life_years ? *f.useful_life_years : prices.number("useful_life_years"));
   r.run_days = run_days;
   r.energy_mwh = power.facility_avg_w * run_days * 24.0 / 1e6;
-  const double usd_per_kwh = f.electricity_usd_per_kwh ? *f.electricity_usd_per_kwh : energy.number("electricity_usd_per_kwh");
+  const double usd_per_kwh = f.electricity_usd_per_kwh ? *f.electricity_usd_per_kwh
+                                                       : energy.number("electricity_usd_per_kwh");
   r.electricity_usd = r.energy_mwh * 1000.0 * usd_per_kwh;
-  const double kg_per_kwh = f.grid_kg_co2_per_kwh ? *f.grid_kg_co2_per_kwh : energy.number("grid_kg_co2_per_kwh");
+  const double kg_per_kwh =
+      f.grid_kg_co2_per_kwh ? *f.grid_kg_co2_per_kwh : energy.number("grid_kg_co2_per_kwh");
   r.carbon_tonnes = r.energy_mwh * 1000.0 * kg_per_kwh / 1000.0;
   r.households = power.facility_avg_w * 8766.0 / 1000.0 / energy.number("household_kwh_per_year");
   r.people = r.households * energy.number("people_per_household");
   r.depreciation_usd = r.capital_usd * run_days / life_days;
-  r.maintenance_usd = (r.servers_usd + r.network_usd) * prices.number("maintenance_fraction_per_year") * run_days / 365.0;
+  r.maintenance_usd = (r.servers_usd + r.network_usd) *
+                      prices.number("maintenance_fraction_per_year") * run_days / 365.0;
   r.run_usd = r.depreciation_usd + r.maintenance_usd + r.electricity_usd;
-  const double rent = f.cloud_usd_per_gpu_hour ? *f.cloud_usd_per_gpu_hour
-                                               : by_gpu(prices.child("cloud_usd_per_gpu_hour"), c.gpu.id);
+  const double rent = f.cloud_usd_per_gpu_hour
+                          ? *f.cloud_usd_per_gpu_hour
+                          : by_gpu(prices.child("cloud_usd_per_gpu_hour"), c.gpu.id);
   r.rent_usd = static_cast<double>(c.job_gpus()) * run_days * 24.0 * rent;
   if (s.training.tokens) {
     r.usd_per_million_tokens = r.run_usd / (*s.training.tokens / 1e6);
@@ -109,16 +123,19 @@ std::string add_days(const std::string& date, double days) {
   int y = 0, m = 0, d = 0;
   if (std::sscanf(date.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return date;
   using namespace std::chrono;
-  const sys_days start = year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+  const sys_days start =
+      year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
   const year_month_day end{start + std::chrono::days{static_cast<long>(std::ceil(days))}};
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(end.year()), static_cast<unsigned>(end.month()),
-                     static_cast<unsigned>(end.day()));
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(end.year()),
+                     static_cast<unsigned>(end.month()), static_cast<unsigned>(end.day()));
 }
 
-FacilityReport facility_report(const Scenario& s, const Prediction& p, const std::optional<ReliabilityReport>& run) {
+FacilityReport facility_report(const Scenario& s, const Prediction& p,
+                               const std::optional<ReliabilityReport>& run) {
   FacilityReport r;
   r.power = power_report(s, p);
-  r.other_cooling = power_report(s, p, s.cluster.cooling == Cooling::liquid ? Cooling::air : Cooling::liquid);
+  r.other_cooling =
+      power_report(s, p, s.cluster.cooling == Cooling::liquid ? Cooling::air : Cooling::liquid);
   double days = 0;
   if (run) {
     days = run->span_days ? *run->span_days : run->result.days_median;

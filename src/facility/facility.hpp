@@ -26,8 +26,8 @@ namespace colossim {
 struct PowerReport {
   Cooling cooling = Cooling::liquid;
   double pue = 1.0;
-  double gpu_tdp_w = 0;      // all GPUs at TDP
-  double gpu_avg_w = 0;      // over the simulated step
+  double gpu_tdp_w = 0;  // all GPUs at TDP
+  double gpu_avg_w = 0;  // over the simulated step
   double host_w = 0;
   double network_w = 0;
   double storage_w = 0;
@@ -46,7 +46,7 @@ struct CostReport {
   double energy_mwh = 0;
   double electricity_usd = 0;
   double carbon_tonnes = 0;
-  double households = 0;     // whose yearly use equals the facility's average power for a year
+  double households = 0;  // whose yearly use equals the facility's average power for a year
   double people = 0;
   double depreciation_usd = 0, maintenance_usd = 0, run_usd = 0;
   double usd_per_million_tokens = 0;
@@ -55,12 +55,13 @@ struct CostReport {
 
 struct FacilityReport {
   PowerReport power;
-  PowerReport other_cooling;   // the same cluster cooled the other way
+  PowerReport other_cooling;  // the same cluster cooled the other way
   CostReport cost;
   std::optional<std::string> trained_on;  // delivery date + time to train
 };
 
-[[nodiscard]] PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<Cooling> cooling = {});
+[[nodiscard]] PowerReport power_report(const Scenario& s, const Prediction& p,
+                                       std::optional<Cooling> cooling = {});
 // `run_days`: the wall time of the run (with failures where known).
 [[nodiscard]] CostReport cost_report(const Scenario& s, const PowerReport& power, double run_days);
 // Everything for one scenario: uses the run's median days when `run` is given.

@@ -431,35 +431,52 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
   auto cooling = [](Cooling k) { return k == Cooling::liquid ? "liquid" : "air"; };
   std::string out = fmt::format("colossim facility: {}\n\n", s.name);
   out += fmt::format("  power ({}-cooled, PUE {:.2f})\n", cooling(p.cooling), p.pue);
-  out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W)\n", mw(p.gpu_tdp_w), s.cluster.gpus,
-                     s.cluster.gpu.tdp.value());
-  out += fmt::format("    GPUs over the step         {:>10}   (average; busy vs waiting from the step)\n", mw(p.gpu_avg_w));
+  out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W)\n", mw(p.gpu_tdp_w),
+                     s.cluster.gpus, s.cluster.gpu.tdp.value());
+  out += fmt::format(
+      "    GPUs over the step         {:>10}   (average; busy vs waiting from the step)\n",
+      mw(p.gpu_avg_w));
   out += fmt::format("    hosts                      {:>10}\n", mw(p.host_w));
-  out += fmt::format("    network                    {:>10}   ({} tiers, {} switches, {} transceivers)\n", mw(p.network_w),
-                     p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
+  out += fmt::format(
+      "    network                    {:>10}   ({} tiers, {} switches, {} transceivers)\n",
+      mw(p.network_w), p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
   out += fmt::format("    storage                    {:>10}\n", mw(p.storage_w));
-  out += fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg_w), mw(p.it_peak_w));
-  out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg_w), mw(p.facility_peak_w));
-  out += fmt::format("    swing when all GPUs stop   {:>10}   (checkpoints, restarts, synchronisation)\n", mw(p.swing_w));
-  out += fmt::format("    {}-cooled instead          {:>10} / {} facility average / peak (PUE {:.2f})\n", cooling(o.cooling),
-                     mw(o.facility_avg_w), mw(o.facility_peak_w), o.pue);
+  out +=
+      fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg_w), mw(p.it_peak_w));
+  out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg_w),
+                     mw(p.facility_peak_w));
+  out += fmt::format(
+      "    swing when all GPUs stop   {:>10}   (checkpoints, restarts, synchronisation)\n",
+      mw(p.swing_w));
+  out += fmt::format(
+      "    {}-cooled instead          {:>10} / {} facility average / peak (PUE {:.2f})\n",
+      cooling(o.cooling), mw(o.facility_avg_w), mw(o.facility_peak_w), o.pue);
   out += fmt::format("\n  energy and cost (prices as of {})\n", c.price_date);
   if (c.run_days > 0) {
-    out += fmt::format("    run                        {:.1f} days, {:.0f} MWh, {} of electricity, {:.0f} t CO2\n", c.run_days,
-                       c.energy_mwh, usd(c.electricity_usd), c.carbon_tonnes);
+    out += fmt::format(
+        "    run                        {:.1f} days, {:.0f} MWh, {} of electricity, {:.0f} t CO2\n",
+        c.run_days, c.energy_mwh, usd(c.electricity_usd), c.carbon_tonnes);
   }
-  out += fmt::format("    average draw equals        {:.0f} US households ({:.0f} people)\n", c.households, c.people);
-  out += fmt::format("    capital                    {} (servers {}, network {}, facility {})\n", usd(c.capital_usd),
-                     usd(c.servers_usd), usd(c.network_usd), usd(c.facility_usd));
+  out += fmt::format("    average draw equals        {:.0f} US households ({:.0f} people)\n",
+                     c.households, c.people);
+  out +=
+      fmt::format("    capital                    {} (servers {}, network {}, facility {})\n",
+                  usd(c.capital_usd), usd(c.servers_usd), usd(c.network_usd), usd(c.facility_usd));
   if (c.run_days > 0) {
-    out += fmt::format("    build: the run costs       {} (depreciation {}, maintenance {}, electricity {})", usd(c.run_usd),
-                       usd(c.depreciation_usd), usd(c.maintenance_usd), usd(c.electricity_usd));
-    out += c.usd_per_million_tokens > 0 ? fmt::format(", {} per million tokens\n", usd(c.usd_per_million_tokens)) : "\n";
+    out += fmt::format(
+        "    build: the run costs       {} (depreciation {}, maintenance {}, electricity {})",
+        usd(c.run_usd), usd(c.depreciation_usd), usd(c.maintenance_usd), usd(c.electricity_usd));
+    out += c.usd_per_million_tokens > 0
+               ? fmt::format(", {} per million tokens\n", usd(c.usd_per_million_tokens))
+               : "\n";
     out += fmt::format("    rent: the same hours cost  {}", usd(c.rent_usd));
-    out += c.rent_usd_per_million_tokens > 0 ? fmt::format(", {} per million tokens\n", usd(c.rent_usd_per_million_tokens))
-                                             : "\n";
+    out += c.rent_usd_per_million_tokens > 0
+               ? fmt::format(", {} per million tokens\n", usd(c.rent_usd_per_million_tokens))
+               : "\n";
   }
-  if (f.trained_on) out += fmt::format("    trained on                 {} (delivered {})\n", *f.trained_on, *s.facility.delivery);
+  if (f.trained_on)
+    out += fmt::format("    trained on                 {} (delivered {})\n", *f.trained_on,
+                       *s.facility.delivery);
   return out;
 }
 
@@ -477,12 +494,13 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
                           {"facility_average_mw", p.facility_avg_w / 1e6},
                           {"facility_peak_mw", p.facility_peak_w / 1e6},
                           {"swing_mw", p.swing_w / 1e6},
-                          {"fabric", {{"tiers", p.fabric.tiers},
-                                      {"switches", p.fabric.total_switches},
-                                      {"switches_by_tier", p.fabric.switches},
-                                      {"optical_links", p.fabric.optical_links},
-                                      {"copper_links", p.fabric.copper_links},
-                                      {"transceivers", p.fabric.transceivers}}}};
+                          {"fabric",
+                           {{"tiers", p.fabric.tiers},
+                            {"switches", p.fabric.total_switches},
+                            {"switches_by_tier", p.fabric.switches},
+                            {"optical_links", p.fabric.optical_links},
+                            {"copper_links", p.fabric.copper_links},
+                            {"transceivers", p.fabric.transceivers}}}};
   };
   const CostReport& c = f.cost;
   nlohmann::json j;
@@ -511,29 +529,35 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
 }
 
 std::string compare_text(const std::vector<CompareEntry>& entries) {
-  std::string out = fmt::format("{:<34} {:>8} {:>9} {:>12} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n", "scenario", "GPUs",
-                                "days", "trained on", "MFU", "avg MW", "peak MW", "MWh", "run cost", "$/Mtok", "rent");
+  std::string out = fmt::format(
+      "{:<34} {:>8} {:>9} {:>12} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n", "scenario", "GPUs",
+      "days", "trained on", "MFU", "avg MW", "peak MW", "MWh", "run cost", "$/Mtok", "rent");
   const CompareEntry* base = entries.empty() ? nullptr : &entries.front();
   auto days = [](const CompareEntry& e) { return e.facility.cost.run_days; };
   for (const auto& e : entries) {
     const CostReport& c = e.facility.cost;
-    out += fmt::format("{:<34} {:>8} {:>9.1f} {:>12} {:>5.1f}% {:>9.1f} {:>9.1f} {:>9.0f} {:>10} {:>9} {:>10}\n",
-                       e.scenario.name.substr(0, 34), e.scenario.cluster.gpus, days(e), e.facility.trained_on.value_or("-"),
-                       100 * e.prediction.mfu, e.facility.power.facility_avg_w / 1e6, e.facility.power.facility_peak_w / 1e6,
-                       c.energy_mwh, usd(c.run_usd), c.usd_per_million_tokens > 0 ? usd(c.usd_per_million_tokens) : "-",
-                       usd(c.rent_usd));
+    out += fmt::format(
+        "{:<34} {:>8} {:>9.1f} {:>12} {:>5.1f}% {:>9.1f} {:>9.1f} {:>9.0f} {:>10} {:>9} {:>10}\n",
+        e.scenario.name.substr(0, 34), e.scenario.cluster.gpus, days(e),
+        e.facility.trained_on.value_or("-"), 100 * e.prediction.mfu,
+        e.facility.power.facility_avg_w / 1e6, e.facility.power.facility_peak_w / 1e6, c.energy_mwh,
+        usd(c.run_usd), c.usd_per_million_tokens > 0 ? usd(c.usd_per_million_tokens) : "-",
+        usd(c.rent_usd));
   }
   if (entries.size() >= 2 && base != nullptr) {
     out += fmt::format("\nratios to {}:\n", base->scenario.name);
     for (size_t i = 1; i < entries.size(); ++i) {
       const CompareEntry& e = entries[i];
       auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
-      out += fmt::format("  {:<32} days {:.2f}x, MFU {:.2f}x, facility power {:.2f}x, energy {:.2f}x, run cost {:.2f}x, rent {:.2f}x\n",
-                         e.scenario.name.substr(0, 32), ratio(days(e), days(*base)), ratio(e.prediction.mfu, base->prediction.mfu),
-                         ratio(e.facility.power.facility_avg_w, base->facility.power.facility_avg_w),
-                         ratio(e.facility.cost.energy_mwh, base->facility.cost.energy_mwh),
-                         ratio(e.facility.cost.run_usd, base->facility.cost.run_usd),
-                         ratio(e.facility.cost.rent_usd, base->facility.cost.rent_usd));
+      out += fmt::format(
+          "  {:<32} days {:.2f}x, MFU {:.2f}x, facility power {:.2f}x, energy {:.2f}x, run cost "
+          "{:.2f}x, rent {:.2f}x\n",
+          e.scenario.name.substr(0, 32), ratio(days(e), days(*base)),
+          ratio(e.prediction.mfu, base->prediction.mfu),
+          ratio(e.facility.power.facility_avg_w, base->facility.power.facility_avg_w),
+          ratio(e.facility.cost.energy_mwh, base->facility.cost.energy_mwh),
+          ratio(e.facility.cost.run_usd, base->facility.cost.run_usd),
+          ratio(e.facility.cost.rent_usd, base->facility.cost.rent_usd));
     }
   }
   return out;

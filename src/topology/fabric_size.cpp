@@ -16,7 +16,8 @@ FabricSize estimate_fabric(const Cluster& c) {
   } else {
     f.tiers = 2;
     while (2.0 * std::pow(k / 2.0, f.tiers) < ports) ++f.tiers;
-    for (int t = 0; t < f.tiers - 1; ++t) f.switches.push_back(static_cast<long long>(std::ceil(ports / (k / 2.0))));
+    for (int t = 0; t < f.tiers - 1; ++t)
+      f.switches.push_back(static_cast<long long>(std::ceil(ports / (k / 2.0))));
     f.switches.push_back(static_cast<long long>(std::ceil(ports / k / c.oversubscription)));
   }
   for (long long s : f.switches) f.total_switches += s;

@@ -15,12 +15,12 @@ namespace colossim {
 
 struct FabricSize {
   int tiers = 1;
-  long long ports = 0;                 // host ports (NICs)
-  std::vector<long long> switches;     // per tier, leaf first
+  long long ports = 0;              // host ports (NICs)
+  std::vector<long long> switches;  // per tier, leaf first
   long long total_switches = 0;
   long long copper_links = 0;
   long long optical_links = 0;
-  long long transceivers = 0;          // two per optical link
+  long long transceivers = 0;  // two per optical link
   double link_gbps = 0;
 };
 

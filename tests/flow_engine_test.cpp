@@ -1,0 +1,75 @@
+#include "net/flow_engine.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace colossim;
+
+TEST(FlowEngine, SingleFlowPaysLatencyThenBandwidth) {
+  FlowNetwork net;
+  const int l = net.add_link(gbytes_per_s(10), microseconds(5));
+  net.add_flow({l}, gb(1));
+  EXPECT_NEAR(net.run()[0].value(), 5e-6 + 0.1, 1e-12);
+}
+
+TEST(FlowEngine, TwoFlowsShareALinkEqually) {
+  FlowNetwork net;
+  const int l = net.add_link(gbytes_per_s(10));
+  net.add_flow({l}, gb(1));
+  net.add_flow({l}, gb(1));
+  const auto t = net.run();
+  EXPECT_NEAR(t[0].value(), 0.2, 1e-12);
+  EXPECT_NEAR(t[1].value(), 0.2, 1e-12);
+}
+
+// The worked example of the header: A = 1, B = 2 (GB/s); f1 on A, f2 on A and B, f3 on B.
+TEST(FlowEngine, MaxMinFairnessGivesTheBottleneckedFlowItsShareAndTheRestToOthers) {
+  FlowNetwork net;
+  const int a = net.add_link(gbytes_per_s(1));
+  const int b = net.add_link(gbytes_per_s(2));
+  const int f1 = net.add_flow({a}, gb(1));
+  const int f2 = net.add_flow({a, b}, gb(1));
+  const int f3 = net.add_flow({b}, gb(1));
+  const auto r = net.fair_rates({f1, f2, f3});
+  EXPECT_NEAR(r[0], 0.5e9, 1);
+  EXPECT_NEAR(r[1], 0.5e9, 1);
+  EXPECT_NEAR(r[2], 1.5e9, 1);
+}
+
+// Rates are re-solved as flows finish: the survivor speeds up.
+TEST(FlowEngine, RatesAreResolvedWhenAFlowFinishes) {
+  FlowNetwork net;
+  const int l = net.add_link(gbytes_per_s(10));
+  net.add_flow({l}, gb(1));
+  net.add_flow({l}, gb(2));
+  const auto t = net.run();
+  EXPECT_NEAR(t[0].value(), 0.2, 1e-12);  // 1 GB at 5 GB/s
+  EXPECT_NEAR(t[1].value(), 0.3, 1e-12);  // 1 GB at 5 GB/s, then 1 GB at 10 GB/s
+}
+
+// A ring all-reduce on an uncontended ring: 2(n-1) steps, each moving S/n over every link at
+// once: 2(n-1)/n * S/B + 2(n-1) * latency.
+TEST(FlowEngine, RingAllReduceMatchesItsClosedForm) {
+  const int n = 8;
+  const double s = 8e9, bw = 50e9, lat = 5e-6;
+  double t = 0;
+  for (int step = 0; step < 2 * (n - 1); ++step) {
+    FlowNetwork net;
+    std::vector<int> links;
+    for (int i = 0; i < n; ++i) links.push_back(net.add_link(BytesPerSecond(bw), Seconds(lat)));
+    for (int i = 0; i < n; ++i) net.add_flow({links[static_cast<size_t>(i)]}, Bytes(s / n));
+    double end = 0;
+    for (const auto& c : net.run()) end = std::max(end, c.value());
+    t += end;
+  }
+  EXPECT_NEAR(t, 2.0 * (n - 1) / n * s / bw + 2 * (n - 1) * lat, 1e-9);
+}
+
+TEST(FlowEngine, LateFlowsJoinAndShare) {
+  FlowNetwork net;
+  const int l = net.add_link(gbytes_per_s(10));
+  net.add_flow({l}, gb(1));                    // alone for 0.05 s (0.5 GB), then shares
+  net.add_flow({l}, gb(0.25), Seconds(0.05));  // 0.25 GB at 5 GB/s: done at 0.10
+  const auto t = net.run();
+  EXPECT_NEAR(t[1].value(), 0.10, 1e-12);
+  EXPECT_NEAR(t[0].value(), 0.10 + 0.25e9 / 10e9, 1e-12);  // 0.25 GB left after 0.10 s, alone again
+}
