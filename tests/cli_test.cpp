@@ -196,6 +196,17 @@ TEST(Cli, FacilityCompareAndClaims) {
   EXPECT_EQ(run("compare /no/such.yaml").status, 2);
 }
 
+TEST(Cli, ClusterPrintsTheFabricSize) {
+  const Result r = run("cluster --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["nics"].get<long long>(), 100000);
+  EXPECT_EQ(j["tiers"].get<int>(), 3);
+  long long sum = 0;
+  for (const auto& n : j["switches_by_tier"]) sum += n.get<long long>();
+  EXPECT_EQ(sum, j["switches"].get<long long>());
+}
+
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
   const Result r = run("catalog");
   ASSERT_EQ(r.status, 0);

@@ -204,6 +204,11 @@ int run(int argc, char** argv) {
       app.add_subcommand("claims", "check the public record's claims about 100,000-H100 clusters");
   clm->add_flag("--json", json, "print [{claim, stated, computed, holds}]");
 
+  auto* clu = app.add_subcommand("cluster", "the cluster as built: nodes, racks, NICs and the fabric's size (estimate)");
+  std::string cluster_file;
+  clu->add_option("file", cluster_file, "scenario YAML; omit for the built-in default");
+  clu->add_flag("--json", json, "print JSON");
+
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
 
   app.parse(argc, argv);
@@ -264,6 +269,44 @@ int run(int argc, char** argv) {
     } else {
       std::cout << (json ? compare_json(entries).dump(2) + "\n" : compare_text(entries));
     }
+    return 0;
+  }
+  if (*clu) {
+    const Scenario s = cluster_file.empty() ? default_scenario(catalog) : read_scenario_file(cluster_file, catalog);
+    const Cluster& c = s.cluster;
+    const FabricSize f = estimate_fabric(c);
+    const double link_bps = f.link_gbps * 1e9;
+    // Bisection bandwidth of each tier's uplinks: half the ports' bandwidth, thinned at the top.
+    std::vector<double> bisection;
+    for (int t = 0; t < f.tiers; ++t) {
+      const bool top = t == f.tiers - 1 && f.tiers > 1;
+      bisection.push_back(static_cast<double>(f.ports) * link_bps / 2 / (top ? c.oversubscription : 1.0) / 8 / 1e12);
+    }
+    if (json) {
+      std::cout << nlohmann::json{{"gpus", c.gpus}, {"nodes", c.nodes()}, {"racks", c.gpus / c.gpus_per_rack},
+                                  {"nvlink_domain", c.nvlink_domain}, {"nics", f.ports}, {"link_gbps", f.link_gbps},
+                                  {"topology", c.topology}, {"oversubscription", c.oversubscription}, {"tiers", f.tiers},
+                                  {"switches_by_tier", f.switches}, {"switches", f.total_switches},
+                                  {"optical_links", f.optical_links}, {"copper_links", f.copper_links},
+                                  {"transceivers", f.transceivers}, {"bisection_tbytes_per_s_by_tier", bisection}}
+                       .dump(2)
+                << "\n";
+      return 0;
+    }
+    std::cout << fmt::format("colossim cluster: {}\n\n", s.name);
+    std::cout << fmt::format("  {} x {} in {} nodes of {} ({}), {} racks of {} GPUs, NVLink domains of {}\n", c.gpus, c.gpu.id,
+                             c.nodes(), c.gpus_per_node, c.node.id, c.gpus / c.gpus_per_rack, c.gpus_per_rack,
+                             c.nvlink_domain);
+    std::cout << fmt::format("  {} NICs ({}) at {:.0f} Gb/s, {} fabric, top-tier oversubscription 1:{:g}\n", f.ports, c.nic.id,
+                             f.link_gbps, c.topology, c.oversubscription);
+    std::cout << fmt::format("  fabric (Clos estimate, {}-port switches): {} tiers\n", c.nic.switch_radix, f.tiers);
+    for (int t = 0; t < f.tiers; ++t) {
+      std::cout << fmt::format("    tier {}: {:>7} switches, uplink bisection {:.1f} TB/s\n", t + 1,
+                               f.switches[static_cast<size_t>(t)], bisection[static_cast<size_t>(t)]);
+    }
+    std::cout << fmt::format("  {} switches, {} optical and {} copper links, {} transceivers\n", f.total_switches,
+                             f.optical_links, f.copper_links, f.transceivers);
+    std::cout << "  (an estimate from Clos arithmetic; the fabric generators of the fabric issue will count the real topology)\n";
     return 0;
   }
   if (*clm) {
