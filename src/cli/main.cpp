@@ -38,13 +38,7 @@ int simulate(const Scenario& s, bool json, const std::string& trace_file) {
     std::cerr << s.file << ": " << v.refusal << "\n";
     return 2;
   }
-  std::optional<ReliabilityReport> run;
-  if (s.training.tokens) {
-    // The summary needs fewer trials than `colossim reliability`.
-    Scenario quick = s;
-    quick.reliability.trials = std::min(quick.reliability.trials, 200);
-    run = reliability_report(quick, *v.prediction, std::nullopt, false);
-  }
+  const std::optional<ReliabilityReport> run = run_summary(s, *v.prediction);
   if (!trace_file.empty()) {
     std::ofstream out(trace_file);
     if (!out) throw InputError(trace_file, "", "cannot write the trace file");
@@ -253,12 +247,7 @@ int run(int argc, char** argv) {
         std::cerr << s.file << ": " << v.refusal << "\n";
         return 2;
       }
-      std::optional<ReliabilityReport> run;
-      if (s.training.tokens) {
-        Scenario quick = s;
-        quick.reliability.trials = std::min(quick.reliability.trials, 200);
-        run = reliability_report(quick, *v.prediction, std::nullopt, false);
-      }
+      const std::optional<ReliabilityReport> run = run_summary(s, *v.prediction);
       const FacilityReport report = facility_report(s, *v.prediction, run);
       entries.push_back({s, *v.prediction, run, report});
     }

@@ -425,4 +425,11 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
   return rep;
 }
 
+std::optional<ReliabilityReport> run_summary(const Scenario& s, const Prediction& p) {
+  if (!s.training.tokens) return std::nullopt;
+  Scenario quick = s;
+  quick.reliability.trials = std::min(quick.reliability.trials, 200);
+  return reliability_report(quick, p, std::nullopt, false);
+}
+
 }  // namespace colossim

@@ -142,4 +142,8 @@ struct ReliabilityReport {
                                                    const Prediction& prediction,
                                                    std::optional<double> span_days, bool what_ifs);
 
+// The run in brief, for `simulate`, `facility` and `compare`: at most 200 trials, no what-ifs;
+// nullopt without a token budget.
+[[nodiscard]] std::optional<ReliabilityReport> run_summary(const Scenario& scenario, const Prediction& prediction);
+
 }  // namespace colossim
