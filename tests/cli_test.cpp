@@ -182,8 +182,9 @@ TEST(Cli, FacilityCompareAndClaims) {
   ASSERT_EQ(f.status, 0) << f.out;
   const auto fj = nlohmann::json::parse(f.out);
   EXPECT_GT(fj["power"]["facility_peak_mw"].get<double>(), fj["power"]["gpu_tdp_mw"].get<double>());
-  const Result c = run("compare " COLOSSIM_SOURCE_DIR "/examples/compare/h100-now.yaml " COLOSSIM_SOURCE_DIR
-                       "/examples/compare/b200-later.yaml --json");
+  const Result c =
+      run("compare " COLOSSIM_SOURCE_DIR "/examples/compare/h100-now.yaml " COLOSSIM_SOURCE_DIR
+          "/examples/compare/b200-later.yaml --json");
   ASSERT_EQ(c.status, 0) << c.out;
   const auto cj = nlohmann::json::parse(c.out);
   ASSERT_EQ(cj["scenarios"].size(), 2u);
@@ -191,7 +192,8 @@ TEST(Cli, FacilityCompareAndClaims) {
   const Result k = run("claims --json");
   ASSERT_EQ(k.status, 0) << k.out;
   for (const auto& claim : nlohmann::json::parse(k.out)) {
-    for (const char* key : {"claim", "stated", "computed", "holds"}) EXPECT_TRUE(claim.contains(key)) << key;
+    for (const char* key : {"claim", "stated", "computed", "holds"})
+      EXPECT_TRUE(claim.contains(key)) << key;
   }
   EXPECT_EQ(run("compare /no/such.yaml").status, 2);
 }
@@ -205,6 +207,24 @@ TEST(Cli, ClusterPrintsTheFabricSize) {
   long long sum = 0;
   for (const auto& n : j["switches_by_tier"]) sum += n.get<long long>();
   EXPECT_EQ(sum, j["switches"].get<long long>());
+}
+
+TEST(Cli, CollectiveReportsLikeNcclTests) {
+  const Result r = run("collective --gpus 16 --sizes 1GiB,64MiB --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 2u);
+  for (const auto& row : j["results"]) {
+    for (const char* key : {"time_s", "algbw_gbps", "busbw_gbps"})
+      EXPECT_TRUE(row.contains(key)) << key;
+    // busbw = algbw x 2(n-1)/n (nccl-tests PERFORMANCE.md)
+    EXPECT_NEAR(row["busbw_gbps"].get<double>(), row["algbw_gbps"].get<double>() * 2 * 15 / 16,
+                1e-9);
+  }
+  EXPECT_GT(j["results"][0]["busbw_gbps"].get<double>(),
+            j["results"][1]["busbw_gbps"].get<double>());
+  EXPECT_EQ(run("collective --gpus 12").status, 2);  // not a multiple of the node
+  EXPECT_EQ(run("collective --sizes lots").status, 2);
 }
 
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "facility/claims.hpp"
+#include "net/rail_fabric.hpp"
 #include "report/report.hpp"
 #ifdef COLOSSIM_HAVE_MPI
 #include "cli/mpi.hpp"
@@ -198,10 +199,24 @@ int run(int argc, char** argv) {
       app.add_subcommand("claims", "check the public record's claims about 100,000-H100 clusters");
   clm->add_flag("--json", json, "print [{claim, stated, computed, holds}]");
 
-  auto* clu = app.add_subcommand("cluster", "the cluster as built: nodes, racks, NICs and the fabric's size (estimate)");
+  auto* clu = app.add_subcommand(
+      "cluster", "the cluster as built: nodes, racks, NICs and the fabric's size (estimate)");
   std::string cluster_file;
   clu->add_option("file", cluster_file, "scenario YAML; omit for the built-in default");
   clu->add_flag("--json", json, "print JSON");
+
+  auto* col = app.add_subcommand(
+      "collective",
+      "an all-reduce on the scenario's fabric, flow by flow, reported like nccl-tests");
+  std::string collective_file;
+  col->add_option("file", collective_file,
+                  "scenario YAML (its cluster); omit for the built-in default");
+  long long collective_gpus = 64;
+  col->add_option("--gpus", collective_gpus, "GPUs taking part (a multiple of the node size)")
+      ->check(CLI::Range(2LL, 4096LL));
+  std::vector<std::string> sizes = {"8MiB", "64MiB", "512MiB", "1GiB"};
+  col->add_option("--sizes", sizes, "buffer sizes")->delimiter(',');
+  col->add_flag("--json", json, "print JSON rows with time_s, algbw_gbps, busbw_gbps");
 
   auto* def = app.add_subcommand("default-scenario", "print the built-in default scenario as YAML");
 
@@ -260,8 +275,61 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
+  if (*col) {
+    const Scenario s = collective_file.empty() ? default_scenario(catalog)
+                                               : read_scenario_file(collective_file, catalog);
+    if (collective_gpus % s.cluster.gpus_per_node != 0 &&
+        collective_gpus > s.cluster.gpus_per_node) {
+      throw InputError(
+          "--gpus", "",
+          "expected a multiple of the node size (" + std::to_string(s.cluster.gpus_per_node) + ")");
+    }
+    if (collective_gpus > s.cluster.gpus)
+      throw InputError("--gpus", "", "expected at most the cluster's GPUs");
+    const ArchCalibration& cal =
+        Calibration::builtin().for_architecture(s.cluster.gpu.architecture);
+    const RailFabric fabric(s.cluster, collective_gpus, cal.nvlink_efficiency,
+                            cal.network_efficiency);
+    nlohmann::json rows = nlohmann::json::array();
+    if (!json) {
+      std::cout << fmt::format(
+          "# all-reduce, {} x {} ({} per node, rail-optimised, {}-port switches, 1:{:g} top "
+          "tier)\n",
+          collective_gpus, s.cluster.gpu.id, s.cluster.gpus_per_node, s.cluster.nic.switch_radix,
+          s.cluster.oversubscription);
+      std::cout << fmt::format("{:>14} {:>12} {:>12} {:>12}\n", "size (B)", "time (us)",
+                               "algbw (GB/s)", "busbw (GB/s)");
+    }
+    for (const auto& text : sizes) {
+      Bytes size;
+      try {
+        size = parse_bytes(text);
+      } catch (const std::invalid_argument& e) {
+        throw InputError("--sizes", text, e.what());
+      }
+      const double t = fabric.all_reduce(collective_gpus, size).value();
+      const double n = static_cast<double>(collective_gpus);
+      const double algbw = size.value() / t / 1e9;
+      const double busbw = algbw * 2 * (n - 1) / n;
+      rows.push_back({{"size_bytes", size.value()},
+                      {"time_s", t},
+                      {"algbw_gbps", algbw},
+                      {"busbw_gbps", busbw}});
+      if (!json)
+        std::cout << fmt::format("{:>14.0f} {:>12.1f} {:>12.2f} {:>12.2f}\n", size.value(), t * 1e6,
+                                 algbw, busbw);
+    }
+    if (json)
+      std::cout << nlohmann::json{{"op", "all_reduce"},
+                                  {"gpus", collective_gpus},
+                                  {"results", rows}}
+                       .dump(2)
+                << "\n";
+    return 0;
+  }
   if (*clu) {
-    const Scenario s = cluster_file.empty() ? default_scenario(catalog) : read_scenario_file(cluster_file, catalog);
+    const Scenario s = cluster_file.empty() ? default_scenario(catalog)
+                                            : read_scenario_file(cluster_file, catalog);
     const Cluster& c = s.cluster;
     const FabricSize f = estimate_fabric(c);
     const double link_bps = f.link_gbps * 1e9;
@@ -269,33 +337,48 @@ int run(int argc, char** argv) {
     std::vector<double> bisection;
     for (int t = 0; t < f.tiers; ++t) {
       const bool top = t == f.tiers - 1 && f.tiers > 1;
-      bisection.push_back(static_cast<double>(f.ports) * link_bps / 2 / (top ? c.oversubscription : 1.0) / 8 / 1e12);
+      bisection.push_back(static_cast<double>(f.ports) * link_bps / 2 /
+                          (top ? c.oversubscription : 1.0) / 8 / 1e12);
     }
     if (json) {
-      std::cout << nlohmann::json{{"gpus", c.gpus}, {"nodes", c.nodes()}, {"racks", c.gpus / c.gpus_per_rack},
-                                  {"nvlink_domain", c.nvlink_domain}, {"nics", f.ports}, {"link_gbps", f.link_gbps},
-                                  {"topology", c.topology}, {"oversubscription", c.oversubscription}, {"tiers", f.tiers},
-                                  {"switches_by_tier", f.switches}, {"switches", f.total_switches},
-                                  {"optical_links", f.optical_links}, {"copper_links", f.copper_links},
-                                  {"transceivers", f.transceivers}, {"bisection_tbytes_per_s_by_tier", bisection}}
+      std::cout << nlohmann::json{{"gpus", c.gpus},
+                                  {"nodes", c.nodes()},
+                                  {"racks", c.gpus / c.gpus_per_rack},
+                                  {"nvlink_domain", c.nvlink_domain},
+                                  {"nics", f.ports},
+                                  {"link_gbps", f.link_gbps},
+                                  {"topology", c.topology},
+                                  {"oversubscription", c.oversubscription},
+                                  {"tiers", f.tiers},
+                                  {"switches_by_tier", f.switches},
+                                  {"switches", f.total_switches},
+                                  {"optical_links", f.optical_links},
+                                  {"copper_links", f.copper_links},
+                                  {"transceivers", f.transceivers},
+                                  {"bisection_tbytes_per_s_by_tier", bisection}}
                        .dump(2)
                 << "\n";
       return 0;
     }
     std::cout << fmt::format("colossim cluster: {}\n\n", s.name);
-    std::cout << fmt::format("  {} x {} in {} nodes of {} ({}), {} racks of {} GPUs, NVLink domains of {}\n", c.gpus, c.gpu.id,
-                             c.nodes(), c.gpus_per_node, c.node.id, c.gpus / c.gpus_per_rack, c.gpus_per_rack,
-                             c.nvlink_domain);
-    std::cout << fmt::format("  {} NICs ({}) at {:.0f} Gb/s, {} fabric, top-tier oversubscription 1:{:g}\n", f.ports, c.nic.id,
-                             f.link_gbps, c.topology, c.oversubscription);
-    std::cout << fmt::format("  fabric (Clos estimate, {}-port switches): {} tiers\n", c.nic.switch_radix, f.tiers);
+    std::cout << fmt::format(
+        "  {} x {} in {} nodes of {} ({}), {} racks of {} GPUs, NVLink domains of {}\n", c.gpus,
+        c.gpu.id, c.nodes(), c.gpus_per_node, c.node.id, c.gpus / c.gpus_per_rack, c.gpus_per_rack,
+        c.nvlink_domain);
+    std::cout << fmt::format(
+        "  {} NICs ({}) at {:.0f} Gb/s, {} fabric, top-tier oversubscription 1:{:g}\n", f.ports,
+        c.nic.id, f.link_gbps, c.topology, c.oversubscription);
+    std::cout << fmt::format("  fabric (Clos estimate, {}-port switches): {} tiers\n",
+                             c.nic.switch_radix, f.tiers);
     for (int t = 0; t < f.tiers; ++t) {
       std::cout << fmt::format("    tier {}: {:>7} switches, uplink bisection {:.1f} TB/s\n", t + 1,
-                               f.switches[static_cast<size_t>(t)], bisection[static_cast<size_t>(t)]);
+                               f.switches[static_cast<size_t>(t)],
+                               bisection[static_cast<size_t>(t)]);
     }
-    std::cout << fmt::format("  {} switches, {} optical and {} copper links, {} transceivers\n", f.total_switches,
-                             f.optical_links, f.copper_links, f.transceivers);
-    std::cout << "  (an estimate from Clos arithmetic; the fabric generators of the fabric issue will count the real topology)\n";
+    std::cout << fmt::format("  {} switches, {} optical and {} copper links, {} transceivers\n",
+                             f.total_switches, f.optical_links, f.copper_links, f.transceivers);
+    std::cout << "  (an estimate from Clos arithmetic; the fabric generators of the fabric issue "
+                 "will count the real topology)\n";
     return 0;
   }
   if (*clm) {
