@@ -286,8 +286,8 @@ int run(int argc, char** argv) {
     }
     if (collective_gpus > s.cluster.gpus)
       throw InputError("--gpus", "", "expected at most the cluster's GPUs");
-    const ArchCalibration& cal =
-        Calibration::builtin().for_architecture(s.cluster.gpu.architecture);
+    const Calibration calibration = Calibration::builtin();
+    const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
     const RailFabric fabric(s.cluster, collective_gpus, cal.nvlink_efficiency,
                             cal.network_efficiency);
     nlohmann::json rows = nlohmann::json::array();
