@@ -222,6 +222,10 @@ int run(int argc, char** argv) {
 
   app.parse(argc, argv);
   const Catalog catalog = Catalog::builtin();
+  // A scenario file, or the built-in default when none is named.
+  const auto load = [&catalog](const std::string& file) {
+    return file.empty() ? default_scenario(catalog) : read_scenario_file(file, catalog);
+  };
 
   if (*cat) {
     if (json) {
@@ -256,7 +260,7 @@ int run(int argc, char** argv) {
     std::vector<std::string> files = *fac ? std::vector<std::string>{facility_file} : compare_files;
     std::vector<CompareEntry> entries;
     for (const auto& f : files) {
-      Scenario s = f.empty() ? default_scenario(catalog) : read_scenario_file(f, catalog);
+      Scenario s = load(f);
       const Verdict v = predict(s, cal);
       if (!v.prediction) {
         std::cerr << s.file << ": " << v.refusal << "\n";
@@ -276,8 +280,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*col) {
-    const Scenario s = collective_file.empty() ? default_scenario(catalog)
-                                               : read_scenario_file(collective_file, catalog);
+    const Scenario s = load(collective_file);
     if (collective_gpus % s.cluster.gpus_per_node != 0 &&
         collective_gpus > s.cluster.gpus_per_node) {
       throw InputError(
@@ -328,8 +331,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*clu) {
-    const Scenario s = cluster_file.empty() ? default_scenario(catalog)
-                                            : read_scenario_file(cluster_file, catalog);
+    const Scenario s = load(cluster_file);
     const Cluster& c = s.cluster;
     const FabricSize f = estimate_fabric(c);
     const double link_bps = f.link_gbps * 1e9;
@@ -524,8 +526,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*pl) {
-    Scenario s =
-        plan_file.empty() ? default_scenario(catalog) : read_scenario_file(plan_file, catalog);
+    Scenario s = load(plan_file);
     if (plan_file.empty()) {
       // The default states Meta-style plan keys; open them so the planner has something to do.
       s.free_plan_keys = {"tp",        "pp",          "cp",
@@ -543,8 +544,7 @@ int run(int argc, char** argv) {
     return plan(s, json, top, evaluator, false);
   }
   if (*rel) {
-    Scenario s =
-        rel_file.empty() ? default_scenario(catalog) : read_scenario_file(rel_file, catalog);
+    Scenario s = load(rel_file);
     if (trials) s.reliability.trials = *trials;
     if (seed) s.reliability.seed = *seed;
     const Verdict v = predict(s, Calibration::builtin());
