@@ -17,13 +17,21 @@ Cluster cluster(double oversubscription) {
   return s.cluster;
 }
 
+// Links at full line rate, as in the closed forms below.
+NetworkCalibration ideal() {
+  NetworkCalibration cal;
+  cal.nvlink_efficiency = 1.0;
+  cal.network_efficiency = 1.0;
+  return cal;
+}
+
 }  // namespace
 
 // A ring on one rail inside one leaf crosses no shared link: its all-reduce takes
 // 2(n-1) x (2 hops of latency + (S/n)/B), the closed form of the bandwidth model.
 TEST(RailFabric, UncontendedRingMatchesTheClosedForm) {
   const Cluster c = cluster(1);
-  const RailFabric f(c, 1024, 1.0, 1.0);
+  const RailFabric f(c, 1024, ideal());
   std::vector<long long> ring;
   for (int node = 0; node < 16; ++node) ring.push_back(node * 8);  // GPU 0 of nodes 0..15: one leaf
   const double s = 1e9, n = 16, bw = 50e9, hop = c.nic.latency.value() / 4;
@@ -34,7 +42,7 @@ TEST(RailFabric, UncontendedRingMatchesTheClosedForm) {
 // Routes: NVLink inside a node, through the leaf on one rail and leaf, leaf-spine-leaf across
 // leaves, and over NVLink to the right rail first when rails differ.
 TEST(RailFabric, RoutesFollowRailsLeavesAndSpines) {
-  const RailFabric f(cluster(1), 1024, 1.0, 1.0);
+  const RailFabric f(cluster(1), 1024, ideal());
   EXPECT_EQ(f.route(0, 5).size(), 2u);       // same node
   EXPECT_EQ(f.route(0, 8).size(), 2u);       // same rail, same leaf
   EXPECT_EQ(f.route(0, 8 * 40).size(), 4u);  // same rail, another leaf (32 nodes per leaf)
@@ -47,7 +55,7 @@ TEST(RailFabric, RoutesFollowRailsLeavesAndSpines) {
 // non-blocking fabric misses line rate -- the effect adaptive routing removes.
 TEST(RailFabric, OversubscribedTopTierSlowsCrossLeafTraffic) {
   auto time = [](double over) {
-    const RailFabric f(cluster(over), 1024, 1.0, 1.0);
+    const RailFabric f(cluster(over), 1024, ideal());
     std::vector<std::pair<long long, long long>> pairs;
     for (int i = 0; i < 32; ++i) pairs.emplace_back(i * 8, (32 + i) * 8);
     return f.concurrent(pairs, Bytes(1e9)).value();

@@ -291,8 +291,7 @@ int run(int argc, char** argv) {
       throw InputError("--gpus", "", "expected at most the cluster's GPUs");
     const Calibration calibration = Calibration::builtin();
     const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
-    const RailFabric fabric(s.cluster, collective_gpus, cal.nvlink_efficiency,
-                            cal.network_efficiency);
+    const RailFabric fabric(s.cluster, collective_gpus, cal.network());
     nlohmann::json rows = nlohmann::json::array();
     if (!json) {
       std::cout << fmt::format(

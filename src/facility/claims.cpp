@@ -40,7 +40,7 @@ std::vector<Claim> check_claims(const Catalog& catalog, const Calibration& calib
                  "700 W TDP per H100 SXM (datasheet); holds for the GPUs alone, the site draws "
                  "about twice that"});
   const ConfigNode energy = ConfigNode::embedded("facility.yaml")->child("energy");
-  const double households = 70e6 * 8766.0 / 1000.0 / energy.number("household_kwh_per_year");
+  const double households = households_for(70e6);
   const double people = households * energy.number("people_per_household");
   out.push_back({"70 MW is enough for about 200,000 people", "200,000 people",
                  fmt::format("{:.0f} people ({:.0f} US households at {:.0f} kWh a year)", people,

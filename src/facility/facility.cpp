@@ -102,7 +102,7 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
   const double kg_per_kwh =
       f.grid_kg_co2_per_kwh ? *f.grid_kg_co2_per_kwh : energy.number("grid_kg_co2_per_kwh");
   r.carbon_tonnes = r.energy_mwh * 1000.0 * kg_per_kwh / 1000.0;
-  r.households = power.facility_avg_w * 8766.0 / 1000.0 / energy.number("household_kwh_per_year");
+  r.households = households_for(power.facility_avg_w);
   r.people = r.households * energy.number("people_per_household");
   r.depreciation_usd = r.capital_usd * run_days / life_days;
   r.maintenance_usd = (r.servers_usd + r.network_usd) *
@@ -117,6 +117,12 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
     r.rent_usd_per_million_tokens = r.rent_usd / (*s.training.tokens / 1e6);
   }
   return r;
+}
+
+double households_for(double watts) {
+  constexpr double kHoursPerYear = 8766.0;  // 365.25 days
+  const ConfigNode energy = facility_data().child("energy");
+  return watts * kHoursPerYear / 1000.0 / energy.number("household_kwh_per_year");
 }
 
 std::string add_days(const std::string& date, double days) {

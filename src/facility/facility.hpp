@@ -67,6 +67,8 @@ struct FacilityReport {
 // Everything for one scenario: uses the run's median days when `run` is given.
 [[nodiscard]] FacilityReport facility_report(const Scenario& s, const Prediction& p,
                                              const std::optional<ReliabilityReport>& run);
+// US households whose yearly electricity equals `watts` drawn all year (data/facility.yaml).
+[[nodiscard]] double households_for(double watts);
 // "2026-06-01" + 12.4 days -> "2026-06-13".
 [[nodiscard]] std::string add_days(const std::string& date, double days);
 

@@ -5,18 +5,17 @@
 
 namespace colossim {
 
-RailFabric::RailFabric(const Cluster& c, long long gpus, double nvlink_efficiency,
-                       double network_efficiency)
+RailFabric::RailFabric(const Cluster& c, long long gpus, const NetworkCalibration& cal)
     : cluster_(c), gpus_(gpus), per_node_(c.gpus_per_node) {
   const int k = c.nic.switch_radix;
   nodes_per_leaf_ = std::max(1, k / 2);
   const long long nodes = gpus / per_node_;
   leaves_ = static_cast<int>((nodes + nodes_per_leaf_ - 1) / nodes_per_leaf_);
   spines_ = std::max(1, static_cast<int>(std::ceil(k / 2.0 / c.oversubscription)));
-  nvlink_bw_ = c.gpu.nvlink_bandwidth.value() * nvlink_efficiency;
-  nic_bw_ = c.nic_bandwidth.value() * network_efficiency;
-  nvlink_lat_ = 1e-6;                      // half of an NCCL NVLink step, per hop
-  hop_lat_ = c.nic.latency.value() / 4.0;  // the NIC-to-NIC latency spread over up to 4 hops
+  nvlink_bw_ = c.gpu.nvlink_bandwidth.value() * cal.nvlink_efficiency;
+  nic_bw_ = c.nic_bandwidth.value() * cal.network_efficiency;
+  nvlink_lat_ = cal.nvlink_latency.value() / 2;  // an NCCL NVLink step crosses two ports
+  hop_lat_ = c.nic.latency.value() / 4.0;        // the NIC-to-NIC latency spread over up to 4 hops
 }
 
 int RailFabric::leaf_index(long long g) const {

@@ -16,16 +16,16 @@
 #include <vector>
 
 #include "net/flow_engine.hpp"
+#include "net/network.hpp"
 #include "topology/cluster.hpp"
 
 namespace colossim {
 
 class RailFabric {
  public:
-  // `gpus` GPUs of the cluster's kind (a multiple of gpus_per_node), efficiencies applied to
-  // link capacities as in the bandwidth model.
-  RailFabric(const Cluster& cluster, long long gpus, double nvlink_efficiency,
-             double network_efficiency);
+  // `gpus` GPUs of the cluster's kind (a multiple of gpus_per_node); the calibration's
+  // efficiencies and NVLink latency apply to the links as in the bandwidth model.
+  RailFabric(const Cluster& cluster, long long gpus, const NetworkCalibration& calibration);
   [[nodiscard]] long long gpus() const { return gpus_; }
   [[nodiscard]] int leaves() const { return leaves_; }
   [[nodiscard]] int spines_per_rail() const { return spines_; }

@@ -66,9 +66,10 @@ long long blast_nodes(const std::string& blast, const Cluster& c, const ConfigNo
   if (blast == "node") return 1;
   if (blast == "rack") return std::max(1, c.gpus_per_rack / c.gpus_per_node);
   if (blast == "leaf") {
-    // Rail-optimised: a leaf carries one rail of up to half its ports' worth of nodes; a ToR
-    // design: the nodes of one rack.
-    return c.topology == "rail-optimized" ? 32 : std::max(1, c.gpus_per_rack / c.gpus_per_node);
+    // Rail-optimised: a leaf carries one rail of half its ports' worth of nodes (the other half
+    // face the spines, as in topology/fabric_size.hpp); a ToR design: the nodes of one rack.
+    return c.topology == "rail-optimized" ? std::max(1, c.nic.switch_radix / 2)
+                                          : std::max(1, c.gpus_per_rack / c.gpus_per_node);
   }
   where.fail("blast", "expected none, node, rack or leaf");
 }

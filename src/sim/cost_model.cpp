@@ -6,7 +6,9 @@
 namespace colossim {
 namespace {
 
-constexpr double kTile = 128.0;  // output tile edge of the tensor-core GEMM kernels
+// Output tile edge of the tensor-core GEMM kernels: cuBLAS/CUTLASS's usual 128x128 thread-block
+// tiles on Ampere and Hopper (NVIDIA, "Matrix Multiplication Background" guide, tile quantization).
+constexpr double kTile = 128.0;
 
 double tile_fill(double x) { return x <= 0 ? 1.0 : x / (kTile * std::ceil(x / kTile)); }
 
