@@ -210,7 +210,7 @@ TEST(Cli, ClusterPrintsTheFabricSize) {
 }
 
 TEST(Cli, CollectiveReportsLikeNcclTests) {
-  const Result r = run("collective --gpus 16 --sizes 1GiB,64MiB --json");
+  const Result r = run("collective --gpus 16 --algo ring --sizes 1GiB,64MiB --json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["results"].size(), 2u);
@@ -225,6 +225,11 @@ TEST(Cli, CollectiveReportsLikeNcclTests) {
             j["results"][1]["busbw_gbps"].get<double>());
   EXPECT_EQ(run("collective --gpus 12").status, 2);  // not a multiple of the node
   EXPECT_EQ(run("collective --sizes lots").status, 2);
+  EXPECT_EQ(run("collective --gpus 16 --group-size 3").status, 2);
+  EXPECT_EQ(run("collective --algo warp").status, 2);
+  EXPECT_EQ(run("collective --gpus 8 --algo tree").status, 2);  // one node: nothing to tree
+  EXPECT_EQ(run("collective --op all-to-all --algo ring").status, 2);
+  EXPECT_EQ(run("collective --group dp").status, 0);  // the default's plan, every DP group
 }
 
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {

@@ -59,17 +59,26 @@ TEST(Facility, CostAndEnergyFollowFromPowerAndTime) {
   EXPECT_GT(ten.usd_per_million_tokens, 0);
 }
 
-// A 3-tier fat tree of radix k has 5N/k switches for N hosts (Al-Fares et al. 2008).
-TEST(Facility, FabricSizeFollowsClosArithmetic) {
+// The generated fabric's count: 16,384 GPUs on 64-port switches, one Clos plane per rail, each
+// of 2,048 nodes in 64 groups of 32: two tiers, 512 leaves, and the leaves' 16,384 uplinks on
+// 256 spines -- fewer than a one-plane 3-tier fat tree's 5N/k = 1,280 (Al-Fares et al. 2008),
+// because a rail plane of 2,048 ports fits under one spine layer. Beyond three tiers of the
+// generator, the Clos estimate counts.
+TEST(Facility, FabricSizeCountsTheGeneratedFabric) {
   Scenario s = colossim::testing::scenario(
       "cluster: {gpu: h100-sxm-80gb, gpus: 16384, network: {nic: cx7-ndr-400}}\nmodel: {preset: "
       "llama3-8b}\n"
       "training: {global_batch: 16384}\n");
   const FabricSize f = estimate_fabric(s.cluster);
-  EXPECT_EQ(f.tiers, 3);  // 2 x 32^2 = 2048 < 16384 <= 2 x 32^3
-  EXPECT_EQ(f.total_switches, 16384 / 32 * 2 + 16384 / 64);
-  s.cluster.oversubscription = 4;
-  EXPECT_EQ(estimate_fabric(s.cluster).switches.back(), 16384 / 64 / 4);
+  EXPECT_EQ(f.tiers, 2);
+  EXPECT_EQ(f.total_switches, 512 + 256);
+  EXPECT_EQ(f.transceivers, 2 * (16384 + 16384));
+  s.cluster.topology = "clos";  // one plane of 16,384 ports: 3 tiers, 5N/k switches
+  const FabricSize clos = estimate_fabric(s.cluster);
+  EXPECT_EQ(clos.tiers, 3);
+  EXPECT_EQ(clos.total_switches, 16384 / 32 * 2 + 16384 / 64);
+  s.cluster.gpus = 1 << 20;  // 1M GPUs: more than 64 pods, the generator's limit
+  EXPECT_EQ(estimate_fabric(s.cluster).tiers, 4);
 }
 
 TEST(Facility, DeliveryDatePlusTrainingDays) {

@@ -16,7 +16,8 @@
 #include <vector>
 
 #include "facility/claims.hpp"
-#include "net/rail_fabric.hpp"
+#include "report/fabric_report.hpp"
+#include "topology/placement.hpp"
 #include "report/report.hpp"
 #ifdef COLOSSIM_HAVE_MPI
 #include "cli/mpi.hpp"
@@ -79,6 +80,83 @@ class Progress {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
+
+Collective parse_op(const std::string& name) {
+  if (name == "all-gather") return Collective::all_gather;
+  if (name == "reduce-scatter") return Collective::reduce_scatter;
+  if (name == "all-to-all") return Collective::all_to_all;
+  if (name == "send-recv") return Collective::send_recv;
+  return Collective::all_reduce;
+}
+
+// `colossim collective`: the groups, the fabric they run on, and the table.
+int collective(Scenario s, long long gpus, long long group_size, const std::string& dim,
+               const std::string& op_name, const std::string& algorithm,
+               const std::string& routing, const std::string& topology,
+               const std::vector<std::string>& size_texts, bool json) {
+  Cluster& c = s.cluster;
+  if (!routing.empty()) c.routing = routing;
+  if (!topology.empty()) c.topology = topology;
+  CollectiveRequest r;
+  r.op = parse_op(op_name);
+  r.algorithm = algorithm;
+  if (!dim.empty()) {
+    const Plan& p = s.plan;
+    for (const char* key : {"tp", "pp", "cp"}) {
+      if (s.free_plan_keys.count(key) != 0)
+        throw InputError(s.file, std::string("parallelism.") + key,
+                         "expected a value: --group places the scenario's own plan");
+    }
+    PlacementDims d;
+    d.tp = p.tp;
+    d.cp = p.cp;
+    d.ep = p.ep;
+    d.pp = p.pp;
+    d.dp = s.free_plan_keys.count("dp") != 0 ? c.job_gpus() / (d.tp * d.cp * d.pp) : p.dp;
+    if (auto problem = placement_problem(d)) throw InputError(s.file, "parallelism", *problem);
+    r.groups = placement_groups(d, dim);
+    r.placement = dim + " groups of the plan, Megatron order";
+  } else {
+    if (gpus % c.gpus_per_node != 0) {
+      throw InputError("--gpus", std::to_string(gpus),
+                       "expected a multiple of the node size (" +
+                           std::to_string(c.gpus_per_node) + ")");
+    }
+    c.gpus = gpus;
+    c.spare_gpus = 0;
+    const long long k = group_size > 0 ? group_size : gpus;
+    if (gpus % k != 0)
+      throw InputError("--group-size", std::to_string(k), "expected a divisor of --gpus");
+    for (long long g = 0; g < gpus; g += k) {
+      r.groups.emplace_back();
+      for (long long i = 0; i < k; ++i) r.groups.back().push_back(g + i);
+    }
+    r.placement = "consecutive GPUs";
+  }
+  if (const auto problem = fabric_problem(c))
+    throw InputError(s.file, "cluster." + problem->key, problem->expected);
+  for (const auto& text : size_texts) {
+    try {
+      r.sizes.push_back(parse_bytes(text));
+    } catch (const std::invalid_argument& e) {
+      throw InputError("--sizes", text, e.what());
+    }
+  }
+  const Calibration calibration = Calibration::builtin();
+  const FabricNetwork net(c, calibration.for_architecture(c.gpu.architecture).network());
+  if (algorithm != "auto") {
+    const CollectiveAlgorithm* a = find_collective_algorithm(algorithm);
+    if (a == nullptr) {
+      std::string names = "auto";
+      for (const auto& x : collective_algorithms()) names += ", " + x.name;
+      throw InputError("--algo", algorithm, "expected one of: " + names);
+    }
+    if (auto why = a->unsupported(net, r.op, r.groups)) throw InputError("--algo", algorithm, *why);
+  }
+  const auto rows = run_collectives(net, r);
+  std::cout << (json ? collective_json(net, r, rows).dump(2) + "\n" : collective_text(net, r, rows));
+  return 0;
+}
 
 int plan(const Scenario& s, bool json, int top, BatchEvaluator& evaluator, bool quiet) {
   const Calibration cal = Calibration::builtin();
@@ -200,20 +278,43 @@ int run(int argc, char** argv) {
   clm->add_flag("--json", json, "print [{claim, stated, computed, holds}]");
 
   auto* clu = app.add_subcommand(
-      "cluster", "the cluster as built: nodes, racks, NICs and the fabric's size (estimate)");
+      "cluster", "the cluster as built: nodes, racks, NICs, switches per tier, optics, bisection");
   std::string cluster_file;
   clu->add_option("file", cluster_file, "scenario YAML; omit for the built-in default");
   clu->add_flag("--json", json, "print JSON");
 
   auto* col = app.add_subcommand(
-      "collective",
-      "an all-reduce on the scenario's fabric, flow by flow, reported like nccl-tests");
+      "collective", "one collective on the fabric, flow by flow with contention, like nccl-tests");
   std::string collective_file;
   col->add_option("file", collective_file,
                   "scenario YAML (its cluster); omit for the built-in default");
   long long collective_gpus = 64;
-  col->add_option("--gpus", collective_gpus, "GPUs taking part (a multiple of the node size)")
-      ->check(CLI::Range(2LL, 4096LL));
+  col->add_option("--gpus", collective_gpus,
+                  "build the fabric for this many GPUs of the scenario's kind (whole nodes)")
+      ->check(CLI::Range(2LL, 4'194'304LL));
+  long long group_size = 0;
+  col->add_option("--group-size", group_size,
+                  "cut the GPUs into consecutive groups of this size, all running at once "
+                  "(default: one group of all)")
+      ->check(CLI::Range(2LL, 4'194'304LL));
+  std::string group_dim;
+  col->add_option("--group", group_dim,
+                  "every group of this dimension of the scenario's plan at once, placed in "
+                  "Megatron order on the scenario's whole cluster")
+      ->check(CLI::IsMember({"tp", "cp", "ep", "dp", "pp"}));
+  std::string op_name = "all-reduce";
+  col->add_option("--op", op_name, "the collective")
+      ->check(CLI::IsMember(
+          {"all-reduce", "all-gather", "reduce-scatter", "all-to-all", "send-recv"}));
+  std::string algorithm = "auto";
+  std::string algo_help = "auto (NCCL-like choice by size)";
+  for (const auto& a : collective_algorithms()) algo_help += ", " + a.name + " (" + a.description + ")";
+  col->add_option("--algo", algorithm, algo_help);
+  std::string routing_override, topology_override;
+  col->add_option("--routing", routing_override, "override cluster.network.routing")
+      ->check(CLI::IsMember({"ecmp", "adaptive", "spray"}));
+  col->add_option("--topology", topology_override, "override cluster.network.topology")
+      ->check(CLI::IsMember({"rail-optimized", "fat-tree", "clos"}));
   std::vector<std::string> sizes = {"8MiB", "64MiB", "512MiB", "1GiB"};
   col->add_option("--sizes", sizes, "buffer sizes")->delimiter(',');
   col->add_flag("--json", json, "print JSON rows with time_s, algbw_gbps, busbw_gbps");
@@ -279,107 +380,11 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
-  if (*col) {
-    const Scenario s = load(collective_file);
-    if (collective_gpus % s.cluster.gpus_per_node != 0 &&
-        collective_gpus > s.cluster.gpus_per_node) {
-      throw InputError(
-          "--gpus", "",
-          "expected a multiple of the node size (" + std::to_string(s.cluster.gpus_per_node) + ")");
-    }
-    if (collective_gpus > s.cluster.gpus)
-      throw InputError("--gpus", "", "expected at most the cluster's GPUs");
-    const Calibration calibration = Calibration::builtin();
-    const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
-    const RailFabric fabric(s.cluster, collective_gpus, cal.network());
-    nlohmann::json rows = nlohmann::json::array();
-    if (!json) {
-      std::cout << fmt::format(
-          "# all-reduce, {} x {} ({} per node, rail-optimised, {}-port switches, 1:{:g} top "
-          "tier)\n",
-          collective_gpus, s.cluster.gpu.id, s.cluster.gpus_per_node, s.cluster.nic.switch_radix,
-          s.cluster.oversubscription);
-      std::cout << fmt::format("{:>14} {:>12} {:>12} {:>12}\n", "size (B)", "time (us)",
-                               "algbw (GB/s)", "busbw (GB/s)");
-    }
-    for (const auto& text : sizes) {
-      Bytes size;
-      try {
-        size = parse_bytes(text);
-      } catch (const std::invalid_argument& e) {
-        throw InputError("--sizes", text, e.what());
-      }
-      const double t = fabric.all_reduce(collective_gpus, size).value();
-      const double n = static_cast<double>(collective_gpus);
-      const double algbw = size.value() / t / 1e9;
-      const double busbw = algbw * 2 * (n - 1) / n;
-      rows.push_back({{"size_bytes", size.value()},
-                      {"time_s", t},
-                      {"algbw_gbps", algbw},
-                      {"busbw_gbps", busbw}});
-      if (!json)
-        std::cout << fmt::format("{:>14.0f} {:>12.1f} {:>12.2f} {:>12.2f}\n", size.value(), t * 1e6,
-                                 algbw, busbw);
-    }
-    if (json)
-      std::cout << nlohmann::json{{"op", "all_reduce"},
-                                  {"gpus", collective_gpus},
-                                  {"results", rows}}
-                       .dump(2)
-                << "\n";
-    return 0;
-  }
+  if (*col) return collective(load(collective_file), collective_gpus, group_size, group_dim,
+                              op_name, algorithm, routing_override, topology_override, sizes, json);
   if (*clu) {
     const Scenario s = load(cluster_file);
-    const Cluster& c = s.cluster;
-    const FabricSize f = estimate_fabric(c);
-    const double link_bps = f.link_gbps * 1e9;
-    // Bisection bandwidth of each tier's uplinks: half the ports' bandwidth, thinned at the top.
-    std::vector<double> bisection;
-    for (int t = 0; t < f.tiers; ++t) {
-      const bool top = t == f.tiers - 1 && f.tiers > 1;
-      bisection.push_back(static_cast<double>(f.ports) * link_bps / 2 /
-                          (top ? c.oversubscription : 1.0) / 8 / 1e12);
-    }
-    if (json) {
-      std::cout << nlohmann::json{{"gpus", c.gpus},
-                                  {"nodes", c.nodes()},
-                                  {"racks", c.gpus / c.gpus_per_rack},
-                                  {"nvlink_domain", c.nvlink_domain},
-                                  {"nics", f.ports},
-                                  {"link_gbps", f.link_gbps},
-                                  {"topology", c.topology},
-                                  {"oversubscription", c.oversubscription},
-                                  {"tiers", f.tiers},
-                                  {"switches_by_tier", f.switches},
-                                  {"switches", f.total_switches},
-                                  {"optical_links", f.optical_links},
-                                  {"copper_links", f.copper_links},
-                                  {"transceivers", f.transceivers},
-                                  {"bisection_tbytes_per_s_by_tier", bisection}}
-                       .dump(2)
-                << "\n";
-      return 0;
-    }
-    std::cout << fmt::format("colossim cluster: {}\n\n", s.name);
-    std::cout << fmt::format(
-        "  {} x {} in {} nodes of {} ({}), {} racks of {} GPUs, NVLink domains of {}\n", c.gpus,
-        c.gpu.id, c.nodes(), c.gpus_per_node, c.node.id, c.gpus / c.gpus_per_rack, c.gpus_per_rack,
-        c.nvlink_domain);
-    std::cout << fmt::format(
-        "  {} NICs ({}) at {:.0f} Gb/s, {} fabric, top-tier oversubscription 1:{:g}\n", f.ports,
-        c.nic.id, f.link_gbps, c.topology, c.oversubscription);
-    std::cout << fmt::format("  fabric (Clos estimate, {}-port switches): {} tiers\n",
-                             c.nic.switch_radix, f.tiers);
-    for (int t = 0; t < f.tiers; ++t) {
-      std::cout << fmt::format("    tier {}: {:>7} switches, uplink bisection {:.1f} TB/s\n", t + 1,
-                               f.switches[static_cast<size_t>(t)],
-                               bisection[static_cast<size_t>(t)]);
-    }
-    std::cout << fmt::format("  {} switches, {} optical and {} copper links, {} transceivers\n",
-                             f.total_switches, f.optical_links, f.copper_links, f.transceivers);
-    std::cout << "  (an estimate from Clos arithmetic; the fabric generators of the fabric issue "
-                 "will count the real topology)\n";
+    std::cout << (json ? cluster_json(s).dump(2) + "\n" : cluster_text(s));
     return 0;
   }
   if (*clm) {

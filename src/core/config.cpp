@@ -40,6 +40,25 @@ std::optional<ConfigNode> ConfigNode::embedded(const std::string& relative_path)
   return parse(std::string(it->second), "data/" + relative_path);
 }
 
+namespace {
+
+YAML::Node merged(const YAML::Node& base, const YAML::Node& top) {
+  if (!base.IsMap() || !top.IsMap()) return YAML::Clone(top);
+  YAML::Node out = YAML::Clone(base);
+  for (const auto& kv : top) {
+    const auto key = kv.first.as<std::string>();
+    const YAML::Node& b = base;
+    out[key] = b[key] ? merged(b[key], kv.second) : YAML::Clone(kv.second);
+  }
+  return out;
+}
+
+}  // namespace
+
+ConfigNode ConfigNode::over(const ConfigNode& base) const {
+  return ConfigNode(merged(base.node_, node_), file_, path_);
+}
+
 bool ConfigNode::has(const std::string& key) const {
   return node_.IsMap() && node_[key] && !node_[key].IsNull();
 }

@@ -30,6 +30,10 @@ class ConfigNode {
   // Parses a file of the built-in data/ (e.g. "hardware/gpus.yaml"); nullopt if there is none.
   static std::optional<ConfigNode> embedded(const std::string& relative_path);
 
+  // This map laid over `base`: keys here win, maps merge key by key; file and path stay this
+  // node's (a preset's values are defaults the user's file overrides).
+  [[nodiscard]] ConfigNode over(const ConfigNode& base) const;
+
   [[nodiscard]] bool has(const std::string& key) const;
   [[nodiscard]] bool is_map() const { return node_.IsMap(); }
   [[nodiscard]] bool is_sequence() const { return node_.IsSequence(); }

@@ -1,109 +1,369 @@
 #include "net/flow_engine.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
+#include <cstdint>
 #include <limits>
+#include <numeric>
+#include <queue>
+#include <tuple>
+#include <unordered_map>
 
 namespace colossim {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Progressive filling over a set of flows given as paths in CSR form (see the header).
+class MaxMin {
+ public:
+  MaxMin(std::span<const double> capacity, std::span<const size_t> begin, std::span<const int> path)
+      : capacity_(capacity),
+        begin_(begin),
+        path_(path),
+        left_(capacity.size()),
+        count_(capacity.size(), 0),
+        slot_(capacity.size()) {}
+
+  // Rates (bytes/s) of the flows `active`; a flow that crosses no link is not limited.
+  // `held` (optional): capacity per link already taken by other flows whose rates stay fixed.
+  void solve(std::span<const int> active, std::vector<double>& rate,
+             const std::vector<double>* held = nullptr) {
+    rate.assign(active.size(), std::numeric_limits<double>::max());
+    touched_.clear();
+    for (int f : active) {
+      for (int l : links(f)) {
+        const auto ul = static_cast<size_t>(l);
+        if (count_[ul]++ == 0) {
+          touched_.push_back(l);
+          left_[ul] = std::max(0.0, capacity_[ul] - (held != nullptr ? (*held)[ul] : 0.0));
+        }
+      }
+    }
+    // Flows by link, as index ranges over `by_link_`.
+    start_.assign(touched_.size() + 1, 0);
+    for (size_t k = 0; k < touched_.size(); ++k) {
+      slot_[static_cast<size_t>(touched_[k])] = k;
+      start_[k + 1] = start_[k] + static_cast<size_t>(count_[static_cast<size_t>(touched_[k])]);
+    }
+    by_link_.resize(start_.back());
+    fill_.assign(start_.begin(), start_.end() - 1);
+    for (size_t i = 0; i < active.size(); ++i) {
+      for (int l : links(active[i])) by_link_[fill_[slot_[static_cast<size_t>(l)]]++] = i;
+    }
+    heap_.clear();
+    for (int l : touched_) push(l);
+    frozen_.assign(active.size(), 0);
+    while (!heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+      const auto [share_at_push, l] = heap_.back();
+      heap_.pop_back();
+      const auto ul = static_cast<size_t>(l);
+      if (count_[ul] == 0 || left_[ul] / count_[ul] != share_at_push) continue;  // stale entry
+      const double share = std::max(0.0, share_at_push);
+      const size_t k = slot_[ul];
+      for (size_t j = start_[k]; j < start_[k + 1]; ++j) {
+        const size_t i = by_link_[j];
+        if (frozen_[i] != 0) continue;
+        frozen_[i] = 1;
+        rate[i] = share;
+        for (int m : links(active[i])) {
+          const auto um = static_cast<size_t>(m);
+          left_[um] -= share;
+          --count_[um];
+          if (m != l && count_[um] > 0) push(m);
+        }
+      }
+    }
+    for (int l : touched_) count_[static_cast<size_t>(l)] = 0;
+  }
+
+ private:
+  [[nodiscard]] std::span<const int> links(int f) const {
+    const auto uf = static_cast<size_t>(f);
+    return path_.subspan(begin_[uf], begin_[uf + 1] - begin_[uf]);
+  }
+  void push(int l) {
+    const auto ul = static_cast<size_t>(l);
+    heap_.emplace_back(left_[ul] / count_[ul], l);
+    std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+  }
+  std::span<const double> capacity_;
+  std::span<const size_t> begin_;
+  std::span<const int> path_;
+  std::vector<double> left_;
+  std::vector<int> count_;
+  std::vector<size_t> slot_;
+  std::vector<int> touched_;
+  std::vector<size_t> start_, fill_, by_link_;
+  std::vector<std::pair<double, int>> heap_;
+  std::vector<char> frozen_;
+};
+
+// One independent set of flows with its links renumbered from 0.
+struct Component {
+  std::vector<double> capacity;
+  std::vector<size_t> begin = {0};
+  std::vector<int> path;
+  std::vector<double> size, ready;
+};
+
+// Event-driven simulation of one component: completion time of each of its flows.
+//
+// Re-solving only what can change: when flows finish, every flow whose rate is below the
+// slowest finished flow's keeps its rate. (Progressive filling up to that level never saw the
+// finished flows' links saturate, so it runs the same without them; Bertsekas & Gallager's
+// max-min bottleneck argument.) So an event re-solves only the flows at or above that level, on
+// the capacity the others leave; an arrival re-solves all. Each flow's finish time waits in a
+// heap and is recomputed only when its rate changes.
+std::vector<double> simulate(const Component& c, long long& solves) {
+  const size_t n = c.size.size();
+  std::vector<double> done(n, -1), remaining = c.size, rate(n, 0), since(n, 0);
+  std::vector<unsigned> version(n, 0);
+  std::vector<int> pending(n);
+  std::iota(pending.begin(), pending.end(), 0);
+  std::stable_sort(pending.begin(), pending.end(), [&](int a, int b) {
+    return c.ready[static_cast<size_t>(a)] < c.ready[static_cast<size_t>(b)];
+  });
+  MaxMin maxmin(c.capacity, c.begin, c.path);
+  std::vector<double> held(c.capacity.size(), 0.0);  // capacity taken by active flows
+  auto links = [&](int f) {
+    const auto uf = static_cast<size_t>(f);
+    return std::span<const int>(c.path).subspan(c.begin[uf], c.begin[uf + 1] - c.begin[uf]);
+  };
+  auto take = [&](int f, double sign) {
+    for (int l : links(f)) held[static_cast<size_t>(l)] += sign * rate[static_cast<size_t>(f)];
+  };
+  // Active flows, ascending by rate.
+  std::vector<int> active, resolve;
+  std::vector<double> fresh;
+  using Entry = std::tuple<double, int, unsigned>;  // finish time, flow, version
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> finishes;
+  auto by_rate = [&](int a, int b) {
+    return rate[static_cast<size_t>(a)] < rate[static_cast<size_t>(b)];
+  };
+  // Re-solve the flows `resolve` (the suffix of `active` from `from`) at time t.
+  auto resolve_from = [&](size_t from, double t) {
+    resolve.clear();
+    for (auto it = active.begin() + static_cast<long>(from); it != active.end(); ++it) {
+      if (done[static_cast<size_t>(*it)] < 0) resolve.push_back(*it);  // drop the finished
+    }
+    active.resize(from);
+    for (int f : resolve) {
+      const auto uf = static_cast<size_t>(f);
+      remaining[uf] -= rate[uf] * (t - since[uf]);
+      since[uf] = t;
+      take(f, -1);
+    }
+    maxmin.solve(resolve, fresh, &held);
+    ++solves;
+    for (size_t i = 0; i < resolve.size(); ++i) {
+      const int f = resolve[i];
+      const auto uf = static_cast<size_t>(f);
+      rate[uf] = fresh[i];
+      take(f, +1);
+      finishes.emplace(t + std::max(0.0, remaining[uf]) / rate[uf], f, ++version[uf]);
+    }
+    std::sort(resolve.begin(), resolve.end(), by_rate);
+    // Re-solved rates are at least the level re-solving started from, so order is kept.
+    active.insert(active.end(), resolve.begin(), resolve.end());
+  };
+  double t = 0;
+  size_t next = 0;
+  while (next < n || !active.empty()) {
+    const double arrival = next < n ? c.ready[static_cast<size_t>(pending[next])] : kInf;
+    while (!finishes.empty() && std::get<2>(finishes.top()) !=
+                                    version[static_cast<size_t>(std::get<1>(finishes.top()))])
+      finishes.pop();
+    const double finish = finishes.empty() ? kInf : std::get<0>(finishes.top());
+    if (arrival <= finish) {
+      t = arrival;
+      while (next < n && c.ready[static_cast<size_t>(pending[next])] <= t)
+        active.push_back(pending[next++]);
+      resolve_from(0, t);
+      continue;
+    }
+    t = finish;
+    // Every flow due within rounding of t finishes now, so equal flows end in one event.
+    const double due = t + 1e-12 * std::max(t, 1e-9);
+    double slowest = kInf;
+    while (!finishes.empty() && std::get<0>(finishes.top()) <= due) {
+      const auto [when, f, v] = finishes.top();
+      finishes.pop();
+      const auto uf = static_cast<size_t>(f);
+      if (v != version[uf] || done[uf] >= 0) continue;
+      done[uf] = t;
+      ++version[uf];
+      slowest = std::min(slowest, rate[uf]);
+      take(f, -1);
+    }
+    // Re-solve the flows at or above the slowest finished one's rate (the finished among them).
+    const auto from = static_cast<size_t>(
+        std::lower_bound(active.begin(), active.end(), slowest * (1 - 1e-12),
+                         [&](int f, double r) { return rate[static_cast<size_t>(f)] < r; }) -
+        active.begin());
+    resolve_from(from, t);
+  }
+  for (size_t f = 0; f < n; ++f) {
+    if (done[f] < 0) done[f] = c.ready[f];  // empty flows
+  }
+  return done;
+}
+
+int find(std::vector<int>& parent, int x) {
+  while (parent[static_cast<size_t>(x)] != x) {
+    parent[static_cast<size_t>(x)] = parent[static_cast<size_t>(parent[static_cast<size_t>(x)])];
+    x = parent[static_cast<size_t>(x)];
+  }
+  return x;
+}
+
+std::uint64_t bits(double v) { return std::bit_cast<std::uint64_t>(v); }
+
+struct SignatureHash {
+  size_t operator()(const std::vector<std::uint64_t>& s) const {
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (std::uint64_t w : s) h = (h ^ w) * 0x100000001B3ULL + (h >> 29);
+    return static_cast<size_t>(h);
+  }
+};
+
+}  // namespace
 
 int FlowNetwork::add_link(BytesPerSecond capacity, Seconds latency) {
   assert(capacity.value() > 0);
-  links_.push_back({capacity.value(), latency.value()});
-  return static_cast<int>(links_.size()) - 1;
+  capacity_.push_back(capacity.value());
+  latency_.push_back(latency.value());
+  return static_cast<int>(capacity_.size()) - 1;
 }
 
-int FlowNetwork::add_flow(std::vector<int> path, Bytes size, Seconds start) {
+int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start) {
   double latency = 0;
   for (int l : path) {
-    assert(l >= 0 && static_cast<size_t>(l) < links_.size());
-    latency += links_[static_cast<size_t>(l)].latency;
+    assert(l >= 0 && static_cast<size_t>(l) < capacity_.size());
+    latency += latency_[static_cast<size_t>(l)];
   }
-  flows_.push_back({std::move(path), size.value(), start.value() + latency});
-  return static_cast<int>(flows_.size()) - 1;
+  path_.insert(path_.end(), path.begin(), path.end());
+  path_begin_.push_back(path_.size());
+  size_.push_back(size.value());
+  ready_.push_back(start.value() + latency);
+  return static_cast<int>(size_.size()) - 1;
+}
+
+void FlowNetwork::reserve(size_t links, size_t flows, size_t path_entries) {
+  capacity_.reserve(links);
+  latency_.reserve(links);
+  path_begin_.reserve(flows + 1);
+  size_.reserve(flows);
+  ready_.reserve(flows);
+  path_.reserve(path_entries);
 }
 
 std::vector<double> FlowNetwork::fair_rates(const std::vector<int>& active) const {
-  std::vector<double> rate(active.size(), 0.0);
-  std::vector<double> left(links_.size());
-  for (size_t l = 0; l < links_.size(); ++l) left[l] = links_[l].capacity;
-  std::vector<bool> frozen(active.size(), false);
-  size_t unfrozen = active.size();
-  while (unfrozen > 0) {
-    // Unfrozen flows per link, and the link whose fair share is smallest.
-    std::vector<int> count(links_.size(), 0);
-    for (size_t i = 0; i < active.size(); ++i) {
-      if (frozen[i]) continue;
-      for (int l : flows_[static_cast<size_t>(active[i])].path) ++count[static_cast<size_t>(l)];
-    }
-    double share = std::numeric_limits<double>::infinity();
-    for (size_t l = 0; l < links_.size(); ++l) {
-      if (count[l] > 0) share = std::min(share, left[l] / count[l]);
-    }
-    if (!(share < std::numeric_limits<double>::infinity())) {
-      // Flows crossing no link (a path of zero links) are not limited: give them a huge rate.
-      for (size_t i = 0; i < active.size(); ++i) {
-        if (!frozen[i]) rate[i] = std::numeric_limits<double>::max();
-      }
-      break;
-    }
-    // Freeze the flows on every link that is full at this share.
-    std::vector<bool> saturated(links_.size(), false);
-    for (size_t l = 0; l < links_.size(); ++l) {
-      saturated[l] = count[l] > 0 && left[l] / count[l] <= share * (1 + 1e-12);
-    }
-    for (size_t i = 0; i < active.size(); ++i) {
-      if (frozen[i]) continue;
-      const auto& path = flows_[static_cast<size_t>(active[i])].path;
-      const bool hits = std::any_of(path.begin(), path.end(),
-                                    [&](int l) { return saturated[static_cast<size_t>(l)]; });
-      if (!hits) continue;
-      rate[i] = share;
-      frozen[i] = true;
-      --unfrozen;
-      for (int l : path) left[static_cast<size_t>(l)] -= share;
-    }
-  }
+  MaxMin maxmin(capacity_, path_begin_, path_);
+  std::vector<double> rate;
+  maxmin.solve(active, rate);
   return rate;
 }
 
-std::vector<Seconds> FlowNetwork::run() {
-  double t = 0;
-  std::vector<int> active;
-  std::vector<int> pending;  // not yet ready, in order of readiness
-  for (size_t f = 0; f < flows_.size(); ++f) pending.push_back(static_cast<int>(f));
-  std::sort(pending.begin(), pending.end(), [&](int a, int b) {
-    return flows_[static_cast<size_t>(a)].ready < flows_[static_cast<size_t>(b)].ready;
-  });
-  size_t next = 0;
-  const double inf = std::numeric_limits<double>::infinity();
-  while (next < pending.size() || !active.empty()) {
-    if (active.empty()) t = std::max(t, flows_[static_cast<size_t>(pending[next])].ready);
-    while (next < pending.size() && flows_[static_cast<size_t>(pending[next])].ready <= t) {
-      active.push_back(pending[next++]);
+std::vector<Seconds> FlowNetwork::run(bool use_symmetry) {
+  stats_ = {};
+  const size_t nflows = size_.size();
+  std::vector<double> done(nflows, -1);
+  // Components: links joined by the flows that cross them.
+  std::vector<int> parent(capacity_.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  for (size_t f = 0; f < nflows; ++f) {
+    const auto p = path(f);
+    if (p.empty()) continue;
+    const int a = find(parent, p[0]);
+    for (int l : p.subspan(1)) {
+      const int b = find(parent, l);
+      if (a != b) parent[static_cast<size_t>(b)] = a;
     }
-    const std::vector<double> rate = fair_rates(active);
-    // Advance to the next completion or arrival, whichever is first.
-    double step =
-        next < pending.size() ? flows_[static_cast<size_t>(pending[next])].ready - t : inf;
-    for (size_t i = 0; i < active.size(); ++i) {
-      step = std::min(step, flows_[static_cast<size_t>(active[i])].remaining / rate[i]);
+  }
+  // Flows of each component, in flow order.
+  std::vector<int> component_of_root(capacity_.size(), -1);
+  std::vector<int> component(nflows, -1);
+  int components = 0;
+  for (size_t f = 0; f < nflows; ++f) {
+    const auto p = path(f);
+    if (p.empty()) {
+      done[f] = ready_[f];
+      continue;
     }
-    t += step;
-    std::vector<int> still;
-    for (size_t i = 0; i < active.size(); ++i) {
-      Flow& f = flows_[static_cast<size_t>(active[i])];
-      f.remaining -= rate[i] * step;
-      if (f.remaining <= 1e-9 * std::max(1.0, rate[i] * step) || f.remaining / rate[i] <= 1e-15) {
-        f.remaining = 0;
-        f.done = t;
-      } else {
-        still.push_back(active[i]);
+    int& c = component_of_root[static_cast<size_t>(find(parent, p[0]))];
+    if (c < 0) c = components++;
+    component[f] = c;
+  }
+  std::vector<size_t> first(static_cast<size_t>(components) + 1, 0);
+  for (size_t f = 0; f < nflows; ++f) {
+    if (component[f] >= 0) ++first[static_cast<size_t>(component[f]) + 1];
+  }
+  std::partial_sum(first.begin(), first.end(), first.begin());
+  std::vector<int> members(first.back());
+  {
+    std::vector<size_t> fill(first.begin(), first.end() - 1);
+    for (size_t f = 0; f < nflows; ++f) {
+      if (component[f] >= 0) members[fill[static_cast<size_t>(component[f])]++] = static_cast<int>(f);
+    }
+  }
+  stats_.components = components;
+
+  // Solve each distinct component once.
+  std::unordered_map<std::vector<std::uint64_t>, std::vector<double>, SignatureHash> solved;
+  std::vector<int> local(capacity_.size(), -1);
+  std::vector<int> renamed;
+  std::vector<std::uint64_t> signature;
+  for (int c = 0; c < components; ++c) {
+    const std::span<const int> flows(members.data() + first[static_cast<size_t>(c)],
+                                     first[static_cast<size_t>(c) + 1] - first[static_cast<size_t>(c)]);
+    Component comp;
+    signature.clear();
+    renamed.clear();
+    for (int f : flows) {
+      const auto uf = static_cast<size_t>(f);
+      const auto p = path(uf);
+      signature.push_back(p.size());
+      for (int l : p) {
+        int& id = local[static_cast<size_t>(l)];
+        if (id < 0) {
+          id = static_cast<int>(renamed.size());
+          renamed.push_back(l);
+          comp.capacity.push_back(capacity_[static_cast<size_t>(l)]);
+        }
+        signature.push_back(static_cast<std::uint64_t>(id));
+        comp.path.push_back(id);
       }
+      comp.begin.push_back(comp.path.size());
+      signature.push_back(bits(size_[uf]));
+      signature.push_back(bits(ready_[uf]));
+      comp.size.push_back(size_[uf]);
+      comp.ready.push_back(ready_[uf]);
     }
-    active.swap(still);
+    for (double cap : comp.capacity) signature.push_back(bits(cap));
+    for (int l : renamed) local[static_cast<size_t>(l)] = -1;
+
+    const std::vector<double>* times = nullptr;
+    std::vector<double> own;
+    if (use_symmetry) {
+      auto it = solved.find(signature);
+      if (it == solved.end()) {
+        ++stats_.solved;
+        it = solved.emplace(signature, simulate(comp, stats_.rate_solves)).first;
+      }
+      times = &it->second;
+    } else {
+      ++stats_.solved;
+      own = simulate(comp, stats_.rate_solves);
+      times = &own;
+    }
+    for (size_t i = 0; i < flows.size(); ++i) done[static_cast<size_t>(flows[i])] = (*times)[i];
   }
   std::vector<Seconds> out;
-  for (const auto& f : flows_) out.emplace_back(f.done < 0 ? f.ready : f.done);
+  out.reserve(nflows);
+  for (double d : done) out.emplace_back(d);
   return out;
 }
 

@@ -1,20 +1,29 @@
-// The flow-level network engine (first piece of the fabric issue): concurrent flows share links
-// by max-min fairness, re-solved whenever a flow starts or ends.
+// The flow-level network engine: concurrent flows share links by max-min fairness, re-solved
+// whenever a flow starts or ends.
 //
 // Max-min fairness by progressive filling (Bertsekas & Gallager, Data Networks, Sec 6.5.2): every
 // unfrozen flow's rate rises together until some link is full; the flows crossing that link are
 // frozen at its fair share; repeat with the capacity that is left. Example: links A (1 GB/s) and
 // B (2 GB/s); flow 1 crosses A, flow 2 crosses A and B, flow 3 crosses B. A fills first at 0.5 each
-// (flows 1 and 2 frozen), then flow 3 takes B's remaining 1.5.
+// (flows 1 and 2 frozen), then flow 3 takes B's remaining 1.5. The links wait in a heap keyed by
+// their fair share, so one solve costs O(P log L) for P path entries over L links.
 //
 // Timing follows SimGrid's CM02 model with cross-traffic off: a flow first waits the latency of
 // its path, then moves its bytes at its max-min rate, which changes as other flows come and go.
 //
+// Symmetry: flows that share no link, directly or through other flows, cannot affect each other,
+// so run() splits the flows into such components and simulates each alone. Components that are
+// the same up to renaming links -- the same flows in the same order, over links of the same
+// capacity and latency, with the same sizes and start times -- have the same completion times,
+// so each distinct one is solved once and its answer copied (thousands of identical DP groups or
+// nodes cost one solve). The answer equals the unreduced simulation (tests/flow_engine_test).
+//
 // Contract: links and flows are added before run(); run() may be called once; sizes >= 0,
-// capacities > 0, paths name existing links. Not yet used by the step simulation: the
-// "bandwidth" model still prices collectives (net/network.hpp).
+// capacities > 0, paths name existing links.
 #pragma once
 
+#include <initializer_list>
+#include <span>
 #include <vector>
 
 #include "core/units.hpp"
@@ -25,25 +34,35 @@ class FlowNetwork {
  public:
   int add_link(BytesPerSecond capacity, Seconds latency = Seconds(0));
   // `path`: the links the flow crosses, in order.
-  int add_flow(std::vector<int> path, Bytes size, Seconds start = Seconds(0));
-  // Completion time of every flow, indexed by flow id.
-  [[nodiscard]] std::vector<Seconds> run();
+  int add_flow(std::span<const int> path, Bytes size, Seconds start = Seconds(0));
+  int add_flow(std::initializer_list<int> path, Bytes size, Seconds start = Seconds(0)) {
+    return add_flow(std::span<const int>(path.begin(), path.size()), size, start);
+  }
+  void reserve(size_t links, size_t flows, size_t path_entries);
+  [[nodiscard]] size_t links() const { return capacity_.size(); }
+  [[nodiscard]] size_t flows() const { return size_.size(); }
+  // Completion time of every flow, indexed by flow id. `use_symmetry` = false solves every
+  // component even when an identical one was solved (for checking the reduction).
+  [[nodiscard]] std::vector<Seconds> run(bool use_symmetry = true);
   // Max-min fair rates of the flows whose ids are in `active` (bytes/s), for inspection.
   [[nodiscard]] std::vector<double> fair_rates(const std::vector<int>& active) const;
 
+  struct Stats {
+    long long components = 0;  // independent flow sets
+    long long solved = 0;      // of which simulated (the rest copied from an identical one)
+    long long rate_solves = 0;  // max-min solves over all simulated components
+  };
+  [[nodiscard]] const Stats& stats() const { return stats_; }
+
  private:
-  struct Link {
-    double capacity;
-    double latency;
-  };
-  struct Flow {
-    std::vector<int> path;
-    double remaining;
-    double ready;  // start + path latency
-    double done = -1;
-  };
-  std::vector<Link> links_;
-  std::vector<Flow> flows_;
+  [[nodiscard]] std::span<const int> path(size_t flow) const {
+    return {path_.data() + path_begin_[flow], path_begin_[flow + 1] - path_begin_[flow]};
+  }
+  std::vector<double> capacity_, latency_;
+  std::vector<size_t> path_begin_ = {0};
+  std::vector<int> path_;
+  std::vector<double> size_, ready_;
+  Stats stats_;
 };
 
 }  // namespace colossim

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/embedded_data.hpp"
+#include "topology/fabric.hpp"
 
 namespace colossim {
 namespace {
@@ -12,9 +13,33 @@ namespace {
 constexpr long long kMaxGpus = 100'000'000;
 constexpr int kMaxDegree = 1'000'000;
 
-Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
-  n.check_no_unknown_keys({"gpu", "gpus", "gpus_per_node", "gpus_per_rack", "spare_gpus", "network",
-                           "cooling", "node"});
+// The built-in cluster presets (data/clusters/NAME.yaml), comma-separated.
+std::string cluster_presets() {
+  std::string out;
+  for (const auto& [path, text] : embedded_files()) {
+    const std::string_view dir = "clusters/";
+    if (path.substr(0, dir.size()) != dir) continue;
+    std::string name(path.substr(dir.size()));
+    name = name.substr(0, name.size() - std::string_view(".yaml").size());
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out;
+}
+
+Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
+  file_node.check_no_unknown_keys({"preset", "gpu", "gpus", "gpus_per_node", "gpus_per_rack",
+                                   "spare_gpus", "network", "cooling", "node"});
+  // A cluster preset (data/clusters) supplies every key the file leaves out.
+  ConfigNode n = file_node;
+  if (file_node.has("preset")) {
+    const std::string name = file_node.str("preset");
+    const auto preset = ConfigNode::embedded("clusters/" + name + ".yaml");
+    if (!preset) {
+      file_node.fail("preset", "unknown cluster preset \"" + name +
+                                   "\" (expected one of: " + cluster_presets() + ")");
+    }
+    n = file_node.over(*preset);
+  }
   Cluster c;
   const std::string gpu_id = n.str("gpu");
   const Gpu* gpu = catalog.find_gpu(gpu_id);
@@ -43,7 +68,9 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
   c.nic = *nic;
   c.nic_bandwidth = nic->bandwidth * static_cast<double>(node->nics_per_gpu);
   if (auto net = n.optional_child("network")) {
-    net->check_no_unknown_keys({"nic_gbps", "topology", "oversubscription", "nic"});
+    net->check_no_unknown_keys({"nic_gbps", "topology", "oversubscription", "nic", "switch_radix",
+                                "hosts_per_leaf", "pod_gpus", "leaf_oversubscription",
+                                "routing"});
     if (net->has("nic")) {
       const Nic* named = catalog.find_nic(net->str("nic"));
       if (named == nullptr) net->fail("nic", "unknown NIC \"" + net->str("nic") + "\"");
@@ -62,7 +89,18 @@ Cluster read_cluster(const ConfigNode& n, const Catalog& catalog) {
     c.topology = net->choice_or("topology", {"rail-optimized", "fat-tree", "clos"}, c.topology);
     c.oversubscription = net->number_or("oversubscription", 1.0);
     if (c.oversubscription < 1.0) net->fail("oversubscription", "expected 1 or more (7 means 1:7)");
+    c.leaf_oversubscription = net->number_or("leaf_oversubscription", 1.0);
+    if (c.leaf_oversubscription < 1.0)
+      net->fail("leaf_oversubscription", "expected 1 or more (3 means 1:3)");
+    c.switch_radix = net->count_or("switch_radix", c.nic.switch_radix, 100'000);
+    c.hosts_per_leaf = net->count_or("hosts_per_leaf", std::max(1, c.switch_radix / 2), 100'000);
+    if (net->has("pod_gpus")) {
+      c.pod_gpus = net->positive_integer("pod_gpus");
+      if (c.pod_gpus > kMaxGpus) net->fail("pod_gpus", "expected at most cluster.gpus");
+    }
+    c.routing = net->choice_or("routing", {"ecmp", "adaptive", "spray"}, c.routing);
   }
+  if (const auto problem = fabric_problem(c)) n.fail(problem->key, problem->expected);
   const std::string cooling = n.choice_or("cooling", {"liquid", "air"}, "liquid");
   c.cooling = cooling == "air" ? Cooling::air : Cooling::liquid;
   return c;

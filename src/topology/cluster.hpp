@@ -1,7 +1,6 @@
-// The cluster as built, at the level the core step simulation needs: how many GPUs, how they
-// group into NVLink domains and nodes, and what each GPU's scale-out NIC delivers. The full
-// multi-tier fabric (switches, tiers, oversubscription, routing) is the fabric issue's; the
-// fields for it are read and kept here so scenario files stay stable.
+// The cluster as built: how many GPUs, how they group into NVLink domains, nodes and racks, what
+// each GPU's scale-out NIC delivers, and the parameters of the fabric generator that wires them
+// (topology/fabric.hpp builds the switches and links from these).
 #pragma once
 
 #include <string>
@@ -22,12 +21,18 @@ struct Cluster {
   int nvlink_domain = 8;         // GPUs that reach each other over NVLink
   int gpus_per_rack = 32;        // sharing a rack's power and cooling (failure blast radius)
   BytesPerSecond nic_bandwidth;  // per GPU, per direction (NIC speed x NICs per GPU)
-  std::string topology = "rail-optimized";
-  double oversubscription = 1.0;  // top tier, e.g. 7 for 1:7
+  std::string topology = "rail-optimized";  // fabric generator (topology/fabric.hpp)
+  double oversubscription = 1.0;             // top tier, e.g. 7 for 1:7
+  double leaf_oversubscription = 1.0;        // leaf -> spine when there are three tiers
+  int switch_radix = 0;                      // ports per switch; 0 = the NIC family's
+  int hosts_per_leaf = 0;                    // 0 = half the radix
+  long long pod_gpus = 0;                    // GPUs under one spine layer; 0 = derived
+  std::string routing = "ecmp";              // ecmp | adaptive | spray
   Cooling cooling = Cooling::liquid;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
   [[nodiscard]] long long job_gpus() const { return gpus - spare_gpus; }
+  [[nodiscard]] int radix() const { return switch_radix > 0 ? switch_radix : nic.switch_radix; }
 };
 
 }  // namespace colossim

@@ -2,12 +2,28 @@
 
 #include <cmath>
 
+#include "topology/fabric.hpp"
+
 namespace colossim {
 
 FabricSize estimate_fabric(const Cluster& c) {
   FabricSize f;
   f.ports = c.gpus * c.node.nics_per_gpu;
   f.link_gbps = c.nic_bandwidth.value() * 8 / 1e9 / c.node.nics_per_gpu;
+  const bool rail = c.topology == "rail-optimized";
+  if (!fabric_problem(c)) {
+    // The generated fabric's own count.
+    const Fabric fabric(c);
+    f.tiers = fabric.tiers();
+    for (const auto& t : fabric.switch_tiers()) {
+      f.switches.push_back(t.switches);
+      f.total_switches += t.switches;
+    }
+    (rail ? f.optical_links : f.copper_links) += f.ports;
+    f.optical_links += fabric.switch_links() * c.node.nics_per_gpu;
+    f.transceivers = 2 * f.optical_links;
+    return f;
+  }
   const double k = c.nic.switch_radix;
   const double ports = static_cast<double>(f.ports);
   if (ports <= k) {
@@ -21,7 +37,6 @@ FabricSize estimate_fabric(const Cluster& c) {
     f.switches.push_back(static_cast<long long>(std::ceil(ports / k / c.oversubscription)));
   }
   for (long long s : f.switches) f.total_switches += s;
-  const bool rail = c.topology == "rail-optimized";
   (rail ? f.optical_links : f.copper_links) += f.ports;
   for (int boundary = 1; boundary < f.tiers; ++boundary) {
     const bool top = boundary == f.tiers - 1;

@@ -1,10 +1,10 @@
-// The scale-out fabric's size, for power and cost: a folded Clos (fat tree) of switches with the
-// NIC family's radix k, enough tiers t for the cluster's ports (2 (k/2)^t >= ports), the top
-// tier thinned by the oversubscription. Per tier below the top: ports / (k/2) switches; the top:
-// ports / k / oversubscription. Host links are optical on rail-optimised fabrics (leaves sit
-// away from the racks) and copper in a ToR design; every switch-to-switch link is optical, with a
-// transceiver at each end. An estimate from the Clos arithmetic (Al-Fares et al., SIGCOMM 2008)
-// until the fabric issue's generators count the real topology.
+// The scale-out fabric's size, for power and cost: the generated fabric's switch, link and
+// transceiver count (topology/fabric.hpp). Host links are optical on rail-optimised fabrics
+// (leaves sit away from the racks) and copper in a top-of-rack design; every switch-to-switch link
+// is optical, with a transceiver at each end. Where the generator cannot build the fabric (more
+// than three tiers), the Clos arithmetic estimates it (Al-Fares et al., SIGCOMM 2008): enough
+// tiers t for the ports (2 (k/2)^t >= ports), ports / (k/2) switches per tier below the top,
+// ports / k / oversubscription at the top.
 #pragma once
 
 #include <vector>

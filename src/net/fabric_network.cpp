@@ -1,0 +1,138 @@
+#include "net/fabric_network.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace colossim {
+namespace {
+
+unsigned long long pair_hash(long long src, long long dst) {
+  unsigned long long h = static_cast<unsigned long long>(src) * 0x9E3779B97F4A7C15ULL ^
+                         static_cast<unsigned long long>(dst) * 0xC2B2AE3D27D4EB4FULL;
+  h ^= h >> 31;
+  h *= 0xBF58476D1CE4E5B9ULL;
+  return h ^ (h >> 29);
+}
+
+}  // namespace
+
+Routing parse_routing(const std::string& name) {
+  if (name == "adaptive") return Routing::adaptive;
+  if (name == "spray") return Routing::spray;
+  assert(name == "ecmp");
+  return Routing::ecmp;
+}
+
+FabricNetwork::FabricNetwork(const Cluster& c, const NetworkCalibration& cal)
+    : cluster_(c),
+      fabric_(c),
+      routing_(parse_routing(c.routing)),
+      nvlink_bw_(c.gpu.nvlink_bandwidth.value() * cal.nvlink_efficiency),
+      port_bw_(c.nic_bandwidth.value() * cal.network_efficiency),
+      nvlink_lat_(cal.nvlink_latency.value() / 2),
+      hop_lat_(c.nic.latency.value() / 4) {}
+
+double FabricNetwork::capacity(LinkTier tier) const {
+  return tier == LinkTier::nvlink ? nvlink_bw_ : port_bw_;
+}
+
+double FabricNetwork::latency(LinkTier tier) const {
+  return tier == LinkTier::nvlink ? nvlink_lat_ : hop_lat_;
+}
+
+PhaseResult FabricNetwork::run(const Phase& phase) const {
+  const Fabric& f = fabric_;
+  const long long links = f.links();
+  FlowNetwork net;
+  net.reserve(static_cast<size_t>(links), phase.transfers.size(), 4 * phase.transfers.size());
+  // Spraying splits every flow evenly over all equal-cost routes, so the uplinks of a leaf (and
+  // of a pod) carry equal shares of whatever leaves it: exactly one link of their summed
+  // capacity. Sprayed flows take route 0, whose links stand for those bundles.
+  const bool spray = routing_ == Routing::spray;
+  const double leaf_bundle = spray ? static_cast<double>(f.spines_per_pod()) : 1.0;
+  const double pod_bundle = leaf_bundle * (spray ? static_cast<double>(f.core_uplinks_per_spine()) : 1.0);
+  for (long long l = 0; l < links; ++l) {
+    const LinkTier t = f.tier(l);
+    const double bundle = t == LinkTier::leaf_spine   ? leaf_bundle
+                          : t == LinkTier::spine_core ? pod_bundle
+                                                      : 1.0;
+    net.add_link(BytesPerSecond(capacity(t) * bundle), Seconds(latency(t)));
+  }
+  std::vector<double> carried(static_cast<size_t>(links), 0.0);
+  std::vector<int> load;  // flows per link so far (adaptive routing)
+  if (routing_ == Routing::adaptive) load.assign(static_cast<size_t>(links), 0);
+  std::vector<int> path, best;
+  double longest = 0;  // latency of the longest route
+  auto add = [&](const std::vector<int>& p, double bytes) {
+    net.add_flow(p, Bytes(bytes));
+    double lat = 0;
+    for (int l : p) {
+      carried[static_cast<size_t>(l)] += bytes;
+      lat += latency(f.tier(l));
+    }
+    longest = std::max(longest, lat);
+  };
+  for (const Transfer& x : phase.transfers) {
+    if (x.bytes <= 0) continue;
+    path.clear();
+    if (x.via == Transfer::Via::to_nvswitch) {
+      path.push_back(static_cast<int>(x.src));
+      add(path, x.bytes);
+      continue;
+    }
+    if (x.via == Transfer::Via::from_nvswitch) {
+      path.push_back(static_cast<int>(f.gpus() + x.dst));
+      add(path, x.bytes);
+      continue;
+    }
+    if (x.src == x.dst) continue;
+    const long long n = f.choices(x.src, x.dst);
+    const unsigned long long h = pair_hash(x.src, x.dst);
+    if (n == 1 || routing_ != Routing::adaptive) {
+      f.path(x.src, x.dst, spray ? 0 : static_cast<long long>(h % static_cast<unsigned long long>(n)),
+             path);
+      add(path, x.bytes);
+      continue;
+    }
+    // Adaptive: one candidate per spine; across pods each takes a hash-spread core uplink.
+    const long long u1 = f.spines_per_pod();
+    const long long u2 = std::max(1LL, n / u1);
+    auto candidate = [&](long long j) {
+      return j + u1 * static_cast<long long>((h + static_cast<unsigned long long>(j)) %
+                                             static_cast<unsigned long long>(u2));
+    };
+    int best_load = -1;
+    for (long long k = 0; k < u1; ++k) {
+      const long long j = (static_cast<long long>(h % static_cast<unsigned long long>(u1)) + k) % u1;
+      path.clear();
+      f.path(x.src, x.dst, candidate(j), path);
+      int worst = 0;
+      for (int l : path) worst = std::max(worst, load[static_cast<size_t>(l)]);
+      if (best_load < 0 || worst < best_load) {
+        best_load = worst;
+        best = path;
+      }
+    }
+    for (int l : best) ++load[static_cast<size_t>(l)];
+    add(best, x.bytes);
+  }
+  PhaseResult r;
+  r.flows = static_cast<long long>(net.flows());
+  double end = 0;
+  for (const Seconds& t : net.run()) end = std::max(end, t.value());
+  r.stats = net.stats();
+  r.time = Seconds(end + phase.extra_hops * longest);
+  r.total = r.time * phase.repeat;
+  for (long long l = 0; l < links; ++l) {
+    const double b = carried[static_cast<size_t>(l)];
+    if (b <= 0) continue;
+    const auto t = static_cast<size_t>(f.tier(l));
+    r.bytes[t] += b;
+    ++r.links_used[t];
+    r.busiest_bytes[t] = std::max(r.busiest_bytes[t], b);
+  }
+  for (size_t t = 0; t < kLinkTiers; ++t) r.capacity[t] = capacity(static_cast<LinkTier>(t));
+  return r;
+}
+
+}  // namespace colossim

@@ -1,0 +1,87 @@
+// The fabric as the flow engine sees it: every link of topology/fabric.hpp at its line rate times
+// the calibration's efficiency, routes picked by the cluster's routing policy, and phases of
+// concurrent transfers timed by max-min sharing (net/flow_engine.hpp).
+//
+// Routing (cluster.network.routing):
+//  - ecmp: a hash of (source, destination) picks one of the equal-cost routes, as switches hash
+//    a flow's 5-tuple; flows may collide on an uplink while others idle.
+//  - adaptive: each flow takes the least-loaded of up to one route per spine, counting the flows
+//    already placed in the phase -- a static stand-in for Spectrum-X / InfiniBand adaptive
+//    routing, which steers by queue depth.
+//  - spray: each flow is split evenly over every equal-cost route (per-packet spraying), which
+//    spreads load perfectly at the price of reordering that RDMA NICs absorb; as a fluid, the
+//    uplinks of a leaf and of a pod then act as one link of their summed capacity.
+//
+// Latency: NVLink ports carry half the calibrated NVLink step latency each; every scale-out hop
+// (NIC to leaf, leaf to spine, ...) a quarter of the NIC family's NIC-to-NIC latency, so a
+// leaf-spine-leaf route pays it once, as the bandwidth model does.
+//
+// Contract: immutable after construction and safe to share between threads; run() builds its
+// own flow network per call.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "net/flow_engine.hpp"
+#include "net/network.hpp"
+#include "topology/fabric.hpp"
+
+namespace colossim {
+
+enum class Routing { ecmp, adaptive, spray };
+[[nodiscard]] Routing parse_routing(const std::string& name);  // asserts a known name
+
+// Bytes moved from one GPU to another, or between a GPU and its NVLink switch (NVLS: the switch
+// reduces or multicasts, so the transfer crosses one port only).
+struct Transfer {
+  enum class Via { route, to_nvswitch, from_nvswitch };
+  long long src = 0;
+  long long dst = 0;
+  double bytes = 0;
+  Via via = Via::route;
+};
+
+// Transfers that start together; the phase lasts until the last arrives, `repeat` times in a
+// row (a ring's identical steps), plus `extra_hops` more crossings of its longest route's
+// latency (a pipelined tree's fill: the first chunk climbs and descends its depth).
+struct Phase {
+  std::string label;
+  std::vector<Transfer> transfers;
+  double repeat = 1;
+  int extra_hops = 0;
+};
+
+constexpr size_t kLinkTiers = 4;  // LinkTier values
+
+struct PhaseResult {
+  Seconds time;       // one repetition, with the fill latency
+  Seconds total;      // time x repeat
+  long long flows = 0;
+  FlowNetwork::Stats stats;
+  // Per link tier: bytes carried by one repetition, links in use, and the busiest link's bytes.
+  std::array<double, kLinkTiers> bytes{};
+  std::array<long long, kLinkTiers> links_used{};
+  std::array<double, kLinkTiers> busiest_bytes{};
+  std::array<double, kLinkTiers> capacity{};  // bytes/s of one link of the tier
+};
+
+class FabricNetwork {
+ public:
+  FabricNetwork(const Cluster& cluster, const NetworkCalibration& calibration);
+  [[nodiscard]] const Fabric& fabric() const { return fabric_; }
+  [[nodiscard]] const Cluster& cluster() const { return cluster_; }
+  [[nodiscard]] Routing routing() const { return routing_; }
+  [[nodiscard]] double capacity(LinkTier tier) const;
+  [[nodiscard]] double latency(LinkTier tier) const;
+  [[nodiscard]] PhaseResult run(const Phase& phase) const;
+
+ private:
+  Cluster cluster_;
+  Fabric fabric_;
+  Routing routing_;
+  double nvlink_bw_, port_bw_, nvlink_lat_, hop_lat_;
+};
+
+}  // namespace colossim

@@ -1,0 +1,108 @@
+// The cluster as built, link by link: each GPU's NVLink port into its NVLink domain (the 8-GPU
+// HGX node or the 72-GPU NVL72 rack) and its scale-out NIC into a multi-tier Clos of switches.
+//
+// Generators (registered by name, `fabric_generators()`), chosen by cluster.network.topology:
+//  - rail-optimized: GPU r of every node plugs into a rail-r leaf; the nodes are cut into groups
+//    of `hosts_per_leaf`, one leaf per rail per group (the 512-GPU block of 64 HGX nodes at
+//    radix 128). Each rail is its own plane up to the top (spine and core groups per rail), as in
+//    NVIDIA's DGX SuperPOD reference architecture; traffic between rails crosses NVLink first
+//    (NCCL's PXN), so the planes never meet in the fabric.
+//  - fat-tree / clos: top-of-rack leaves holding `hosts_per_leaf` consecutive GPUs (whole nodes),
+//    one plane. fat-tree is the plain non-blocking one; clos accepts oversubscription.
+// Above the leaves (Al-Fares et al., SIGCOMM 2008, generalised with oversubscription): every leaf
+// has u1 = ceil(hosts_per_leaf / o_leaf) uplinks, one to each of the u1 spines of its pod. Two
+// tiers when one spine layer reaches all leaves of a plane (<= radix leaves): a single pod, with
+// u1 = ceil(hosts_per_leaf / o_top). Otherwise three: pods of `pod_gpus` (default radix/2 leaves),
+// spine j of every pod has u2 = ceil(leaves per pod / o_top) uplinks into core group j, whose
+// ceil(pods x u2 / radix) core switches each reach every pod. More than radix pods would need a
+// fourth tier, which is not modelled (fabric_problem says so).
+//
+// Routes are up-down: the lowest common tier, over one of the equal-cost spines (and core
+// uplinks); `choices` counts them and `path` builds the one picked, so the network layer decides
+// the routing (ECMP hashing, adaptive, spraying).
+//
+// Contract: a Fabric is immutable after construction; link ids are dense in [0, links()).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "topology/cluster.hpp"
+
+namespace colossim {
+
+enum class LinkTier { nvlink = 0, host = 1, leaf_spine = 2, spine_core = 3 };
+
+// Physical switches of one tier: its ports in use, packed onto radix-port switches.
+struct FabricTierCount {
+  std::string name;            // leaf, spine, core
+  long long switches = 0;
+  long long ports = 0;         // in use, down and up
+  long long uplinks = 0;       // links from this tier to the next, in all
+  double bisection_bytes = 0;  // per second, across this tier's uplinks (half of them)
+};
+
+struct FabricGeneratorInfo {
+  std::string name;
+  std::string description;
+};
+[[nodiscard]] std::vector<FabricGeneratorInfo> fabric_generators();
+
+// Why the cluster's fabric cannot be built (nullopt if it can), naming the key to change.
+struct FabricProblem {
+  std::string key;
+  std::string expected;
+};
+[[nodiscard]] std::optional<FabricProblem> fabric_problem(const Cluster& cluster);
+
+class Fabric {
+ public:
+  // Asserts !fabric_problem(cluster).
+  explicit Fabric(const Cluster& cluster);
+
+  [[nodiscard]] long long gpus() const { return gpus_; }
+  [[nodiscard]] int tiers() const { return tiers_; }
+  [[nodiscard]] int planes() const { return planes_; }
+  [[nodiscard]] bool rail_optimized() const { return rail_; }
+  [[nodiscard]] long long links() const { return links_; }
+  [[nodiscard]] LinkTier tier(long long link) const;
+  // Line rate of a link (bytes/s, before any efficiency).
+  [[nodiscard]] double line_rate(long long link) const;
+  [[nodiscard]] int domain_of(long long gpu) const { return static_cast<int>(gpu / domain_); }
+  [[nodiscard]] long long leaf_of(long long gpu) const;
+  [[nodiscard]] long long pod_of_leaf(long long leaf) const;
+
+  // Equal-cost routes from `src` to `dst` (1 when the route has no choice).
+  [[nodiscard]] long long choices(long long src, long long dst) const;
+  // Appends the links of route `choice` (0 <= choice < choices) to `out`.
+  void path(long long src, long long dst, long long choice, std::vector<int>& out) const;
+  // The links among a path's that the choice decides (for adaptive routing's load estimate).
+  [[nodiscard]] long long spines_per_pod() const { return u1_; }
+  [[nodiscard]] long long core_uplinks_per_spine() const { return u2_; }
+
+  // Bill of materials.
+  [[nodiscard]] const std::vector<FabricTierCount>& switch_tiers() const { return counts_; }
+  [[nodiscard]] long long host_links() const { return gpus_; }
+  [[nodiscard]] long long switch_links() const;
+
+ private:
+  void scale_out(long long src, long long dst, long long choice, std::vector<int>& out) const;
+  long long gpus_;
+  int per_node_;
+  long long domain_;
+  bool rail_;
+  int planes_;
+  long long hosts_;  // per leaf: nodes (rail-optimized) or GPUs (top of rack)
+  long long leaves_per_plane_;
+  int tiers_;
+  long long leaves_per_pod_, pods_;
+  long long u1_ = 0, u2_ = 0, cores_per_group_ = 0;
+  double nvlink_rate_, port_rate_;
+  // Link id ranges, in this order: NVLink up, NVLink down, NIC up, NIC down, leaf->spine,
+  // spine->leaf, spine->core, core->spine.
+  long long leaf_up_, leaf_down_, spine_up_, spine_down_, links_;
+  std::vector<FabricTierCount> counts_;
+};
+
+}  // namespace colossim

@@ -1,0 +1,257 @@
+// The fabric: generators and their bill of materials, routes, placement, collectives on the flow
+// engine against their closed forms, routing policies, oversubscription and the symmetry
+// reduction.
+#include "topology/fabric.hpp"
+
+#include <gtest/gtest.h>
+
+#include "net/collectives.hpp"
+#include "net/fabric_network.hpp"
+#include "topology/placement.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+
+namespace {
+
+Cluster cluster(const std::string& network, long long gpus = 1024,
+                const std::string& gpu = "h100-sxm-80gb") {
+  return colossim::testing::scenario("cluster: {gpu: " + gpu + ", gpus: " + std::to_string(gpus) +
+                                     ", network: {" + network +
+                                     "}}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+                                     "1024}\n")
+      .cluster;
+}
+
+Cluster preset(const std::string& name) {
+  return colossim::testing::scenario("cluster: {preset: " + name +
+                                     "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+                                     "1024}\n")
+      .cluster;
+}
+
+// Links at full line rate, as in the closed forms below.
+NetworkCalibration ideal() {
+  NetworkCalibration cal;
+  cal.nvlink_efficiency = 1.0;
+  cal.network_efficiency = 1.0;
+  return cal;
+}
+
+double max_time(const FabricNetwork& net, const Phase& p) { return net.run(p).time.value(); }
+
+}  // namespace
+
+// Two tiers of 64-port switches for 1024 GPUs, rail-optimised: per rail, 128 nodes in groups of
+// 32 = 4 leaves; 32 leaves with 32 uplinks each = 1024 spine ports = 16 spines of 64 ports -- the
+// Clos count N/(k/2) leaves + N/k spines.
+TEST(Fabric, TwoTierBillOfMaterialsFollowsTheClosArithmetic) {
+  const Fabric f(cluster("nic: cx7-ndr-400"));
+  ASSERT_EQ(f.tiers(), 2);
+  const auto& t = f.switch_tiers();
+  EXPECT_EQ(t[0].switches, 1024 / 32);
+  EXPECT_EQ(t[1].switches, 1024 / 64);
+  EXPECT_EQ(t[0].uplinks, 1024);
+  EXPECT_DOUBLE_EQ(t[0].bisection_bytes, 1024 * 50e9 / 2);
+}
+
+// The Memphis preset: 12,500 servers, one rail of a 512-GPU block per 128-port leaf: 196 blocks
+// per rail exceed one spine layer's 128 leaves, so three tiers: pods of 64 blocks (4 per rail),
+// 64 logical spines per pod and rail, each with 64 uplinks into 2 core switches of its group.
+TEST(Fabric, MemphisPresetHasThreeTiersOfRadix128Switches) {
+  const Cluster c = preset("memphis-100k");
+  EXPECT_EQ(c.gpus, 100000);
+  EXPECT_EQ(c.gpus_per_rack, 64);
+  const Fabric f(c);
+  ASSERT_EQ(f.tiers(), 3);
+  const auto& t = f.switch_tiers();
+  EXPECT_EQ(t[0].switches, 8 * 196);
+  // 64 x 64 ports per pod and rail, the last pod only 4 blocks full: packed onto 128-port switches.
+  EXPECT_EQ(t[1].switches, (8 * 196 * 64 + 8 * 4 * 64 * 64) / 128);
+  EXPECT_EQ(t[2].switches, 8 * 64 * 2);
+}
+
+// Meta's 24K cluster: 16-GPU racks under one ToR, 3,072-GPU pods, 1:7 above them: each pod's
+// 192 ToRs x 16 uplinks reach 16 cluster switches, each with ceil(192/7) = 28 uplinks.
+TEST(Fabric, Meta24kPresetOversubscribesAbovePods) {
+  const Fabric f(preset("meta-24k"));
+  ASSERT_EQ(f.tiers(), 3);
+  const auto& t = f.switch_tiers();
+  EXPECT_EQ(t[0].switches, 24576 / 16);
+  EXPECT_EQ(t[0].uplinks, 24576);
+  EXPECT_EQ(t[1].uplinks, 8 * 16 * 28);
+  EXPECT_NEAR(t[0].bisection_bytes / t[1].bisection_bytes, 7, 0.2);
+}
+
+TEST(Fabric, RoutesClimbOnlyAsHighAsTheyMust) {
+  const Fabric f(preset("memphis-100k"));
+  auto hops = [&](long long a, long long b) {
+    std::vector<int> p;
+    f.path(a, b, 0, p);
+    return p.size();
+  };
+  EXPECT_EQ(hops(0, 5), 2u);             // same node: NVLink
+  EXPECT_EQ(hops(0, 8), 2u);             // same rail, same 512-GPU block: the leaf
+  EXPECT_EQ(f.choices(0, 8), 1);
+  EXPECT_EQ(hops(0, 512), 4u);           // next block, same pod: leaf-spine-leaf
+  EXPECT_EQ(f.choices(0, 512), 64);
+  EXPECT_EQ(hops(0, 64 * 512), 6u);      // another pod: through a core switch
+  EXPECT_EQ(f.choices(0, 64 * 512), 64 * 64);
+  EXPECT_EQ(hops(1, 64 * 512), 8u);      // other rail: NVLink to the right rail first (PXN)
+}
+
+// Megatron order tp-cp-ep-dp-pp: TP inside a node, DP strided by tp x cp, PP furthest apart.
+TEST(Placement, MegatronOrderPlacesTpInsideNodesAndPpFurthest) {
+  PlacementDims d;
+  d.tp = 8;
+  d.cp = 2;
+  d.dp = 4;
+  d.ep = 2;
+  d.pp = 2;
+  const auto tp = placement_groups(d, "tp");
+  ASSERT_EQ(tp.size(), 16u);
+  EXPECT_EQ(tp[0], (std::vector<long long>{0, 1, 2, 3, 4, 5, 6, 7}));
+  const auto dp = placement_groups(d, "dp");
+  ASSERT_EQ(dp.size(), 32u);
+  EXPECT_EQ(dp[0], (std::vector<long long>{0, 16, 32, 48}));
+  EXPECT_EQ(placement_groups(d, "ep")[0], (std::vector<long long>{0, 16}));
+  EXPECT_EQ(placement_groups(d, "pp")[0], (std::vector<long long>{0, 64}));
+  d.order = {"tp", "dp", "cp", "pp", "ep"};
+  EXPECT_TRUE(placement_problem(d).has_value());
+}
+
+// A ring on one rail inside one leaf crosses no shared link: 2(n-1) x (2 hops of latency +
+// (S/n)/B), the closed form of the bandwidth model.
+TEST(Collectives, UncontendedRingMatchesTheClosedForm) {
+  const Cluster c = cluster("nic: cx7-ndr-400");
+  const FabricNetwork net(c, ideal());
+  std::vector<long long> ring;
+  for (int node = 0; node < 16; ++node) ring.push_back(node * 8);  // GPU 0 of 16 nodes: one leaf
+  const double s = 1e9, n = 16, bw = 50e9, hop = c.nic.latency.value() / 4;
+  const auto r = run_collective(net, Collective::all_reduce, Bytes(s), {ring}, "ring");
+  EXPECT_NEAR(r.time.value(), 2 * (n - 1) * (2 * hop + s / n / bw), 1e-9);
+}
+
+// Inside one node NVLS moves S up and S down per GPU, the ring 2(n-1)/n S each way.
+TEST(Collectives, NvlsHalvesTheRingsTrafficInsideANode) {
+  const Cluster c = cluster("nic: cx7-ndr-400");
+  const FabricNetwork net(c, ideal());
+  const RankGroups node = {{0, 1, 2, 3, 4, 5, 6, 7}};
+  const double s = 1e9, bw = c.gpu.nvlink_bandwidth.value();
+  const double nvls = run_collective(net, Collective::all_reduce, Bytes(s), node, "nvls").time.value();
+  const double ring = run_collective(net, Collective::all_reduce, Bytes(s), node, "ring").time.value();
+  EXPECT_NEAR(nvls, s / bw + 2 * net.latency(LinkTier::nvlink), 1e-9);
+  EXPECT_NEAR(ring / nvls, 2.0 * 7 / 8, 0.03);  // the ring's 14 latencies make it a bit more
+  EXPECT_EQ(choose_algorithm(net, Collective::all_reduce, Bytes(s), node), "nvls");
+  // Ampere's NVSwitch has no NVLink SHARP: the ring it is.
+  const FabricNetwork a100(cluster("nic: cx6-hdr-200", 1024, "a100-sxm-80gb"), ideal());
+  EXPECT_EQ(choose_algorithm(a100, Collective::all_reduce, Bytes(s), node), "ring");
+}
+
+// Across many nodes a small all-reduce is latency-bound: the tree's 2 log2(D) steps beat the
+// ring's 2(n-1), and both the engine and the chooser say so; at large sizes the ring's lower
+// traffic wins.
+TEST(Collectives, TreeBeatsRingForSmallMessagesOverManyNodes) {
+  const FabricNetwork net(cluster("nic: cx7-ndr-400"), ideal());
+  RankGroups all(1);
+  for (long long g = 0; g < 1024; ++g) all[0].push_back(g);
+  const Bytes small(64e3);
+  const double tree = run_collective(net, Collective::all_reduce, small, all, "tree").time.value();
+  const double ring = run_collective(net, Collective::all_reduce, small, all, "ring").time.value();
+  EXPECT_LT(tree * 10, ring);
+  EXPECT_EQ(choose_algorithm(net, Collective::all_reduce, small, all), "tree");
+  EXPECT_EQ(choose_algorithm(net, Collective::all_reduce, Bytes(4e9), {{0, 8, 16, 24}}), "ring");
+}
+
+// All-to-all inside one node: each GPU sends (n-1)/n S over its NVLink port.
+TEST(Collectives, DirectAllToAllInsideANodeMatchesTheClosedForm) {
+  const Cluster c = cluster("nic: cx7-ndr-400");
+  const FabricNetwork net(c, ideal());
+  const double s = 8e9, bw = c.gpu.nvlink_bandwidth.value();
+  const double t = run_collective(net, Collective::all_to_all, Bytes(s),
+                                  {{0, 1, 2, 3, 4, 5, 6, 7}}, "direct")
+                       .time.value();
+  EXPECT_NEAR(t, 7.0 / 8 * s / bw + 2 * net.latency(LinkTier::nvlink), 1e-9);
+  const double pairwise = run_collective(net, Collective::all_to_all, Bytes(s),
+                                         {{0, 1, 2, 3, 4, 5, 6, 7}}, "pairwise")
+                              .time.value();
+  EXPECT_NEAR(pairwise, t + 6 * 2 * net.latency(LinkTier::nvlink), 1e-9);
+}
+
+// 32 GPUs of one leaf send to 32 of another. ECMP hashing collides some flows on a spine and
+// misses line rate; adaptive routing and spraying spread them and reach it.
+TEST(Collectives, AdaptiveRoutingAndSprayingRemoveHashCollisions) {
+  auto time = [](const std::string& routing) {
+    const FabricNetwork net(cluster("nic: cx7-ndr-400, routing: " + routing), ideal());
+    Phase p;
+    for (int i = 0; i < 32; ++i) p.transfers.push_back({i * 8, (32 + i) * 8, 1e9});
+    return max_time(net, p);
+  };
+  const double alone = 1e9 / 50e9;
+  EXPECT_GT(time("ecmp"), 1.5 * alone);
+  EXPECT_NEAR(time("adaptive"), alone, 0.01 * alone);
+  EXPECT_NEAR(time("spray"), alone, 0.01 * alone);
+}
+
+// Cross-pod DP traffic on Meta's 1:7 fabric: DP groups with one member per pod, so every ring
+// step leaves each pod through its 16 x 28 = 448 uplinks for 3,072 GPUs. No routing beats
+// 3072/448 x the line-rate time; with full bisection above the pods the same rings run far faster.
+TEST(Collectives, OversubscribedTopTierSlowsCrossPodDataParallelTraffic) {
+  auto step = [](double over) {
+    Cluster c = preset("meta-24k");
+    c.oversubscription = over;
+    c.routing = "spray";
+    const FabricNetwork net(c, ideal());
+    RankGroups dp;
+    for (long long i = 0; i < 3072; ++i) {
+      std::vector<long long> g;
+      for (long long pod = 0; pod < 8; ++pod) g.push_back(pod * 3072 + i);
+      dp.push_back(g);
+    }
+    const auto r = run_collective(net, Collective::all_reduce, Bytes(8e8), dp, "ring");
+    return r.steps[0].phases[0].time.value();  // one ring step
+  };
+  const double line = 1e8 / 50e9;  // one step's S/n at line rate
+  const double thin = step(7), full = step(1);
+  EXPECT_GE(thin, 3072.0 / 448 * line * 0.999);
+  EXPECT_NEAR(full, line, 0.05 * line + 1e-5);
+  EXPECT_GT(thin, 5 * full);
+}
+
+// Symmetry: identical components are solved once and copied; the answer equals solving each.
+TEST(FlowEngineSymmetry, ReducedRunEqualsTheUnreducedOne) {
+  const FabricNetwork net(cluster("nic: cx7-ndr-400"), ideal());
+  RankGroups nodes;
+  for (long long n = 0; n < 128; ++n) {
+    std::vector<long long> g;
+    for (long long i = 0; i < 8; ++i) g.push_back(n * 8 + i);
+    nodes.push_back(g);
+  }
+  // Per-node rings and cross-leaf traffic of differing sizes in one flow network.
+  FlowNetwork a, b;
+  const Fabric& f = net.fabric();
+  for (long long l = 0; l < f.links(); ++l) {
+    const LinkTier t = f.tier(l);
+    for (FlowNetwork* x : {&a, &b})
+      x->add_link(BytesPerSecond(net.capacity(t)), Seconds(net.latency(t)));
+  }
+  std::vector<int> p;
+  for (const auto& g : nodes) {
+    for (size_t i = 0; i < g.size(); ++i) {
+      p.clear();
+      f.path(g[i], g[(i + 1) % g.size()], 0, p);
+      for (FlowNetwork* x : {&a, &b}) x->add_flow(p, Bytes(1e8 * (1 + (i % 3))));
+    }
+  }
+  for (long long i = 0; i < 40; ++i) {
+    p.clear();
+    f.path(i * 8, (40 + i) * 8 % 1024, (i * 7) % f.choices(i * 8, (40 + i) * 8 % 1024), p);
+    for (FlowNetwork* x : {&a, &b}) x->add_flow(p, Bytes(3e8));
+  }
+  const auto reduced = a.run(true), plain = b.run(false);
+  ASSERT_EQ(reduced.size(), plain.size());
+  for (size_t i = 0; i < plain.size(); ++i)
+    EXPECT_NEAR(reduced[i].value(), plain[i].value(), 1e-12 * plain[i].value());
+  EXPECT_LT(a.stats().solved, a.stats().components / 10);
+  EXPECT_EQ(b.stats().solved, b.stats().components);
+}
