@@ -87,7 +87,8 @@ PhaseResult FabricNetwork::run(const Phase& phase) const {
     }
     if (x.src == x.dst) continue;
     const long long n = f.choices(x.src, x.dst);
-    const unsigned long long h = pair_hash(x.src, x.dst);
+    // The hash sees the node pair, so every rail plane collides alike (see the header).
+    const unsigned long long h = pair_hash(f.node_of(x.src), f.node_of(x.dst));
     if (n == 1 || routing_ != Routing::adaptive) {
       f.path(x.src, x.dst, spray ? 0 : static_cast<long long>(h % static_cast<unsigned long long>(n)),
              path);
@@ -97,23 +98,42 @@ PhaseResult FabricNetwork::run(const Phase& phase) const {
     // Adaptive: one candidate per spine; across pods each takes a hash-spread core uplink.
     const long long u1 = f.spines_per_pod();
     const long long u2 = std::max(1LL, n / u1);
+    const unsigned long long h2 = pair_hash(h, 0x5bd1e995);  // independent of h's spine choice
     auto candidate = [&](long long j) {
-      return j + u1 * static_cast<long long>((h + static_cast<unsigned long long>(j)) %
+      return j + u1 * static_cast<long long>((h2 + static_cast<unsigned long long>(j)) %
                                              static_cast<unsigned long long>(u2));
     };
+    const Fabric::UpRoute up = f.up_route(x.src, x.dst);
+    auto load_of = [&](long long j) {
+      const long long c = candidate(j), u = c / u1;
+      int worst = std::max(load[static_cast<size_t>(up.leaf_up + j)],
+                           load[static_cast<size_t>(up.leaf_down + j)]);
+      if (up.tiers_up == 2) {
+        worst = std::max({worst, load[static_cast<size_t>(up.spine_up + j * u2 + u)],
+                          load[static_cast<size_t>(up.spine_down + j * u2 + u)]});
+      }
+      return worst;
+    };
     int best_load = -1;
+    long long best_j = 0;
     for (long long k = 0; k < u1; ++k) {
       const long long j = (static_cast<long long>(h % static_cast<unsigned long long>(u1)) + k) % u1;
-      path.clear();
-      f.path(x.src, x.dst, candidate(j), path);
-      int worst = 0;
-      for (int l : path) worst = std::max(worst, load[static_cast<size_t>(l)]);
+      const int worst = load_of(j);
       if (best_load < 0 || worst < best_load) {
         best_load = worst;
-        best = path;
+        best_j = j;
+        if (worst == 0) break;
       }
     }
-    for (int l : best) ++load[static_cast<size_t>(l)];
+    const long long best_choice = candidate(best_j);
+    ++load[static_cast<size_t>(up.leaf_up + best_j)];
+    ++load[static_cast<size_t>(up.leaf_down + best_j)];
+    if (up.tiers_up == 2) {
+      ++load[static_cast<size_t>(up.spine_up + best_j * u2 + best_choice / u1)];
+      ++load[static_cast<size_t>(up.spine_down + best_j * u2 + best_choice / u1)];
+    }
+    best.clear();
+    f.path(x.src, x.dst, best_choice, best);
     add(best, x.bytes);
   }
   PhaseResult r;

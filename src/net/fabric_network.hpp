@@ -3,10 +3,12 @@
 // concurrent transfers timed by max-min sharing (net/flow_engine.hpp).
 //
 // Routing (cluster.network.routing):
-//  - ecmp: a hash of (source, destination) picks one of the equal-cost routes, as switches hash
-//    a flow's 5-tuple; flows may collide on an uplink while others idle.
-//  - adaptive: each flow takes the least-loaded of up to one route per spine, counting the flows
-//    already placed in the phase -- a static stand-in for Spectrum-X / InfiniBand adaptive
+//  - ecmp: a hash picks one of the equal-cost routes, as switches hash a flow's 5-tuple; flows
+//    may collide on an uplink while others idle. The hash sees the (source node, destination
+//    node) pair, so every rail plane sees the same collisions: statistically what independent
+//    per-rail hashes give, and it lets identical planes be solved once (flow_engine.hpp).
+//  - adaptive: each flow takes the route, one per spine, whose uplinks carry the fewest flows
+//    placed so far in the phase -- a static stand-in for Spectrum-X / InfiniBand adaptive
 //    routing, which steers by queue depth.
 //  - spray: each flow is split evenly over every equal-cost route (per-packet spraying), which
 //    spreads load perfectly at the price of reordering that RDMA NICs absorb; as a fluid, the

@@ -111,45 +111,82 @@ struct Component {
 
 // Event-driven simulation of one component: completion time of each of its flows.
 //
-// Re-solving only what can change: when flows finish, every flow whose rate is below the
-// slowest finished flow's keeps its rate. (Progressive filling up to that level never saw the
-// finished flows' links saturate, so it runs the same without them; Bertsekas & Gallager's
-// max-min bottleneck argument.) So an event re-solves only the flows at or above that level, on
-// the capacity the others leave; an arrival re-solves all. Each flow's finish time waits in a
-// heap and is recomputed only when its rate changes.
+// Re-solving only what can change. When flows finish, every flow whose rate is below the slowest
+// finished flow's keeps its rate: progressive filling up to that level never saw the finished
+// flows' links saturate, so it runs the same without them (the bottleneck argument of Bertsekas
+// & Gallager). The flows at or above that level form independent sub-problems on the capacity
+// the slower ones leave, and only those linked to a finished flow -- through links shared with
+// other flows at or above the level -- can change. So an event re-solves just that
+// neighbourhood; an arrival, everything linked to the newcomers. The result equals a full
+// re-solve at every event. Each flow's finish time waits in a heap and is recomputed only when
+// its rate changes.
 std::vector<double> simulate(const Component& c, long long& solves) {
   const size_t n = c.size.size();
+  const size_t nlinks = c.capacity.size();
   std::vector<double> done(n, -1), remaining = c.size, rate(n, 0), since(n, 0);
   std::vector<unsigned> version(n, 0);
+  std::vector<char> live(n, 0);  // arrived and not finished
   std::vector<int> pending(n);
   std::iota(pending.begin(), pending.end(), 0);
   std::stable_sort(pending.begin(), pending.end(), [&](int a, int b) {
     return c.ready[static_cast<size_t>(a)] < c.ready[static_cast<size_t>(b)];
   });
-  MaxMin maxmin(c.capacity, c.begin, c.path);
-  std::vector<double> held(c.capacity.size(), 0.0);  // capacity taken by active flows
   auto links = [&](int f) {
     const auto uf = static_cast<size_t>(f);
     return std::span<const int>(c.path).subspan(c.begin[uf], c.begin[uf + 1] - c.begin[uf]);
   };
+  // The flows crossing each link (CSR).
+  std::vector<size_t> first(nlinks + 1, 0);
+  for (int l : c.path) ++first[static_cast<size_t>(l) + 1];
+  std::partial_sum(first.begin(), first.end(), first.begin());
+  std::vector<int> crossing(c.path.size());
+  {
+    std::vector<size_t> fill(first.begin(), first.end() - 1);
+    for (size_t f = 0; f < n; ++f) {
+      for (int l : links(static_cast<int>(f))) crossing[fill[static_cast<size_t>(l)]++] = static_cast<int>(f);
+    }
+  }
+  MaxMin maxmin(c.capacity, c.begin, c.path);
+  std::vector<double> held(nlinks, 0.0);  // capacity taken by live flows
   auto take = [&](int f, double sign) {
     for (int l : links(f)) held[static_cast<size_t>(l)] += sign * rate[static_cast<size_t>(f)];
   };
-  // Active flows, ascending by rate.
-  std::vector<int> active, resolve;
-  std::vector<double> fresh;
   using Entry = std::tuple<double, int, unsigned>;  // finish time, flow, version
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> finishes;
-  auto by_rate = [&](int a, int b) {
-    return rate[static_cast<size_t>(a)] < rate[static_cast<size_t>(b)];
-  };
-  // Re-solve the flows `resolve` (the suffix of `active` from `from`) at time t.
-  auto resolve_from = [&](size_t from, double t) {
+  std::vector<unsigned> flow_mark(n, 0), link_mark(nlinks, 0);
+  unsigned epoch = 0;
+  std::vector<int> seeds, queue, resolve;
+  std::vector<double> fresh;
+  // Re-solves the live flows at or above `level` linked to the links of `seeds`, at time t.
+  auto resolve_around = [&](double level, double t) {
+    ++epoch;
+    queue.clear();
     resolve.clear();
-    for (auto it = active.begin() + static_cast<long>(from); it != active.end(); ++it) {
-      if (done[static_cast<size_t>(*it)] < 0) resolve.push_back(*it);  // drop the finished
+    for (int f : seeds) {
+      for (int l : links(f)) {
+        if (link_mark[static_cast<size_t>(l)] != epoch) {
+          link_mark[static_cast<size_t>(l)] = epoch;
+          queue.push_back(l);
+        }
+      }
     }
-    active.resize(from);
+    for (size_t q = 0; q < queue.size(); ++q) {
+      const auto l = static_cast<size_t>(queue[q]);
+      for (size_t k = first[l]; k < first[l + 1]; ++k) {
+        const int g = crossing[k];
+        const auto ug = static_cast<size_t>(g);
+        if (live[ug] == 0 || flow_mark[ug] == epoch || rate[ug] < level) continue;
+        flow_mark[ug] = epoch;
+        resolve.push_back(g);
+        for (int m : links(g)) {
+          if (link_mark[static_cast<size_t>(m)] != epoch) {
+            link_mark[static_cast<size_t>(m)] = epoch;
+            queue.push_back(m);
+          }
+        }
+      }
+    }
+    if (resolve.empty()) return;
     for (int f : resolve) {
       const auto uf = static_cast<size_t>(f);
       remaining[uf] -= rate[uf] * (t - since[uf]);
@@ -165,23 +202,25 @@ std::vector<double> simulate(const Component& c, long long& solves) {
       take(f, +1);
       finishes.emplace(t + std::max(0.0, remaining[uf]) / rate[uf], f, ++version[uf]);
     }
-    std::sort(resolve.begin(), resolve.end(), by_rate);
-    // Re-solved rates are at least the level re-solving started from, so order is kept.
-    active.insert(active.end(), resolve.begin(), resolve.end());
   };
   double t = 0;
   size_t next = 0;
-  while (next < n || !active.empty()) {
+  size_t left = n;
+  while (left > 0) {
     const double arrival = next < n ? c.ready[static_cast<size_t>(pending[next])] : kInf;
     while (!finishes.empty() && std::get<2>(finishes.top()) !=
                                     version[static_cast<size_t>(std::get<1>(finishes.top()))])
       finishes.pop();
     const double finish = finishes.empty() ? kInf : std::get<0>(finishes.top());
+    seeds.clear();
     if (arrival <= finish) {
       t = arrival;
-      while (next < n && c.ready[static_cast<size_t>(pending[next])] <= t)
-        active.push_back(pending[next++]);
-      resolve_from(0, t);
+      while (next < n && c.ready[static_cast<size_t>(pending[next])] <= t) {
+        const int f = pending[next++];
+        live[static_cast<size_t>(f)] = 1;
+        seeds.push_back(f);
+      }
+      resolve_around(-kInf, t);  // newcomers take a share from everything they touch
       continue;
     }
     t = finish;
@@ -192,21 +231,16 @@ std::vector<double> simulate(const Component& c, long long& solves) {
       const auto [when, f, v] = finishes.top();
       finishes.pop();
       const auto uf = static_cast<size_t>(f);
-      if (v != version[uf] || done[uf] >= 0) continue;
+      if (v != version[uf] || live[uf] == 0) continue;
       done[uf] = t;
+      live[uf] = 0;
+      --left;
       ++version[uf];
       slowest = std::min(slowest, rate[uf]);
       take(f, -1);
+      seeds.push_back(f);
     }
-    // Re-solve the flows at or above the slowest finished one's rate (the finished among them).
-    const auto from = static_cast<size_t>(
-        std::lower_bound(active.begin(), active.end(), slowest * (1 - 1e-12),
-                         [&](int f, double r) { return rate[static_cast<size_t>(f)] < r; }) -
-        active.begin());
-    resolve_from(from, t);
-  }
-  for (size_t f = 0; f < n; ++f) {
-    if (done[f] < 0) done[f] = c.ready[f];  // empty flows
+    resolve_around(slowest * (1 - 1e-12), t);
   }
   return done;
 }

@@ -183,12 +183,30 @@ void Fabric::path(long long src, long long dst, long long choice, std::vector<in
     out.push_back(static_cast<int>(gpus_ + proxy));
     src = proxy;
   }
-  scale_out(src, dst, choice, out);
+  scale_out(src, dst, choice, out, true);
 }
 
-void Fabric::scale_out(long long src, long long dst, long long choice,
-                       std::vector<int>& out) const {
-  out.push_back(static_cast<int>(2 * gpus_ + src));
+Fabric::UpRoute Fabric::up_route(long long src, long long dst) const {
+  UpRoute r;
+  if (src / domain_ == dst / domain_) return r;
+  if (rail_ && src % per_node_ != dst % per_node_) src = src - src % per_node_ + dst % per_node_;
+  const long long a = leaf_of(src), b = leaf_of(dst);
+  if (a == b) return r;
+  r.tiers_up = 1;
+  r.leaf_up = leaf_up_ + a * u1_;
+  r.leaf_down = leaf_down_ + b * u1_;
+  const long long pa = pod_of_leaf(a), pb = pod_of_leaf(b);
+  if (pa != pb) {
+    r.tiers_up = 2;
+    r.spine_up = spine_up_ + pa * u1_ * u2_;
+    r.spine_down = spine_down_ + pb * u1_ * u2_;
+  }
+  return r;
+}
+
+void Fabric::scale_out(long long src, long long dst, long long choice, std::vector<int>& out,
+                       bool host_links) const {
+  if (host_links) out.push_back(static_cast<int>(2 * gpus_ + src));
   const long long a = leaf_of(src), b = leaf_of(dst);
   if (a != b) {
     const long long j = choice % u1_;
@@ -201,7 +219,7 @@ void Fabric::scale_out(long long src, long long dst, long long choice,
     }
     out.push_back(static_cast<int>(leaf_down_ + b * u1_ + j));
   }
-  out.push_back(static_cast<int>(3 * gpus_ + dst));
+  if (host_links) out.push_back(static_cast<int>(3 * gpus_ + dst));
 }
 
 }  // namespace colossim

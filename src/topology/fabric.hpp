@@ -70,6 +70,7 @@ class Fabric {
   // Line rate of a link (bytes/s, before any efficiency).
   [[nodiscard]] double line_rate(long long link) const;
   [[nodiscard]] int domain_of(long long gpu) const { return static_cast<int>(gpu / domain_); }
+  [[nodiscard]] long long node_of(long long gpu) const { return gpu / per_node_; }
   [[nodiscard]] long long leaf_of(long long gpu) const;
   [[nodiscard]] long long pod_of_leaf(long long leaf) const;
 
@@ -77,7 +78,14 @@ class Fabric {
   [[nodiscard]] long long choices(long long src, long long dst) const;
   // Appends the links of route `choice` (0 <= choice < choices) to `out`.
   void path(long long src, long long dst, long long choice, std::vector<int>& out) const;
-  // The links among a path's that the choice decides (for adaptive routing's load estimate).
+  // The links a route's choice decides, above the leaves (for adaptive routing's load
+  // estimate): spine j's leaf uplink and downlink, and across pods uplink u of spine j in both
+  // pods. Link ids are base + j (leaf tier) and base + j * core_uplinks_per_spine() + u.
+  struct UpRoute {
+    int tiers_up = 0;  // 0 same leaf, 1 through a spine, 2 through a core switch
+    long long leaf_up = 0, leaf_down = 0, spine_up = 0, spine_down = 0;
+  };
+  [[nodiscard]] UpRoute up_route(long long src, long long dst) const;
   [[nodiscard]] long long spines_per_pod() const { return u1_; }
   [[nodiscard]] long long core_uplinks_per_spine() const { return u2_; }
 
@@ -87,7 +95,8 @@ class Fabric {
   [[nodiscard]] long long switch_links() const;
 
  private:
-  void scale_out(long long src, long long dst, long long choice, std::vector<int>& out) const;
+  void scale_out(long long src, long long dst, long long choice, std::vector<int>& out,
+                 bool host_links) const;
   long long gpus_;
   int per_node_;
   long long domain_;
