@@ -382,7 +382,8 @@ std::string choose_algorithm(const FabricNetwork& net, Collective kind, Bytes by
 CollectiveResult run_collective(const FabricNetwork& net, Collective kind, Bytes bytes,
                                 const RankGroups& groups, const std::string& algorithm) {
   assert(!groups.empty());
-  for (const auto& g : groups) assert(g.size() == groups.front().size());
+  assert(std::all_of(groups.begin(), groups.end(),
+                     [&](const auto& g) { return g.size() == groups.front().size(); }));
   CollectiveResult r;
   r.algorithm = algorithm == "auto" ? choose_algorithm(net, kind, bytes, groups) : algorithm;
   r.time = Seconds(0);

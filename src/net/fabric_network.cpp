@@ -40,37 +40,43 @@ double FabricNetwork::latency(LinkTier tier) const {
   return tier == LinkTier::nvlink ? nvlink_lat_ : hop_lat_;
 }
 
-PhaseResult FabricNetwork::run(const Phase& phase) const {
+FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
   const Fabric& f = fabric_;
   const long long links = f.links();
-  FlowNetwork net;
-  net.reserve(static_cast<size_t>(links), phase.transfers.size(), 4 * phase.transfers.size());
+  Routed routed;
+  FlowNetwork& net = routed.net;
+  net.reserve(0, phase.transfers.size(), 4 * phase.transfers.size());
   // Spraying splits every flow evenly over all equal-cost routes, so the uplinks of a leaf (and
   // of a pod) carry equal shares of whatever leaves it: exactly one link of their summed
   // capacity. Sprayed flows take route 0, whose links stand for those bundles.
   const bool spray = routing_ == Routing::spray;
   const double leaf_bundle = spray ? static_cast<double>(f.spines_per_pod()) : 1.0;
-  const double pod_bundle = leaf_bundle * (spray ? static_cast<double>(f.core_uplinks_per_spine()) : 1.0);
-  for (long long l = 0; l < links; ++l) {
-    const LinkTier t = f.tier(l);
-    const double bundle = t == LinkTier::leaf_spine   ? leaf_bundle
-                          : t == LinkTier::spine_core ? pod_bundle
-                                                      : 1.0;
-    net.add_link(BytesPerSecond(capacity(t) * bundle), Seconds(latency(t)));
-  }
-  std::vector<double> carried(static_cast<size_t>(links), 0.0);
-  std::vector<int> load;  // flows per link so far (adaptive routing)
+  const double pod_bundle =
+      leaf_bundle * (spray ? static_cast<double>(f.core_uplinks_per_spine()) : 1.0);
+  std::vector<int> compact(static_cast<size_t>(links), -1);
+  std::vector<int> load;  // flows per fabric link so far (adaptive routing)
   if (routing_ == Routing::adaptive) load.assign(static_cast<size_t>(links), 0);
-  std::vector<int> path, best;
-  double longest = 0;  // latency of the longest route
+  std::vector<int> path, best, local;
   auto add = [&](const std::vector<int>& p, double bytes) {
-    net.add_flow(p, Bytes(bytes));
+    local.clear();
     double lat = 0;
     for (int l : p) {
-      carried[static_cast<size_t>(l)] += bytes;
-      lat += latency(f.tier(l));
+      int& id = compact[static_cast<size_t>(l)];
+      const LinkTier t = f.tier(l);
+      if (id < 0) {
+        const double bundle = t == LinkTier::leaf_spine   ? leaf_bundle
+                              : t == LinkTier::spine_core ? pod_bundle
+                                                          : 1.0;
+        id = net.add_link(BytesPerSecond(capacity(t) * bundle), Seconds(latency(t)));
+        routed.fabric_link.push_back(l);
+        routed.carried.push_back(0);
+      }
+      routed.carried[static_cast<size_t>(id)] += bytes;
+      lat += latency(t);
+      local.push_back(id);
     }
-    longest = std::max(longest, lat);
+    net.add_flow(local, Bytes(bytes));
+    routed.longest = std::max(routed.longest, lat);
   };
   for (const Transfer& x : phase.transfers) {
     if (x.bytes <= 0) continue;
@@ -136,20 +142,23 @@ PhaseResult FabricNetwork::run(const Phase& phase) const {
     f.path(x.src, x.dst, best_choice, best);
     add(best, x.bytes);
   }
+  return routed;
+}
+
+PhaseResult FabricNetwork::run(const Phase& phase) const {
+  Routed routed = route(phase);
   PhaseResult r;
-  r.flows = static_cast<long long>(net.flows());
+  r.flows = static_cast<long long>(routed.net.flows());
   double end = 0;
-  for (const Seconds& t : net.run()) end = std::max(end, t.value());
-  r.stats = net.stats();
-  r.time = Seconds(end + phase.extra_hops * longest);
+  for (const Seconds& t : routed.net.run()) end = std::max(end, t.value());
+  r.stats = routed.net.stats();
+  r.time = Seconds(end + phase.extra_hops * routed.longest);
   r.total = r.time * phase.repeat;
-  for (long long l = 0; l < links; ++l) {
-    const double b = carried[static_cast<size_t>(l)];
-    if (b <= 0) continue;
-    const auto t = static_cast<size_t>(f.tier(l));
-    r.bytes[t] += b;
+  for (size_t l = 0; l < routed.carried.size(); ++l) {
+    const auto t = static_cast<size_t>(fabric_.tier(routed.fabric_link[l]));
+    r.bytes[t] += routed.carried[l];
     ++r.links_used[t];
-    r.busiest_bytes[t] = std::max(r.busiest_bytes[t], b);
+    r.busiest_bytes[t] = std::max(r.busiest_bytes[t], routed.carried[l]);
   }
   for (size_t t = 0; t < kLinkTiers; ++t) r.capacity[t] = capacity(static_cast<LinkTier>(t));
   return r;

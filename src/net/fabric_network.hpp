@@ -79,6 +79,16 @@ class FabricNetwork {
   [[nodiscard]] double latency(LinkTier tier) const;
   [[nodiscard]] PhaseResult run(const Phase& phase) const;
 
+  // A phase's flows on the links they use, numbered compactly (for run(), and for putting the
+  // same flows through another simulator).
+  struct Routed {
+    FlowNetwork net;
+    std::vector<long long> fabric_link;  // compact id -> fabric link id
+    std::vector<double> carried;         // bytes per compact link
+    double longest = 0;                  // latency of the longest route
+  };
+  [[nodiscard]] Routed route(const Phase& phase) const;
+
  private:
   Cluster cluster_;
   Fabric fabric_;

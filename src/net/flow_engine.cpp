@@ -60,7 +60,13 @@ class MaxMin {
       const auto [share_at_push, l] = heap_.back();
       heap_.pop_back();
       const auto ul = static_cast<size_t>(l);
-      if (count_[ul] == 0 || left_[ul] / count_[ul] != share_at_push) continue;  // stale entry
+      if (count_[ul] == 0) continue;
+      // A link's share only grows as flows elsewhere freeze below it (they take less than its
+      // share), so its entry is refreshed lazily: re-queued at its current share when popped.
+      if (left_[ul] / count_[ul] != share_at_push) {
+        push(l);
+        continue;
+      }
       const double share = std::max(0.0, share_at_push);
       const size_t k = slot_[ul];
       for (size_t j = start_[k]; j < start_[k + 1]; ++j) {
@@ -69,10 +75,8 @@ class MaxMin {
         frozen_[i] = 1;
         rate[i] = share;
         for (int m : links(active[i])) {
-          const auto um = static_cast<size_t>(m);
-          left_[um] -= share;
-          --count_[um];
-          if (m != l && count_[um] > 0) push(m);
+          left_[static_cast<size_t>(m)] -= share;
+          --count_[static_cast<size_t>(m)];
         }
       }
     }
@@ -146,6 +150,7 @@ std::vector<double> simulate(const Component& c, long long& solves) {
       for (int l : links(static_cast<int>(f))) crossing[fill[static_cast<size_t>(l)]++] = static_cast<int>(f);
     }
   }
+  std::vector<size_t> last(first.begin() + 1, first.end());  // end of each link's unfinished flows
   MaxMin maxmin(c.capacity, c.begin, c.path);
   std::vector<double> held(nlinks, 0.0);  // capacity taken by live flows
   auto take = [&](int f, double sign) {
@@ -172,9 +177,14 @@ std::vector<double> simulate(const Component& c, long long& solves) {
     }
     for (size_t q = 0; q < queue.size(); ++q) {
       const auto l = static_cast<size_t>(queue[q]);
-      for (size_t k = first[l]; k < first[l + 1]; ++k) {
+      for (size_t k = first[l]; k < last[l];) {
         const int g = crossing[k];
         const auto ug = static_cast<size_t>(g);
+        if (done[ug] >= 0) {  // finished: drop it from the link's list for good
+          std::swap(crossing[k], crossing[--last[l]]);
+          continue;
+        }
+        ++k;
         if (live[ug] == 0 || flow_mark[ug] == epoch || rate[ug] < level) continue;
         flow_mark[ug] = epoch;
         resolve.push_back(g);

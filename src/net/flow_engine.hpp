@@ -6,10 +6,14 @@
 // frozen at its fair share; repeat with the capacity that is left. Example: links A (1 GB/s) and
 // B (2 GB/s); flow 1 crosses A, flow 2 crosses A and B, flow 3 crosses B. A fills first at 0.5 each
 // (flows 1 and 2 frozen), then flow 3 takes B's remaining 1.5. The links wait in a heap keyed by
-// their fair share, so one solve costs O(P log L) for P path entries over L links.
+// their fair share, refreshed lazily (a link's share only grows as others freeze), so one solve
+// costs O(P + L log L) for P path entries over L links.
 //
 // Timing follows SimGrid's CM02 model with cross-traffic off: a flow first waits the latency of
 // its path, then moves its bytes at its max-min rate, which changes as other flows come and go.
+//
+// Events: when flows finish, only flows at or above the slowest finished one's rate and linked to
+// it through shared links can change rate, so only those are re-solved (flow_engine.cpp).
 //
 // Symmetry: flows that share no link, directly or through other flows, cannot affect each other,
 // so run() splits the flows into such components and simulates each alone. Components that are
@@ -41,6 +45,12 @@ class FlowNetwork {
   void reserve(size_t links, size_t flows, size_t path_entries);
   [[nodiscard]] size_t links() const { return capacity_.size(); }
   [[nodiscard]] size_t flows() const { return size_.size(); }
+  [[nodiscard]] double capacity(size_t link) const { return capacity_[link]; }
+  [[nodiscard]] double latency(size_t link) const { return latency_[link]; }
+  [[nodiscard]] double size(size_t flow) const { return size_[flow]; }
+  [[nodiscard]] std::span<const int> path(size_t flow) const {
+    return {path_.data() + path_begin_[flow], path_begin_[flow + 1] - path_begin_[flow]};
+  }
   // Completion time of every flow, indexed by flow id. `use_symmetry` = false solves every
   // component even when an identical one was solved (for checking the reduction).
   [[nodiscard]] std::vector<Seconds> run(bool use_symmetry = true);
@@ -55,9 +65,6 @@ class FlowNetwork {
   [[nodiscard]] const Stats& stats() const { return stats_; }
 
  private:
-  [[nodiscard]] std::span<const int> path(size_t flow) const {
-    return {path_.data() + path_begin_[flow], path_begin_[flow + 1] - path_begin_[flow]};
-  }
   std::vector<double> capacity_, latency_;
   std::vector<size_t> path_begin_ = {0};
   std::vector<int> path_;
