@@ -219,6 +219,10 @@ int run(int argc, char** argv) {
       "dirs", dirs,
       "directories or files of validation cases (default: the shipped validation/cases)");
   val->add_flag("--json", json, "print JSON");
+  std::string validate_network;
+  std::string network_help = "price communication with this network model instead of each case's:";
+  for (const auto& m : network_models()) network_help += " " + m.name + " (" + m.description + ")";
+  val->add_option("--network-model", validate_network, network_help);
 
   auto* rel = app.add_subcommand(
       "reliability", "the whole run: failures, checkpoints, restarts and goodput (Monte Carlo)");
@@ -343,11 +347,20 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*val) {
+    if (!validate_network.empty()) {
+      std::string names;
+      bool known = false;
+      for (const auto& m : network_models()) {
+        names += (names.empty() ? "" : ", ") + m.name;
+        known = known || m.name == validate_network;
+      }
+      if (!known) throw InputError("--network-model", validate_network, "expected one of: " + names);
+    }
     if (dirs.empty()) dirs.push_back(std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases");
     const Calibration calibration = Calibration::builtin();
     std::vector<CaseResult> results;
     for (const auto& f : case_files(dirs))
-      results.push_back(validate_case(f, catalog, calibration));
+      results.push_back(validate_case(f, catalog, calibration, validate_network));
     const ValidationReport report = summarise(std::move(results));
     if (json) {
       std::cout << validation_json(report).dump(2) << "\n";

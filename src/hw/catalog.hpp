@@ -38,6 +38,7 @@ struct Nic {
   std::string fabric;
   Seconds latency;
   int switch_radix = 64;  // ports at this speed on the fabric's usual switch
+  std::string routing = "ecmp";  // how the fabric family routes by default (net/fabric_network.hpp)
   std::string source;
 };
 

@@ -19,6 +19,7 @@ unsigned long long pair_hash(long long src, long long dst) {
 Routing parse_routing(const std::string& name) {
   if (name == "adaptive") return Routing::adaptive;
   if (name == "spray") return Routing::spray;
+  if (name == "dmodk") return Routing::dmodk;
   assert(name == "ecmp");
   return Routing::ecmp;
 }
@@ -59,7 +60,7 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
   std::vector<int> path, best, local;
   auto add = [&](const std::vector<int>& p, double bytes) {
     local.clear();
-    double lat = 0;
+    double lat = 0, nvlink_lat = 0;
     for (int l : p) {
       int& id = compact[static_cast<size_t>(l)];
       const LinkTier t = f.tier(l);
@@ -72,10 +73,12 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
         routed.carried.push_back(0);
       }
       routed.carried[static_cast<size_t>(id)] += bytes;
-      lat += latency(t);
+      (t == LinkTier::nvlink ? nvlink_lat : lat) += latency(t);
       local.push_back(id);
     }
-    net.add_flow(local, Bytes(bytes));
+    // The NIC-to-NIC latency is measured GPU to GPU, the NVLink hop of PXN included.
+    if (lat == 0) lat = nvlink_lat;
+    net.add_flow(local, Bytes(bytes), Seconds(0), Seconds(lat));
     routed.longest = std::max(routed.longest, lat);
   };
   for (const Transfer& x : phase.transfers) {
@@ -96,8 +99,10 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
     // The hash sees the node pair, so every rail plane collides alike (see the header).
     const unsigned long long h = pair_hash(f.node_of(x.src), f.node_of(x.dst));
     if (n == 1 || routing_ != Routing::adaptive) {
-      f.path(x.src, x.dst, spray ? 0 : static_cast<long long>(h % static_cast<unsigned long long>(n)),
-             path);
+      long long choice = static_cast<long long>(h % static_cast<unsigned long long>(n));
+      if (spray) choice = 0;
+      if (routing_ == Routing::dmodk) choice = f.destination_choice(x.dst) % n;
+      f.path(x.src, x.dst, choice, path);
       add(path, x.bytes);
       continue;
     }

@@ -7,6 +7,10 @@
 //    may collide on an uplink while others idle. The hash sees the (source node, destination
 //    node) pair, so every rail plane sees the same collisions: statistically what independent
 //    per-rail hashes give, and it lets identical planes be solved once (flow_engine.hpp).
+//  - dmodk: InfiniBand's destination-based fat-tree routing (OpenSM ftree): the route to a GPU
+//    climbs through the spine its position under its leaf names (position mod spines) and the
+//    core uplink the next digits name, so no two destinations of a leaf share a downlink and
+//    shift patterns (rings) never collide (Zahavi et al., CCPE 2010).
 //  - adaptive: each flow takes the route, one per spine, whose uplinks carry the fewest flows
 //    placed so far in the phase -- a static stand-in for Spectrum-X / InfiniBand adaptive
 //    routing, which steers by queue depth.
@@ -16,7 +20,8 @@
 //
 // Latency: NVLink ports carry half the calibrated NVLink step latency each; every scale-out hop
 // (NIC to leaf, leaf to spine, ...) a quarter of the NIC family's NIC-to-NIC latency, so a
-// leaf-spine-leaf route pays it once, as the bandwidth model does.
+// leaf-spine-leaf route pays it once, as the bandwidth model does. That latency is measured GPU
+// to GPU, so a route that leaves the node pays nothing extra for its NVLink (PXN) hop.
 //
 // Contract: immutable after construction and safe to share between threads; run() builds its
 // own flow network per call.
@@ -32,7 +37,7 @@
 
 namespace colossim {
 
-enum class Routing { ecmp, adaptive, spray };
+enum class Routing { ecmp, dmodk, adaptive, spray };
 [[nodiscard]] Routing parse_routing(const std::string& name);  // asserts a known name
 
 // Bytes moved from one GPU to another, or between a GPU and its NVLink switch (NVLS: the switch

@@ -284,14 +284,16 @@ int FlowNetwork::add_link(BytesPerSecond capacity, Seconds latency) {
 
 int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start) {
   double latency = 0;
-  for (int l : path) {
-    assert(l >= 0 && static_cast<size_t>(l) < capacity_.size());
-    latency += latency_[static_cast<size_t>(l)];
-  }
+  for (int l : path) latency += latency_[static_cast<size_t>(l)];
+  return add_flow(path, size, start, Seconds(latency));
+}
+
+int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start, Seconds latency) {
+  for (int l : path) assert(l >= 0 && static_cast<size_t>(l) < capacity_.size());
   path_.insert(path_.end(), path.begin(), path.end());
   path_begin_.push_back(path_.size());
   size_.push_back(size.value());
-  ready_.push_back(start.value() + latency);
+  ready_.push_back(start.value() + latency.value());
   return static_cast<int>(size_.size()) - 1;
 }
 

@@ -39,6 +39,8 @@ class FlowNetwork {
   int add_link(BytesPerSecond capacity, Seconds latency = Seconds(0));
   // `path`: the links the flow crosses, in order.
   int add_flow(std::span<const int> path, Bytes size, Seconds start = Seconds(0));
+  // With the latency given rather than summed over the path's links.
+  int add_flow(std::span<const int> path, Bytes size, Seconds start, Seconds latency);
   int add_flow(std::initializer_list<int> path, Bytes size, Seconds start = Seconds(0)) {
     return add_flow(std::span<const int>(path.begin(), path.size()), size, start);
   }

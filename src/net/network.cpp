@@ -5,6 +5,8 @@ namespace colossim {
 // Factories of the registered models, one per file.
 std::unique_ptr<NetworkModel> make_bandwidth_model(const Cluster& cluster,
                                                    const NetworkCalibration& calibration);
+std::unique_ptr<NetworkModel> make_fabric_model(const Cluster& cluster,
+                                                const NetworkCalibration& calibration);
 
 namespace {
 
@@ -19,6 +21,10 @@ const std::vector<Entry>& registry() {
       {{"bandwidth",
         "each collective at its algorithm's cost on the bottleneck link, no contention"},
        &make_bandwidth_model},
+      {{"fabric",
+        "every group of a collective at once on the generated fabric, flow by flow with "
+        "contention"},
+       &make_fabric_model},
   };
   return entries;
 }

@@ -26,12 +26,29 @@ struct NetworkCalibration {
   Seconds nvlink_latency = Seconds(3e-6);  // per algorithm step inside a node
 };
 
+// What a model that simulates the whole fabric saw of one collective (for the step report):
+// every group of its shape ran at once, and each competed with the others for shared links.
+struct CollectiveRecord {
+  Collective kind = Collective::all_reduce;
+  Bytes bytes;
+  long long group_size = 0;
+  long long stride = 1;
+  long long groups = 0;     // running at once
+  std::string algorithm;
+  Seconds alone;            // one group on the idle fabric
+  Seconds contended;        // all groups at once
+  std::string busiest_tier; // where the busiest link sat
+  double busiest_utilisation = 0;
+};
+
 class NetworkModel {
  public:
   virtual ~NetworkModel() = default;
   [[nodiscard]] virtual Seconds time(Collective kind, Bytes bytes,
                                      const CommGroup& group) const = 0;
   [[nodiscard]] virtual std::string name() const = 0;
+  // The collectives priced so far, for models that simulate contention (empty otherwise).
+  [[nodiscard]] virtual std::vector<CollectiveRecord> records() const { return {}; }
 };
 
 struct NetworkModelInfo {

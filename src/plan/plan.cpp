@@ -108,6 +108,7 @@ CommGroup strided(long long size, long long stride, long long domain) {
   CommGroup g;
   g.size = size;
   g.per_domain = stride >= domain ? 1 : std::max(1LL, std::min(size, domain / stride));
+  g.stride = stride;
   return g;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "net/collectives.hpp"
 #include "report/launch.hpp"
 
 namespace colossim {
@@ -17,6 +18,13 @@ std::string human_seconds(double s) {
   if (s < 7200.0) return fmt::format("{:.1f} min", s / 60);
   if (s < 3 * 86400.0) return fmt::format("{:.1f} h", s / 3600);
   return fmt::format("{:.1f} days", s / 86400);
+}
+
+std::string human_bytes(double b) {
+  if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
+  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
+  if (b >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
+  return fmt::format("{:.0f} B", b);
 }
 
 std::string human_count(double x) {
@@ -107,6 +115,20 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
     const int bar = static_cast<int>(40.0 * t / step + 0.5);
     out += fmt::format("    {:<18} {:>10}  {:5.1f}%  {}\n", b.name, human_seconds(t),
                        100 * t / step, std::string(static_cast<size_t>(bar), '#'));
+  }
+  if (!p.fabric.empty()) {
+    out += fmt::format("\n  on the fabric ({} {} routing; every group of a collective at once):\n",
+                       s.cluster.topology, s.cluster.routing);
+    for (const auto& r : p.fabric) {
+      const double slow = r.contended.value() / std::max(r.alone.value(), 1e-300);
+      out += fmt::format(
+          "    {:<20} {:>9} x {:>5} groups of {:<5} {:>9} alone, {:>9} together ({:.2f}x{}), busiest "
+          "{} link {:.0f}%\n",
+          fmt::format("{} {}", to_string(r.kind), r.algorithm), human_bytes(r.bytes.value()),
+          r.groups, r.group_size, human_seconds(r.alone.value()), human_seconds(r.contended.value()),
+          slow, slow > 1.01 ? fmt::format(", slowed by the other {} groups", r.groups - 1) : "",
+          r.busiest_tier, 100 * r.busiest_utilisation);
+    }
   }
   return out;
 }
@@ -209,6 +231,28 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   for (const auto& b : p.step.breakdown) breakdown[b.name] = b.time.value();
   j["breakdown"] = breakdown;
   j["critical_stage"] = p.step.critical_stage;
+  j["network_model"] = p.network_model;
+  if (!p.fabric.empty()) {
+    nlohmann::json fabric = nlohmann::json::array();
+    for (const auto& r : p.fabric) {
+      fabric.push_back({{"collective", to_string(r.kind)},
+                        {"algorithm", r.algorithm},
+                        {"bytes", r.bytes.value()},
+                        {"group_size", r.group_size},
+                        {"stride", r.stride},
+                        {"groups", r.groups},
+                        {"alone_s", r.alone.value()},
+                        {"together_s", r.contended.value()},
+                        {"slowdown", r.contended.value() / std::max(r.alone.value(), 1e-300)},
+                        {"slowed_by", r.groups > 1 && r.contended.value() > 1.01 * r.alone.value()
+                                          ? fmt::format("the other {} groups of this collective",
+                                                        r.groups - 1)
+                                          : ""},
+                        {"busiest_tier", r.busiest_tier},
+                        {"busiest_utilisation", r.busiest_utilisation}});
+    }
+    j["fabric"] = fabric;
+  }
   const Plan& pl = p.plan;
   j["plan_chosen"] = p.plan_chosen;
   j["parallelism"] = plan_keys_json(pl);

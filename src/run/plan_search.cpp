@@ -33,7 +33,11 @@ void include(std::vector<T>& values, T v) {
 
 double candidate_step_time(const Scenario& s, const Calibration& calibration, const Plan& plan) {
   const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
-  const auto network = make_network(s.network_model, s.cluster, cal.network());
+  // The fabric model simulates every group of every collective: too slow to rank thousands of
+  // plans, so the search ranks with the bandwidth model and predict() simulates the choice on
+  // the fabric.
+  const std::string model = s.network_model == "fabric" ? "bandwidth" : s.network_model;
+  const auto network = make_network(model, s.cluster, cal.network());
   if (!network) return INFINITY;
   return simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal})
       .step_time.value();

@@ -50,6 +50,8 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
         "unknown network model \"" + s.network_model + "\" (expected one of: " + names + ")");
   }
   p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal, timeline});
+  p.network_model = network->name();
+  p.fabric = network->records();
   const double step = p.step.step_time.value();
   const double gpus = static_cast<double>(s.cluster.job_gpus());
   const double tokens =

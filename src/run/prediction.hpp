@@ -29,6 +29,8 @@ struct Prediction {
   double hfu = 0;
   double peak_tflops = 0;
   std::optional<double> time_to_train_days;  // at this step time, no failures
+  std::string network_model;
+  std::vector<CollectiveRecord> fabric;  // what a contention model saw (empty for "bandwidth")
 };
 
 struct Verdict {

@@ -98,7 +98,9 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
       c.pod_gpus = net->positive_integer("pod_gpus");
       if (c.pod_gpus > kMaxGpus) net->fail("pod_gpus", "expected at most cluster.gpus");
     }
-    c.routing = net->choice_or("routing", {"ecmp", "adaptive", "spray"}, c.routing);
+    c.routing = net->choice_or("routing", {"ecmp", "dmodk", "adaptive", "spray"}, c.nic.routing);
+  } else {
+    c.routing = c.nic.routing;
   }
   if (const auto problem = fabric_problem(c)) n.fail(problem->key, problem->expected);
   const std::string cooling = n.choice_or("cooling", {"liquid", "air"}, "liquid");

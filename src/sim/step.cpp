@@ -243,6 +243,7 @@ class StepBuilder {
       CommGroup pair;
       pair.size = 2;
       pair.per_domain = groups_.cp.per_domain >= 2 ? 2 : 1;
+      pair.stride = groups_.cp.stride;
       const double steps = plan_.cp - 1;
       const double one =
           in_.network.time(Collective::send_recv, Bytes(c.cp_bytes / steps), pair).value();

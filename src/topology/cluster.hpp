@@ -27,7 +27,7 @@ struct Cluster {
   int switch_radix = 0;                      // ports per switch; 0 = the NIC family's
   int hosts_per_leaf = 0;                    // 0 = half the radix
   long long pod_gpus = 0;                    // GPUs under one spine layer; 0 = derived
-  std::string routing = "ecmp";              // ecmp | adaptive | spray
+  std::string routing = "ecmp";              // ecmp | dmodk | adaptive | spray (default: the NIC's)
   Cooling cooling = Cooling::liquid;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
@@ -44,6 +44,7 @@ namespace colossim {
 struct CommGroup {
   long long size = 1;
   long long per_domain = 1;  // members inside one NVLink domain (1 = every member on its own node)
+  long long stride = 1;      // ranks between consecutive members (Megatron order)
   [[nodiscard]] long long domains() const { return (size + per_domain - 1) / per_domain; }
 };
 

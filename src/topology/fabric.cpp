@@ -186,6 +186,15 @@ void Fabric::path(long long src, long long dst, long long choice, std::vector<in
   scale_out(src, dst, choice, out, true);
 }
 
+long long Fabric::destination_choice(long long dst) const {
+  const long long position = rail_ ? (dst / per_node_) % hosts_ : dst % hosts_;
+  const long long leaf_in_pod = (leaf_of(dst) % leaves_per_plane_) % leaves_per_pod_;
+  if (u1_ == 0) return 0;
+  const long long j = position % u1_;
+  const long long u = u2_ > 0 ? (position / u1_ + leaf_in_pod) % u2_ : 0;
+  return j + u1_ * u;
+}
+
 Fabric::UpRoute Fabric::up_route(long long src, long long dst) const {
   UpRoute r;
   if (src / domain_ == dst / domain_) return r;

@@ -86,6 +86,9 @@ class Fabric {
     long long leaf_up = 0, leaf_down = 0, spine_up = 0, spine_down = 0;
   };
   [[nodiscard]] UpRoute up_route(long long src, long long dst) const;
+  // D-mod-K: the route choice that the destination's position under its leaf names (spine =
+  // position mod spines, core uplink = the next digits), reduced mod choices() by the caller.
+  [[nodiscard]] long long destination_choice(long long dst) const;
   [[nodiscard]] long long spines_per_pod() const { return u1_; }
   [[nodiscard]] long long core_uplinks_per_spine() const { return u2_; }
 

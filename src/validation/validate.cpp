@@ -51,8 +51,9 @@ double metric_value(const Prediction& p, const std::string& metric) {
 }
 
 CaseResult validate_case(const std::string& file, const Catalog& catalog,
-                         const Calibration& calibration) {
-  const Scenario s = read_scenario_file(file, catalog);
+                         const Calibration& calibration, const std::string& network_model) {
+  Scenario s = read_scenario_file(file, catalog);
+  if (!network_model.empty()) s.network_model = network_model;
   CaseResult r;
   r.id = s.name;
   r.group = s.group.empty() ? "ungrouped" : s.group;

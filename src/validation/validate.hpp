@@ -49,8 +49,10 @@ struct Measured;
 
 // Case files are the *.yaml under each directory (recursively), read in sorted order.
 [[nodiscard]] std::vector<std::string> case_files(const std::vector<std::string>& dirs);
+// `network_model`: overrides each case's (empty: the case's own, "bandwidth" by default).
 [[nodiscard]] CaseResult validate_case(const std::string& file, const Catalog& catalog,
-                                       const Calibration& calibration);
+                                       const Calibration& calibration,
+                                       const std::string& network_model = "");
 [[nodiscard]] ValidationReport summarise(std::vector<CaseResult> cases);
 
 }  // namespace colossim

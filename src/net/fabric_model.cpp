@@ -1,0 +1,121 @@
+// The "fabric" network model: each collective of the step priced on the generated fabric with
+// every group of its shape running at once -- all DP groups' reduce-scatters together, all
+// pipeline stages' sends together -- so oversubscription and hash collisions slow it as they do
+// in a real cluster.
+//
+// Groups are the job's ranks in Megatron order (topology/placement.hpp): a group of `size`
+// members `stride` ranks apart, one for each rank whose position along that stride is 0. The
+// algorithms are the ones the calibration was fitted with (ring, or tree for latency-bound
+// all-reduces; net/collectives.hpp), so on an uncontended fabric this model agrees with the
+// "bandwidth" model and the difference is contention. Results are cached by collective and
+// size: a step asks for few distinct ones.
+//
+// Limits: different collectives of a step (TP all-reduces, DP reduce-scatters, PP sends) do not
+// compete with each other here, only groups of the same collective; one group's time is the
+// slowest group's.
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "net/collectives.hpp"
+#include "net/network.hpp"
+
+namespace colossim {
+namespace {
+
+constexpr std::array<const char*, kLinkTiers> kTierNames = {"nvlink", "gpu-leaf", "leaf-spine",
+                                                            "spine-core"};
+
+class FabricModel final : public NetworkModel {
+ public:
+  FabricModel(const Cluster& c, const NetworkCalibration& cal) : net_(c, cal), job_(c.job_gpus()) {}
+
+  [[nodiscard]] std::string name() const override { return "fabric"; }
+
+  [[nodiscard]] Seconds time(Collective kind, Bytes bytes, const CommGroup& g) const override {
+    if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
+    const auto key = std::make_tuple(static_cast<int>(kind), bytes.value(), g.size, g.stride);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second.contended;
+    const RankGroups groups = all_groups(g);
+    CollectiveRecord r;
+    r.kind = kind;
+    r.bytes = bytes;
+    r.group_size = g.size;
+    r.stride = g.stride;
+    r.groups = static_cast<long long>(groups.size());
+    if (groups.empty()) return Seconds(0);
+    r.algorithm = algorithm(kind, bytes, groups);
+    const CollectiveResult all = run_collective(net_, kind, bytes, groups, r.algorithm);
+    r.contended = all.time;
+    r.alone = groups.size() == 1
+                  ? all.time
+                  : run_collective(net_, kind, bytes, {groups.front()}, r.algorithm).time;
+    for (const auto& step : all.steps) {
+      for (const auto& p : step.phases) {
+        for (size_t t = 0; t < kLinkTiers; ++t) {
+          if (p.time.value() <= 0 || p.capacity[t] <= 0) continue;
+          const double u = p.busiest_bytes[t] / (p.capacity[t] * p.time.value());
+          if (u > r.busiest_utilisation) {
+            r.busiest_utilisation = u;
+            r.busiest_tier = kTierNames[t];
+          }
+        }
+      }
+    }
+    cache_.emplace(key, r);
+    return r.contended;
+  }
+
+  [[nodiscard]] std::vector<CollectiveRecord> records() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<CollectiveRecord> out;
+    for (const auto& [key, r] : cache_) out.push_back(r);
+    return out;
+  }
+
+ private:
+  // Every group of this shape among the job's ranks.
+  [[nodiscard]] RankGroups all_groups(const CommGroup& g) const {
+    RankGroups groups;
+    for (long long base = 0; base + (g.size - 1) * g.stride < job_; ++base) {
+      if ((base / g.stride) % g.size != 0) continue;
+      std::vector<long long> members;
+      for (long long i = 0; i < g.size; ++i) members.push_back(base + i * g.stride);
+      groups.push_back(std::move(members));
+    }
+    return groups;
+  }
+
+  // The calibrated algorithms: ring, or tree where the estimate says latency dominates.
+  [[nodiscard]] std::string algorithm(Collective kind, Bytes bytes, const RankGroups& g) const {
+    switch (kind) {
+      case Collective::all_to_all:
+        return "direct";
+      case Collective::send_recv:
+        return "p2p";
+      case Collective::all_gather:
+      case Collective::reduce_scatter:
+        return "ring";
+      case Collective::all_reduce:
+        break;
+    }
+    const auto tree = estimate(net_, "tree", kind, bytes, g);
+    return tree && *tree < *estimate(net_, "ring", kind, bytes, g) ? "tree" : "ring";
+  }
+
+  FabricNetwork net_;
+  long long job_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::tuple<int, double, long long, long long>, CollectiveRecord> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<NetworkModel> make_fabric_model(const Cluster& cluster,
+                                                const NetworkCalibration& calibration) {
+  return std::make_unique<FabricModel>(cluster, calibration);
+}
+
+}  // namespace colossim
