@@ -254,3 +254,24 @@ TEST(Cli, ExamplesRun) {
   }
   EXPECT_GE(n, 3);
 }
+
+// The step on the fabric: the JSON names the model and lists what each collective met.
+TEST(Cli, SimulateOnTheFabricReportsContention) {
+  const std::string file = write_temp(
+      "fabric.yaml",
+      "cluster: {preset: meta-24k, gpus: 6144}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 3072}\nnetwork_model: fabric\n"
+      "parallelism: {tp: 2, pp: 1, cp: 1, micro_batch: 1, recompute: none, zero: 1}\n");
+  const Result r = run("simulate " + file + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["network_model"], "fabric");
+  ASSERT_FALSE(j["fabric"].empty());
+  for (const auto& c : j["fabric"]) {
+    EXPECT_GE(c["together_s"].get<double>(), c["alone_s"].get<double>() * 0.999);
+    EXPECT_GT(c["groups"].get<long long>(), 0);
+  }
+  EXPECT_EQ(run("validate --network-model telepathy").status, 2);
+  const Result text = run("cluster " + file);
+  EXPECT_NE(text.out.find("spine"), std::string::npos);
+}

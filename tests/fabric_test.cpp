@@ -7,6 +7,7 @@
 
 #include "net/collectives.hpp"
 #include "net/fabric_network.hpp"
+#include "run/prediction.hpp"
 #include "topology/placement.hpp"
 #include "test_support.hpp"
 
@@ -254,4 +255,52 @@ TEST(FlowEngineSymmetry, ReducedRunEqualsTheUnreducedOne) {
     EXPECT_NEAR(reduced[i].value(), plain[i].value(), 1e-12 * plain[i].value());
   EXPECT_LT(a.stats().solved, a.stats().components / 10);
   EXPECT_EQ(b.stats().solved, b.stats().components);
+}
+
+// The "fabric" network model on an idle fabric prices a ring like the bandwidth model: the
+// difference between them is contention only.
+TEST(FabricModel, AgreesWithTheBandwidthModelWithoutContention) {
+  const Cluster c = cluster("nic: cx7-ndr-400", 64);
+  NetworkCalibration cal;
+  const auto fabric = make_network("fabric", c, cal);
+  const auto bandwidth = make_network("bandwidth", c, cal);
+  ASSERT_TRUE(fabric && bandwidth);
+  CommGroup dp;  // one member per node across 8 nodes of one leaf
+  dp.size = 8;
+  dp.per_domain = 1;
+  dp.stride = 8;
+  const Bytes s(1e9);
+  for (Collective k : {Collective::all_reduce, Collective::reduce_scatter, Collective::all_gather}) {
+    EXPECT_NEAR(fabric->time(k, s, dp).value() / bandwidth->time(k, s, dp).value(), 1.0, 0.01)
+        << to_string(k);
+  }
+  ASSERT_EQ(fabric->records().size(), 3u);
+  EXPECT_EQ(fabric->records()[0].groups, 8);  // every rail's group at once
+}
+
+// Pipeline stages one 3,072-GPU pod apart on Meta's cluster: every stage-to-stage send crosses
+// the 1:7 aggregation layer at once, so the step slows against the same cluster at full
+// bisection, and the report says which collective was slowed, by whom and where.
+TEST(FabricModel, OversubscriptionSlowsThePipelineSendsOfTheStep) {
+  auto run = [](double over) {
+    Scenario s = colossim::testing::scenario(
+        "cluster: {preset: meta-24k}\nmodel: {preset: llama3-70b}\n"
+        "training: {global_batch: 1536}\nnetwork_model: fabric\n"
+        "parallelism: {tp: 8, pp: 8, dp: 384, micro_batch: 1, virtual_stages: 1, schedule: 1f1b,"
+        " recompute: full, zero: 1, cp: 1, ep: 1, sequence_parallel: true}\n");
+    s.cluster.oversubscription = over;
+    const Verdict v = predict(s, Calibration::builtin());
+    EXPECT_TRUE(v.prediction.has_value()) << v.refusal;
+    return *v.prediction;
+  };
+  const Prediction thin = run(7), full = run(1);
+  EXPECT_GT(thin.step.step_time.value(), full.step.step_time.value() * 1.02);
+  bool found = false;
+  for (const auto& r : thin.fabric) {
+    if (r.kind != Collective::send_recv || r.stride != 3072) continue;
+    found = true;
+    EXPECT_GT(r.contended.value(), 3 * r.alone.value());
+    EXPECT_EQ(r.busiest_tier, "spine-core");
+  }
+  EXPECT_TRUE(found);
 }

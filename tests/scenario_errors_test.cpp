@@ -177,3 +177,28 @@ TEST(ScenarioErrors, MissingFile) {
     EXPECT_NE(std::string(e.what()).find("/no/such/scenario.yaml"), std::string::npos);
   }
 }
+
+// The fabric keys: unknown presets and routings, and fabrics the generator cannot build.
+TEST(ScenarioErrors, FabricKeys) {
+  const std::string rest =
+      "model: {preset: llama3-8b}\ntraining: {global_batch: 32}\nparallelism: {tp: 2}\n";
+  expect_error("cluster: {preset: colossus-9}\n" + rest, "cluster.preset", "memphis-100k");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 16, network: {routing: random}}\n" + rest,
+               "cluster.network.routing", "adaptive");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16, network: {topology: fat-tree, oversubscription: "
+      "3}}\n" + rest,
+      "cluster.network.topology", "non-blocking");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 128, network: {switch_radix: 8, hosts_per_leaf: 8}}\n" +
+          rest,
+      "cluster.network.hosts_per_leaf", "radix");
+  // 1M GPUs of 64-port switches: 128 pods under one core layer of 64 ports.
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 1048576, network: {nic: cx7-ndr-400}}\n" + rest,
+               "cluster.network.switch_radix", "four tiers");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 20}\n" + rest, "cluster.gpus", "whole nodes");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 16, network: {pod_gpus: 0}}\n" + rest,
+               "cluster.network.pod_gpus", "positive");
+  // A preset's keys are defaults: the file's win.
+  EXPECT_EQ(scenario("cluster: {preset: meta-24k, gpus: 6144}\n" + rest).cluster.gpus, 6144);
+}

@@ -27,6 +27,11 @@ std::string human_bytes(double b) {
   return fmt::format("{:.0f} B", b);
 }
 
+// Who a collective's group competed with: the other groups of the same collective.
+std::string others(long long groups) {
+  return groups == 2 ? "the other group" : fmt::format("the other {} groups", groups - 1);
+}
+
 std::string human_count(double x) {
   if (x >= 1e12) return fmt::format("{:.2f}T", x / 1e12);
   if (x >= 1e9) return fmt::format("{:.1f}B", x / 1e9);
@@ -126,7 +131,7 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
           "{} link {:.0f}%\n",
           fmt::format("{} {}", to_string(r.kind), r.algorithm), human_bytes(r.bytes.value()),
           r.groups, r.group_size, human_seconds(r.alone.value()), human_seconds(r.contended.value()),
-          slow, slow > 1.01 ? fmt::format(", slowed by the other {} groups", r.groups - 1) : "",
+          slow, slow > 1.01 ? ", slowed by " + others(r.groups) : "",
           r.busiest_tier, 100 * r.busiest_utilisation);
     }
   }
@@ -245,8 +250,7 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                         {"together_s", r.contended.value()},
                         {"slowdown", r.contended.value() / std::max(r.alone.value(), 1e-300)},
                         {"slowed_by", r.groups > 1 && r.contended.value() > 1.01 * r.alone.value()
-                                          ? fmt::format("the other {} groups of this collective",
-                                                        r.groups - 1)
+                                          ? others(r.groups) + " of this collective"
                                           : ""},
                         {"busiest_tier", r.busiest_tier},
                         {"busiest_utilisation", r.busiest_utilisation}});
