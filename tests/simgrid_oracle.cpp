@@ -63,6 +63,7 @@ std::vector<double> with_simgrid(const Case& k, int* argc, char** argv) {
   sg4::Engine::set_config("network/model:CM02");
   sg4::Engine::set_config("network/crosstraffic:0");
   sg4::Engine::set_config("network/TCP-gamma:0");
+  sg4::Engine::set_config("network/weight-S:0");
   auto* zone = sg4::create_full_zone("oracle");
   std::vector<sg4::Link*> links;
   for (size_t i = 0; i < k.links.size(); ++i) {

@@ -289,7 +289,9 @@ int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start) 
 }
 
 int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start, Seconds latency) {
-  for (int l : path) assert(l >= 0 && static_cast<size_t>(l) < capacity_.size());
+  assert(std::all_of(path.begin(), path.end(), [&](int l) {
+    return l >= 0 && static_cast<size_t>(l) < capacity_.size();
+  }));
   path_.insert(path_.end(), path.begin(), path.end());
   path_begin_.push_back(path_.size());
   size_.push_back(size.value());
