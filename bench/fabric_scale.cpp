@@ -4,9 +4,10 @@
 //   build/bench/bench/colossim_fabric_scale [max_gpus]
 //
 // The cluster: the Memphis preset's kind (HGX H100, 400 GbE per GPU, rail-optimised Clos of
-// 128-port switches: two tiers up to 65,536 GPUs, three beyond), grown to each size. Cases: an all-reduce
-// of 1 GiB per GPU over every GPU (NCCL-like algorithm choice) under ECMP, adaptive routing and
-// spraying; a direct all-to-all of 1 GiB per GPU within every 64-GPU expert group at once.
+// 128-port switches: two tiers up to 65,536 GPUs, three beyond), grown to each size. Cases: an
+// all-reduce of 1 GiB per GPU over every GPU (NCCL-like algorithm choice) under ECMP, adaptive
+// routing and spraying; a direct all-to-all of 1 GiB per GPU within every 64-GPU expert group at
+// once.
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -43,18 +44,19 @@ void run_case(long long gpus, const std::string& routing, Collective op, long lo
   }
   const Bytes size(1024.0 * 1024 * 1024);
   const CollectiveResult r = run_collective(net, op, size, groups, algorithm);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double n = static_cast<double>(group);
   const double factor = op == Collective::all_reduce ? 2 * (n - 1) / n : (n - 1) / n;
-  std::printf("%s\n",
-              fmt::format("{:>8} {:>10} {:>9} {:>13} {:>11.2f} {:>9.1f} {:>10} {:>8.3f} {:>8.0f}",
-                          gpus, op == Collective::all_reduce ? "all-reduce" : "all-to-all",
-                          routing, r.algorithm, r.time.value() * 1e3,
-                          size.value() / r.time.value() / 1e9 * factor, r.flows, wall,
-                          static_cast<double>(usage.ru_maxrss) / 1024)
-                  .c_str());
+  std::printf(
+      "%s\n",
+      fmt::format("{:>8} {:>10} {:>9} {:>13} {:>11.2f} {:>9.1f} {:>10} {:>8.3f} {:>8.0f}", gpus,
+                  op == Collective::all_reduce ? "all-reduce" : "all-to-all", routing, r.algorithm,
+                  r.time.value() * 1e3, size.value() / r.time.value() / 1e9 * factor, r.flows, wall,
+                  static_cast<double>(usage.ru_maxrss) / 1024)
+          .c_str());
   std::fflush(stdout);
 }
 

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <simgrid/s4u.hpp>
@@ -124,8 +124,8 @@ int run_case(long long gpus, const std::string& algorithm, double budget) {
   const FabricNetwork net(c, calibration.for_architecture(c.gpu.architecture).network());
   RankGroups all(1);
   for (long long g = 0; g < gpus; ++g) all[0].push_back(g);
-  const auto steps = find_collective_algorithm(algorithm)->steps(
-      net, Collective::all_reduce, 1024.0 * 1024 * 1024, all);
+  const auto steps = find_collective_algorithm(algorithm)->steps(net, Collective::all_reduce,
+                                                                 1024.0 * 1024 * 1024, all);
   const Phase& phase = steps.front().back();  // ring: its step; tree: the across-node trees
   const Flows flows = sharing_only(net.route(phase));
   auto start = std::chrono::steady_clock::now();
@@ -154,9 +154,10 @@ int run_case(long long gpus, const std::string& algorithm, double budget) {
 int main(int argc, char** argv) {
   const long long max_gpus = argc > 1 ? std::atoll(argv[1]) : 131072;
   const double budget = argc > 2 ? std::atof(argv[2]) : 60;
-  std::printf("# one phase of a 1 GiB all-reduce, colossim's flow engine vs SimGrid CM02 (one core)\n");
-  std::printf("%8s %-22s %9s %12s %12s %11s %10s %10s %9s\n", "gpus", "phase", "flows",
-              "ours (ms)", "SimGrid (ms)", "worst diff", "ours (s)", "SimGrid (s)", "speedup");
+  std::printf(
+      "# one phase of a 1 GiB all-reduce, colossim's flow engine vs SimGrid CM02 (one core)\n");
+  std::printf("%8s %-22s %9s %12s %12s %11s %10s %10s %9s\n", "gpus", "phase", "flows", "ours (ms)",
+              "SimGrid (ms)", "worst diff", "ours (s)", "SimGrid (s)", "speedup");
   for (const char* algorithm : {"ring", "tree"}) {
     for (long long gpus = 64; gpus <= max_gpus; gpus *= 4) {
       std::fflush(stdout);

@@ -257,11 +257,11 @@ TEST(Cli, ExamplesRun) {
 
 // The step on the fabric: the JSON names the model and lists what each collective met.
 TEST(Cli, SimulateOnTheFabricReportsContention) {
-  const std::string file = write_temp(
-      "fabric.yaml",
-      "cluster: {preset: meta-24k, gpus: 6144}\nmodel: {preset: llama3-8b}\n"
-      "training: {global_batch: 3072}\nnetwork_model: fabric\n"
-      "parallelism: {tp: 2, pp: 1, cp: 1, micro_batch: 1, recompute: none, zero: 1}\n");
+  const std::string file =
+      write_temp("fabric.yaml",
+                 "cluster: {preset: meta-24k, gpus: 6144}\nmodel: {preset: llama3-8b}\n"
+                 "training: {global_batch: 3072}\nnetwork_model: fabric\n"
+                 "parallelism: {tp: 2, pp: 1, cp: 1, micro_batch: 1, recompute: none, zero: 1}\n");
   const Result r = run("simulate " + file + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);

@@ -8,8 +8,8 @@
 #include "net/collectives.hpp"
 #include "net/fabric_network.hpp"
 #include "run/prediction.hpp"
-#include "topology/placement.hpp"
 #include "test_support.hpp"
+#include "topology/placement.hpp"
 
 using namespace colossim;
 
@@ -91,14 +91,14 @@ TEST(Fabric, RoutesClimbOnlyAsHighAsTheyMust) {
     f.path(a, b, 0, p);
     return p.size();
   };
-  EXPECT_EQ(hops(0, 5), 2u);             // same node: NVLink
-  EXPECT_EQ(hops(0, 8), 2u);             // same rail, same 512-GPU block: the leaf
+  EXPECT_EQ(hops(0, 5), 2u);  // same node: NVLink
+  EXPECT_EQ(hops(0, 8), 2u);  // same rail, same 512-GPU block: the leaf
   EXPECT_EQ(f.choices(0, 8), 1);
-  EXPECT_EQ(hops(0, 512), 4u);           // next block, same pod: leaf-spine-leaf
+  EXPECT_EQ(hops(0, 512), 4u);  // next block, same pod: leaf-spine-leaf
   EXPECT_EQ(f.choices(0, 512), 64);
-  EXPECT_EQ(hops(0, 64 * 512), 6u);      // another pod: through a core switch
+  EXPECT_EQ(hops(0, 64 * 512), 6u);  // another pod: through a core switch
   EXPECT_EQ(f.choices(0, 64 * 512), 64 * 64);
-  EXPECT_EQ(hops(1, 64 * 512), 8u);      // other rail: NVLink to the right rail first (PXN)
+  EXPECT_EQ(hops(1, 64 * 512), 8u);  // other rail: NVLink to the right rail first (PXN)
 }
 
 // Megatron order tp-cp-ep-dp-pp: TP inside a node, DP strided by tp x cp, PP furthest apart.
@@ -139,8 +139,10 @@ TEST(Collectives, NvlsHalvesTheRingsTrafficInsideANode) {
   const FabricNetwork net(c, ideal());
   const RankGroups node = {{0, 1, 2, 3, 4, 5, 6, 7}};
   const double s = 1e9, bw = c.gpu.nvlink_bandwidth.value();
-  const double nvls = run_collective(net, Collective::all_reduce, Bytes(s), node, "nvls").time.value();
-  const double ring = run_collective(net, Collective::all_reduce, Bytes(s), node, "ring").time.value();
+  const double nvls =
+      run_collective(net, Collective::all_reduce, Bytes(s), node, "nvls").time.value();
+  const double ring =
+      run_collective(net, Collective::all_reduce, Bytes(s), node, "ring").time.value();
   EXPECT_NEAR(nvls, s / bw + 2 * net.latency(LinkTier::nvlink), 1e-9);
   EXPECT_NEAR(ring / nvls, 2.0 * 7 / 8, 0.03);  // the ring's 14 latencies make it a bit more
   EXPECT_EQ(choose_algorithm(net, Collective::all_reduce, Bytes(s), node), "nvls");
@@ -169,13 +171,13 @@ TEST(Collectives, DirectAllToAllInsideANodeMatchesTheClosedForm) {
   const Cluster c = cluster("nic: cx7-ndr-400");
   const FabricNetwork net(c, ideal());
   const double s = 8e9, bw = c.gpu.nvlink_bandwidth.value();
-  const double t = run_collective(net, Collective::all_to_all, Bytes(s),
-                                  {{0, 1, 2, 3, 4, 5, 6, 7}}, "direct")
-                       .time.value();
+  const double t =
+      run_collective(net, Collective::all_to_all, Bytes(s), {{0, 1, 2, 3, 4, 5, 6, 7}}, "direct")
+          .time.value();
   EXPECT_NEAR(t, 7.0 / 8 * s / bw + 2 * net.latency(LinkTier::nvlink), 1e-9);
-  const double pairwise = run_collective(net, Collective::all_to_all, Bytes(s),
-                                         {{0, 1, 2, 3, 4, 5, 6, 7}}, "pairwise")
-                              .time.value();
+  const double pairwise =
+      run_collective(net, Collective::all_to_all, Bytes(s), {{0, 1, 2, 3, 4, 5, 6, 7}}, "pairwise")
+          .time.value();
   EXPECT_NEAR(pairwise, t + 6 * 2 * net.latency(LinkTier::nvlink), 1e-9);
 }
 
@@ -270,7 +272,8 @@ TEST(FabricModel, AgreesWithTheBandwidthModelWithoutContention) {
   dp.per_domain = 1;
   dp.stride = 8;
   const Bytes s(1e9);
-  for (Collective k : {Collective::all_reduce, Collective::reduce_scatter, Collective::all_gather}) {
+  for (Collective k :
+       {Collective::all_reduce, Collective::reduce_scatter, Collective::all_gather}) {
     EXPECT_NEAR(fabric->time(k, s, dp).value() / bandwidth->time(k, s, dp).value(), 1.0, 0.01)
         << to_string(k);
   }

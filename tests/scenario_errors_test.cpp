@@ -187,7 +187,8 @@ TEST(ScenarioErrors, FabricKeys) {
                "cluster.network.routing", "adaptive");
   expect_error(
       "cluster: {gpu: h100-sxm-80gb, gpus: 16, network: {topology: fat-tree, oversubscription: "
-      "3}}\n" + rest,
+      "3}}\n" +
+          rest,
       "cluster.network.topology", "non-blocking");
   expect_error(
       "cluster: {gpu: h100-sxm-80gb, gpus: 128, network: {switch_radix: 8, hosts_per_leaf: 8}}\n" +

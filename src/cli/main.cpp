@@ -17,8 +17,8 @@
 
 #include "facility/claims.hpp"
 #include "report/fabric_report.hpp"
-#include "topology/placement.hpp"
 #include "report/report.hpp"
+#include "topology/placement.hpp"
 #ifdef COLOSSIM_HAVE_MPI
 #include "cli/mpi.hpp"
 #endif
@@ -91,9 +91,8 @@ Collective parse_op(const std::string& name) {
 
 // `colossim collective`: the groups, the fabric they run on, and the table.
 int collective(Scenario s, long long gpus, long long group_size, const std::string& dim,
-               const std::string& op_name, const std::string& algorithm,
-               const std::string& routing, const std::string& topology,
-               const std::vector<std::string>& size_texts, bool json) {
+               const std::string& op_name, const std::string& algorithm, const std::string& routing,
+               const std::string& topology, const std::vector<std::string>& size_texts, bool json) {
   Cluster& c = s.cluster;
   if (!routing.empty()) c.routing = routing;
   if (!topology.empty()) c.topology = topology;
@@ -118,9 +117,9 @@ int collective(Scenario s, long long gpus, long long group_size, const std::stri
     r.placement = dim + " groups of the plan, Megatron order";
   } else {
     if (gpus % c.gpus_per_node != 0) {
-      throw InputError("--gpus", std::to_string(gpus),
-                       "expected a multiple of the node size (" +
-                           std::to_string(c.gpus_per_node) + ")");
+      throw InputError(
+          "--gpus", std::to_string(gpus),
+          "expected a multiple of the node size (" + std::to_string(c.gpus_per_node) + ")");
     }
     c.gpus = gpus;
     c.spare_gpus = 0;
@@ -154,7 +153,8 @@ int collective(Scenario s, long long gpus, long long group_size, const std::stri
     if (auto why = a->unsupported(net, r.op, r.groups)) throw InputError("--algo", algorithm, *why);
   }
   const auto rows = run_collectives(net, r);
-  std::cout << (json ? collective_json(net, r, rows).dump(2) + "\n" : collective_text(net, r, rows));
+  std::cout << (json ? collective_json(net, r, rows).dump(2) + "\n"
+                     : collective_text(net, r, rows));
   return 0;
 }
 
@@ -308,11 +308,12 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"tp", "cp", "ep", "dp", "pp"}));
   std::string op_name = "all-reduce";
   col->add_option("--op", op_name, "the collective")
-      ->check(CLI::IsMember(
-          {"all-reduce", "all-gather", "reduce-scatter", "all-to-all", "send-recv"}));
+      ->check(
+          CLI::IsMember({"all-reduce", "all-gather", "reduce-scatter", "all-to-all", "send-recv"}));
   std::string algorithm = "auto";
   std::string algo_help = "auto (NCCL-like choice by size)";
-  for (const auto& a : collective_algorithms()) algo_help += ", " + a.name + " (" + a.description + ")";
+  for (const auto& a : collective_algorithms())
+    algo_help += ", " + a.name + " (" + a.description + ")";
   col->add_option("--algo", algorithm, algo_help);
   std::string routing_override, topology_override;
   col->add_option("--routing", routing_override, "override cluster.network.routing")
@@ -354,7 +355,8 @@ int run(int argc, char** argv) {
         names += (names.empty() ? "" : ", ") + m.name;
         known = known || m.name == validate_network;
       }
-      if (!known) throw InputError("--network-model", validate_network, "expected one of: " + names);
+      if (!known)
+        throw InputError("--network-model", validate_network, "expected one of: " + names);
     }
     if (dirs.empty()) dirs.push_back(std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases");
     const Calibration calibration = Calibration::builtin();
@@ -393,8 +395,9 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
-  if (*col) return collective(load(collective_file), collective_gpus, group_size, group_dim,
-                              op_name, algorithm, routing_override, topology_override, sizes, json);
+  if (*col)
+    return collective(load(collective_file), collective_gpus, group_size, group_dim, op_name,
+                      algorithm, routing_override, topology_override, sizes, json);
   if (*clu) {
     const Scenario s = load(cluster_file);
     std::cout << (json ? cluster_json(s).dump(2) + "\n" : cluster_text(s));

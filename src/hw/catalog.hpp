@@ -37,7 +37,7 @@ struct Nic {
   BytesPerSecond bandwidth;  // per port, per direction
   std::string fabric;
   Seconds latency;
-  int switch_radix = 64;  // ports at this speed on the fabric's usual switch
+  int switch_radix = 64;         // ports at this speed on the fabric's usual switch
   std::string routing = "ecmp";  // how the fabric family routes by default (net/fabric_network.hpp)
   std::string source;
 };

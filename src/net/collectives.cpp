@@ -33,7 +33,8 @@ double group_size(const RankGroups& groups) { return static_cast<double>(groups.
 
 // --- ring -----------------------------------------------------------------------------------
 
-CollectiveSteps ring(const FabricNetwork& net, Collective kind, double bytes, const RankGroups& groups) {
+CollectiveSteps ring(const FabricNetwork& net, Collective kind, double bytes,
+                     const RankGroups& groups) {
   const double n = group_size(groups);
   Phase p;
   p.label = "ring step";
@@ -61,7 +62,8 @@ CollectiveSteps ring(const FabricNetwork& net, Collective kind, double bytes, co
   return {{std::move(p)}};
 }
 
-std::optional<std::string> ring_unsupported(const FabricNetwork&, Collective kind, const RankGroups&) {
+std::optional<std::string> ring_unsupported(const FabricNetwork&, Collective kind,
+                                            const RankGroups&) {
   if (kind == Collective::all_reduce || kind == Collective::all_gather ||
       kind == Collective::reduce_scatter)
     return std::nullopt;
@@ -151,12 +153,11 @@ RankGroups within_domains(const FabricNetwork& net, const RankGroups& groups) {
 
 CollectiveSteps across(const FabricNetwork& net, double bytes, const RankGroups& groups) {
   const RankGroups inter = across_domains(net, groups);
-  const std::string algo = estimate(net, "tree", Collective::all_reduce, Bytes(bytes), inter)
-                                       .value_or(Seconds(1e300)) <
-                                   *estimate(net, "ring", Collective::all_reduce, Bytes(bytes),
-                                             inter)
-                               ? "tree"
-                               : "ring";
+  const std::string algo =
+      estimate(net, "tree", Collective::all_reduce, Bytes(bytes), inter).value_or(Seconds(1e300)) <
+              *estimate(net, "ring", Collective::all_reduce, Bytes(bytes), inter)
+          ? "tree"
+          : "ring";
   return find_collective_algorithm(algo)->steps(net, Collective::all_reduce, bytes, inter);
 }
 
@@ -263,7 +264,8 @@ CollectiveSteps p2p(const FabricNetwork&, Collective, double bytes, const RankGr
   return {{std::move(p)}};
 }
 
-std::optional<std::string> p2p_unsupported(const FabricNetwork&, Collective kind, const RankGroups&) {
+std::optional<std::string> p2p_unsupported(const FabricNetwork&, Collective kind,
+                                           const RankGroups&) {
   if (kind == Collective::send_recv) return std::nullopt;
   return "p2p runs send/recv only";
 }

@@ -55,8 +55,9 @@ struct CollectiveAlgorithm {
 [[nodiscard]] std::string to_string(Collective kind);
 
 // Closed-form cost (latency + bandwidth, no contention) used to choose; nullopt if unsupported.
-[[nodiscard]] std::optional<Seconds> estimate(const FabricNetwork& net, const std::string& algorithm,
-                                              Collective kind, Bytes bytes, const RankGroups& groups);
+[[nodiscard]] std::optional<Seconds> estimate(const FabricNetwork& net,
+                                              const std::string& algorithm, Collective kind,
+                                              Bytes bytes, const RankGroups& groups);
 [[nodiscard]] std::string choose_algorithm(const FabricNetwork& net, Collective kind, Bytes bytes,
                                            const RankGroups& groups);
 

@@ -128,7 +128,8 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
     int best_load = -1;
     long long best_j = 0;
     for (long long k = 0; k < u1; ++k) {
-      const long long j = (static_cast<long long>(h % static_cast<unsigned long long>(u1)) + k) % u1;
+      const long long j =
+          (static_cast<long long>(h % static_cast<unsigned long long>(u1)) + k) % u1;
       const int worst = load_of(j);
       if (best_load < 0 || worst < best_load) {
         best_load = worst;

@@ -63,8 +63,8 @@ struct Phase {
 constexpr size_t kLinkTiers = 4;  // LinkTier values
 
 struct PhaseResult {
-  Seconds time;       // one repetition, with the fill latency
-  Seconds total;      // time x repeat
+  Seconds time;   // one repetition, with the fill latency
+  Seconds total;  // time x repeat
   long long flows = 0;
   FlowNetwork::Stats stats;
   // Per link tier: bytes carried by one repetition, links in use, and the busiest link's bytes.

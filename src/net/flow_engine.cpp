@@ -147,7 +147,8 @@ std::vector<double> simulate(const Component& c, long long& solves) {
   {
     std::vector<size_t> fill(first.begin(), first.end() - 1);
     for (size_t f = 0; f < n; ++f) {
-      for (int l : links(static_cast<int>(f))) crossing[fill[static_cast<size_t>(l)]++] = static_cast<int>(f);
+      for (int l : links(static_cast<int>(f)))
+        crossing[fill[static_cast<size_t>(l)]++] = static_cast<int>(f);
     }
   }
   std::vector<size_t> last(first.begin() + 1, first.end());  // end of each link's unfinished flows
@@ -218,8 +219,8 @@ std::vector<double> simulate(const Component& c, long long& solves) {
   size_t left = n;
   while (left > 0) {
     const double arrival = next < n ? c.ready[static_cast<size_t>(pending[next])] : kInf;
-    while (!finishes.empty() && std::get<2>(finishes.top()) !=
-                                    version[static_cast<size_t>(std::get<1>(finishes.top()))])
+    while (!finishes.empty() &&
+           std::get<2>(finishes.top()) != version[static_cast<size_t>(std::get<1>(finishes.top()))])
       finishes.pop();
     const double finish = finishes.empty() ? kInf : std::get<0>(finishes.top());
     seeds.clear();
@@ -289,9 +290,8 @@ int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start) 
 }
 
 int FlowNetwork::add_flow(std::span<const int> path, Bytes size, Seconds start, Seconds latency) {
-  assert(std::all_of(path.begin(), path.end(), [&](int l) {
-    return l >= 0 && static_cast<size_t>(l) < capacity_.size();
-  }));
+  assert(std::all_of(path.begin(), path.end(),
+                     [&](int l) { return l >= 0 && static_cast<size_t>(l) < capacity_.size(); }));
   path_.insert(path_.end(), path.begin(), path.end());
   path_begin_.push_back(path_.size());
   size_.push_back(size.value());
@@ -354,7 +354,8 @@ std::vector<Seconds> FlowNetwork::run(bool use_symmetry) {
   {
     std::vector<size_t> fill(first.begin(), first.end() - 1);
     for (size_t f = 0; f < nflows; ++f) {
-      if (component[f] >= 0) members[fill[static_cast<size_t>(component[f])]++] = static_cast<int>(f);
+      if (component[f] >= 0)
+        members[fill[static_cast<size_t>(component[f])]++] = static_cast<int>(f);
     }
   }
   stats_.components = components;
@@ -365,8 +366,9 @@ std::vector<Seconds> FlowNetwork::run(bool use_symmetry) {
   std::vector<int> renamed;
   std::vector<std::uint64_t> signature;
   for (int c = 0; c < components; ++c) {
-    const std::span<const int> flows(members.data() + first[static_cast<size_t>(c)],
-                                     first[static_cast<size_t>(c) + 1] - first[static_cast<size_t>(c)]);
+    const std::span<const int> flows(
+        members.data() + first[static_cast<size_t>(c)],
+        first[static_cast<size_t>(c) + 1] - first[static_cast<size_t>(c)]);
     Component comp;
     signature.clear();
     renamed.clear();

@@ -60,8 +60,8 @@ class FlowNetwork {
   [[nodiscard]] std::vector<double> fair_rates(const std::vector<int>& active) const;
 
   struct Stats {
-    long long components = 0;  // independent flow sets
-    long long solved = 0;      // of which simulated (the rest copied from an identical one)
+    long long components = 0;   // independent flow sets
+    long long solved = 0;       // of which simulated (the rest copied from an identical one)
     long long rate_solves = 0;  // max-min solves over all simulated components
   };
   [[nodiscard]] const Stats& stats() const { return stats_; }

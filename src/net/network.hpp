@@ -33,11 +33,11 @@ struct CollectiveRecord {
   Bytes bytes;
   long long group_size = 0;
   long long stride = 1;
-  long long groups = 0;     // running at once
+  long long groups = 0;  // running at once
   std::string algorithm;
-  Seconds alone;            // one group on the idle fabric
-  Seconds contended;        // all groups at once
-  std::string busiest_tier; // where the busiest link sat
+  Seconds alone;             // one group on the idle fabric
+  Seconds contended;         // all groups at once
+  std::string busiest_tier;  // where the busiest link sat
   double busiest_utilisation = 0;
 };
 

@@ -45,7 +45,8 @@ std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r) {
         use[t].bytes += p.bytes[t] * (p.total.value() / std::max(p.time.value(), 1e-300));
         link_seconds[t] += static_cast<double>(p.links_used[t]) * p.capacity[t] * p.total.value();
         if (p.time.value() > 0)
-          use[t].peak = std::max(use[t].peak, p.busiest_bytes[t] / (p.capacity[t] * p.time.value()));
+          use[t].peak =
+              std::max(use[t].peak, p.busiest_bytes[t] / (p.capacity[t] * p.time.value()));
       }
     }
   }
@@ -94,7 +95,8 @@ nlohmann::json cluster_json(const Scenario& s) {
           {"optical_links", size.optical_links},
           {"copper_links", size.copper_links},
           {"transceivers", size.transceivers},
-          {"host_bandwidth_tbytes_per_s", static_cast<double>(c.gpus) * c.nic_bandwidth.value() / 1e12}};
+          {"host_bandwidth_tbytes_per_s",
+           static_cast<double>(c.gpus) * c.nic_bandwidth.value() / 1e12}};
 }
 
 std::string cluster_text(const Scenario& s) {
@@ -102,16 +104,17 @@ std::string cluster_text(const Scenario& s) {
   const Fabric f(c);
   const FabricSize size = estimate_fabric(c);
   std::string out = fmt::format("colossim cluster: {}\n\n", s.name);
-  out += fmt::format(
-      "  {} x {} in {} nodes of {} ({}), {} racks of {} GPUs, NVLink domains of {}\n", c.gpus,
-      c.gpu.id, c.nodes(), c.gpus_per_node, c.node.id, c.gpus / c.gpus_per_rack, c.gpus_per_rack,
-      c.nvlink_domain);
+  out +=
+      fmt::format("  {} x {} in {} nodes of {} ({}), {} racks of {} GPUs, NVLink domains of {}\n",
+                  c.gpus, c.gpu.id, c.nodes(), c.gpus_per_node, c.node.id, c.gpus / c.gpus_per_rack,
+                  c.gpus_per_rack, c.nvlink_domain);
   out += fmt::format("  {} NICs ({}) at {:.0f} Gb/s; {} fabric, {} routing\n", size.ports, c.nic.id,
                      size.link_gbps, c.topology, c.routing);
-  out += fmt::format(
-      "  {} tiers ({}) of {}-port switches{}; {} GPU ports per leaf; top tier 1:{:g}\n", f.tiers(),
-      tier_names(f), c.radix(), f.rail_optimized() ? fmt::format(", {} rail planes", f.planes()) : "",
-      c.hosts_per_leaf > 0 ? c.hosts_per_leaf : c.radix() / 2, c.oversubscription);
+  out +=
+      fmt::format("  {} tiers ({}) of {}-port switches{}; {} GPU ports per leaf; top tier 1:{:g}\n",
+                  f.tiers(), tier_names(f), c.radix(),
+                  f.rail_optimized() ? fmt::format(", {} rail planes", f.planes()) : "",
+                  c.hosts_per_leaf > 0 ? c.hosts_per_leaf : c.radix() / 2, c.oversubscription);
   out += fmt::format("    {:<6} {:>9} {:>12} {:>10} {:>16}\n", "tier", "switches", "ports used",
                      "uplinks", "bisection TB/s");
   out += fmt::format("    {:<6} {:>9} {:>12} {:>10} {:>16.1f}\n", "hosts", "", c.gpus, c.gpus,

@@ -127,12 +127,14 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
     for (const auto& r : p.fabric) {
       const double slow = r.contended.value() / std::max(r.alone.value(), 1e-300);
       out += fmt::format(
-          "    {:<20} {:>9} x {:>5} groups of {:<5} {:>9} alone, {:>9} together ({:.2f}x{}), busiest "
+          "    {:<20} {:>9} x {:>5} groups of {:<5} {:>9} alone, {:>9} together ({:.2f}x{}), "
+          "busiest "
           "{} link {:.0f}%\n",
           fmt::format("{} {}", to_string(r.kind), r.algorithm), human_bytes(r.bytes.value()),
-          r.groups, r.group_size, human_seconds(r.alone.value()), human_seconds(r.contended.value()),
-          slow, slow > 1.01 ? ", slowed by " + others(r.groups) : "",
-          r.busiest_tier, 100 * r.busiest_utilisation);
+          r.groups, r.group_size, human_seconds(r.alone.value()),
+          human_seconds(r.contended.value()), slow,
+          slow > 1.01 ? ", slowed by " + others(r.groups) : "", r.busiest_tier,
+          100 * r.busiest_utilisation);
     }
   }
   return out;

@@ -69,8 +69,7 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   c.nic_bandwidth = nic->bandwidth * static_cast<double>(node->nics_per_gpu);
   if (auto net = n.optional_child("network")) {
     net->check_no_unknown_keys({"nic_gbps", "topology", "oversubscription", "nic", "switch_radix",
-                                "hosts_per_leaf", "pod_gpus", "leaf_oversubscription",
-                                "routing"});
+                                "hosts_per_leaf", "pod_gpus", "leaf_oversubscription", "routing"});
     if (net->has("nic")) {
       const Nic* named = catalog.find_nic(net->str("nic"));
       if (named == nullptr) net->fail("nic", "unknown NIC \"" + net->str("nic") + "\"");
@@ -263,22 +262,25 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
 }
 
 FacilitySettings read_facility(const ConfigNode& n) {
-  n.check_no_unknown_keys({"delivery", "electricity_usd_per_kwh", "grid_kg_co2_per_kwh", "pue", "server_usd_per_gpu",
-                           "cloud_usd_per_gpu_hour", "facility_usd_per_mw", "useful_life_years"});
+  n.check_no_unknown_keys({"delivery", "electricity_usd_per_kwh", "grid_kg_co2_per_kwh", "pue",
+                           "server_usd_per_gpu", "cloud_usd_per_gpu_hour", "facility_usd_per_mw",
+                           "useful_life_years"});
   FacilitySettings f;
   if (n.has("delivery")) {
     const std::string d = n.str("delivery");
     int y = 0, m = 0, day = 0;
     char extra = 0;
-    if (std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3 || m < 1 || m > 12 || day < 1 || day > 31 ||
-        y < 1990 || y > 2200) {
+    if (std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3 || m < 1 || m > 12 ||
+        day < 1 || day > 31 || y < 1990 || y > 2200) {
       n.fail("delivery", "expected a date YYYY-MM-DD, got \"" + d + "\"");
     }
     f.delivery = d;
   }
   auto positive = [&](const std::string& key, double max) -> std::optional<double> {
     auto v = n.optional_number(key);
-    if (v && (*v <= 0 || *v > max)) n.fail(key, "expected a positive number up to " + std::to_string(static_cast<long long>(max)));
+    if (v && (*v <= 0 || *v > max))
+      n.fail(key,
+             "expected a positive number up to " + std::to_string(static_cast<long long>(max)));
     return v;
   };
   f.electricity_usd_per_kwh = positive("electricity_usd_per_kwh", 100);
@@ -294,7 +296,8 @@ FacilitySettings read_facility(const ConfigNode& n) {
 
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
   root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
-                              "source", "group", "network_model", "notes", "reliability", "facility"});
+                              "source", "group", "network_model", "notes", "reliability",
+                              "facility"});
   Scenario s;
   s.file = root.file();
   s.name = root.str_or("name", std::filesystem::path(root.file()).stem().string());

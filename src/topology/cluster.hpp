@@ -22,12 +22,12 @@ struct Cluster {
   int gpus_per_rack = 32;        // sharing a rack's power and cooling (failure blast radius)
   BytesPerSecond nic_bandwidth;  // per GPU, per direction (NIC speed x NICs per GPU)
   std::string topology = "rail-optimized";  // fabric generator (topology/fabric.hpp)
-  double oversubscription = 1.0;             // top tier, e.g. 7 for 1:7
-  double leaf_oversubscription = 1.0;        // leaf -> spine when there are three tiers
-  int switch_radix = 0;                      // ports per switch; 0 = the NIC family's
-  int hosts_per_leaf = 0;                    // 0 = half the radix
-  long long pod_gpus = 0;                    // GPUs under one spine layer; 0 = derived
-  std::string routing = "ecmp";              // ecmp | dmodk | adaptive | spray (default: the NIC's)
+  double oversubscription = 1.0;            // top tier, e.g. 7 for 1:7
+  double leaf_oversubscription = 1.0;       // leaf -> spine when there are three tiers
+  int switch_radix = 0;                     // ports per switch; 0 = the NIC family's
+  int hosts_per_leaf = 0;                   // 0 = half the radix
+  long long pod_gpus = 0;                   // GPUs under one spine layer; 0 = derived
+  std::string routing = "ecmp";             // ecmp | dmodk | adaptive | spray (default: the NIC's)
   Cooling cooling = Cooling::liquid;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }

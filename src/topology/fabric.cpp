@@ -16,7 +16,7 @@ long long ceil_ratio(long long a, double over) {
 struct Shape {
   bool rail = true;
   int planes = 1;
-  long long hosts = 0;  // per leaf
+  long long hosts = 0;   // per leaf
   long long leaves = 0;  // per plane
   int tiers = 1;
   long long leaves_per_pod = 1, pods = 1, u1 = 0, u2 = 0, cores = 0;
@@ -69,9 +69,9 @@ std::optional<FabricProblem> fabric_problem(const Cluster& c) {
   const Shape s = shape_of(c);
   if (s.radix < 2) return FabricProblem{"network.switch_radix", "expected at least 2 ports"};
   if (s.hosts + s.u1 > s.radix && c.hosts_per_leaf > 0) {
-    return FabricProblem{"network.hosts_per_leaf",
-                         "expected at most " + std::to_string(s.radix - s.u1) +
-                             " (the leaf's radix less its uplinks)"};
+    return FabricProblem{"network.hosts_per_leaf", "expected at most " +
+                                                       std::to_string(s.radix - s.u1) +
+                                                       " (the leaf's radix less its uplinks)"};
   }
   if (c.topology == "fat-tree" && (c.oversubscription != 1 || c.leaf_oversubscription != 1)) {
     return FabricProblem{"network.topology",
@@ -123,11 +123,12 @@ Fabric::Fabric(const Cluster& c)
                      static_cast<double>(leaf_uplinks) * port_rate_ / 2});
   if (tiers_ >= 2) {
     const long long ports = leaf_uplinks + spine_uplinks;
-    counts_.push_back({"spine", ceil_div(ports, k), ports,
-                       spine_uplinks, static_cast<double>(spine_uplinks) * port_rate_ / 2});
+    counts_.push_back({"spine", ceil_div(ports, k), ports, spine_uplinks,
+                       static_cast<double>(spine_uplinks) * port_rate_ / 2});
   }
   if (tiers_ == 3) {
-    counts_.push_back({"core", std::max(planes_ * u1_ * cores_per_group_, ceil_div(spine_uplinks, k)),
+    counts_.push_back({"core",
+                       std::max(planes_ * u1_ * cores_per_group_, ceil_div(spine_uplinks, k)),
                        spine_uplinks, 0, 0});
   }
 }

@@ -36,7 +36,7 @@ enum class LinkTier { nvlink = 0, host = 1, leaf_spine = 2, spine_core = 3 };
 
 // Physical switches of one tier: its ports in use, packed onto radix-port switches.
 struct FabricTierCount {
-  std::string name;            // leaf, spine, core
+  std::string name;  // leaf, spine, core
   long long switches = 0;
   long long ports = 0;         // in use, down and up
   long long uplinks = 0;       // links from this tier to the next, in all

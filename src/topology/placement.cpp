@@ -38,8 +38,8 @@ std::vector<std::vector<long long>> placement_groups(const PlacementDims& d,
     s *= size.at(a);
   }
   // The axes a group spans: dp spans ep and the outer dp.
-  std::vector<std::string> inner = dim == "dp" ? std::vector<std::string>{"ep", "dp"}
-                                               : std::vector<std::string>{dim};
+  std::vector<std::string> inner =
+      dim == "dp" ? std::vector<std::string>{"ep", "dp"} : std::vector<std::string>{dim};
   long long members = 1;
   for (const auto& a : inner) members *= size.at(a);
   std::vector<std::vector<long long>> groups;
