@@ -21,51 +21,37 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <simgrid/s4u.hpp>
 #include <string>
 #include <vector>
 
 #include "net/collectives.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/calibration.hpp"
+#include "simgrid_support.hpp"
 
-namespace sg4 = simgrid::s4u;
 using namespace colossim;
 
 namespace {
 
-std::string named(char prefix, size_t i) {
-  std::string s(1, prefix);
-  s += std::to_string(i);
-  return s;
-}
-
 struct Flows {
-  std::vector<double> bandwidth, latency;  // per link
-  std::vector<std::vector<int>> paths;
-  std::vector<double> bytes;
+  std::vector<colossim::testing::SimGridLink> links;
+  std::vector<colossim::testing::SimGridFlow> flows;
 };
 
 // A phase's flows on their links, latency removed (see the header).
 Flows sharing_only(const FabricNetwork::Routed& r) {
   Flows f;
   const FlowNetwork& net = r.net;
-  for (size_t l = 0; l < net.links(); ++l) {
-    f.bandwidth.push_back(net.capacity(l));
-    f.latency.push_back(0);
-  }
-  for (size_t i = 0; i < net.flows(); ++i) {
-    f.paths.emplace_back(net.path(i).begin(), net.path(i).end());
-    f.bytes.push_back(net.size(i));
-  }
+  for (size_t l = 0; l < net.links(); ++l) f.links.push_back({net.capacity(l), 0.0});
+  for (size_t i = 0; i < net.flows(); ++i)
+    f.flows.push_back({{net.path(i).begin(), net.path(i).end()}, net.size(i), 0.0});
   return f;
 }
 
 std::vector<double> with_colossim(const Flows& k) {
   FlowNetwork net;
-  for (size_t l = 0; l < k.bandwidth.size(); ++l)
-    net.add_link(BytesPerSecond(k.bandwidth[l]), Seconds(k.latency[l]));
-  for (size_t i = 0; i < k.paths.size(); ++i) net.add_flow(k.paths[i], Bytes(k.bytes[i]));
+  for (const auto& l : k.links) net.add_link(BytesPerSecond(l.bandwidth), Seconds(l.latency));
+  for (const auto& f : k.flows) net.add_flow(f.links, Bytes(f.bytes));
   std::vector<double> out;
   for (const auto& t : net.run()) out.push_back(t.value());
   return out;
@@ -76,36 +62,7 @@ std::vector<double> with_simgrid(const Flows& k) {
   char name[] = "side_by_side";
   char quiet[] = "--log=xbt_cfg.thres:critical";
   char* argv[] = {name, quiet, nullptr};
-  sg4::Engine engine(&argc, argv);
-  sg4::Engine::set_config("network/model:CM02");
-  sg4::Engine::set_config("network/crosstraffic:0");
-  sg4::Engine::set_config("network/TCP-gamma:0");
-  sg4::Engine::set_config("network/weight-S:0");
-  auto* zone = sg4::create_full_zone("fabric");
-  std::vector<sg4::Link*> links;
-  for (size_t l = 0; l < k.bandwidth.size(); ++l) {
-    links.push_back(
-        zone->create_link(named('l', l), k.bandwidth[l])->set_latency(k.latency[l])->seal());
-  }
-  std::vector<std::pair<sg4::Host*, sg4::Host*>> ends;
-  for (size_t f = 0; f < k.paths.size(); ++f) {
-    auto* src = zone->create_host(named('s', f), 1e9)->seal();
-    auto* dst = zone->create_host(named('d', f), 1e9)->seal();
-    std::vector<sg4::LinkInRoute> route;
-    for (int l : k.paths[f]) route.emplace_back(links[static_cast<size_t>(l)]);
-    zone->add_route(src->get_netpoint(), dst->get_netpoint(), nullptr, nullptr, route, false);
-    ends.emplace_back(src, dst);
-  }
-  zone->seal();
-  std::vector<double> finish(k.paths.size(), -1);
-  for (size_t f = 0; f < k.paths.size(); ++f) {
-    sg4::Actor::create(named('a', f), ends[f].first, [&, f]() {
-      sg4::Comm::sendto(ends[f].first, ends[f].second, static_cast<uint64_t>(k.bytes[f]));
-      finish[f] = sg4::Engine::get_clock();
-    });
-  }
-  engine.run();
-  return finish;
+  return colossim::testing::simgrid_finish_times(k.links, k.flows, &argc, argv);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {

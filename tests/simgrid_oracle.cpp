@@ -7,35 +7,20 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <simgrid/s4u.hpp>
 #include <string>
 #include <vector>
 
 #include "net/flow_engine.hpp"
-
-namespace sg4 = simgrid::s4u;
+#include "simgrid_support.hpp"
 
 namespace {
 
-// Built without `"x" + std::to_string(i)`, which trips GCC 12's -Wrestrict false positive.
-std::string named(char prefix, size_t i) {
-  std::string s(1, prefix);
-  s += std::to_string(i);
-  return s;
-}
+using colossim::testing::SimGridFlow;
+using colossim::testing::SimGridLink;
 
-struct LinkSpec {
-  double bandwidth;  // bytes/s
-  double latency;    // s
-};
-struct FlowSpec {
-  std::vector<int> links;
-  double bytes;
-  double start;
-};
 struct Case {
-  std::vector<LinkSpec> links;
-  std::vector<FlowSpec> flows;
+  std::vector<SimGridLink> links;
+  std::vector<SimGridFlow> flows;
 };
 
 // Small topologies whose answers exercise sharing, bottlenecks, re-solving and late arrivals.
@@ -56,42 +41,6 @@ std::map<std::string, Case> cases() {
       {{50e9, 1e-6}, {50e9, 1e-6}, {50e9, 1e-6}, {50e9, 0}, {100e9, 2e-6}, {10e9, 1e-6}},
       {{{0, 4}, 2e9, 0}, {{1, 4}, 2e9, 0}, {{2, 4}, 2e9, 0.01}, {{3, 4, 5}, 2e9, 0}}};
   return c;
-}
-
-std::vector<double> with_simgrid(const Case& k, int* argc, char** argv) {
-  sg4::Engine engine(argc, argv);
-  sg4::Engine::set_config("network/model:CM02");
-  sg4::Engine::set_config("network/crosstraffic:0");
-  sg4::Engine::set_config("network/TCP-gamma:0");
-  sg4::Engine::set_config("network/weight-S:0");
-  auto* zone = sg4::create_full_zone("oracle");
-  std::vector<sg4::Link*> links;
-  for (size_t i = 0; i < k.links.size(); ++i) {
-    links.push_back(zone->create_link(named('l', i), k.links[i].bandwidth)
-                        ->set_latency(k.links[i].latency)
-                        ->seal());
-  }
-  // One source and one destination host per flow, routed over the flow's links.
-  std::vector<std::pair<sg4::Host*, sg4::Host*>> ends;
-  for (size_t f = 0; f < k.flows.size(); ++f) {
-    auto* src = zone->create_host(named('s', f), 1e9)->seal();
-    auto* dst = zone->create_host(named('d', f), 1e9)->seal();
-    std::vector<sg4::LinkInRoute> route;
-    for (int l : k.flows[f].links) route.emplace_back(links[static_cast<size_t>(l)]);
-    zone->add_route(src->get_netpoint(), dst->get_netpoint(), nullptr, nullptr, route, false);
-    ends.emplace_back(src, dst);
-  }
-  zone->seal();
-  std::vector<double> finish(k.flows.size(), -1);
-  for (size_t f = 0; f < k.flows.size(); ++f) {
-    sg4::Actor::create(named('a', f), ends[f].first, [&, f]() {
-      sg4::this_actor::sleep_until(k.flows[f].start);
-      sg4::Comm::sendto(ends[f].first, ends[f].second, static_cast<uint64_t>(k.flows[f].bytes));
-      finish[f] = sg4::Engine::get_clock();
-    });
-  }
-  engine.run();
-  return finish;
 }
 
 std::vector<double> with_colossim(const Case& k) {
@@ -118,7 +67,8 @@ int main(int argc, char** argv) {
   const Case& k = all.at(argv[1]);
   const std::vector<double> ours = with_colossim(k);
   int sg_argc = 1;
-  const std::vector<double> theirs = with_simgrid(k, &sg_argc, argv);
+  const std::vector<double> theirs =
+      colossim::testing::simgrid_finish_times(k.links, k.flows, &sg_argc, argv);
   bool ok = true;
   for (size_t f = 0; f < ours.size(); ++f) {
     const double err = std::fabs(ours[f] - theirs[f]) / theirs[f];

@@ -153,11 +153,7 @@ RankGroups within_domains(const FabricNetwork& net, const RankGroups& groups) {
 
 CollectiveSteps across(const FabricNetwork& net, double bytes, const RankGroups& groups) {
   const RankGroups inter = across_domains(net, groups);
-  const std::string algo =
-      estimate(net, "tree", Collective::all_reduce, Bytes(bytes), inter).value_or(Seconds(1e300)) <
-              *estimate(net, "ring", Collective::all_reduce, Bytes(bytes), inter)
-          ? "tree"
-          : "ring";
+  const std::string algo = choose_algorithm(net, Collective::all_reduce, Bytes(bytes), inter, false);
   return find_collective_algorithm(algo)->steps(net, Collective::all_reduce, bytes, inter);
 }
 
@@ -354,7 +350,7 @@ std::optional<Seconds> estimate(const FabricNetwork& net, const std::string& alg
 }
 
 std::string choose_algorithm(const FabricNetwork& net, Collective kind, Bytes bytes,
-                             const RankGroups& groups) {
+                             const RankGroups& groups, bool nvls) {
   switch (kind) {
     case Collective::all_to_all:
       return "direct";
@@ -372,7 +368,7 @@ std::string choose_algorithm(const FabricNetwork& net, Collective kind, Bytes by
   // offers it inside one domain only.
   const bool one_domain = split(net.fabric(), groups.front()).domains.size() == 1;
   for (const char* name : {"tree", "nvls"}) {
-    if (std::string(name) == "nvls" && !one_domain) continue;
+    if (std::string(name) == "nvls" && (!nvls || !one_domain)) continue;
     if (auto t = estimate(net, name, kind, bytes, groups); t && *t < best_time) {
       best = name;
       best_time = *t;

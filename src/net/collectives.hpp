@@ -58,8 +58,9 @@ struct CollectiveAlgorithm {
 [[nodiscard]] std::optional<Seconds> estimate(const FabricNetwork& net,
                                               const std::string& algorithm, Collective kind,
                                               Bytes bytes, const RankGroups& groups);
+// `nvls` = false keeps to the algorithms the calibration was fitted with (ring and tree).
 [[nodiscard]] std::string choose_algorithm(const FabricNetwork& net, Collective kind, Bytes bytes,
-                                           const RankGroups& groups);
+                                           const RankGroups& groups, bool nvls = true);
 
 struct CollectiveStepResult {
   std::vector<std::string> labels;

@@ -46,7 +46,7 @@ class FabricModel final : public NetworkModel {
     r.stride = g.stride;
     r.groups = static_cast<long long>(groups.size());
     if (groups.empty()) return Seconds(0);
-    r.algorithm = algorithm(kind, bytes, groups);
+    r.algorithm = choose_algorithm(net_, kind, bytes, groups, /*nvls=*/false);
     const CollectiveResult all = run_collective(net_, kind, bytes, groups, r.algorithm);
     r.contended = all.time;
     r.alone = groups.size() == 1
@@ -86,23 +86,6 @@ class FabricModel final : public NetworkModel {
       groups.push_back(std::move(members));
     }
     return groups;
-  }
-
-  // The calibrated algorithms: ring, or tree where the estimate says latency dominates.
-  [[nodiscard]] std::string algorithm(Collective kind, Bytes bytes, const RankGroups& g) const {
-    switch (kind) {
-      case Collective::all_to_all:
-        return "direct";
-      case Collective::send_recv:
-        return "p2p";
-      case Collective::all_gather:
-      case Collective::reduce_scatter:
-        return "ring";
-      case Collective::all_reduce:
-        break;
-    }
-    const auto tree = estimate(net_, "tree", kind, bytes, g);
-    return tree && *tree < *estimate(net_, "ring", kind, bytes, g) ? "tree" : "ring";
   }
 
   FabricNetwork net_;

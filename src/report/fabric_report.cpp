@@ -141,11 +141,11 @@ std::string collective_text(const FabricNetwork& net, const CollectiveRequest& r
   const Cluster& c = net.cluster();
   const double n = static_cast<double>(r.groups.front().size());
   std::string out = fmt::format(
-      "# {}, {} group{} of {} ({}) at once on {} x {}: {} fabric, {} tiers, {} routing, 1:{:g} top "
-      "tier\n",
+      "# {}, {} group{} of {} ({}) at once on {} x {}: {} fabric, {} tier{}, {} routing, 1:{:g} "
+      "top tier\n",
       to_string(r.op), r.groups.size(), r.groups.size() == 1 ? "" : "s", r.groups.front().size(),
-      r.placement, c.gpus, c.gpu.id, c.topology, net.fabric().tiers(), c.routing,
-      c.oversubscription);
+      r.placement, c.gpus, c.gpu.id, c.topology, net.fabric().tiers(),
+      net.fabric().tiers() == 1 ? "" : "s", c.routing, c.oversubscription);
   out += fmt::format("{:>14} {:>13} {:>12} {:>12} {:>12}\n", "size (B)", "algorithm", "time (us)",
                      "algbw (GB/s)", "busbw (GB/s)");
   for (const auto& row : rows) {

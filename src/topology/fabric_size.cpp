@@ -20,7 +20,7 @@ FabricSize estimate_fabric(const Cluster& c) {
       f.total_switches += t.switches;
     }
     (rail ? f.optical_links : f.copper_links) += f.ports;
-    f.optical_links += fabric.switch_links() * c.node.nics_per_gpu;
+    f.optical_links += fabric.switch_links();
     f.transceivers = 2 * f.optical_links;
     return f;
   }
