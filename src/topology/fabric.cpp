@@ -92,7 +92,6 @@ Fabric::Fabric(const Cluster& c)
     : gpus_(c.gpus),
       per_node_(c.gpus_per_node),
       domain_(std::max(c.nvlink_domain, c.gpus_per_node)),
-      nvlink_rate_(c.gpu.nvlink_bandwidth.value()),
       port_rate_(c.nic_bandwidth.value()) {
   assert(!fabric_problem(c));
   const Shape s = shape_of(c);
@@ -147,10 +146,6 @@ LinkTier Fabric::tier(long long link) const {
   return LinkTier::spine_core;
 }
 
-double Fabric::line_rate(long long link) const {
-  return tier(link) == LinkTier::nvlink ? nvlink_rate_ : port_rate_;
-}
-
 long long Fabric::leaf_of(long long g) const {
   if (!rail_) return g / hosts_;
   const long long node = g / per_node_;
@@ -184,7 +179,7 @@ void Fabric::path(long long src, long long dst, long long choice, std::vector<in
     out.push_back(static_cast<int>(gpus_ + proxy));
     src = proxy;
   }
-  scale_out(src, dst, choice, out, true);
+  scale_out(src, dst, choice, out);
 }
 
 long long Fabric::destination_choice(long long dst) const {
@@ -214,9 +209,9 @@ Fabric::UpRoute Fabric::up_route(long long src, long long dst) const {
   return r;
 }
 
-void Fabric::scale_out(long long src, long long dst, long long choice, std::vector<int>& out,
-                       bool host_links) const {
-  if (host_links) out.push_back(static_cast<int>(2 * gpus_ + src));
+void Fabric::scale_out(long long src, long long dst, long long choice,
+                       std::vector<int>& out) const {
+  out.push_back(static_cast<int>(2 * gpus_ + src));
   const long long a = leaf_of(src), b = leaf_of(dst);
   if (a != b) {
     const long long j = choice % u1_;
@@ -229,7 +224,7 @@ void Fabric::scale_out(long long src, long long dst, long long choice, std::vect
     }
     out.push_back(static_cast<int>(leaf_down_ + b * u1_ + j));
   }
-  if (host_links) out.push_back(static_cast<int>(3 * gpus_ + dst));
+  out.push_back(static_cast<int>(3 * gpus_ + dst));
 }
 
 }  // namespace colossim

@@ -67,8 +67,6 @@ class Fabric {
   [[nodiscard]] bool rail_optimized() const { return rail_; }
   [[nodiscard]] long long links() const { return links_; }
   [[nodiscard]] LinkTier tier(long long link) const;
-  // Line rate of a link (bytes/s, before any efficiency).
-  [[nodiscard]] double line_rate(long long link) const;
   [[nodiscard]] int domain_of(long long gpu) const { return static_cast<int>(gpu / domain_); }
   [[nodiscard]] long long node_of(long long gpu) const { return gpu / per_node_; }
   [[nodiscard]] long long leaf_of(long long gpu) const;
@@ -94,12 +92,10 @@ class Fabric {
 
   // Bill of materials.
   [[nodiscard]] const std::vector<FabricTierCount>& switch_tiers() const { return counts_; }
-  [[nodiscard]] long long host_links() const { return gpus_; }
   [[nodiscard]] long long switch_links() const;
 
  private:
-  void scale_out(long long src, long long dst, long long choice, std::vector<int>& out,
-                 bool host_links) const;
+  void scale_out(long long src, long long dst, long long choice, std::vector<int>& out) const;
   long long gpus_;
   int per_node_;
   long long domain_;
@@ -110,7 +106,7 @@ class Fabric {
   int tiers_;
   long long leaves_per_pod_, pods_;
   long long u1_ = 0, u2_ = 0, cores_per_group_ = 0;
-  double nvlink_rate_, port_rate_;
+  double port_rate_;  // bytes/s per port
   // Link id ranges, in this order: NVLink up, NVLink down, NIC up, NIC down, leaf->spine,
   // spine->leaf, spine->core, core->spine.
   long long leaf_up_, leaf_down_, spine_up_, spine_down_, links_;
