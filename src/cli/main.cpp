@@ -318,8 +318,10 @@ int run(int argc, char** argv) {
   std::string routing_override, topology_override;
   col->add_option("--routing", routing_override, "override cluster.network.routing")
       ->check(CLI::IsMember({"ecmp", "adaptive", "spray"}));
+  std::vector<std::string> generators;
+  for (const auto& g : fabric_generators()) generators.push_back(g.name);
   col->add_option("--topology", topology_override, "override cluster.network.topology")
-      ->check(CLI::IsMember({"rail-optimized", "fat-tree", "clos"}));
+      ->check(CLI::IsMember(generators));
   std::vector<std::string> sizes = {"8MiB", "64MiB", "512MiB", "1GiB"};
   col->add_option("--sizes", sizes, "buffer sizes")->delimiter(',');
   col->add_flag("--json", json, "print JSON rows with time_s, algbw_gbps, busbw_gbps");

@@ -85,7 +85,9 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
           c.nic = *match;
       }
     }
-    c.topology = net->choice_or("topology", {"rail-optimized", "fat-tree", "clos"}, c.topology);
+    std::vector<std::string> generators;
+    for (const auto& g : fabric_generators()) generators.push_back(g.name);
+    c.topology = net->choice_or("topology", generators, c.topology);
     c.oversubscription = net->number_or("oversubscription", 1.0);
     if (c.oversubscription < 1.0) net->fail("oversubscription", "expected 1 or more (7 means 1:7)");
     c.leaf_oversubscription = net->number_or("leaf_oversubscription", 1.0);
