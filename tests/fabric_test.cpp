@@ -307,3 +307,20 @@ TEST(FabricModel, OversubscriptionSlowsThePipelineSendsOfTheStep) {
   }
   EXPECT_TRUE(found);
 }
+
+// The rank order decides which groups share a node: with DP fastest, a TP group of 8 spans 8
+// nodes, its all-reduces leave NVLink for the NICs, and the step slows.
+TEST(Placement, RankOrderMovesTensorParallelismOffTheNode) {
+  auto step = [](const std::string& order) {
+    const Scenario s = colossim::testing::scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 512}\nmodel: {preset: llama3-70b}\n"
+        "training: {global_batch: 512}\n"
+        "parallelism: {tp: 8, pp: 4, cp: 1, ep: 1, micro_batch: 1, virtual_stages: 1, recompute: "
+        "full, zero: 1, sequence_parallel: true, order: " +
+        order + "}\n");
+    const Verdict v = predict(s, Calibration::builtin());
+    EXPECT_TRUE(v.prediction.has_value()) << v.refusal;
+    return v.prediction->step.step_time.value();
+  };
+  EXPECT_GT(step("dp-cp-tp-pp"), 1.2 * step("tp-cp-dp-pp"));
+}

@@ -203,3 +203,13 @@ TEST(ScenarioErrors, FabricKeys) {
   // A preset's keys are defaults: the file's win.
   EXPECT_EQ(scenario("cluster: {preset: meta-24k, gpus: 6144}\n" + rest).cluster.gpus, 6144);
 }
+
+TEST(ScenarioErrors, RankOrder) {
+  const std::string head =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\n";
+  expect_error(head + "parallelism: {tp: 2, order: tp-cp-dp}\n", "parallelism.order", "pp");
+  expect_error(head + "parallelism: {tp: 2, order: tp-dp-pp-cp}\n", "parallelism.order",
+               "cp next to dp");
+  EXPECT_EQ(scenario(head + "parallelism: {tp: 2, order: dp-cp-tp-pp}\n").plan.order.front(), "dp");
+}

@@ -112,6 +112,11 @@ int collective(Scenario s, long long gpus, long long group_size, const std::stri
     d.ep = p.ep;
     d.pp = p.pp;
     d.dp = s.free_plan_keys.count("dp") != 0 ? c.job_gpus() / (d.tp * d.cp * d.pp) : p.dp;
+    d.order.clear();  // the plan's order, expert parallelism splitting DP as Megatron-Core does
+    for (const auto& dim : p.order) {
+      if (dim == "dp") d.order.push_back("ep");
+      d.order.push_back(dim);
+    }
     if (auto problem = placement_problem(d)) throw InputError(s.file, "parallelism", *problem);
     r.groups = placement_groups(d, dim);
     r.placement = dim + " groups of the plan, Megatron order";

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
+#include <map>
 
 #include "plan/pipeline.hpp"
 
@@ -114,14 +116,41 @@ CommGroup strided(long long size, long long stride, long long domain) {
 
 }  // namespace
 
+std::optional<std::string> order_problem(const std::vector<std::string>& order) {
+  std::vector<std::string> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted != std::vector<std::string>{"cp", "dp", "pp", "tp"})
+    return "expected tp, cp, dp and pp, each once, joined by '-' (such as tp-cp-dp-pp)";
+  const auto cp = std::find(order.begin(), order.end(), "cp") - order.begin();
+  const auto dp = std::find(order.begin(), order.end(), "dp") - order.begin();
+  if (cp - dp != 1 && dp - cp != 1)
+    return "expected cp next to dp (the distributed optimizer shards over DP x CP)";
+  return std::nullopt;
+}
+
 Groups place_groups(const Plan& p, const Cluster& c) {
+  assert(!order_problem(p.order));
   const long long domain = c.nvlink_domain;
+  // Stride of each dimension: the product of the sizes before it in the order.
+  const auto size_of = [&](const std::string& d) -> long long {
+    if (d == "tp") return p.tp;
+    if (d == "cp") return p.cp;
+    if (d == "dp") return p.dp;
+    return p.pp;
+  };
+  std::map<std::string, long long> stride;
+  long long s = 1;
+  for (const auto& d : p.order) {
+    stride[d] = s;
+    s *= size_of(d);
+  }
   Groups g;
-  g.tp = strided(p.tp, 1, domain);
-  g.cp = strided(p.cp, p.tp, domain);
-  g.dp = strided(p.dp * p.cp, p.tp, domain);  // the distributed optimizer shards over DP x CP
+  g.tp = strided(p.tp, stride["tp"], domain);
+  g.cp = strided(p.cp, stride["cp"], domain);
+  // The distributed optimizer shards over DP x CP, which sit side by side.
+  g.dp = strided(p.dp * p.cp, std::min(stride["cp"], stride["dp"]), domain);
   g.ep = strided(p.ep, 1, domain);
-  g.pp = strided(2, static_cast<long long>(p.tp) * p.cp * p.dp, domain);  // neighbouring stages
+  g.pp = strided(2, stride["pp"], domain);  // neighbouring stages
   return g;
 }
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hw/catalog.hpp"
 #include "topology/cluster.hpp"
@@ -40,6 +41,10 @@ struct Plan {
   // and its accumulate_allreduce_grads_in_fp32); otherwise in BF16 (Megatron-Core default
   // grad_reduce_in_fp32 = False).
   bool grad_reduce_fp32 = false;
+  // Rank order, fastest-varying first (Megatron-Core's --order / RankGenerator): which groups
+  // share a node. Expert-parallel groups follow Megatron-Core's expert layout (consecutive ranks)
+  // whatever the order.
+  std::vector<std::string> order = {"tp", "cp", "dp", "pp"};
 };
 
 struct Training {
@@ -68,11 +73,15 @@ struct Training {
 
 namespace colossim {
 
-// Where each parallel group's members sit on the cluster under the Megatron rank order
-// (rank = tp + TP*(cp + CP*(dp + DP*pp))); EP groups are consecutive ranks across TP x CP x DP.
+// Where each parallel group's members sit on the cluster under the plan's rank order (Megatron's
+// default tp-cp-dp-pp: rank = tp + TP*(cp + CP*(dp + DP*pp))); EP groups are consecutive ranks
+// across TP x CP x DP. The data-parallel optimizer group spans DP x CP, so the order keeps cp and
+// dp next to each other (order_problem).
 struct Groups {
   CommGroup tp, cp, dp, ep, pp;
 };
 [[nodiscard]] Groups place_groups(const Plan& plan, const Cluster& cluster);
+// Why `order` is not a usable rank order (nullopt if it is).
+[[nodiscard]] std::optional<std::string> order_problem(const std::vector<std::string>& order);
 
 }  // namespace colossim

@@ -144,7 +144,10 @@ namespace {
 
 // The parallelism keys of SCENARIO.md, as a plan resolved them.
 nlohmann::json plan_keys_json(const Plan& pl) {
-  return {{"tp", pl.tp},
+  std::string order;
+  for (const auto& d : pl.order) order += (order.empty() ? "" : "-") + d;
+  return {{"order", order},
+          {"tp", pl.tp},
           {"pp", pl.pp},
           {"cp", pl.cp},
           {"ep", pl.ep},

@@ -148,7 +148,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages",
                            "schedule", "sequence_parallel", "recompute", "zero",
                            "overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap",
-                           "uneven_stages", "attention", "grad_reduce_fp32"});
+                           "uneven_stages", "attention", "grad_reduce_fp32", "order"});
   p.tp = n.count_or("tp", 1, kMaxDegree);
   p.pp = n.count_or("pp", 1, kMaxDegree);
   p.cp = n.count_or("cp", 1, kMaxDegree);
@@ -190,6 +190,17 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
+  if (n.has("order")) {
+    const std::string text = n.str("order");
+    std::vector<std::string> order;
+    for (size_t start = 0; start <= text.size();) {
+      const size_t dash = std::min(text.find('-', start), text.size());
+      order.push_back(text.substr(start, dash - start));
+      start = dash + 1;
+    }
+    if (auto problem = order_problem(order)) n.fail("order", *problem);
+    p.order = order;
+  }
   const std::string attention =
       n.choice_or("attention", {"flash", "flash-triton", "unfused"}, "flash");
   p.attention = attention == "unfused"        ? AttentionKernel::unfused
