@@ -324,3 +324,18 @@ TEST(Placement, RankOrderMovesTensorParallelismOffTheNode) {
   };
   EXPECT_GT(step("dp-cp-tp-pp"), 1.2 * step("tp-cp-dp-pp"));
 }
+
+// SHARP: one GPU per node under one leaf; each sends S up once and gets the reduced S back:
+// S/B plus a hop up and a hop down, against the ring's 2(n-1)/n S/B. Ethernet has no SHARP.
+TEST(Collectives, SharpReducesInTheSwitch) {
+  const Cluster c = cluster("nic: cx7-ndr-400");
+  const FabricNetwork net(c, ideal());
+  std::vector<long long> g;
+  for (int node = 0; node < 16; ++node) g.push_back(node * 8);
+  const double s = 1e9, bw = 50e9;
+  const auto r = run_collective(net, Collective::all_reduce, Bytes(s), {g}, "sharp");
+  EXPECT_NEAR(r.time.value(), s / bw + 2 * net.latency(LinkTier::host), 1e-9);
+  const FabricNetwork ethernet(cluster("nic: cx7-roce-400"), ideal());
+  EXPECT_TRUE(
+      find_collective_algorithm("sharp")->unsupported(ethernet, Collective::all_reduce, {g}));
+}

@@ -30,8 +30,8 @@ inline std::string simgrid_name(char prefix, size_t i) {
 
 // Completion time of each flow; `argv` may carry SimGrid options such as --log=...
 inline std::vector<double> simgrid_finish_times(const std::vector<SimGridLink>& links,
-                                                const std::vector<SimGridFlow>& flows,
-                                                int* argc, char** argv) {
+                                                const std::vector<SimGridFlow>& flows, int* argc,
+                                                char** argv) {
   namespace sg4 = simgrid::s4u;
   sg4::Engine engine(argc, argv);
   sg4::Engine::set_config("network/model:CM02");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <set>
 #include <unordered_map>
 
 namespace colossim {
@@ -153,7 +154,8 @@ RankGroups within_domains(const FabricNetwork& net, const RankGroups& groups) {
 
 CollectiveSteps across(const FabricNetwork& net, double bytes, const RankGroups& groups) {
   const RankGroups inter = across_domains(net, groups);
-  const std::string algo = choose_algorithm(net, Collective::all_reduce, Bytes(bytes), inter, false);
+  const std::string algo =
+      choose_algorithm(net, Collective::all_reduce, Bytes(bytes), inter, false);
   return find_collective_algorithm(algo)->steps(net, Collective::all_reduce, bytes, inter);
 }
 
@@ -210,6 +212,80 @@ std::optional<std::string> nvls_unsupported(const FabricNetwork& net, Collective
     return "NVLink SHARP needs Hopper or later NVSwitches (this GPU is " + arch + ")";
   const Split s = split(net.fabric(), groups.front());
   if (s.per_domain < 2) return "nvls needs two or more members in each NVLink domain";
+  return std::nullopt;
+}
+
+// --- in-network reduction in the scale-out switches (InfiniBand SHARP) -------------------------
+
+// Every member's stream climbs to the lowest switch tier that covers its group, reduced at each
+// switch on the way (so each uplink of the aggregation tree carries it once), and the result is
+// multicast back down the same links: S per link per direction, pipelined.
+Phase switch_tree(const FabricNetwork& net, double bytes, const RankGroups& groups) {
+  const Fabric& f = net.fabric();
+  Phase p;
+  p.label = "sharp: reduce up the switches, multicast down";
+  int levels = 0;
+  for (const auto& g : groups) {
+    std::set<long long> leaves, pods;
+    for (long long m : g) leaves.insert(f.leaf_of(m));
+    for (long long leaf : leaves) pods.insert(f.pod_of_leaf(leaf));
+    const auto h = static_cast<long long>(std::hash<long long>{}(g.front()) >> 3);
+    const long long j = leaves.size() > 1 ? h % f.spines_per_pod() : 0;
+    const long long u = pods.size() > 1 ? (h / f.spines_per_pod()) % f.core_uplinks_per_spine() : 0;
+    auto link = [&](int id) { p.transfers.push_back({id, id, bytes, Transfer::Via::link}); };
+    for (long long m : g) {
+      link(f.nic_uplink(m));
+      link(f.nic_downlink(m));
+    }
+    if (leaves.size() > 1) {
+      for (long long leaf : leaves) {
+        link(f.leaf_uplink(leaf, j));
+        link(f.leaf_downlink(leaf, j));
+      }
+    }
+    if (pods.size() > 1) {
+      for (long long pod : pods) {
+        link(f.spine_uplink(pod, j, u));
+        link(f.spine_downlink(pod, j, u));
+      }
+    }
+    levels = std::max(levels, pods.size() > 1 ? 2 : leaves.size() > 1 ? 1 : 0);
+  }
+  p.extra_hops = 2 * (levels + 1) - 1;  // the first chunk climbs and comes back down
+  return p;
+}
+
+CollectiveSteps sharp(const FabricNetwork& net, Collective, double bytes,
+                      const RankGroups& groups) {
+  const RankGroups intra = within_domains(net, groups);
+  if (intra.front().size() == 1) return {{switch_tree(net, bytes, groups)}};
+  // NCCL's CollNet pipelines the three stages chunk by chunk, so they run at once: the domains'
+  // reduce-scatter and all-gather (a ring all-reduce's NVLink traffic) beside the switch tree.
+  const double m = group_size(intra);
+  CollectiveSteps steps = ring(net, Collective::all_reduce, bytes, intra);
+  steps.front().front().label = "sharp: reduce-scatter and all-gather inside the domains";
+  steps.front().push_back(switch_tree(net, bytes / m, across_domains(net, groups)));
+  return steps;
+}
+
+std::optional<std::string> sharp_unsupported(const FabricNetwork& net, Collective kind,
+                                             const RankGroups& groups) {
+  if (kind != Collective::all_reduce) return "sharp runs all-reduce only";
+  const std::string& fabric = net.cluster().nic.fabric;
+  if (fabric.rfind("infiniband", 0) != 0)
+    return "in-network reduction needs InfiniBand SHARP switches (this fabric is " + fabric + ")";
+  const Split s = split(net.fabric(), groups.front());
+  if (s.domains.size() < 2 || s.per_domain == 0)
+    return "sharp needs a group spanning two or more NVLink domains with as many members in each";
+  const RankGroups inter = s.per_domain > 1 ? across_domains(net, groups) : groups;
+  for (const auto& g : inter) {
+    const long long plane =
+        net.fabric().leaf_of(g.front()) / std::max(1LL, net.fabric().leaves_per_plane());
+    for (long long m : g) {
+      if (net.fabric().leaf_of(m) / std::max(1LL, net.fabric().leaves_per_plane()) != plane)
+        return "sharp needs each aggregation tree inside one rail plane";
+    }
+  }
   return std::nullopt;
 }
 
@@ -292,6 +368,8 @@ const std::vector<CollectiveAlgorithm>& collective_algorithms() {
       {"hierarchical", "reduce-scatter inside domains, all-reduce across, all-gather inside",
        &hierarchical_unsupported, &hierarchical},
       {"nvls", "NVLink SHARP: the NVSwitch reduces and multicasts", &nvls_unsupported, &nvls},
+      {"sharp", "InfiniBand SHARP: the scale-out switches reduce and multicast", &sharp_unsupported,
+       &sharp},
       {"direct", "all-to-all, every pair at once", &all_to_all_unsupported, &direct},
       {"pairwise", "all-to-all in n-1 rounds of one peer each", &all_to_all_unsupported, &pairwise},
       {"p2p", "send/recv between consecutive members", &p2p_unsupported, &p2p},
@@ -340,6 +418,9 @@ std::optional<Seconds> estimate(const FabricNetwork& net, const std::string& alg
     t = 2 * ((m - 1) * a_nvl + (m - 1) / m * S / nvl) + inter(S / m);
   } else if (algorithm == "nvls") {
     t = d > 1 ? 2 * (a_nvl + S / nvl) + inter(S / m) : a_nvl + S / nvl;
+  } else if (algorithm == "sharp") {
+    const double intra = m > 1 ? 2 * ((m - 1) * a_nvl + (m - 1) / m * S / nvl) : 0;
+    t = std::max(intra, 6 * net.latency(LinkTier::host) + S / m / port);
   } else if (algorithm == "direct" || algorithm == "pairwise") {
     const double rounds = algorithm == "direct" ? 1 : n - 1;
     t = rounds * alpha + std::max((m - 1) / n * S / nvl, (n - m) / n * S / port);

@@ -17,6 +17,11 @@
 //  - nvls: NVLink SHARP (Hopper NVSwitch and later): inside a domain each rank sends S to the
 //    switch, which reduces and multicasts S back (S/B, half a ring's traffic); across domains the
 //    switch reduce-scatters, the c-th members all-reduce S/m, and the switch all-gathers.
+//  - sharp: InfiniBand SHARP (Quantum switches), as NCCL's CollNet: reduce-scatter inside each
+//    domain, the domains' c-th members reducing S/m in the switches -- each climbs to the lowest
+//    tier covering its group, reduced at every switch, and the result is multicast down the same
+//    links (S/m per link per direction instead of a ring's 2(n-1)/n) -- and all-gather inside,
+//    the three pipelined.
 //  - direct: all-to-all with every pair at once (NCCL's grouped send/recv), S/n to each peer.
 //  - pairwise: all-to-all in n-1 rounds, rank i sending to i+k in round k.
 //  - p2p: send/recv, member i to member i+1 of each group (pipeline stages).
@@ -24,8 +29,8 @@
 // latency + bandwidth cost on the fabric (choose_algorithm).
 //
 // Limits: chunked pipelining inside a ring step and NCCL's protocols (LL, LL128, Simple) are not
-// modelled; a step lasts as long as its slowest flow. In-network reduction in the scale-out
-// switches (InfiniBand SHARP) is not modelled.
+// modelled; a step lasts as long as its slowest flow. SHARP's switch-side aggregation rate and
+// its limit on concurrent trees are not modelled (the links are).
 #pragma once
 
 #include <optional>

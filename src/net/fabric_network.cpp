@@ -94,6 +94,11 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
       add(path, x.bytes);
       continue;
     }
+    if (x.via == Transfer::Via::link) {
+      path.push_back(static_cast<int>(x.src));
+      add(path, x.bytes);
+      continue;
+    }
     if (x.src == x.dst) continue;
     const long long n = f.choices(x.src, x.dst);
     // The hash sees the node pair, so every rail plane collides alike (see the header).

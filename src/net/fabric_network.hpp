@@ -40,10 +40,11 @@ namespace colossim {
 enum class Routing { ecmp, dmodk, adaptive, spray };
 [[nodiscard]] Routing parse_routing(const std::string& name);  // asserts a known name
 
-// Bytes moved from one GPU to another, or between a GPU and its NVLink switch (NVLS: the switch
-// reduces or multicasts, so the transfer crosses one port only).
+// Bytes moved from one GPU to another, between a GPU and its NVLink switch (NVLS: the switch
+// reduces or multicasts, so the transfer crosses one port only), or over one given fabric link
+// (in-network reduction: a switch forwards the reduced stream up or multicasts it down).
 struct Transfer {
-  enum class Via { route, to_nvswitch, from_nvswitch };
+  enum class Via { route, to_nvswitch, from_nvswitch, link };  // link: `src` is the link id
   long long src = 0;
   long long dst = 0;
   double bytes = 0;

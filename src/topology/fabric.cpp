@@ -198,33 +198,33 @@ Fabric::UpRoute Fabric::up_route(long long src, long long dst) const {
   const long long a = leaf_of(src), b = leaf_of(dst);
   if (a == b) return r;
   r.tiers_up = 1;
-  r.leaf_up = leaf_up_ + a * u1_;
-  r.leaf_down = leaf_down_ + b * u1_;
+  r.leaf_up = leaf_uplink(a, 0);
+  r.leaf_down = leaf_downlink(b, 0);
   const long long pa = pod_of_leaf(a), pb = pod_of_leaf(b);
   if (pa != pb) {
     r.tiers_up = 2;
-    r.spine_up = spine_up_ + pa * u1_ * u2_;
-    r.spine_down = spine_down_ + pb * u1_ * u2_;
+    r.spine_up = spine_uplink(pa, 0, 0);
+    r.spine_down = spine_downlink(pb, 0, 0);
   }
   return r;
 }
 
 void Fabric::scale_out(long long src, long long dst, long long choice,
                        std::vector<int>& out) const {
-  out.push_back(static_cast<int>(2 * gpus_ + src));
+  out.push_back(nic_uplink(src));
   const long long a = leaf_of(src), b = leaf_of(dst);
   if (a != b) {
     const long long j = choice % u1_;
-    out.push_back(static_cast<int>(leaf_up_ + a * u1_ + j));
+    out.push_back(leaf_uplink(a, j));
     const long long pa = pod_of_leaf(a), pb = pod_of_leaf(b);
     if (pa != pb) {
       const long long u = choice / u1_;
-      out.push_back(static_cast<int>(spine_up_ + (pa * u1_ + j) * u2_ + u));
-      out.push_back(static_cast<int>(spine_down_ + (pb * u1_ + j) * u2_ + u));
+      out.push_back(spine_uplink(pa, j, u));
+      out.push_back(spine_downlink(pb, j, u));
     }
-    out.push_back(static_cast<int>(leaf_down_ + b * u1_ + j));
+    out.push_back(leaf_downlink(b, j));
   }
-  out.push_back(static_cast<int>(3 * gpus_ + dst));
+  out.push_back(nic_downlink(dst));
 }
 
 }  // namespace colossim

@@ -87,6 +87,23 @@ class Fabric {
   // D-mod-K: the route choice that the destination's position under its leaf names (spine =
   // position mod spines, core uplink = the next digits), reduced mod choices() by the caller.
   [[nodiscard]] long long destination_choice(long long dst) const;
+  // Link ids above the leaves: leaf `leaf` to/from its pod's spine j; spine j of pod `pod`
+  // (global pod number, pod_of_leaf) to/from its core group over uplink u.
+  [[nodiscard]] int leaf_uplink(long long leaf, long long j) const {
+    return static_cast<int>(leaf_up_ + leaf * u1_ + j);
+  }
+  [[nodiscard]] int leaf_downlink(long long leaf, long long j) const {
+    return static_cast<int>(leaf_down_ + leaf * u1_ + j);
+  }
+  [[nodiscard]] int spine_uplink(long long pod, long long j, long long u) const {
+    return static_cast<int>(spine_up_ + (pod * u1_ + j) * u2_ + u);
+  }
+  [[nodiscard]] int spine_downlink(long long pod, long long j, long long u) const {
+    return static_cast<int>(spine_down_ + (pod * u1_ + j) * u2_ + u);
+  }
+  [[nodiscard]] int nic_uplink(long long gpu) const { return static_cast<int>(2 * gpus_ + gpu); }
+  [[nodiscard]] int nic_downlink(long long gpu) const { return static_cast<int>(3 * gpus_ + gpu); }
+  [[nodiscard]] long long leaves_per_plane() const { return leaves_per_plane_; }
   [[nodiscard]] long long spines_per_pod() const { return u1_; }
   [[nodiscard]] long long core_uplinks_per_spine() const { return u2_; }
 
