@@ -485,4 +485,26 @@ CollectiveResult run_collective(const FabricNetwork& net, Collective kind, Bytes
   return r;
 }
 
+std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r) {
+  std::array<TierUse, kLinkTiers> use{};
+  std::array<double, kLinkTiers> link_seconds{};
+  for (const auto& step : r.steps) {
+    for (const auto& p : step.phases) {
+      for (size_t t = 0; t < kLinkTiers; ++t) {
+        if (p.links_used[t] == 0) continue;
+        use[t].links = std::max(use[t].links, p.links_used[t]);
+        use[t].bytes += p.bytes[t] * (p.total.value() / std::max(p.time.value(), 1e-300));
+        link_seconds[t] += static_cast<double>(p.links_used[t]) * p.capacity[t] * p.total.value();
+        if (p.time.value() > 0)
+          use[t].peak =
+              std::max(use[t].peak, p.busiest_bytes[t] / (p.capacity[t] * p.time.value()));
+      }
+    }
+  }
+  for (size_t t = 0; t < kLinkTiers; ++t) {
+    if (link_seconds[t] > 0) use[t].mean = use[t].bytes / link_seconds[t];
+  }
+  return use;
+}
+
 }  // namespace colossim

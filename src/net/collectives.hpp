@@ -33,6 +33,7 @@
 // its limit on concurrent trees are not modelled (the links are).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,17 @@ struct CollectiveResult {
   std::vector<CollectiveStepResult> steps;
   long long flows = 0;  // transfers simulated, all steps and repetitions counted once
 };
+
+// How a collective used each tier of links (LinkTier order).
+struct TierUse {
+  long long links = 0;  // in use
+  double bytes = 0;
+  double mean = 0;  // utilisation of the links in use, over the whole collective
+  double peak = 0;  // the busiest link's utilisation in its busiest phase
+};
+[[nodiscard]] std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r);
+inline constexpr std::array<const char*, kLinkTiers> tier_name = {"nvlink", "gpu-leaf",
+                                                                  "leaf-spine", "spine-core"};
 
 // Runs `kind` over every group at once. `algorithm` is a registered name or "auto". The caller
 // checks support first (find_collective_algorithm(...)->unsupported); asserts it.

@@ -24,9 +24,6 @@
 namespace colossim {
 namespace {
 
-constexpr std::array<const char*, kLinkTiers> kTierNames = {"nvlink", "gpu-leaf", "leaf-spine",
-                                                            "spine-core"};
-
 class FabricModel final : public NetworkModel {
  public:
   FabricModel(const Cluster& c, const NetworkCalibration& cal) : net_(c, cal), job_(c.job_gpus()) {}
@@ -52,16 +49,12 @@ class FabricModel final : public NetworkModel {
     r.alone = groups.size() == 1
                   ? all.time
                   : run_collective(net_, kind, bytes, {groups.front()}, r.algorithm).time;
-    for (const auto& step : all.steps) {
-      for (const auto& p : step.phases) {
-        for (size_t t = 0; t < kLinkTiers; ++t) {
-          if (p.time.value() <= 0 || p.capacity[t] <= 0) continue;
-          const double u = p.busiest_bytes[t] / (p.capacity[t] * p.time.value());
-          if (u > r.busiest_utilisation) {
-            r.busiest_utilisation = u;
-            r.busiest_tier = kTierNames[t];
-          }
-        }
+    const auto use = tier_use(all);
+    for (size_t t = 0; t < kLinkTiers; ++t) {
+      r.tier_utilisation[t] = use[t].mean;
+      if (use[t].peak > r.busiest_utilisation) {
+        r.busiest_utilisation = use[t].peak;
+        r.busiest_tier = tier_name[t];
       }
     }
     cache_.emplace(key, r);

@@ -8,6 +8,7 @@
 // send-recv: the message. Implementations are immutable after construction and thread-safe.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct CollectiveRecord {
   Seconds contended;         // all groups at once
   std::string busiest_tier;  // where the busiest link sat
   double busiest_utilisation = 0;
+  // Per link tier (nvlink, gpu-leaf, leaf-spine, spine-core): mean utilisation of the links in
+  // use while the collective runs; 0 where it uses none.
+  std::array<double, 4> tier_utilisation{};
 };
 
 class NetworkModel {

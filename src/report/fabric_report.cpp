@@ -9,9 +9,6 @@
 namespace colossim {
 namespace {
 
-constexpr std::array<const char*, kLinkTiers> kTierNames = {"nvlink", "gpu-leaf", "leaf-spine",
-                                                            "spine-core"};
-
 // nccl-tests' bus bandwidth factor (PERFORMANCE.md): what each rank's busiest link must carry.
 double bus_factor(Collective op, double n) {
   switch (op) {
@@ -25,35 +22,6 @@ double bus_factor(Collective op, double n) {
       return 1;
   }
   return 1;
-}
-
-struct TierUse {
-  long long links = 0;
-  double bytes = 0;
-  double mean = 0;  // utilisation of the links in use, over the whole collective
-  double peak = 0;  // the busiest link's utilisation in its busiest phase
-};
-
-std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r) {
-  std::array<TierUse, kLinkTiers> use{};
-  std::array<double, kLinkTiers> link_seconds{};
-  for (const auto& step : r.steps) {
-    for (const auto& p : step.phases) {
-      for (size_t t = 0; t < kLinkTiers; ++t) {
-        if (p.links_used[t] == 0) continue;
-        use[t].links = std::max(use[t].links, p.links_used[t]);
-        use[t].bytes += p.bytes[t] * (p.total.value() / std::max(p.time.value(), 1e-300));
-        link_seconds[t] += static_cast<double>(p.links_used[t]) * p.capacity[t] * p.total.value();
-        if (p.time.value() > 0)
-          use[t].peak =
-              std::max(use[t].peak, p.busiest_bytes[t] / (p.capacity[t] * p.time.value()));
-      }
-    }
-  }
-  for (size_t t = 0; t < kLinkTiers; ++t) {
-    if (link_seconds[t] > 0) use[t].mean = use[t].bytes / link_seconds[t];
-  }
-  return use;
 }
 
 std::string tier_names(const Fabric& f) {
@@ -160,7 +128,7 @@ std::string collective_text(const FabricNetwork& net, const CollectiveRequest& r
     const auto use = tier_use(last.result);
     for (size_t t = 0; t < kLinkTiers; ++t) {
       if (use[t].links == 0) continue;
-      out += fmt::format(" {} {} in use, {:.0f}% busy (peak {:.0f}%);", kTierNames[t], use[t].links,
+      out += fmt::format(" {} {} in use, {:.0f}% busy (peak {:.0f}%);", tier_name[t], use[t].links,
                          100 * use[t].mean, 100 * use[t].peak);
     }
     out.back() = '\n';
@@ -179,7 +147,7 @@ nlohmann::json collective_json(const FabricNetwork& net, const CollectiveRequest
     const auto use = tier_use(row.result);
     for (size_t k = 0; k < kLinkTiers; ++k) {
       if (use[k].links == 0) continue;
-      tiers.push_back({{"tier", kTierNames[k]},
+      tiers.push_back({{"tier", tier_name[k]},
                        {"links_used", use[k].links},
                        {"bytes", use[k].bytes},
                        {"mean_utilisation", use[k].mean},

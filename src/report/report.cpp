@@ -135,6 +135,13 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
           human_seconds(r.contended.value()), slow,
           slow > 1.01 ? ", slowed by " + others(r.groups) : "", r.busiest_tier,
           100 * r.busiest_utilisation);
+      std::string busy;
+      for (size_t t = 0; t < r.tier_utilisation.size(); ++t) {
+        if (r.tier_utilisation[t] <= 0) continue;
+        busy += fmt::format("{}{} {:.0f}%", busy.empty() ? "" : ", ", tier_name[t],
+                            100 * r.tier_utilisation[t]);
+      }
+      out += fmt::format("      links in use, busy while it runs: {}\n", busy);
     }
   }
   return out;
@@ -258,7 +265,12 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                                           ? others(r.groups) + " of this collective"
                                           : ""},
                         {"busiest_tier", r.busiest_tier},
-                        {"busiest_utilisation", r.busiest_utilisation}});
+                        {"busiest_utilisation", r.busiest_utilisation},
+                        {"tier_utilisation",
+                         {{tier_name[0], r.tier_utilisation[0]},
+                          {tier_name[1], r.tier_utilisation[1]},
+                          {tier_name[2], r.tier_utilisation[2]},
+                          {tier_name[3], r.tier_utilisation[3]}}}});
     }
     j["fabric"] = fabric;
   }
