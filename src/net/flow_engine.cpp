@@ -52,13 +52,41 @@ class MaxMin {
     for (size_t i = 0; i < active.size(); ++i) {
       for (int l : links(active[i])) by_link_[fill_[slot_[static_cast<size_t>(l)]]++] = i;
     }
+    // A link only one flow crosses (its NIC port, say) caps that flow alone: it enters the heap
+    // as the flow's own bound, and only shared links are queued as links -- fewer entries.
     heap_.clear();
-    for (int l : touched_) push(l);
+    for (int l : touched_) {
+      if (count_[static_cast<size_t>(l)] > 1) push(l);
+    }
+    for (size_t i = 0; i < active.size(); ++i) {
+      double bound = std::numeric_limits<double>::infinity();
+      for (int l : links(active[i])) {
+        if (count_[static_cast<size_t>(l)] == 1)
+          bound = std::min(bound, left_[static_cast<size_t>(l)]);
+      }
+      if (bound < std::numeric_limits<double>::infinity()) {
+        heap_.emplace_back(bound, -1 - static_cast<int>(i));
+        std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+      }
+    }
     frozen_.assign(active.size(), 0);
+    auto freeze = [&](size_t i, double share) {
+      frozen_[i] = 1;
+      rate[i] = share;
+      for (int m : links(active[i])) {
+        left_[static_cast<size_t>(m)] -= share;
+        --count_[static_cast<size_t>(m)];
+      }
+    };
     while (!heap_.empty()) {
       std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
       const auto [share_at_push, l] = heap_.back();
       heap_.pop_back();
+      if (l < 0) {  // a flow's private bound
+        const auto i = static_cast<size_t>(-1 - l);
+        if (frozen_[i] == 0) freeze(i, std::max(0.0, share_at_push));
+        continue;
+      }
       const auto ul = static_cast<size_t>(l);
       if (count_[ul] == 0) continue;
       // A link's share only grows as flows elsewhere freeze below it (they take less than its
@@ -70,14 +98,7 @@ class MaxMin {
       const double share = std::max(0.0, share_at_push);
       const size_t k = slot_[ul];
       for (size_t j = start_[k]; j < start_[k + 1]; ++j) {
-        const size_t i = by_link_[j];
-        if (frozen_[i] != 0) continue;
-        frozen_[i] = 1;
-        rate[i] = share;
-        for (int m : links(active[i])) {
-          left_[static_cast<size_t>(m)] -= share;
-          --count_[static_cast<size_t>(m)];
-        }
+        if (frozen_[by_link_[j]] == 0) freeze(by_link_[j], share);
       }
     }
     for (int l : touched_) count_[static_cast<size_t>(l)] = 0;
@@ -124,7 +145,7 @@ struct Component {
 // neighbourhood; an arrival, everything linked to the newcomers. The result equals a full
 // re-solve at every event. Each flow's finish time waits in a heap and is recomputed only when
 // its rate changes.
-std::vector<double> simulate(const Component& c, long long& solves) {
+std::vector<double> simulate(const Component& c, bool incremental, long long& solves) {
   const size_t n = c.size.size();
   const size_t nlinks = c.capacity.size();
   std::vector<double> done(n, -1), remaining = c.size, rate(n, 0), since(n, 0);
@@ -251,7 +272,15 @@ std::vector<double> simulate(const Component& c, long long& solves) {
       take(f, -1);
       seeds.push_back(f);
     }
-    resolve_around(slowest * (1 - 1e-12), t);
+    if (incremental) {
+      resolve_around(slowest * (1 - 1e-12), t);
+    } else {  // the reference: every live flow, from scratch
+      seeds.clear();
+      for (size_t f = 0; f < n; ++f) {
+        if (live[f] != 0) seeds.push_back(static_cast<int>(f));
+      }
+      resolve_around(-kInf, t);
+    }
   }
   return done;
 }
@@ -315,7 +344,7 @@ std::vector<double> FlowNetwork::fair_rates(const std::vector<int>& active) cons
   return rate;
 }
 
-std::vector<Seconds> FlowNetwork::run(bool use_symmetry) {
+std::vector<Seconds> FlowNetwork::run(bool use_symmetry, bool incremental) {
   stats_ = {};
   const size_t nflows = size_.size();
   std::vector<double> done(nflows, -1);
@@ -401,12 +430,12 @@ std::vector<Seconds> FlowNetwork::run(bool use_symmetry) {
       auto it = solved.find(signature);
       if (it == solved.end()) {
         ++stats_.solved;
-        it = solved.emplace(signature, simulate(comp, stats_.rate_solves)).first;
+        it = solved.emplace(signature, simulate(comp, incremental, stats_.rate_solves)).first;
       }
       times = &it->second;
     } else {
       ++stats_.solved;
-      own = simulate(comp, stats_.rate_solves);
+      own = simulate(comp, incremental, stats_.rate_solves);
       times = &own;
     }
     for (size_t i = 0; i < flows.size(); ++i) done[static_cast<size_t>(flows[i])] = (*times)[i];

@@ -53,9 +53,10 @@ class FlowNetwork {
   [[nodiscard]] std::span<const int> path(size_t flow) const {
     return {path_.data() + path_begin_[flow], path_begin_[flow + 1] - path_begin_[flow]};
   }
-  // Completion time of every flow, indexed by flow id. `use_symmetry` = false solves every
-  // component even when an identical one was solved (for checking the reduction).
-  [[nodiscard]] std::vector<Seconds> run(bool use_symmetry = true);
+  // Completion time of every flow, indexed by flow id. For checking the reductions:
+  // `use_symmetry` = false solves every component even when an identical one was solved;
+  // `incremental` = false re-solves every live flow at every event.
+  [[nodiscard]] std::vector<Seconds> run(bool use_symmetry = true, bool incremental = true);
   // Max-min fair rates of the flows whose ids are in `active` (bytes/s), for inspection.
   [[nodiscard]] std::vector<double> fair_rates(const std::vector<int>& active) const;
 
