@@ -9,11 +9,12 @@ using namespace colossim;
 
 namespace {
 
-ValidationReport run_cases(const std::string& dir) {
+ValidationReport run_cases(const std::string& dir, const std::string& network_model = "") {
   const Catalog catalog = Catalog::builtin();
   const Calibration cal = Calibration::builtin();
   std::vector<CaseResult> results;
-  for (const auto& f : case_files({dir})) results.push_back(validate_case(f, catalog, cal));
+  for (const auto& f : case_files({dir}))
+    results.push_back(validate_case(f, catalog, cal, network_model));
   return summarise(std::move(results));
 }
 
@@ -26,4 +27,13 @@ TEST(Validation, CalibrationSetErrorStaysWithinBound) {
   EXPECT_LE(r.mape, kMapeBound) << "mean absolute percentage error grew";
   EXPECT_LE(r.worst, kWorstBound) << "worst case grew: " << r.worst_id;
   for (const auto& [name, g] : r.groups) EXPECT_LE(g.mape, 0.15) << name;
+}
+
+// The step on the flow-level fabric, every group of each collective at once: contention must not
+// make the calibration set's error grow past the same bounds.
+TEST(Validation, FabricNetworkModelStaysWithinBound) {
+  const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/cases", "fabric");
+  EXPECT_EQ(r.refused, 0);
+  EXPECT_LE(r.mape, kMapeBound) << "mean absolute percentage error grew";
+  EXPECT_LE(r.worst, kWorstBound) << "worst case grew: " << r.worst_id;
 }
