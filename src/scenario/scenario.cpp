@@ -321,7 +321,7 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.precision_given = root.child("training").has("precision");
   s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision,
                      s.free_plan_keys);
-  s.network_model = root.str_or("network_model", "bandwidth");
+  s.network_model = root.str_or("network_model", "fabric");
   if (root.has("measured")) s.measured = read_measured(root.child("measured"));
   if (root.has("reliability")) s.reliability = read_reliability(root.child("reliability"));
   if (root.has("facility")) s.facility = read_facility(root.child("facility"));

@@ -70,7 +70,7 @@ struct Scenario {
       false;  // training.precision was written (else `colossim plan` may try FP8)
   // Whether any searched key is open, so that the plan must be chosen before it is simulated.
   [[nodiscard]] bool plan_needs_search() const;
-  std::string network_model = "bandwidth";
+  std::string network_model = "fabric";  // net/network.hpp registry
   ReliabilitySettings reliability;
   FacilitySettings facility;
   std::optional<Measured> measured;
