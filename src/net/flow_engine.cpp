@@ -230,9 +230,12 @@ std::vector<double> simulate(const Component& c, bool incremental, long long& so
     for (size_t i = 0; i < resolve.size(); ++i) {
       const int f = resolve[i];
       const auto uf = static_cast<size_t>(f);
+      const bool same = fresh[i] == rate[uf];
       rate[uf] = fresh[i];
       take(f, +1);
-      finishes.emplace(t + std::max(0.0, remaining[uf]) / rate[uf], f, ++version[uf]);
+      // An unchanged rate keeps its queued finish time (the same instant, computed earlier).
+      if (!same || version[uf] == 0)
+        finishes.emplace(t + std::max(0.0, remaining[uf]) / rate[uf], f, ++version[uf]);
     }
   };
   double t = 0;
