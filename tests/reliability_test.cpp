@@ -188,3 +188,17 @@ TEST(Reliability, BadReliabilityKeysAreInputErrors) {
   EXPECT_THROW((void)scenario(base + "reliability: {spare_nodes: -1}\n"), InputError);
   EXPECT_THROW((void)scenario(base + "reliability: {checkpoint_every: 5}\n"), InputError);
 }
+
+// When interruptions come faster than restarts finish, the run does not finish: the Monte Carlo
+// stops at kMaxWallFactor x the failure-free time and after ten such trials, and says so rather
+// than simulating years of restarts.
+TEST(Reliability, ARunThatCannotOutpaceItsFailuresIsReportedAsNotFinishing) {
+  Scenario s = scenario(kLlama3);
+  s.reliability.relaunch = Seconds(20 * 3600.0);  // MTBI ~2.8 h on 16k GPUs (Llama 3)
+  const auto r = report(s, std::nullopt).result;
+  EXPECT_EQ(r.trials, 10);
+  EXPECT_DOUBLE_EQ(r.unfinished_fraction, 1.0);
+  EXPECT_LT(r.goodput, 1.0 / kMaxWallFactor + 1e-9);
+  const auto fine = report(scenario(kLlama3), std::nullopt).result;
+  EXPECT_DOUBLE_EQ(fine.unfinished_fraction, 0.0);
+}

@@ -32,6 +32,19 @@ std::string others(long long groups) {
   return groups == 2 ? "the other group" : fmt::format("the other {} groups", groups - 1);
 }
 
+// Token-budget runs whose median trial hit the wall-time bound (run/reliability.hpp).
+bool does_not_finish(const RunResult& r) { return r.unfinished_fraction > 0.5; }
+
+std::string why_unfinished(const ReliabilityReport& rep) {
+  const RunSetup& st = rep.setup;
+  const double mtbi = st.rate_per_hour > 0 ? 3600.0 / st.rate_per_hour : 0;
+  return fmt::format(
+      "after {:.0f}x its failure-free {:.1f} days, goodput is {:.1f}% (an interruption every {} "
+      "against {} to restart)",
+      kMaxWallFactor, st.work_s / 86400.0, 100 * rep.result.goodput, human_seconds(mtbi),
+      human_seconds(st.restart_s));
+}
+
 std::string human_count(double x) {
   if (x >= 1e12) return fmt::format("{:.2f}T", x / 1e12);
   if (x >= 1e9) return fmt::format("{:.1f}B", x / 1e9);
@@ -98,7 +111,9 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   if (p.time_to_train_days) {
     out += fmt::format("  time to train        {:.1f} days for {} tokens without failures",
                        *p.time_to_train_days, human_count(*s.training.tokens));
-    if (run) {
+    if (run && does_not_finish(run->result)) {
+      out += fmt::format("; with them it does not finish: {}", why_unfinished(*run));
+    } else if (run) {
       out += fmt::format("; {:.1f} days with them (median; p10 {:.1f}, p90 {:.1f})",
                          run->result.days_median, run->result.days_p10, run->result.days_p90);
     }
@@ -176,6 +191,8 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
   j["interruptions_per_day"] = r.interruptions_mean / std::max(r.days_mean, 1e-9);
   j["interruptions_by_cause"] = r.interruptions_by_cause;
   j["goodput"] = r.goodput;
+  j["finishes"] = !does_not_finish(r);
+  j["unfinished_fraction"] = r.unfinished_fraction;
   j["goodput_stddev"] = r.goodput_stddev;
   if (rep.span_days) {
     j["span_days"] = *rep.span_days;
@@ -345,6 +362,8 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
   if (rep.span_days) {
     out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n",
                        *rep.span_days, 100 * r.progress_fraction);
+  } else if (does_not_finish(r)) {
+    out += fmt::format("  time to train        does not finish: {}\n", why_unfinished(rep));
   } else {
     out += fmt::format(
         "  time to train        {:.1f} days median (p10 {:.1f}, p90 {:.1f}); {:.1f} without "

@@ -303,7 +303,8 @@ RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
   r.interval_s = interval_s;
   const double inf = std::numeric_limits<double>::infinity();
   const double end_progress = span_days ? inf : setup.work_s;
-  const double end_wall = span_days ? *span_days * kDay : inf;
+  const double end_wall = span_days ? *span_days * kDay : kMaxWallFactor * setup.work_s;
+  int unfinished = 0;
   std::vector<double> days, goodputs;
   std::vector<double> by_source(setup.sources.size(), 0.0);
   for (int i = 0; i < trials; ++i) {
@@ -321,7 +322,14 @@ RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
     r.days_lost += (tr.wall_s - tr.progress_s) / kDay;
     if (span_days && setup.work_s > 0) r.progress_fraction += tr.progress_s / setup.work_s;
     if (i == 0) r.timeline = tr.events;
+    if (!span_days && tr.progress_s < end_progress) ++unfinished;
+    if (!span_days && i + 1 >= 10 && unfinished == i + 1) {
+      r.trials = i + 1;  // every trial so far hit the bound: the run does not finish
+      break;
+    }
   }
+  trials = r.trials;
+  r.unfinished_fraction = static_cast<double>(unfinished) / std::max(1, trials);
   const double n = std::max(1, trials);
   r.interruptions_mean /= n;
   r.days_lost /= n;

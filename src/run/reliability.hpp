@@ -106,8 +106,16 @@ struct RunResult {
   double days_lost = 0;          // wall - failure-free, mean
   double progress_fraction = 0;  // span mode: share of the token budget trained (mean)
   double goodput_stddev = 0;
+  // Token-budget mode: trials still unfinished at kMaxWallFactor x the failure-free time (their
+  // days count as that bound). When the first ten all are, the rest are not run.
+  double unfinished_fraction = 0;
   std::vector<RunEvent> timeline;  // trial 0's interruptions
 };
+
+// A run slower than this many times its failure-free time (goodput under 10%) is reported as not
+// finishing rather than simulated out: at that point interruptions outpace restarts and the
+// answer is "change the setup", not a date.
+inline constexpr double kMaxWallFactor = 10.0;
 
 // `span_days`: simulate a fixed span instead of the token budget.
 [[nodiscard]] RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
@@ -144,6 +152,7 @@ struct ReliabilityReport {
 
 // The run in brief, for `simulate`, `facility` and `compare`: at most 200 trials, no what-ifs;
 // nullopt without a token budget.
-[[nodiscard]] std::optional<ReliabilityReport> run_summary(const Scenario& scenario, const Prediction& prediction);
+[[nodiscard]] std::optional<ReliabilityReport> run_summary(const Scenario& scenario,
+                                                           const Prediction& prediction);
 
 }  // namespace colossim
