@@ -171,19 +171,31 @@ int plan(const Scenario& s, bool json, int top, BatchEvaluator& evaluator, bool 
   options.evaluator = &evaluator;
   options.search_zero_and_precision = true;
   options.progress = [&](long long done, long long total) { progress(done, total); };
-  const PlanSearch search = search_plans(s, cal, options);
+  PlanSearch search = search_plans(s, cal, options);
   if (quiet) return 0;
   if (search.ranked.empty()) {
     std::cerr << s.file << ": no plan: " << search.why_none << "\n";
     return 2;
   }
-  std::vector<Prediction> predictions;
+  // The search ranks with the closed-form network model; the top plans are simulated with the
+  // scenario's own (the fabric, by default) and ranked again by that.
+  std::vector<std::pair<RankedPlan, Prediction>> simulated;
   for (const auto& r : search.ranked) {
     Scenario fixed = s;
     fixed.plan = r.plan;
     fixed.free_plan_keys.clear();
     const Verdict v = predict(fixed, cal);
-    if (v.prediction) predictions.push_back(*v.prediction);
+    if (v.prediction) simulated.emplace_back(r, *v.prediction);
+  }
+  std::stable_sort(simulated.begin(), simulated.end(), [](const auto& a, const auto& b) {
+    return a.second.step.step_time.value() < b.second.step.step_time.value();
+  });
+  search.ranked.clear();
+  std::vector<Prediction> predictions;
+  for (auto& [r, p] : simulated) {
+    r.step_s = p.step.step_time.value();
+    search.ranked.push_back(r);
+    predictions.push_back(p);
   }
   if (json) {
     std::cout << plan_json(s, search, predictions).dump(2) << "\n";

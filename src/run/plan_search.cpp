@@ -31,16 +31,20 @@ void include(std::vector<T>& values, T v) {
 
 }  // namespace
 
-double candidate_step_time(const Scenario& s, const Calibration& calibration, const Plan& plan) {
+double step_time_with(const Scenario& s, const Calibration& calibration, const Plan& plan,
+                      const std::string& network_model) {
   const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
-  // The fabric model simulates every group of every collective: too slow to rank thousands of
-  // plans, so the search ranks with the bandwidth model and predict() simulates the choice on
-  // the fabric.
-  const std::string model = s.network_model == "fabric" ? "bandwidth" : s.network_model;
-  const auto network = make_network(model, s.cluster, cal.network());
+  const auto network = make_network(network_model, s.cluster, cal.network());
   if (!network) return INFINITY;
   return simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal})
       .step_time.value();
+}
+
+double candidate_step_time(const Scenario& s, const Calibration& calibration, const Plan& plan) {
+  // The fabric model simulates every group of every collective: too slow to rank thousands of
+  // plans, so the search ranks with the closed-form model (kRankingNetworkModel).
+  const bool fabric = s.network_model == "fabric";
+  return step_time_with(s, calibration, plan, fabric ? kRankingNetworkModel : s.network_model);
 }
 
 void ThreadEvaluator::evaluate(const Scenario& s, const Calibration& cal,

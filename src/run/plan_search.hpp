@@ -81,6 +81,14 @@ struct PlanSearch {
   }
 };
 
+// The search ranks plans with this network model (closed form, fast); a scenario on the fabric
+// has its best kFabricRerank simulated there (predict, `colossim plan`).
+inline constexpr const char* kRankingNetworkModel = "bandwidth";
+constexpr int kFabricRerank = 3;
+// Step time of `plan` with the named network model (infinity if the model is unknown).
+[[nodiscard]] double step_time_with(const Scenario& s, const Calibration& calibration,
+                                    const Plan& plan, const std::string& network_model);
+
 // Batch size of the search: fixed, so the ranking does not depend on threads or ranks.
 constexpr size_t kSearchBatch = 32;
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "net/network.hpp"
 #include "run/plan_search.hpp"
 
@@ -12,12 +14,25 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   Prediction p;
   p.plan = s.plan;
   if (s.plan_needs_search()) {
-    const PlanSearch search = search_plans(s, calibration);
+    // The search ranks with the closed-form model; when the scenario prices communication on
+    // the fabric, its best few are simulated there and the fastest is kept.
+    SearchOptions options;
+    options.top = s.network_model == kRankingNetworkModel ? 1 : kFabricRerank;
+    const PlanSearch search = search_plans(s, calibration, options);
     if (!search.best()) {
       v.refusal = "no plan for the open parallelism keys: " + search.why_none;
       return v;
     }
     p.plan = *search.best();
+    double best = INFINITY;
+    for (const auto& r : search.ranked) {
+      if (search.ranked.size() == 1) break;
+      const double t = step_time_with(s, calibration, r.plan, s.network_model);
+      if (t < best) {
+        best = t;
+        p.plan = r.plan;
+      }
+    }
     p.plan_chosen = true;
     p.plans_simulated = search.simulated;
     p.plans_fitting = search.fitting;
