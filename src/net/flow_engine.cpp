@@ -132,6 +132,13 @@ struct Component {
   std::vector<size_t> begin = {0};
   std::vector<int> path;
   std::vector<double> size, ready;
+  void clear() {  // keeps the capacity, so one buffer serves every component
+    capacity.clear();
+    begin.assign(1, 0);
+    path.clear();
+    size.clear();
+    ready.clear();
+  }
 };
 
 // Event-driven simulation of one component: completion time of each of its flows.
@@ -397,11 +404,12 @@ std::vector<Seconds> FlowNetwork::run(bool use_symmetry, bool incremental) {
   std::vector<int> local(capacity_.size(), -1);
   std::vector<int> renamed;
   std::vector<std::uint64_t> signature;
+  Component comp;
   for (int c = 0; c < components; ++c) {
     const std::span<const int> flows(
         members.data() + first[static_cast<size_t>(c)],
         first[static_cast<size_t>(c) + 1] - first[static_cast<size_t>(c)]);
-    Component comp;
+    comp.clear();
     signature.clear();
     renamed.clear();
     for (int f : flows) {
