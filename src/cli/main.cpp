@@ -81,11 +81,12 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// The collective `--op` names (its choices are checked by CLI11), by net's own names.
 Collective parse_op(const std::string& name) {
-  if (name == "all-gather") return Collective::all_gather;
-  if (name == "reduce-scatter") return Collective::reduce_scatter;
-  if (name == "all-to-all") return Collective::all_to_all;
-  if (name == "send-recv") return Collective::send_recv;
+  for (Collective k : {Collective::all_reduce, Collective::all_gather, Collective::reduce_scatter,
+                       Collective::all_to_all, Collective::send_recv}) {
+    if (to_string(k) == name) return k;
+  }
   return Collective::all_reduce;
 }
 

@@ -84,6 +84,8 @@ struct PlanSearch {
 // The search ranks plans with this network model (closed form, fast); a scenario on the fabric
 // has its best kFabricRerank simulated there (predict, `colossim plan`).
 inline constexpr const char* kRankingNetworkModel = "bandwidth";
+// Not a fitted number: a cost bound (each re-simulation on the fabric takes ~0.2 s at 100k
+// GPUs) that still lets contention reorder near-ties of the closed-form ranking.
 constexpr int kFabricRerank = 3;
 // Step time of `plan` with the named network model (infinity if the model is unknown).
 [[nodiscard]] double step_time_with(const Scenario& s, const Calibration& calibration,
