@@ -275,3 +275,16 @@ TEST(Cli, SimulateOnTheFabricReportsContention) {
   const Result text = run("cluster " + file);
   EXPECT_NE(text.out.find("spine"), std::string::npos);
 }
+
+TEST(Cli, ValidateRunsJudgesWholeRunGpuHours) {
+  const Result r = run("validate --runs --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> metrics;
+  for (const auto& c : j["cases"]) metrics.insert(c["metric"].get<std::string>());
+  EXPECT_TRUE(metrics.count("gpu_hours_steady"));
+  EXPECT_TRUE(metrics.count("gpu_hours_elapsed"));
+  const Result both = run("validate --runs " COLOSSIM_SOURCE_DIR "/validation/cases");
+  EXPECT_EQ(both.status, 2);
+  EXPECT_EQ(lines(both.out), 1) << both.out;
+}

@@ -60,6 +60,14 @@ TEST(ScenarioErrors, WrongType) {
       "{global_batch: -4}\n",
       "training.global_batch", "positive");
   expect_error(kGood + "measured: {step_time_s: [1, 2]}\n", "measured.step_time_s", "number");
+  expect_error(kGood + "measured: {gpu_hours: 1000}\n", "measured.gpu_hours", "training.tokens");
+  expect_error(kGood + "measured: {gpu_hours: 0}\n", "measured.gpu_hours", "positive");
+  expect_error(kGood + "measured: {gpu_hours: 10, gpu_hours_basis: wall}\n",
+               "measured.gpu_hours_basis", "elapsed");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\nparallelism: {attention: xformers}\n",
+      "parallelism.attention", "flash-v1");
   expect_error(
       "cluster: {gpu: h100-sxm-80gb, gpus: 8, network: {nic_gbps: fast}}\nmodel: {preset: "
       "llama3-8b}\n"

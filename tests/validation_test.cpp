@@ -3,6 +3,8 @@
 // (see validation/README.md), with a little headroom for rounding, not targets to tune to.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "validation/validate.hpp"
 
 using namespace colossim;
@@ -36,4 +38,28 @@ TEST(Validation, BandwidthNetworkModelStaysWithinBound) {
   EXPECT_EQ(r.refused, 0);
   EXPECT_LE(r.mape, kMapeBound) << "mean absolute percentage error grew";
   EXPECT_LE(r.worst, kWorstBound) << "worst case grew: " << r.worst_id;
+}
+
+// The published production runs (validation/runs) judge generalisation: none of them is in the
+// fit. Whole-run GPU-hours (LLaMA 1, Llama 2, BLOOM) and sustained throughput (BLOOM, OPT), each
+// run described as its paper describes it. Bounds are what this model reaches today plus a
+// little headroom; the misses (BLOOM's GPU-hours, Llama 2 7B-34B) are reported, not hidden.
+TEST(Validation, PublishedRunsGeneralise) {
+  const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/runs");
+  EXPECT_GE(r.cases.size(), 11u);
+  EXPECT_EQ(r.refused, 0);
+  EXPECT_LE(r.mape, 0.20) << "mean absolute percentage error over the production runs";
+  int llama1 = 0;
+  for (const auto& c : r.cases) {
+    EXPECT_TRUE(std::isfinite(c.predicted) && c.predicted > 0) << c.id;
+    // The runs with the fullest public description: within the 20% a planner needs.
+    if (c.id.rfind("llama1_", 0) == 0 || c.id == "llama2_70B" || c.id == "opt_175B_throughput") {
+      EXPECT_LE(std::fabs(c.error), 0.20) << c.id;
+      llama1 += c.id.rfind("llama1_", 0) == 0;
+    }
+    if (c.metric == "gpu_hours_elapsed") {
+      EXPECT_LE(std::fabs(c.error), 0.30) << c.id;
+    }
+  }
+  EXPECT_EQ(llama1, 4);
 }

@@ -87,6 +87,9 @@ int main(int argc, char** argv) {
       Scenario scenario = read_scenario_file(f, catalog);
       if (!scenario.measured) continue;
       const auto [metric, measured] = judged_metric(*scenario.measured);
+      // Whole-run GPU-hours fold in failures and the source's bookkeeping: they judge
+      // generalisation (validation/runs), never the fit.
+      if (metric.rfind("gpu_hours", 0) == 0) continue;
       Case c{std::move(scenario), metric, measured};
       by_arch[c.scenario.cluster.gpu.architecture].push_back(std::move(c));
     }

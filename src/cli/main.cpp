@@ -237,6 +237,10 @@ int run(int argc, char** argv) {
       "dirs", dirs,
       "directories or files of validation cases (default: the shipped validation/cases)");
   val->add_flag("--json", json, "print JSON");
+  bool validate_runs = false;
+  val->add_flag("--runs", validate_runs,
+                "the published production runs instead (validation/runs: whole-run GPU-hours and "
+                "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");
   std::string validate_network;
   std::string network_help = "price communication with this network model instead of each case's:";
   for (const auto& m : network_models()) network_help += " " + m.name + " (" + m.description + ")";
@@ -378,7 +382,11 @@ int run(int argc, char** argv) {
       if (!known)
         throw InputError("--network-model", validate_network, "expected one of: " + names);
     }
-    if (dirs.empty()) dirs.push_back(std::string(COLOSSIM_SOURCE_DIR) + "/validation/cases");
+    if (validate_runs && !dirs.empty())
+      throw InputError("--runs", dirs.front(), "give either --runs or directories of cases");
+    if (dirs.empty())
+      dirs.push_back(std::string(COLOSSIM_SOURCE_DIR) +
+                     (validate_runs ? "/validation/runs" : "/validation/cases"));
     const Calibration calibration = Calibration::builtin();
     std::vector<CaseResult> results;
     for (const auto& f : case_files(dirs))

@@ -202,17 +202,18 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     p.order = order;
   }
   const std::string attention =
-      n.choice_or("attention", {"flash", "flash-triton", "unfused"}, "flash");
+      n.choice_or("attention", {"flash", "flash-triton", "flash-v1", "unfused"}, "flash");
   p.attention = attention == "unfused"        ? AttentionKernel::unfused
                 : attention == "flash-triton" ? AttentionKernel::flash_triton
+                : attention == "flash-v1"     ? AttentionKernel::flash_v1
                                               : AttentionKernel::flash;
   p.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);
   return p;
 }
 
 Measured read_measured(const ConfigNode& n) {
-  n.check_no_unknown_keys(
-      {"step_time_s", "tokens_per_s", "tflops_per_gpu", "flops_basis", "mfu", "memory_gib"});
+  n.check_no_unknown_keys({"step_time_s", "tokens_per_s", "tflops_per_gpu", "flops_basis", "mfu",
+                           "memory_gib", "gpu_hours", "gpu_hours_basis"});
   Measured m;
   auto positive = [&](const std::string& key) -> std::optional<double> {
     auto v = n.optional_number(key);
@@ -224,12 +225,18 @@ Measured read_measured(const ConfigNode& n) {
   m.tflops_per_gpu = positive("tflops_per_gpu");
   m.mfu = positive("mfu");
   m.memory_gib = positive("memory_gib");
+  m.gpu_hours = positive("gpu_hours");
+  m.gpu_hours_basis = n.choice_or("gpu_hours_basis", {"steady", "elapsed"}, "steady") == "elapsed"
+                          ? Measured::HoursBasis::elapsed
+                          : Measured::HoursBasis::steady;
   m.flops_basis = n.choice_or("flops_basis", {"model", "hardware"}, "model") == "hardware"
                       ? FlopsBasis::hardware
                       : FlopsBasis::model;
-  if (!m.step_time_s && !m.tokens_per_s && !m.tflops_per_gpu && !m.mfu && !m.memory_gib) {
+  if (!m.step_time_s && !m.tokens_per_s && !m.tflops_per_gpu && !m.mfu && !m.memory_gib &&
+      !m.gpu_hours) {
     n.fail("",
-           "expected at least one of step_time_s, tokens_per_s, tflops_per_gpu, mfu, memory_gib");
+           "expected at least one of step_time_s, tokens_per_s, tflops_per_gpu, mfu, "
+           "memory_gib, gpu_hours");
   }
   return m;
 }
@@ -322,7 +329,11 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision,
                      s.free_plan_keys);
   s.network_model = root.str_or("network_model", "fabric");
-  if (root.has("measured")) s.measured = read_measured(root.child("measured"));
+  if (root.has("measured")) {
+    s.measured = read_measured(root.child("measured"));
+    if (s.measured->gpu_hours && !s.training.tokens)
+      root.child("measured").fail("gpu_hours", "GPU-hours need training.tokens, the run's budget");
+  }
   if (root.has("reliability")) s.reliability = read_reliability(root.child("reliability"));
   if (root.has("facility")) s.facility = read_facility(root.child("facility"));
   s.source = root.str_or("source", "");

@@ -25,6 +25,12 @@ struct Measured {
   FlopsBasis flops_basis = FlopsBasis::model;
   std::optional<double> mfu;
   std::optional<double> memory_gib;
+  // GPU-hours of a whole training run (job GPUs x time to train training.tokens). `steady`: the
+  // source derived them from its steady throughput (Llama 1: tokens / tokens-per-second), so
+  // they are compared with the failure-free time; `elapsed`: wall-clock from start to finish
+  // (BLOOM: 384 GPUs x 3.5 months), compared with the simulated run, failures included.
+  std::optional<double> gpu_hours;
+  enum class HoursBasis { steady, elapsed } gpu_hours_basis = HoursBasis::steady;
 };
 
 // The scenario's `reliability:` block: what the run-level simulation may not guess. Absent

@@ -36,6 +36,7 @@ const std::vector<CalibrationParameter>& calibration_parameters() {
       {"attention_bwd_efficiency", &ArchCalibration::attention_bwd_efficiency, 0.15, 0.8},
       {"attention_seq_half", &ArchCalibration::attention_seq_half, 0, 4096},
       {"triton_attention_factor", &ArchCalibration::triton_attention_factor, 0.3, 1.0},
+      {"flash_v1_attention_factor", &ArchCalibration::flash_v1_attention_factor, 0.3, 1.0},
       {"memory_efficiency", &ArchCalibration::memory_efficiency, 0.5, 0.95},
       {"kernel_overhead_us", &ArchCalibration::kernel_overhead_us, 0, 20},
       {"tp_overlap_exposed", &ArchCalibration::tp_overlap_exposed, 0, 1},

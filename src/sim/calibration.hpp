@@ -18,6 +18,7 @@ struct ArchCalibration {
   double attention_bwd_efficiency = 0.42;
   double attention_seq_half = 512;
   double triton_attention_factor = 0.6;
+  double flash_v1_attention_factor = 0.5;
   double memory_efficiency = 0.8;
   double kernel_overhead_us = 4;
   double tp_overlap_exposed = 0.2;

@@ -49,8 +49,11 @@ OpTime CostModel::time(const Operator& op, long long seq_len) const {
               gemm_time(op.m, op.k, op.n, op.count) + gemm_time(op.k, op.n, op.m, op.count)};
     case OpKind::attention: {
       const double s = static_cast<double>(seq_len);
-      const double shape = s / (s + cal_.attention_seq_half) *
-                           (op.triton_kernel ? cal_.triton_attention_factor : 1.0);
+      const double kernel =
+          op.kernel == AttentionKernel::flash_triton ? cal_.triton_attention_factor
+          : op.kernel == AttentionKernel::flash_v1   ? cal_.flash_v1_attention_factor
+                                                     : 1.0;
+      const double shape = s / (s + cal_.attention_seq_half) * kernel;
       const Seconds fwd =
           Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
       const Seconds bwd =

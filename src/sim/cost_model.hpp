@@ -10,7 +10,8 @@
 //    write FP8) at HBM speed (Transformer Engine casts per GEMM).
 //  attention (fused, causal):  t = max(executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)),
 //  launch)
-//    (x triton_attention_factor for the Triton FlashAttention kernel)
+//    (x triton_attention_factor for the Triton FlashAttention kernel, x flash_v1_attention_factor
+//    for FlashAttention-1 / xformers)
 //  element-wise:               t = max(bytes / (B_hbm * e_mem), launch)
 // Launches are asynchronous: a kernel occupies the GPU for its work or, if shorter, for the
 // interval at which the host can launch kernels (`launch`).

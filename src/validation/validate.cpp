@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "run/prediction.hpp"
+#include "run/reliability.hpp"
 #include "scenario/scenario.hpp"
 
 namespace colossim {
@@ -30,6 +31,11 @@ std::vector<std::string> case_files(const std::vector<std::string>& dirs) {
 }
 
 std::pair<std::string, double> judged_metric(const Measured& m) {
+  if (m.gpu_hours) {
+    return {m.gpu_hours_basis == Measured::HoursBasis::elapsed ? "gpu_hours_elapsed"
+                                                               : "gpu_hours_steady",
+            *m.gpu_hours};
+  }
   if (m.step_time_s) return {"step_time_s", *m.step_time_s};
   if (m.tokens_per_s) return {"tokens_per_s", *m.tokens_per_s};
   if (m.tflops_per_gpu) {
@@ -67,7 +73,16 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog,
     r.refusal = v.refusal;
     return r;
   }
-  r.predicted = metric_value(*v.prediction, r.metric);
+  if (r.metric == "gpu_hours_elapsed") {
+    // The simulated run, failures and restarts included (median over the Monte Carlo trials).
+    const auto run = run_summary(s, *v.prediction);
+    r.predicted = run->result.days_median * 24.0 * static_cast<double>(s.cluster.job_gpus());
+  } else if (r.metric == "gpu_hours_steady") {
+    r.predicted =
+        *v.prediction->time_to_train_days * 24.0 * static_cast<double>(s.cluster.job_gpus());
+  } else {
+    r.predicted = metric_value(*v.prediction, r.metric);
+  }
   r.error = (r.predicted - r.measured) / r.measured;
   return r;
 }

@@ -17,7 +17,9 @@ struct CaseResult {
   std::string id;
   std::string group;
   std::string file;
-  std::string metric;  // step_time_s | tokens_per_s | tflops_per_gpu | mfu | memory_gib
+  // step_time_s | tokens_per_s | {model,hardware}_tflops_per_gpu | mfu | memory_gib |
+  // gpu_hours_{steady,elapsed}
+  std::string metric;
   double measured = 0;
   double predicted = 0;
   double error = 0;     // (predicted - measured) / measured
@@ -42,8 +44,9 @@ struct ValidationReport {
 
 struct Prediction;
 struct Measured;
-// The measurement a case is judged on (the first of step time, tokens/s, TFLOP/s, MFU, memory
-// that the source reports) and the same figure of a prediction.
+// The measurement a case is judged on (the first of whole-run GPU-hours, step time, tokens/s,
+// TFLOP/s, MFU, memory that the source reports) and the same figure of a prediction (a step
+// figure: GPU-hours need the scenario and, when elapsed, the simulated run -- validate_case).
 [[nodiscard]] std::pair<std::string, double> judged_metric(const Measured& measured);
 [[nodiscard]] double metric_value(const Prediction& prediction, const std::string& metric);
 

@@ -89,7 +89,7 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
     attn.name = "attention";
     attn.kind = OpKind::attention;
     attn.attention_core = true;
-    attn.triton_kernel = shard.attention == AttentionKernel::flash_triton;
+    attn.kernel = shard.attention;
     attn.flops = 2.0 * tokens * s * heads * (qk_dim + v_dim);
     attn.exec_flops = attn.flops * kCausalFraction;
     attn.bwd_flops = 2.0 * attn.flops;

@@ -19,11 +19,12 @@
 
 namespace colossim {
 
-// How attention runs. Fused kernels (FlashAttention-2/3, cuDNN via Transformer Engine; or the
-// Triton FlashAttention of 2023-era llm-foundry) never materialise the s x s scores; the
+// How attention runs. Fused kernels (FlashAttention-2/3, cuDNN via Transformer Engine; the
+// Triton FlashAttention of 2023-era llm-foundry; FlashAttention-1 and xformers' memory-efficient
+// kernel of 2022-23) never materialise the s x s scores; the
 // unfused path (Megatron-LM before 2023) runs two batched GEMMs with a softmax (and dropout)
 // between them and keeps the scores for backward (Korthikanti et al. 2022, the 5as/h term).
-enum class AttentionKernel { flash, flash_triton, unfused };
+enum class AttentionKernel { flash, flash_triton, flash_v1, unfused };
 
 // How one GPU's share of a layer is cut. Plain numbers so the workload layer stays independent
 // of the plan layer.
@@ -48,11 +49,11 @@ struct Operator {
   double m = 0, n = 0, k = 0;
   double count = 1;
   bool attention_core = false;  // part of softmax(QK^T)V: what selective recompute re-runs
-  bool triton_kernel = false;   // fused attention from the Triton implementation
-  double flops = 0;             // forward FLOPs, model convention
-  double exec_flops = 0;        // forward FLOPs actually executed (causal attention ~ half)
-  double bytes = 0;             // forward HBM traffic (element-wise ops, GEMM operands)
-  double bwd_flops = 0;         // backward FLOPs, model convention
+  AttentionKernel kernel = AttentionKernel::flash;  // which fused attention kernel
+  double flops = 0;                                 // forward FLOPs, model convention
+  double exec_flops = 0;  // forward FLOPs actually executed (causal attention ~ half)
+  double bytes = 0;       // forward HBM traffic (element-wise ops, GEMM operands)
+  double bwd_flops = 0;   // backward FLOPs, model convention
   double bwd_exec_flops = 0;
   double bwd_bytes = 0;
 };
