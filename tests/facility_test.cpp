@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "facility/claims.hpp"
+#include "sim/step.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -33,6 +34,35 @@ TEST(Facility, PowerAddsUpAndScalesByPue) {
   EXPECT_GT(p.gpu_avg_w, 0.5 * p.gpu_tdp_w);
   EXPECT_GE(p.facility_peak_w, p.facility_avg_w);
   EXPECT_GT(p.swing_w, 0);
+}
+
+// Power through the step: every slice between all-waiting and all-busy, the average between
+// the low and the high, and the default's pipeline (PP 16, an exposed data-parallel tail) swings
+// by a large share of what all GPUs stopping would shed -- Llama 3's "tens of MW" (Sec 3.3.4).
+TEST(Facility, PowerFollowsTheStepSliceBySlice) {
+  const DefaultRun r = default_run();
+  const PowerReport p = power_report(r.scenario, r.prediction);
+  ASSERT_EQ(p.gpu_step_w.size(), static_cast<size_t>(kPowerSlices));
+  const double all_busy = 100000 * 700.0;
+  const double all_waiting = 100000 * 700.0 * 0.25;
+  for (double w : p.gpu_step_w) {
+    EXPECT_LE(w, all_busy * (1 + 1e-9));
+    EXPECT_GE(w, all_waiting * (1 - 1e-9));
+  }
+  EXPECT_LE(p.gpu_step_min_w, p.gpu_avg_w);
+  EXPECT_GE(p.gpu_step_max_w, p.gpu_avg_w);
+  EXPECT_GT(p.gpu_step_max_w - p.gpu_step_min_w, 0.25 * p.swing_w);
+  // The same share by another route: the critical stage's busy time over the step, which the
+  // slices average over all stages (so they may only differ by the other stages' idling).
+  double busy = 0;
+  for (const auto& b : r.prediction.step.breakdown)
+    if (b.name == "forward_compute" || b.name == "backward_compute" || b.name == "recompute" ||
+        b.name == "optimizer")
+      busy += b.time.value();
+  const double critical_share = busy / r.prediction.step.step_time.value();
+  const double slice_share = (p.gpu_avg_w / 100000 - 175.0) / (700.0 - 175.0);
+  EXPECT_LE(slice_share, critical_share + 1e-6);
+  EXPECT_GT(slice_share, critical_share - 0.1);
 }
 
 TEST(Facility, AirCoolingCostsMorePowerThanLiquid) {

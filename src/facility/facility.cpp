@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,19 +38,20 @@ PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<C
   const double tdp = c.gpu.tdp.value();
   const double busy_w = tdp * pw.number("gpu_busy_fraction");
   const double wait_w = tdp * pw.number("gpu_waiting_fraction");
-  double busy_s = 0, total_s = 0;
-  for (const auto& b : p.step.breakdown) {
-    total_s += b.time.value();
-    if (b.name == "forward_compute" || b.name == "backward_compute" || b.name == "recompute" ||
-        b.name == "optimizer") {
-      busy_s += b.time.value();
-    }
-  }
-  const double busy_share = total_s > 0 ? busy_s / total_s : 1.0;
   const double job = static_cast<double>(c.job_gpus());
   const double spares = static_cast<double>(c.spare_gpus);
   r.gpu_tdp_w = tdp * static_cast<double>(c.gpus);
-  r.gpu_avg_w = job * (busy_share * busy_w + (1 - busy_share) * wait_w) + spares * wait_w;
+  // The GPUs' draw through the step, slice by slice, from the share of them computing.
+  const auto& share = p.step.compute_share;
+  r.gpu_step_w.reserve(share.size());
+  for (double x : share)
+    r.gpu_step_w.push_back(job * (wait_w + (busy_w - wait_w) * x) + spares * wait_w);
+  if (r.gpu_step_w.empty()) r.gpu_step_w.push_back(job * busy_w + spares * wait_w);
+  double sum = 0;
+  for (double w : r.gpu_step_w) sum += w;
+  r.gpu_avg_w = sum / static_cast<double>(r.gpu_step_w.size());
+  r.gpu_step_min_w = *std::min_element(r.gpu_step_w.begin(), r.gpu_step_w.end());
+  r.gpu_step_max_w = *std::max_element(r.gpu_step_w.begin(), r.gpu_step_w.end());
   const double node_max_w = c.node.power_kw * 1000.0 * c.gpus_per_node / c.node.gpus;
   const double headroom_w = std::max(0.0, node_max_w - c.gpus_per_node * tdp);
   double host_per_node = headroom_w * pw.number("host_fraction_of_headroom");

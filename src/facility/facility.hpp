@@ -2,12 +2,14 @@
 // with its source; every one overridable under `facility:` in the scenario).
 //
 // Power. Each GPU draws gpu_busy_fraction x TDP while it computes and gpu_waiting_fraction x TDP
-// while it waits (pipeline bubble, exposed communication), weighted by the step's own breakdown;
-// spares idle. Hosts draw a share of their node's headroom over the GPUs' TDP (less the fans
-// under liquid cooling); the network draws per switch and per transceiver of the fabric's size
-// (topology/fabric_size.hpp); storage per GPU. Facility power = IT power x PUE by cooling. The
-// swing is what the cluster's GPUs shed when they all stop at once (checkpoints, restarts, step
-// synchronisation): GPUs x TDP x (busy - waiting).
+// while it waits (pipeline bubble, exposed communication), slice by slice through the simulated
+// step (every pipeline stage's timeline, StepResult::compute_share); the average is over the
+// step, and its lowest and highest slices give the swing within a step; spares idle. Hosts draw a
+// share of their node's headroom over the GPUs' TDP (less the fans under liquid cooling); the
+// network draws per switch and per transceiver of the fabric's size (topology/fabric_size.hpp);
+// storage per GPU. Facility power = IT power x PUE by cooling. The swing is what the cluster's GPUs
+// shed when they all stop at once (checkpoints, restarts, step synchronisation): GPUs x TDP x (busy
+// - waiting).
 //
 // Cost. Capital: servers per GPU, network by switch, transceiver and cable, facility per MW of
 // peak IT power; depreciated straight-line over the useful life. A run costs its share of the
@@ -17,6 +19,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "run/reliability.hpp"
 #include "topology/fabric_size.hpp"
@@ -28,6 +31,10 @@ struct PowerReport {
   double pue = 1.0;
   double gpu_tdp_w = 0;  // all GPUs at TDP
   double gpu_avg_w = 0;  // over the simulated step
+  // The GPUs' draw in each slice of the step (sim/step.hpp kPowerSlices), its low and high:
+  // the swing within a step (pipeline fill and drain, exposed data-parallel communication).
+  std::vector<double> gpu_step_w;
+  double gpu_step_min_w = 0, gpu_step_max_w = 0;
   double host_w = 0;
   double network_w = 0;
   double storage_w = 0;

@@ -499,6 +499,11 @@ nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
 namespace {
 
 std::string mw(double w) { return fmt::format("{:.1f} MW", w / 1e6); }
+nlohmann::json mw_list(const std::vector<double>& watts) {
+  nlohmann::json j = nlohmann::json::array();
+  for (double w : watts) j.push_back(w / 1e6);
+  return j;
+}
 std::string usd(double x) {
   if (x >= 1e9) return fmt::format("${:.2f}B", x / 1e9);
   if (x >= 1e6) return fmt::format("${:.1f}M", x / 1e6);
@@ -529,6 +534,10 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
       fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg_w), mw(p.it_peak_w));
   out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg_w),
                      mw(p.facility_peak_w));
+  out += fmt::format(
+      "    GPUs within a step         {:>10} to {} ({} swing: pipeline fill and drain, exposed "
+      "communication)\n",
+      mw(p.gpu_step_min_w), mw(p.gpu_step_max_w), mw(p.gpu_step_max_w - p.gpu_step_min_w));
   out += fmt::format(
       "    swing when all GPUs stop   {:>10}   (checkpoints, restarts, synchronisation)\n",
       mw(p.swing_w));
@@ -578,6 +587,9 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
                           {"facility_average_mw", p.facility_avg_w / 1e6},
                           {"facility_peak_mw", p.facility_peak_w / 1e6},
                           {"swing_mw", p.swing_w / 1e6},
+                          {"gpu_step_min_mw", p.gpu_step_min_w / 1e6},
+                          {"gpu_step_max_mw", p.gpu_step_max_w / 1e6},
+                          {"gpu_step_mw", mw_list(p.gpu_step_w)},
                           {"fabric",
                            {{"tiers", p.fabric.tiers},
                             {"switches", p.fabric.total_switches},

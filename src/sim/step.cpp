@@ -488,6 +488,7 @@ class StepBuilder {
           {kPartNames[static_cast<size_t>(i)], Seconds(parts[static_cast<size_t>(i)])});
     r.critical_stage = critical;
     r.tasks = engine_.tasks().size();
+    r.compute_share = compute_share(end);
     if (in_.record_timeline) r.timeline = timeline();
 
     const double tokens =
@@ -513,6 +514,26 @@ class StepBuilder {
     }
     r.hardware_flops = r.model_flops + recompute_per_token * tokens;
     return r;
+  }
+
+  std::vector<double> compute_share(double end) const {
+    std::vector<double> share(kPowerSlices, 0.0);
+    if (end <= 0) return share;
+    const double width = end / kPowerSlices;
+    for (const auto& t : engine_.tasks()) {
+      if (t.kind != TaskKind::compute || t.duration <= 0) continue;
+      const Profile& p = profiles_[static_cast<size_t>(t.profile)];
+      const double computing = p[kForward] + p[kBackward] + p[kRecompute] + p[kOptimizer];
+      const double fraction = std::min(1.0, computing / t.duration);
+      const int first = std::min(kPowerSlices - 1, static_cast<int>(t.start / width));
+      const int last = std::min(kPowerSlices - 1, static_cast<int>(t.end / width));
+      for (int b = first; b <= last; ++b) {
+        const double overlap = std::min(t.end, (b + 1) * width) - std::max(t.start, b * width);
+        if (overlap > 0) share[static_cast<size_t>(b)] += fraction * overlap;
+      }
+    }
+    for (double& s : share) s = std::min(1.0, s / (width * plan_.pp));
+    return share;
   }
 
   std::vector<TimelineEvent> timeline() const {

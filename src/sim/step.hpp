@@ -47,7 +47,16 @@ struct StepResult {
   double hardware_flops = 0;  // per step, whole job, including recomputation
   size_t tasks = 0;           // simulated tasks (for benchmarks)
   std::vector<TimelineEvent> timeline;  // filled when StepInputs::record_timeline
+  // Share of the job's GPUs computing (GEMMs, attention, element-wise, optimizer; not waiting on
+  // exposed communication or other stages) in each of kPowerSlices equal slices of the step,
+  // averaged over the slice and the pipeline stages: what the GPUs' power draw follows.
+  std::vector<double> compute_share;
 };
+
+// Slices of the step in StepResult::compute_share: fine enough to see the pipeline fill and
+// drain and the exposed data-parallel tail, coarse enough (a 10 s step: 100 ms) to sit above
+// the millisecond scale at which a GPU's power follows its kernels.
+constexpr int kPowerSlices = 100;
 
 struct StepInputs {
   const Model& model;
