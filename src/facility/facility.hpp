@@ -3,13 +3,12 @@
 //
 // Power. Each GPU draws gpu_busy_fraction x TDP while it computes and gpu_waiting_fraction x TDP
 // while it waits (pipeline bubble, exposed communication), slice by slice through the simulated
-// step (every pipeline stage's timeline, StepResult::compute_share); the average is over the
-// step, and its lowest and highest slices give the swing within a step; spares idle. Hosts draw a
+// step (every pipeline stage's timeline, StepResult::compute_share): the average is over the
+// step, its lowest and highest slices give the swing within a step; spares idle. Hosts draw a
 // share of their node's headroom over the GPUs' TDP (less the fans under liquid cooling); the
 // network draws per switch and per transceiver of the fabric's size (topology/fabric_size.hpp);
-// storage per GPU. Facility power = IT power x PUE by cooling. The swing is what the cluster's GPUs
-// shed when they all stop at once (checkpoints, restarts, step synchronisation): GPUs x TDP x (busy
-// - waiting).
+// storage per GPU. Facility power = IT power x PUE by cooling. The all-stop swing is what the
+// GPUs shed when they all stop at once (checkpoints, restarts): GPUs x TDP x (busy - waiting).
 //
 // Cost. Capital: servers per GPU, network by switch, transceiver and cable, facility per MW of
 // peak IT power; depreciated straight-line over the useful life. A run costs its share of the

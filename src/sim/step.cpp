@@ -521,7 +521,7 @@ class StepBuilder {
     if (end <= 0) return share;
     const double width = end / kPowerSlices;
     for (const auto& t : engine_.tasks()) {
-      if (t.kind != TaskKind::compute || t.duration <= 0) continue;
+      if (t.kind != TaskKind::compute || t.duration <= 0 || t.profile < 0) continue;
       const Profile& p = profiles_[static_cast<size_t>(t.profile)];
       const double computing = p[kForward] + p[kBackward] + p[kRecompute] + p[kOptimizer];
       const double fraction = std::min(1.0, computing / t.duration);
