@@ -11,7 +11,6 @@
 #include "net/fabric_network.hpp"
 #include "run/prediction.hpp"
 #include "test_support.hpp"
-#include "topology/placement.hpp"
 
 using namespace colossim;
 
@@ -101,26 +100,6 @@ TEST(Fabric, RoutesClimbOnlyAsHighAsTheyMust) {
   EXPECT_EQ(hops(0, 64 * 512), 6u);  // another pod: through a core switch
   EXPECT_EQ(f.choices(0, 64 * 512), 64 * 64);
   EXPECT_EQ(hops(1, 64 * 512), 8u);  // other rail: NVLink to the right rail first (PXN)
-}
-
-// Megatron order tp-cp-ep-dp-pp: TP inside a node, DP strided by tp x cp, PP furthest apart.
-TEST(Placement, MegatronOrderPlacesTpInsideNodesAndPpFurthest) {
-  PlacementDims d;
-  d.tp = 8;
-  d.cp = 2;
-  d.dp = 4;
-  d.ep = 2;
-  d.pp = 2;
-  const auto tp = placement_groups(d, "tp");
-  ASSERT_EQ(tp.size(), 16u);
-  EXPECT_EQ(tp[0], (std::vector<long long>{0, 1, 2, 3, 4, 5, 6, 7}));
-  const auto dp = placement_groups(d, "dp");
-  ASSERT_EQ(dp.size(), 32u);
-  EXPECT_EQ(dp[0], (std::vector<long long>{0, 16, 32, 48}));
-  EXPECT_EQ(placement_groups(d, "ep")[0], (std::vector<long long>{0, 16}));
-  EXPECT_EQ(placement_groups(d, "pp")[0], (std::vector<long long>{0, 64}));
-  d.order = {"tp", "dp", "cp", "pp", "ep"};
-  EXPECT_TRUE(placement_problem(d).has_value());
 }
 
 // A ring on one rail inside one leaf crosses no shared link: 2(n-1) x (2 hops of latency +

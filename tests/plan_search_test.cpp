@@ -51,7 +51,7 @@ TEST(PlanSearch, BoundPruningFindsTheExhaustiveBest) {
           p.dp = 32 / (tp * pp);
           p.virtual_stages = v;
           p.micro_batch = mb;
-          p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
+          p.schedule = default_schedule(v);
           p.sequence_parallel = tp > 1;
           if (invalid_reason(p, s.model, s.cluster, s.training)) continue;
           if (does_not_fit(memory_per_gpu(p, s.model, s.cluster, s.training), s.cluster)) continue;

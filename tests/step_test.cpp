@@ -74,7 +74,7 @@ TEST(Step, InterleavingShrinksTheBubble) {
 TEST(Step, GPipeAndOneFOneBTakeTheSameTimeWithoutMemoryLimits) {
   Scenario a = scenario(pipeline_yaml(4, 8, 1));
   Scenario b = a;
-  b.plan.schedule = Schedule::gpipe;
+  b.plan.schedule = "gpipe";
   EXPECT_NEAR(run(a).step_time.value(), run(b).step_time.value(), 0.02 * run(a).step_time.value());
 }
 
@@ -110,7 +110,7 @@ TEST(Step, SameInputSameOutput) {
 }
 
 TEST(Pipeline, OneFOneBOrderHasWarmupSteadyCooldown) {
-  const auto order = stage_order(Schedule::one_f_one_b, 4, 1, 0, 8);
+  const auto order = stage_order("1f1b", 4, 1, 0, 8);
   ASSERT_EQ(order.size(), 16u);
   // Stage 0 of 4: three warm-up forwards, then alternate, then three backwards.
   EXPECT_TRUE(order[0].forward && order[1].forward && order[2].forward && order[3].forward);

@@ -3,7 +3,7 @@
 // pipeline stages' sends together -- so oversubscription and hash collisions slow it as they do
 // in a real cluster.
 //
-// Groups are the job's ranks in Megatron order (topology/placement.hpp): a group of `size`
+// Groups are the job's ranks in Megatron order (plan/placement.hpp): a group of `size`
 // members `stride` ranks apart, one for each rank whose position along that stride is 0. The
 // algorithms are the ones the calibration was fitted with (ring, or tree for latency-bound
 // all-reduces; net/collectives.hpp), so on an uncontended fabric this model agrees with the
@@ -35,7 +35,7 @@ class FabricModel final : public NetworkModel {
     const auto key = std::make_tuple(static_cast<int>(kind), bytes.value(), g.size, g.stride);
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second.contended;
-    const RankGroups groups = all_groups(g);
+    const RankGroups groups = strided_groups(g.size, g.stride, job_);
     CollectiveRecord r;
     r.kind = kind;
     r.bytes = bytes;
@@ -69,18 +69,6 @@ class FabricModel final : public NetworkModel {
   }
 
  private:
-  // Every group of this shape among the job's ranks.
-  [[nodiscard]] RankGroups all_groups(const CommGroup& g) const {
-    RankGroups groups;
-    for (long long base = 0; base + (g.size - 1) * g.stride < job_; ++base) {
-      if ((base / g.stride) % g.size != 0) continue;
-      std::vector<long long> members;
-      for (long long i = 0; i < g.size; ++i) members.push_back(base + i * g.stride);
-      groups.push_back(std::move(members));
-    }
-    return groups;
-  }
-
   FabricNetwork net_;
   long long job_;
   mutable std::mutex mutex_;

@@ -16,12 +16,16 @@ unsigned long long pair_hash(long long src, long long dst) {
 
 }  // namespace
 
+const std::vector<std::string>& routing_names() {
+  static const std::vector<std::string> names = {"ecmp", "dmodk", "adaptive", "spray"};
+  return names;
+}
+
 Routing parse_routing(const std::string& name) {
-  if (name == "adaptive") return Routing::adaptive;
-  if (name == "spray") return Routing::spray;
-  if (name == "dmodk") return Routing::dmodk;
-  assert(name == "ecmp");
-  return Routing::ecmp;
+  const auto& names = routing_names();
+  const auto it = std::find(names.begin(), names.end(), name);
+  assert(it != names.end());
+  return static_cast<Routing>(it - names.begin());
 }
 
 FabricNetwork::FabricNetwork(const Cluster& c, const NetworkCalibration& cal)

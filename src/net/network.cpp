@@ -1,5 +1,7 @@
 #include "net/network.hpp"
 
+#include <algorithm>
+
 namespace colossim {
 
 // Factories of the registered models, one per file.
@@ -35,6 +37,46 @@ std::vector<NetworkModelInfo> network_models() {
   std::vector<NetworkModelInfo> out;
   for (const auto& e : registry()) out.push_back(e.info);
   return out;
+}
+
+bool find_network_model(const std::string& name) {
+  const auto& r = registry();
+  return std::any_of(r.begin(), r.end(), [&](const Entry& e) { return e.info.name == name; });
+}
+
+std::string network_model_names() {
+  std::string names;
+  for (const auto& e : registry()) names += (names.empty() ? "" : ", ") + e.info.name;
+  return names;
+}
+
+const std::vector<Collective>& collective_kinds() {
+  static const std::vector<Collective> all = {Collective::all_reduce, Collective::all_gather,
+                                              Collective::reduce_scatter, Collective::all_to_all,
+                                              Collective::send_recv};
+  return all;
+}
+
+std::string to_string(Collective kind) {
+  switch (kind) {
+    case Collective::all_reduce:
+      return "all-reduce";
+    case Collective::all_gather:
+      return "all-gather";
+    case Collective::reduce_scatter:
+      return "reduce-scatter";
+    case Collective::all_to_all:
+      return "all-to-all";
+    case Collective::send_recv:
+      return "send-recv";
+  }
+  return "?";
+}
+
+std::string collective_names() {
+  std::string names;
+  for (Collective k : collective_kinds()) names += (names.empty() ? "" : ", ") + to_string(k);
+  return names;
 }
 
 std::unique_ptr<NetworkModel> make_network(const std::string& name, const Cluster& cluster,

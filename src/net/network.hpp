@@ -19,6 +19,10 @@
 namespace colossim {
 
 enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
+// Every collective, in enum order, and their names ("all-reduce", ...) for options and errors.
+[[nodiscard]] const std::vector<Collective>& collective_kinds();
+[[nodiscard]] std::string to_string(Collective kind);
+[[nodiscard]] std::string collective_names();  // "all-reduce, all-gather, ..."
 
 // Calibrated constants of the interconnect; see data/calibration.yaml for values and sources.
 struct NetworkCalibration {
@@ -62,6 +66,8 @@ struct NetworkModelInfo {
 
 // Registered models, for --help and error messages.
 [[nodiscard]] std::vector<NetworkModelInfo> network_models();
+[[nodiscard]] bool find_network_model(const std::string& name);
+[[nodiscard]] std::string network_model_names();  // "bandwidth, fabric"
 // nullptr if `name` is not registered.
 [[nodiscard]] std::unique_ptr<NetworkModel> make_network(const std::string& name,
                                                          const Cluster& cluster,

@@ -45,50 +45,48 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
   return layout;
 }
 
-std::vector<ScheduleItem> stage_order(Schedule schedule, int pp, int v, int stage, long long m) {
-  std::vector<ScheduleItem> order;
-  if (schedule == Schedule::gpipe) {
-    for (int c = 0; c < v; ++c)
-      for (long long i = 0; i < m; ++i) order.push_back({true, c, i});
-    for (int c = v - 1; c >= 0; --c)
-      for (long long i = 0; i < m; ++i) order.push_back({false, c, i});
-    return order;
+// The registered schedules, one line each; each is defined in plan/schedules/<name>.cpp.
+// Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
+#define COLOSSIM_PIPELINE_SCHEDULES(X) \
+  X(gpipe)                             \
+  X(one_f_one_b)                       \
+  X(interleaved)
+
+namespace schedules {
+#define COLOSSIM_DECLARE(name) extern const PipelineSchedule name;
+COLOSSIM_PIPELINE_SCHEDULES(COLOSSIM_DECLARE)
+#undef COLOSSIM_DECLARE
+}  // namespace schedules
+
+const std::vector<PipelineSchedule>& pipeline_schedules() {
+#define COLOSSIM_ENTRY(name) schedules::name,
+  static const std::vector<PipelineSchedule> all = {COLOSSIM_PIPELINE_SCHEDULES(COLOSSIM_ENTRY)};
+#undef COLOSSIM_ENTRY
+  return all;
+}
+
+const PipelineSchedule* find_schedule(const std::string& name) {
+  for (const auto& s : pipeline_schedules()) {
+    if (s.name == name) return &s;
   }
-  if (v == 1) {
-    const long long warmup = std::min<long long>(pp - stage - 1, m);
-    for (long long i = 0; i < warmup; ++i) order.push_back({true, 0, i});
-    for (long long i = 0; i < m - warmup; ++i) {
-      order.push_back({true, 0, warmup + i});
-      order.push_back({false, 0, i});
-    }
-    for (long long i = m - warmup; i < m; ++i) order.push_back({false, 0, i});
-    return order;
-  }
-  // Interleaved 1F1B (Narayanan et al. 2021, Sec 2.2; Megatron-LM schedules.py): micro-batches
-  // go through the chunks in groups of pp.
-  const long long total = m * v;
-  auto chunk_of = [&](long long k, bool forward) {
-    const long long in_group = k % (static_cast<long long>(pp) * v);
-    int c = static_cast<int>(in_group / pp);
-    return forward ? c : v - 1 - c;
-  };
-  auto mb_of = [&](long long k) {
-    const long long group = k / (static_cast<long long>(pp) * v);
-    return group * pp + (k % (static_cast<long long>(pp) * v)) % pp;
-  };
-  long long warmup = m == pp ? total
-                             : std::min<long long>(total, (pp - stage - 1) * 2LL +
-                                                              (v - 1) * static_cast<long long>(pp));
-  long long f = 0, b = 0;
-  for (; f < warmup; ++f) order.push_back({true, chunk_of(f, true), mb_of(f)});
-  while (f < total) {
-    order.push_back({true, chunk_of(f, true), mb_of(f)});
-    ++f;
-    order.push_back({false, chunk_of(b, false), mb_of(b)});
-    ++b;
-  }
-  for (; b < total; ++b) order.push_back({false, chunk_of(b, false), mb_of(b)});
-  return order;
+  return nullptr;
+}
+
+std::string schedule_names() {
+  std::string names;
+  for (const auto& s : pipeline_schedules()) names += (names.empty() ? "" : ", ") + s.name;
+  return names;
+}
+
+std::string default_schedule(int virtual_stages) {
+  return virtual_stages > 1 ? schedules::interleaved.name : schedules::one_f_one_b.name;
+}
+
+std::vector<ScheduleItem> stage_order(const std::string& schedule, int pp, int v, int stage,
+                                      long long m) {
+  const PipelineSchedule* s = find_schedule(schedule);
+  assert(s != nullptr);
+  return s->order(pp, v, stage, m);
 }
 
 }  // namespace colossim

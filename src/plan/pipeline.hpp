@@ -1,13 +1,13 @@
-// The pipeline: which layers each stage holds (in virtual-stage chunks) and the order in which
-// each stage runs its forward and backward passes under a schedule (GPipe, 1F1B, interleaved
-// 1F1B). The step simulation executes these orders; memory reads the in-flight micro-batches
-// off them, so the bubble and the activation peak both come from the schedule itself.
+// The pipeline: which layers each stage holds (in virtual-stage chunks) and the registry of
+// schedules, the order in which each stage runs its forward and backward passes
+// (plan/schedule.hpp).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "plan/plan.hpp"
+#include "plan/schedule.hpp"
 
 namespace colossim {
 
@@ -35,14 +35,15 @@ struct PipelineLayout {
 [[nodiscard]] bool layers_split_evenly(const Model& model, int pp, int v);
 [[nodiscard]] PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven = false);
 
-struct ScheduleItem {
-  bool forward = true;
-  int local_chunk = 0;  // 0 .. v-1 on this stage
-  long long micro_batch = 0;
-};
+// The registered pipeline schedules (plan/schedules/, one file each).
+[[nodiscard]] const std::vector<PipelineSchedule>& pipeline_schedules();
+[[nodiscard]] const PipelineSchedule* find_schedule(const std::string& name);  // null if unknown
+[[nodiscard]] std::string schedule_names();  // "gpipe, 1f1b, interleaved"
+// The 1F1B family's member for v model chunks per stage: interleaved when v > 1, else 1f1b.
+[[nodiscard]] std::string default_schedule(int virtual_stages);
 
-// The order one stage runs its passes in.
-[[nodiscard]] std::vector<ScheduleItem> stage_order(Schedule schedule, int pp, int v, int stage,
-                                                    long long micro_batches);
+// The order one stage runs its passes in (asserts a registered schedule).
+[[nodiscard]] std::vector<ScheduleItem> stage_order(const std::string& schedule, int pp, int v,
+                                                    int stage, long long micro_batches);
 
 }  // namespace colossim

@@ -10,18 +10,6 @@
 
 namespace colossim {
 
-std::string to_string(Schedule s) {
-  switch (s) {
-    case Schedule::gpipe:
-      return "gpipe";
-    case Schedule::one_f_one_b:
-      return "1f1b";
-    case Schedule::interleaved:
-      return "interleaved";
-  }
-  return "?";
-}
-
 std::string to_string(Recompute r) {
   switch (r) {
     case Recompute::none:
@@ -63,11 +51,11 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
                        t.global_batch, p.dp, p.micro_batch);
   }
   const long long mbs = micro_batches(p, t);
-  if (p.schedule == Schedule::interleaved && mbs % p.pp != 0) {
-    return fmt::format(
-        "the interleaved schedule needs micro-batches per step ({}) to be a multiple of pp ({})",
-        mbs, p.pp);
-  }
+  const PipelineSchedule* schedule = find_schedule(p.schedule);
+  if (schedule == nullptr)
+    return "unknown pipeline schedule \"" + p.schedule + "\" (expected one of: " +
+           schedule_names() + ")";
+  if (auto why = schedule->invalid(p.pp, p.virtual_stages, mbs)) return *why;
   if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) {
     return fmt::format("cp {} needs seq_len ({}) divisible by 2 x cp", p.cp, m.seq_len);
   }
@@ -102,56 +90,3 @@ Shard shard_of(const Plan& p, const Model& m) {
 
 }  // namespace colossim
 
-namespace colossim {
-namespace {
-
-// A group of `size` members spaced `stride` ranks apart, in NVLink domains of `domain` ranks.
-CommGroup strided(long long size, long long stride, long long domain) {
-  CommGroup g;
-  g.size = size;
-  g.per_domain = stride >= domain ? 1 : std::max(1LL, std::min(size, domain / stride));
-  g.stride = stride;
-  return g;
-}
-
-}  // namespace
-
-std::optional<std::string> order_problem(const std::vector<std::string>& order) {
-  std::vector<std::string> sorted = order;
-  std::sort(sorted.begin(), sorted.end());
-  if (sorted != std::vector<std::string>{"cp", "dp", "pp", "tp"})
-    return "expected tp, cp, dp and pp, each once, joined by '-' (such as tp-cp-dp-pp)";
-  const auto cp = std::find(order.begin(), order.end(), "cp") - order.begin();
-  const auto dp = std::find(order.begin(), order.end(), "dp") - order.begin();
-  if (cp - dp != 1 && dp - cp != 1)
-    return "expected cp next to dp (the distributed optimizer shards over DP x CP)";
-  return std::nullopt;
-}
-
-Groups place_groups(const Plan& p, const Cluster& c) {
-  assert(!order_problem(p.order));
-  const long long domain = c.nvlink_domain;
-  // Stride of each dimension: the product of the sizes before it in the order.
-  const auto size_of = [&](const std::string& d) -> long long {
-    if (d == "tp") return p.tp;
-    if (d == "cp") return p.cp;
-    if (d == "dp") return p.dp;
-    return p.pp;
-  };
-  std::map<std::string, long long> stride;
-  long long s = 1;
-  for (const auto& d : p.order) {
-    stride[d] = s;
-    s *= size_of(d);
-  }
-  Groups g;
-  g.tp = strided(p.tp, stride["tp"], domain);
-  g.cp = strided(p.cp, stride["cp"], domain);
-  // The distributed optimizer shards over DP x CP, which sit side by side.
-  g.dp = strided(p.dp * p.cp, std::min(stride["cp"], stride["dp"]), domain);
-  g.ep = strided(p.ep, 1, domain);
-  g.pp = strided(2, stride["pp"], domain);  // neighbouring stages
-  return g;
-}
-
-}  // namespace colossim

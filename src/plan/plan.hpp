@@ -13,7 +13,6 @@
 
 namespace colossim {
 
-enum class Schedule { gpipe, one_f_one_b, interleaved };
 enum class Recompute { none, selective, full };
 
 struct Plan {
@@ -24,7 +23,7 @@ struct Plan {
   long long dp = 1;
   long long micro_batch = 1;
   int virtual_stages = 1;
-  Schedule schedule = Schedule::one_f_one_b;
+  std::string schedule = "1f1b";  // a registered pipeline schedule (plan/pipeline.hpp)
   bool sequence_parallel = false;
   Recompute recompute = Recompute::none;
   // Allow stages of unequal depth when pp x virtual_stages does not divide the layers
@@ -52,7 +51,6 @@ struct Training {
   std::optional<double> tokens;  // total training tokens
 };
 
-[[nodiscard]] std::string to_string(Schedule s);
 [[nodiscard]] std::string to_string(Recompute r);
 
 // Micro-batches per pipeline per step.
@@ -71,17 +69,3 @@ struct Training {
 
 }  // namespace colossim
 
-namespace colossim {
-
-// Where each parallel group's members sit on the cluster under the plan's rank order (Megatron's
-// default tp-cp-dp-pp: rank = tp + TP*(cp + CP*(dp + DP*pp))); EP groups are consecutive ranks
-// across TP x CP x DP. The data-parallel optimizer group spans DP x CP, so the order keeps cp and
-// dp next to each other (order_problem).
-struct Groups {
-  CommGroup tp, cp, dp, ep, pp;
-};
-[[nodiscard]] Groups place_groups(const Plan& plan, const Cluster& cluster);
-// Why `order` is not a usable rank order (nullopt if it is).
-[[nodiscard]] std::optional<std::string> order_problem(const std::vector<std::string>& order);
-
-}  // namespace colossim

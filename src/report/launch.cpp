@@ -57,9 +57,7 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
 }
 
 std::string torchtitan_toml(const Scenario& s, const Plan& p) {
-  const char* schedule = p.schedule == Schedule::gpipe ? "GPipe"
-                         : p.virtual_stages > 1        ? "Interleaved1F1B"
-                                                       : "1F1B";
+  const std::string& schedule = find_schedule(p.schedule)->torchtitan;
   // TorchTitan shards data parallelism with FSDP2 (ZeRO-3); ZeRO 0-2 map to replication.
   const long long shard = p.zero >= 3 ? p.dp : 1;
   const long long replicate = p.zero >= 3 ? 1 : p.dp;

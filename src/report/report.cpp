@@ -56,7 +56,7 @@ std::string human_count(double x) {
 std::string plan_line(const Plan& p) {
   std::string s = fmt::format("TP {} x PP {} x CP {} x DP {}", p.tp, p.pp, p.cp, p.dp);
   if (p.ep > 1) s += fmt::format(" (EP {})", p.ep);
-  s += fmt::format(", micro-batch {}, {} schedule", p.micro_batch, to_string(p.schedule));
+  s += fmt::format(", micro-batch {}, {} schedule", p.micro_batch, p.schedule);
   if (p.virtual_stages > 1) s += fmt::format(" ({} virtual stages)", p.virtual_stages);
   s += fmt::format(", recompute {}, ZeRO {}", to_string(p.recompute), p.zero);
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
@@ -176,7 +176,7 @@ nlohmann::json plan_keys_json(const Plan& pl) {
           {"dp", pl.dp},
           {"micro_batch", pl.micro_batch},
           {"virtual_stages", pl.virtual_stages},
-          {"schedule", to_string(pl.schedule)},
+          {"schedule", pl.schedule},
           {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
           {"recompute", to_string(pl.recompute)},
           {"zero", pl.zero},

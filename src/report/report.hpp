@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/app.hpp"
 #include "hw/catalog.hpp"
 #include "facility/facility.hpp"
 #include "run/plan_search.hpp"
@@ -38,12 +39,7 @@ namespace colossim {
 [[nodiscard]] std::string facility_text(const Scenario& s, const FacilityReport& f);
 [[nodiscard]] nlohmann::json facility_json(const Scenario& s, const FacilityReport& f);
 // `colossim compare`: scenarios side by side, ratios to the first.
-struct CompareEntry {
-  Scenario scenario;
-  Prediction prediction;
-  std::optional<ReliabilityReport> run;
-  FacilityReport facility;
-};
+using CompareEntry = app::FacilityResult;
 [[nodiscard]] std::string compare_text(const std::vector<CompareEntry>& entries);
 [[nodiscard]] nlohmann::json compare_json(const std::vector<CompareEntry>& entries);
 [[nodiscard]] std::string catalog_text(const Catalog& c);

@@ -155,7 +155,7 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration,
               p.virtual_stages = static_cast<int>(v);
               p.micro_batch = mb;
               if (open("schedule") || widen)
-                p.schedule = v > 1 ? Schedule::interleaved : Schedule::one_f_one_b;
+                p.schedule = default_schedule(v);
               if (open("sequence_parallel") || widen) p.sequence_parallel = tp > 1;
               if (auto reason = invalid_reason(p, m, s.cluster, s.training)) {
                 if (first_invalid.empty()) first_invalid = *reason;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "net/network.hpp"
@@ -23,16 +24,9 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
       v.refusal = "no plan for the open parallelism keys: " + search.why_none;
       return v;
     }
-    p.plan = *search.best();
-    double best = INFINITY;
-    for (const auto& r : search.ranked) {
-      if (search.ranked.size() == 1) break;
-      const double t = step_time_with(s, calibration, r.plan, s.network_model);
-      if (t < best) {
-        best = t;
-        p.plan = r.plan;
-      }
-    }
+    std::vector<RankedPlan> ranked = search.ranked;
+    if (ranked.size() > 1) (void)rerank(s, calibration, ranked);
+    p.plan = ranked.empty() ? *search.best() : ranked.front().plan;
     p.plan_chosen = true;
     p.plans_simulated = search.simulated;
     p.plans_fitting = search.fitting;
@@ -58,11 +52,9 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   const ArchCalibration& cal = calibration.for_architecture(s.cluster.gpu.architecture);
   const auto network = make_network(s.network_model, s.cluster, cal.network());
   if (!network) {
-    std::string names;
-    for (const auto& m : network_models()) names += (names.empty() ? "" : ", ") + m.name;
-    throw InputError(
-        s.file, "network_model",
-        "unknown network model \"" + s.network_model + "\" (expected one of: " + names + ")");
+    throw InputError(s.file, "network_model",
+                     "unknown network model \"" + s.network_model +
+                         "\" (expected one of: " + network_model_names() + ")");
   }
   p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal, timeline});
   p.network_model = network->name();
@@ -80,6 +72,29 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
   if (s.training.tokens) p.time_to_train_days = *s.training.tokens / p.tokens_per_s / 86400.0;
   v.prediction = p;
   return v;
+}
+
+std::vector<Prediction> rerank(const Scenario& s, const Calibration& calibration,
+                               std::vector<RankedPlan>& ranked) {
+  std::vector<std::pair<RankedPlan, Prediction>> simulated;
+  for (const auto& r : ranked) {
+    Scenario fixed = s;
+    fixed.plan = r.plan;
+    fixed.free_plan_keys.clear();
+    const Verdict v = predict(fixed, calibration);
+    if (v.prediction) simulated.emplace_back(r, *v.prediction);
+  }
+  std::stable_sort(simulated.begin(), simulated.end(), [](const auto& a, const auto& b) {
+    return a.second.step.step_time.value() < b.second.step.step_time.value();
+  });
+  ranked.clear();
+  std::vector<Prediction> predictions;
+  for (auto& [r, p] : simulated) {
+    r.step_s = p.step.step_time.value();
+    ranked.push_back(r);
+    predictions.push_back(std::move(p));
+  }
+  return predictions;
 }
 
 }  // namespace colossim

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "plan/memory.hpp"
+#include "run/plan_search.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/calibration.hpp"
 #include "sim/step.hpp"
@@ -41,5 +42,12 @@ struct Verdict {
 // `timeline`: keep every simulated task of the step (for --trace).
 [[nodiscard]] Verdict predict(const Scenario& scenario, const Calibration& calibration,
                               bool timeline = false);
+
+// The plan search ranks with the closed-form network model; this re-simulates its ranked plans
+// with the scenario's own (the fabric, by default) and re-ranks them by that, fastest first
+// (ties keep the search's order). Returns each plan's full prediction, in the new order.
+[[nodiscard]] std::vector<Prediction> rerank(const Scenario& scenario,
+                                             const Calibration& calibration,
+                                             std::vector<RankedPlan>& ranked);
 
 }  // namespace colossim

@@ -4,6 +4,10 @@
 #include <filesystem>
 
 #include "core/embedded_data.hpp"
+#include "net/fabric_network.hpp"
+#include "net/network.hpp"
+#include "plan/pipeline.hpp"
+#include "plan/placement.hpp"
 #include "topology/fabric.hpp"
 
 namespace colossim {
@@ -99,7 +103,7 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
       c.pod_gpus = net->positive_integer("pod_gpus");
       if (c.pod_gpus > kMaxGpus) net->fail("pod_gpus", "expected at most cluster.gpus");
     }
-    c.routing = net->choice_or("routing", {"ecmp", "dmodk", "adaptive", "spray"}, c.nic.routing);
+    c.routing = net->choice_or("routing", routing_names(), c.nic.routing);
   } else {
     c.routing = c.nic.routing;
   }
@@ -166,17 +170,16 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   }
   p.micro_batch = n.count_or("micro_batch", 1, kMaxDegree);
   p.virtual_stages = n.count_or("virtual_stages", 1, kMaxDegree);
-  const std::string schedule = n.choice_or("schedule", {"gpipe", "1f1b", "interleaved"},
-                                           p.virtual_stages > 1 ? "interleaved" : "1f1b");
-  p.schedule = schedule == "gpipe"         ? Schedule::gpipe
-               : schedule == "interleaved" ? Schedule::interleaved
-                                           : Schedule::one_f_one_b;
-  if (p.schedule == Schedule::interleaved && p.virtual_stages == 1 && !n.has("virtual_stages")) {
-    n.fail("virtual_stages", "the interleaved schedule needs virtual_stages > 1");
+  std::vector<std::string> schedule_choices;
+  for (const auto& x : pipeline_schedules()) schedule_choices.push_back(x.name);
+  p.schedule =
+      n.choice_or("schedule", schedule_choices, default_schedule(p.virtual_stages));
+  const PipelineSchedule& schedule = *find_schedule(p.schedule);
+  if (schedule.needs_virtual_stages && p.virtual_stages == 1 && !n.has("virtual_stages")) {
+    n.fail("virtual_stages", "the " + schedule.name + " schedule needs virtual_stages > 1");
   }
-  if (p.schedule != Schedule::interleaved && p.virtual_stages > 1 &&
-      p.schedule != Schedule::gpipe) {
-    n.fail("schedule", "virtual_stages > 1 needs schedule: interleaved");
+  if (!schedule.runs_virtual_stages && p.virtual_stages > 1) {
+    n.fail("schedule", "virtual_stages > 1 needs schedule: " + default_schedule(p.virtual_stages));
   }
   p.sequence_parallel = n.boolean_or("sequence_parallel", p.tp > 1);
   const std::string recompute = n.choice_or("recompute", {"none", "selective", "full"}, "none");
@@ -328,7 +331,9 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   s.precision_given = root.child("training").has("precision");
   s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision,
                      s.free_plan_keys);
-  s.network_model = root.str_or("network_model", "fabric");
+  std::vector<std::string> network_names;
+  for (const auto& m : network_models()) network_names.push_back(m.name);
+  s.network_model = root.choice_or("network_model", network_names, "fabric");
   if (root.has("measured")) {
     s.measured = read_measured(root.child("measured"));
     if (s.measured->gpu_hours && !s.training.tokens)

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "plan/pipeline.hpp"
+#include "plan/placement.hpp"
 #include "sim/cost_model.hpp"
 #include "workload/operators.hpp"
 

@@ -1,0 +1,296 @@
+#include "app/app.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "net/fabric_network.hpp"
+#include "plan/placement.hpp"
+
+#ifndef COLOSSIM_SOURCE_DIR
+#define COLOSSIM_SOURCE_DIR "."
+#endif
+
+namespace colossim::app {
+namespace {
+
+Refusal refused(const Scenario& s, const std::string& reason) { return {s.file, reason}; }
+
+std::string read_text(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw InputError(file, "", "cannot read the file (does it exist?)");
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// The groups `collective --group` runs: every group of one dimension of the scenario's plan.
+RankGroups plan_groups(const Scenario& s, const std::string& dim) {
+  for (const char* key : {"tp", "pp", "cp"}) {
+    if (s.free_plan_keys.count(key) != 0)
+      throw InputError(s.file, std::string("parallelism.") + key,
+                       "expected a value: --group places the scenario's own plan");
+  }
+  Plan p = s.plan;
+  if (s.free_plan_keys.count("dp") != 0) p.dp = s.cluster.job_gpus() / (p.tp * p.cp * p.pp);
+  if (auto problem = order_problem(p.order)) throw InputError(s.file, "parallelism.order", *problem);
+  if (p.ep < 1 || (p.dp * p.cp * p.tp) % p.ep != 0)
+    throw InputError(s.file, "parallelism.ep", "expected a divisor of tp x cp x dp");
+  return rank_groups(p, parse_dimension(dim));
+}
+
+RankGroups consecutive_groups(Cluster& c, long long gpus, long long group_size) {
+  if (gpus % c.gpus_per_node != 0) {
+    throw InputError("--gpus", std::to_string(gpus),
+                     "expected a multiple of the node size (" + std::to_string(c.gpus_per_node) +
+                         ")");
+  }
+  c.gpus = gpus;
+  c.spare_gpus = 0;
+  const long long k = group_size > 0 ? group_size : gpus;
+  if (gpus % k != 0) throw InputError("--group-size", std::to_string(k), "expected a divisor of --gpus");
+  RankGroups groups;
+  for (long long g = 0; g < gpus; g += k) {
+    groups.emplace_back();
+    for (long long i = 0; i < k; ++i) groups.back().push_back(g + i);
+  }
+  return groups;
+}
+
+}  // namespace
+
+const Catalog& catalog() {
+  static const Catalog c = Catalog::builtin();
+  return c;
+}
+
+Scenario load(const std::string& file) {
+  return file.empty() ? default_scenario(catalog()) : read_scenario_file(file, catalog());
+}
+
+Outcome<Simulation> simulate(const Scenario& s, bool timeline) {
+  const Verdict v = predict(s, Calibration::builtin(), timeline);
+  if (!v.prediction) return refused(s, v.refusal);
+  return Simulation{s, *v.prediction, run_summary(s, *v.prediction)};
+}
+
+Scenario default_plan_scenario() {
+  Scenario s = default_scenario(catalog());
+  s.free_plan_keys = {"tp", "pp", "cp", "ep", "micro_batch", "virtual_stages", "recompute",
+                      "schedule", "sequence_parallel", "dp", "zero"};
+  return s;
+}
+
+Outcome<PlanRanking> plan(const Scenario& s, const PlanOptions& options) {
+  const Calibration cal = Calibration::builtin();
+  SearchOptions search_options;
+  search_options.top = options.top;
+  search_options.evaluator = options.evaluator;
+  search_options.search_zero_and_precision = true;
+  search_options.progress = options.progress;
+  PlanRanking r{s, search_plans(s, cal, search_options), {}};
+  if (!options.rerank) return r;
+  if (r.search.ranked.empty()) return refused(s, "no plan: " + r.search.why_none);
+  r.predictions = rerank(s, cal, r.search.ranked);
+  return r;
+}
+
+AgainstPublished plan_against_published(const std::string& dir, BatchEvaluator* evaluator,
+                                        const Progress& progress) {
+  const Calibration cal = Calibration::builtin();
+  AgainstPublished out;
+  std::vector<double> speedups;
+  const auto files = case_files({dir.empty() ? shipped_cases_dir(false) : dir});
+  long long done = 0;
+  for (const auto& f : files) {
+    if (progress) progress(done++, static_cast<long long>(files.size()));
+    const Scenario s = read_scenario_file(f, catalog());
+    const auto c = compare_with_published(s, cal, evaluator);
+    if (!c) continue;
+    const double speedup = c->published_step_s / c->best_step_s;
+    speedups.push_back(speedup);
+    (speedup > 1.01 ? out.faster : speedup < 0.999 ? out.published_wins : out.same) += 1;
+    out.rows.push_back({s.name, c->published_step_s, c->best_step_s, speedup, c->best, c->note});
+  }
+  std::sort(speedups.begin(), speedups.end());
+  if (!speedups.empty()) {
+    out.median_speedup = speedups[speedups.size() / 2];
+    out.max_speedup = speedups.back();
+  }
+  return out;
+}
+
+SweepAxis parse_sweep_axis(const std::string& text, const std::string& option) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw InputError(option, text, "expected KEY=V1,V2,... such as cluster.gpus=1024,2048");
+  SweepAxis axis{text.substr(0, eq), {}};
+  std::stringstream ss(text.substr(eq + 1));
+  for (std::string v; std::getline(ss, v, ',');) axis.values.push_back(v);
+  return axis;
+}
+
+Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
+  const std::string name = file.empty() ? "<built-in default scenario>" : file;
+  const std::string text = file.empty() ? std::string(default_scenario_yaml()) : read_text(file);
+  const std::string base_dir = std::filesystem::path(file).parent_path().string();
+  const Calibration cal = Calibration::builtin();
+  Sweep out;
+  for (const auto& a : axes) out.keys.push_back(a.key);
+  std::vector<size_t> index(axes.size(), 0);
+  while (!axes.empty()) {
+    SweepRow row;
+    std::string variant = text;
+    for (size_t a = 0; a < axes.size(); ++a) {
+      row.values.push_back(axes[a].values[index[a]]);
+      variant = with_key(variant, name, axes[a].key, row.values.back());
+    }
+    try {
+      const Verdict v = predict(read_scenario_text(variant, name, catalog(), base_dir), cal);
+      row.prediction = v.prediction;
+      row.refusal = v.refusal;
+    } catch (const InputError& e) {
+      row.refusal = e.what();
+    }
+    out.rows.push_back(std::move(row));
+    size_t a = axes.size();
+    while (a > 0 && ++index[a - 1] == axes[a - 1].values.size()) index[--a] = 0;
+    if (a == 0) break;
+  }
+  return out;
+}
+
+Outcome<RunReport> reliability(Scenario s, const ReliabilityOptions& options) {
+  if (options.trials) s.reliability.trials = *options.trials;
+  if (options.seed) s.reliability.seed = *options.seed;
+  const Verdict v = predict(s, Calibration::builtin());
+  if (!v.prediction) return refused(s, v.refusal);
+  ReliabilityReport report = reliability_report(s, *v.prediction, options.span_days, true);
+  return RunReport{std::move(s), std::move(report)};
+}
+
+Outcome<FacilityResult> facility(const Scenario& s) {
+  const Verdict v = predict(s, Calibration::builtin());
+  if (!v.prediction) return refused(s, v.refusal);
+  auto run = run_summary(s, *v.prediction);
+  FacilityReport report = facility_report(s, *v.prediction, run);
+  return FacilityResult{s, *v.prediction, std::move(run), std::move(report)};
+}
+
+Outcome<Comparison> compare(const std::vector<Scenario>& scenarios) {
+  Comparison out;
+  for (const auto& s : scenarios) {
+    auto entry = facility(s);
+    if (!entry) return entry.refusal();
+    out.entries.push_back(std::move(entry.value()));
+  }
+  return out;
+}
+
+Claims claims() { return {check_claims(catalog(), Calibration::builtin())}; }
+
+ClusterView cluster(const Scenario& s) {
+  const Cluster& c = s.cluster;
+  const Fabric f(c);
+  return {s,
+          f.tiers(),
+          f.planes(),
+          f.rail_optimized(),
+          c.hosts_per_leaf > 0 ? c.hosts_per_leaf : c.radix() / 2,
+          f.switch_tiers(),
+          estimate_fabric(c)};
+}
+
+Collective parse_collective(const std::string& name) {
+  for (Collective k : collective_kinds()) {
+    if (to_string(k) == name) return k;
+  }
+  throw InputError("--op", name, "expected one of: " + collective_names());
+}
+
+std::vector<Bytes> parse_sizes(const std::vector<std::string>& texts) {
+  std::vector<Bytes> sizes;
+  for (const auto& text : texts) {
+    try {
+      sizes.push_back(parse_bytes(text));
+    } catch (const std::invalid_argument& e) {
+      throw InputError("--sizes", text, e.what());
+    }
+  }
+  return sizes;
+}
+
+double bus_factor(Collective op, double n) {
+  switch (op) {
+    case Collective::all_reduce:
+      return 2 * (n - 1) / n;
+    case Collective::all_gather:
+    case Collective::reduce_scatter:
+    case Collective::all_to_all:
+      return (n - 1) / n;
+    case Collective::send_recv:
+      return 1;
+  }
+  return 1;
+}
+
+CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
+  CollectiveRun run;
+  Cluster& c = s.cluster;
+  if (!o.routing.empty()) c.routing = o.routing;
+  if (!o.topology.empty()) c.topology = o.topology;
+  run.op = o.op;
+  if (!o.group_dim.empty()) {
+    run.groups = plan_groups(s, o.group_dim);
+    run.placement = o.group_dim + " groups of the plan, Megatron order";
+  } else {
+    run.groups = consecutive_groups(c, o.gpus.value_or(64), o.group_size.value_or(0));
+    run.placement = "consecutive GPUs";
+  }
+  if (const auto problem = fabric_problem(c))
+    throw InputError(s.file, "cluster." + problem->key, problem->expected);
+  const Calibration calibration = Calibration::builtin();
+  const FabricNetwork net(c, calibration.for_architecture(c.gpu.architecture).network());
+  if (o.algorithm != "auto") {
+    const CollectiveAlgorithm* a = find_collective_algorithm(o.algorithm);
+    if (a == nullptr)
+      throw InputError("--algo", o.algorithm, "expected one of: auto, " + collective_algorithm_names());
+    if (auto why = a->unsupported(net, o.op, run.groups)) throw InputError("--algo", o.algorithm, *why);
+  }
+  run.cluster = c;
+  run.fabric_tiers = net.fabric().tiers();
+  const double n = static_cast<double>(run.groups.front().size());
+  for (const Bytes& size : o.sizes) {
+    CollectiveRow row{size, run_collective(net, o.op, size, run.groups, o.algorithm)};
+    const double t = row.result.time.value();
+    row.algbw_gbps = t > 0 ? size.value() / t / 1e9 : 0;
+    row.busbw_gbps = row.algbw_gbps * bus_factor(o.op, n);
+    row.tiers = tier_use(row.result);
+    run.rows.push_back(std::move(row));
+  }
+  return run;
+}
+
+std::string shipped_cases_dir(bool runs) {
+  return std::string(COLOSSIM_SOURCE_DIR) + (runs ? "/validation/runs" : "/validation/cases");
+}
+
+ValidationReport validate(const ValidateOptions& o) {
+  if (!o.network_model.empty() && !find_network_model(o.network_model))
+    throw InputError("--network-model", o.network_model, "expected one of: " + network_model_names());
+  if (o.runs && !o.paths.empty())
+    throw InputError("--runs", o.paths.front(), "give either --runs or directories of cases");
+  const std::vector<std::string> paths =
+      o.paths.empty() ? std::vector<std::string>{shipped_cases_dir(o.runs)} : o.paths;
+  const Calibration calibration = Calibration::builtin();
+  const auto files = case_files(paths);
+  std::vector<CaseResult> results;
+  for (const auto& f : files) {
+    if (o.progress) o.progress(static_cast<long long>(results.size()), static_cast<long long>(files.size()));
+    results.push_back(validate_case(f, catalog(), calibration, o.network_model));
+  }
+  return summarise(std::move(results));
+}
+
+CatalogView catalog_view() { return {&catalog()}; }
+
+}  // namespace colossim::app

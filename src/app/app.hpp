@@ -1,0 +1,200 @@
+// The facade: one function per job colossim does, typed inputs in, a result struct out with
+// everything any face needs. The command line (cli/), the renderers (report/), the tests and the
+// Python module are clients of these functions; none of them computes.
+//
+// Contract: bad input throws InputError (file or option, key, what was expected); an expected
+// "no" (a plan that cannot run or fit) is a Refusal inside the Outcome; nothing here prints,
+// exits or keeps state between calls. Every function is deterministic for the same inputs.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/outcome.hpp"
+#include "facility/claims.hpp"
+#include "facility/facility.hpp"
+#include "net/collectives.hpp"
+#include "run/plan_search.hpp"
+#include "run/prediction.hpp"
+#include "run/reliability.hpp"
+#include "scenario/scenario.hpp"
+#include "topology/fabric.hpp"
+#include "topology/fabric_size.hpp"
+#include "validation/validate.hpp"
+
+namespace colossim::app {
+
+// Called with (done, total) as a long job advances.
+using Progress = std::function<void(long long done, long long total)>;
+
+// --- inputs ---------------------------------------------------------------------------------
+
+[[nodiscard]] const Catalog& catalog();
+// The scenario in `file`, or the built-in default when `file` is empty.
+[[nodiscard]] Scenario load(const std::string& file);
+
+// --- simulate -------------------------------------------------------------------------------
+
+struct Simulation {
+  Scenario scenario;
+  Prediction prediction;
+  std::optional<ReliabilityReport> run;  // the run with failures, when there is a token budget
+};
+// `timeline`: keep every task of the step (for the Chrome trace).
+[[nodiscard]] Outcome<Simulation> simulate(const Scenario& scenario, bool timeline = false);
+
+// --- plan -----------------------------------------------------------------------------------
+
+struct PlanOptions {
+  int top = 5;
+  BatchEvaluator* evaluator = nullptr;  // null: one thread
+  Progress progress;
+  // Re-simulate the search's best on the scenario's own network model and rank them by that
+  // (off for MPI ranks that only help the search).
+  bool rerank = true;
+};
+struct PlanRanking {
+  Scenario scenario;
+  PlanSearch search;                    // ranked best first, on the scenario's network model
+  std::vector<Prediction> predictions;  // one per ranked plan, same order
+};
+// The built-in default with its plan keys opened, so the planner has something to do.
+[[nodiscard]] Scenario default_plan_scenario();
+[[nodiscard]] Outcome<PlanRanking> plan(const Scenario& scenario, const PlanOptions& options);
+
+struct PublishedRow {
+  std::string case_name;
+  double published_step_s = 0;
+  double best_step_s = 0;
+  double speedup = 0;  // published / best
+  Plan best;
+  std::string note;
+};
+struct AgainstPublished {
+  std::vector<PublishedRow> rows;
+  int faster = 0, same = 0, published_wins = 0;
+  double median_speedup = 1, max_speedup = 1;
+};
+// For each validation case with a published plan (`dir`: empty for the shipped cases), the
+// search with every key open against the published plan.
+[[nodiscard]] AgainstPublished plan_against_published(const std::string& dir,
+                                                      BatchEvaluator* evaluator,
+                                                      const Progress& progress = {});
+
+// --- sweep ----------------------------------------------------------------------------------
+
+struct SweepAxis {
+  std::string key;  // dotted scenario key
+  std::vector<std::string> values;
+};
+// "KEY=V1,V2,..." (the --set syntax); throws InputError naming `option`.
+[[nodiscard]] SweepAxis parse_sweep_axis(const std::string& text,
+                                         const std::string& option = "--set");
+struct SweepRow {
+  std::vector<std::string> values;  // one per axis
+  std::optional<Prediction> prediction;
+  std::string refusal;  // why there is no prediction (a refusal or an input error of the variant)
+};
+struct Sweep {
+  std::vector<std::string> keys;
+  std::vector<SweepRow> rows;  // the grid, last axis fastest
+};
+// Every combination of the axes' values applied to the scenario `file` (empty: the default).
+[[nodiscard]] Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes);
+
+// --- the run, the facility, comparisons -----------------------------------------------------
+
+struct ReliabilityOptions {
+  std::optional<double> span_days;  // a fixed span instead of the token budget
+  std::optional<int> trials;
+  std::optional<unsigned long long> seed;
+};
+struct RunReport {
+  Scenario scenario;
+  ReliabilityReport report;
+};
+[[nodiscard]] Outcome<RunReport> reliability(Scenario scenario, const ReliabilityOptions& options);
+
+struct FacilityResult {
+  Scenario scenario;
+  Prediction prediction;
+  std::optional<ReliabilityReport> run;
+  FacilityReport facility;
+};
+[[nodiscard]] Outcome<FacilityResult> facility(const Scenario& scenario);
+
+struct Comparison {
+  std::vector<FacilityResult> entries;  // ratios are to the first
+};
+[[nodiscard]] Outcome<Comparison> compare(const std::vector<Scenario>& scenarios);
+
+struct Claims {
+  std::vector<Claim> claims;
+};
+[[nodiscard]] Claims claims();
+
+// --- the fabric -----------------------------------------------------------------------------
+
+struct ClusterView {
+  Scenario scenario;
+  int tiers = 0;
+  int planes = 1;
+  bool rail_optimized = false;
+  long long hosts_per_leaf = 0;
+  std::vector<FabricTierCount> switch_tiers;
+  FabricSize size;
+};
+[[nodiscard]] ClusterView cluster(const Scenario& scenario);
+
+struct CollectiveOptions {
+  std::optional<long long> gpus;        // build the fabric for this many GPUs (default 64)
+  std::optional<long long> group_size;  // consecutive groups of this size (default: all)
+  std::string group_dim;                // instead: every group of this plan dimension
+  Collective op = Collective::all_reduce;
+  std::string algorithm = "auto";
+  std::string routing;   // overrides cluster.network.routing
+  std::string topology;  // overrides cluster.network.topology
+  std::vector<Bytes> sizes;
+};
+// Parses "--op" and "--sizes" values, throwing InputError naming the option.
+[[nodiscard]] Collective parse_collective(const std::string& name);
+[[nodiscard]] std::vector<Bytes> parse_sizes(const std::vector<std::string>& texts);
+struct CollectiveRow {
+  Bytes size;
+  CollectiveResult result;
+  double algbw_gbps = 0;  // GB/s, nccl-tests' algorithm bandwidth
+  double busbw_gbps = 0;  // GB/s, nccl-tests' bus bandwidth
+  std::array<TierUse, kLinkTiers> tiers{};
+};
+struct CollectiveRun {
+  Cluster cluster;  // as built (overrides applied)
+  int fabric_tiers = 0;
+  Collective op = Collective::all_reduce;
+  RankGroups groups;
+  std::string placement;  // how the groups were formed
+  std::vector<CollectiveRow> rows;
+};
+[[nodiscard]] CollectiveRun collective(Scenario scenario, const CollectiveOptions& options);
+// nccl-tests' bus bandwidth factor (PERFORMANCE.md) for `op` over n ranks.
+[[nodiscard]] double bus_factor(Collective op, double n);
+
+// --- validation and the catalog -------------------------------------------------------------
+
+struct ValidateOptions {
+  std::vector<std::string> paths;  // directories or files of cases; empty: the shipped ones
+  bool runs = false;               // the production runs (validation/runs) instead
+  std::string network_model;       // overrides each case's; empty: the case's own
+  Progress progress;
+};
+[[nodiscard]] ValidationReport validate(const ValidateOptions& options);
+// Where the shipped validation cases live.
+[[nodiscard]] std::string shipped_cases_dir(bool runs);
+
+struct CatalogView {
+  const Catalog* catalog = nullptr;  // the built-in catalog (model presets: workload's list)
+};
+[[nodiscard]] CatalogView catalog_view();
+
+}  // namespace colossim::app

@@ -1,0 +1,238 @@
+// The formats of every result of the facade, one list per result (report/render.hpp).
+#include <fmt/format.h>
+
+#include "report/fabric_report.hpp"
+#include "report/render.hpp"
+#include "report/report.hpp"
+
+namespace colossim {
+namespace {
+
+std::string json_text(const nlohmann::json& j) { return j.dump(2) + "\n"; }
+
+// --- simulate, reliability, facility, compare ------------------------------------------------
+
+std::string simulation_text(const app::Simulation& r) {
+  return prediction_text(r.scenario, r.prediction, r.run);
+}
+std::string simulation_json(const app::Simulation& r) {
+  return json_text(prediction_json(r.scenario, r.prediction, r.run));
+}
+std::string simulation_trace(const app::Simulation& r) {
+  return chrome_trace(r.scenario, r.prediction).dump() + "\n";
+}
+std::string run_text(const app::RunReport& r) { return reliability_text(r.scenario, r.report); }
+std::string run_json(const app::RunReport& r) {
+  return json_text(reliability_json(r.scenario, r.report));
+}
+std::string facility_result_text(const app::FacilityResult& r) {
+  return facility_text(r.scenario, r.facility);
+}
+std::string facility_result_json(const app::FacilityResult& r) {
+  return json_text(facility_json(r.scenario, r.facility));
+}
+std::string comparison_text(const app::Comparison& r) { return compare_text(r.entries); }
+std::string comparison_json(const app::Comparison& r) {
+  return json_text(compare_json(r.entries));
+}
+
+// --- plan ------------------------------------------------------------------------------------
+
+std::string ranking_text(const app::PlanRanking& r) {
+  return plan_text(r.scenario, r.search, r.predictions);
+}
+std::string ranking_json(const app::PlanRanking& r) {
+  return json_text(plan_json(r.scenario, r.search, r.predictions));
+}
+
+std::string plan_summary(const Plan& b) {
+  return fmt::format("TP{} PP{} CP{} EP{} DP{} VP{} MB{} {} ZeRO{}", b.tp, b.pp, b.cp, b.ep, b.dp,
+                     b.virtual_stages, b.micro_batch, to_string(b.recompute), b.zero);
+}
+
+std::string published_text(const app::AgainstPublished& r) {
+  std::string out = fmt::format("{:<44} {:>11} {:>11} {:>8}  {}\n", "case", "published",
+                                "best found", "speed-up", "best plan");
+  for (const auto& row : r.rows) {
+    out += fmt::format("{:<44} {:>10.3f}s {:>10.3f}s {:>7.2f}x  {}{}\n", row.case_name,
+                       row.published_step_s, row.best_step_s, row.speedup, plan_summary(row.best),
+                       row.note.empty() ? "" : "  (" + row.note + ")");
+  }
+  out += fmt::format(
+      "\n{} cases: search faster by >1% in {}, within 1% in {}, published plan faster in {}; "
+      "median speed-up {:.2f}x, largest {:.2f}x\n",
+      r.rows.size(), r.faster, r.same, r.published_wins, r.median_speedup, r.max_speedup);
+  return out;
+}
+
+std::string published_json(const app::AgainstPublished& r) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    rows.push_back({{"case", row.case_name},
+                    {"published_step_s", row.published_step_s},
+                    {"best_step_s", row.best_step_s},
+                    {"speedup", row.speedup},
+                    {"best_plan", plan_summary(row.best)},
+                    {"note", row.note}});
+  }
+  return json_text({{"cases", rows},
+                    {"faster", r.faster},
+                    {"same", r.same},
+                    {"published_wins", r.published_wins},
+                    {"median_speedup", r.median_speedup},
+                    {"max_speedup", r.max_speedup}});
+}
+
+// --- sweep -----------------------------------------------------------------------------------
+
+// A CSV field quoted, with quotes doubled (RFC 4180); csv_field quotes only when it must.
+std::string csv_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+std::string csv_field(const std::string& text) {
+  return text.find_first_of(",\"\n\r") == std::string::npos ? text : csv_quoted(text);
+}
+
+std::string sweep_csv(const app::Sweep& r) {
+  std::string out;
+  for (const auto& key : r.keys) out += csv_field(key) + ",";
+  out +=
+      "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_train_"
+      "days,tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision\n";
+  for (const auto& row : r.rows) {
+    for (const auto& v : row.values) out += csv_field(v) + ",";
+    if (!row.prediction) {
+      out += csv_quoted(row.refusal) + ",,,,,,,,,,,,,,,,\n";
+      continue;
+    }
+    const Prediction& p = *row.prediction;
+    const Plan& pl = p.plan;
+    out += fmt::format(
+        "ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}\n",
+        p.step.step_time.value(), p.tokens_per_s, p.mfu, p.model_tflops_per_gpu,
+        to_gib(p.memory.total()),
+        p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "", pl.tp, pl.pp,
+        pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages, to_string(pl.recompute), pl.zero,
+        pl.precision == Precision::fp8 ? "fp8" : "bf16");
+  }
+  return out;
+}
+
+// --- claims, the fabric, validation, the catalog ---------------------------------------------
+
+std::string claims_text(const app::Claims& r) {
+  std::string out;
+  for (const auto& c : r.claims) {
+    out += fmt::format("{} {}\n    stated:   {}\n    colossim: {}\n    because:  {}\n\n",
+                       c.holds ? "[holds]  " : "[differs]", c.claim, c.stated, c.computed,
+                       c.assumption);
+  }
+  return out;
+}
+
+std::string claims_json(const app::Claims& r) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& c : r.claims) {
+    j.push_back({{"claim", c.claim},
+                 {"stated", c.stated},
+                 {"computed", c.computed},
+                 {"holds", c.holds},
+                 {"assumption", c.assumption}});
+  }
+  return json_text(j);
+}
+
+std::string cluster_view_json(const app::ClusterView& v) { return json_text(cluster_json(v)); }
+std::string collective_run_json(const app::CollectiveRun& r) {
+  return json_text(collective_json(r));
+}
+std::string validation_report_json(const ValidationReport& r) {
+  return json_text(validation_json(r));
+}
+
+std::string catalog_view_text(const app::CatalogView& v) {
+  return catalog_text(*v.catalog) + "\nModel presets: " + preset_ids() + "\n";
+}
+std::string catalog_view_json(const app::CatalogView& v) {
+  nlohmann::json j = catalog_json(*v.catalog);
+  j["model_presets"] = preset_ids();
+  return json_text(j);
+}
+
+}  // namespace
+
+// One line per format of each result.
+template <>
+const std::vector<Renderer<app::Simulation>>& renderers() {
+  static const std::vector<Renderer<app::Simulation>> r = {
+      {"text", &simulation_text}, {"json", &simulation_json}, {"trace", &simulation_trace}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::PlanRanking>>& renderers() {
+  static const std::vector<Renderer<app::PlanRanking>> r = {{"text", &ranking_text},
+                                                            {"json", &ranking_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::AgainstPublished>>& renderers() {
+  static const std::vector<Renderer<app::AgainstPublished>> r = {{"text", &published_text},
+                                                                 {"json", &published_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::Sweep>>& renderers() {
+  static const std::vector<Renderer<app::Sweep>> r = {{"csv", &sweep_csv}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::RunReport>>& renderers() {
+  static const std::vector<Renderer<app::RunReport>> r = {{"text", &run_text}, {"json", &run_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::FacilityResult>>& renderers() {
+  static const std::vector<Renderer<app::FacilityResult>> r = {{"text", &facility_result_text},
+                                                               {"json", &facility_result_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::Comparison>>& renderers() {
+  static const std::vector<Renderer<app::Comparison>> r = {{"text", &comparison_text},
+                                                           {"json", &comparison_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::Claims>>& renderers() {
+  static const std::vector<Renderer<app::Claims>> r = {{"text", &claims_text},
+                                                       {"json", &claims_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::ClusterView>>& renderers() {
+  static const std::vector<Renderer<app::ClusterView>> r = {{"text", &cluster_text},
+                                                            {"json", &cluster_view_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::CollectiveRun>>& renderers() {
+  static const std::vector<Renderer<app::CollectiveRun>> r = {{"text", &collective_text},
+                                                              {"json", &collective_run_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<ValidationReport>>& renderers() {
+  static const std::vector<Renderer<ValidationReport>> r = {{"text", &validation_text},
+                                                            {"json", &validation_report_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::CatalogView>>& renderers() {
+  static const std::vector<Renderer<app::CatalogView>> r = {{"text", &catalog_view_text},
+                                                            {"json", &catalog_view_json}};
+  return r;
+}
+
+}  // namespace colossim

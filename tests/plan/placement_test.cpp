@@ -1,0 +1,80 @@
+#include "plan/placement.hpp"
+
+#include <gtest/gtest.h>
+
+namespace colossim {
+namespace {
+
+Plan plan(int tp, int cp, long long dp, int ep, int pp) {
+  Plan p;
+  p.tp = tp;
+  p.cp = cp;
+  p.dp = dp;
+  p.ep = ep;
+  p.pp = pp;
+  return p;
+}
+
+// Megatron order tp-cp-dp-pp over TP 8, CP 2, DP 4, PP 2 (128 ranks):
+//   rank = tp + 8 (cp + 2 (dp + 4 pp)), so TP groups are 8 consecutive ranks, the gradient group
+//   (DP x CP) is 8 ranks 8 apart, a pipeline's two stages are 64 apart; experts (expert TP 1,
+//   cp dropped, ep before dp) make EP groups of 2 consecutive ranks.
+TEST(Placement, MegatronOrderPlacesEveryDimension) {
+  const Plan p = plan(8, 2, 4, 2, 2);
+  const auto tp = rank_groups(p, Dimension::tp);
+  ASSERT_EQ(tp.size(), 16u);
+  EXPECT_EQ(tp[1], (std::vector<long long>{8, 9, 10, 11, 12, 13, 14, 15}));
+  const auto dp = rank_groups(p, Dimension::dp);
+  ASSERT_EQ(dp.size(), 16u);
+  EXPECT_EQ(dp[0], (std::vector<long long>{0, 8, 16, 24, 32, 40, 48, 56}));
+  const auto cp = rank_groups(p, Dimension::cp);
+  EXPECT_EQ(cp[0], (std::vector<long long>{0, 8}));
+  const auto ep = rank_groups(p, Dimension::ep);
+  ASSERT_EQ(ep.size(), 64u);
+  EXPECT_EQ(ep[3], (std::vector<long long>{6, 7}));
+  const auto pp = rank_groups(p, Dimension::pp);
+  ASSERT_EQ(pp.size(), 64u);
+  EXPECT_EQ(pp[0], (std::vector<long long>{0, 64}));
+}
+
+// Every dimension's groups partition the ranks: each rank in exactly one group.
+TEST(Placement, GroupsPartitionTheRanks) {
+  for (const auto& order : std::vector<std::vector<std::string>>{
+           {"tp", "cp", "dp", "pp"}, {"tp", "pp", "dp", "cp"}, {"pp", "tp", "cp", "dp"}}) {
+    Plan p = plan(4, 2, 6, 3, 2);
+    p.order = order;
+    for (const auto& name : dimension_names()) {
+      std::vector<int> seen(96, 0);
+      for (const auto& g : rank_groups(p, parse_dimension(name)))
+        for (long long r : g) seen[static_cast<size_t>(r)] += 1;
+      EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 96) << name;
+    }
+  }
+}
+
+// The step's groups come from the same layout: the order decides what shares an NVLink domain.
+TEST(Placement, StepGroupsFollowTheOrder) {
+  Cluster c;
+  c.nvlink_domain = 8;
+  Plan p = plan(8, 1, 16, 1, 4);
+  Groups g = place_groups(p, c);
+  EXPECT_EQ(g.tp.per_domain, 8);
+  EXPECT_EQ(g.dp.stride, 8);
+  EXPECT_EQ(g.dp.per_domain, 1);
+  p.order = {"dp", "cp", "tp", "pp"};
+  g = place_groups(p, c);
+  EXPECT_EQ(g.tp.stride, 16);
+  EXPECT_EQ(g.tp.per_domain, 1);
+  EXPECT_EQ(g.dp.per_domain, 8);
+  EXPECT_EQ(g.pp.stride, 128);
+}
+
+TEST(Placement, OrderNeedsEachDimensionOnceWithCpNextToDp) {
+  EXPECT_FALSE(order_problem({"tp", "cp", "dp", "pp"}));
+  EXPECT_TRUE(order_problem({"tp", "dp", "pp", "cp"}));
+  EXPECT_TRUE(order_problem({"tp", "cp", "dp"}));
+  EXPECT_THROW((void)parse_dimension("xp"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace colossim
