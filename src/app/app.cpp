@@ -31,7 +31,7 @@ RankGroups plan_groups(const Scenario& s, const std::string& dim) {
                        "expected a value: --group places the scenario's own plan");
   }
   Plan p = s.plan;
-  if (s.free_plan_keys.count("dp") != 0) p.dp = s.cluster.job_gpus() / (p.tp * p.cp * p.pp);
+  if (s.free_plan_keys.count("dp") != 0) p.dp = s.cluster.job_gpus() / (static_cast<long long>(p.tp) * p.cp * p.pp);
   if (auto problem = order_problem(p.order)) throw InputError(s.file, "parallelism.order", *problem);
   if (p.ep < 1 || (p.dp * p.cp * p.tp) % p.ep != 0)
     throw InputError(s.file, "parallelism.ep", "expected a divisor of tp x cp x dp");

@@ -198,6 +198,7 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
       ->check(CLI::IsMember(dimension_names()));
   std::string op_name = "all-reduce";
   std::vector<std::string> op_names;
+  op_names.reserve(collective_kinds().size());
   for (Collective k : collective_kinds()) op_names.push_back(to_string(k));
   col->add_option("--op", op_name, "the collective")->check(CLI::IsMember(op_names));
   std::string algo_help = "auto (NCCL-like choice by size)";
@@ -206,6 +207,7 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
   col->add_option("--routing", col_options.routing, "override cluster.network.routing")
       ->check(CLI::IsMember(routing_names()));
   std::vector<std::string> generators;
+  generators.reserve(fabric_generators().size());
   for (const auto& g : fabric_generators()) generators.push_back(g.name);
   col->add_option("--topology", col_options.topology, "override cluster.network.topology")
       ->check(CLI::IsMember(generators));
@@ -239,6 +241,7 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
   if (*fac) return print(app::facility(app::load(file)), fac_out);
   if (*cmp) {
     std::vector<Scenario> scenarios;
+    scenarios.reserve(compare_files.size());
     for (const auto& f : compare_files) scenarios.push_back(app::load(f));
     return print(app::compare(scenarios), cmp_out);
   }
@@ -251,6 +254,7 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
   if (*clm) return print(app::Outcome(app::claims()), clm_out);
   if (*sw) {
     std::vector<app::SweepAxis> axes;
+    axes.reserve(sets.size());
     for (const auto& s : sets) axes.push_back(app::parse_sweep_axis(s));
     const std::string csv = render(app::sweep(file, axes), sweep_out.chosen());
     if (out_file.empty()) {

@@ -188,7 +188,7 @@ bool ConfigNode::boolean_or(const std::string& key, bool fallback) const {
 std::string ConfigNode::choice_or(const std::string& key, const std::vector<std::string>& choices,
                                   const std::string& fallback) const {
   if (!has(key)) return fallback;
-  const std::string v = str(key);
+  std::string v = str(key);
   for (const auto& c : choices) {
     if (c == v) return v;
   }

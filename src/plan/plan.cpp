@@ -56,7 +56,7 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
     return "unknown pipeline schedule \"" + p.schedule + "\" (expected one of: " +
            schedule_names() + ")";
   if (auto why = schedule->invalid(p.pp, p.virtual_stages, mbs)) return *why;
-  if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) {
+  if (p.cp > 1 && m.seq_len % (2LL * p.cp) != 0) {
     return fmt::format("cp {} needs seq_len ({}) divisible by 2 x cp", p.cp, m.seq_len);
   }
   if (p.ep > 1) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "net/collectives.hpp"
@@ -132,7 +133,7 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   for (const auto& b : p.step.breakdown) {
     const double t = b.time.value();
     if (t <= 0) continue;
-    const int bar = static_cast<int>(40.0 * t / step + 0.5);
+    const auto bar = static_cast<int>(std::lround(40.0 * t / step));
     out += fmt::format("    {:<18} {:>10}  {:5.1f}%  {}\n", b.name, human_seconds(t),
                        100 * t / step, std::string(static_cast<size_t>(bar), '#'));
   }

@@ -223,6 +223,7 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration,
   auto threshold = [&]() -> double {
     if (done.size() < top) return INFINITY;
     std::vector<double> steps;
+    steps.reserve(done.size());
     for (const auto& d : done) steps.push_back(d.second);
     std::nth_element(steps.begin(), steps.begin() + static_cast<long>(top - 1), steps.end());
     return steps[top - 1];

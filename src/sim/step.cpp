@@ -552,10 +552,12 @@ class StepBuilder {
       const std::string mb = t.micro_batch >= 0 ? " mb " + std::to_string(t.micro_batch) : "";
       switch (t.what) {
         case What::forward:
-          e.name = "F " + unit + mb;
+          e.name = "F " + unit;
+          e.name += mb;
           break;
         case What::backward:
-          e.name = "B " + unit + mb;
+          e.name = "B " + unit;
+          e.name += mb;
           break;
         case What::optimizer:
           e.name = "optimizer";
@@ -567,10 +569,12 @@ class StepBuilder {
           e.name = "gradients chunk " + std::to_string(t.unit) + mb;
           break;
         case What::gather:
-          e.name = "all-gather params from " + unit + mb;
+          e.name = "all-gather params from " + unit;
+          e.name += mb;
           break;
         case What::reduce:
-          e.name = "reduce grads to " + unit + mb;
+          e.name = "reduce grads to " + unit;
+          e.name += mb;
           break;
       }
       e.start = Seconds(t.start);

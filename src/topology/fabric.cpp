@@ -26,7 +26,9 @@ struct Shape {
 Shape shape_of(const Cluster& c) {
   Shape s;
   s.radix = c.radix();
-  s.rail = c.topology == "rail-optimized";
+  const FabricGenerator* generator = find_fabric_generator(c.topology);
+  assert(generator != nullptr);
+  s.rail = generator->rail_planes;
   s.planes = s.rail ? c.gpus_per_node : 1;
   s.hosts = c.hosts_per_leaf > 0 ? c.hosts_per_leaf : std::max(1LL, s.radix / 2);
   // Host ports per plane (a cluster smaller than a node is one partial node).
@@ -56,14 +58,39 @@ Shape shape_of(const Cluster& c) {
 
 }  // namespace
 
-std::vector<FabricGeneratorInfo> fabric_generators() {
-  return {{"rail-optimized",
-           "GPU r of every node on a rail-r leaf; one Clos plane per rail (DGX SuperPOD style)"},
-          {"fat-tree", "top-of-rack leaves under a non-blocking folded Clos"},
-          {"clos", "top-of-rack leaves under a folded Clos with per-tier oversubscription"}};
+// The registered generators, one line each; each is defined in topology/generators/<name>.cpp.
+// Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
+#define COLOSSIM_FABRIC_GENERATORS(X) \
+  X(rail_optimized)                   \
+  X(fat_tree)                         \
+  X(clos)
+
+namespace generators {
+#define COLOSSIM_DECLARE(name) extern const FabricGenerator name;
+COLOSSIM_FABRIC_GENERATORS(COLOSSIM_DECLARE)
+#undef COLOSSIM_DECLARE
+}  // namespace generators
+
+const std::vector<FabricGenerator>& fabric_generators() {
+#define COLOSSIM_ENTRY(name) generators::name,
+  static const std::vector<FabricGenerator> all = {COLOSSIM_FABRIC_GENERATORS(COLOSSIM_ENTRY)};
+#undef COLOSSIM_ENTRY
+  return all;
+}
+
+const FabricGenerator* find_fabric_generator(const std::string& name) {
+  for (const auto& g : fabric_generators()) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
 }
 
 std::optional<FabricProblem> fabric_problem(const Cluster& c) {
+  if (find_fabric_generator(c.topology) == nullptr) {
+    std::string names;
+    for (const auto& g : fabric_generators()) names += (names.empty() ? "" : ", ") + g.name;
+    return FabricProblem{"network.topology", "expected one of: " + names};
+  }
   if (c.gpus > c.gpus_per_node && c.gpus % c.gpus_per_node != 0)
     return FabricProblem{"gpus", "expected a multiple of gpus_per_node (whole nodes)"};
   const Shape s = shape_of(c);
@@ -73,10 +100,7 @@ std::optional<FabricProblem> fabric_problem(const Cluster& c) {
                                                        std::to_string(s.radix - s.u1) +
                                                        " (the leaf's radix less its uplinks)"};
   }
-  if (c.topology == "fat-tree" && (c.oversubscription != 1 || c.leaf_oversubscription != 1)) {
-    return FabricProblem{"network.topology",
-                         "a fat-tree is non-blocking; use clos for an oversubscribed fabric"};
-  }
+  if (auto problem = find_fabric_generator(c.topology)->problem(c)) return problem;
   if (s.tiers == 3 && s.pods > s.radix) {
     return FabricProblem{
         "network.switch_radix",

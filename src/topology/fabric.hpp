@@ -1,14 +1,11 @@
 // The cluster as built, link by link: each GPU's NVLink port into its NVLink domain (the 8-GPU
 // HGX node or the 72-GPU NVL72 rack) and its scale-out NIC into a multi-tier Clos of switches.
 //
-// Generators (registered by name, `fabric_generators()`), chosen by cluster.network.topology:
-//  - rail-optimized: GPU r of every node plugs into a rail-r leaf; the nodes are cut into groups
-//    of `hosts_per_leaf`, one leaf per rail per group (the 512-GPU block of 64 HGX nodes at
-//    radix 128). Each rail is its own plane up to the top (spine and core groups per rail), as in
-//    NVIDIA's DGX SuperPOD reference architecture; traffic between rails crosses NVLink first
-//    (NCCL's PXN), so the planes never meet in the fabric.
-//  - fat-tree / clos: top-of-rack leaves holding `hosts_per_leaf` consecutive GPUs (whole nodes),
-//    one plane. fat-tree is the plain non-blocking one; clos accepts oversubscription.
+// Generators (registered by name, `fabric_generators()`; topology/generators/), chosen by
+// cluster.network.topology, decide how GPUs attach to the leaves: rail-optimized (one plane per
+// rail, DGX SuperPOD style; traffic between rails crosses NVLink first, NCCL's PXN, so the planes
+// never meet in the fabric), fat-tree and clos (top-of-rack leaves holding `hosts_per_leaf`
+// consecutive GPUs, one plane).
 // Above the leaves (Al-Fares et al., SIGCOMM 2008, generalised with oversubscription): every leaf
 // has u1 = ceil(hosts_per_leaf / o_leaf) uplinks, one to each of the u1 spines of its pod. Two
 // tiers when one spine layer reaches all leaves of a plane (<= radix leaves): a single pod, with
@@ -29,6 +26,7 @@
 #include <vector>
 
 #include "topology/cluster.hpp"
+#include "topology/fabric_generator.hpp"
 
 namespace colossim {
 
@@ -43,17 +41,11 @@ struct FabricTierCount {
   double bisection_bytes = 0;  // per second, across this tier's uplinks (half of them)
 };
 
-struct FabricGeneratorInfo {
-  std::string name;
-  std::string description;
-};
-[[nodiscard]] std::vector<FabricGeneratorInfo> fabric_generators();
+// The registered generators (topology/generators/, one file each).
+[[nodiscard]] const std::vector<FabricGenerator>& fabric_generators();
+[[nodiscard]] const FabricGenerator* find_fabric_generator(const std::string& name);
 
 // Why the cluster's fabric cannot be built (nullopt if it can), naming the key to change.
-struct FabricProblem {
-  std::string key;
-  std::string expected;
-};
 [[nodiscard]] std::optional<FabricProblem> fabric_problem(const Cluster& cluster);
 
 class Fabric {

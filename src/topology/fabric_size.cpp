@@ -10,7 +10,8 @@ FabricSize estimate_fabric(const Cluster& c) {
   FabricSize f;
   f.ports = c.gpus * c.node.nics_per_gpu;
   f.link_gbps = c.nic_bandwidth.value() * 8 / 1e9 / c.node.nics_per_gpu;
-  const bool rail = c.topology == "rail-optimized";
+  const FabricGenerator* generator = find_fabric_generator(c.topology);
+  const bool rail = generator != nullptr && generator->rail_planes;
   if (!fabric_problem(c)) {
     // The generated fabric's own count.
     const Fabric fabric(c);

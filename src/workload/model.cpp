@@ -40,7 +40,9 @@ long long Model::expert_params() const {
 }
 
 long long Model::shared_expert_params() const {
-  return moe ? moe->shared_experts * (is_gated(mlp) ? 3 : 2) * hidden * moe->shared_ffn_hidden : 0;
+  return moe ? static_cast<long long>(moe->shared_experts) * (is_gated(mlp) ? 3 : 2) * hidden *
+                   moe->shared_ffn_hidden
+             : 0;
 }
 
 long long Model::embedding_params() const {

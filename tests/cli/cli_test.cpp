@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -87,7 +88,30 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
     EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
   }
   EXPECT_EQ(run("simulate /no/such/file.yaml").status, 2);
-  EXPECT_EQ(run("no-such-command").status, 2);
+  const Result unknown = run("no-such-command");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_EQ(lines(unknown.out), 1) << unknown.out;  // no "Run with --help" second line
+}
+
+// --help lists every command with a line each; each command's --help shows its own options.
+TEST(Cli, HelpListsEveryCommandAndItsOptions) {
+  const Result top = run("--help");
+  ASSERT_EQ(top.status, 0) << top.out;
+  for (const char* command : {"simulate", "plan", "sweep", "reliability", "facility", "compare",
+                              "claims", "cluster", "collective", "validate", "catalog",
+                              "default-scenario"}) {
+    EXPECT_NE(top.out.find(std::string("\n  ") + command + " "), std::string::npos) << command;
+  }
+  const Result col = run("collective --help");
+  ASSERT_EQ(col.status, 0) << col.out;
+  for (const char* option : {"--gpus", "--group", "--op", "--algo", "--routing", "--sizes"})
+    EXPECT_NE(col.out.find(option), std::string::npos) << option;
+  // The routing choices come from net/'s registry: dmodk is one (scenario files accept it).
+  EXPECT_NE(col.out.find("dmodk"), std::string::npos) << col.out;
+  EXPECT_EQ(run("collective --gpus 16 --routing dmodk --sizes 1MiB").status, 0);
+  const Result version = run("--version");
+  EXPECT_EQ(version.status, 0);
+  EXPECT_EQ(version.out.rfind("colossim ", 0), 0u) << version.out;
 }
 
 TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
@@ -177,7 +201,7 @@ TEST(Cli, SweepWritesOneCsvRowPerGridPoint) {
   EXPECT_NE(bad_value.out.find("unknown model preset"), std::string::npos) << bad_value.out;
 }
 
-TEST(Cli, FacilityCompareAndClaims) {
+TEST(SlowCli, FacilityCompareAndClaims) {
   const Result f = run("facility --json");
   ASSERT_EQ(f.status, 0) << f.out;
   const auto fj = nlohmann::json::parse(f.out);
@@ -233,17 +257,29 @@ TEST(Cli, CollectiveReportsLikeNcclTests) {
 }
 
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
-  const Result r = run("catalog");
+  const Result r = run("catalog --json");
   ASSERT_EQ(r.status, 0);
+  const auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> gpus, presets;
+  for (const auto& g : j["gpus"]) gpus.insert(g["id"].get<std::string>());
+  const std::string list = j["model_presets"].get<std::string>();
+  for (size_t a = 0, b = 0; a < list.size(); a = b + 2) {
+    b = std::min(list.find(", ", a), list.size());
+    presets.insert(list.substr(a, b - a));
+  }
+  // Exact ids, so "b200" is not found inside "gb200".
   for (const char* id : {"a100-sxm-40gb", "a100-sxm-80gb", "h100-sxm-80gb", "h800-sxm-80gb",
-                         "h200-sxm-141gb", "b200", "gb200", "llama3-405b", "deepseek-v3",
-                         "mixtral-8x7b", "grok1-314b", "nemotron4-340b"}) {
-    EXPECT_NE(r.out.find(id), std::string::npos) << id;
+                         "h200-sxm-141gb", "b200", "gb200"}) {
+    EXPECT_EQ(gpus.count(id), 1u) << id;
+  }
+  for (const char* id :
+       {"llama3-405b", "deepseek-v3", "mixtral-8x7b", "grok1-314b", "nemotron4-340b"}) {
+    EXPECT_EQ(presets.count(id), 1u) << id;
   }
 }
 
 // Every shipped example runs.
-TEST(Cli, ExamplesRun) {
+TEST(SlowCli, ExamplesRun) {
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(COLOSSIM_SOURCE_DIR "/examples")) {
     if (e.path().extension() != ".yaml") continue;

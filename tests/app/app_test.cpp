@@ -1,0 +1,148 @@
+// The facade, called directly: what every face gets from each job.
+#include "app/app.hpp"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "test_support.hpp"
+
+using namespace colossim;
+using colossim::testing::scenario;
+
+namespace {
+
+const char* const kSmall =
+    "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+    "training: {global_batch: 128, tokens: 1.0e9}\n"
+    "parallelism: {tp: 2, pp: 2, cp: 1, ep: 1, micro_batch: 1, recompute: none}\n";
+
+}  // namespace
+
+TEST(App, SimulateReturnsTheStepAndTheRun) {
+  const auto r = app::simulate(scenario(kSmall));
+  ASSERT_TRUE(r) << r.refusal().line();
+  const Prediction& p = r->prediction;
+  double parts = 0;
+  for (const auto& b : p.step.breakdown) parts += b.time.value();
+  EXPECT_NEAR(parts, p.step.step_time.value(), 1e-9 * parts);  // the breakdown sums to the step
+  ASSERT_TRUE(r->run.has_value());  // a token budget: the run with failures
+  EXPECT_GE(r->run->result.days_median, *p.time_to_train_days);
+  EXPECT_TRUE(r->prediction.step.timeline.empty());
+  EXPECT_FALSE(app::simulate(scenario(kSmall), true)->prediction.step.timeline.empty());
+}
+
+TEST(App, APlanThatDoesNotFitIsARefusalNamingTheFile) {
+  const auto r = app::simulate(scenario(
+      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
+      "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 0}\n"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.refusal().file, "test.yaml");
+  EXPECT_NE(r.refusal().reason.find("GiB"), std::string::npos) << r.refusal().reason;
+}
+
+// The ranking is re-simulated on the scenario's own network model and ordered by it.
+TEST(App, PlanRanksBestFirstWithAPredictionEach) {
+  app::PlanOptions options;
+  options.top = 3;
+  const auto r = app::plan(scenario("cluster: {gpu: h100-sxm-80gb, gpus: 32}\n"
+                                    "model: {preset: llama3-8b}\ntraining: {global_batch: 64}\n"),
+                           options);
+  ASSERT_TRUE(r) << r.refusal().line();
+  ASSERT_EQ(r->search.ranked.size(), r->predictions.size());
+  ASSERT_GE(r->predictions.size(), 2u);
+  for (size_t i = 0; i < r->predictions.size(); ++i) {
+    EXPECT_DOUBLE_EQ(r->search.ranked[i].step_s, r->predictions[i].step.step_time.value());
+    if (i > 0) EXPECT_LE(r->search.ranked[i - 1].step_s, r->search.ranked[i].step_s);
+  }
+}
+
+TEST(App, SweepCoversTheGridLastAxisFastest) {
+  const std::string file = std::string(COLOSSIM_SOURCE_DIR) + "/tests/data/plan-70b-open.yaml";
+  const auto sweep = app::sweep(file, {app::parse_sweep_axis("training.global_batch=256,7"),
+                                       app::parse_sweep_axis("model.preset=llama3-8b,nope")});
+  ASSERT_EQ(sweep.rows.size(), 4u);
+  EXPECT_EQ(sweep.rows[1].values, (std::vector<std::string>{"256", "nope"}));
+  EXPECT_NE(sweep.rows[1].refusal.find("unknown model preset"), std::string::npos);
+  EXPECT_FALSE(sweep.rows[1].prediction);
+  EXPECT_TRUE(sweep.rows[0].prediction) << sweep.rows[0].refusal;
+  EXPECT_THROW((void)app::parse_sweep_axis("cluster.gpus"), InputError);
+  EXPECT_THROW((void)app::parse_sweep_axis("=1,2"), InputError);
+}
+
+// nccl-tests' bus bandwidth: all-reduce moves 2(n-1)/n of the buffer per rank.
+TEST(App, CollectiveReportsBusBandwidthAsNcclTests) {
+  app::CollectiveOptions o;
+  o.gpus = 16;
+  o.sizes = app::parse_sizes({"64MiB"});
+  const auto r = app::collective(app::load(""), o);
+  ASSERT_EQ(r.rows.size(), 1u);
+  const auto& row = r.rows.front();
+  EXPECT_NEAR(row.algbw_gbps, 64.0 * 1024 * 1024 / row.result.time.value() / 1e9, 1e-9);
+  EXPECT_NEAR(row.busbw_gbps, row.algbw_gbps * 2 * 15 / 16, 1e-9);
+  EXPECT_EQ(r.groups.size(), 1u);
+  EXPECT_THROW((void)app::parse_collective("all-gossip"), InputError);
+  EXPECT_THROW((void)app::parse_sizes({"lots"}), InputError);
+  o.algorithm = "warp";
+  EXPECT_THROW((void)app::collective(app::load(""), o), InputError);
+}
+
+// --group uses the one placement model: the groups are the plan's, as the step prices them.
+TEST(App, CollectiveGroupsAreThePlansGroups) {
+  app::CollectiveOptions o;
+  o.group_dim = "tp";
+  o.sizes = app::parse_sizes({"1MiB"});
+  const Scenario s = app::load(std::string(COLOSSIM_SOURCE_DIR) +
+                               "/examples/llama3-70b-on-1024-h100.yaml");
+  const auto r = app::collective(s, o);
+  EXPECT_EQ(r.groups, rank_groups(s.plan, Dimension::tp));
+  EXPECT_EQ(static_cast<long long>(r.groups.front().size()), s.plan.tp);
+}
+
+TEST(App, ClusterCountsTheFabricAsBuilt) {
+  const auto v = app::cluster(app::load(""));
+  const Fabric f(v.scenario.cluster);
+  EXPECT_EQ(v.tiers, f.tiers());
+  ASSERT_EQ(v.switch_tiers.size(), f.switch_tiers().size());
+  long long switches = 0;
+  for (const auto& t : v.switch_tiers) switches += t.switches;
+  EXPECT_EQ(switches, v.size.total_switches);
+}
+
+TEST(App, CompareStopsAtTheFirstRefusal) {
+  const auto ok = app::compare({scenario(kSmall), scenario(kSmall)});
+  ASSERT_TRUE(ok) << ok.refusal().line();
+  EXPECT_EQ(ok->entries.size(), 2u);
+  const auto no = app::compare(
+      {scenario(kSmall), scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\n"
+                                  "model: {preset: llama3-70b}\ntraining: {global_batch: 8}\n"
+                                  "parallelism: {tp: 8, zero: 0}\n")});
+  EXPECT_FALSE(no);
+}
+
+TEST(App, ReliabilityTakesTrialsAndSeed) {
+  app::ReliabilityOptions o;
+  o.trials = 20;
+  o.seed = 7;
+  const auto r = app::reliability(scenario(kSmall), o);
+  ASSERT_TRUE(r) << r.refusal().line();
+  EXPECT_EQ(r->scenario.reliability.trials, 20);
+  EXPECT_EQ(r->scenario.reliability.seed, 7u);
+  EXPECT_FALSE(r->report.what_ifs.empty());
+}
+
+TEST(App, ValidateRefusesUnknownModelsAndMixedInputs) {
+  app::ValidateOptions o;
+  o.network_model = "telepathy";
+  EXPECT_THROW((void)app::validate(o), InputError);
+  o.network_model.clear();
+  o.runs = true;
+  o.paths = {"validation/cases"};
+  EXPECT_THROW((void)app::validate(o), InputError);
+}
+
+TEST(App, ClaimsAreRecomputed) {
+  const auto c = app::claims();
+  ASSERT_FALSE(c.claims.empty());
+  for (const auto& claim : c.claims) EXPECT_FALSE(claim.computed.empty()) << claim.claim;
+}

@@ -1,0 +1,99 @@
+// The renderers, on result structs built by hand: they render what they are given and compute
+// nothing of their own.
+#include "report/render.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+using namespace colossim;
+
+TEST(Render, EveryResultHasTextOrCsvAndUnknownFormatsNameTheOption) {
+  EXPECT_EQ(formats<app::Simulation>(), (std::vector<std::string>{"text", "json", "trace"}));
+  EXPECT_EQ(formats<app::Sweep>(), (std::vector<std::string>{"csv"}));
+  const app::Claims none;
+  try {
+    (void)render(none, "yaml");
+    FAIL() << "yaml is not a format of claims";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("--format"), std::string::npos) << what;
+    EXPECT_NE(what.find("text, json"), std::string::npos) << what;
+  }
+}
+
+// RFC 4180: a refusal is one quoted field, its quotes doubled; a value with a comma is quoted.
+TEST(Render, SweepCsvQuotesRefusalsAndValues) {
+  app::Sweep sweep;
+  sweep.keys = {"model.name"};
+  app::SweepRow row;
+  row.values = {"a,b"};
+  row.refusal = "test.yaml: model.preset: unknown model preset \"x\"";
+  sweep.rows.push_back(row);
+  const std::string csv = render(sweep, "csv");
+  const std::string second = csv.substr(csv.find('\n') + 1);
+  EXPECT_EQ(second.rfind("\"a,b\",\"test.yaml: model.preset: unknown model preset \"\"x\"\"\",", 0),
+            0u)
+      << second;
+  // A refusal row has as many fields as the header.
+  const auto fields = [](const std::string& line) {
+    int n = 1;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(fields(csv.substr(0, csv.find('\n'))), fields(second.substr(0, second.find('\n'))));
+}
+
+TEST(Render, ClaimsSayWhetherEachHolds) {
+  app::Claims claims;
+  claims.claims.push_back({"GPUs draw 70 MW", "~70 MW", "70.0 MW", true, "TDP"});
+  claims.claims.push_back({"built in 19 days", "19 days", "31 days", false, "a guess"});
+  const std::string text = render(claims, "text");
+  EXPECT_LT(text.find("[holds]"), text.find("[differs]"));
+  const auto j = nlohmann::json::parse(render(claims, "json"));
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["holds"], false);
+  EXPECT_EQ(j[1]["computed"], "31 days");
+}
+
+// The collective's JSON carries the result's own bandwidths, not figures of its own.
+TEST(Render, CollectiveJsonCarriesTheResult) {
+  app::CollectiveRun run;
+  run.cluster.gpus = 16;
+  run.groups = {{0, 1, 2, 3}};
+  run.placement = "by hand";
+  app::CollectiveRow row{Bytes(1 << 20), {}, 12.5, 18.75, {}};
+  row.result.algorithm = "ring";
+  row.result.time = Seconds(1e-4);
+  row.tiers[0].links = 4;
+  row.tiers[0].mean = 0.5;
+  run.rows.push_back(row);
+  const auto j = nlohmann::json::parse(render(run, "json"));
+  EXPECT_EQ(j["results"][0]["algbw_gbps"], 12.5);
+  EXPECT_EQ(j["results"][0]["busbw_gbps"], 18.75);
+  EXPECT_EQ(j["results"][0]["links"][0]["tier"], "nvlink");
+  EXPECT_EQ(j["group_size"], 4);
+  const std::string text = render(run, "text");
+  EXPECT_NE(text.find("18.75"), std::string::npos) << text;
+  EXPECT_NE(text.find("nvlink 4 in use, 50% busy"), std::string::npos) << text;
+}
+
+// The simulation's text, JSON and trace agree on the step they render.
+TEST(Render, SimulationFormatsAgree) {
+  const Scenario s = colossim::testing::scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 32}\nparallelism: {tp: 2, pp: 2, cp: 1, ep: 1}\n");
+  const auto r = app::simulate(s, true);
+  ASSERT_TRUE(r) << r.refusal().line();
+  const auto j = nlohmann::json::parse(render(*r, "json"));
+  EXPECT_DOUBLE_EQ(j["step_time_s"].get<double>(), r->prediction.step.step_time.value());
+  const auto trace = nlohmann::json::parse(render(*r, "trace"));
+  EXPECT_FALSE(trace["traceEvents"].empty());
+  EXPECT_NE(render(*r, "text").find("step time"), std::string::npos);
+}
