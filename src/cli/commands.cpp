@@ -15,7 +15,7 @@
 #include "plan/pipeline.hpp"
 #include "report/render.hpp"
 #ifdef COLOSSIM_HAVE_MPI
-#include "cli/mpi.hpp"
+#include "run/mpi.hpp"
 #endif
 
 #ifndef COLOSSIM_VERSION
@@ -91,6 +91,214 @@ std::string names_with_descriptions(const std::vector<NetworkModelInfo>& models)
   return out;
 }
 
+// Every command's subcommand and the options parsed into it.
+struct Args {
+  std::string file;
+  CLI::App *sim = nullptr, *cat = nullptr, *val = nullptr, *rel = nullptr, *pl = nullptr,
+           *sw = nullptr, *fac = nullptr, *cmp = nullptr, *clm = nullptr, *clu = nullptr,
+           *col = nullptr, *def = nullptr;
+  Output sim_out, cat_out, val_out, rel_out, plan_out, sweep_out, fac_out, cmp_out, clm_out,
+      clu_out, col_out;
+  std::string trace_file;
+  app::ValidateOptions validate;
+  app::ReliabilityOptions rel_options;
+  app::PlanOptions plan_options;
+  int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  bool against_published = false;
+  std::vector<std::string> sets;
+  std::string out_file;
+  std::vector<std::string> compare_files;
+  app::CollectiveOptions col_options;
+  std::string op_name = "all-reduce";
+  std::vector<std::string> sizes = {"8MiB", "64MiB", "512MiB", "1GiB"};
+
+  void file_option(CLI::App* cmd, const std::string& what) {
+    cmd->add_option("file", file, what + "; omit for the built-in default");
+  }
+};
+
+// The commands that predict a scenario's step and run.
+void define_run_commands(CLI::App& cli, Args& a) {
+  a.sim = cli.add_subcommand("simulate", "predict one training step and the time to train");
+  a.file_option(a.sim, "scenario YAML (SCENARIO.md)");
+  add_output<app::Simulation>(a.sim, a.sim_out);
+  a.sim->add_option("--trace", a.trace_file, "write the step as Chrome trace JSON (Perfetto)");
+
+  a.rel = cli.add_subcommand("reliability", "the whole run: failures, checkpoints, goodput");
+  a.file_option(a.rel, "scenario YAML");
+  a.rel->add_option("--days", a.rel_options.span_days, "simulate a fixed span of D days instead")
+      ->check(CLI::Range(0.001, 36500.0));
+  a.rel->add_option("--trials", a.rel_options.trials, "Monte Carlo trials (default: 1000)")
+      ->check(CLI::Range(1, 1000000));
+  a.rel->add_option("--seed", a.rel_options.seed, "random seed (default: reliability.seed, 1)");
+  add_output<app::RunReport>(a.rel, a.rel_out);
+
+  a.pl = cli.add_subcommand("plan", "search the open parallelism keys; rank the best plans");
+  a.file_option(a.pl, "scenario YAML (the default opens its plan keys)");
+  a.pl->add_option("--top", a.plan_options.top, "how many plans to rank")
+      ->check(CLI::Range(1, 1000));
+  a.pl->add_option("--threads", a.threads, "threads evaluating plans (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  add_output<app::PlanRanking>(a.pl, a.plan_out);
+  a.pl->add_flag("--against-published", a.against_published,
+                 "for each validation case (FILE: a directory of cases), search every key and "
+                 "compare the best plan with the published one");
+
+  a.sw = cli.add_subcommand("sweep", "simulate a grid of scenario values; write CSV");
+  a.file_option(a.sw, "scenario YAML");
+  a.sw->add_option("--set", a.sets, "KEY=V1,V2,... a dotted scenario key and its values; repeat")
+      ->required();
+  a.sw->add_option("--out", a.out_file, "write the CSV here instead of standard output");
+  add_output<app::Sweep>(a.sw, a.sweep_out, "csv");
+
+  a.fac = cli.add_subcommand("facility", "power, energy, carbon and cost of a run");
+  a.file_option(a.fac, "scenario YAML");
+  add_output<app::FacilityResult>(a.fac, a.fac_out);
+
+  a.cmp = cli.add_subcommand("compare", "scenarios side by side: time, MFU, MW, cost, ratios");
+  a.cmp->add_option("files", a.compare_files, "scenario YAML files")->required();
+  add_output<app::Comparison>(a.cmp, a.cmp_out);
+}
+
+// The commands about the data, the fabric and the validation.
+void define_other_commands(CLI::App& cli, Args& a) {
+  a.cat = cli.add_subcommand("catalog", "list the hardware catalog and the model presets");
+  add_output<app::CatalogView>(a.cat, a.cat_out);
+
+  a.val = cli.add_subcommand("validate", "predicted vs measured over the validation cases");
+  a.val->add_option("dirs", a.validate.paths, "directories or files of cases (default: shipped)");
+  add_output<ValidationReport>(a.val, a.val_out);
+  a.val->add_flag("--runs", a.validate.runs,
+                  "the published production runs (validation/runs: whole-run GPU-hours and "
+                  "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");
+  a.val->add_option("--network-model", a.validate.network_model,
+                    "price communication with this network model instead of each case's:" +
+                        names_with_descriptions(network_models()));
+
+  a.clm = cli.add_subcommand("claims", "the public record's 100,000-H100 claims, recomputed");
+  add_output<app::Claims>(a.clm, a.clm_out);
+
+  a.clu = cli.add_subcommand("cluster", "the fabric as built: switches, optics, bisection");
+  a.file_option(a.clu, "scenario YAML");
+  add_output<app::ClusterView>(a.clu, a.clu_out);
+
+  a.col = cli.add_subcommand("collective", "one collective on the fabric, like nccl-tests");
+  a.file_option(a.col, "scenario YAML (its cluster)");
+  app::CollectiveOptions& o = a.col_options;
+  a.col->add_option("--gpus", o.gpus, "build the fabric for this many GPUs (default 64)")
+      ->check(CLI::Range(2LL, 4'194'304LL));
+  a.col->add_option("--group-size", o.group_size,
+                    "consecutive groups of this size, all at once (default: one group of all)")
+      ->check(CLI::Range(2LL, 4'194'304LL));
+  a.col->add_option("--group", o.group_dim,
+                    "every group of this dimension of the scenario's plan at once")
+      ->check(CLI::IsMember(dimension_names()));
+  std::vector<std::string> op_names;
+  op_names.reserve(collective_kinds().size());
+  for (Collective k : collective_kinds()) op_names.push_back(to_string(k));
+  a.col->add_option("--op", a.op_name, "the collective")->check(CLI::IsMember(op_names));
+  std::string algo_help = "auto (NCCL-like choice by size)";
+  for (const auto& x : collective_algorithms())
+    algo_help += ", " + x.name + " (" + x.description + ")";
+  a.col->add_option("--algo", o.algorithm, algo_help);
+  a.col->add_option("--routing", o.routing, "override cluster.network.routing")
+      ->check(CLI::IsMember(routing_names()));
+  std::vector<std::string> generators;
+  generators.reserve(fabric_generators().size());
+  for (const auto& g : fabric_generators()) generators.push_back(g.name);
+  a.col->add_option("--topology", o.topology, "override cluster.network.topology")
+      ->check(CLI::IsMember(generators));
+  a.col->add_option("--sizes", a.sizes, "buffer sizes")->delimiter(',');
+  add_output<app::CollectiveRun>(a.col, a.col_out);
+
+  a.def = cli.add_subcommand("default-scenario", "print the built-in default scenario (YAML)");
+}
+
+int sweep(const Args& a) {
+  std::vector<app::SweepAxis> axes;
+  axes.reserve(a.sets.size());
+  for (const auto& s : a.sets) axes.push_back(app::parse_sweep_axis(s));
+  const std::string csv = render(app::sweep(a.file, axes), a.sweep_out.chosen());
+  if (a.out_file.empty()) {
+    std::cout << csv;
+    return 0;
+  }
+  std::ofstream out(a.out_file);
+  if (!out) throw InputError(a.out_file, "", "cannot write the CSV file");
+  out << csv;
+  return 0;
+}
+
+// `plan`, in this process or across MPI ranks (rank 0 prints; the others help the search).
+int plan(Args& a, const MpiSession* mpi) {
+  ThreadEvaluator local(a.threads);
+  BatchEvaluator* evaluator = &local;
+  bool helper_rank = false;
+#ifdef COLOSSIM_HAVE_MPI
+  std::optional<MpiEvaluator> distributed;
+  if (mpi != nullptr && mpi->active()) {
+    evaluator = &distributed.emplace(*mpi, a.threads);
+    helper_rank = mpi->rank() != 0;
+  }
+#else
+  (void)mpi;
+#endif
+  if (a.against_published) {
+    ProgressBar bar(!a.plan_out.json && !helper_rank, "cases");
+    const auto r = app::plan_against_published(a.file, evaluator, bar.callback());
+    if (!helper_rank) std::cout << render(r, a.plan_out.chosen());
+    return 0;
+  }
+  ProgressBar bar(!a.plan_out.json && !helper_rank, "plans");
+  a.plan_options.evaluator = evaluator;
+  a.plan_options.progress = bar.callback();
+  a.plan_options.rerank = !helper_rank;
+  const auto r =
+      app::plan(a.file.empty() ? app::default_plan_scenario() : app::load(a.file), a.plan_options);
+  return helper_rank ? 0 : print(r, a.plan_out);
+}
+
+int simulate(const Args& a) {
+  const auto r = app::simulate(app::load(a.file), !a.trace_file.empty());
+  if (r && !a.trace_file.empty()) {
+    std::ofstream out(a.trace_file);
+    if (!out) throw InputError(a.trace_file, "", "cannot write the trace file");
+    out << render(*r, "trace");
+  }
+  return print(r, a.sim_out);
+}
+
+int dispatch(Args& a, const MpiSession* mpi) {
+  if (*a.cat) return print(app::Outcome(app::catalog_view()), a.cat_out);
+  if (*a.def) {
+    std::cout << default_scenario_yaml();
+    return 0;
+  }
+  if (*a.val) {
+    ProgressBar bar(!a.val_out.json, "cases");
+    a.validate.progress = bar.callback();
+    return print(app::Outcome(app::validate(a.validate)), a.val_out);
+  }
+  if (*a.fac) return print(app::facility(app::load(a.file)), a.fac_out);
+  if (*a.cmp) {
+    std::vector<Scenario> scenarios;
+    scenarios.reserve(a.compare_files.size());
+    for (const auto& f : a.compare_files) scenarios.push_back(app::load(f));
+    return print(app::compare(scenarios), a.cmp_out);
+  }
+  if (*a.col) {
+    a.col_options.op = app::parse_collective(a.op_name);
+    a.col_options.sizes = app::parse_sizes(a.sizes);
+    return print(app::Outcome(app::collective(app::load(a.file), a.col_options)), a.col_out);
+  }
+  if (*a.clu) return print(app::Outcome(app::cluster(app::load(a.file))), a.clu_out);
+  if (*a.clm) return print(app::Outcome(app::claims()), a.clm_out);
+  if (*a.sw) return sweep(a);
+  if (*a.pl) return plan(a, mpi);
+  if (*a.rel) return print(app::reliability(app::load(a.file), a.rel_options), a.rel_out);
+  return simulate(a);
+}
+
 }  // namespace
 
 int run_commands(int argc, char** argv, const MpiSession* mpi) {
@@ -102,122 +310,9 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
   cli.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("colossim: ") + e.what() + " (see --help)\n";
   });
-  std::string file;
-  const auto file_option = [&file](CLI::App* cmd, const std::string& what) {
-    cmd->add_option("file", file, what + "; omit for the built-in default");
-  };
-
-  auto* sim = cli.add_subcommand("simulate", "predict one training step and the time to train");
-  file_option(sim, "scenario YAML (SCENARIO.md)");
-  Output sim_out;
-  add_output<app::Simulation>(sim, sim_out);
-  std::string trace_file;
-  sim->add_option("--trace", trace_file, "write the step as Chrome trace JSON (Perfetto)");
-
-  auto* cat = cli.add_subcommand("catalog", "list the hardware catalog and the model presets");
-  Output cat_out;
-  add_output<app::CatalogView>(cat, cat_out);
-
-  auto* val = cli.add_subcommand("validate", "predicted vs measured over the validation cases");
-  app::ValidateOptions validate;
-  val->add_option("dirs", validate.paths, "directories or files of cases (default: the shipped)");
-  Output val_out;
-  add_output<ValidationReport>(val, val_out);
-  val->add_flag("--runs", validate.runs,
-                "the published production runs (validation/runs: whole-run GPU-hours and "
-                "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");
-  val->add_option("--network-model", validate.network_model,
-                  "price communication with this network model instead of each case's:" +
-                      names_with_descriptions(network_models()));
-
-  auto* rel = cli.add_subcommand("reliability", "the whole run: failures, checkpoints, goodput");
-  file_option(rel, "scenario YAML");
-  app::ReliabilityOptions rel_options;
-  rel->add_option("--days", rel_options.span_days, "simulate a fixed span of D days instead")
-      ->check(CLI::Range(0.001, 36500.0));
-  rel->add_option("--trials", rel_options.trials, "Monte Carlo trials (default: 1000)")
-      ->check(CLI::Range(1, 1000000));
-  rel->add_option("--seed", rel_options.seed, "random seed (default: reliability.seed, 1)");
-  Output rel_out;
-  add_output<app::RunReport>(rel, rel_out);
-
-  auto* pl = cli.add_subcommand("plan", "search the open parallelism keys; rank the best plans");
-  file_option(pl, "scenario YAML (the default opens its plan keys)");
-  app::PlanOptions plan_options;
-  pl->add_option("--top", plan_options.top, "how many plans to rank")->check(CLI::Range(1, 1000));
-  int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  pl->add_option("--threads", threads, "threads evaluating plans (default: all cores)")
-      ->check(CLI::Range(1, 1024));
-  Output plan_out;
-  add_output<app::PlanRanking>(pl, plan_out);
-  bool against_published = false;
-  pl->add_flag("--against-published", against_published,
-               "for each validation case (FILE: a directory of cases), search every key and "
-               "compare the best plan with the published one");
-
-  auto* sw = cli.add_subcommand("sweep", "simulate a grid of scenario values; write CSV");
-  file_option(sw, "scenario YAML");
-  std::vector<std::string> sets;
-  sw->add_option("--set", sets, "KEY=V1,V2,... a dotted scenario key and its values; repeat")
-      ->required();
-  std::string out_file;
-  sw->add_option("--out", out_file, "write the CSV here instead of standard output");
-  Output sweep_out;
-  add_output<app::Sweep>(sw, sweep_out, "csv");
-
-  auto* fac = cli.add_subcommand("facility", "power, energy, carbon and cost of a run");
-  file_option(fac, "scenario YAML");
-  Output fac_out;
-  add_output<app::FacilityResult>(fac, fac_out);
-
-  auto* cmp = cli.add_subcommand("compare", "scenarios side by side: time, MFU, MW, cost, ratios");
-  std::vector<std::string> compare_files;
-  cmp->add_option("files", compare_files, "scenario YAML files")->required();
-  Output cmp_out;
-  add_output<app::Comparison>(cmp, cmp_out);
-
-  auto* clm = cli.add_subcommand("claims", "the public record's 100,000-H100 claims, recomputed");
-  Output clm_out;
-  add_output<app::Claims>(clm, clm_out);
-
-  auto* clu = cli.add_subcommand("cluster", "the fabric as built: switches, optics, bisection");
-  file_option(clu, "scenario YAML");
-  Output clu_out;
-  add_output<app::ClusterView>(clu, clu_out);
-
-  auto* col = cli.add_subcommand("collective", "one collective on the fabric, like nccl-tests");
-  file_option(col, "scenario YAML (its cluster)");
-  app::CollectiveOptions col_options;
-  col->add_option("--gpus", col_options.gpus, "build the fabric for this many GPUs (default 64)")
-      ->check(CLI::Range(2LL, 4'194'304LL));
-  col->add_option("--group-size", col_options.group_size,
-                  "consecutive groups of this size, all at once (default: one group of all)")
-      ->check(CLI::Range(2LL, 4'194'304LL));
-  col->add_option("--group", col_options.group_dim,
-                  "every group of this dimension of the scenario's plan at once")
-      ->check(CLI::IsMember(dimension_names()));
-  std::string op_name = "all-reduce";
-  std::vector<std::string> op_names;
-  op_names.reserve(collective_kinds().size());
-  for (Collective k : collective_kinds()) op_names.push_back(to_string(k));
-  col->add_option("--op", op_name, "the collective")->check(CLI::IsMember(op_names));
-  std::string algo_help = "auto (NCCL-like choice by size)";
-  for (const auto& a : collective_algorithms()) algo_help += ", " + a.name + " (" + a.description + ")";
-  col->add_option("--algo", col_options.algorithm, algo_help);
-  col->add_option("--routing", col_options.routing, "override cluster.network.routing")
-      ->check(CLI::IsMember(routing_names()));
-  std::vector<std::string> generators;
-  generators.reserve(fabric_generators().size());
-  for (const auto& g : fabric_generators()) generators.push_back(g.name);
-  col->add_option("--topology", col_options.topology, "override cluster.network.topology")
-      ->check(CLI::IsMember(generators));
-  std::vector<std::string> sizes = {"8MiB", "64MiB", "512MiB", "1GiB"};
-  col->add_option("--sizes", sizes, "buffer sizes")->delimiter(',');
-  Output col_out;
-  add_output<app::CollectiveRun>(col, col_out);
-
-  auto* def = cli.add_subcommand("default-scenario", "print the built-in default scenario (YAML)");
-
+  Args args;
+  define_run_commands(cli, args);
+  define_other_commands(cli, args);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForVersion& e) {
@@ -227,80 +322,7 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
     const int rc = cli.exit(e);
     return rc == 0 ? 0 : 2;
   }
-
-  if (*cat) return print(app::Outcome(app::catalog_view()), cat_out);
-  if (*def) {
-    std::cout << default_scenario_yaml();
-    return 0;
-  }
-  if (*val) {
-    ProgressBar bar(!val_out.json, "cases");
-    validate.progress = bar.callback();
-    return print(app::Outcome(app::validate(validate)), val_out);
-  }
-  if (*fac) return print(app::facility(app::load(file)), fac_out);
-  if (*cmp) {
-    std::vector<Scenario> scenarios;
-    scenarios.reserve(compare_files.size());
-    for (const auto& f : compare_files) scenarios.push_back(app::load(f));
-    return print(app::compare(scenarios), cmp_out);
-  }
-  if (*col) {
-    col_options.op = app::parse_collective(op_name);
-    col_options.sizes = app::parse_sizes(sizes);
-    return print(app::Outcome(app::collective(app::load(file), col_options)), col_out);
-  }
-  if (*clu) return print(app::Outcome(app::cluster(app::load(file))), clu_out);
-  if (*clm) return print(app::Outcome(app::claims()), clm_out);
-  if (*sw) {
-    std::vector<app::SweepAxis> axes;
-    axes.reserve(sets.size());
-    for (const auto& s : sets) axes.push_back(app::parse_sweep_axis(s));
-    const std::string csv = render(app::sweep(file, axes), sweep_out.chosen());
-    if (out_file.empty()) {
-      std::cout << csv;
-      return 0;
-    }
-    std::ofstream out(out_file);
-    if (!out) throw InputError(out_file, "", "cannot write the CSV file");
-    out << csv;
-    return 0;
-  }
-  ThreadEvaluator local(threads);
-  BatchEvaluator* evaluator = &local;
-  bool helper_rank = false;  // an MPI rank other than 0: it helps the search and prints nothing
-#ifdef COLOSSIM_HAVE_MPI
-  std::optional<MpiEvaluator> distributed;
-  if (mpi != nullptr && mpi->active()) {
-    evaluator = &distributed.emplace(*mpi, threads);
-    helper_rank = mpi->rank() != 0;
-  }
-#else
-  (void)mpi;
-#endif
-  if (*pl && against_published) {
-    ProgressBar bar(!plan_out.json && !helper_rank, "cases");
-    const auto r = app::plan_against_published(file, evaluator, bar.callback());
-    if (!helper_rank) std::cout << render(r, plan_out.chosen());
-    return 0;
-  }
-  if (*pl) {
-    ProgressBar bar(!plan_out.json && !helper_rank, "plans");
-    plan_options.evaluator = evaluator;
-    plan_options.progress = bar.callback();
-    plan_options.rerank = !helper_rank;
-    const auto r =
-        app::plan(file.empty() ? app::default_plan_scenario() : app::load(file), plan_options);
-    return helper_rank ? 0 : print(r, plan_out);
-  }
-  if (*rel) return print(app::reliability(app::load(file), rel_options), rel_out);
-  const auto r = app::simulate(app::load(file), !trace_file.empty());
-  if (r && !trace_file.empty()) {
-    std::ofstream out(trace_file);
-    if (!out) throw InputError(trace_file, "", "cannot write the trace file");
-    out << render(*r, "trace");
-  }
-  return print(r, sim_out);
+  return dispatch(args, mpi);
 }
 
 }  // namespace colossim

@@ -5,7 +5,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #ifdef COLOSSIM_HAVE_MPI
-#include "cli/mpi.hpp"
+#include "run/mpi.hpp"
 #endif
 
 int main(int argc, char** argv) {

@@ -152,147 +152,188 @@ struct Component {
 // neighbourhood; an arrival, everything linked to the newcomers. The result equals a full
 // re-solve at every event. Each flow's finish time waits in a heap and is recomputed only when
 // its rate changes.
-std::vector<double> simulate(const Component& c, bool incremental, long long& solves) {
-  const size_t n = c.size.size();
-  const size_t nlinks = c.capacity.size();
-  std::vector<double> done(n, -1), remaining = c.size, rate(n, 0), since(n, 0);
-  std::vector<unsigned> version(n, 0);
-  std::vector<char> live(n, 0);  // arrived and not finished
-  std::vector<int> pending(n);
-  std::iota(pending.begin(), pending.end(), 0);
-  std::stable_sort(pending.begin(), pending.end(), [&](int a, int b) {
-    return c.ready[static_cast<size_t>(a)] < c.ready[static_cast<size_t>(b)];
-  });
-  auto links = [&](int f) {
-    const auto uf = static_cast<size_t>(f);
-    return std::span<const int>(c.path).subspan(c.begin[uf], c.begin[uf + 1] - c.begin[uf]);
-  };
-  // The flows crossing each link (CSR).
-  std::vector<size_t> first(nlinks + 1, 0);
-  for (int l : c.path) ++first[static_cast<size_t>(l) + 1];
-  std::partial_sum(first.begin(), first.end(), first.begin());
-  std::vector<int> crossing(c.path.size());
-  {
-    std::vector<size_t> fill(first.begin(), first.end() - 1);
-    for (size_t f = 0; f < n; ++f) {
+class ComponentRun {
+ public:
+  ComponentRun(const Component& c, long long& solves)
+      : c_(c),
+        n_(c.size.size()),
+        done_(n_, -1),
+        remaining_(c.size),
+        rate_(n_, 0),
+        since_(n_, 0),
+        version_(n_, 0),
+        live_(n_, 0),
+        pending_(n_),
+        first_(c.capacity.size() + 1, 0),
+        maxmin_(c.capacity, c.begin, c.path),
+        held_(c.capacity.size(), 0.0),
+        flow_mark_(n_, 0),
+        link_mark_(c.capacity.size(), 0),
+        solves_(solves) {
+    std::iota(pending_.begin(), pending_.end(), 0);
+    std::stable_sort(pending_.begin(), pending_.end(), [&](int a, int b) {
+      return c.ready[static_cast<size_t>(a)] < c.ready[static_cast<size_t>(b)];
+    });
+    // The flows crossing each link (CSR).
+    for (int l : c.path) ++first_[static_cast<size_t>(l) + 1];
+    std::partial_sum(first_.begin(), first_.end(), first_.begin());
+    crossing_.resize(c.path.size());
+    std::vector<size_t> fill(first_.begin(), first_.end() - 1);
+    for (size_t f = 0; f < n_; ++f) {
       for (int l : links(static_cast<int>(f)))
-        crossing[fill[static_cast<size_t>(l)]++] = static_cast<int>(f);
+        crossing_[fill[static_cast<size_t>(l)]++] = static_cast<int>(f);
     }
+    last_.assign(first_.begin() + 1, first_.end());  // end of each link's unfinished flows
   }
-  std::vector<size_t> last(first.begin() + 1, first.end());  // end of each link's unfinished flows
-  MaxMin maxmin(c.capacity, c.begin, c.path);
-  std::vector<double> held(nlinks, 0.0);  // capacity taken by live flows
-  auto take = [&](int f, double sign) {
-    for (int l : links(f)) held[static_cast<size_t>(l)] += sign * rate[static_cast<size_t>(f)];
-  };
-  using Entry = std::tuple<double, int, unsigned>;  // finish time, flow, version
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> finishes;
-  std::vector<unsigned> flow_mark(n, 0), link_mark(nlinks, 0);
-  unsigned epoch = 0;
-  std::vector<int> seeds, queue, resolve;
-  std::vector<double> fresh;
-  // Re-solves the live flows at or above `level` linked to the links of `seeds`, at time t.
-  auto resolve_around = [&](double level, double t) {
-    ++epoch;
-    queue.clear();
-    resolve.clear();
-    for (int f : seeds) {
-      for (int l : links(f)) {
-        if (link_mark[static_cast<size_t>(l)] != epoch) {
-          link_mark[static_cast<size_t>(l)] = epoch;
-          queue.push_back(l);
+
+  std::vector<double> run(bool incremental) {
+    double t = 0;
+    size_t left = n_;
+    while (left > 0) {
+      const double arrival = next_ < n_ ? c_.ready[static_cast<size_t>(pending_[next_])] : kInf;
+      while (!finishes_.empty() && std::get<2>(finishes_.top()) !=
+                                       version_[static_cast<size_t>(std::get<1>(finishes_.top()))])
+        finishes_.pop();
+      const double finish = finishes_.empty() ? kInf : std::get<0>(finishes_.top());
+      seeds_.clear();
+      if (arrival <= finish) {
+        t = arrival;
+        arrive(t);
+        resolve_around(-kInf, t);  // newcomers take a share from everything they touch
+        continue;
+      }
+      t = finish;
+      const double slowest = finish_due(t, left);
+      if (incremental) {
+        resolve_around(slowest * (1 - 1e-12), t);
+      } else {  // the reference: every live flow, from scratch
+        seeds_.clear();
+        for (size_t f = 0; f < n_; ++f) {
+          if (live_[f] != 0) seeds_.push_back(static_cast<int>(f));
         }
+        resolve_around(-kInf, t);
       }
     }
-    for (size_t q = 0; q < queue.size(); ++q) {
-      const auto l = static_cast<size_t>(queue[q]);
-      for (size_t k = first[l]; k < last[l];) {
-        const int g = crossing[k];
+    return done_;
+  }
+
+ private:
+  [[nodiscard]] std::span<const int> links(int f) const {
+    const auto uf = static_cast<size_t>(f);
+    return std::span<const int>(c_.path).subspan(c_.begin[uf], c_.begin[uf + 1] - c_.begin[uf]);
+  }
+  void take(int f, double sign) {
+    for (int l : links(f)) held_[static_cast<size_t>(l)] += sign * rate_[static_cast<size_t>(f)];
+  }
+  void mark_link(int l) {
+    if (link_mark_[static_cast<size_t>(l)] != epoch_) {
+      link_mark_[static_cast<size_t>(l)] = epoch_;
+      queue_.push_back(l);
+    }
+  }
+
+  // The flows that arrive at t become live and seed the re-solve.
+  void arrive(double t) {
+    while (next_ < n_ && c_.ready[static_cast<size_t>(pending_[next_])] <= t) {
+      const int f = pending_[next_++];
+      live_[static_cast<size_t>(f)] = 1;
+      seeds_.push_back(f);
+    }
+  }
+
+  // Every flow due within rounding of t finishes now, so equal flows end in one event; returns
+  // the slowest rate among them.
+  double finish_due(double t, size_t& left) {
+    const double due = t + 1e-12 * std::max(t, 1e-9);
+    double slowest = kInf;
+    while (!finishes_.empty() && std::get<0>(finishes_.top()) <= due) {
+      const auto [when, f, v] = finishes_.top();
+      finishes_.pop();
+      const auto uf = static_cast<size_t>(f);
+      if (v != version_[uf] || live_[uf] == 0) continue;
+      done_[uf] = t;
+      live_[uf] = 0;
+      --left;
+      ++version_[uf];
+      slowest = std::min(slowest, rate_[uf]);
+      take(f, -1);
+      seeds_.push_back(f);
+    }
+    return slowest;
+  }
+
+  // The live flows at or above `level` linked to the links of the seeds.
+  void collect(double level) {
+    ++epoch_;
+    queue_.clear();
+    resolve_.clear();
+    for (int f : seeds_) {
+      for (int l : links(f)) mark_link(l);
+    }
+    for (size_t q = 0; q < queue_.size(); ++q) {
+      const auto l = static_cast<size_t>(queue_[q]);
+      for (size_t k = first_[l]; k < last_[l];) {
+        const int g = crossing_[k];
         const auto ug = static_cast<size_t>(g);
-        if (done[ug] >= 0) {  // finished: drop it from the link's list for good
-          std::swap(crossing[k], crossing[--last[l]]);
+        if (done_[ug] >= 0) {  // finished: drop it from the link's list for good
+          std::swap(crossing_[k], crossing_[--last_[l]]);
           continue;
         }
         ++k;
-        if (live[ug] == 0 || flow_mark[ug] == epoch || rate[ug] < level) continue;
-        flow_mark[ug] = epoch;
-        resolve.push_back(g);
-        for (int m : links(g)) {
-          if (link_mark[static_cast<size_t>(m)] != epoch) {
-            link_mark[static_cast<size_t>(m)] = epoch;
-            queue.push_back(m);
-          }
-        }
+        if (live_[ug] == 0 || flow_mark_[ug] == epoch_ || rate_[ug] < level) continue;
+        flow_mark_[ug] = epoch_;
+        resolve_.push_back(g);
+        for (int m : links(g)) mark_link(m);
       }
-    }
-    if (resolve.empty()) return;
-    for (int f : resolve) {
-      const auto uf = static_cast<size_t>(f);
-      remaining[uf] -= rate[uf] * (t - since[uf]);
-      since[uf] = t;
-      take(f, -1);
-    }
-    maxmin.solve(resolve, fresh, &held);
-    ++solves;
-    for (size_t i = 0; i < resolve.size(); ++i) {
-      const int f = resolve[i];
-      const auto uf = static_cast<size_t>(f);
-      const bool same = fresh[i] == rate[uf];
-      rate[uf] = fresh[i];
-      take(f, +1);
-      // An unchanged rate keeps its queued finish time (the same instant, computed earlier).
-      if (!same || version[uf] == 0)
-        finishes.emplace(t + std::max(0.0, remaining[uf]) / rate[uf], f, ++version[uf]);
-    }
-  };
-  double t = 0;
-  size_t next = 0;
-  size_t left = n;
-  while (left > 0) {
-    const double arrival = next < n ? c.ready[static_cast<size_t>(pending[next])] : kInf;
-    while (!finishes.empty() &&
-           std::get<2>(finishes.top()) != version[static_cast<size_t>(std::get<1>(finishes.top()))])
-      finishes.pop();
-    const double finish = finishes.empty() ? kInf : std::get<0>(finishes.top());
-    seeds.clear();
-    if (arrival <= finish) {
-      t = arrival;
-      while (next < n && c.ready[static_cast<size_t>(pending[next])] <= t) {
-        const int f = pending[next++];
-        live[static_cast<size_t>(f)] = 1;
-        seeds.push_back(f);
-      }
-      resolve_around(-kInf, t);  // newcomers take a share from everything they touch
-      continue;
-    }
-    t = finish;
-    // Every flow due within rounding of t finishes now, so equal flows end in one event.
-    const double due = t + 1e-12 * std::max(t, 1e-9);
-    double slowest = kInf;
-    while (!finishes.empty() && std::get<0>(finishes.top()) <= due) {
-      const auto [when, f, v] = finishes.top();
-      finishes.pop();
-      const auto uf = static_cast<size_t>(f);
-      if (v != version[uf] || live[uf] == 0) continue;
-      done[uf] = t;
-      live[uf] = 0;
-      --left;
-      ++version[uf];
-      slowest = std::min(slowest, rate[uf]);
-      take(f, -1);
-      seeds.push_back(f);
-    }
-    if (incremental) {
-      resolve_around(slowest * (1 - 1e-12), t);
-    } else {  // the reference: every live flow, from scratch
-      seeds.clear();
-      for (size_t f = 0; f < n; ++f) {
-        if (live[f] != 0) seeds.push_back(static_cast<int>(f));
-      }
-      resolve_around(-kInf, t);
     }
   }
-  return done;
+
+  // Re-solves the live flows at or above `level` linked to the links of the seeds, at time t.
+  void resolve_around(double level, double t) {
+    collect(level);
+    if (resolve_.empty()) return;
+    for (int f : resolve_) {
+      const auto uf = static_cast<size_t>(f);
+      remaining_[uf] -= rate_[uf] * (t - since_[uf]);
+      since_[uf] = t;
+      take(f, -1);
+    }
+    maxmin_.solve(resolve_, fresh_, &held_);
+    ++solves_;
+    for (size_t i = 0; i < resolve_.size(); ++i) {
+      const int f = resolve_[i];
+      const auto uf = static_cast<size_t>(f);
+      const bool same = fresh_[i] == rate_[uf];
+      rate_[uf] = fresh_[i];
+      take(f, +1);
+      // An unchanged rate keeps its queued finish time (the same instant, computed earlier).
+      if (!same || version_[uf] == 0)
+        finishes_.emplace(t + std::max(0.0, remaining_[uf]) / rate_[uf], f, ++version_[uf]);
+    }
+  }
+
+  const Component& c_;
+  size_t n_;
+  std::vector<double> done_, remaining_, rate_, since_;
+  std::vector<unsigned> version_;
+  std::vector<char> live_;  // arrived and not finished
+  std::vector<int> pending_;
+  size_t next_ = 0;  // the next of pending_ to arrive
+  std::vector<size_t> first_, last_;
+  std::vector<int> crossing_;
+  MaxMin maxmin_;
+  std::vector<double> held_;  // capacity taken by live flows
+  using Entry = std::tuple<double, int, unsigned>;  // finish time, flow, version
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> finishes_;
+  std::vector<unsigned> flow_mark_, link_mark_;
+  unsigned epoch_ = 0;
+  std::vector<int> seeds_, queue_, resolve_;
+  std::vector<double> fresh_;
+  long long& solves_;
+};
+
+std::vector<double> simulate(const Component& c, bool incremental, long long& solves) {
+  return ComponentRun(c, solves).run(incremental);
 }
 
 int find(std::vector<int>& parent, int x) {

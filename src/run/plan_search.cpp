@@ -67,155 +67,204 @@ void ThreadEvaluator::evaluate(const Scenario& s, const Calibration& cal,
   for (auto& t : pool) t.join();
 }
 
-PlanSearch search_plans(const Scenario& s, const Calibration& calibration,
-                        const SearchOptions& options) {
-  PlanSearch result;
+namespace {
+
+// The values each plan key may take: the scenario's own, or the searched range when open.
+struct SearchSpace {
+  std::vector<long long> tps, cps, pps, mbs;
+  std::vector<int> zeros;
+  std::vector<Precision> precisions;
+  std::vector<Recompute> recomputes;
+};
+
+SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
   const bool widen = options.widen_given_keys;
   const auto open = [&](const char* key) { return widen || s.free_plan_keys.count(key) > 0; };
   const Model& m = s.model;
-  const long long gpus = s.cluster.job_gpus();
   const Plan& given = s.plan;
-  const bool given_dp = s.free_plan_keys.count("dp") == 0;
-
-  std::vector<long long> tps = {given.tp};
-  if (open("tp")) tps = divisors_up_to(m.heads, s.cluster.nvlink_domain);
-  std::vector<long long> cps = {given.cp};
+  SearchSpace x;
+  x.tps = {given.tp};
+  if (open("tp")) x.tps = divisors_up_to(m.heads, s.cluster.nvlink_domain);
+  x.cps = {given.cp};
   if (open("cp")) {
-    cps = {1};
+    x.cps = {1};
     for (long long c : {2, 4, 8}) {
-      if (m.seq_len >= 4096 * c) cps.push_back(c);  // CP pays off only for long sequences
+      if (m.seq_len >= 4096 * c) x.cps.push_back(c);  // CP pays off only for long sequences
     }
   }
-  std::vector<long long> pps = {given.pp};
+  x.pps = {given.pp};
   if (open("pp")) {
-    pps.clear();
+    x.pps.clear();
     for (long long p = 1; p <= std::min<long long>(m.layers, 128); ++p) {
-      if (m.layers % p == 0 || (m.layers + 2) % p == 0 || given.uneven_stages) pps.push_back(p);
+      if (m.layers % p == 0 || (m.layers + 2) % p == 0 || given.uneven_stages) x.pps.push_back(p);
     }
   }
-  std::vector<long long> mbs = {given.micro_batch};
-  if (open("micro_batch")) mbs = {1, 2, 4, 8};
-  std::vector<int> zeros = {given.zero};
-  if (options.search_zero_and_precision && open("zero")) zeros = {1, 2, 3};
-  std::vector<Precision> precisions = {given.precision};
+  x.mbs = {given.micro_batch};
+  if (open("micro_batch")) x.mbs = {1, 2, 4, 8};
+  x.zeros = {given.zero};
+  if (options.search_zero_and_precision && open("zero")) x.zeros = {1, 2, 3};
+  x.precisions = {given.precision};
   if (options.search_zero_and_precision && !s.precision_given && s.cluster.gpu.peak_fp8) {
-    precisions = {Precision::bf16, Precision::fp8};
+    x.precisions = {Precision::bf16, Precision::fp8};
   }
-  std::vector<Recompute> recomputes = {given.recompute};
-  if (open("recompute")) recomputes = {Recompute::none, Recompute::selective, Recompute::full};
+  x.recomputes = {given.recompute};
+  if (open("recompute"))
+    x.recomputes = {Recompute::none, Recompute::selective, Recompute::full};
   if (widen) {
-    include(tps, static_cast<long long>(given.tp));
-    include(cps, static_cast<long long>(given.cp));
-    include(pps, static_cast<long long>(given.pp));
-    include(mbs, given.micro_batch);
+    include(x.tps, static_cast<long long>(given.tp));
+    include(x.cps, static_cast<long long>(given.cp));
+    include(x.pps, static_cast<long long>(given.pp));
+    include(x.mbs, given.micro_batch);
+  }
+  return x;
+}
+
+// Walks the search space and keeps, for each valid layout and precision, the least
+// recomputation that fits with the least ZeRO sharding that fits for it, with its bound.
+class Enumeration {
+ public:
+  Enumeration(const Scenario& s, const SearchOptions& options, PlanSearch& result)
+      : s_(s),
+        widen_(options.widen_given_keys),
+        space_(search_space(s, options)),
+        result_(result),
+        model_flops_(model_flops_per_token(s.model, s.model.seq_len)),
+        recompute_flops_(layer_forward_flops_per_token(s.model, s.model.seq_len)),
+        tokens_(static_cast<double>(s.training.global_batch) *
+                static_cast<double>(s.model.seq_len)) {}
+
+  std::vector<PlanCandidate> run() {
+    const long long gpus = s_.cluster.job_gpus();
+    const bool given_dp = s_.free_plan_keys.count("dp") == 0;
+    for (long long tp : space_.tps) {
+      for (long long cp : space_.cps) {
+        for (long long pp : space_.pps) {
+          const long long mp = tp * cp * pp;
+          if (gpus % mp != 0) continue;
+          const long long dp = gpus / mp;
+          if (given_dp && !widen_ && dp != s_.plan.dp) continue;
+          layout(tp, cp, pp, dp);
+        }
+      }
+    }
+    return std::move(fitting_);
   }
 
-  // FLOPs per token for the bound, computed once.
-  const double model_flops = model_flops_per_token(m, m.seq_len);
-  const double recompute_flops = layer_forward_flops_per_token(m, m.seq_len);
-  const double tokens =
-      static_cast<double>(s.training.global_batch) * static_cast<double>(m.seq_len);
-  std::vector<PlanCandidate> fitting;
-  size_t order = 0;
-  std::string first_invalid;
-  long long too_large = 0;
-  for (long long tp : tps) {
-    for (long long cp : cps) {
-      for (long long pp : pps) {
-        const long long mp = tp * cp * pp;
-        if (gpus % mp != 0) continue;
-        const long long dp = gpus / mp;
-        if (given_dp && !widen && dp != given.dp) continue;
-        std::vector<long long> eps = {given.ep};
-        if (open("ep")) {
-          eps = {1};
-          if (m.moe) eps = divisors_up_to(m.moe->experts, 256);
-          if (widen) include(eps, static_cast<long long>(given.ep));
+  // Why nothing fits, when nothing does.
+  [[nodiscard]] std::string why_none() const {
+    return too_large_ > 0 ? "every valid combination has too many micro-batches to simulate"
+           : first_invalid_.empty()
+               ? "no combination of the open keys divides the job's GPUs"
+               : "every combination is invalid, e.g. " + first_invalid_;
+  }
+
+ private:
+  [[nodiscard]] bool open(const char* key) const {
+    return widen_ || s_.free_plan_keys.count(key) > 0;
+  }
+
+  // Every EP degree, virtual-stage count and micro-batch of one TP x CP x PP x DP layout.
+  void layout(long long tp, long long cp, long long pp, long long dp) {
+    const Model& m = s_.model;
+    const Plan& given = s_.plan;
+    std::vector<long long> eps = {given.ep};
+    if (open("ep")) {
+      eps = {1};
+      if (m.moe) eps = divisors_up_to(m.moe->experts, 256);
+      if (widen_) include(eps, static_cast<long long>(given.ep));
+    }
+    std::vector<long long> vs = {given.virtual_stages};
+    if (open("virtual_stages")) {
+      vs = {1};
+      if (pp > 1) {
+        for (long long v : {2, 3, 4, 6, 8}) {
+          if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v))) vs.push_back(v);
         }
-        std::vector<long long> vs = {given.virtual_stages};
-        if (open("virtual_stages")) {
-          vs = {1};
-          if (pp > 1) {
-            for (long long v : {2, 3, 4, 6, 8}) {
-              if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v)))
-                vs.push_back(v);
-            }
-            if (widen) include(vs, static_cast<long long>(given.virtual_stages));
-          }
-        }
-        for (long long ep : eps) {
-          for (long long v : vs) {
-            for (long long mb : mbs) {
-              Plan p = given;
-              p.tp = static_cast<int>(tp);
-              p.cp = static_cast<int>(cp);
-              p.pp = static_cast<int>(pp);
-              p.dp = dp;
-              p.ep = static_cast<int>(ep);
-              p.virtual_stages = static_cast<int>(v);
-              p.micro_batch = mb;
-              if (open("schedule") || widen)
-                p.schedule = default_schedule(v);
-              if (open("sequence_parallel") || widen) p.sequence_parallel = tp > 1;
-              if (auto reason = invalid_reason(p, m, s.cluster, s.training)) {
-                if (first_invalid.empty()) first_invalid = *reason;
-                continue;
-              }
-              if (step_task_bound(p, m, s.training) > kMaxStepTasks) {
-                ++too_large;
-                continue;
-              }
-              ++result.candidates;
-              for (Precision precision : precisions) {
-                p.precision = precision;
-                const double peak = s.cluster.gpu.peak(precision).value();
-                // The least recomputation that fits, with the least ZeRO sharding that fits for
-                // it; more recomputation is worth trying only with less sharding. Less of either
-                // is never slower, so every other combination is dominated.
-                int zero_limit = INT_MAX;  // try only ZeRO stages below the last one that fitted
-                for (Recompute r : recomputes) {
-                  for (int z : zeros) {
-                    if (z >= zero_limit) break;
-                    p.recompute = r;
-                    p.zero = z;
-                    if (invalid_reason(p, m, s.cluster, s.training)) continue;
-                    const MemoryBreakdown mem = memory_per_gpu(p, m, s.cluster, s.training);
-                    if (auto why = does_not_fit(mem, s.cluster)) {
-                      if (result.why_none.empty()) result.why_none = *why;
-                      continue;
-                    }
-                    const double flops =
-                        model_flops + (r == Recompute::full ? recompute_flops : 0.0);
-                    const double per_gpu = flops * tokens / static_cast<double>(gpus);
-                    const double mbatches = static_cast<double>(micro_batches(p, s.training));
-                    const double bound =
-                        per_gpu / peak * (1.0 + (pp - 1.0) / (static_cast<double>(v) * mbatches));
-                    fitting.push_back({p, bound, order++});
-                    zero_limit = z;
-                    break;
-                  }
-                }
-              }
-            }
-          }
+        if (widen_) include(vs, static_cast<long long>(given.virtual_stages));
+      }
+    }
+    for (long long ep : eps) {
+      for (long long v : vs) {
+        for (long long mb : space_.mbs) {
+          Plan p = given;
+          p.tp = static_cast<int>(tp);
+          p.cp = static_cast<int>(cp);
+          p.pp = static_cast<int>(pp);
+          p.dp = dp;
+          p.ep = static_cast<int>(ep);
+          p.virtual_stages = static_cast<int>(v);
+          p.micro_batch = mb;
+          if (open("schedule") || widen_) p.schedule = default_schedule(p.virtual_stages);
+          if (open("sequence_parallel") || widen_) p.sequence_parallel = tp > 1;
+          candidate(p);
         }
       }
     }
   }
-  result.fitting = static_cast<long long>(fitting.size());
-  if (fitting.empty()) {
-    if (result.why_none.empty()) {
-      result.why_none =
-          too_large > 0           ? "every valid combination has too many micro-batches to simulate"
-          : first_invalid.empty() ? "no combination of the open keys divides the job's GPUs"
-                                  : "every combination is invalid, e.g. " + first_invalid;
+
+  void candidate(Plan p) {
+    if (auto reason = invalid_reason(p, s_.model, s_.cluster, s_.training)) {
+      if (first_invalid_.empty()) first_invalid_ = *reason;
+      return;
     }
-    return result;
+    if (step_task_bound(p, s_.model, s_.training) > kMaxStepTasks) {
+      ++too_large_;
+      return;
+    }
+    ++result_.candidates;
+    for (Precision precision : space_.precisions) {
+      p.precision = precision;
+      least_that_fits(p);
+    }
   }
+
+  // Less recomputation and less sharding are never slower, so every other combination is
+  // dominated: more recomputation is worth trying only with less sharding.
+  void least_that_fits(Plan p) {
+    const double peak = s_.cluster.gpu.peak(p.precision).value();
+    int zero_limit = INT_MAX;  // try only ZeRO stages below the last one that fitted
+    for (Recompute r : space_.recomputes) {
+      for (int z : space_.zeros) {
+        if (z >= zero_limit) break;
+        p.recompute = r;
+        p.zero = z;
+        if (invalid_reason(p, s_.model, s_.cluster, s_.training)) continue;
+        const MemoryBreakdown mem = memory_per_gpu(p, s_.model, s_.cluster, s_.training);
+        if (auto why = does_not_fit(mem, s_.cluster)) {
+          if (result_.why_none.empty()) result_.why_none = *why;
+          continue;
+        }
+        const double flops = model_flops_ + (r == Recompute::full ? recompute_flops_ : 0.0);
+        const double per_gpu = flops * tokens_ / static_cast<double>(s_.cluster.job_gpus());
+        const double mbatches = static_cast<double>(micro_batches(p, s_.training));
+        const double bound = per_gpu / peak *
+                             (1.0 + (p.pp - 1.0) / (static_cast<double>(p.virtual_stages) * mbatches));
+        fitting_.push_back({p, bound, order_++});
+        zero_limit = z;
+        break;
+      }
+    }
+  }
+
+  const Scenario& s_;
+  bool widen_;
+  SearchSpace space_;
+  PlanSearch& result_;
+  double model_flops_, recompute_flops_, tokens_;  // FLOPs per token for the bound, once
+  std::vector<PlanCandidate> fitting_;
+  size_t order_ = 0;
+  std::string first_invalid_;
+  long long too_large_ = 0;
+};
+
+// Simulates candidates in bound order, in fixed-size batches, until the next bound exceeds the
+// top-th best step found; the top are then exact.
+void simulate_in_bound_order(const Scenario& s, const Calibration& calibration,
+                             const SearchOptions& options, std::vector<PlanCandidate> fitting,
+                             PlanSearch& result) {
   std::sort(fitting.begin(), fitting.end(), [](const PlanCandidate& a, const PlanCandidate& b) {
     return a.bound != b.bound ? a.bound < b.bound : a.order < b.order;
   });
-
   ThreadEvaluator single(1);
   BatchEvaluator& evaluator = options.evaluator != nullptr ? *options.evaluator : single;
   const size_t top = static_cast<size_t>(std::max(1, options.top));
@@ -248,6 +297,21 @@ PlanSearch search_plans(const Scenario& s, const Calibration& calibration,
   for (size_t i = 0; i < std::min(top, done.size()); ++i) {
     result.ranked.push_back({done[i].first.plan, done[i].second, done[i].first.bound});
   }
+}
+
+}  // namespace
+
+PlanSearch search_plans(const Scenario& s, const Calibration& calibration,
+                        const SearchOptions& options) {
+  PlanSearch result;
+  Enumeration enumeration(s, options, result);
+  std::vector<PlanCandidate> fitting = enumeration.run();
+  result.fitting = static_cast<long long>(fitting.size());
+  if (fitting.empty()) {
+    if (result.why_none.empty()) result.why_none = enumeration.why_none();
+    return result;
+  }
+  simulate_in_bound_order(s, calibration, options, std::move(fitting), result);
   return result;
 }
 

@@ -310,149 +310,176 @@ class StepBuilder {
     return in_.network.time(kind, Bytes(params * bytes_per_param), groups_.dp).value();
   }
 
+  // What one stage's tasks depend on as they are built, in order.
+  struct StageState {
+    int stage = 0;
+    std::vector<std::vector<Unit>> chunk_units;  // units of each local chunk, forward order
+    double params = 0;                           // on this stage
+    std::vector<std::vector<int>> unit_gather;   // ZeRO-1/2: each unit's parameter all-gather
+    std::vector<int> all_gathers;
+    std::vector<int> reductions;
+    std::vector<double> deferred;  // bucket sizes reduced only after the whole backward
+    int last_compute = -1;
+    int prev_compute = -1;  // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
+  };
+
   void build_stage(int stage) {
-    const int v = plan_.virtual_stages;
-    const long long m = micro_batches_;
+    StageState st;
+    st.stage = stage;
+    stage_units(st);
+    parameter_gathers(st);
     const bool dp_comm = groups_.dp.size > 1;
+    for (const auto& item :
+         stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage, micro_batches_)) {
+      pass(st, item, dp_comm);
+      sends(stage, item);
+    }
+    optimizer(st);
+  }
+
+  void stage_units(StageState& st) {
+    const int v = plan_.virtual_stages;
     Unit embedding = extra_unit(embedding_work(model_, shard_));
     embedding.id = kEmbeddingUnit;
     Unit output = extra_unit(output_work(model_, shard_));
     output.id = kOutputUnit;
-
-    // Units of each local chunk in forward order.
-    std::vector<std::vector<Unit>> chunk_units(static_cast<size_t>(v));
-    double stage_params = 0;
+    st.chunk_units.resize(static_cast<size_t>(v));
     for (int c = 0; c < v; ++c) {
-      const Chunk& ch = layout_.chunk(stage, c);
-      auto& units = chunk_units[static_cast<size_t>(c)];
+      const Chunk& ch = layout_.chunk(st.stage, c);
+      auto& units = st.chunk_units[static_cast<size_t>(c)];
       if (ch.has_embedding) units.push_back(embedding);
       for (int layer : ch.layers) {
         units.push_back(layer_unit(layer));
         units.back().id = layer;
       }
       if (ch.has_output) units.push_back(output);
-      for (const auto& u : units) stage_params += u.params;
+      for (const auto& u : units) st.params += u.params;
     }
+  }
 
-    // ZeRO-1/2: this step's parameters are all-gathered (after the previous optimizer step)
-    // bucket by bucket in forward order; a unit's first forward waits for its bucket.
-    std::vector<std::vector<int>> unit_gather(static_cast<size_t>(v));
-    std::vector<int> all_gathers;
-    if (dp_comm && (plan_.zero == 1 || plan_.zero == 2)) {
-      for (int c = 0; c < v; ++c) {
-        const auto& units = chunk_units[static_cast<size_t>(c)];
-        auto& ug = unit_gather[static_cast<size_t>(c)];
-        ug.assign(units.size(), -1);
-        double bucket = 0;
-        size_t begin = 0;
-        for (size_t u = 0; u < units.size(); ++u) {
-          bucket += units[u].params;
-          if (bucket >= bucket_params_ || u + 1 == units.size()) {
-            const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(bucket));
-            engine_.label(g, What::gather, units[begin].id);
-            all_gathers.push_back(g);
-            for (size_t k = begin; k <= u; ++k) ug[k] = g;
-            bucket = 0;
-            begin = u + 1;
-          }
-        }
-      }
-    }
-
-    std::vector<int> reductions;
-    std::vector<double> deferred;  // bucket sizes reduced only after the whole backward
-    int last_compute = -1;
-    int prev_compute = -1;  // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
-    auto zero3_gather_for = [&](const Unit& unit, long long mb) {
-      if (!(dp_comm && plan_.zero == 3)) return -1;
-      const int g = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(unit.params));
-      engine_.label(g, What::gather, unit.id, mb);
-      engine_.depend(g, prev_compute);
-      return g;
-    };
-
-    for (const auto& item : stage_order(plan_.schedule, plan_.pp, v, stage, m)) {
-      const Chunk& ch = layout_.chunk(stage, item.local_chunk);
-      const auto& units = chunk_units[static_cast<size_t>(item.local_chunk)];
-      const size_t s = slot(ch.model_chunk, item.micro_batch);
-      const bool reduce_now = (plan_.zero >= 2) || item.micro_batch == m - 1;
+  // ZeRO-1/2: this step's parameters are all-gathered (after the previous optimizer step)
+  // bucket by bucket in forward order; a unit's first forward waits for its bucket.
+  void parameter_gathers(StageState& st) {
+    const int v = plan_.virtual_stages;
+    st.unit_gather.resize(static_cast<size_t>(v));
+    if (!(groups_.dp.size > 1 && (plan_.zero == 1 || plan_.zero == 2))) return;
+    for (int c = 0; c < v; ++c) {
+      const auto& units = st.chunk_units[static_cast<size_t>(c)];
+      auto& ug = st.unit_gather[static_cast<size_t>(c)];
+      ug.assign(units.size(), -1);
       double bucket = 0;
-      int bucket_last = -1;
-      for (size_t k = 0; k < units.size(); ++k) {
-        const size_t u = item.forward ? k : units.size() - 1 - k;
-        const Unit& unit = units[u];
-        const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
-        const int gather = zero3_gather_for(unit, item.micro_batch);
-        const int id = engine_.add(compute_res(stage), TaskKind::compute,
-                                   total(profiles_[static_cast<size_t>(profile)]), profile);
-        engine_.label(id, item.forward ? What::forward : What::backward, unit.id, item.micro_batch);
-        engine_.depend(id, gather);
-        if (item.forward && item.micro_batch == 0 &&
-            !unit_gather[static_cast<size_t>(item.local_chunk)].empty()) {
-          if (plan_.overlap_param_gather) {
-            engine_.depend(id, unit_gather[static_cast<size_t>(item.local_chunk)][u]);
-          } else {
-            for (int g : all_gathers) engine_.depend(id, g);
-          }
+      size_t begin = 0;
+      for (size_t u = 0; u < units.size(); ++u) {
+        bucket += units[u].params;
+        if (bucket >= bucket_params_ || u + 1 == units.size()) {
+          const int g = engine_.add(dp_res(st.stage), TaskKind::dp_comm, gather_time(bucket));
+          engine_.label(g, What::gather, units[begin].id);
+          st.all_gathers.push_back(g);
+          for (size_t k = begin; k <= u; ++k) ug[k] = g;
+          bucket = 0;
+          begin = u + 1;
         }
-        prev_compute = last_compute;
-        last_compute = id;
-        if (k == 0) (item.forward ? first_fwd_ : first_bwd_)[s] = id;
-        (item.forward ? last_fwd_ : last_bwd_)[s] = id;
-        // Gradient buckets fill as backward passes over the layers.
-        if (!item.forward && dp_comm && reduce_now) {
-          bucket += unit.params;
-          bucket_last = id;
-          const bool full = plan_.zero == 3 || bucket >= bucket_params_ || k + 1 == units.size();
-          if (full) {
-            if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
-              const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(bucket));
-              engine_.label(r, What::reduce, unit.id, item.micro_batch);
-              engine_.depend(r, bucket_last);
-              reductions.push_back(r);
-            } else {
-              deferred.push_back(bucket);
-            }
-            bucket = 0;
-          }
-        }
-      }
-      // Activations (forward) or their gradients (backward) go to the neighbouring stage.
-      const int chunks = plan_.pp * v;
-      const double p2p_bytes = static_cast<double>(shard_.micro_batch) * model_.seq_len / plan_.cp *
-                               model_.hidden * 2.0 / plan_.tp;
-      if (item.forward && ch.model_chunk < chunks - 1) {
-        const int t = engine_.add(
-            fwd_link(stage), TaskKind::transfer,
-            in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
-        engine_.label(t, What::send_forward, ch.model_chunk, item.micro_batch);
-        engine_.depend(t, last_fwd_[s]);
-        send_fwd_[s] = t;
-      }
-      if (!item.forward && ch.model_chunk > 0) {
-        const int t = engine_.add(
-            bwd_link(stage), TaskKind::transfer,
-            in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
-        engine_.label(t, What::send_backward, ch.model_chunk, item.micro_batch);
-        engine_.depend(t, last_bwd_[s]);
-        send_bwd_[s] = t;
       }
     }
-    for (double params : deferred) {
-      const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(params));
+  }
+
+  // One forward or backward pass of one chunk over one micro-batch, unit by unit, with the
+  // parameter gathers it waits for and the gradient buckets it fills.
+  void pass(StageState& st, const ScheduleItem& item, bool dp_comm) {
+    const int stage = st.stage;
+    const long long m = micro_batches_;
+    const Chunk& ch = layout_.chunk(stage, item.local_chunk);
+    const auto& units = st.chunk_units[static_cast<size_t>(item.local_chunk)];
+    const auto& gathers = st.unit_gather[static_cast<size_t>(item.local_chunk)];
+    const size_t s = slot(ch.model_chunk, item.micro_batch);
+    const bool reduce_now = (plan_.zero >= 2) || item.micro_batch == m - 1;
+    double bucket = 0;
+    int bucket_last = -1;
+    for (size_t k = 0; k < units.size(); ++k) {
+      const size_t u = item.forward ? k : units.size() - 1 - k;
+      const Unit& unit = units[u];
+      const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
+      int gather = -1;
+      if (dp_comm && plan_.zero == 3) {
+        gather = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(unit.params));
+        engine_.label(gather, What::gather, unit.id, item.micro_batch);
+        engine_.depend(gather, st.prev_compute);
+      }
+      const int id = engine_.add(compute_res(stage), TaskKind::compute,
+                                 total(profiles_[static_cast<size_t>(profile)]), profile);
+      engine_.label(id, item.forward ? What::forward : What::backward, unit.id, item.micro_batch);
+      engine_.depend(id, gather);
+      if (item.forward && item.micro_batch == 0 && !gathers.empty()) {
+        if (plan_.overlap_param_gather) {
+          engine_.depend(id, gathers[u]);
+        } else {
+          for (int g : st.all_gathers) engine_.depend(id, g);
+        }
+      }
+      st.prev_compute = st.last_compute;
+      st.last_compute = id;
+      if (k == 0) (item.forward ? first_fwd_ : first_bwd_)[s] = id;
+      (item.forward ? last_fwd_ : last_bwd_)[s] = id;
+      // Gradient buckets fill as backward passes over the layers.
+      if (item.forward || !dp_comm || !reduce_now) continue;
+      bucket += unit.params;
+      bucket_last = id;
+      const bool full = plan_.zero == 3 || bucket >= bucket_params_ || k + 1 == units.size();
+      if (!full) continue;
+      if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
+        const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(bucket));
+        engine_.label(r, What::reduce, unit.id, item.micro_batch);
+        engine_.depend(r, bucket_last);
+        st.reductions.push_back(r);
+      } else {
+        st.deferred.push_back(bucket);
+      }
+      bucket = 0;
+    }
+  }
+
+  // Activations (forward) or their gradients (backward) go to the neighbouring stage.
+  void sends(int stage, const ScheduleItem& item) {
+    const Chunk& ch = layout_.chunk(stage, item.local_chunk);
+    const size_t s = slot(ch.model_chunk, item.micro_batch);
+    const int chunks = plan_.pp * plan_.virtual_stages;
+    const double p2p_bytes = static_cast<double>(shard_.micro_batch) * model_.seq_len / plan_.cp *
+                             model_.hidden * 2.0 / plan_.tp;
+    if (item.forward && ch.model_chunk < chunks - 1) {
+      const int t = engine_.add(
+          fwd_link(stage), TaskKind::transfer,
+          in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+      engine_.label(t, What::send_forward, ch.model_chunk, item.micro_batch);
+      engine_.depend(t, last_fwd_[s]);
+      send_fwd_[s] = t;
+    }
+    if (!item.forward && ch.model_chunk > 0) {
+      const int t = engine_.add(
+          bwd_link(stage), TaskKind::transfer,
+          in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
+      engine_.label(t, What::send_backward, ch.model_chunk, item.micro_batch);
+      engine_.depend(t, last_bwd_[s]);
+      send_bwd_[s] = t;
+    }
+  }
+
+  // Deferred reductions after the whole backward; then the optimizer updates this rank's shard
+  // once every gradient is reduced.
+  void optimizer(StageState& st) {
+    for (double params : st.deferred) {
+      const int r = engine_.add(dp_res(st.stage), TaskKind::dp_comm, reduce_time(params));
       engine_.label(r, What::reduce);
-      engine_.depend(r, last_compute);
-      reductions.push_back(r);
+      engine_.depend(r, st.last_compute);
+      st.reductions.push_back(r);
     }
-    // The optimizer updates this rank's shard once every gradient is reduced.
     const double shards = plan_.zero >= 1 ? static_cast<double>(groups_.dp.size) : 1.0;
     Profile opt{};
     opt[kOptimizer] =
-        cost_.memory_time(Bytes(stage_params / shards * kOptimizerBytesPerParam)).value();
+        cost_.memory_time(Bytes(st.params / shards * kOptimizerBytesPerParam)).value();
     const int o =
-        engine_.add(compute_res(stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
+        engine_.add(compute_res(st.stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
     engine_.label(o, What::optimizer);
-    for (int r : reductions) engine_.depend(o, r);
+    for (int r : st.reductions) engine_.depend(o, r);
   }
 
   StepResult summarise() {

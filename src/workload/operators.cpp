@@ -44,46 +44,77 @@ Operator elementwise(const std::string& name, double bytes, double bwd_factor = 
 
 }  // namespace
 
-LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
-  LayerWork w;
-  const double a = shard.bytes_per_activation;
-  const double t = shard.tp;
-  const double s = static_cast<double>(shard.seq_len);
-  const double tokens = static_cast<double>(shard.micro_batch) * s / shard.cp;  // per GPU
-  const double seq_tokens = shard.sequence_parallel ? tokens / t : tokens;      // norm region
-  const double h = static_cast<double>(model.hidden);
-  const double heads = model.heads / t;
-  const double kv_heads = std::max(1.0, model.kv_heads / t);
-  const double d = static_cast<double>(model.head_dim);
+namespace {
 
-  // --- attention block ---
-  w.ops.push_back(elementwise("input_norm", 2 * seq_tokens * h * a));
-  double qk_dim = d;
-  double v_dim = d;
-  double kv_width = 2 * kv_heads * d;  // K and V per token on this GPU
+// What every block of one layer computes from: sizes per GPU under the shard.
+struct LayerShape {
+  double a = 0;           // bytes per activation
+  double t = 1;           // tensor-parallel degree
+  double s = 0;           // sequence length
+  double tokens = 0;      // per GPU
+  double seq_tokens = 0;  // in the norm region (sequence-parallel share)
+  double h = 0;
+  double heads = 0, kv_heads = 0;
+  double qk_dim = 0, v_dim = 0;
+  double kv_width = 0;  // K and V per token on this GPU
+  double q_tokens_per_seq = 0, score_elems = 0;
+};
+
+LayerShape layer_shape(const Model& model, const Shard& shard) {
+  LayerShape x;
+  x.a = shard.bytes_per_activation;
+  x.t = shard.tp;
+  x.s = static_cast<double>(shard.seq_len);
+  x.tokens = static_cast<double>(shard.micro_batch) * x.s / shard.cp;
+  x.seq_tokens = shard.sequence_parallel ? x.tokens / x.t : x.tokens;
+  x.h = static_cast<double>(model.hidden);
+  x.heads = model.heads / x.t;
+  x.kv_heads = std::max(1.0, model.kv_heads / x.t);
+  const double d = static_cast<double>(model.head_dim);
+  x.qk_dim = d;
+  x.v_dim = d;
+  x.kv_width = 2 * x.kv_heads * d;
   if (model.mla) {
     const auto& mla = *model.mla;
-    qk_dim = static_cast<double>(mla.qk_nope_head_dim + mla.qk_rope_head_dim);
-    v_dim = static_cast<double>(mla.v_head_dim);
+    x.qk_dim = static_cast<double>(mla.qk_nope_head_dim + mla.qk_rope_head_dim);
+    x.v_dim = static_cast<double>(mla.v_head_dim);
+    x.kv_width = x.heads * (x.qk_dim + x.v_dim);
+  }
+  x.q_tokens_per_seq = x.s / shard.cp;  // this GPU's queries attend to all s keys
+  x.score_elems = static_cast<double>(shard.micro_batch) * x.heads * x.q_tokens_per_seq * x.s;
+  return x;
+}
+
+// The projections into Q, K and V: multi-head latent attention's low-rank ones, or one GEMM.
+void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
+  const double tokens = x.tokens, h = x.h, heads = x.heads;
+  if (model.mla) {
+    const auto& mla = *model.mla;
     if (mla.q_lora_rank > 0) {
       w.ops.push_back(gemm("q_down", tokens, h, static_cast<double>(mla.q_lora_rank)));
-      w.ops.push_back(gemm("q_up", tokens, static_cast<double>(mla.q_lora_rank), heads * qk_dim));
+      w.ops.push_back(
+          gemm("q_up", tokens, static_cast<double>(mla.q_lora_rank), heads * x.qk_dim));
     } else {
-      w.ops.push_back(gemm("q_proj", tokens, h, heads * qk_dim));
+      w.ops.push_back(gemm("q_proj", tokens, h, heads * x.qk_dim));
     }
     w.ops.push_back(
         gemm("kv_down", tokens, h, static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim)));
     w.ops.push_back(gemm("kv_up", tokens, static_cast<double>(mla.kv_lora_rank),
                          heads * static_cast<double>(mla.qk_nope_head_dim + mla.v_head_dim)));
-    kv_width = heads * (qk_dim + v_dim);
   } else {
-    w.ops.push_back(gemm("qkv_proj", tokens, h, (heads + 2 * kv_heads) * d));
+    w.ops.push_back(
+        gemm("qkv_proj", tokens, h, (heads + 2 * x.kv_heads) * static_cast<double>(model.head_dim)));
   }
+}
+
+void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, LayerWork& w) {
+  const double a = x.a, tokens = x.tokens, seq_tokens = x.seq_tokens, h = x.h, heads = x.heads;
+  const double qk_dim = x.qk_dim, v_dim = x.v_dim, s = x.s;
+  w.ops.push_back(elementwise("input_norm", 2 * seq_tokens * h * a));
+  qkv_ops(model, x, w);
   if (!model.learned_positions) {
-    w.ops.push_back(elementwise("rotary", 2 * tokens * (heads + kv_heads) * qk_dim * a));
+    w.ops.push_back(elementwise("rotary", 2 * tokens * (heads + x.kv_heads) * qk_dim * a));
   }
-  const double q_tokens_per_seq = s / shard.cp;  // this GPU's queries attend to all s keys
-  const double score_elems = static_cast<double>(shard.micro_batch) * heads * q_tokens_per_seq * s;
   if (shard.attention != AttentionKernel::unfused) {
     Operator attn;
     attn.name = "attention";
@@ -94,68 +125,88 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
     attn.exec_flops = attn.flops * kCausalFraction;
     attn.bwd_flops = 2.0 * attn.flops;
     attn.bwd_exec_flops = kFlashBackwardWork * attn.exec_flops;
-    attn.bytes = a * tokens * (heads * (qk_dim + 2 * v_dim) + kv_width);
+    attn.bytes = a * tokens * (heads * (qk_dim + 2 * v_dim) + x.kv_width);
     attn.bwd_bytes = 2.0 * attn.bytes;
     w.ops.push_back(attn);
   } else {
     const double batched = static_cast<double>(shard.micro_batch) * heads;
     const size_t first = w.ops.size();
-    w.ops.push_back(gemm("attention_scores", q_tokens_per_seq, qk_dim, s, batched));
+    w.ops.push_back(gemm("attention_scores", x.q_tokens_per_seq, qk_dim, s, batched));
     // Fused scale-mask-softmax: read and write the scores; backward reads output and gradient.
-    w.ops.push_back(elementwise("attention_softmax", 2 * a * score_elems, 1.5));
+    w.ops.push_back(elementwise("attention_softmax", 2 * a * x.score_elems, 1.5));
     if (model.dropout)
-      w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * score_elems, 1.5));
-    w.ops.push_back(gemm("attention_context", q_tokens_per_seq, s, v_dim, batched));
+      w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * x.score_elems, 1.5));
+    w.ops.push_back(gemm("attention_context", x.q_tokens_per_seq, s, v_dim, batched));
     for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].attention_core = true;
   }
   w.ops.push_back(gemm("out_proj", tokens, heads * v_dim, h));
   if (model.dropout) w.ops.push_back(elementwise("dropout_attn", seq_tokens * h * (2 * a + 1)));
   w.ops.push_back(elementwise("residual_attn", 3 * seq_tokens * h * a, 1.0));
   w.ops.push_back(elementwise("post_attn_norm", 2 * seq_tokens * h * a));
+}
 
-  // --- MLP or MoE block ---
+// The mixture-of-experts block; returns its activation memory per token on this GPU.
+double moe_ops(const Model& model, const Shard& shard, const LayerShape& x, LayerWork& w) {
+  const double a = x.a, t = x.t, tokens = x.tokens, h = x.h;
   const double gate = is_gated(model.mlp) ? 2.0 : 1.0;
   const double act_bytes_per_unit = (gate + 1.0) * a;  // read gate(+up), write activation
-  double mlp_act_mem = 0;  // activation memory per token of the MLP part, on this GPU
-  if (model.is_moe_layer(layer)) {
-    const auto& moe = *model.moe;
-    const double experts = moe.experts;
-    const double ep = shard.ep;
-    // With EP the experts are whole on each GPU and the TP ranks dispatch their sequence-
-    // parallel share of the tokens; without EP the experts are TP-split like a dense MLP.
-    const double expert_tp = ep > 1 ? 1.0 : t;
-    const double routed_tokens = (ep > 1 ? tokens / t : tokens) * moe.top_k;
-    const double local_experts = experts / ep;
-    const double tokens_per_expert = routed_tokens / local_experts;
-    const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;
-    w.ops.push_back(gemm("router", tokens, h, experts));
-    w.ops.push_back(elementwise("permute", 2 * routed_tokens * h * a, 2.0));
-    w.ops.push_back(gemm("expert_fc1", tokens_per_expert, h, gate * f, local_experts));
-    w.ops.push_back(elementwise("expert_act", routed_tokens * f * act_bytes_per_unit));
-    w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
-    w.ops.push_back(elementwise("unpermute", 2 * routed_tokens * h * a, 2.0));
-    mlp_act_mem += routed_tokens * (2 * h + gate * f + f) * a / tokens;
-    if (moe.shared_experts > 0) {
-      const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
-      w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
-      w.ops.push_back(elementwise("shared_act", tokens * fs * act_bytes_per_unit));
-      w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
-      mlp_act_mem += (gate * fs + fs) * a;
-    }
-    if (ep > 1) {
-      w.comm.ep_bytes = routed_tokens * h * a;
-      w.comm.ep_alltoalls = 2;  // dispatch and combine
-    }
-    w.params = (local_experts * static_cast<double>(model.expert_params()) / expert_tp +
-                static_cast<double>(model.shared_expert_params()) / t + h * experts);
-  } else {
-    const double f = static_cast<double>(model.ffn_hidden) / t;
-    w.ops.push_back(gemm("fc1", tokens, h, gate * f));
-    w.ops.push_back(elementwise("mlp_act", tokens * f * act_bytes_per_unit));
-    w.ops.push_back(gemm("fc2", tokens, f, h));
-    mlp_act_mem += (gate * f + f) * a;
-    w.params = static_cast<double>(model.dense_mlp_params()) / t;
+  double mlp_act_mem = 0;
+  const auto& moe = *model.moe;
+  const double experts = moe.experts;
+  const double ep = shard.ep;
+  // With EP the experts are whole on each GPU and the TP ranks dispatch their sequence-
+  // parallel share of the tokens; without EP the experts are TP-split like a dense MLP.
+  const double expert_tp = ep > 1 ? 1.0 : t;
+  const double routed_tokens = (ep > 1 ? tokens / t : tokens) * moe.top_k;
+  const double local_experts = experts / ep;
+  const double tokens_per_expert = routed_tokens / local_experts;
+  const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;
+  w.ops.push_back(gemm("router", tokens, h, experts));
+  w.ops.push_back(elementwise("permute", 2 * routed_tokens * h * a, 2.0));
+  w.ops.push_back(gemm("expert_fc1", tokens_per_expert, h, gate * f, local_experts));
+  w.ops.push_back(elementwise("expert_act", routed_tokens * f * act_bytes_per_unit));
+  w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
+  w.ops.push_back(elementwise("unpermute", 2 * routed_tokens * h * a, 2.0));
+  mlp_act_mem += routed_tokens * (2 * h + gate * f + f) * a / tokens;
+  if (moe.shared_experts > 0) {
+    const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
+    w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
+    w.ops.push_back(elementwise("shared_act", tokens * fs * act_bytes_per_unit));
+    w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
+    mlp_act_mem += (gate * fs + fs) * a;
   }
+  if (ep > 1) {
+    w.comm.ep_bytes = routed_tokens * h * a;
+    w.comm.ep_alltoalls = 2;  // dispatch and combine
+  }
+  w.params = (local_experts * static_cast<double>(model.expert_params()) / expert_tp +
+              static_cast<double>(model.shared_expert_params()) / t + h * experts);
+  return mlp_act_mem;
+}
+
+// The dense MLP block; returns its activation memory per token on this GPU.
+double mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
+  const double a = x.a, tokens = x.tokens, h = x.h;
+  const double gate = is_gated(model.mlp) ? 2.0 : 1.0;
+  const double act_bytes_per_unit = (gate + 1.0) * a;  // read gate(+up), write activation
+  const double f = static_cast<double>(model.ffn_hidden) / x.t;
+  w.ops.push_back(gemm("fc1", tokens, h, gate * f));
+  w.ops.push_back(elementwise("mlp_act", tokens * f * act_bytes_per_unit));
+  w.ops.push_back(gemm("fc2", tokens, f, h));
+  w.params = static_cast<double>(model.dense_mlp_params()) / x.t;
+  return (gate * f + f) * a;
+}
+
+}  // namespace
+
+LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
+  LayerWork w;
+  const LayerShape x = layer_shape(model, shard);
+  const double a = x.a, t = x.t, tokens = x.tokens, seq_tokens = x.seq_tokens, h = x.h;
+  const double heads = x.heads;
+  attention_ops(model, shard, x, w);
+  const double mlp_act_mem =
+      model.is_moe_layer(layer) ? moe_ops(model, shard, x, w) : mlp_ops(model, x, w);
   if (model.dropout) w.ops.push_back(elementwise("dropout_mlp", seq_tokens * h * (2 * a + 1)));
   w.ops.push_back(elementwise("residual_mlp", 3 * seq_tokens * h * a, 1.0));
   w.params += static_cast<double>(model.attention_params()) / t + 2 * h;
@@ -167,21 +218,21 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
     // an EP MoE block works on the sequence-parallel shard and needs none.
     w.comm.tp_collectives = (model.is_moe_layer(layer) && shard.ep > 1) ? 1 : 2;
   }
-  if (shard.cp > 1) w.comm.cp_bytes = (shard.cp - 1) * tokens * kv_width * a;
+  if (shard.cp > 1) w.comm.cp_bytes = (shard.cp - 1) * tokens * x.kv_width * a;
 
   // --- activation memory (Korthikanti et al. 2022 accounting, FlashAttention: no s^2 term) ---
   const double sp_div = shard.sequence_parallel ? t : 1.0;
   double per_token = 0;
-  per_token += 2 * h * a / sp_div;                 // norm input, QKV input
-  per_token += (heads * qk_dim + kv_width) * a;    // Q, K, V
-  per_token += heads * v_dim * a + heads * 4.0;    // context (out_proj input), softmax stats
-  per_token += 2 * h * a / sp_div;                 // post-attn norm input, MLP input
-  per_token += mlp_act_mem;                        // MLP/expert inputs and activations
-  if (model.dropout) per_token += 2 * h / sp_div;  // two dropout masks, 1 byte
+  per_token += 2 * h * a / sp_div;                     // norm input, QKV input
+  per_token += (heads * x.qk_dim + x.kv_width) * a;    // Q, K, V
+  per_token += heads * x.v_dim * a + heads * 4.0;      // context (out_proj input), softmax stats
+  per_token += 2 * h * a / sp_div;                     // post-attn norm input, MLP input
+  per_token += mlp_act_mem;                            // MLP/expert inputs and activations
+  if (model.dropout) per_token += 2 * h / sp_div;      // two dropout masks, 1 byte
   // Unfused attention keeps the softmax output (2 B), the dropout output (2 B) and mask (1 B)
   // per score; selective recompute drops exactly these and recomputes them in backward.
   const double scores_bytes =
-      shard.attention != AttentionKernel::unfused ? 0.0 : score_elems * (model.dropout ? 5.0 : 2.0);
+      shard.attention != AttentionKernel::unfused ? 0.0 : x.score_elems * (model.dropout ? 5.0 : 2.0);
   w.activation_bytes_selective = per_token * tokens;
   w.activation_bytes = w.activation_bytes_selective + scores_bytes;
   w.input_bytes = tokens * h * a / sp_div;

@@ -1,4 +1,4 @@
-#include "cli/mpi.hpp"
+#include "run/mpi.hpp"
 
 #include <mpi.h>
 
