@@ -35,12 +35,12 @@ std::vector<Claim> check_claims(const Catalog& catalog, const Calibration& calib
                  fmt::format("{:.0f} MW for the GPUs at TDP; {:.0f} MW facility peak with hosts, "
                              "network, storage and "
                              "PUE {:.2f}",
-                             p.gpu_tdp_w / 1e6, p.facility_peak_w / 1e6, p.pue),
-                 std::fabs(p.gpu_tdp_w / 70e6 - 1) <= 0.1,
+                             p.gpu_tdp.value() / 1e6, p.facility_peak.value() / 1e6, p.pue),
+                 std::fabs(p.gpu_tdp.value() / 70e6 - 1) <= 0.1,
                  "700 W TDP per H100 SXM (datasheet); holds for the GPUs alone, the site draws "
                  "about twice that"});
   const ConfigNode energy = ConfigNode::embedded("facility.yaml")->child("energy");
-  const double households = households_for(70e6);
+  const double households = households_for(Watts(70e6));
   const double people = households * energy.number("people_per_household");
   out.push_back({"70 MW is enough for about 200,000 people", "200,000 people",
                  fmt::format("{:.0f} people ({:.0f} US households at {:.0f} kWh a year)", people,
@@ -56,18 +56,18 @@ std::vector<Claim> check_claims(const Catalog& catalog, const Calibration& calib
                  fmt::format("${:.1f}-{:.1f}B for the GPUs; ${:.2f}B for whole servers at ${:.0f} "
                              "per GPU slot; ${:.2f}B with "
                              "network and facility",
-                             n_h100 * 30000 / 1e9, n_h100 * 40000 / 1e9, cost.servers_usd / 1e9,
-                             cost.servers_usd / n_h100, cost.capital_usd / 1e9),
-                 cost.servers_usd >= 3e9 * 0.9 && cost.servers_usd <= 4e9 * 1.1,
+                             n_h100 * 30000 / 1e9, n_h100 * 40000 / 1e9, cost.servers.value() / 1e9,
+                             cost.servers.value() / n_h100, cost.capital.value() / 1e9),
+                 cost.servers >= Dollars(3e9 * 0.9) && cost.servers <= Dollars(4e9 * 1.1),
                  "server price per GPU from data/facility.yaml (DGX H100 list with support / 8)"});
 
   // 4. Grid connection.
   out.push_back(
       {"a 100k-H100 site needs a 150 MW grid connection", "150 MW",
        fmt::format("{:.0f} MW facility peak (liquid-cooled, PUE {:.2f}); {:.0f} MW if air-cooled",
-                   p.facility_peak_w / 1e6, p.pue,
-                   power_report(s, *v.prediction, Cooling::air).facility_peak_w / 1e6),
-       std::fabs(p.facility_peak_w / 150e6 - 1) <= 0.2,
+                   p.facility_peak.value() / 1e6, p.pue,
+                   power_report(s, *v.prediction, Cooling::air).facility_peak.value() / 1e6),
+       std::fabs(p.facility_peak.value() / 150e6 - 1) <= 0.2,
        "IT peak (GPUs at TDP, hosts, network by fabric size, storage) times PUE"});
   return out;
 }

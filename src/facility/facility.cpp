@@ -40,35 +40,35 @@ PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<C
   const double wait_w = tdp * pw.number("gpu_waiting_fraction");
   const double job = static_cast<double>(c.job_gpus());
   const double spares = static_cast<double>(c.spare_gpus);
-  r.gpu_tdp_w = tdp * static_cast<double>(c.gpus);
+  r.gpu_tdp = Watts(tdp * static_cast<double>(c.gpus));
   // The GPUs' draw through the step, slice by slice, from the share of them computing.
   const auto& share = p.step.compute_share;
-  r.gpu_step_w.reserve(share.size());
+  r.gpu_step.reserve(share.size());
   for (double x : share)
-    r.gpu_step_w.push_back(job * (wait_w + (busy_w - wait_w) * x) + spares * wait_w);
-  if (r.gpu_step_w.empty()) r.gpu_step_w.push_back(job * busy_w + spares * wait_w);
-  double sum = 0;
-  for (double w : r.gpu_step_w) sum += w;
-  r.gpu_avg_w = sum / static_cast<double>(r.gpu_step_w.size());
-  r.gpu_step_min_w = *std::min_element(r.gpu_step_w.begin(), r.gpu_step_w.end());
-  r.gpu_step_max_w = *std::max_element(r.gpu_step_w.begin(), r.gpu_step_w.end());
+    r.gpu_step.emplace_back(job * (wait_w + (busy_w - wait_w) * x) + spares * wait_w);
+  if (r.gpu_step.empty()) r.gpu_step.emplace_back(job * busy_w + spares * wait_w);
+  Watts sum;
+  for (Watts w : r.gpu_step) sum += w;
+  r.gpu_avg = sum / static_cast<double>(r.gpu_step.size());
+  r.gpu_step_min = *std::min_element(r.gpu_step.begin(), r.gpu_step.end());
+  r.gpu_step_max = *std::max_element(r.gpu_step.begin(), r.gpu_step.end());
   const double node_max_w = c.node.power_kw * 1000.0 * c.gpus_per_node / c.node.gpus;
   const double headroom_w = std::max(0.0, node_max_w - c.gpus_per_node * tdp);
   double host_per_node = headroom_w * pw.number("host_fraction_of_headroom");
   if (r.cooling == Cooling::liquid)
     host_per_node = std::max(0.0, host_per_node - node_max_w * pw.number("air_fan_fraction"));
-  r.host_w = host_per_node * static_cast<double>(c.nodes());
+  r.host = Watts(host_per_node * static_cast<double>(c.nodes()));
   r.fabric = estimate_fabric(c);
-  r.network_w = static_cast<double>(r.fabric.total_switches) * pw.number("switch_w") +
-                static_cast<double>(r.fabric.transceivers) * pw.number("optic_w_per_100gbps") *
-                    r.fabric.link_gbps / 100.0;
-  r.storage_w = static_cast<double>(c.gpus) * pw.number("storage_w_per_gpu");
-  const double other = r.host_w + r.network_w + r.storage_w;
-  r.it_avg_w = r.gpu_avg_w + other;
-  r.it_peak_w = static_cast<double>(c.gpus) * busy_w + other;
-  r.facility_avg_w = r.it_avg_w * r.pue;
-  r.facility_peak_w = r.it_peak_w * r.pue;
-  r.swing_w = job * (busy_w - wait_w);
+  r.network = Watts(static_cast<double>(r.fabric.total_switches) * pw.number("switch_w") +
+                    static_cast<double>(r.fabric.transceivers) * pw.number("optic_w_per_100gbps") *
+                        r.fabric.link_gbps / 100.0);
+  r.storage = Watts(static_cast<double>(c.gpus) * pw.number("storage_w_per_gpu"));
+  const Watts other = r.host + r.network + r.storage;
+  r.it_avg = r.gpu_avg + other;
+  r.it_peak = Watts(static_cast<double>(c.gpus) * busy_w) + other;
+  r.facility_avg = r.it_avg * r.pue;
+  r.facility_peak = r.it_peak * r.pue;
+  r.swing = Watts(job * (busy_w - wait_w));
   return r;
 }
 
@@ -83,48 +83,48 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
   const double server_per_gpu = f.server_usd_per_gpu
                                     ? *f.server_usd_per_gpu
                                     : by_gpu(prices.child("server_usd_per_gpu"), c.gpu.id);
-  r.servers_usd = server_per_gpu * static_cast<double>(c.gpus);
+  r.servers = Dollars(server_per_gpu * static_cast<double>(c.gpus));
   const FabricSize& fab = power.fabric;
-  r.network_usd =
+  r.network = Dollars(
       static_cast<double>(fab.total_switches) * prices.number("switch_usd") +
       static_cast<double>(fab.transceivers) * prices.number("optic_usd_per_100gbps") *
           fab.link_gbps / 100.0 +
-      static_cast<double>(fab.copper_links + fab.optical_links) * prices.number("cable_usd");
+      static_cast<double>(fab.copper_links + fab.optical_links) * prices.number("cable_usd"));
   const double per_mw =
       f.facility_usd_per_mw ? *f.facility_usd_per_mw : prices.number("facility_usd_per_mw");
-  r.facility_usd = per_mw * power.it_peak_w / 1e6;
-  r.capital_usd = r.servers_usd + r.network_usd + r.facility_usd;
+  r.facility = Dollars(per_mw * power.it_peak.value() / 1e6);
+  r.capital = r.servers + r.network + r.facility;
   const double life_days =
       365.0 * (f.useful_life_years ? *f.useful_life_years : prices.number("useful_life_years"));
   r.run_days = run_days;
-  r.energy_mwh = power.facility_avg_w * run_days * 24.0 / 1e6;
+  r.energy_mwh = power.facility_avg.value() * run_days * 24.0 / 1e6;
   const double usd_per_kwh = f.electricity_usd_per_kwh ? *f.electricity_usd_per_kwh
                                                        : energy.number("electricity_usd_per_kwh");
-  r.electricity_usd = r.energy_mwh * 1000.0 * usd_per_kwh;
+  r.electricity = Dollars(r.energy_mwh * 1000.0 * usd_per_kwh);
   const double kg_per_kwh =
       f.grid_kg_co2_per_kwh ? *f.grid_kg_co2_per_kwh : energy.number("grid_kg_co2_per_kwh");
   r.carbon_tonnes = r.energy_mwh * 1000.0 * kg_per_kwh / 1000.0;
-  r.households = households_for(power.facility_avg_w);
+  r.households = households_for(power.facility_avg);
   r.people = r.households * energy.number("people_per_household");
-  r.depreciation_usd = r.capital_usd * run_days / life_days;
-  r.maintenance_usd = (r.servers_usd + r.network_usd) *
-                      prices.number("maintenance_fraction_per_year") * run_days / 365.0;
-  r.run_usd = r.depreciation_usd + r.maintenance_usd + r.electricity_usd;
+  r.depreciation = r.capital * run_days / life_days;
+  r.maintenance =
+      (r.servers + r.network) * prices.number("maintenance_fraction_per_year") * run_days / 365.0;
+  r.run = r.depreciation + r.maintenance + r.electricity;
   const double rent = f.cloud_usd_per_gpu_hour
                           ? *f.cloud_usd_per_gpu_hour
                           : by_gpu(prices.child("cloud_usd_per_gpu_hour"), c.gpu.id);
-  r.rent_usd = static_cast<double>(c.job_gpus()) * run_days * 24.0 * rent;
+  r.rent = Dollars(static_cast<double>(c.job_gpus()) * run_days * 24.0 * rent);
   if (s.training.tokens) {
-    r.usd_per_million_tokens = r.run_usd / (*s.training.tokens / 1e6);
-    r.rent_usd_per_million_tokens = r.rent_usd / (*s.training.tokens / 1e6);
+    r.per_million_tokens = r.run / (*s.training.tokens / 1e6);
+    r.rent_per_million_tokens = r.rent / (*s.training.tokens / 1e6);
   }
   return r;
 }
 
-double households_for(double watts) {
+double households_for(Watts power) {
   constexpr double kHoursPerYear = 8766.0;  // 365.25 days
   const ConfigNode energy = facility_data().child("energy");
-  return watts * kHoursPerYear / 1000.0 / energy.number("household_kwh_per_year");
+  return power.value() * kHoursPerYear / 1000.0 / energy.number("household_kwh_per_year");
 }
 
 std::string add_days(const std::string& date, double days) {

@@ -28,35 +28,35 @@ namespace colossim {
 struct PowerReport {
   Cooling cooling = Cooling::liquid;
   double pue = 1.0;
-  double gpu_tdp_w = 0;  // all GPUs at TDP
-  double gpu_avg_w = 0;  // over the simulated step
+  Watts gpu_tdp;  // all GPUs at TDP
+  Watts gpu_avg;  // over the simulated step
   // The GPUs' draw in each slice of the step (sim/step.hpp kPowerSlices), its low and high:
   // the swing within a step (pipeline fill and drain, exposed data-parallel communication).
-  std::vector<double> gpu_step_w;
-  double gpu_step_min_w = 0, gpu_step_max_w = 0;
-  double host_w = 0;
-  double network_w = 0;
-  double storage_w = 0;
-  double it_avg_w = 0;
-  double it_peak_w = 0;
-  double facility_avg_w = 0;
-  double facility_peak_w = 0;
-  double swing_w = 0;
+  std::vector<Watts> gpu_step;
+  Watts gpu_step_min, gpu_step_max;
+  Watts host;
+  Watts network;
+  Watts storage;
+  Watts it_avg;
+  Watts it_peak;
+  Watts facility_avg;
+  Watts facility_peak;
+  Watts swing;
   FabricSize fabric;
 };
 
 struct CostReport {
   std::string price_date;
-  double servers_usd = 0, network_usd = 0, facility_usd = 0, capital_usd = 0;
+  Dollars servers, network, facility, capital;
   double run_days = 0;
   double energy_mwh = 0;
-  double electricity_usd = 0;
+  Dollars electricity;
   double carbon_tonnes = 0;
   double households = 0;  // whose yearly use equals the facility's average power for a year
   double people = 0;
-  double depreciation_usd = 0, maintenance_usd = 0, run_usd = 0;
-  double usd_per_million_tokens = 0;
-  double rent_usd = 0, rent_usd_per_million_tokens = 0;
+  Dollars depreciation, maintenance, run;  // the run's share of each
+  Dollars per_million_tokens;              // the run's cost per million tokens trained
+  Dollars rent, rent_per_million_tokens;   // renting the job's GPUs for as long
 };
 
 struct FacilityReport {
@@ -74,7 +74,7 @@ struct FacilityReport {
 [[nodiscard]] FacilityReport facility_report(const Scenario& s, const Prediction& p,
                                              const std::optional<ReliabilityReport>& run);
 // US households whose yearly electricity equals `watts` drawn all year (data/facility.yaml).
-[[nodiscard]] double households_for(double watts);
+[[nodiscard]] double households_for(Watts power);
 // "2026-06-01" + 12.4 days -> "2026-06-13".
 [[nodiscard]] std::string add_days(const std::string& date, double days);
 

@@ -45,7 +45,7 @@ struct CollectiveAlgorithm {
 };
 
 namespace algorithms {
-extern const CollectiveAlgorithm ring;  // a building block of hierarchical and sharp
+extern const CollectiveAlgorithm kRing;  // a building block of hierarchical and sharp
 }
 
 // --- shared by the implementations ---------------------------------------------------------

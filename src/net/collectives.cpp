@@ -10,23 +10,23 @@ namespace colossim {
 // The registered algorithms, one line each; each is defined in net/algorithms/<name>.cpp.
 // Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
 #define COLOSSIM_COLLECTIVE_ALGORITHMS(X) \
-  X(ring)                                 \
-  X(tree)                                 \
-  X(hierarchical)                         \
-  X(nvls)                                 \
-  X(sharp)                                \
-  X(direct)                               \
-  X(pairwise)                             \
-  X(p2p)
+  X(Ring)                                 \
+  X(Tree)                                 \
+  X(Hierarchical)                         \
+  X(Nvls)                                 \
+  X(Sharp)                                \
+  X(Direct)                               \
+  X(Pairwise)                             \
+  X(P2p)
 
 namespace algorithms {
-#define COLOSSIM_DECLARE(name) extern const CollectiveAlgorithm name;
+#define COLOSSIM_DECLARE(name) extern const CollectiveAlgorithm k##name;
 COLOSSIM_COLLECTIVE_ALGORITHMS(COLOSSIM_DECLARE)
 #undef COLOSSIM_DECLARE
 }  // namespace algorithms
 
 const std::vector<CollectiveAlgorithm>& collective_algorithms() {
-#define COLOSSIM_ENTRY(name) algorithms::name,
+#define COLOSSIM_ENTRY(name) algorithms::k##name,
   static const std::vector<CollectiveAlgorithm> all = {
       COLOSSIM_COLLECTIVE_ALGORITHMS(COLOSSIM_ENTRY)};
 #undef COLOSSIM_ENTRY

@@ -48,18 +48,18 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
 // The registered schedules, one line each; each is defined in plan/schedules/<name>.cpp.
 // Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
 #define COLOSSIM_PIPELINE_SCHEDULES(X) \
-  X(gpipe)                             \
-  X(one_f_one_b)                       \
-  X(interleaved)
+  X(Gpipe)                             \
+  X(OneFOneB)                          \
+  X(Interleaved)
 
 namespace schedules {
-#define COLOSSIM_DECLARE(name) extern const PipelineSchedule name;
+#define COLOSSIM_DECLARE(name) extern const PipelineSchedule k##name;
 COLOSSIM_PIPELINE_SCHEDULES(COLOSSIM_DECLARE)
 #undef COLOSSIM_DECLARE
 }  // namespace schedules
 
 const std::vector<PipelineSchedule>& pipeline_schedules() {
-#define COLOSSIM_ENTRY(name) schedules::name,
+#define COLOSSIM_ENTRY(name) schedules::k##name,
   static const std::vector<PipelineSchedule> all = {COLOSSIM_PIPELINE_SCHEDULES(COLOSSIM_ENTRY)};
 #undef COLOSSIM_ENTRY
   return all;
@@ -79,7 +79,7 @@ std::string schedule_names() {
 }
 
 std::string default_schedule(int virtual_stages) {
-  return virtual_stages > 1 ? schedules::interleaved.name : schedules::one_f_one_b.name;
+  return virtual_stages > 1 ? schedules::kInterleaved.name : schedules::kOneFOneB.name;
 }
 
 std::vector<ScheduleItem> stage_order(const std::string& schedule, int pp, int v, int stage,

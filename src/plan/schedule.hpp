@@ -33,7 +33,7 @@ struct PipelineSchedule {
 };
 
 namespace schedules {
-extern const PipelineSchedule one_f_one_b;  // interleaved runs it when v = 1
+extern const PipelineSchedule kOneFOneB;  // interleaved runs it when v = 1
 }
 
 }  // namespace colossim

@@ -499,13 +499,14 @@ nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
 
 namespace {
 
-std::string mw(double w) { return fmt::format("{:.1f} MW", w / 1e6); }
-nlohmann::json mw_list(const std::vector<double>& watts) {
+std::string mw(Watts w) { return fmt::format("{:.1f} MW", w.value() / 1e6); }
+nlohmann::json mw_list(const std::vector<Watts>& watts) {
   nlohmann::json j = nlohmann::json::array();
-  for (double w : watts) j.push_back(w / 1e6);
+  for (Watts w : watts) j.push_back(w.value() / 1e6);
   return j;
 }
-std::string usd(double x) {
+std::string usd(Dollars dollars) {
+  const double x = dollars.value();
   if (x >= 1e9) return fmt::format("${:.2f}B", x / 1e9);
   if (x >= 1e6) return fmt::format("${:.1f}M", x / 1e6);
   if (x >= 1e3) return fmt::format("${:.1f}k", x / 1e3);
@@ -521,51 +522,51 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
   auto cooling = [](Cooling k) { return k == Cooling::liquid ? "liquid" : "air"; };
   std::string out = fmt::format("colossim facility: {}\n\n", s.name);
   out += fmt::format("  power ({}-cooled, PUE {:.2f})\n", cooling(p.cooling), p.pue);
-  out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W)\n", mw(p.gpu_tdp_w),
+  out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W)\n", mw(p.gpu_tdp),
                      s.cluster.gpus, s.cluster.gpu.tdp.value());
   out += fmt::format(
       "    GPUs over the step         {:>10}   (average; busy vs waiting from the step)\n",
-      mw(p.gpu_avg_w));
-  out += fmt::format("    hosts                      {:>10}\n", mw(p.host_w));
+      mw(p.gpu_avg));
+  out += fmt::format("    hosts                      {:>10}\n", mw(p.host));
   out += fmt::format(
       "    network                    {:>10}   ({} tiers, {} switches, {} transceivers)\n",
-      mw(p.network_w), p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
-  out += fmt::format("    storage                    {:>10}\n", mw(p.storage_w));
+      mw(p.network), p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
+  out += fmt::format("    storage                    {:>10}\n", mw(p.storage));
   out +=
-      fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg_w), mw(p.it_peak_w));
-  out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg_w),
-                     mw(p.facility_peak_w));
+      fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg), mw(p.it_peak));
+  out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg),
+                     mw(p.facility_peak));
   out += fmt::format(
       "    GPUs within a step         {:>10} to {} ({} swing: pipeline fill and drain, exposed "
       "communication)\n",
-      mw(p.gpu_step_min_w), mw(p.gpu_step_max_w), mw(p.gpu_step_max_w - p.gpu_step_min_w));
+      mw(p.gpu_step_min), mw(p.gpu_step_max), mw(p.gpu_step_max - p.gpu_step_min));
   out += fmt::format(
       "    swing when all GPUs stop   {:>10}   (checkpoints, restarts, synchronisation)\n",
-      mw(p.swing_w));
+      mw(p.swing));
   out += fmt::format(
       "    {}-cooled instead          {:>10} / {} facility average / peak (PUE {:.2f})\n",
-      cooling(o.cooling), mw(o.facility_avg_w), mw(o.facility_peak_w), o.pue);
+      cooling(o.cooling), mw(o.facility_avg), mw(o.facility_peak), o.pue);
   out += fmt::format("\n  energy and cost (prices as of {})\n", c.price_date);
   if (c.run_days > 0) {
     out += fmt::format(
         "    run                        {:.1f} days, {:.0f} MWh, {} of electricity, {:.0f} t CO2\n",
-        c.run_days, c.energy_mwh, usd(c.electricity_usd), c.carbon_tonnes);
+        c.run_days, c.energy_mwh, usd(c.electricity), c.carbon_tonnes);
   }
   out += fmt::format("    average draw equals        {:.0f} US households ({:.0f} people)\n",
                      c.households, c.people);
   out +=
       fmt::format("    capital                    {} (servers {}, network {}, facility {})\n",
-                  usd(c.capital_usd), usd(c.servers_usd), usd(c.network_usd), usd(c.facility_usd));
+                  usd(c.capital), usd(c.servers), usd(c.network), usd(c.facility));
   if (c.run_days > 0) {
     out += fmt::format(
         "    build: the run costs       {} (depreciation {}, maintenance {}, electricity {})",
-        usd(c.run_usd), usd(c.depreciation_usd), usd(c.maintenance_usd), usd(c.electricity_usd));
-    out += c.usd_per_million_tokens > 0
-               ? fmt::format(", {} per million tokens\n", usd(c.usd_per_million_tokens))
+        usd(c.run), usd(c.depreciation), usd(c.maintenance), usd(c.electricity));
+    out += c.per_million_tokens > Dollars(0)
+               ? fmt::format(", {} per million tokens\n", usd(c.per_million_tokens))
                : "\n";
-    out += fmt::format("    rent: the same hours cost  {}", usd(c.rent_usd));
-    out += c.rent_usd_per_million_tokens > 0
-               ? fmt::format(", {} per million tokens\n", usd(c.rent_usd_per_million_tokens))
+    out += fmt::format("    rent: the same hours cost  {}", usd(c.rent));
+    out += c.rent_per_million_tokens > Dollars(0)
+               ? fmt::format(", {} per million tokens\n", usd(c.rent_per_million_tokens))
                : "\n";
   }
   if (f.trained_on)
@@ -578,19 +579,19 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
   auto power = [](const PowerReport& p) {
     return nlohmann::json{{"cooling", p.cooling == Cooling::liquid ? "liquid" : "air"},
                           {"pue", p.pue},
-                          {"gpu_tdp_mw", p.gpu_tdp_w / 1e6},
-                          {"gpu_average_mw", p.gpu_avg_w / 1e6},
-                          {"host_mw", p.host_w / 1e6},
-                          {"network_mw", p.network_w / 1e6},
-                          {"storage_mw", p.storage_w / 1e6},
-                          {"it_average_mw", p.it_avg_w / 1e6},
-                          {"it_peak_mw", p.it_peak_w / 1e6},
-                          {"facility_average_mw", p.facility_avg_w / 1e6},
-                          {"facility_peak_mw", p.facility_peak_w / 1e6},
-                          {"swing_mw", p.swing_w / 1e6},
-                          {"gpu_step_min_mw", p.gpu_step_min_w / 1e6},
-                          {"gpu_step_max_mw", p.gpu_step_max_w / 1e6},
-                          {"gpu_step_mw", mw_list(p.gpu_step_w)},
+                          {"gpu_tdp_mw", p.gpu_tdp.value() / 1e6},
+                          {"gpu_average_mw", p.gpu_avg.value() / 1e6},
+                          {"host_mw", p.host.value() / 1e6},
+                          {"network_mw", p.network.value() / 1e6},
+                          {"storage_mw", p.storage.value() / 1e6},
+                          {"it_average_mw", p.it_avg.value() / 1e6},
+                          {"it_peak_mw", p.it_peak.value() / 1e6},
+                          {"facility_average_mw", p.facility_avg.value() / 1e6},
+                          {"facility_peak_mw", p.facility_peak.value() / 1e6},
+                          {"swing_mw", p.swing.value() / 1e6},
+                          {"gpu_step_min_mw", p.gpu_step_min.value() / 1e6},
+                          {"gpu_step_max_mw", p.gpu_step_max.value() / 1e6},
+                          {"gpu_step_mw", mw_list(p.gpu_step)},
                           {"fabric",
                            {{"tiers", p.fabric.tiers},
                             {"switches", p.fabric.total_switches},
@@ -605,22 +606,22 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
   j["power"] = power(f.power);
   j["other_cooling"] = power(f.other_cooling);
   j["cost"] = {{"price_date", c.price_date},
-               {"capital_usd", c.capital_usd},
-               {"servers_usd", c.servers_usd},
-               {"network_usd", c.network_usd},
-               {"facility_usd", c.facility_usd},
+               {"capital_usd", c.capital.value()},
+               {"servers_usd", c.servers.value()},
+               {"network_usd", c.network.value()},
+               {"facility_usd", c.facility.value()},
                {"run_days", c.run_days},
                {"energy_mwh", c.energy_mwh},
-               {"electricity_usd", c.electricity_usd},
+               {"electricity_usd", c.electricity.value()},
                {"carbon_tonnes", c.carbon_tonnes},
                {"households", c.households},
                {"people", c.people},
-               {"depreciation_usd", c.depreciation_usd},
-               {"maintenance_usd", c.maintenance_usd},
-               {"run_usd", c.run_usd},
-               {"usd_per_million_tokens", c.usd_per_million_tokens},
-               {"rent_usd", c.rent_usd},
-               {"rent_usd_per_million_tokens", c.rent_usd_per_million_tokens}};
+               {"depreciation_usd", c.depreciation.value()},
+               {"maintenance_usd", c.maintenance.value()},
+               {"run_usd", c.run.value()},
+               {"usd_per_million_tokens", c.per_million_tokens.value()},
+               {"rent_usd", c.rent.value()},
+               {"rent_usd_per_million_tokens", c.rent_per_million_tokens.value()}};
   if (f.trained_on) j["trained_on"] = *f.trained_on;
   return j;
 }
@@ -637,9 +638,9 @@ std::string compare_text(const std::vector<CompareEntry>& entries) {
         "{:<34} {:>8} {:>9.1f} {:>12} {:>5.1f}% {:>9.1f} {:>9.1f} {:>9.0f} {:>10} {:>9} {:>10}\n",
         e.scenario.name.substr(0, 34), e.scenario.cluster.gpus, days(e),
         e.facility.trained_on.value_or("-"), 100 * e.prediction.mfu,
-        e.facility.power.facility_avg_w / 1e6, e.facility.power.facility_peak_w / 1e6, c.energy_mwh,
-        usd(c.run_usd), c.usd_per_million_tokens > 0 ? usd(c.usd_per_million_tokens) : "-",
-        usd(c.rent_usd));
+        e.facility.power.facility_avg.value() / 1e6, e.facility.power.facility_peak.value() / 1e6, c.energy_mwh,
+        usd(c.run), c.per_million_tokens > Dollars(0) ? usd(c.per_million_tokens) : "-",
+        usd(c.rent));
   }
   if (entries.size() >= 2 && base != nullptr) {
     out += fmt::format("\nratios to {}:\n", base->scenario.name);
@@ -651,10 +652,10 @@ std::string compare_text(const std::vector<CompareEntry>& entries) {
           "{:.2f}x, rent {:.2f}x\n",
           e.scenario.name.substr(0, 32), ratio(days(e), days(*base)),
           ratio(e.prediction.mfu, base->prediction.mfu),
-          ratio(e.facility.power.facility_avg_w, base->facility.power.facility_avg_w),
+          ratio(e.facility.power.facility_avg.value(), base->facility.power.facility_avg.value()),
           ratio(e.facility.cost.energy_mwh, base->facility.cost.energy_mwh),
-          ratio(e.facility.cost.run_usd, base->facility.cost.run_usd),
-          ratio(e.facility.cost.rent_usd, base->facility.cost.rent_usd));
+          ratio(e.facility.cost.run.value(), base->facility.cost.run.value()),
+          ratio(e.facility.cost.rent.value(), base->facility.cost.rent.value()));
     }
   }
   return out;

@@ -565,14 +565,14 @@ class StepBuilder {
   }
 
   std::vector<TimelineEvent> timeline() const {
-    static const char* kStreams[] = {"compute", "data-parallel comm", "send to next stage",
+    static const char* const stream_names[] = {"compute", "data-parallel comm", "send to next stage",
                                      "send to previous stage"};
     std::vector<TimelineEvent> out;
     out.reserve(engine_.tasks().size());
     for (const auto& t : engine_.tasks()) {
       TimelineEvent e;
       e.stage = t.resource % plan_.pp;
-      e.stream = kStreams[t.resource / plan_.pp];
+      e.stream = stream_names[t.resource / plan_.pp];
       const std::string unit = t.unit == kEmbeddingUnit ? "embedding"
                                : t.unit == kOutputUnit  ? "output"
                                                         : "layer " + std::to_string(t.unit);

@@ -61,18 +61,18 @@ Shape shape_of(const Cluster& c) {
 // The registered generators, one line each; each is defined in topology/generators/<name>.cpp.
 // Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
 #define COLOSSIM_FABRIC_GENERATORS(X) \
-  X(rail_optimized)                   \
-  X(fat_tree)                         \
-  X(clos)
+  X(RailOptimized)                    \
+  X(FatTree)                          \
+  X(Clos)
 
 namespace generators {
-#define COLOSSIM_DECLARE(name) extern const FabricGenerator name;
+#define COLOSSIM_DECLARE(name) extern const FabricGenerator k##name;
 COLOSSIM_FABRIC_GENERATORS(COLOSSIM_DECLARE)
 #undef COLOSSIM_DECLARE
 }  // namespace generators
 
 const std::vector<FabricGenerator>& fabric_generators() {
-#define COLOSSIM_ENTRY(name) generators::name,
+#define COLOSSIM_ENTRY(name) generators::k##name,
   static const std::vector<FabricGenerator> all = {COLOSSIM_FABRIC_GENERATORS(COLOSSIM_ENTRY)};
 #undef COLOSSIM_ENTRY
   return all;

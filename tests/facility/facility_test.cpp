@@ -27,13 +27,14 @@ DefaultRun default_run() {
 TEST(Facility, PowerAddsUpAndScalesByPue) {
   const DefaultRun r = default_run();
   const PowerReport p = power_report(r.scenario, r.prediction);
-  EXPECT_NEAR(p.it_avg_w, p.gpu_avg_w + p.host_w + p.network_w + p.storage_w, 1e-6 * p.it_avg_w);
-  EXPECT_NEAR(p.facility_avg_w, p.it_avg_w * p.pue, 1e-6 * p.facility_avg_w);
-  EXPECT_DOUBLE_EQ(p.gpu_tdp_w, 100000 * 700.0);
-  EXPECT_LT(p.gpu_avg_w, p.gpu_tdp_w);
-  EXPECT_GT(p.gpu_avg_w, 0.5 * p.gpu_tdp_w);
-  EXPECT_GE(p.facility_peak_w, p.facility_avg_w);
-  EXPECT_GT(p.swing_w, 0);
+  EXPECT_NEAR(p.it_avg.value(), (p.gpu_avg + p.host + p.network + p.storage).value(),
+              1e-6 * p.it_avg.value());
+  EXPECT_NEAR(p.facility_avg.value(), p.it_avg.value() * p.pue, 1e-6 * p.facility_avg.value());
+  EXPECT_DOUBLE_EQ(p.gpu_tdp.value(), 100000 * 700.0);
+  EXPECT_LT(p.gpu_avg, p.gpu_tdp);
+  EXPECT_GT(p.gpu_avg, 0.5 * p.gpu_tdp);
+  EXPECT_GE(p.facility_peak, p.facility_avg);
+  EXPECT_GT(p.swing, Watts(0));
 }
 
 // Power through the step: every slice between all-waiting and all-busy, the average between
@@ -42,16 +43,17 @@ TEST(Facility, PowerAddsUpAndScalesByPue) {
 TEST(Facility, PowerFollowsTheStepSliceBySlice) {
   const DefaultRun r = default_run();
   const PowerReport p = power_report(r.scenario, r.prediction);
-  ASSERT_EQ(p.gpu_step_w.size(), static_cast<size_t>(kPowerSlices));
+  ASSERT_EQ(p.gpu_step.size(), static_cast<size_t>(kPowerSlices));
   const double all_busy = 100000 * 700.0;
   const double all_waiting = 100000 * 700.0 * 0.25;
-  for (double w : p.gpu_step_w) {
+  for (Watts step : p.gpu_step) {
+    const double w = step.value();
     EXPECT_LE(w, all_busy * (1 + 1e-9));
     EXPECT_GE(w, all_waiting * (1 - 1e-9));
   }
-  EXPECT_LE(p.gpu_step_min_w, p.gpu_avg_w);
-  EXPECT_GE(p.gpu_step_max_w, p.gpu_avg_w);
-  EXPECT_GT(p.gpu_step_max_w - p.gpu_step_min_w, 0.25 * p.swing_w);
+  EXPECT_LE(p.gpu_step_min, p.gpu_avg);
+  EXPECT_GE(p.gpu_step_max, p.gpu_avg);
+  EXPECT_GT(p.gpu_step_max - p.gpu_step_min, 0.25 * p.swing);
   // The same share by another route: the critical stage's busy time over the step, which the
   // slices average over all stages (so they may only differ by the other stages' idling).
   double busy = 0;
@@ -60,7 +62,7 @@ TEST(Facility, PowerFollowsTheStepSliceBySlice) {
         b.name == "optimizer")
       busy += b.time.value();
   const double critical_share = busy / r.prediction.step.step_time.value();
-  const double slice_share = (p.gpu_avg_w / 100000 - 175.0) / (700.0 - 175.0);
+  const double slice_share = (p.gpu_avg.value() / 100000 - 175.0) / (700.0 - 175.0);
   EXPECT_LE(slice_share, critical_share + 1e-6);
   EXPECT_GT(slice_share, critical_share - 0.1);
 }
@@ -69,8 +71,8 @@ TEST(Facility, AirCoolingCostsMorePowerThanLiquid) {
   const DefaultRun r = default_run();
   const PowerReport liquid = power_report(r.scenario, r.prediction, Cooling::liquid);
   const PowerReport air = power_report(r.scenario, r.prediction, Cooling::air);
-  EXPECT_GT(air.facility_avg_w, liquid.facility_avg_w);
-  EXPECT_GT(air.host_w, liquid.host_w);  // server fans
+  EXPECT_GT(air.facility_avg, liquid.facility_avg);
+  EXPECT_GT(air.host, liquid.host);  // server fans
   EXPECT_DOUBLE_EQ(air.pue, 1.58);
   EXPECT_DOUBLE_EQ(liquid.pue, 1.1);
 }
@@ -81,12 +83,13 @@ TEST(Facility, CostAndEnergyFollowFromPowerAndTime) {
   const PowerReport p = power_report(r.scenario, r.prediction);
   const CostReport ten = cost_report(r.scenario, p, 10.0);
   const CostReport twenty = cost_report(r.scenario, p, 20.0);
-  EXPECT_NEAR(ten.energy_mwh, p.facility_avg_w * 240 / 1e6, 1e-9 * ten.energy_mwh);
-  EXPECT_NEAR(ten.run_usd, ten.depreciation_usd + ten.maintenance_usd + ten.electricity_usd, 1e-6);
-  EXPECT_NEAR(twenty.run_usd, 2 * ten.run_usd, 1e-6 * twenty.run_usd);
-  EXPECT_NEAR(ten.rent_usd, 98304 * 240 * 2.49, 1e-6 * ten.rent_usd);
-  EXPECT_NEAR(ten.capital_usd, ten.servers_usd + ten.network_usd + ten.facility_usd, 1.0);
-  EXPECT_GT(ten.usd_per_million_tokens, 0);
+  EXPECT_NEAR(ten.energy_mwh, p.facility_avg.value() * 240 / 1e6, 1e-9 * ten.energy_mwh);
+  EXPECT_NEAR(ten.run.value(), (ten.depreciation + ten.maintenance + ten.electricity).value(),
+              1e-6);
+  EXPECT_NEAR(twenty.run.value(), 2 * ten.run.value(), 1e-6 * twenty.run.value());
+  EXPECT_NEAR(ten.rent.value(), 98304 * 240 * 2.49, 1e-6 * ten.rent.value());
+  EXPECT_NEAR(ten.capital.value(), (ten.servers + ten.network + ten.facility).value(), 1.0);
+  EXPECT_GT(ten.per_million_tokens, Dollars(0));
 }
 
 // The generated fabric's count: 16,384 GPUs on 64-port switches, one Clos plane per rail, each

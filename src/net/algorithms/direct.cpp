@@ -37,7 +37,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm direct{"direct", "all-to-all, every pair at once", &unsupported,
+extern const CollectiveAlgorithm kDirect{"direct", "all-to-all, every pair at once", &unsupported,
                                        &steps, &cost};
 
 }  // namespace colossim::algorithms

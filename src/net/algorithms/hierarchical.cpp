@@ -12,9 +12,9 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
                              const RankGroups& groups) {
   const RankGroups intra = within_domains(net, groups);
   const double m = group_size(intra);
-  CollectiveSteps steps = ring.steps(net, Collective::reduce_scatter, bytes, intra);
+  CollectiveSteps steps = kRing.steps(net, Collective::reduce_scatter, bytes, intra);
   for (auto& s : across(net, bytes / m, groups)) steps.push_back(std::move(s));
-  for (auto& s : ring.steps(net, Collective::all_gather, bytes, intra)) steps.push_back(std::move(s));
+  for (auto& s : kRing.steps(net, Collective::all_gather, bytes, intra)) steps.push_back(std::move(s));
   return steps;
 }
 
@@ -35,7 +35,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm hierarchical{
+extern const CollectiveAlgorithm kHierarchical{
     "hierarchical", "reduce-scatter inside domains, all-reduce across, all-gather inside",
     &unsupported, &steps, &cost};
 

@@ -52,7 +52,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm nvls{"nvls", "NVLink SHARP: the NVSwitch reduces and multicasts",
+extern const CollectiveAlgorithm kNvls{"nvls", "NVLink SHARP: the NVSwitch reduces and multicasts",
                                      &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

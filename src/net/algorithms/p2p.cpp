@@ -27,7 +27,7 @@ double cost(const CostShape& c, Collective) { return c.alpha() + c.S / (c.d > 1 
 
 }  // namespace
 
-extern const CollectiveAlgorithm p2p{"p2p", "send/recv between consecutive members", &unsupported,
+extern const CollectiveAlgorithm kP2p{"p2p", "send/recv between consecutive members", &unsupported,
                                     &steps, &cost};
 
 }  // namespace colossim::algorithms

@@ -37,7 +37,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm pairwise{"pairwise", "all-to-all in n-1 rounds of one peer each",
+extern const CollectiveAlgorithm kPairwise{"pairwise", "all-to-all in n-1 rounds of one peer each",
                                          &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

@@ -55,7 +55,7 @@ double cost(const CostShape& c, Collective kind) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm ring{"ring", "NCCL ring, one channel per member of a domain",
+extern const CollectiveAlgorithm kRing{"ring", "NCCL ring, one channel per member of a domain",
                                      &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

@@ -59,7 +59,7 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
   // NCCL's CollNet pipelines the three stages chunk by chunk, so they run at once: the domains'
   // reduce-scatter and all-gather (a ring all-reduce's NVLink traffic) beside the switch tree.
   const double m = group_size(intra);
-  CollectiveSteps steps = ring.steps(net, Collective::all_reduce, bytes, intra);
+  CollectiveSteps steps = kRing.steps(net, Collective::all_reduce, bytes, intra);
   steps.front().front().label = "sharp: reduce-scatter and all-gather inside the domains";
   steps.front().push_back(switch_tree(net, bytes / m, across_domains(net, groups)));
   return steps;
@@ -95,7 +95,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm sharp{
+extern const CollectiveAlgorithm kSharp{
     "sharp", "InfiniBand SHARP: the scale-out switches reduce and multicast", &unsupported,
     &steps, &cost};
 

@@ -72,7 +72,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm tree{"tree",
+extern const CollectiveAlgorithm kTree{"tree",
                                      "NCCL double binary tree across domains, chains inside",
                                      &unsupported, &steps, &cost};
 

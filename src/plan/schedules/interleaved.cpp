@@ -17,7 +17,7 @@ std::optional<std::string> invalid(int pp, int, long long m) {
 }
 
 std::vector<ScheduleItem> order(int pp, int v, int stage, long long m) {
-  if (v == 1) return one_f_one_b.order(pp, v, stage, m);
+  if (v == 1) return kOneFOneB.order(pp, v, stage, m);
   std::vector<ScheduleItem> out;
   const long long total = m * v;
   auto chunk_of = [&](long long k, bool forward) {
@@ -46,7 +46,7 @@ std::vector<ScheduleItem> order(int pp, int v, int stage, long long m) {
 
 }  // namespace
 
-extern const PipelineSchedule interleaved{
+extern const PipelineSchedule kInterleaved{
     "interleaved", "interleaved 1F1B over virtual stages (Megatron-LM)", "Interleaved1F1B", true,
     true, &invalid, &order};
 

@@ -10,7 +10,7 @@ std::optional<FabricProblem> problem(const Cluster&) { return std::nullopt; }
 
 }  // namespace
 
-extern const FabricGenerator clos{
+extern const FabricGenerator kClos{
     "clos", "top-of-rack leaves under a folded Clos with per-tier oversubscription", false,
     &problem};
 

@@ -13,7 +13,7 @@ std::optional<FabricProblem> problem(const Cluster& c) {
 
 }  // namespace
 
-extern const FabricGenerator fat_tree{
+extern const FabricGenerator kFatTree{
     "fat-tree", "top-of-rack leaves under a non-blocking folded Clos", false, &problem};
 
 }  // namespace colossim::generators

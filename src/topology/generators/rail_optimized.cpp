@@ -10,7 +10,7 @@ std::optional<FabricProblem> problem(const Cluster&) { return std::nullopt; }
 
 }  // namespace
 
-extern const FabricGenerator rail_optimized{
+extern const FabricGenerator kRailOptimized{
     "rail-optimized",
     "GPU r of every node on a rail-r leaf; one Clos plane per rail (DGX SuperPOD style)", true,
     &problem};
