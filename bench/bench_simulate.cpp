@@ -64,7 +64,7 @@ void BM_RunMonteCarlo100Days100k(benchmark::State& state) {
   const RunSetup setup = make_run_setup(s, *v.prediction);
   double interruptions = 0;
   for (auto _ : state) {
-    const RunResult r = simulate_run(setup, 600, static_cast<int>(state.range(0)), 1, 100.0);
+    const RunResult r = simulate_run(setup, Seconds(600), static_cast<int>(state.range(0)), 1, 100.0);
     interruptions = r.interruptions_mean;
     benchmark::DoNotOptimize(r.goodput);
   }

@@ -42,8 +42,8 @@ std::string why_unfinished(const ReliabilityReport& rep) {
   return fmt::format(
       "after {:.0f}x its failure-free {:.1f} days, goodput is {:.1f}% (an interruption every {} "
       "against {} to restart)",
-      kMaxWallFactor, st.work_s / 86400.0, 100 * rep.result.goodput, human_seconds(mtbi),
-      human_seconds(st.restart_s));
+      kMaxWallFactor, st.work.value() / 86400.0, 100 * rep.result.goodput, human_seconds(mtbi),
+      human_seconds(st.restart.value()));
 }
 
 std::string human_count(double x) {
@@ -127,7 +127,7 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
         "{}, "
         "{:.1f} days lost ({} GPU-hours)\n",
         100 * r.goodput, r.interruptions_mean / std::max(r.days_mean, 1e-9),
-        human_seconds(r.interval_s), r.days_lost, human_count(r.gpu_hours_lost));
+        human_seconds(r.interval.value()), r.days_lost, human_count(r.gpu_hours_lost));
   }
   out += fmt::format("\n  where the step goes (pipeline stage {}):\n", p.step.critical_stage);
   for (const auto& b : p.step.breakdown) {
@@ -203,19 +203,19 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
     j["time_to_train_days_p10"] = r.days_p10;
     j["time_to_train_days_p90"] = r.days_p90;
     j["time_to_train_days_mean"] = r.days_mean;
-    j["time_to_train_days_no_failures"] = rep.setup.work_s / 86400.0;
+    j["time_to_train_days_no_failures"] = rep.setup.work.value() / 86400.0;
   }
   j["days_lost"] = r.days_lost;
   j["gpu_hours_lost"] = r.gpu_hours_lost;
-  j["checkpoint_interval_s"] = r.interval_s;
-  j["young_interval_s"] = rep.interval.young_s;
-  j["daly_interval_s"] = rep.interval.daly_s;
-  j["simulated_optimum_interval_s"] = rep.interval.simulated_s;
-  j["checkpoint_gib"] = rep.setup.checkpoint_bytes / (1024.0 * 1024 * 1024);
-  j["checkpoint_pause_s"] = rep.setup.pause_s();
-  j["checkpoint_write_s"] = rep.setup.checkpoint_write_s;
+  j["checkpoint_interval_s"] = r.interval.value();
+  j["young_interval_s"] = rep.interval.young.value();
+  j["daly_interval_s"] = rep.interval.daly.value();
+  j["simulated_optimum_interval_s"] = rep.interval.simulated.value();
+  j["checkpoint_gib"] = to_gib(rep.setup.checkpoint_bytes);
+  j["checkpoint_pause_s"] = rep.setup.pause().value();
+  j["checkpoint_write_s"] = rep.setup.checkpoint_write.value();
   j["checkpoint_mode"] = rep.setup.async_checkpoint ? "async" : "sync";
-  j["restart_s"] = rep.setup.restart_s;
+  j["restart_s"] = rep.setup.restart.value();
   j["spare_nodes"] = rep.setup.spare_nodes;
   j["mean_time_between_interruptions_s"] =
       rep.setup.rate_per_hour > 0 ? 3600.0 / rep.setup.rate_per_hour : 0.0;
@@ -223,8 +223,8 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
   for (const auto& e : r.timeline) {
     timeline.push_back({{"day", e.day},
                         {"cause", e.cause},
-                        {"lost_work_s", e.lost_work_s},
-                        {"downtime_s", e.downtime_s}});
+                        {"lost_work_s", e.lost_work.value()},
+                        {"downtime_s", e.downtime.value()}});
   }
   j["timeline_trial_0"] = timeline;
   if (!rep.what_ifs.empty()) {
@@ -343,22 +343,22 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
   out +=
       fmt::format("  job                  {} GPUs in {} nodes, {} spare nodes, repairs take {}\n",
                   static_cast<long long>(st.job_gpus), st.job_nodes, st.spare_nodes,
-                  human_seconds(st.repair_s));
+                  human_seconds(st.repair.value()));
   const double mtbi = st.rate_per_hour > 0 ? 3600.0 / st.rate_per_hour : 0;
   out +=
       fmt::format("  interruptions        {:.1f} per day expected (one every {}), {} intervals\n",
                   st.rate_per_hour * 24, human_seconds(mtbi), st.distribution);
   out +=
       fmt::format("  checkpoint           {:.0f} GiB, {}: training pauses {}, durable after {}\n",
-                  st.checkpoint_bytes / (1024.0 * 1024 * 1024),
-                  st.async_checkpoint ? "asynchronous" : "synchronous", human_seconds(st.pause_s()),
-                  human_seconds(st.checkpoint_write_s));
+                  to_gib(st.checkpoint_bytes),
+                  st.async_checkpoint ? "asynchronous" : "synchronous", human_seconds(st.pause().value()),
+                  human_seconds(st.checkpoint_write.value()));
   out += fmt::format(
       "  restart              {} (detection, relaunch, communicators, checkpoint load)\n",
-      human_seconds(st.restart_s));
+      human_seconds(st.restart.value()));
   out += fmt::format("  checkpoint interval  Young {}, Daly {}, simulated optimum {}; using {}\n",
-                     human_seconds(rep.interval.young_s), human_seconds(rep.interval.daly_s),
-                     human_seconds(rep.interval.simulated_s), human_seconds(rep.interval.chosen_s));
+                     human_seconds(rep.interval.young.value()), human_seconds(rep.interval.daly.value()),
+                     human_seconds(rep.interval.simulated.value()), human_seconds(rep.interval.chosen.value()));
   out += fmt::format("\n  Monte Carlo, {} trials, seed {}:\n", r.trials, s.reliability.seed);
   if (rep.span_days) {
     out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n",
@@ -369,7 +369,7 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
     out += fmt::format(
         "  time to train        {:.1f} days median (p10 {:.1f}, p90 {:.1f}); {:.1f} without "
         "failures\n",
-        r.days_median, r.days_p10, r.days_p90, st.work_s / 86400.0);
+        r.days_median, r.days_p10, r.days_p90, st.work.value() / 86400.0);
   }
   out += fmt::format(
       "  goodput              {:.1f}% (effective training time; stddev {:.1f} points)\n",
@@ -399,8 +399,8 @@ nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& rep)
   j["name"] = s.name;
   if (rep.span_days) {
     // Extrapolated from the span's goodput, when there is a budget to extrapolate to.
-    j["time_to_train_days"] = rep.setup.work_s > 0 && rep.result.goodput > 0
-                                  ? nlohmann::json(rep.setup.work_s / 86400.0 / rep.result.goodput)
+    j["time_to_train_days"] = rep.setup.work.value() > 0 && rep.result.goodput > 0
+                                  ? nlohmann::json(rep.setup.work.value() / 86400.0 / rep.result.goodput)
                                   : nlohmann::json(nullptr);
   }
   return j;

@@ -82,12 +82,16 @@ std::vector<IntervalDistributionInfo> interval_distributions() {
   return out;
 }
 
-double young_interval(double pause_s, double mtbi_s) { return std::sqrt(2.0 * pause_s * mtbi_s); }
+Seconds young_interval(Seconds pause, Seconds mtbi) {
+  return Seconds(std::sqrt(2.0 * pause.value() * mtbi.value()));
+}
 
-double daly_interval(double pause_s, double mtbi_s) {
-  if (pause_s >= 2.0 * mtbi_s) return mtbi_s;
+Seconds daly_interval(Seconds pause, Seconds mtbi) {
+  const double pause_s = pause.value(), mtbi_s = mtbi.value();
+  if (pause_s >= 2.0 * mtbi_s) return mtbi;
   const double x = pause_s / (2.0 * mtbi_s);
-  return std::sqrt(2.0 * pause_s * mtbi_s) * (1.0 + std::sqrt(x) / 3.0 + x / 9.0) - pause_s;
+  return Seconds(std::sqrt(2.0 * pause_s * mtbi_s) * (1.0 + std::sqrt(x) / 3.0 + x / 9.0) -
+                 pause_s);
 }
 
 RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
@@ -120,30 +124,29 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
     setup.sources.push_back(f);
   }
 
-  setup.step_s = p.step.step_time.value();
-  if (s.training.tokens) setup.work_s = *s.training.tokens / p.tokens_per_s;
-  setup.checkpoint_bytes = static_cast<double>(s.model.params()) * kCheckpointBytesPerParam;
+  setup.step = p.step.step_time;
+  if (s.training.tokens) setup.work = Seconds(*s.training.tokens / p.tokens_per_s);
+  setup.checkpoint_bytes = Bytes(static_cast<double>(s.model.params()) * kCheckpointBytesPerParam);
   const double storage =
       r.storage_bandwidth
           ? r.storage_bandwidth->value()
           : defaults.bandwidth("storage_bandwidth_per_gpu").value() * setup.job_gpus;
-  setup.checkpoint_write_s = setup.checkpoint_bytes / storage;
+  setup.checkpoint_write = Seconds(setup.checkpoint_bytes.value() / storage);
   setup.async_checkpoint = r.async_checkpoint;
-  const double shard = setup.checkpoint_bytes / setup.job_gpus;
-  setup.checkpoint_overhead_s = defaults.duration("checkpoint_overhead").value();
-  setup.snapshot_s = shard / defaults.bandwidth("snapshot_bandwidth_per_gpu").value();
-  setup.min_interval_s =
-      std::max(defaults.duration("min_checkpoint_interval").value(), setup.checkpoint_write_s);
+  const Bytes shard = setup.checkpoint_bytes / setup.job_gpus;
+  setup.checkpoint_overhead = defaults.duration("checkpoint_overhead");
+  setup.snapshot = shard / defaults.bandwidth("snapshot_bandwidth_per_gpu");
+  setup.min_interval =
+      std::max(defaults.duration("min_checkpoint_interval"), setup.checkpoint_write);
   const double detection =
       r.detection ? r.detection->value() : defaults.duration("detection").value();
   const double relaunch = r.relaunch ? r.relaunch->value() : defaults.duration("relaunch").value();
   const double comm =
       defaults.duration("comm_init_base").value() +
       defaults.duration("comm_init_per_node").value() * static_cast<double>(setup.job_nodes);
-  setup.restart_s =
-      detection + relaunch + comm + setup.checkpoint_write_s;  // load at the write rate
-  setup.repair_s =
-      r.repair_time ? r.repair_time->value() : defaults.duration("repair_time").value();
+  setup.restart = Seconds(detection + relaunch + comm +
+                          setup.checkpoint_write.value());  // load at the write rate
+  setup.repair = r.repair_time ? *r.repair_time : defaults.duration("repair_time");
   setup.spare_nodes = r.spare_nodes ? *r.spare_nodes : c.spare_gpus / c.gpus_per_node;
   setup.distribution = r.distribution;
   setup.weibull_shape = r.weibull_shape ? *r.weibull_shape : defaults.number("weibull_shape");
@@ -161,9 +164,13 @@ struct Trial {
 
 // One run, event by event. Wall time and training progress advance together while training;
 // checkpoints pause it, failures roll it back to the last durable checkpoint and restart it.
-Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, double end_progress,
+Trial run_trial(const RunSetup& setup, Seconds interval, std::mt19937_64& rng, double end_progress,
                 double end_wall, bool record) {
   const Sampler sample = sampler_of(setup.distribution);
+  // Plain seconds through the event loop.
+  const double interval_s = interval.value(), repair_s = setup.repair.value();
+  const double restart_s = setup.restart.value(), write_s = setup.checkpoint_write.value();
+  const double pause_s = setup.pause().value();
   const double mean_s = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour
                                                 : std::numeric_limits<double>::infinity();
   const double inf = std::numeric_limits<double>::infinity();
@@ -208,7 +215,7 @@ Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, 
       }
       double ready = t;
       if (f.blast_nodes > 0) {
-        repairs.emplace(t + setup.repair_s, f.blast_nodes);
+        repairs.emplace(t + repair_s, f.blast_nodes);
         spares -= f.blast_nodes;
         while (spares < 0 && !repairs.empty()) {
           ready = std::max(ready, repairs.top().first);
@@ -216,9 +223,9 @@ Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, 
           repairs.pop();
         }
       }
-      const double resume = ready + setup.restart_s + (f.planned ? setup.checkpoint_write_s : 0.0);
+      const double resume = ready + restart_s + (f.planned ? write_s : 0.0);
       next_failure = t + sample(mean_s, setup.weibull_shape, rng);
-      if (record) tr.events.push_back({t / kDay, f.name, lost, resume - t});
+      if (record) tr.events.push_back({t / kDay, f.name, Seconds(lost), Seconds(resume - t)});
       if (next_failure < resume && next_failure < end_wall) {
         t = next_failure;
         continue;  // failed again while restarting
@@ -252,7 +259,7 @@ Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, 
     if (p >= next_mark) {
       // An asynchronous checkpoint first waits for the previous write to be durable.
       const double wait = pending_done < inf ? pending_done - t : 0.0;
-      const double pause_end = t + wait + setup.pause_s();
+      const double pause_end = t + wait + pause_s;
       if (next_failure < pause_end) {
         t = next_failure;
         fail();
@@ -265,7 +272,7 @@ Trial run_trial(const RunSetup& setup, double interval_s, std::mt19937_64& rng, 
       }
       if (setup.async_checkpoint) {
         pending_value = p;
-        pending_done = t + setup.checkpoint_write_s;
+        pending_done = t + write_s;
       } else {
         durable = p;
       }
@@ -296,20 +303,21 @@ unsigned long long trial_seed(unsigned long long seed, int trial) {
 
 }  // namespace
 
-RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
+RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials,
                        unsigned long long seed, std::optional<double> span_days) {
   RunResult r;
   r.trials = trials;
-  r.interval_s = interval_s;
+  r.interval = interval;
   const double inf = std::numeric_limits<double>::infinity();
-  const double end_progress = span_days ? inf : setup.work_s;
-  const double end_wall = span_days ? *span_days * kDay : kMaxWallFactor * setup.work_s;
+  const double work_s = setup.work.value();
+  const double end_progress = span_days ? inf : work_s;
+  const double end_wall = span_days ? *span_days * kDay : kMaxWallFactor * work_s;
   int unfinished = 0;
   std::vector<double> days, goodputs;
   std::vector<double> by_source(setup.sources.size(), 0.0);
   for (int i = 0; i < trials; ++i) {
     std::mt19937_64 rng(trial_seed(seed, i));
-    const Trial tr = run_trial(setup, interval_s, rng, end_progress, end_wall, i == 0);
+    const Trial tr = run_trial(setup, interval, rng, end_progress, end_wall, i == 0);
     days.push_back(tr.wall_s / kDay);
     const double g = tr.wall_s > 0 ? tr.progress_s / tr.wall_s : 1.0;
     goodputs.push_back(g);
@@ -320,7 +328,7 @@ RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
     }
     r.interruptions_mean += total;
     r.days_lost += (tr.wall_s - tr.progress_s) / kDay;
-    if (span_days && setup.work_s > 0) r.progress_fraction += tr.progress_s / setup.work_s;
+    if (span_days && work_s > 0) r.progress_fraction += tr.progress_s / work_s;
     if (i == 0) r.timeline = tr.events;
     if (!span_days && tr.progress_s < end_progress) ++unfinished;
     if (!span_days && i + 1 >= 10 && unfinished == i + 1) {
@@ -355,27 +363,28 @@ RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
 
 IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
   IntervalChoice c;
-  const double mtbi = setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour
-                                              : std::numeric_limits<double>::infinity();
-  c.young_s = young_interval(setup.pause_s(), mtbi);
-  c.daly_s = daly_interval(setup.pause_s(), mtbi);
+  const Seconds mtbi(setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour
+                                             : std::numeric_limits<double>::infinity());
+  c.young = young_interval(setup.pause(), mtbi);
+  c.daly = daly_interval(setup.pause(), mtbi);
   // Search a geometric grid from a quarter to four times Daly's interval, all candidates on the
   // same random numbers, for the shortest mean run (span mode: the most progress).
   const int trials = std::min(s.reliability.trials, 200);
-  const double base = std::isfinite(c.daly_s) && c.daly_s > 0 ? c.daly_s : 3600.0;
-  const std::optional<double> span = setup.work_s > 0 ? std::nullopt : std::optional<double>(30.0);
+  const double daly = c.daly.value();
+  const double base = std::isfinite(daly) && daly > 0 ? daly : 3600.0;
+  const std::optional<double> span =
+      setup.work > Seconds(0) ? std::nullopt : std::optional<double>(30.0);
   double best = -1;
   for (int k = -8; k <= 8; ++k) {
-    const double interval = std::max(setup.min_interval_s, base * std::pow(2.0, k / 4.0));
-    if (k > -8 && interval == setup.min_interval_s) continue;  // already tried at the floor
+    const Seconds interval = std::max(setup.min_interval, Seconds(base * std::pow(2.0, k / 4.0)));
+    if (k > -8 && interval == setup.min_interval) continue;  // already tried at the floor
     const RunResult r = simulate_run(setup, interval, trials, s.reliability.seed, span);
     if (best < 0 || r.goodput > best) {
       best = r.goodput;
-      c.simulated_s = interval;
+      c.simulated = interval;
     }
   }
-  c.chosen_s = s.reliability.checkpoint_interval ? s.reliability.checkpoint_interval->value()
-                                                 : c.simulated_s;
+  c.chosen = s.reliability.checkpoint_interval ? *s.reliability.checkpoint_interval : c.simulated;
   return c;
 }
 
@@ -394,7 +403,7 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
   rep.span_days = span_days;
   if (s.reliability.checkpoint_interval) {
     // Each checkpoint is an event of the simulation: keep a trial's count bounded.
-    const double span_s = span_days ? *span_days * kDay : rep.setup.work_s;
+    const double span_s = span_days ? *span_days * kDay : rep.setup.work.value();
     const double per_trial = span_s / s.reliability.checkpoint_interval->value();
     if (per_trial > 1e6) {
       throw InputError(
@@ -405,15 +414,15 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
     }
   }
   rep.interval = choose_interval(rep.setup, s);
-  rep.result = simulate_run(rep.setup, rep.interval.chosen_s, s.reliability.trials,
+  rep.result = simulate_run(rep.setup, rep.interval.chosen, s.reliability.trials,
                             s.reliability.seed, span_days);
   if (!what_ifs) return rep;
   const int trials = std::min(s.reliability.trials, 200);
-  auto what_if = [&](const std::string& name, const RunSetup& setup, double interval) {
+  auto what_if = [&](const std::string& name, const RunSetup& setup, Seconds interval) {
     const RunResult r = simulate_run(setup, interval, trials, s.reliability.seed, span_days);
     rep.what_ifs.push_back({name, r.goodput, r.days_median});
   };
-  const double chosen = rep.interval.chosen_s;
+  const Seconds chosen = rep.interval.chosen;
   what_if("checkpoint interval x 0.5", rep.setup, chosen * 0.5);
   what_if("checkpoint interval x 2", rep.setup, chosen * 2.0);
   RunSetup v = rep.setup;
@@ -423,10 +432,10 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
   v.spare_nodes = std::max<long long>(2 * rep.setup.spare_nodes, rep.setup.job_nodes / 50);
   what_if("spare nodes " + std::to_string(v.spare_nodes), v, chosen);
   v = rep.setup;
-  v.restart_s *= 0.5;
+  v.restart *= 0.5;
   what_if("restart x 0.5", v, chosen);
   v = rep.setup;
-  v.restart_s *= 2.0;
+  v.restart *= 2.0;
   what_if("restart x 2", v, chosen);
   v = rep.setup;
   v.async_checkpoint = !v.async_checkpoint;

@@ -46,24 +46,24 @@ struct FailureSource {
 struct RunSetup {
   std::vector<FailureSource> sources;
   double rate_per_hour = 0;  // all sources together
-  double work_s = 0;         // failure-free training time for the token budget
-  double step_s = 0;
+  Seconds work;  // failure-free training time for the token budget
+  Seconds step;
   double job_gpus = 0;
   long long job_nodes = 0;
   long long spare_nodes = 0;
-  double checkpoint_bytes = 0;
-  double checkpoint_overhead_s = 0;  // blocking coordination part of every checkpoint
-  double snapshot_s = 0;             // staging each GPU's shard in host memory (asynchronous)
-  double min_interval_s = 60;        // the interval search's floor
-  double checkpoint_write_s = 0;     // until the checkpoint is durable
-  double restart_s = 0;              // detection + relaunch + communicator set-up + load
-  double repair_s = 0;
+  Bytes checkpoint_bytes;
+  Seconds checkpoint_overhead;   // blocking coordination part of every checkpoint
+  Seconds snapshot;              // staging each GPU's shard in host memory (asynchronous)
+  Seconds min_interval{60};      // the interval search's floor
+  Seconds checkpoint_write;      // until the checkpoint is durable
+  Seconds restart;               // detection + relaunch + communicator set-up + load
+  Seconds repair;
   bool async_checkpoint = true;
   std::string distribution = "exponential";
   double weibull_shape = 0.78;
   // Training stops this long per checkpoint.
-  [[nodiscard]] double pause_s() const {
-    return checkpoint_overhead_s + (async_checkpoint ? snapshot_s : checkpoint_write_s);
+  [[nodiscard]] Seconds pause() const {
+    return checkpoint_overhead + (async_checkpoint ? snapshot : checkpoint_write);
   }
 };
 
@@ -78,25 +78,27 @@ struct IntervalDistributionInfo {
 [[nodiscard]] RunSetup make_run_setup(const Scenario& scenario, const Prediction& prediction);
 
 struct IntervalChoice {
-  double young_s = 0;
-  double daly_s = 0;
-  double simulated_s = 0;  // the best of the grid searched
-  double chosen_s = 0;     // the scenario's, or the simulated optimum
+  Seconds young;
+  Seconds daly;
+  Seconds simulated;  // the best of the grid searched
+  Seconds chosen;     // the scenario's, or the simulated optimum
 };
 
-[[nodiscard]] double young_interval(double pause_s, double mtbi_s);
-[[nodiscard]] double daly_interval(double pause_s, double mtbi_s);
+// The checkpoint interval for a pause per checkpoint and a mean time between interruptions:
+// Young (1974) and Daly (2006).
+[[nodiscard]] Seconds young_interval(Seconds pause, Seconds mtbi);
+[[nodiscard]] Seconds daly_interval(Seconds pause, Seconds mtbi);
 
 struct RunEvent {
   double day = 0;
   std::string cause;
-  double lost_work_s = 0;
-  double downtime_s = 0;  // restart, including any wait for repairs
+  Seconds lost_work;
+  Seconds downtime;  // restart, including any wait for repairs
 };
 
 struct RunResult {
   int trials = 0;
-  double interval_s = 0;
+  Seconds interval;
   // Over trials. In token-budget mode: days to train; in span mode: the span.
   double days_median = 0, days_p10 = 0, days_p90 = 0, days_mean = 0;
   double interruptions_mean = 0;
@@ -118,7 +120,7 @@ struct RunResult {
 inline constexpr double kMaxWallFactor = 10.0;
 
 // `span_days`: simulate a fixed span instead of the token budget.
-[[nodiscard]] RunResult simulate_run(const RunSetup& setup, double interval_s, int trials,
+[[nodiscard]] RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials,
                                      unsigned long long seed,
                                      std::optional<double> span_days = std::nullopt);
 

@@ -32,11 +32,11 @@ ReliabilityReport report(const Scenario& s, std::optional<double> days, bool wha
 // A setup with no failures, to check the checkpoint accounting in closed form.
 RunSetup failure_free(double work_s, double pause_s) {
   RunSetup s;
-  s.work_s = work_s;
+  s.work = Seconds(work_s);
   s.job_gpus = 8;
   s.job_nodes = 1;
   s.async_checkpoint = false;
-  s.checkpoint_write_s = pause_s;
+  s.checkpoint_write = Seconds(pause_s);
   return s;
 }
 
@@ -111,7 +111,7 @@ TEST(Reliability, EstimatesConvergeWithTrials) {
     const int seeds = 12;
     for (int seed = 1; seed <= seeds; ++seed) {
       const double g =
-          simulate_run(setup, 600, trials, static_cast<unsigned long long>(seed), 10.0).goodput;
+          simulate_run(setup, Seconds(600), trials, static_cast<unsigned long long>(seed), 10.0).goodput;
       sum += g;
       sum2 += g * g;
     }
@@ -125,24 +125,24 @@ TEST(Reliability, EstimatesConvergeWithTrials) {
 // Young: sqrt(2 delta M). Daly (2006): sqrt(2 delta M)(1 + sqrt(delta/2M)/3 + (delta/2M)/9) -
 // delta.
 TEST(Reliability, YoungAndDalyClosedForms) {
-  EXPECT_NEAR(young_interval(60, 3600), std::sqrt(2.0 * 60 * 3600), 1e-9);
+  EXPECT_NEAR(young_interval(Seconds(60), Seconds(3600)).value(), std::sqrt(2.0 * 60 * 3600), 1e-9);
   const double x = 60.0 / 7200.0;
-  EXPECT_NEAR(daly_interval(60, 3600),
+  EXPECT_NEAR(daly_interval(Seconds(60), Seconds(3600)).value(),
               std::sqrt(2.0 * 60 * 3600) * (1 + std::sqrt(x) / 3 + x / 9) - 60, 1e-9);
-  EXPECT_DOUBLE_EQ(daly_interval(8000, 3600), 3600);  // delta >= 2M: checkpoint every M
+  EXPECT_DOUBLE_EQ(daly_interval(Seconds(8000), Seconds(3600)).value(), 3600);  // delta >= 2M: checkpoint every M
 }
 
 // With exponential failures the simulated optimum sits near Daly's interval.
 TEST(Reliability, SimulatedOptimumAgreesWithDaly) {
   const ReliabilityReport r = report(scenario(kLlama3), 30.0);
-  EXPECT_GT(r.interval.simulated_s, 0.5 * r.interval.daly_s);
-  EXPECT_LT(r.interval.simulated_s, 2.0 * r.interval.daly_s);
+  EXPECT_GT(r.interval.simulated.value(), 0.5 * r.interval.daly.value());
+  EXPECT_LT(r.interval.simulated.value(), 2.0 * r.interval.daly.value());
 }
 
 // No failures: the wall time is the work plus one pause per checkpoint taken.
 TEST(Reliability, FailureFreeRunPaysOnlyForCheckpoints) {
   const RunSetup s = failure_free(10000, 5);
-  const RunResult r = simulate_run(s, 1000, 3, 1);
+  const RunResult r = simulate_run(s, Seconds(1000), 3, 1);
   EXPECT_NEAR(r.days_mean * 86400, 10000 + 9 * 5, 1e-6);  // marks at 1000..9000; none at the end
   EXPECT_EQ(r.interruptions_mean, 0);
 }
