@@ -17,7 +17,8 @@ namespace colossim {
   X(Sharp)                                \
   X(Direct)                               \
   X(Pairwise)                             \
-  X(P2p)
+  X(P2p)                                  \
+  /* one line per registered model, above this one */
 
 namespace algorithms {
 #define COLOSSIM_DECLARE(name) extern const CollectiveAlgorithm k##name;

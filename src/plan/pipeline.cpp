@@ -50,7 +50,8 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
 #define COLOSSIM_PIPELINE_SCHEDULES(X) \
   X(Gpipe)                             \
   X(OneFOneB)                          \
-  X(Interleaved)
+  X(Interleaved)                       \
+  /* one line per registered model, above this one */
 
 namespace schedules {
 #define COLOSSIM_DECLARE(name) extern const PipelineSchedule k##name;

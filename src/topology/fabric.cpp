@@ -63,7 +63,8 @@ Shape shape_of(const Cluster& c) {
 #define COLOSSIM_FABRIC_GENERATORS(X) \
   X(RailOptimized)                    \
   X(FatTree)                          \
-  X(Clos)
+  X(Clos)                             \
+  /* one line per registered model, above this one */
 
 namespace generators {
 #define COLOSSIM_DECLARE(name) extern const FabricGenerator k##name;
