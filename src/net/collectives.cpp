@@ -18,6 +18,7 @@ namespace colossim {
   X(Direct)                               \
   X(Pairwise)                             \
   X(P2p)                                  \
+  X(Pat)                                  \
   /* one line per registered model, above this one */
 
 namespace algorithms {

@@ -114,6 +114,29 @@ TEST(Collectives, UncontendedRingMatchesTheClosedForm) {
   EXPECT_NEAR(r.time.value(), 2 * (n - 1) * (2 * hop + s / n / bw), 1e-9);
 }
 
+// PAT (Bruck) all-gather: log2 n rounds, each member sending 1, 2, 4, 8 blocks of S/n; on one
+// leaf no two transfers share a link, so the time is (n-1)/n S/B + log2 n x (2 hops of latency);
+// the ring pays n-1 latencies for the same bytes.
+TEST(Collectives, PatAllGatherTakesLogRoundsOfTheClosedForm) {
+  const Cluster c = cluster("nic: cx7-ndr-400");
+  const FabricNetwork net(c, ideal());
+  std::vector<long long> group;
+  for (int node = 0; node < 16; ++node) group.push_back(node * 8);
+  const double s = 16e6, n = 16, bw = 50e9, hop = c.nic.latency.value() / 4;
+  const auto pat = run_collective(net, Collective::all_gather, Bytes(s), {group}, "pat");
+  ASSERT_EQ(pat.steps.size(), 4u);
+  EXPECT_NEAR(pat.time.value(), (n - 1) / n * s / bw + 4 * 2 * hop, 1e-9);
+  const auto ring = run_collective(net, Collective::all_gather, Bytes(s), {group}, "ring");
+  EXPECT_NEAR(ring.time.value() - pat.time.value(), (15 - 4) * 2 * hop, 1e-9);
+  const auto rs = run_collective(net, Collective::reduce_scatter, Bytes(s), {group}, "pat");
+  EXPECT_NEAR(rs.time.value(), pat.time.value(), 1e-12);
+  // NCCL runs PAT with one GPU per node only.
+  const auto* a = find_collective_algorithm("pat");
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->unsupported(net, Collective::all_gather, {{0, 1, 8, 9}}));
+  EXPECT_TRUE(a->unsupported(net, Collective::all_reduce, {group}));
+}
+
 // Inside one node NVLS moves S up and S down per GPU, the ring 2(n-1)/n S each way.
 TEST(Collectives, NvlsHalvesTheRingsTrafficInsideANode) {
   const Cluster c = cluster("nic: cx7-ndr-400");
