@@ -5,6 +5,8 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "core/registry.hpp"
+
 namespace colossim {
 
 // The registered algorithms, one line each; each is defined in net/algorithms/<name>.cpp.
@@ -35,11 +37,7 @@ const std::vector<CollectiveAlgorithm>& collective_algorithms() {
   return all;
 }
 
-std::string collective_algorithm_names() {
-  std::string names;
-  for (const auto& a : collective_algorithms()) names += (names.empty() ? "" : ", ") + a.name;
-  return names;
-}
+std::string collective_algorithm_names() { return joined_names(collective_algorithms()); }
 
 Split split(const Fabric& f, const std::vector<long long>& group) {
   Split s;
@@ -95,10 +93,7 @@ double across_cost(const CostShape& c, double s) {
 }
 
 const CollectiveAlgorithm* find_collective_algorithm(const std::string& name) {
-  for (const auto& a : collective_algorithms()) {
-    if (a.name == name) return &a;
-  }
-  return nullptr;
+  return find_named(collective_algorithms(), name);
 }
 
 std::optional<Seconds> estimate(const FabricNetwork& net, const std::string& algorithm,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/registry.hpp"
+
 namespace colossim {
 
 // Factories of the registered models, one per file.
@@ -40,15 +42,10 @@ std::vector<NetworkModelInfo> network_models() {
 }
 
 bool find_network_model(const std::string& name) {
-  const auto& r = registry();
-  return std::any_of(r.begin(), r.end(), [&](const Entry& e) { return e.info.name == name; });
+  return find_named(network_models(), name) != nullptr;
 }
 
-std::string network_model_names() {
-  std::string names;
-  for (const auto& e : registry()) names += (names.empty() ? "" : ", ") + e.info.name;
-  return names;
-}
+std::string network_model_names() { return joined_names(network_models()); }
 
 const std::vector<Collective>& collective_kinds() {
   static const std::vector<Collective> all = {Collective::all_reduce, Collective::all_gather,
@@ -76,7 +73,7 @@ std::string to_string(Collective kind) {
 std::string collective_names() {
   std::string names;
   for (Collective k : collective_kinds()) names += (names.empty() ? "" : ", ") + to_string(k);
-  return names;
+  return names;  // enum names, not a registry of entries
 }
 
 std::unique_ptr<NetworkModel> make_network(const std::string& name, const Cluster& cluster,

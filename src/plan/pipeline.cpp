@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/registry.hpp"
+
 namespace colossim {
 
 bool layers_split_evenly(const Model& model, int pp, int v) {
@@ -67,17 +69,10 @@ const std::vector<PipelineSchedule>& pipeline_schedules() {
 }
 
 const PipelineSchedule* find_schedule(const std::string& name) {
-  for (const auto& s : pipeline_schedules()) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
+  return find_named(pipeline_schedules(), name);
 }
 
-std::string schedule_names() {
-  std::string names;
-  for (const auto& s : pipeline_schedules()) names += (names.empty() ? "" : ", ") + s.name;
-  return names;
-}
+std::string schedule_names() { return joined_names(pipeline_schedules()); }
 
 std::string default_schedule(int virtual_stages) {
   return virtual_stages > 1 ? schedules::kInterleaved.name : schedules::kOneFOneB.name;

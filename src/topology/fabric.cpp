@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "core/registry.hpp"
+
 namespace colossim {
 namespace {
 
@@ -80,18 +82,12 @@ const std::vector<FabricGenerator>& fabric_generators() {
 }
 
 const FabricGenerator* find_fabric_generator(const std::string& name) {
-  for (const auto& g : fabric_generators()) {
-    if (g.name == name) return &g;
-  }
-  return nullptr;
+  return find_named(fabric_generators(), name);
 }
 
 std::optional<FabricProblem> fabric_problem(const Cluster& c) {
-  if (find_fabric_generator(c.topology) == nullptr) {
-    std::string names;
-    for (const auto& g : fabric_generators()) names += (names.empty() ? "" : ", ") + g.name;
-    return FabricProblem{"network.topology", "expected one of: " + names};
-  }
+  if (find_fabric_generator(c.topology) == nullptr)
+    return FabricProblem{"network.topology", "expected one of: " + joined_names(fabric_generators())};
   if (c.gpus > c.gpus_per_node && c.gpus % c.gpus_per_node != 0)
     return FabricProblem{"gpus", "expected a multiple of gpus_per_node (whole nodes)"};
   const Shape s = shape_of(c);
