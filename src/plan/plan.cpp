@@ -10,17 +10,12 @@
 
 namespace colossim {
 
-std::string to_string(Recompute r) {
-  switch (r) {
-    case Recompute::none:
-      return "none";
-    case Recompute::selective:
-      return "selective";
-    case Recompute::full:
-      return "full";
-  }
-  return "?";
+const std::vector<std::string>& recompute_names() {
+  static const std::vector<std::string> names = {"none", "selective", "full"};
+  return names;
 }
+
+std::string to_string(Recompute r) { return recompute_names()[static_cast<size_t>(r)]; }
 
 std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const Cluster& c,
                                           const Training& t) {

@@ -52,6 +52,8 @@ struct Training {
 };
 
 [[nodiscard]] std::string to_string(Recompute r);
+// Recompute policies by name, in enum order (parallelism.recompute).
+[[nodiscard]] const std::vector<std::string>& recompute_names();
 
 // Micro-batches per pipeline per step.
 [[nodiscard]] inline long long micro_batches(const Plan& p, const Training& t) {

@@ -1,5 +1,6 @@
 #include "scenario/scenario.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -12,6 +13,11 @@
 
 namespace colossim {
 namespace {
+
+// Position of `name` in `names` (a choice already checked against them).
+size_t index_of(const std::vector<std::string>& names, const std::string& name) {
+  return static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+}
 
 // Bounds that keep every count inside the program's integer fields and the simulation finite.
 constexpr long long kMaxGpus = 100'000'000;
@@ -182,10 +188,8 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     n.fail("schedule", "virtual_stages > 1 needs schedule: " + default_schedule(p.virtual_stages));
   }
   p.sequence_parallel = n.boolean_or("sequence_parallel", p.tp > 1);
-  const std::string recompute = n.choice_or("recompute", {"none", "selective", "full"}, "none");
-  p.recompute = recompute == "full"        ? Recompute::full
-                : recompute == "selective" ? Recompute::selective
-                                           : Recompute::none;
+  p.recompute = static_cast<Recompute>(index_of(
+      recompute_names(), n.choice_or("recompute", recompute_names(), to_string(Recompute::none))));
   p.zero = static_cast<int>(n.integer_or("zero", 1));
   if (p.zero < 0 || p.zero > 3)
     n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(p.zero));
@@ -204,12 +208,9 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     if (auto problem = order_problem(order)) n.fail("order", *problem);
     p.order = order;
   }
-  const std::string attention =
-      n.choice_or("attention", {"flash", "flash-triton", "flash-v1", "unfused"}, "flash");
-  p.attention = attention == "unfused"        ? AttentionKernel::unfused
-                : attention == "flash-triton" ? AttentionKernel::flash_triton
-                : attention == "flash-v1"     ? AttentionKernel::flash_v1
-                                              : AttentionKernel::flash;
+  const auto& kernels = attention_kernel_names();
+  p.attention = static_cast<AttentionKernel>(
+      index_of(kernels, n.choice_or("attention", kernels, kernels.front())));
   p.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);
   return p;
 }

@@ -199,6 +199,11 @@ double mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
 
 }  // namespace
 
+const std::vector<std::string>& attention_kernel_names() {
+  static const std::vector<std::string> names = {"flash", "flash-triton", "flash-v1", "unfused"};
+  return names;
+}
+
 LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   LayerWork w;
   const LayerShape x = layer_shape(model, shard);

@@ -25,6 +25,8 @@ namespace colossim {
 // unfused path (Megatron-LM before 2023) runs two batched GEMMs with a softmax (and dropout)
 // between them and keeps the scores for backward (Korthikanti et al. 2022, the 5as/h term).
 enum class AttentionKernel { flash, flash_triton, flash_v1, unfused };
+// Their names in parallelism.attention, in enum order.
+[[nodiscard]] const std::vector<std::string>& attention_kernel_names();
 
 // How one GPU's share of a layer is cut. Plain numbers so the workload layer stays independent
 // of the plan layer.
