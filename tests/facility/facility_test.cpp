@@ -17,7 +17,7 @@ struct DefaultRun {
 
 DefaultRun default_run() {
   const Scenario s = default_scenario(colossim::testing::catalog());
-  return {s, *predict(s, Calibration::builtin()).prediction};
+  return {s, colossim::testing::predicted(s)};
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "plan/pipeline.hpp"
 #include "report/report.hpp"
 #include "run/prediction.hpp"
@@ -20,11 +22,14 @@ StepResult run(const Scenario& s) {
                                   cal.for_architecture(s.cluster.gpu.architecture)});
 }
 
+// A part of the breakdown by name; a missing part fails the test (NaN also fails any
+// comparison it reaches).
 double part(const StepResult& r, const std::string& name) {
   for (const auto& b : r.breakdown) {
     if (b.name == name) return b.time.value();
   }
-  return -1;
+  ADD_FAILURE() << "no part \"" << name << "\" in the breakdown";
+  return std::nan("");
 }
 
 std::string pipeline_yaml(int pp, int m, int v) {
@@ -104,8 +109,8 @@ TEST(Step, DataParallelGradientReductionOverlapsBackward) {
 TEST(Step, SameInputSameOutput) {
   const Scenario s = default_scenario(colossim::testing::catalog());
   const Calibration cal = Calibration::builtin();
-  const auto a = prediction_json(s, *predict(s, cal).prediction).dump();
-  const auto b = prediction_json(s, *predict(s, cal).prediction).dump();
+  const auto a = prediction_json(s, colossim::testing::predicted(s)).dump();
+  const auto b = prediction_json(s, colossim::testing::predicted(s)).dump();
   EXPECT_EQ(a, b);
 }
 

@@ -296,9 +296,7 @@ TEST(FabricModel, OversubscriptionSlowsThePipelineSendsOfTheStep) {
         "parallelism: {tp: 8, pp: 8, dp: 384, micro_batch: 1, virtual_stages: 1, schedule: 1f1b,"
         " recompute: full, zero: 1, cp: 1, ep: 1, sequence_parallel: true}\n");
     s.cluster.oversubscription = over;
-    const Verdict v = predict(s, Calibration::builtin());
-    EXPECT_TRUE(v.prediction.has_value()) << v.refusal;
-    return *v.prediction;
+    return colossim::testing::predicted(s);
   };
   const Prediction thin = run(7), full = run(1);
   EXPECT_GT(thin.step.step_time.value(), full.step.step_time.value() * 1.02);
@@ -322,9 +320,7 @@ TEST(Placement, RankOrderMovesTensorParallelismOffTheNode) {
         "parallelism: {tp: 8, pp: 4, cp: 1, ep: 1, micro_batch: 1, virtual_stages: 1, recompute: "
         "full, zero: 1, sequence_parallel: true, order: " +
         order + "}\n");
-    const Verdict v = predict(s, Calibration::builtin());
-    EXPECT_TRUE(v.prediction.has_value()) << v.refusal;
-    return v.prediction->step.step_time.value();
+    return colossim::testing::predicted(s).step.step_time.value();
   };
   EXPECT_GT(step("dp-cp-tp-pp"), 1.2 * step("tp-cp-dp-pp"));
 }

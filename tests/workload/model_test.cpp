@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <fstream>
 
 #include "core/error.hpp"
@@ -12,9 +14,7 @@ using namespace colossim;
 namespace {
 
 Model preset(const std::string& id) {
-  auto m = find_preset(id);
-  EXPECT_TRUE(m.has_value()) << id;
-  return *m;
+  return colossim::testing::present(find_preset(id), "model preset " + id);
 }
 
 }  // namespace
