@@ -64,7 +64,12 @@ const Catalog& catalog() {
 }
 
 Scenario load(const std::string& file) {
-  return file.empty() ? default_scenario(catalog()) : read_scenario_file(file, catalog());
+  return checked(file.empty() ? default_scenario(catalog()) : read_scenario_file(file, catalog()));
+}
+
+Scenario checked(Scenario s) {
+  check_reliability(s);
+  return s;
 }
 
 Outcome<Simulation> simulate(const Scenario& s, bool timeline) {
@@ -103,7 +108,7 @@ AgainstPublished plan_against_published(const std::string& dir, BatchEvaluator* 
   long long done = 0;
   for (const auto& f : files) {
     if (progress) progress(done++, static_cast<long long>(files.size()));
-    const Scenario s = read_scenario_file(f, catalog());
+    const Scenario s = checked(read_scenario_file(f, catalog()));
     const auto c = compare_with_published(s, cal, evaluator);
     if (!c) continue;
     const double speedup = c->published_step_s / c->best_step_s;
@@ -145,7 +150,7 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
       variant = with_key(variant, name, axes[a].key, row.values.back());
     }
     try {
-      const Verdict v = predict(read_scenario_text(variant, name, catalog(), base_dir), cal);
+      const Verdict v = predict(checked(read_scenario_text(variant, name, catalog(), base_dir)), cal);
       row.prediction = v.prediction;
       row.refusal = v.refusal;
     } catch (const InputError& e) {

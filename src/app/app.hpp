@@ -32,8 +32,12 @@ using Progress = std::function<void(long long done, long long total)>;
 // --- inputs ---------------------------------------------------------------------------------
 
 [[nodiscard]] const Catalog& catalog();
-// The scenario in `file`, or the built-in default when `file` is empty.
+// The scenario in `file`, or the built-in default when `file` is empty, checked by every layer
+// that owns names in it (`checked`).
 [[nodiscard]] Scenario load(const std::string& file);
+// The checks of the layers above scenario/ on a scenario read (the run model's distribution
+// names); throws InputError naming the file and key.
+[[nodiscard]] Scenario checked(Scenario scenario);
 
 // --- simulate -------------------------------------------------------------------------------
 

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <queue>
 #include <random>
 
 #include "core/config.hpp"
+#include "topology/fabric.hpp"
 
 namespace colossim {
 namespace {
@@ -54,10 +56,12 @@ const std::vector<DistributionEntry>& distributions() {
   return entries;
 }
 
+// Asserts a registered name (check_reliability has checked the scenario's).
 Sampler sampler_of(const std::string& name) {
   for (const auto& d : distributions()) {
     if (d.info.name == name) return d.sample;
   }
+  assert(false && "unknown interval distribution");
   return &sample_exponential;
 }
 
@@ -68,8 +72,10 @@ long long blast_nodes(const std::string& blast, const Cluster& c, const ConfigNo
   if (blast == "leaf") {
     // Rail-optimised: a leaf carries one rail of half its ports' worth of nodes (the other half
     // face the spines, as in topology/fabric_size.hpp); a ToR design: the nodes of one rack.
-    return c.topology == "rail-optimized" ? std::max(1, c.nic.switch_radix / 2)
-                                          : std::max(1, c.gpus_per_rack / c.gpus_per_node);
+    const FabricGenerator* generator = find_fabric_generator(c.topology);
+    return generator != nullptr && generator->rail_planes
+               ? std::max(1, c.nic.switch_radix / 2)
+               : std::max(1, c.gpus_per_rack / c.gpus_per_node);
   }
   where.fail("blast", "expected none, node, rack or leaf");
 }
@@ -94,7 +100,18 @@ Seconds daly_interval(Seconds pause, Seconds mtbi) {
                  pause_s);
 }
 
+void check_reliability(const Scenario& s) {
+  std::string names;
+  for (const auto& d : distributions()) {
+    if (d.info.name == s.reliability.distribution) return;
+    names += (names.empty() ? "" : " | ") + d.info.name;
+  }
+  throw InputError(s.file, "reliability.distribution",
+                   "expected one of " + names + ", got \"" + s.reliability.distribution + "\"");
+}
+
 RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
+  check_reliability(s);
   const auto data = ConfigNode::embedded("reliability.yaml");
   if (!data) throw InputError("data/reliability.yaml", "", "built-in data file is missing");
   const ConfigNode calib = data->child("calibration_run");

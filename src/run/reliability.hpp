@@ -74,6 +74,10 @@ struct IntervalDistributionInfo {
 };
 [[nodiscard]] std::vector<IntervalDistributionInfo> interval_distributions();
 
+// The run model reads its own names in the scenario's reliability block: throws InputError
+// naming reliability.distribution when it is not one of interval_distributions().
+void check_reliability(const Scenario& scenario);
+
 // Throws InputError for a scenario the run model cannot take (no token budget and no span).
 [[nodiscard]] RunSetup make_run_setup(const Scenario& scenario, const Prediction& prediction);
 

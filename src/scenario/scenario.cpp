@@ -272,7 +272,7 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
     if (s < 0 || s > kMaxGpus) n.fail("spare_nodes", "expected 0 or more nodes");
     r.spare_nodes = s;
   }
-  r.distribution = n.choice_or("distribution", {"exponential", "weibull"}, "exponential");
+  r.distribution = n.str_or("distribution", r.distribution);  // run/ checks it (its registry)
   if (n.has("weibull_shape")) {
     const double k = n.number("weibull_shape");
     if (k < 0.2 || k > 5) n.fail("weibull_shape", "expected a shape between 0.2 and 5");

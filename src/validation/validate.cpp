@@ -59,6 +59,7 @@ double metric_value(const Prediction& p, const std::string& metric) {
 CaseResult validate_case(const std::string& file, const Catalog& catalog,
                          const Calibration& calibration, const std::string& network_model) {
   Scenario s = read_scenario_file(file, catalog);
+  check_reliability(s);
   if (!network_model.empty()) s.network_model = network_model;
   CaseResult r;
   r.id = s.name;

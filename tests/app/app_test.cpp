@@ -146,3 +146,19 @@ TEST(App, ClaimsAreRecomputed) {
   ASSERT_FALSE(c.claims.empty());
   for (const auto& claim : c.claims) EXPECT_FALSE(claim.computed.empty()) << claim.claim;
 }
+
+// The run model checks its own names in the scenario (the reader below it does not list them).
+TEST(App, TheRunModelChecksItsDistributionName) {
+  Scenario s = scenario(kSmall);
+  s.reliability.distribution = "lognormal";
+  try {
+    (void)app::checked(s);
+    FAIL() << "lognormal is not a registered distribution";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("reliability.distribution"), std::string::npos) << what;
+    EXPECT_NE(what.find("weibull"), std::string::npos) << what;
+  }
+  s.reliability.distribution = "weibull";
+  EXPECT_NO_THROW((void)app::checked(s));
+}

@@ -182,7 +182,9 @@ TEST(Reliability, BadReliabilityKeysAreInputErrors) {
   const std::string base =
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
       "{global_batch: 8}\n";
-  EXPECT_THROW((void)scenario(base + "reliability: {distribution: gamma}\n"), InputError);
+  // The distribution's name is the run model's to check (its registry), not the reader's.
+  EXPECT_THROW(check_reliability(scenario(base + "reliability: {distribution: gamma}\n")),
+               InputError);
   EXPECT_THROW((void)scenario(base + "reliability: {checkpoint_interval: -5min}\n"), InputError);
   EXPECT_THROW((void)scenario(base + "reliability: {storage_bandwidth: fast}\n"), InputError);
   EXPECT_THROW((void)scenario(base + "reliability: {weibull_shape: 40}\n"), InputError);
