@@ -224,20 +224,6 @@ std::vector<Bytes> parse_sizes(const std::vector<std::string>& texts) {
   return sizes;
 }
 
-double bus_factor(Collective op, double n) {
-  switch (op) {
-    case Collective::all_reduce:
-      return 2 * (n - 1) / n;
-    case Collective::all_gather:
-    case Collective::reduce_scatter:
-    case Collective::all_to_all:
-      return (n - 1) / n;
-    case Collective::send_recv:
-      return 1;
-  }
-  return 1;
-}
-
 CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   CollectiveRun run;
   Cluster& c = s.cluster;
@@ -279,7 +265,31 @@ std::string shipped_cases_dir(bool runs) {
   return std::string(COLOSSIM_SOURCE_DIR) + (runs ? "/validation/runs" : "/validation/cases");
 }
 
+std::string shipped_collectives_table() {
+  return std::string(COLOSSIM_SOURCE_DIR) + "/validation/collectives.json";
+}
+
+namespace {
+
+ValidationReport validate_collectives(const ValidateOptions& o) {
+  if (o.runs) throw InputError("--runs", "", "give either --runs or --collectives");
+  if (o.paths.size() > 1) throw InputError("--collectives", o.paths[1], "expected one table");
+  const auto rows =
+      read_collective_table(o.paths.empty() ? shipped_collectives_table() : o.paths.front());
+  const Calibration calibration = Calibration::builtin();
+  std::vector<CaseResult> results;
+  for (const auto& row : rows) {
+    if (o.progress)
+      o.progress(static_cast<long long>(results.size()), static_cast<long long>(rows.size()));
+    results.push_back(validate_collective(row, catalog(), calibration));
+  }
+  return summarise(std::move(results));
+}
+
+}  // namespace
+
 ValidationReport validate(const ValidateOptions& o) {
+  if (o.collectives) return validate_collectives(o);
   if (!o.network_model.empty() && !find_network_model(o.network_model))
     throw InputError("--network-model", o.network_model, "expected one of: " + network_model_names());
   if (o.runs && !o.paths.empty())

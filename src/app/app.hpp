@@ -22,6 +22,7 @@
 #include "scenario/scenario.hpp"
 #include "topology/fabric.hpp"
 #include "topology/fabric_size.hpp"
+#include "validation/collectives.hpp"
 #include "validation/validate.hpp"
 
 namespace colossim::app {
@@ -181,20 +182,21 @@ struct CollectiveRun {
   std::vector<CollectiveRow> rows;
 };
 [[nodiscard]] CollectiveRun collective(Scenario scenario, const CollectiveOptions& options);
-// nccl-tests' bus bandwidth factor (PERFORMANCE.md) for `op` over n ranks.
-[[nodiscard]] double bus_factor(Collective op, double n);
 
 // --- validation and the catalog -------------------------------------------------------------
 
 struct ValidateOptions {
   std::vector<std::string> paths;  // directories or files of cases; empty: the shipped ones
   bool runs = false;               // the production runs (validation/runs) instead
+  // A measured collectives table instead (validation/collectives.json when `paths` is empty).
+  bool collectives = false;
   std::string network_model;       // overrides each case's; empty: the case's own
   Progress progress;
 };
 [[nodiscard]] ValidationReport validate(const ValidateOptions& options);
-// Where the shipped validation cases live.
+// Where the shipped validation cases live; the shipped collectives table.
 [[nodiscard]] std::string shipped_cases_dir(bool runs);
+[[nodiscard]] std::string shipped_collectives_table();
 
 struct CatalogView {
   const Catalog* catalog = nullptr;  // the built-in catalog (model presets: workload's list)

@@ -168,6 +168,9 @@ void define_other_commands(CLI::App& cli, Args& a) {
   a.val = cli.add_subcommand("validate", "predicted vs measured over the validation cases");
   a.val->add_option("dirs", a.validate.paths, "directories or files of cases (default: shipped)");
   add_output<ValidationReport>(a.val, a.val_out);
+  a.val->add_flag("--collectives", a.validate.collectives,
+                  "measured nccl-tests bus bandwidths instead (DIRS: one table in the format of "
+                  "validation/collectives.json, the default)");
   a.val->add_flag("--runs", a.validate.runs,
                   "the published production runs (validation/runs: whole-run GPU-hours and "
                   "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace colossim {
 
@@ -23,6 +24,13 @@ template <class Entries>
 [[nodiscard]] std::string joined_names(const Entries& entries) {
   std::string out;
   for (const auto& e : entries) out += (out.empty() ? "" : ", ") + std::string(e.name);
+  return out;
+}
+
+// "a, b, c".
+[[nodiscard]] inline std::string joined_strings(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
 

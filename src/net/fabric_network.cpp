@@ -16,18 +16,6 @@ unsigned long long pair_hash(long long src, long long dst) {
 
 }  // namespace
 
-const std::vector<std::string>& routing_names() {
-  static const std::vector<std::string> names = {"ecmp", "dmodk", "adaptive", "spray"};
-  return names;
-}
-
-Routing parse_routing(const std::string& name) {
-  const auto& names = routing_names();
-  const auto it = std::find(names.begin(), names.end(), name);
-  assert(it != names.end());
-  return static_cast<Routing>(it - names.begin());
-}
-
 FabricNetwork::FabricNetwork(const Cluster& c, const NetworkCalibration& cal)
     : cluster_(c),
       fabric_(c),

@@ -37,10 +37,6 @@
 
 namespace colossim {
 
-enum class Routing { ecmp, dmodk, adaptive, spray };
-// The routing policies by name, in Routing order: the scenario reader and --routing ask here.
-[[nodiscard]] const std::vector<std::string>& routing_names();
-[[nodiscard]] Routing parse_routing(const std::string& name);  // asserts a known name
 
 // Bytes moved from one GPU to another, between a GPU and its NVLink switch (NVLS: the switch
 // reduces or multicasts, so the transfer crosses one port only), or over one given fabric link

@@ -70,6 +70,20 @@ std::string to_string(Collective kind) {
   return "?";
 }
 
+double bus_factor(Collective kind, double n) {
+  switch (kind) {
+    case Collective::all_reduce:
+      return 2 * (n - 1) / n;
+    case Collective::all_gather:
+    case Collective::reduce_scatter:
+    case Collective::all_to_all:
+      return (n - 1) / n;
+    case Collective::send_recv:
+      return 1;
+  }
+  return 1;
+}
+
 std::string collective_names() {
   std::string names;
   for (Collective k : collective_kinds()) names += (names.empty() ? "" : ", ") + to_string(k);

@@ -23,6 +23,9 @@ enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send
 [[nodiscard]] const std::vector<Collective>& collective_kinds();
 [[nodiscard]] std::string to_string(Collective kind);
 [[nodiscard]] std::string collective_names();  // "all-reduce, all-gather, ..."
+// nccl-tests' bus bandwidth factor (PERFORMANCE.md) for `kind` over n ranks: bus bandwidth =
+// algorithm bandwidth x this, what each rank's busiest link must carry.
+[[nodiscard]] double bus_factor(Collective kind, double n);
 
 // Calibrated constants of the interconnect; see data/calibration.yaml for values and sources.
 struct NetworkCalibration {

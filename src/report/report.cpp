@@ -747,7 +747,7 @@ std::string validation_text(const ValidationReport& r) {
     out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12.4g} {:>+7.1f}%\n", c.id, c.metric, c.measured,
                        c.predicted, 100 * c.error);
   }
-  out += "\nby source group:\n";
+  out += "\nby group:\n";
   for (const auto& [name, g] : r.groups) {
     out += fmt::format("  {:<58} {:>3} cases  MAPE {:5.1f}%  worst {:5.1f}%\n", name, g.cases,
                        100 * g.mape, 100 * g.worst);

@@ -85,7 +85,22 @@ const FabricGenerator* find_fabric_generator(const std::string& name) {
   return find_named(fabric_generators(), name);
 }
 
+const std::vector<std::string>& routing_names() {
+  static const std::vector<std::string> names = {"ecmp", "dmodk", "adaptive", "spray"};
+  return names;
+}
+
+Routing parse_routing(const std::string& name) {
+  const auto& names = routing_names();
+  const auto it = std::find(names.begin(), names.end(), name);
+  assert(it != names.end());
+  return static_cast<Routing>(it - names.begin());
+}
+
 std::optional<FabricProblem> fabric_problem(const Cluster& c) {
+  const auto& routes = routing_names();
+  if (std::find(routes.begin(), routes.end(), c.routing) == routes.end())
+    return FabricProblem{"network.routing", "expected one of: " + joined_strings(routes)};
   if (find_fabric_generator(c.topology) == nullptr)
     return FabricProblem{"network.topology", "expected one of: " + joined_names(fabric_generators())};
   if (c.gpus > c.gpus_per_node && c.gpus % c.gpus_per_node != 0)

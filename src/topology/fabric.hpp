@@ -32,6 +32,13 @@ namespace colossim {
 
 enum class LinkTier { nvlink = 0, host = 1, leaf_spine = 2, spine_core = 3 };
 
+// How routes are picked among the equal-cost ones (cluster.network.routing; net/fabric_network.hpp
+// describes each). The names, in Routing order, are the one list the scenario reader, the
+// catalog check and --routing use.
+enum class Routing { ecmp, dmodk, adaptive, spray };
+[[nodiscard]] const std::vector<std::string>& routing_names();
+[[nodiscard]] Routing parse_routing(const std::string& name);  // asserts a known name
+
 // Physical switches of one tier: its ports in use, packed onto radix-port switches.
 struct FabricTierCount {
   std::string name;  // leaf, spine, core

@@ -104,10 +104,14 @@ ValidationReport summarise(std::vector<CaseResult> cases) {
       rep.worst = e;
       rep.worst_id = c.id;
     }
-    GroupSummary& g = rep.groups[c.group];
-    g.mape += e;
-    g.cases += 1;
-    g.worst = std::max(g.worst, e);
+    std::vector<const std::string*> names = {&c.group};
+    for (const auto& other : c.also_in) names.push_back(&other);
+    for (const std::string* name : names) {
+      GroupSummary& g = rep.groups[*name];
+      g.mape += e;
+      g.cases += 1;
+      g.worst = std::max(g.worst, e);
+    }
   }
   if (n > 0) rep.mape /= n;
   for (auto& [name, g] : rep.groups) g.mape /= std::max(1, g.cases);

@@ -25,6 +25,7 @@ struct CaseResult {
   double error = 0;     // (predicted - measured) / measured
   std::string refusal;  // non-empty when the case could not be predicted
   std::string source;
+  std::vector<std::string> also_in;  // further groups the case counts in (beside `group`)
 };
 
 struct GroupSummary {

@@ -362,3 +362,17 @@ TEST(FlowEngineSymmetry, IncrementalRunEqualsFullReSolves) {
   for (const auto& t : full) levels.insert(t.value());
   EXPECT_GE(levels.size(), 10u);
 }
+
+// The catalog names its NICs' default routing as topology/ knows them (hw/ sits below and does
+// not check).
+TEST(Fabric, EveryCatalogNicRoutesByAKnownPolicy) {
+  const auto& names = routing_names();
+  for (const auto& nic : colossim::testing::catalog().nics()) {
+    EXPECT_NE(std::find(names.begin(), names.end(), nic.routing), names.end()) << nic.id;
+  }
+  Cluster c = cluster("nic: cx7-ndr-400");
+  c.routing = "telepathy";
+  const auto problem = fabric_problem(c);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(problem->key, "network.routing");
+}

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "app/app.hpp"
 #include "validation/validate.hpp"
 
 using namespace colossim;
@@ -62,4 +63,19 @@ TEST(Validation, PublishedRunsGeneralise) {
     }
   }
   EXPECT_EQ(llama1, 4);
+}
+
+// Every row of the shipped nccl-tests table is rebuilt and predicted; the error may not grow past
+// today's figure (kCollectivesMapeBound, tests/CMakeLists.txt).
+TEST(Validation, CollectivesTableIsPredictedWithinBound) {
+  colossim::app::ValidateOptions o;
+  o.collectives = true;
+  const auto r = colossim::app::validate(o);
+  EXPECT_GE(r.cases.size(), 39u);
+  EXPECT_EQ(r.refused, 0);
+  EXPECT_LE(r.mape, kCollectivesMapeBound);
+  // Every row counts in a scope, a size class and an op group.
+  int scopes = 0;
+  for (const auto& [name, g] : r.groups) scopes += name.rfind("scope: ", 0) == 0 ? g.cases : 0;
+  EXPECT_EQ(scopes, static_cast<int>(r.cases.size()));
 }
