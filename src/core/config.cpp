@@ -197,6 +197,20 @@ std::string ConfigNode::choice_or(const std::string& key, const std::vector<std:
   fail(key, "expected one of " + list + ", got \"" + v + "\"");
 }
 
+std::vector<double> ConfigNode::numbers(const std::string& key) const {
+  const ConfigNode list = child(key);
+  if (!list.is_sequence()) fail(key, "expected a list of numbers");
+  std::vector<double> out;
+  for (const auto& item : list.node_) {
+    try {
+      out.push_back(item.as<double>());
+    } catch (const YAML::Exception&) {
+      fail(key, "expected a list of numbers");
+    }
+  }
+  return out;
+}
+
 Bytes ConfigNode::bytes(const std::string& key) const {
   try {
     return parse_bytes(scalar_node(key, "a size such as \"80GiB\"").Scalar());

@@ -62,6 +62,7 @@ Catalog Catalog::builtin() {
     nic.bandwidth = n.bandwidth("bandwidth");
     nic.fabric = n.str("fabric");
     nic.latency = n.duration("latency");
+    nic.nccl_latency = n.has("nccl_latency") ? n.duration("nccl_latency") : Seconds(0);
     nic.switch_radix = static_cast<int>(n.positive_integer("switch_radix"));
     // A name of topology/'s routing policies, checked there (fabric_problem) and by a test.
     nic.routing = n.str_or("routing", "ecmp");

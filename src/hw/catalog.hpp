@@ -37,6 +37,9 @@ struct Nic {
   BytesPerSecond bandwidth;  // per port, per direction
   std::string fabric;
   Seconds latency;
+  // The network latency the NIC's NCCL transport reports to NCCL's tuner (added to each network
+  // step, twice for Simple): 0 for NCCL's own InfiniBand/RoCE transport; set by net plugins.
+  Seconds nccl_latency;
   int switch_radix = 64;         // ports at this speed on the fabric's usual switch
   std::string routing = "ecmp";  // how the fabric family routes by default (net/fabric_network.hpp)
   std::string source;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/registry.hpp"
+#include "net/nccl_model.hpp"
 
 namespace colossim {
 
@@ -190,6 +191,48 @@ std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r) {
     if (link_seconds[t] > 0) use[t].mean = use[t].bytes / link_seconds[t];
   }
   return use;
+}
+
+FabricNetwork physical_fabric(const Cluster& cluster) {
+  Cluster c = cluster;
+  c.nic.latency = Seconds(0);
+  NetworkCalibration physical;
+  physical.nvlink_efficiency = 1.0;
+  physical.network_efficiency = 1.0;
+  physical.nvlink_latency = Seconds(0);
+  return {c, physical};
+}
+
+std::optional<CollectiveResult> run_nccl_collective(const FabricNetwork& net, Collective kind,
+                                                    Bytes bytes, const RankGroups& groups,
+                                                    const std::string& algorithm) {
+  static const std::vector<std::string> nccl_algorithms = {"auto", "ring", "tree", "nvls", "pat"};
+  if (std::find(nccl_algorithms.begin(), nccl_algorithms.end(), algorithm) ==
+      nccl_algorithms.end())
+    return std::nullopt;
+  const auto ranks = static_cast<long long>(groups.front().size());
+  const auto domains = static_cast<long long>(split(net.fabric(), groups.front()).domains.size());
+  const auto nccl = nccl_choice(net.cluster(), kind, bytes, ranks, domains,
+                                algorithm == "auto" ? "" : algorithm);
+  if (!nccl) return std::nullopt;
+  // The same transfers on the fabric: NVLS-tree is NVLS across domains; a tree inside one
+  // domain (a chain) moves what a ring does.
+  std::string fabric_algorithm = nccl->algorithm == "nvls-tree" ? "nvls" : nccl->algorithm;
+  const CollectiveAlgorithm* a = find_collective_algorithm(fabric_algorithm);
+  if (a == nullptr || a->unsupported(net, kind, groups)) fabric_algorithm = "ring";
+  CollectiveResult r = run_collective(net, kind, bytes, groups, fabric_algorithm);
+  if (nccl->algorithm == "nvls-tree") {
+    // NCCL pipelines NVLS-tree's stages chunk by chunk on disjoint links (the NVSwitch, then the
+    // network, then the NVSwitch): the slowest stage, not their sum, bounds the transfer.
+    r.time = Seconds(0);
+    for (const auto& step : r.steps) r.time = std::max(r.time, step.time);
+  }
+  const Seconds nccl_transfer = nccl->time - nccl->latency;
+  r.algorithm = nccl->algorithm;
+  r.protocol = nccl->protocol;
+  r.latency = nccl->latency;
+  r.time = nccl->latency + std::max(nccl_transfer, r.time);
+  return r;
 }
 
 }  // namespace colossim

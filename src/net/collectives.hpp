@@ -45,6 +45,8 @@ struct CollectiveResult {
   Seconds time;
   std::vector<CollectiveStepResult> steps;
   long long flows = 0;  // transfers simulated, all steps and repetitions counted once
+  std::string protocol;  // NCCL's (LL, LL128, Simple) where its cost model timed it
+  Seconds latency;       // of that time, NCCL's latency term
 };
 
 // How a collective used each tier of links (LinkTier order).
@@ -57,6 +59,19 @@ struct TierUse {
 [[nodiscard]] std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r);
 inline constexpr std::array<const char*, kLinkTiers> tier_name = {"nvlink", "gpu-leaf",
                                                                   "leaf-spine", "spine-core"};
+
+// The fabric at its physical link rates with no per-hop latency: what the transfers of a
+// collective alone take, for the NCCL cost model to add its own latency to.
+[[nodiscard]] FabricNetwork physical_fabric(const Cluster& cluster);
+
+// A collective as NCCL runs it (net/nccl_model.hpp): NCCL's choice of algorithm and protocol,
+// its latency, and the transfer at NCCL's channel bandwidth or the fabric's, whichever is slower
+// (contention among `groups` included). `net` is a physical_fabric. `algorithm`: "auto" or one
+// NCCL runs (ring, tree, nvls, pat). nullopt where NCCL's tuner does not time the collective
+// (all-to-all, send/recv) or the algorithm; run_collective then prices it alone.
+[[nodiscard]] std::optional<CollectiveResult> run_nccl_collective(
+    const FabricNetwork& net, Collective kind, Bytes bytes, const RankGroups& groups,
+    const std::string& algorithm = "auto");
 
 // Runs `kind` over every group at once. `algorithm` is a registered name or "auto". The caller
 // checks support first (find_collective_algorithm(...)->unsupported); asserts it.

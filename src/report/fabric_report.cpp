@@ -86,12 +86,14 @@ std::string collective_text(const app::CollectiveRun& r) {
       to_string(r.op), r.groups.size(), r.groups.size() == 1 ? "" : "s", r.groups.front().size(),
       r.placement, c.gpus, c.gpu.id, c.topology, r.fabric_tiers, r.fabric_tiers == 1 ? "" : "s",
       c.routing, c.oversubscription);
-  out += fmt::format("{:>14} {:>13} {:>12} {:>12} {:>12}\n", "size (B)", "algorithm", "time (us)",
+  out += fmt::format("{:>14} {:>16} {:>12} {:>12} {:>12}\n", "size (B)", "algorithm", "time (us)",
                      "algbw (GB/s)", "busbw (GB/s)");
   for (const auto& row : r.rows) {
-    out += fmt::format("{:>14.0f} {:>13} {:>12.1f} {:>12.2f} {:>12.2f}\n", row.size.value(),
-                       row.result.algorithm, row.result.time.value() * 1e6, row.algbw_gbps,
-                       row.busbw_gbps);
+    const std::string algorithm =
+        row.result.algorithm +
+        (row.result.protocol.empty() ? std::string() : "/" + row.result.protocol);
+    out += fmt::format("{:>14.0f} {:>16} {:>12.1f} {:>12.2f} {:>12.2f}\n", row.size.value(),
+                       algorithm, row.result.time.value() * 1e6, row.algbw_gbps, row.busbw_gbps);
   }
   if (!r.rows.empty()) {
     const auto& last = r.rows.back();
@@ -122,6 +124,8 @@ nlohmann::json collective_json(const app::CollectiveRun& r) {
     }
     results.push_back({{"size_bytes", row.size.value()},
                        {"algorithm", row.result.algorithm},
+                       {"protocol", row.result.protocol},
+                       {"latency_s", row.result.latency.value()},
                        {"time_s", row.result.time.value()},
                        {"algbw_gbps", row.algbw_gbps},
                        {"busbw_gbps", row.busbw_gbps},

@@ -144,20 +144,25 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
     r.refusal = "cluster." + problem->key + ": " + problem->expected;
     return r;
   }
-  const FabricNetwork net(s.cluster,
-                          calibration.for_architecture(s.cluster.gpu.architecture).network());
   RankGroups groups(1);
   for (long long g = 0; g < c.gpus; ++g) groups.front().push_back(g);
-  if (c.algorithm != "auto") {
-    const CollectiveAlgorithm* a = find_collective_algorithm(c.algorithm);
-    if (a == nullptr || a->unsupported(net, op, groups)) {
+  // NCCL's cost model on the physical fabric; what its tuner does not time (all-to-all) on the
+  // fabric alone, with the calibrated link efficiencies and latencies.
+  const FabricNetwork physical = physical_fabric(s.cluster);
+  auto result = run_nccl_collective(physical, op, Bytes(c.size_bytes), groups, c.algorithm);
+  if (!result) {
+    const FabricNetwork net(s.cluster,
+                            calibration.for_architecture(s.cluster.gpu.architecture).network());
+    const CollectiveAlgorithm* a =
+        c.algorithm == "auto" ? nullptr : find_collective_algorithm(c.algorithm);
+    if (c.algorithm != "auto" && (a == nullptr || a->unsupported(net, op, groups))) {
       r.refusal = "the model cannot run " + c.algorithm + " here";
       return r;
     }
+    result = run_collective(net, op, Bytes(c.size_bytes), groups, c.algorithm);
   }
-  const CollectiveResult result = run_collective(net, op, Bytes(c.size_bytes), groups, c.algorithm);
   r.predicted =
-      c.size_bytes / result.time.value() / 1e9 * bus_factor(op, static_cast<double>(c.gpus));
+      c.size_bytes / result->time.value() / 1e9 * bus_factor(op, static_cast<double>(c.gpus));
   r.error = (r.predicted - r.measured) / r.measured;
   return r;
 }

@@ -1,0 +1,256 @@
+#include "net/nccl_model.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace colossim {
+namespace {
+
+enum Proto { kLl = 0, kLl128 = 1, kSimple = 2 };
+constexpr std::array<const char*, 3> kProtoNames = {"LL", "LL128", "Simple"};
+
+// Per GPU architecture: the ring search's channels, NVLS heads and the caps by node count.
+struct Arch {
+  double ring_channels = 0, ring_channel_gbps = 0;
+  double nvls_heads = 0, nvls_channel_gbps = 0, nvls_efficiency = 0;
+  std::vector<double> inter_speeds, ll_max, ring_ll128, tree, tree_ll128, nvls_tree;
+};
+
+// data/nccl.yaml, read once.
+struct Constants {
+  std::map<std::string, std::vector<double>> base;       // algorithm -> [LL, LL128, Simple]
+  std::map<std::string, std::vector<double>> hop_nvlink, hop_net;
+  double net_overhead = 0, ring_plateau = 0;
+  double ring_ll = 0, ring_ll128 = 0, tree = 0, tree_ll_divisor = 0;
+  double tree_ll128_one_node = 0, tree_ll128 = 0, pat = 0;
+  std::vector<std::vector<double>> tree_correction;
+  std::map<std::string, Arch> arch;
+  std::vector<double> ll_max_multi_node;
+  long long nvls_min_gpus = 0;
+};
+
+std::map<std::string, std::vector<double>> per_algorithm(const ConfigNode& n) {
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& key : n.keys()) out[key] = n.numbers(key);
+  return out;
+}
+
+Constants load() {
+  const auto data = ConfigNode::embedded("nccl.yaml");
+  if (!data) throw InputError("data/nccl.yaml", "", "built-in data file is missing");
+  Constants k;
+  k.base = per_algorithm(data->child("base_latency_us"));
+  k.hop_nvlink = per_algorithm(data->child("hop_latency_us").child("nvlink"));
+  k.hop_net = per_algorithm(data->child("hop_latency_us").child("net"));
+  k.net_overhead = data->number("net_overhead_us");
+  k.ring_plateau = data->number("ring_plateau_factor");
+  k.ring_ll = data->number("ring_ll_factor");
+  k.ring_ll128 = data->number("ring_ll128_factor");
+  k.tree = data->number("tree_factor");
+  k.tree_ll_divisor = data->number("tree_ll_divisor");
+  k.tree_ll128_one_node = data->number("tree_ll128_factor_one_node");
+  k.tree_ll128 = data->number("tree_ll128_factor");
+  k.pat = data->number("pat_factor");
+  for (const char* proto : kProtoNames)
+    k.tree_correction.push_back(data->child("tree_correction").numbers(proto));
+  const ConfigNode archs = data->child("architectures");
+  for (const auto& name : archs.keys()) {
+    const ConfigNode a = archs.child(name);
+    Arch x;
+    x.ring_channels = a.number("ring_channels");
+    x.ring_channel_gbps = a.number("ring_channel_gbps");
+    x.nvls_heads = a.number("nvls_heads");
+    x.nvls_channel_gbps = a.number("nvls_channel_gbps");
+    x.nvls_efficiency = a.number("nvls_efficiency");
+    x.inter_speeds = a.numbers("inter_speeds_gbps");
+    x.ll_max = a.numbers("ll_max");
+    x.ring_ll128 = a.numbers("ring_ll128_per_channel");
+    x.tree = a.numbers("tree_per_channel");
+    x.tree_ll128 = a.numbers("tree_ll128_per_channel");
+    x.nvls_tree = a.numbers("nvls_tree_per_channel");
+    k.arch[name] = x;
+  }
+  k.ll_max_multi_node = data->numbers("ll_max_multi_node");
+  k.nvls_min_gpus = data->integer("nvls_min_gpus_per_domain");
+  return k;
+}
+
+const Constants& constants() {
+  static const Constants k = load();
+  return k;
+}
+
+// The group as NCCL's tuner sees it.
+struct Shape {
+  double n = 0, nodes = 1, ppn = 0;
+  size_t node_index = 0;  // caps: 1 node, 2 nodes, 3 or more
+  double channels = 0;    // ring/tree search channels
+  double speed = 0;       // GB/s per channel (intra on one node; the inter graph across nodes)
+  double inter_speed = 0;  // the inter graph's speed before duplication (NVLS-tree)
+  double plugin_latency = 0;  // us, what the network plugin reports (latencyInter)
+  double bytes = 0;
+  Collective kind = Collective::all_reduce;
+};
+
+// A network step's latency: NCCL's NET table plus what the plugin reports, twice for Simple.
+double net_latency(const Shape& s, const std::string& algorithm, int proto) {
+  return constants().hop_net.at(algorithm)[static_cast<size_t>(proto)] +
+         s.plugin_latency * (proto == kSimple ? 2 : 1);
+}
+
+double steps(const Shape& s) { return s.kind == Collective::all_reduce ? 2 * (s.n - 1) : s.n - 1; }
+
+double log2_floor(double x) { return std::floor(std::log2(std::max(1.0, x))); }
+
+NcclChoice choice(const Shape& s, const char* algorithm, int proto, double latency_us,
+                  double algbw) {
+  NcclChoice c;
+  c.algorithm = algorithm;
+  c.protocol = kProtoNames[static_cast<size_t>(proto)];
+  c.latency = microseconds(latency_us);
+  c.algbw_gbps = algbw;
+  c.time = microseconds(latency_us + s.bytes / (1000.0 * algbw));
+  return c;
+}
+
+void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
+  const Constants& k = constants();
+  const double n_steps = steps(s);
+  const double inter_steps =
+      s.nodes <= 1 ? 0 : (s.kind == Collective::all_reduce ? 2 * (s.nodes - 1) : s.nodes - 1);
+  const double bus = s.channels * s.speed;
+  const double ll_max = s.nodes <= 1 ? a.ll_max[0] : k.ll_max_multi_node[s.node_index];
+  for (int p : {kLl, kLl128, kSimple}) {
+    const auto up = static_cast<size_t>(p);
+    const double overhead = s.nodes > 1 ? k.net_overhead * (p == kSimple ? 3 : 1) : 0;
+    const double intra = std::max(k.hop_nvlink.at("ring")[up], overhead);
+    // With one GPU per node every step crosses the network at the tree's NET latency.
+    const double inter = net_latency(s, s.ppn == 1 ? "tree" : "ring", p);
+    double latency =
+        k.base.at("ring")[up] + (n_steps - inter_steps) * intra + inter_steps * inter;
+    if (s.nodes > 1 && p == kSimple && s.kind == Collective::all_reduce &&
+        s.bytes / (s.channels * s.n) >= 64)
+      latency *= k.ring_plateau;
+    const double b = p == kLl      ? std::min(ll_max, k.ring_ll * bus)
+                     : p == kLl128 ? std::min(k.ring_ll128 * bus,
+                                              s.channels * a.ring_ll128[s.node_index])
+                                   : bus;
+    out.push_back(choice(s, "ring", p, latency, b * s.n / n_steps));
+  }
+}
+
+void tree(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
+  if (s.kind != Collective::all_reduce) return;
+  const Constants& k = constants();
+  const double bus = s.channels * s.speed;
+  const double ll_max = s.nodes <= 1 ? a.ll_max[0] : k.ll_max_multi_node[s.node_index];
+  const auto bucket = static_cast<size_t>(
+      std::clamp(log2_floor(s.bytes / 64), 0.0, static_cast<double>(22)));
+  for (int p : {kLl, kLl128, kSimple}) {
+    const auto up = static_cast<size_t>(p);
+    const double latency =
+        k.base.at("tree")[up] + 2 * ((s.ppn - 1) * k.hop_nvlink.at("tree")[up] +
+                                     log2_floor(s.nodes) * net_latency(s, "tree", p));
+    double b = std::min(k.tree * bus, s.channels * a.tree[s.node_index]);
+    if (p == kLl) b = std::min(b / k.tree_ll_divisor, ll_max);
+    if (p == kLl128)
+      b = std::min(b * (s.nodes <= 1 ? k.tree_ll128_one_node : k.tree_ll128),
+                   s.channels * a.tree_ll128[s.node_index]);
+    b *= k.tree_correction[up][std::min(bucket, k.tree_correction[up].size() - 1)];
+    out.push_back(choice(s, "tree", p, latency, b * 0.5));
+  }
+}
+
+// NVLink SHARP inside one domain, and NVLS-tree across domains: all-reduce, Simple only.
+void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
+  const Constants& k = constants();
+  if (s.kind != Collective::all_reduce || a.nvls_heads <= 0 ||
+      s.ppn < static_cast<double>(k.nvls_min_gpus))
+    return;
+  const double heads = a.nvls_heads;
+  const double intra = a.nvls_channel_gbps * a.nvls_efficiency * (heads - 1) / heads * 2;
+  const double n_steps = steps(s);
+  if (s.nodes <= 1) {
+    out.push_back(choice(s, "nvls", kSimple, k.hop_nvlink.at("nvls")[kSimple],
+                         heads * intra * s.n / n_steps));
+    return;
+  }
+  const double inter = s.inter_speed * (s.nodes <= 2 ? 2 : 1);
+  const double per_channel = std::min({intra, inter, a.nvls_tree[s.node_index]});
+  const double latency = k.hop_nvlink.at("nvls-tree")[kSimple] +
+                         2 * log2_floor(s.nodes) * net_latency(s, "nvls-tree", kSimple);
+  out.push_back(choice(s, "nvls-tree", kSimple, latency, heads * per_channel * s.n / n_steps));
+}
+
+// PAT: all-gather and reduce-scatter with one GPU per node, Simple only; its bandwidth applies
+// to the whole buffer.
+void pat(const Shape& s, std::vector<NcclChoice>& out) {
+  const Constants& k = constants();
+  if (s.kind == Collective::all_reduce || s.ppn != 1 || s.nodes <= 1) return;
+  const double latency = k.base.at("pat")[kSimple] +
+                         log2_floor(s.nodes) * net_latency(s, "tree", kSimple) / 3.5 + 2.8 * s.n;
+  out.push_back(choice(s, "pat", kSimple, latency, s.channels * s.speed * k.pat));
+}
+
+}  // namespace
+
+std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes bytes,
+                                      long long ranks, long long domains,
+                                      const std::string& only) {
+  if (kind != Collective::all_reduce && kind != Collective::all_gather &&
+      kind != Collective::reduce_scatter)
+    return std::nullopt;
+  if (ranks < 2 || bytes.value() <= 0) return std::nullopt;
+  const Constants& k = constants();
+  const auto arch_it = k.arch.find(c.gpu.architecture);
+  const Arch& a = arch_it != k.arch.end() ? arch_it->second : k.arch.at("ampere");
+  Shape s;
+  s.kind = kind;
+  s.bytes = bytes.value();
+  s.n = static_cast<double>(ranks);
+  s.nodes = static_cast<double>(std::max(1LL, domains));
+  s.ppn = s.n / s.nodes;
+  s.node_index = s.nodes <= 1 ? 0 : s.nodes <= 2 ? 1 : 2;
+  s.plugin_latency = c.nic.nccl_latency.value() * 1e6;
+  if (s.nodes <= 1) {
+    s.channels = a.ring_channels;
+    s.speed = a.ring_channel_gbps;
+  } else {
+    // One channel per GPU's NIC at the fastest search speed the NIC carries; channels are
+    // doubled at half speed unless (after Ampere) the speed is under 50 with over 4 channels.
+    const double nic = c.nic_bandwidth.value() / 1e9;
+    s.speed = a.inter_speeds.back();
+    for (double v : a.inter_speeds) {
+      if (v <= nic) {
+        s.speed = v;
+        break;
+      }
+    }
+    s.inter_speed = s.speed;
+    s.channels = s.ppn;
+    const bool after_ampere = c.gpu.architecture != "ampere";
+    if (s.speed >= 25 && !(after_ampere && s.speed < 50 && s.channels > 4)) {
+      s.channels *= 2;
+      s.speed /= 2;
+    }
+  }
+  std::vector<NcclChoice> all;
+  ring(s, a, all);
+  tree(s, a, all);
+  nvls(s, a, all);
+  pat(s, all);
+  std::optional<NcclChoice> best;
+  for (const auto& x : all) {
+    const bool wanted = only.empty() || x.algorithm == only ||
+                        (only == "nvls" && x.algorithm == "nvls-tree");
+    if (wanted && (!best || x.time < best->time)) best = x;
+  }
+  return best;
+}
+
+}  // namespace colossim

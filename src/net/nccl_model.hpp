@@ -1,0 +1,42 @@
+// NCCL's own cost model: for an all-reduce, all-gather or reduce-scatter over a group, every
+// algorithm (ring, tree, NVLS, NVLS-tree, PAT) with every protocol it runs (LL, LL128, Simple)
+// gets a latency and an algorithm bandwidth as NCCL's tuner computes them, and the cheapest
+// latency + bytes / bandwidth is what NCCL runs (NVIDIA/nccl src/graph/tuning.cc; the constants
+// and their sources in data/nccl.yaml, the derivations in docs/research/nccl-cost-model.md).
+//
+// The channel bandwidths are the GPU side's ceiling (what NCCL's kernels move per channel); the
+// links' ceiling and contention come from the fabric (net/collectives.hpp), and
+// nccl_collective_time combines the two.
+//
+// Limits: NCCL 2.28's constants for every version; CollNet (SHARP) and symmetric-memory kernels
+// are not modelled; NVLS runs all-reduce only; a tuner plugin's overrides (aws-ofi-nccl's) are not
+// modelled; pipeline fill for mid-size messages enters only through NCCL's own latency terms.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/units.hpp"
+#include "net/network.hpp"
+#include "topology/cluster.hpp"
+
+namespace colossim {
+
+struct NcclChoice {
+  std::string algorithm;  // ring | tree | nvls | nvls-tree | pat
+  std::string protocol;   // LL | LL128 | Simple
+  Seconds latency;
+  double algbw_gbps = 0;  // algorithm bandwidth, GB/s (bytes / transfer time)
+  Seconds time;           // latency + bytes / algorithm bandwidth
+};
+
+// What NCCL chooses for `kind` of `bytes` (nccl-tests' size) over `ranks` GPUs spread evenly
+// over `domains` NVLink domains of `cluster`. `only` restricts the choice to one algorithm.
+// nullopt when NCCL's tuner does not time this collective (all-to-all, send/recv) or no
+// algorithm (or not `only`) applies.
+[[nodiscard]] std::optional<NcclChoice> nccl_choice(const Cluster& cluster, Collective kind,
+                                                    Bytes bytes, long long ranks,
+                                                    long long domains,
+                                                    const std::string& only = "");
+
+}  // namespace colossim

@@ -1,0 +1,114 @@
+// NCCL's cost model, regime by regime, against the closed forms of its tuner
+// (data/nccl.yaml; times in us, bandwidths in GB/s, time = latency + bytes / (1000 x algbw)).
+#include "net/nccl_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include "net/collectives.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+
+namespace {
+
+Cluster cluster(const std::string& gpu, long long gpus, const std::string& network = "") {
+  return colossim::testing::scenario("cluster: {gpu: " + gpu + ", gpus: " + std::to_string(gpus) +
+                                     (network.empty() ? "" : ", network: {" + network + "}") +
+                                     "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: " +
+                                     std::to_string(gpus) + "}\n")
+      .cluster;
+}
+
+double us(Seconds s) { return s.value() * 1e6; }
+
+}  // namespace
+
+// Latency-bound: 1 KiB over 8 H100 runs ring LL: 6.6 + 14 x 0.6 us, at min(llMaxBw 141,
+// 0.5 x 12 x 30) bus, x 8/14 for the algorithm bandwidth.
+TEST(NcclModel, SmallMessagesRunRingLowLatency) {
+  const auto c = nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_reduce, Bytes(1024), 8, 1);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->algorithm, "ring");
+  EXPECT_EQ(c->protocol, "LL");
+  EXPECT_NEAR(us(c->latency), 6.6 + 14 * 0.6, 1e-9);
+  EXPECT_NEAR(c->algbw_gbps, 141.0 * 8 / 14, 1e-9);
+  EXPECT_NEAR(us(c->time), 15.0 + 1024 / (1000 * 141.0 * 8 / 14), 1e-9);
+}
+
+// LL128 in the middle: 8 MiB over 8 A100 (no NVLS): LL128 40.6 us + S / (0.92 x 240 x 8/14)
+// beats LL (15 us + S / (87.7 x 8/14)) and Simple (56 us + S / (240 x 8/14)).
+TEST(NcclModel, MidSizesRunLl128) {
+  const double s = 8.0 * 1024 * 1024;
+  const auto c = nccl_choice(cluster("a100-sxm-80gb", 8), Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->protocol, "LL128");
+  EXPECT_NEAR(us(c->time), 14.0 + 14 * 1.9 + s / (1000 * 0.92 * 240 * 8 / 14), 1e-6);
+}
+
+// Bandwidth-bound: 8 GiB over 8 A100 runs ring Simple at the channels' 12 x 20 GB/s bus.
+TEST(NcclModel, LargeMessagesRunSimpleAtTheChannelsBandwidth) {
+  const double s = 8.0 * 1024 * 1024 * 1024;
+  const auto c = nccl_choice(cluster("a100-sxm-80gb", 8), Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->algorithm, "ring");
+  EXPECT_EQ(c->protocol, "Simple");
+  EXPECT_NEAR(c->algbw_gbps * 14 / 8, 240.0, 1e-9);  // bus bandwidth
+  EXPECT_NEAR(us(c->time), 8.4 + 14 * 3.4 + s / (1000 * 240.0 * 8 / 14), 1e-6);
+}
+
+// NVLink SHARP: 8 H100 all-reduce 1 GiB at 8 heads x 40 x 0.85 x 7/8 x 2 bus and 25 us; with
+// 4 GPUs of the node NCCL stays on the ring.
+TEST(NcclModel, NvlsOnFullNodesOnly) {
+  const double s = 1024.0 * 1024 * 1024;
+  const auto eight =
+      nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(eight.has_value());
+  EXPECT_EQ(eight->algorithm, "nvls");
+  EXPECT_NEAR(eight->algbw_gbps * 14 / 8, 8 * 40 * 0.85 * 7 / 8 * 2, 1e-9);
+  EXPECT_NEAR(us(eight->latency), 25.0, 1e-9);
+  const auto four =
+      nccl_choice(cluster("h100-sxm-80gb", 4), Collective::all_reduce, Bytes(s), 4, 1);
+  ASSERT_TRUE(four.has_value());
+  EXPECT_EQ(four->algorithm, "ring");
+  EXPECT_FALSE(nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_to_all, Bytes(s), 8, 1));
+}
+
+// Across nodes the network's latency enters every inter-node step; a net plugin's reported
+// latency (EFA: 75 us) adds to it, twice for Simple.
+TEST(NcclModel, PluginLatencyAddsToEveryNetworkStep) {
+  const double s = 1024;
+  const auto ib = nccl_choice(cluster("h100-sxm-80gb", 16, "nic: cx7-ndr-400"),
+                              Collective::all_gather, Bytes(s), 16, 2, "ring");
+  const auto efa = nccl_choice(cluster("h100-sxm-80gb", 16, "nic: efa-400"),
+                               Collective::all_gather, Bytes(s), 16, 2, "ring");
+  ASSERT_TRUE(ib && efa);
+  ASSERT_EQ(ib->protocol, efa->protocol);
+  // One inter-node step for an all-gather over 2 nodes; LL adds the plugin's latency once.
+  EXPECT_NEAR(us(efa->latency) - us(ib->latency), efa->protocol == "Simple" ? 150.0 : 75.0,
+              1e-9);
+}
+
+// The transfer is no faster than the fabric carries it: on an idle node NCCL's channels bound
+// it; with every group of a job sharing a thin top tier, the fabric does.
+TEST(NcclModel, TheFabricBoundsTheTransferUnderContention) {
+  const Cluster node = cluster("h100-sxm-80gb", 8);
+  const FabricNetwork idle = physical_fabric(node);
+  const double s = 1024.0 * 1024 * 1024;
+  const auto alone = run_nccl_collective(idle, Collective::all_reduce, Bytes(s),
+                                         {{0, 1, 2, 3, 4, 5, 6, 7}});
+  const auto choice = nccl_choice(node, Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(alone && choice);
+  EXPECT_NEAR(alone->time.value(), choice->time.value(), 1e-12);
+
+  Cluster thin = cluster("h100-sxm-80gb", 1024, "nic: cx7-roce-400, topology: clos, oversubscription: 8");
+  const FabricNetwork fabric = physical_fabric(thin);
+  RankGroups rails;  // GPU r of every node: 8 groups of 128 across the whole fabric
+  for (long long r = 0; r < 8; ++r) {
+    rails.emplace_back();
+    for (long long n = 0; n < 128; ++n) rails.back().push_back(n * 8 + r);
+  }
+  const auto contended = run_nccl_collective(fabric, Collective::all_gather, Bytes(s), rails, "ring");
+  const auto nccl = nccl_choice(thin, Collective::all_gather, Bytes(s), 128, 128, "ring");
+  ASSERT_TRUE(contended && nccl);
+  EXPECT_GT(contended->time.value(), 2 * nccl->time.value());
+}
