@@ -1,6 +1,9 @@
-// The "bandwidth" network model: each collective priced by its algorithm's cost on the
-// bottleneck link, with no contention between concurrent collectives.
+// The "bandwidth" network model: all-reduce, all-gather and reduce-scatter as NCCL's own cost
+// model times them (net/nccl_model.hpp: its latencies, protocols and channel bandwidths); the
+// rest (all-to-all, send/recv) by their algorithm's cost on the bottleneck link at the
+// calibrated efficiencies. No contention between concurrent collectives.
 //
+// For all-to-all and send/recv:
 // For a group of n ranks, k of them per NVLink domain, message S:
 //   bottleneck B = NVLink (x efficiency) inside one domain; across domains
 //   min(NVLink, k x NIC x efficiency): NCCL runs one ring per NIC, so k co-located members
@@ -14,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "net/nccl_model.hpp"
 #include "net/network.hpp"
 
 namespace colossim {
@@ -22,7 +26,8 @@ namespace {
 class BandwidthModel final : public NetworkModel {
  public:
   BandwidthModel(const Cluster& c, const NetworkCalibration& cal)
-      : nvlink_(c.gpu.nvlink_bandwidth * cal.nvlink_efficiency),
+      : cluster_(c),
+        nvlink_(c.gpu.nvlink_bandwidth * cal.nvlink_efficiency),
         nic_(c.nic_bandwidth * cal.network_efficiency),
         nvlink_latency_(cal.nvlink_latency),
         network_latency_(c.nic.latency) {}
@@ -32,6 +37,8 @@ class BandwidthModel final : public NetworkModel {
   [[nodiscard]] Seconds time(Collective kind, Bytes bytes, const CommGroup& g) const override {
     const double n = static_cast<double>(g.size);
     if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
+    // All-reduce, all-gather, reduce-scatter as NCCL's tuner times them (net/nccl_model.hpp).
+    if (auto c = nccl_choice(cluster_, kind, bytes, g.size, g.domains())) return c->time;
     const bool one_domain = g.domains() <= 1;
     const double k = static_cast<double>(std::min(g.per_domain, g.size));
     const BytesPerSecond bus =
@@ -59,6 +66,7 @@ class BandwidthModel final : public NetworkModel {
   }
 
  private:
+  Cluster cluster_;
   BytesPerSecond nvlink_;
   BytesPerSecond nic_;
   Seconds nvlink_latency_;

@@ -4,11 +4,13 @@
 // in a real cluster.
 //
 // Groups are the job's ranks in Megatron order (plan/placement.hpp): a group of `size`
-// members `stride` ranks apart, one for each rank whose position along that stride is 0. The
-// algorithms are the ones the calibration was fitted with (ring, or tree for latency-bound
-// all-reduces; net/collectives.hpp), so on an uncontended fabric this model agrees with the
-// "bandwidth" model and the difference is contention. Results are cached by collective and
-// size: a step asks for few distinct ones.
+// members `stride` ranks apart, one for each rank whose position along that stride is 0.
+// All-reduce, all-gather and reduce-scatter run as NCCL runs them (run_nccl_collective: its
+// algorithm, protocol, latency and channel bandwidth, the transfer no faster than the fabric
+// carries every group at once); all-to-all and send/recv run on the fabric at the calibrated
+// link efficiencies. On an uncontended fabric this model agrees with the "bandwidth" model and
+// the difference is contention. Results are cached by collective and size: a step asks for few
+// distinct ones.
 //
 // Limits: different collectives of a step (TP all-reduces, DP reduce-scatters, PP sends) do not
 // compete with each other here, only groups of the same collective; one group's time is the
@@ -26,7 +28,8 @@ namespace {
 
 class FabricModel final : public NetworkModel {
  public:
-  FabricModel(const Cluster& c, const NetworkCalibration& cal) : net_(c, cal), job_(c.job_gpus()) {}
+  FabricModel(const Cluster& c, const NetworkCalibration& cal)
+      : net_(c, cal), physical_(physical_fabric(c)), job_(c.job_gpus()) {}
 
   [[nodiscard]] std::string name() const override { return "fabric"; }
 
@@ -43,12 +46,21 @@ class FabricModel final : public NetworkModel {
     r.stride = g.stride;
     r.groups = static_cast<long long>(groups.size());
     if (groups.empty()) return Seconds(0);
-    r.algorithm = choose_algorithm(net_, kind, bytes, groups, /*nvls=*/false);
-    const CollectiveResult all = run_collective(net_, kind, bytes, groups, r.algorithm);
+    CollectiveResult all;
+    if (auto nccl = run_nccl_collective(physical_, kind, bytes, groups)) {
+      all = std::move(*nccl);
+      r.algorithm = all.algorithm + "/" + all.protocol;
+      r.alone = groups.size() == 1
+                    ? all.time
+                    : run_nccl_collective(physical_, kind, bytes, {groups.front()})->time;
+    } else {
+      r.algorithm = choose_algorithm(net_, kind, bytes, groups, /*nvls=*/false);
+      all = run_collective(net_, kind, bytes, groups, r.algorithm);
+      r.alone = groups.size() == 1
+                    ? all.time
+                    : run_collective(net_, kind, bytes, {groups.front()}, r.algorithm).time;
+    }
     r.contended = all.time;
-    r.alone = groups.size() == 1
-                  ? all.time
-                  : run_collective(net_, kind, bytes, {groups.front()}, r.algorithm).time;
     const auto use = tier_use(all);
     for (size_t t = 0; t < kLinkTiers; ++t) {
       r.tier_utilisation[t] = use[t].mean;
@@ -69,7 +81,8 @@ class FabricModel final : public NetworkModel {
   }
 
  private:
-  FabricNetwork net_;
+  FabricNetwork net_;       // calibrated: all-to-all and send/recv
+  FabricNetwork physical_;  // link rates, no latency: NCCL's collectives (run_nccl_collective)
   long long job_;
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<int, double, long long, long long>, CollectiveRecord> cache_;
