@@ -240,14 +240,11 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   if (const auto problem = fabric_problem(c))
     throw InputError(s.file, "cluster." + problem->key, problem->expected);
   // NCCL's cost model on the physical fabric where its tuner times the collective (all-reduce,
-  // all-gather, reduce-scatter by ring, tree, NVLS or PAT); otherwise the fabric alone with the
-  // calibrated link efficiencies and latencies.
-  const bool nccl = o.op == Collective::all_reduce || o.op == Collective::all_gather ||
-                    o.op == Collective::reduce_scatter;
+  // all-gather, reduce-scatter by ring, tree, NVLS or PAT, where NCCL would run it); otherwise
+  // the fabric alone with the calibrated link efficiencies and latencies.
   const Calibration calibration = Calibration::builtin();
-  const FabricNetwork net =
-      nccl ? physical_fabric(c)
-           : FabricNetwork(c, calibration.for_architecture(c.gpu.architecture).network());
+  const FabricNetwork net(c, calibration.for_architecture(c.gpu.architecture).network());
+  const FabricNetwork physical = physical_fabric(c);
   if (o.algorithm != "auto") {
     const CollectiveAlgorithm* a = find_collective_algorithm(o.algorithm);
     if (a == nullptr)
@@ -258,7 +255,7 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   run.fabric_tiers = net.fabric().tiers();
   const double n = static_cast<double>(run.groups.front().size());
   for (const Bytes& size : o.sizes) {
-    auto timed = run_nccl_collective(net, o.op, size, run.groups, o.algorithm);
+    auto timed = run_nccl_collective(physical, o.op, size, run.groups, o.algorithm);
     CollectiveRow row{size, timed ? std::move(*timed)
                                   : run_collective(net, o.op, size, run.groups, o.algorithm)};
     const double t = row.result.time.value();
