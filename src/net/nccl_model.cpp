@@ -34,9 +34,19 @@ struct Constants {
   long long nvls_min_gpus = 0;
 };
 
+// A list of exactly `count` numbers (per protocol, or per node count).
+std::vector<double> sized(const ConfigNode& n, const std::string& key, size_t count) {
+  std::vector<double> v = n.numbers(key);
+  if (v.size() != count) n.fail(key, "expected " + std::to_string(count) + " numbers");
+  return v;
+}
+
 std::map<std::string, std::vector<double>> per_algorithm(const ConfigNode& n) {
   std::map<std::string, std::vector<double>> out;
-  for (const auto& key : n.keys()) out[key] = n.numbers(key);
+  for (const auto& key : n.keys()) out[key] = sized(n, key, kProtoNames.size());
+  for (const char* algorithm : {"ring", "tree", "nvls", "nvls-tree", "pat"}) {
+    if (out.count(algorithm) == 0) n.fail(algorithm, "expected the algorithm's latencies");
+  }
   return out;
 }
 
@@ -56,8 +66,10 @@ Constants load() {
   k.tree_ll128_one_node = data->number("tree_ll128_factor_one_node");
   k.tree_ll128 = data->number("tree_ll128_factor");
   k.pat = data->number("pat_factor");
-  for (const char* proto : kProtoNames)
+  for (const char* proto : kProtoNames) {
     k.tree_correction.push_back(data->child("tree_correction").numbers(proto));
+    if (k.tree_correction.back().empty()) data->child("tree_correction").fail(proto, "expected factors");
+  }
   const ConfigNode archs = data->child("architectures");
   for (const auto& name : archs.keys()) {
     const ConfigNode a = archs.child(name);
@@ -68,14 +80,16 @@ Constants load() {
     x.nvls_channel_gbps = a.number("nvls_channel_gbps");
     x.nvls_efficiency = a.number("nvls_efficiency");
     x.inter_speeds = a.numbers("inter_speeds_gbps");
-    x.ll_max = a.numbers("ll_max");
-    x.ring_ll128 = a.numbers("ring_ll128_per_channel");
-    x.tree = a.numbers("tree_per_channel");
-    x.tree_ll128 = a.numbers("tree_ll128_per_channel");
-    x.nvls_tree = a.numbers("nvls_tree_per_channel");
+    x.ll_max = sized(a, "ll_max", 3);  // 1 node, 2 nodes, 3 or more
+    x.ring_ll128 = sized(a, "ring_ll128_per_channel", 3);
+    x.tree = sized(a, "tree_per_channel", 3);
+    x.tree_ll128 = sized(a, "tree_ll128_per_channel", 3);
+    x.nvls_tree = sized(a, "nvls_tree_per_channel", 3);
+    if (x.inter_speeds.empty()) a.fail("inter_speeds_gbps", "expected the search speeds");
     k.arch[name] = x;
   }
-  k.ll_max_multi_node = data->numbers("ll_max_multi_node");
+  k.ll_max_multi_node = sized(*data, "ll_max_multi_node", 3);
+  if (k.arch.count("ampere") == 0) archs.fail("ampere", "expected the fallback architecture");
   k.nvls_min_gpus = data->integer("nvls_min_gpus_per_domain");
   return k;
 }
