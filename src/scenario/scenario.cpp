@@ -38,7 +38,8 @@ std::string cluster_presets() {
 
 Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   file_node.check_no_unknown_keys({"preset", "gpu", "gpus", "gpus_per_node", "gpus_per_rack",
-                                   "spare_gpus", "network", "cooling", "node"});
+                                   "spare_gpus", "network", "cooling", "node",
+                                   "nvlink_partition"});
   // A cluster preset (data/clusters) supplies every key the file leaves out.
   ConfigNode n = file_node;
   if (file_node.has("preset")) {
@@ -70,6 +71,18 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   }
   c.nvlink_domain = std::max(node->nvlink_domain, c.gpus_per_node);
   if (node->nvlink_domain > node->gpus) c.nvlink_domain = node->nvlink_domain;  // NVL72 spans trays
+  if (n.has("nvlink_partition")) {
+    // Operators cut rack-scale NVLink domains into partitions of whole trays (NVIDIA Fabric
+    // Manager NVLink partitions); between partitions traffic takes the NICs.
+    const long long p = n.positive_integer("nvlink_partition");
+    if (p % c.gpus_per_node != 0 || c.nvlink_domain % p != 0) {
+      n.fail("nvlink_partition",
+             "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) +
+                 ") dividing the node's NVLink domain (" + std::to_string(c.nvlink_domain) +
+                 " GPUs)");
+    }
+    c.nvlink_domain = static_cast<int>(p);
+  }
   c.spare_gpus = n.integer_or("spare_gpus", 0);
   if (c.spare_gpus < 0 || c.spare_gpus >= c.gpus)
     n.fail("spare_gpus", "expected 0 or more and fewer than cluster.gpus");

@@ -376,3 +376,29 @@ TEST(Fabric, EveryCatalogNicRoutesByAKnownPolicy) {
   ASSERT_TRUE(problem.has_value());
   EXPECT_EQ(problem->key, "network.routing");
 }
+
+// An NVL72 rack cut into 36-GPU NVLink partitions: an all-reduce over the whole rack now
+// crosses the NICs between the partitions, where the uncut rack keeps it on NVLink; a partition
+// must be whole trays that divide the rack's domain.
+TEST(Fabric, NvlinkPartitionsSplitARackScaleDomain) {
+  const auto make = [](const std::string& partition) {
+    return colossim::testing::scenario(
+               "cluster: {gpu: gb200, gpus: 144" + partition +
+               "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 144}\n")
+        .cluster;
+  };
+  const Cluster whole = make("");
+  const Cluster cut = make(", nvlink_partition: 36");
+  EXPECT_EQ(whole.nvlink_domain, 72);
+  EXPECT_EQ(cut.nvlink_domain, 36);
+  RankGroups rack(1);
+  for (long long g = 0; g < 72; ++g) rack.front().push_back(g);
+  const double s = 1024.0 * 1024 * 1024;
+  const auto one = run_collective(physical_fabric(whole), Collective::all_reduce, Bytes(s), rack, "ring");
+  const auto two = run_collective(physical_fabric(cut), Collective::all_reduce, Bytes(s), rack, "ring");
+  const size_t host = static_cast<size_t>(LinkTier::host);
+  EXPECT_EQ(tier_use(one)[host].links, 0);
+  EXPECT_GT(tier_use(two)[host].links, 0);
+  EXPECT_THROW((void)make(", nvlink_partition: 6"), InputError);   // not whole trays of 4
+  EXPECT_THROW((void)make(", nvlink_partition: 48"), InputError);  // does not divide 72
+}
