@@ -32,6 +32,7 @@ struct Constants {
   std::map<std::string, Arch> arch;
   std::vector<double> ll_max_multi_node;
   long long nvls_min_gpus = 0;
+  double max_search_channels = 0;
 };
 
 // A list of exactly `count` numbers (per protocol, or per node count).
@@ -91,6 +92,7 @@ Constants load() {
   k.ll_max_multi_node = sized(*data, "ll_max_multi_node", 3);
   if (k.arch.count("ampere") == 0) archs.fail("ampere", "expected the fallback architecture");
   k.nvls_min_gpus = data->integer("nvls_min_gpus_per_domain");
+  k.max_search_channels = data->number("max_search_channels");
   return k;
 }
 
@@ -246,7 +248,7 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
       }
     }
     s.inter_speed = s.speed;
-    s.channels = s.ppn;
+    s.channels = std::min(s.ppn, k.max_search_channels);
     const bool after_ampere = c.gpu.architecture != "ampere";
     if (s.speed >= 25 && !(after_ampere && s.speed < 50 && s.channels > 4)) {
       s.channels *= 2;
