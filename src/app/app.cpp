@@ -31,8 +31,10 @@ RankGroups plan_groups(const Scenario& s, const std::string& dim) {
                        "expected a value: --group places the scenario's own plan");
   }
   Plan p = s.plan;
-  if (s.free_plan_keys.count("dp") != 0) p.dp = s.cluster.job_gpus() / (static_cast<long long>(p.tp) * p.cp * p.pp);
-  if (auto problem = order_problem(p.order)) throw InputError(s.file, "parallelism.order", *problem);
+  if (s.free_plan_keys.count("dp") != 0)
+    p.dp = s.cluster.job_gpus() / (static_cast<long long>(p.tp) * p.cp * p.pp);
+  if (auto problem = order_problem(p.order))
+    throw InputError(s.file, "parallelism.order", *problem);
   if (p.ep < 1 || (p.dp * p.cp * p.tp) % p.ep != 0)
     throw InputError(s.file, "parallelism.ep", "expected a divisor of tp x cp x dp");
   return rank_groups(p, parse_dimension(dim));
@@ -40,14 +42,15 @@ RankGroups plan_groups(const Scenario& s, const std::string& dim) {
 
 RankGroups consecutive_groups(Cluster& c, long long gpus, long long group_size) {
   if (gpus % c.gpus_per_node != 0) {
-    throw InputError("--gpus", std::to_string(gpus),
-                     "expected a multiple of the node size (" + std::to_string(c.gpus_per_node) +
-                         ")");
+    throw InputError(
+        "--gpus", std::to_string(gpus),
+        "expected a multiple of the node size (" + std::to_string(c.gpus_per_node) + ")");
   }
   c.gpus = gpus;
   c.spare_gpus = 0;
   const long long k = group_size > 0 ? group_size : gpus;
-  if (gpus % k != 0) throw InputError("--group-size", std::to_string(k), "expected a divisor of --gpus");
+  if (gpus % k != 0)
+    throw InputError("--group-size", std::to_string(k), "expected a divisor of --gpus");
   RankGroups groups;
   for (long long g = 0; g < gpus; g += k) {
     groups.emplace_back();
@@ -80,8 +83,10 @@ Outcome<Simulation> simulate(const Scenario& s, bool timeline) {
 
 Scenario default_plan_scenario() {
   Scenario s = default_scenario(catalog());
-  s.free_plan_keys = {"tp", "pp", "cp", "ep", "micro_batch", "virtual_stages", "recompute",
-                      "schedule", "sequence_parallel", "dp", "zero"};
+  s.free_plan_keys = {"tp",        "pp",          "cp",
+                      "ep",        "micro_batch", "virtual_stages",
+                      "recompute", "schedule",    "sequence_parallel",
+                      "dp",        "zero"};
   return s;
 }
 
@@ -150,7 +155,8 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
       variant = with_key(variant, name, axes[a].key, row.values.back());
     }
     try {
-      const Verdict v = predict(checked(read_scenario_text(variant, name, catalog(), base_dir)), cal);
+      const Verdict v =
+          predict(checked(read_scenario_text(variant, name, catalog(), base_dir)), cal);
       row.prediction = v.prediction;
       row.refusal = v.refusal;
     } catch (const InputError& e) {
@@ -248,16 +254,18 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   if (o.algorithm != "auto") {
     const CollectiveAlgorithm* a = find_collective_algorithm(o.algorithm);
     if (a == nullptr)
-      throw InputError("--algo", o.algorithm, "expected one of: auto, " + collective_algorithm_names());
-    if (auto why = a->unsupported(net, o.op, run.groups)) throw InputError("--algo", o.algorithm, *why);
+      throw InputError("--algo", o.algorithm,
+                       "expected one of: auto, " + collective_algorithm_names());
+    if (auto why = a->unsupported(net, o.op, run.groups))
+      throw InputError("--algo", o.algorithm, *why);
   }
   run.cluster = c;
   run.fabric_tiers = net.fabric().tiers();
   const double n = static_cast<double>(run.groups.front().size());
   for (const Bytes& size : o.sizes) {
     auto timed = run_nccl_collective(physical, o.op, size, run.groups, o.algorithm);
-    CollectiveRow row{size, timed ? std::move(*timed)
-                                  : run_collective(net, o.op, size, run.groups, o.algorithm)};
+    CollectiveRow row{
+        size, timed ? std::move(*timed) : run_collective(net, o.op, size, run.groups, o.algorithm)};
     const double t = row.result.time.value();
     row.algbw_gbps = t > 0 ? size.value() / t / 1e9 : 0;
     row.busbw_gbps = row.algbw_gbps * bus_factor(o.op, n);
@@ -297,7 +305,8 @@ ValidationReport validate_collectives(const ValidateOptions& o) {
 ValidationReport validate(const ValidateOptions& o) {
   if (o.collectives) return validate_collectives(o);
   if (!o.network_model.empty() && !find_network_model(o.network_model))
-    throw InputError("--network-model", o.network_model, "expected one of: " + network_model_names());
+    throw InputError("--network-model", o.network_model,
+                     "expected one of: " + network_model_names());
   if (o.runs && !o.paths.empty())
     throw InputError("--runs", o.paths.front(), "give either --runs or directories of cases");
   const std::vector<std::string> paths =
@@ -306,7 +315,8 @@ ValidationReport validate(const ValidateOptions& o) {
   const auto files = case_files(paths);
   std::vector<CaseResult> results;
   for (const auto& f : files) {
-    if (o.progress) o.progress(static_cast<long long>(results.size()), static_cast<long long>(files.size()));
+    if (o.progress)
+      o.progress(static_cast<long long>(results.size()), static_cast<long long>(files.size()));
     results.push_back(validate_case(f, catalog(), calibration, o.network_model));
   }
   return summarise(std::move(results));

@@ -190,7 +190,7 @@ struct ValidateOptions {
   bool runs = false;               // the production runs (validation/runs) instead
   // A measured collectives table instead (validation/collectives.json when `paths` is empty).
   bool collectives = false;
-  std::string network_model;       // overrides each case's; empty: the case's own
+  std::string network_model;  // overrides each case's; empty: the case's own
   Progress progress;
 };
 [[nodiscard]] ValidationReport validate(const ValidateOptions& options);

@@ -19,7 +19,7 @@ struct Refusal {
 template <class T>
 class Outcome {
  public:
-  Outcome(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
+  Outcome(T value) : value_(std::move(value)) {}              // NOLINT(google-explicit-constructor)
   Outcome(Refusal refusal) : refusal_(std::move(refusal)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return value_.has_value(); }

@@ -190,11 +190,13 @@ void define_other_commands(CLI::App& cli, Args& a) {
   app::CollectiveOptions& o = a.col_options;
   a.col->add_option("--gpus", o.gpus, "build the fabric for this many GPUs (default 64)")
       ->check(CLI::Range(2LL, 4'194'304LL));
-  a.col->add_option("--group-size", o.group_size,
-                    "consecutive groups of this size, all at once (default: one group of all)")
+  a.col
+      ->add_option("--group-size", o.group_size,
+                   "consecutive groups of this size, all at once (default: one group of all)")
       ->check(CLI::Range(2LL, 4'194'304LL));
-  a.col->add_option("--group", o.group_dim,
-                    "every group of this dimension of the scenario's plan at once")
+  a.col
+      ->add_option("--group", o.group_dim,
+                   "every group of this dimension of the scenario's plan at once")
       ->check(CLI::IsMember(dimension_names()));
   std::vector<std::string> op_names;
   op_names.reserve(collective_kinds().size());

@@ -85,11 +85,11 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
                                     : by_gpu(prices.child("server_usd_per_gpu"), c.gpu.id);
   r.servers = Dollars(server_per_gpu * static_cast<double>(c.gpus));
   const FabricSize& fab = power.fabric;
-  r.network = Dollars(
-      static_cast<double>(fab.total_switches) * prices.number("switch_usd") +
-      static_cast<double>(fab.transceivers) * prices.number("optic_usd_per_100gbps") *
-          fab.link_gbps / 100.0 +
-      static_cast<double>(fab.copper_links + fab.optical_links) * prices.number("cable_usd"));
+  r.network = Dollars(static_cast<double>(fab.total_switches) * prices.number("switch_usd") +
+                      static_cast<double>(fab.transceivers) *
+                          prices.number("optic_usd_per_100gbps") * fab.link_gbps / 100.0 +
+                      static_cast<double>(fab.copper_links + fab.optical_links) *
+                          prices.number("cable_usd"));
   const double per_mw =
       f.facility_usd_per_mw ? *f.facility_usd_per_mw : prices.number("facility_usd_per_mw");
   r.facility = Dollars(per_mw * power.it_peak.value() / 1e6);

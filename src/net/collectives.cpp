@@ -207,13 +207,12 @@ std::optional<CollectiveResult> run_nccl_collective(const FabricNetwork& net, Co
                                                     Bytes bytes, const RankGroups& groups,
                                                     const std::string& algorithm) {
   static const std::vector<std::string> nccl_algorithms = {"auto", "ring", "tree", "nvls", "pat"};
-  if (std::find(nccl_algorithms.begin(), nccl_algorithms.end(), algorithm) ==
-      nccl_algorithms.end())
+  if (std::find(nccl_algorithms.begin(), nccl_algorithms.end(), algorithm) == nccl_algorithms.end())
     return std::nullopt;
   const auto ranks = static_cast<long long>(groups.front().size());
   const auto domains = static_cast<long long>(split(net.fabric(), groups.front()).domains.size());
-  const auto nccl = nccl_choice(net.cluster(), kind, bytes, ranks, domains,
-                                algorithm == "auto" ? "" : algorithm);
+  const auto nccl =
+      nccl_choice(net.cluster(), kind, bytes, ranks, domains, algorithm == "auto" ? "" : algorithm);
   if (!nccl) return std::nullopt;
   // The same transfers on the fabric: NVLS-tree is NVLS across domains; a tree inside one
   // domain (a chain) moves what a ring does.

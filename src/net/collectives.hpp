@@ -44,7 +44,7 @@ struct CollectiveResult {
   std::string algorithm;
   Seconds time;
   std::vector<CollectiveStepResult> steps;
-  long long flows = 0;  // transfers simulated, all steps and repetitions counted once
+  long long flows = 0;   // transfers simulated, all steps and repetitions counted once
   std::string protocol;  // NCCL's (LL, LL128, Simple) where its cost model timed it
   Seconds latency;       // of that time, NCCL's latency term
 };

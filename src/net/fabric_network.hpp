@@ -37,7 +37,6 @@
 
 namespace colossim {
 
-
 // Bytes moved from one GPU to another, between a GPU and its NVLink switch (NVLS: the switch
 // reduces or multicasts, so the transfer crosses one port only), or over one given fabric link
 // (in-network reduction: a switch forwards the reduced stream up or multicasts it down).

@@ -322,7 +322,7 @@ class ComponentRun {
   std::vector<size_t> first_, last_;
   std::vector<int> crossing_;
   MaxMin maxmin_;
-  std::vector<double> held_;  // capacity taken by live flows
+  std::vector<double> held_;                        // capacity taken by live flows
   using Entry = std::tuple<double, int, unsigned>;  // finish time, flow, version
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> finishes_;
   std::vector<unsigned> flow_mark_, link_mark_;

@@ -23,7 +23,7 @@ struct Arch {
 
 // data/nccl.yaml, read once.
 struct Constants {
-  std::map<std::string, std::vector<double>> base;       // algorithm -> [LL, LL128, Simple]
+  std::map<std::string, std::vector<double>> base;  // algorithm -> [LL, LL128, Simple]
   std::map<std::string, std::vector<double>> hop_nvlink, hop_net;
   double net_overhead = 0, ring_plateau = 0;
   double ring_ll = 0, ring_ll128 = 0, tree = 0, tree_ll_divisor = 0;
@@ -69,7 +69,8 @@ Constants load() {
   k.pat = data->number("pat_factor");
   for (const char* proto : kProtoNames) {
     k.tree_correction.push_back(data->child("tree_correction").numbers(proto));
-    if (k.tree_correction.back().empty()) data->child("tree_correction").fail(proto, "expected factors");
+    if (k.tree_correction.back().empty())
+      data->child("tree_correction").fail(proto, "expected factors");
   }
   const ConfigNode archs = data->child("architectures");
   for (const auto& name : archs.keys()) {
@@ -104,10 +105,10 @@ const Constants& constants() {
 // The group as NCCL's tuner sees it.
 struct Shape {
   double n = 0, nodes = 1, ppn = 0;
-  size_t node_index = 0;  // caps: 1 node, 2 nodes, 3 or more
-  double channels = 0;    // ring/tree search channels
-  double speed = 0;       // GB/s per channel (intra on one node; the inter graph across nodes)
-  double inter_speed = 0;  // the inter graph's speed before duplication (NVLS-tree)
+  size_t node_index = 0;      // caps: 1 node, 2 nodes, 3 or more
+  double channels = 0;        // ring/tree search channels
+  double speed = 0;           // GB/s per channel (intra on one node; the inter graph across nodes)
+  double inter_speed = 0;     // the inter graph's speed before duplication (NVLS-tree)
   double plugin_latency = 0;  // us, what the network plugin reports (latencyInter)
   double bytes = 0;
   Collective kind = Collective::all_reduce;
@@ -147,15 +148,14 @@ void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
     const double intra = std::max(k.hop_nvlink.at("ring")[up], overhead);
     // With one GPU per node every step crosses the network at the tree's NET latency.
     const double inter = net_latency(s, s.ppn == 1 ? "tree" : "ring", p);
-    double latency =
-        k.base.at("ring")[up] + (n_steps - inter_steps) * intra + inter_steps * inter;
+    double latency = k.base.at("ring")[up] + (n_steps - inter_steps) * intra + inter_steps * inter;
     if (s.nodes > 1 && p == kSimple && s.kind == Collective::all_reduce &&
         s.bytes / (s.channels * s.n) >= 64)
       latency *= k.ring_plateau;
-    const double b = p == kLl      ? std::min(ll_max, k.ring_ll * bus)
-                     : p == kLl128 ? std::min(k.ring_ll128 * bus,
-                                              s.channels * a.ring_ll128[s.node_index])
-                                   : bus;
+    const double b = p == kLl ? std::min(ll_max, k.ring_ll * bus)
+                     : p == kLl128
+                         ? std::min(k.ring_ll128 * bus, s.channels * a.ring_ll128[s.node_index])
+                         : bus;
     out.push_back(choice(s, "ring", p, latency, b * s.n / n_steps));
   }
 }
@@ -165,8 +165,8 @@ void tree(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
   const Constants& k = constants();
   const double bus = s.channels * s.speed;
   const double ll_max = s.nodes <= 1 ? a.ll_max[0] : k.ll_max_multi_node[s.node_index];
-  const auto bucket = static_cast<size_t>(
-      std::clamp(log2_floor(s.bytes / 64), 0.0, static_cast<double>(22)));
+  const auto bucket =
+      static_cast<size_t>(std::clamp(log2_floor(s.bytes / 64), 0.0, static_cast<double>(22)));
   for (int p : {kLl, kLl128, kSimple}) {
     const auto up = static_cast<size_t>(p);
     const double latency =
@@ -216,8 +216,7 @@ void pat(const Shape& s, std::vector<NcclChoice>& out) {
 }  // namespace
 
 std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes bytes,
-                                      long long ranks, long long domains,
-                                      const std::string& only) {
+                                      long long ranks, long long domains, const std::string& only) {
   if (kind != Collective::all_reduce && kind != Collective::all_gather &&
       kind != Collective::reduce_scatter)
     return std::nullopt;
@@ -262,8 +261,8 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
   pat(s, all);
   std::optional<NcclChoice> best;
   for (const auto& x : all) {
-    const bool wanted = only.empty() || x.algorithm == only ||
-                        (only == "nvls" && x.algorithm == "nvls-tree");
+    const bool wanted =
+        only.empty() || x.algorithm == only || (only == "nvls" && x.algorithm == "nvls-tree");
     if (wanted && (!best || x.time < best->time)) best = x;
   }
   return best;

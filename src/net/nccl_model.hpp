@@ -35,8 +35,7 @@ struct NcclChoice {
 // nullopt when NCCL's tuner does not time this collective (all-to-all, send/recv) or no
 // algorithm (or not `only`) applies.
 [[nodiscard]] std::optional<NcclChoice> nccl_choice(const Cluster& cluster, Collective kind,
-                                                    Bytes bytes, long long ranks,
-                                                    long long domains,
+                                                    Bytes bytes, long long ranks, long long domains,
                                                     const std::string& only = "");
 
 }  // namespace colossim

@@ -48,8 +48,8 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
   const long long mbs = micro_batches(p, t);
   const PipelineSchedule* schedule = find_schedule(p.schedule);
   if (schedule == nullptr)
-    return "unknown pipeline schedule \"" + p.schedule + "\" (expected one of: " +
-           schedule_names() + ")";
+    return "unknown pipeline schedule \"" + p.schedule +
+           "\" (expected one of: " + schedule_names() + ")";
   if (auto why = schedule->invalid(p.pp, p.virtual_stages, mbs)) return *why;
   if (p.cp > 1 && m.seq_len % (2LL * p.cp) != 0) {
     return fmt::format("cp {} needs seq_len ({}) divisible by 2 x cp", p.cp, m.seq_len);
@@ -84,4 +84,3 @@ Shard shard_of(const Plan& p, const Model& m) {
 }
 
 }  // namespace colossim
-

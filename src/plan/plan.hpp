@@ -70,4 +70,3 @@ struct Training {
 [[nodiscard]] Shard shard_of(const Plan& plan, const Model& model);
 
 }  // namespace colossim
-

@@ -21,9 +21,9 @@ struct ScheduleItem {
 };
 
 struct PipelineSchedule {
-  std::string name;         // the scenario's parallelism.schedule
-  std::string description;  // one line, for --help
-  std::string torchtitan;   // TorchTitan's pipeline_parallel_schedule for it
+  std::string name;                   // the scenario's parallelism.schedule
+  std::string description;            // one line, for --help
+  std::string torchtitan;             // TorchTitan's pipeline_parallel_schedule for it
   bool runs_virtual_stages = false;   // accepts virtual_stages > 1 (model chunks per stage)
   bool needs_virtual_stages = false;  // is chosen only with virtual_stages > 1
   // Why the schedule cannot run pp stages of v chunks over m micro-batches; nullopt if it can.

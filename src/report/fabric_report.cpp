@@ -59,11 +59,10 @@ std::string cluster_text(const app::ClusterView& v) {
                   c.gpus_per_rack, c.nvlink_domain);
   out += fmt::format("  {} NICs ({}) at {:.0f} Gb/s; {} fabric, {} routing\n", size.ports, c.nic.id,
                      size.link_gbps, c.topology, c.routing);
-  out +=
-      fmt::format("  {} tiers ({}) of {}-port switches{}; {} GPU ports per leaf; top tier 1:{:g}\n",
-                  v.tiers, tier_names(v), c.radix(),
-                  v.rail_optimized ? fmt::format(", {} rail planes", v.planes) : "",
-                  v.hosts_per_leaf, c.oversubscription);
+  out += fmt::format(
+      "  {} tiers ({}) of {}-port switches{}; {} GPU ports per leaf; top tier 1:{:g}\n", v.tiers,
+      tier_names(v), c.radix(), v.rail_optimized ? fmt::format(", {} rail planes", v.planes) : "",
+      v.hosts_per_leaf, c.oversubscription);
   out += fmt::format("    {:<6} {:>9} {:>12} {:>10} {:>16}\n", "tier", "switches", "ports used",
                      "uplinks", "bisection TB/s");
   out += fmt::format("    {:<6} {:>9} {:>12} {:>10} {:>16.1f}\n", "hosts", "", c.gpus, c.gpus,
@@ -132,14 +131,10 @@ nlohmann::json collective_json(const app::CollectiveRun& r) {
                        {"flows", row.result.flows},
                        {"links", tiers}});
   }
-  return {{"op", to_string(r.op)},
-          {"gpus", r.cluster.gpus},
-          {"groups", r.groups.size()},
-          {"group_size", r.groups.front().size()},
-          {"placement", r.placement},
-          {"topology", r.cluster.topology},
-          {"routing", r.cluster.routing},
-          {"results", results}};
+  return {{"op", to_string(r.op)},        {"gpus", r.cluster.gpus},
+          {"groups", r.groups.size()},    {"group_size", r.groups.front().size()},
+          {"placement", r.placement},     {"topology", r.cluster.topology},
+          {"routing", r.cluster.routing}, {"results", results}};
 }
 
 }  // namespace colossim

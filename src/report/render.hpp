@@ -42,17 +42,29 @@ template <class Result>
   throw InputError("--format", format, "expected one of: " + names);
 }
 
-template <> const std::vector<Renderer<app::Simulation>>& renderers();
-template <> const std::vector<Renderer<app::PlanRanking>>& renderers();
-template <> const std::vector<Renderer<app::AgainstPublished>>& renderers();
-template <> const std::vector<Renderer<app::Sweep>>& renderers();
-template <> const std::vector<Renderer<app::RunReport>>& renderers();
-template <> const std::vector<Renderer<app::FacilityResult>>& renderers();
-template <> const std::vector<Renderer<app::Comparison>>& renderers();
-template <> const std::vector<Renderer<app::Claims>>& renderers();
-template <> const std::vector<Renderer<app::ClusterView>>& renderers();
-template <> const std::vector<Renderer<app::CollectiveRun>>& renderers();
-template <> const std::vector<Renderer<ValidationReport>>& renderers();
-template <> const std::vector<Renderer<app::CatalogView>>& renderers();
+template <>
+const std::vector<Renderer<app::Simulation>>& renderers();
+template <>
+const std::vector<Renderer<app::PlanRanking>>& renderers();
+template <>
+const std::vector<Renderer<app::AgainstPublished>>& renderers();
+template <>
+const std::vector<Renderer<app::Sweep>>& renderers();
+template <>
+const std::vector<Renderer<app::RunReport>>& renderers();
+template <>
+const std::vector<Renderer<app::FacilityResult>>& renderers();
+template <>
+const std::vector<Renderer<app::Comparison>>& renderers();
+template <>
+const std::vector<Renderer<app::Claims>>& renderers();
+template <>
+const std::vector<Renderer<app::ClusterView>>& renderers();
+template <>
+const std::vector<Renderer<app::CollectiveRun>>& renderers();
+template <>
+const std::vector<Renderer<ValidationReport>>& renderers();
+template <>
+const std::vector<Renderer<app::CatalogView>>& renderers();
 
 }  // namespace colossim

@@ -32,9 +32,7 @@ std::string facility_result_json(const app::FacilityResult& r) {
   return json_text(facility_json(r.scenario, r.facility));
 }
 std::string comparison_text(const app::Comparison& r) { return compare_text(r.entries); }
-std::string comparison_json(const app::Comparison& r) {
-  return json_text(compare_json(r.entries));
-}
+std::string comparison_json(const app::Comparison& r) { return json_text(compare_json(r.entries)); }
 
 // --- plan ------------------------------------------------------------------------------------
 
@@ -109,13 +107,13 @@ std::string sweep_csv(const app::Sweep& r) {
     }
     const Prediction& p = *row.prediction;
     const Plan& pl = p.plan;
-    out += fmt::format(
-        "ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}\n",
-        p.step.step_time.value(), p.tokens_per_s, p.mfu, p.model_tflops_per_gpu,
-        to_gib(p.memory.total()),
-        p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "", pl.tp, pl.pp,
-        pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages, to_string(pl.recompute), pl.zero,
-        pl.precision == Precision::fp8 ? "fp8" : "bf16");
+    out += fmt::format("ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}\n",
+                       p.step.step_time.value(), p.tokens_per_s, p.mfu, p.model_tflops_per_gpu,
+                       to_gib(p.memory.total()),
+                       p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "",
+                       pl.tp, pl.pp, pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages,
+                       to_string(pl.recompute), pl.zero,
+                       pl.precision == Precision::fp8 ? "fp8" : "bf16");
   }
   return out;
 }

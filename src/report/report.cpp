@@ -350,15 +350,15 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
                   st.rate_per_hour * 24, human_seconds(mtbi), st.distribution);
   out +=
       fmt::format("  checkpoint           {:.0f} GiB, {}: training pauses {}, durable after {}\n",
-                  to_gib(st.checkpoint_bytes),
-                  st.async_checkpoint ? "asynchronous" : "synchronous", human_seconds(st.pause().value()),
-                  human_seconds(st.checkpoint_write.value()));
+                  to_gib(st.checkpoint_bytes), st.async_checkpoint ? "asynchronous" : "synchronous",
+                  human_seconds(st.pause().value()), human_seconds(st.checkpoint_write.value()));
   out += fmt::format(
       "  restart              {} (detection, relaunch, communicators, checkpoint load)\n",
       human_seconds(st.restart.value()));
-  out += fmt::format("  checkpoint interval  Young {}, Daly {}, simulated optimum {}; using {}\n",
-                     human_seconds(rep.interval.young.value()), human_seconds(rep.interval.daly.value()),
-                     human_seconds(rep.interval.simulated.value()), human_seconds(rep.interval.chosen.value()));
+  out += fmt::format(
+      "  checkpoint interval  Young {}, Daly {}, simulated optimum {}; using {}\n",
+      human_seconds(rep.interval.young.value()), human_seconds(rep.interval.daly.value()),
+      human_seconds(rep.interval.simulated.value()), human_seconds(rep.interval.chosen.value()));
   out += fmt::format("\n  Monte Carlo, {} trials, seed {}:\n", r.trials, s.reliability.seed);
   if (rep.span_days) {
     out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n",
@@ -399,9 +399,10 @@ nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& rep)
   j["name"] = s.name;
   if (rep.span_days) {
     // Extrapolated from the span's goodput, when there is a budget to extrapolate to.
-    j["time_to_train_days"] = rep.setup.work.value() > 0 && rep.result.goodput > 0
-                                  ? nlohmann::json(rep.setup.work.value() / 86400.0 / rep.result.goodput)
-                                  : nlohmann::json(nullptr);
+    j["time_to_train_days"] =
+        rep.setup.work.value() > 0 && rep.result.goodput > 0
+            ? nlohmann::json(rep.setup.work.value() / 86400.0 / rep.result.goodput)
+            : nlohmann::json(nullptr);
   }
   return j;
 }
@@ -532,8 +533,7 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
       "    network                    {:>10}   ({} tiers, {} switches, {} transceivers)\n",
       mw(p.network), p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
   out += fmt::format("    storage                    {:>10}\n", mw(p.storage));
-  out +=
-      fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg), mw(p.it_peak));
+  out += fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg), mw(p.it_peak));
   out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg),
                      mw(p.facility_peak));
   out += fmt::format(
@@ -554,9 +554,8 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
   }
   out += fmt::format("    average draw equals        {:.0f} US households ({:.0f} people)\n",
                      c.households, c.people);
-  out +=
-      fmt::format("    capital                    {} (servers {}, network {}, facility {})\n",
-                  usd(c.capital), usd(c.servers), usd(c.network), usd(c.facility));
+  out += fmt::format("    capital                    {} (servers {}, network {}, facility {})\n",
+                     usd(c.capital), usd(c.servers), usd(c.network), usd(c.facility));
   if (c.run_days > 0) {
     out += fmt::format(
         "    build: the run costs       {} (depreciation {}, maintenance {}, electricity {})",
@@ -638,9 +637,9 @@ std::string compare_text(const std::vector<CompareEntry>& entries) {
         "{:<34} {:>8} {:>9.1f} {:>12} {:>5.1f}% {:>9.1f} {:>9.1f} {:>9.0f} {:>10} {:>9} {:>10}\n",
         e.scenario.name.substr(0, 34), e.scenario.cluster.gpus, days(e),
         e.facility.trained_on.value_or("-"), 100 * e.prediction.mfu,
-        e.facility.power.facility_avg.value() / 1e6, e.facility.power.facility_peak.value() / 1e6, c.energy_mwh,
-        usd(c.run), c.per_million_tokens > Dollars(0) ? usd(c.per_million_tokens) : "-",
-        usd(c.rent));
+        e.facility.power.facility_avg.value() / 1e6, e.facility.power.facility_peak.value() / 1e6,
+        c.energy_mwh, usd(c.run),
+        c.per_million_tokens > Dollars(0) ? usd(c.per_million_tokens) : "-", usd(c.rent));
   }
   if (entries.size() >= 2 && base != nullptr) {
     out += fmt::format("\nratios to {}:\n", base->scenario.name);

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "app/app.hpp"
-#include "hw/catalog.hpp"
 #include "facility/facility.hpp"
+#include "hw/catalog.hpp"
 #include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"

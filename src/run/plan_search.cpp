@@ -108,8 +108,7 @@ SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
     x.precisions = {Precision::bf16, Precision::fp8};
   }
   x.recomputes = {given.recompute};
-  if (open("recompute"))
-    x.recomputes = {Recompute::none, Recompute::selective, Recompute::full};
+  if (open("recompute")) x.recomputes = {Recompute::none, Recompute::selective, Recompute::full};
   if (widen) {
     include(x.tps, static_cast<long long>(given.tp));
     include(x.cps, static_cast<long long>(given.cp));
@@ -153,9 +152,8 @@ class Enumeration {
   // Why nothing fits, when nothing does.
   [[nodiscard]] std::string why_none() const {
     return too_large_ > 0 ? "every valid combination has too many micro-batches to simulate"
-           : first_invalid_.empty()
-               ? "no combination of the open keys divides the job's GPUs"
-               : "every combination is invalid, e.g. " + first_invalid_;
+           : first_invalid_.empty() ? "no combination of the open keys divides the job's GPUs"
+                                    : "every combination is invalid, e.g. " + first_invalid_;
   }
 
  private:
@@ -237,8 +235,9 @@ class Enumeration {
         const double flops = model_flops_ + (r == Recompute::full ? recompute_flops_ : 0.0);
         const double per_gpu = flops * tokens_ / static_cast<double>(s_.cluster.job_gpus());
         const double mbatches = static_cast<double>(micro_batches(p, s_.training));
-        const double bound = per_gpu / peak *
-                             (1.0 + (p.pp - 1.0) / (static_cast<double>(p.virtual_stages) * mbatches));
+        const double bound =
+            per_gpu / peak *
+            (1.0 + (p.pp - 1.0) / (static_cast<double>(p.virtual_stages) * mbatches));
         fitting_.push_back({p, bound, order_++});
         zero_limit = z;
         break;

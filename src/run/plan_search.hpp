@@ -7,8 +7,8 @@
 // batches, until the next bound exceeds the N-th best step found: the top N are then exact.
 //
 // Batches are evaluated by a BatchEvaluator: in this process on several threads, or across MPI
-// ranks (run/mpi.hpp). Batch boundaries and the ranking depend only on the scenario, never on how many
-// threads or ranks evaluate, so every configuration prints the same ranking.
+// ranks (run/mpi.hpp). Batch boundaries and the ranking depend only on the scenario, never on how
+// many threads or ranks evaluate, so every configuration prints the same ranking.
 #pragma once
 
 #include <functional>

@@ -320,8 +320,8 @@ unsigned long long trial_seed(unsigned long long seed, int trial) {
 
 }  // namespace
 
-RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials,
-                       unsigned long long seed, std::optional<double> span_days) {
+RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials, unsigned long long seed,
+                       std::optional<double> span_days) {
   RunResult r;
   r.trials = trials;
   r.interval = interval;

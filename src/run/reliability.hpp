@@ -46,17 +46,17 @@ struct FailureSource {
 struct RunSetup {
   std::vector<FailureSource> sources;
   double rate_per_hour = 0;  // all sources together
-  Seconds work;  // failure-free training time for the token budget
+  Seconds work;              // failure-free training time for the token budget
   Seconds step;
   double job_gpus = 0;
   long long job_nodes = 0;
   long long spare_nodes = 0;
   Bytes checkpoint_bytes;
-  Seconds checkpoint_overhead;   // blocking coordination part of every checkpoint
-  Seconds snapshot;              // staging each GPU's shard in host memory (asynchronous)
-  Seconds min_interval{60};      // the interval search's floor
-  Seconds checkpoint_write;      // until the checkpoint is durable
-  Seconds restart;               // detection + relaunch + communicator set-up + load
+  Seconds checkpoint_overhead;  // blocking coordination part of every checkpoint
+  Seconds snapshot;             // staging each GPU's shard in host memory (asynchronous)
+  Seconds min_interval{60};     // the interval search's floor
+  Seconds checkpoint_write;     // until the checkpoint is durable
+  Seconds restart;              // detection + relaunch + communicator set-up + load
   Seconds repair;
   bool async_checkpoint = true;
   std::string distribution = "exponential";

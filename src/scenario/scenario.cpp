@@ -38,8 +38,7 @@ std::string cluster_presets() {
 
 Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   file_node.check_no_unknown_keys({"preset", "gpu", "gpus", "gpus_per_node", "gpus_per_rack",
-                                   "spare_gpus", "network", "cooling", "node",
-                                   "nvlink_partition"});
+                                   "spare_gpus", "network", "cooling", "node", "nvlink_partition"});
   // A cluster preset (data/clusters) supplies every key the file leaves out.
   ConfigNode n = file_node;
   if (file_node.has("preset")) {
@@ -76,10 +75,10 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
     // Manager NVLink partitions); between partitions traffic takes the NICs.
     const long long p = n.positive_integer("nvlink_partition");
     if (p % c.gpus_per_node != 0 || c.nvlink_domain % p != 0) {
-      n.fail("nvlink_partition",
-             "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) +
-                 ") dividing the node's NVLink domain (" + std::to_string(c.nvlink_domain) +
-                 " GPUs)");
+      n.fail("nvlink_partition", "expected a multiple of gpus_per_node (" +
+                                     std::to_string(c.gpus_per_node) +
+                                     ") dividing the node's NVLink domain (" +
+                                     std::to_string(c.nvlink_domain) + " GPUs)");
     }
     c.nvlink_domain = static_cast<int>(p);
   }
@@ -191,8 +190,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.virtual_stages = n.count_or("virtual_stages", 1, kMaxDegree);
   std::vector<std::string> schedule_choices;
   for (const auto& x : pipeline_schedules()) schedule_choices.push_back(x.name);
-  p.schedule =
-      n.choice_or("schedule", schedule_choices, default_schedule(p.virtual_stages));
+  p.schedule = n.choice_or("schedule", schedule_choices, default_schedule(p.virtual_stages));
   const PipelineSchedule& schedule = *find_schedule(p.schedule);
   if (schedule.needs_virtual_stages && p.virtual_stages == 1 && !n.has("virtual_stages")) {
     n.fail("virtual_stages", "the " + schedule.name + " schedule needs virtual_stages > 1");

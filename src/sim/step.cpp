@@ -565,8 +565,8 @@ class StepBuilder {
   }
 
   std::vector<TimelineEvent> timeline() const {
-    static const char* const stream_names[] = {"compute", "data-parallel comm", "send to next stage",
-                                     "send to previous stage"};
+    static const char* const stream_names[] = {"compute", "data-parallel comm",
+                                               "send to next stage", "send to previous stage"};
     std::vector<TimelineEvent> out;
     out.reserve(engine_.tasks().size());
     for (const auto& t : engine_.tasks()) {

@@ -102,7 +102,8 @@ std::optional<FabricProblem> fabric_problem(const Cluster& c) {
   if (std::find(routes.begin(), routes.end(), c.routing) == routes.end())
     return FabricProblem{"network.routing", "expected one of: " + joined_strings(routes)};
   if (find_fabric_generator(c.topology) == nullptr)
-    return FabricProblem{"network.topology", "expected one of: " + joined_names(fabric_generators())};
+    return FabricProblem{"network.topology",
+                         "expected one of: " + joined_names(fabric_generators())};
   if (c.gpus > c.gpus_per_node && c.gpus % c.gpus_per_node != 0)
     return FabricProblem{"gpus", "expected a multiple of gpus_per_node (whole nodes)"};
   const Shape s = shape_of(c);

@@ -17,8 +17,8 @@ namespace {
 // The tables name GPUs and fabrics as their sources do; these are the catalog's.
 const std::map<std::string, std::string>& gpu_ids() {
   static const std::map<std::string, std::string> ids = {
-      {"A100 SXM4 40GB", "a100-sxm-40gb"}, {"A100 SXM4 80GB", "a100-sxm-80gb"},
-      {"H100 SXM5 80GB", "h100-sxm-80gb"}, {"H800 SXM5 80GB", "h800-sxm-80gb"},
+      {"A100 SXM4 40GB", "a100-sxm-40gb"},  {"A100 SXM4 80GB", "a100-sxm-80gb"},
+      {"H100 SXM5 80GB", "h100-sxm-80gb"},  {"H800 SXM5 80GB", "h800-sxm-80gb"},
       {"H200 SXM 141GB", "h200-sxm-141gb"}, {"B200", "b200"},
       {"GB200 (NVL72 rack)", "gb200"}};
   return ids;

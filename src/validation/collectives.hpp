@@ -24,10 +24,10 @@ struct CollectiveCase {
   std::string nic;  // catalog id ("" for one NVLink domain: the GPU's usual NIC)
   long long gpus = 0;
   int gpus_per_node = 8;
-  std::string op;         // net/ collective name
-  double size_bytes = 0;  // nccl-tests' size column
-  std::string algorithm;  // "auto" or the algorithm the source forced
-  double busbw_gbps = 0;  // measured, GB/s
+  std::string op;                   // net/ collective name
+  double size_bytes = 0;            // nccl-tests' size column
+  std::string algorithm;            // "auto" or the algorithm the source forced
+  double busbw_gbps = 0;            // measured, GB/s
   std::vector<std::string> groups;  // scope, size class, op
 };
 

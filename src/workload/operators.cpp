@@ -92,8 +92,7 @@ void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
     const auto& mla = *model.mla;
     if (mla.q_lora_rank > 0) {
       w.ops.push_back(gemm("q_down", tokens, h, static_cast<double>(mla.q_lora_rank)));
-      w.ops.push_back(
-          gemm("q_up", tokens, static_cast<double>(mla.q_lora_rank), heads * x.qk_dim));
+      w.ops.push_back(gemm("q_up", tokens, static_cast<double>(mla.q_lora_rank), heads * x.qk_dim));
     } else {
       w.ops.push_back(gemm("q_proj", tokens, h, heads * x.qk_dim));
     }
@@ -102,8 +101,8 @@ void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
     w.ops.push_back(gemm("kv_up", tokens, static_cast<double>(mla.kv_lora_rank),
                          heads * static_cast<double>(mla.qk_nope_head_dim + mla.v_head_dim)));
   } else {
-    w.ops.push_back(
-        gemm("qkv_proj", tokens, h, (heads + 2 * x.kv_heads) * static_cast<double>(model.head_dim)));
+    w.ops.push_back(gemm("qkv_proj", tokens, h,
+                         (heads + 2 * x.kv_heads) * static_cast<double>(model.head_dim)));
   }
 }
 
@@ -228,16 +227,17 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   // --- activation memory (Korthikanti et al. 2022 accounting, FlashAttention: no s^2 term) ---
   const double sp_div = shard.sequence_parallel ? t : 1.0;
   double per_token = 0;
-  per_token += 2 * h * a / sp_div;                     // norm input, QKV input
-  per_token += (heads * x.qk_dim + x.kv_width) * a;    // Q, K, V
-  per_token += heads * x.v_dim * a + heads * 4.0;      // context (out_proj input), softmax stats
-  per_token += 2 * h * a / sp_div;                     // post-attn norm input, MLP input
-  per_token += mlp_act_mem;                            // MLP/expert inputs and activations
-  if (model.dropout) per_token += 2 * h / sp_div;      // two dropout masks, 1 byte
+  per_token += 2 * h * a / sp_div;                   // norm input, QKV input
+  per_token += (heads * x.qk_dim + x.kv_width) * a;  // Q, K, V
+  per_token += heads * x.v_dim * a + heads * 4.0;    // context (out_proj input), softmax stats
+  per_token += 2 * h * a / sp_div;                   // post-attn norm input, MLP input
+  per_token += mlp_act_mem;                          // MLP/expert inputs and activations
+  if (model.dropout) per_token += 2 * h / sp_div;    // two dropout masks, 1 byte
   // Unfused attention keeps the softmax output (2 B), the dropout output (2 B) and mask (1 B)
   // per score; selective recompute drops exactly these and recomputes them in backward.
-  const double scores_bytes =
-      shard.attention != AttentionKernel::unfused ? 0.0 : x.score_elems * (model.dropout ? 5.0 : 2.0);
+  const double scores_bytes = shard.attention != AttentionKernel::unfused
+                                  ? 0.0
+                                  : x.score_elems * (model.dropout ? 5.0 : 2.0);
   w.activation_bytes_selective = per_token * tokens;
   w.activation_bytes = w.activation_bytes_selective + scores_bytes;
   w.input_bytes = tokens * h * a / sp_div;

@@ -33,9 +33,9 @@ TEST(App, SimulateReturnsTheStepAndTheRun) {
 }
 
 TEST(App, APlanThatDoesNotFitIsARefusalNamingTheFile) {
-  const auto r = app::simulate(scenario(
-      "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
-      "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 0}\n"));
+  const auto r =
+      app::simulate(scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
+                             "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 0}\n"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.refusal().file, "test.yaml");
   EXPECT_NE(r.refusal().reason.find("GiB"), std::string::npos) << r.refusal().reason;
@@ -92,8 +92,8 @@ TEST(App, CollectiveGroupsAreThePlansGroups) {
   app::CollectiveOptions o;
   o.group_dim = "tp";
   o.sizes = app::parse_sizes({"1MiB"});
-  const Scenario s = app::load(std::string(COLOSSIM_SOURCE_DIR) +
-                               "/examples/llama3-70b-on-1024-h100.yaml");
+  const Scenario s =
+      app::load(std::string(COLOSSIM_SOURCE_DIR) + "/examples/llama3-70b-on-1024-h100.yaml");
   const auto r = app::collective(s, o);
   EXPECT_EQ(r.groups, rank_groups(s.plan, Dimension::tp));
   EXPECT_EQ(static_cast<long long>(r.groups.front().size()), s.plan.tp);

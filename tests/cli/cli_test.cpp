@@ -97,9 +97,9 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
 TEST(Cli, HelpListsEveryCommandAndItsOptions) {
   const Result top = run("--help");
   ASSERT_EQ(top.status, 0) << top.out;
-  for (const char* command : {"simulate", "plan", "sweep", "reliability", "facility", "compare",
-                              "claims", "cluster", "collective", "validate", "catalog",
-                              "default-scenario"}) {
+  for (const char* command :
+       {"simulate", "plan", "sweep", "reliability", "facility", "compare", "claims", "cluster",
+        "collective", "validate", "catalog", "default-scenario"}) {
     EXPECT_NE(top.out.find(std::string("\n  ") + command + " "), std::string::npos) << command;
   }
   const Result col = run("collective --help");

@@ -26,7 +26,8 @@ double us(Seconds s) { return s.value() * 1e6; }
 // Latency-bound: 1 KiB over 8 H100 runs ring LL: 6.6 + 14 x 0.6 us, at min(llMaxBw 141,
 // 0.5 x 12 x 30) bus, x 8/14 for the algorithm bandwidth.
 TEST(NcclModel, SmallMessagesRunRingLowLatency) {
-  const auto c = nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_reduce, Bytes(1024), 8, 1);
+  const auto c =
+      nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_reduce, Bytes(1024), 8, 1);
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->algorithm, "ring");
   EXPECT_EQ(c->protocol, "LL");
@@ -79,13 +80,12 @@ TEST(NcclModel, PluginLatencyAddsToEveryNetworkStep) {
   const double s = 1024;
   const auto ib = nccl_choice(cluster("h100-sxm-80gb", 16, "nic: cx7-ndr-400"),
                               Collective::all_gather, Bytes(s), 16, 2, "ring");
-  const auto efa = nccl_choice(cluster("h100-sxm-80gb", 16, "nic: efa-400"),
-                               Collective::all_gather, Bytes(s), 16, 2, "ring");
+  const auto efa = nccl_choice(cluster("h100-sxm-80gb", 16, "nic: efa-400"), Collective::all_gather,
+                               Bytes(s), 16, 2, "ring");
   ASSERT_TRUE(ib && efa);
   ASSERT_EQ(ib->protocol, efa->protocol);
   // One inter-node step for an all-gather over 2 nodes; LL adds the plugin's latency once.
-  EXPECT_NEAR(us(efa->latency) - us(ib->latency), efa->protocol == "Simple" ? 150.0 : 75.0,
-              1e-9);
+  EXPECT_NEAR(us(efa->latency) - us(ib->latency), efa->protocol == "Simple" ? 150.0 : 75.0, 1e-9);
 }
 
 // The transfer is no faster than the fabric carries it: on an idle node NCCL's channels bound
@@ -94,20 +94,22 @@ TEST(NcclModel, TheFabricBoundsTheTransferUnderContention) {
   const Cluster node = cluster("h100-sxm-80gb", 8);
   const FabricNetwork idle = physical_fabric(node);
   const double s = 1024.0 * 1024 * 1024;
-  const auto alone = run_nccl_collective(idle, Collective::all_reduce, Bytes(s),
-                                         {{0, 1, 2, 3, 4, 5, 6, 7}});
+  const auto alone =
+      run_nccl_collective(idle, Collective::all_reduce, Bytes(s), {{0, 1, 2, 3, 4, 5, 6, 7}});
   const auto choice = nccl_choice(node, Collective::all_reduce, Bytes(s), 8, 1);
   ASSERT_TRUE(alone && choice);
   EXPECT_NEAR(alone->time.value(), choice->time.value(), 1e-12);
 
-  Cluster thin = cluster("h100-sxm-80gb", 1024, "nic: cx7-roce-400, topology: clos, oversubscription: 8");
+  Cluster thin =
+      cluster("h100-sxm-80gb", 1024, "nic: cx7-roce-400, topology: clos, oversubscription: 8");
   const FabricNetwork fabric = physical_fabric(thin);
   RankGroups rails;  // GPU r of every node: 8 groups of 128 across the whole fabric
   for (long long r = 0; r < 8; ++r) {
     rails.emplace_back();
     for (long long n = 0; n < 128; ++n) rails.back().push_back(n * 8 + r);
   }
-  const auto contended = run_nccl_collective(fabric, Collective::all_gather, Bytes(s), rails, "ring");
+  const auto contended =
+      run_nccl_collective(fabric, Collective::all_gather, Bytes(s), rails, "ring");
   const auto nccl = nccl_choice(thin, Collective::all_gather, Bytes(s), 128, 128, "ring");
   ASSERT_TRUE(contended && nccl);
   EXPECT_GT(contended->time.value(), 2 * nccl->time.value());

@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "test_support.hpp"
 
@@ -110,7 +109,8 @@ TEST(Reliability, EstimatesConvergeWithTrials) {
     const int seeds = 12;
     for (int seed = 1; seed <= seeds; ++seed) {
       const double g =
-          simulate_run(setup, Seconds(600), trials, static_cast<unsigned long long>(seed), 10.0).goodput;
+          simulate_run(setup, Seconds(600), trials, static_cast<unsigned long long>(seed), 10.0)
+              .goodput;
       sum += g;
       sum2 += g * g;
     }
@@ -128,7 +128,8 @@ TEST(Reliability, YoungAndDalyClosedForms) {
   const double x = 60.0 / 7200.0;
   EXPECT_NEAR(daly_interval(Seconds(60), Seconds(3600)).value(),
               std::sqrt(2.0 * 60 * 3600) * (1 + std::sqrt(x) / 3 + x / 9) - 60, 1e-9);
-  EXPECT_DOUBLE_EQ(daly_interval(Seconds(8000), Seconds(3600)).value(), 3600);  // delta >= 2M: checkpoint every M
+  EXPECT_DOUBLE_EQ(daly_interval(Seconds(8000), Seconds(3600)).value(),
+                   3600);  // delta >= 2M: checkpoint every M
 }
 
 // With exponential failures the simulated optimum sits near Daly's interval.

@@ -2,11 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "test_support.hpp"
-
 #include <fstream>
 
 #include "core/error.hpp"
+#include "test_support.hpp"
 #include "workload/operators.hpp"
 
 using namespace colossim;

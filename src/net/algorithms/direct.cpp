@@ -22,22 +22,18 @@ CollectiveSteps steps(const FabricNetwork&, Collective, double bytes, const Rank
   return {{std::move(p)}};
 }
 
-
-std::optional<std::string> unsupported(const FabricNetwork&, Collective kind,
-                                                  const RankGroups&) {
+std::optional<std::string> unsupported(const FabricNetwork&, Collective kind, const RankGroups&) {
   if (kind == Collective::all_to_all) return std::nullopt;
   return "direct and pairwise run all-to-all only";
 }
 
-
 double cost(const CostShape& c, Collective) {
-  return 1 * c.alpha() +
-         std::max((c.m - 1) / c.n * c.S / c.nvl, (c.n - c.m) / c.n * c.S / c.port);
+  return 1 * c.alpha() + std::max((c.m - 1) / c.n * c.S / c.nvl, (c.n - c.m) / c.n * c.S / c.port);
 }
 
 }  // namespace
 
 extern const CollectiveAlgorithm kDirect{"direct", "all-to-all, every pair at once", &unsupported,
-                                       &steps, &cost};
+                                         &steps, &cost};
 
 }  // namespace colossim::algorithms

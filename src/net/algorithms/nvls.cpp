@@ -23,7 +23,8 @@ Phase nvswitch(const RankGroups& intra, double up, double down, std::string labe
   return p;
 }
 
-CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes, const RankGroups& groups) {
+CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
+                      const RankGroups& groups) {
   const RankGroups intra = within_domains(net, groups);
   if (intra.size() == groups.size())
     return {{nvswitch(intra, bytes, bytes, "nvls: reduce and multicast in the NVSwitch")}};
@@ -35,7 +36,7 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes, const 
 }
 
 std::optional<std::string> unsupported(const FabricNetwork& net, Collective kind,
-                                            const RankGroups& groups) {
+                                       const RankGroups& groups) {
   if (kind != Collective::all_reduce) return "nvls runs all-reduce only";
   const std::string& arch = net.cluster().gpu.architecture;
   if (arch != "hopper" && arch != "blackwell")
@@ -45,7 +46,6 @@ std::optional<std::string> unsupported(const FabricNetwork& net, Collective kind
   return std::nullopt;
 }
 
-
 double cost(const CostShape& c, Collective) {
   return c.d > 1 ? 2 * (c.a_nvl + c.S / c.nvl) + across_cost(c, c.S / c.m) : c.a_nvl + c.S / c.nvl;
 }
@@ -53,6 +53,6 @@ double cost(const CostShape& c, Collective) {
 }  // namespace
 
 extern const CollectiveAlgorithm kNvls{"nvls", "NVLink SHARP: the NVSwitch reduces and multicasts",
-                                     &unsupported, &steps, &cost};
+                                       &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

@@ -16,18 +16,16 @@ CollectiveSteps steps(const FabricNetwork&, Collective, double bytes, const Rank
   return {{std::move(p)}};
 }
 
-std::optional<std::string> unsupported(const FabricNetwork&, Collective kind,
-                                           const RankGroups&) {
+std::optional<std::string> unsupported(const FabricNetwork&, Collective kind, const RankGroups&) {
   if (kind == Collective::send_recv) return std::nullopt;
   return "p2p runs send/recv only";
 }
-
 
 double cost(const CostShape& c, Collective) { return c.alpha() + c.S / (c.d > 1 ? c.port : c.nvl); }
 
 }  // namespace
 
 extern const CollectiveAlgorithm kP2p{"p2p", "send/recv between consecutive members", &unsupported,
-                                    &steps, &cost};
+                                      &steps, &cost};
 
 }  // namespace colossim::algorithms

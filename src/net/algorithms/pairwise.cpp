@@ -22,13 +22,10 @@ CollectiveSteps steps(const FabricNetwork&, Collective, double bytes, const Rank
   return steps;
 }
 
-
-std::optional<std::string> unsupported(const FabricNetwork&, Collective kind,
-                                                  const RankGroups&) {
+std::optional<std::string> unsupported(const FabricNetwork&, Collective kind, const RankGroups&) {
   if (kind == Collective::all_to_all) return std::nullopt;
   return "direct and pairwise run all-to-all only";
 }
-
 
 double cost(const CostShape& c, Collective) {
   return (c.n - 1) * c.alpha() +
@@ -38,6 +35,6 @@ double cost(const CostShape& c, Collective) {
 }  // namespace
 
 extern const CollectiveAlgorithm kPairwise{"pairwise", "all-to-all in n-1 rounds of one peer each",
-                                         &unsupported, &steps, &cost};
+                                           &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

@@ -11,7 +11,7 @@ namespace colossim::algorithms {
 namespace {
 
 CollectiveSteps steps(const FabricNetwork& net, Collective kind, double bytes,
-                     const RankGroups& groups) {
+                      const RankGroups& groups) {
   const double n = group_size(groups);
   Phase p;
   p.label = "ring step";
@@ -39,14 +39,12 @@ CollectiveSteps steps(const FabricNetwork& net, Collective kind, double bytes,
   return {{std::move(p)}};
 }
 
-std::optional<std::string> unsupported(const FabricNetwork&, Collective kind,
-                                            const RankGroups&) {
+std::optional<std::string> unsupported(const FabricNetwork&, Collective kind, const RankGroups&) {
   if (kind == Collective::all_reduce || kind == Collective::all_gather ||
       kind == Collective::reduce_scatter)
     return std::nullopt;
   return "ring runs all-reduce, all-gather and reduce-scatter";
 }
-
 
 double cost(const CostShape& c, Collective kind) {
   return kind == Collective::all_reduce ? ring_allreduce_cost(c.n, c.S, c.bw(), c.alpha())
@@ -56,6 +54,6 @@ double cost(const CostShape& c, Collective kind) {
 }  // namespace
 
 extern const CollectiveAlgorithm kRing{"ring", "NCCL ring, one channel per member of a domain",
-                                     &unsupported, &steps, &cost};
+                                       &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

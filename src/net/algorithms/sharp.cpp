@@ -66,7 +66,7 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
 }
 
 std::optional<std::string> unsupported(const FabricNetwork& net, Collective kind,
-                                             const RankGroups& groups) {
+                                       const RankGroups& groups) {
   if (kind != Collective::all_reduce) return "sharp runs all-reduce only";
   const std::string& fabric = net.cluster().nic.fabric;
   if (fabric.rfind("infiniband", 0) != 0)
@@ -86,17 +86,15 @@ std::optional<std::string> unsupported(const FabricNetwork& net, Collective kind
   return std::nullopt;
 }
 
-
 double cost(const CostShape& c, Collective) {
-  const double intra =
-      c.m > 1 ? 2 * ((c.m - 1) * c.a_nvl + (c.m - 1) / c.m * c.S / c.nvl) : 0;
+  const double intra = c.m > 1 ? 2 * ((c.m - 1) * c.a_nvl + (c.m - 1) / c.m * c.S / c.nvl) : 0;
   return std::max(intra, 6 * c.host_latency + c.S / c.m / c.port);
 }
 
 }  // namespace
 
 extern const CollectiveAlgorithm kSharp{
-    "sharp", "InfiniBand SHARP: the scale-out switches reduce and multicast", &unsupported,
-    &steps, &cost};
+    "sharp", "InfiniBand SHARP: the scale-out switches reduce and multicast", &unsupported, &steps,
+    &cost};
 
 }  // namespace colossim::algorithms

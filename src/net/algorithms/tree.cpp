@@ -14,7 +14,8 @@ int depth_of(size_t domains) {
   return std::max(1, static_cast<int>(std::ceil(std::log2(static_cast<double>(domains)))));
 }
 
-CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes, const RankGroups& groups) {
+CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
+                      const RankGroups& groups) {
   Phase intra, inter;
   intra.label = "tree: chain inside each domain";
   inter.label = "tree: two binary trees across domains";
@@ -58,13 +59,12 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes, const 
 }
 
 std::optional<std::string> unsupported(const FabricNetwork& net, Collective kind,
-                                            const RankGroups& groups) {
+                                       const RankGroups& groups) {
   if (kind != Collective::all_reduce) return "tree runs all-reduce only";
   if (split(net.fabric(), groups.front()).domains.size() < 2)
     return "tree needs a group spanning two or more NVLink domains";
   return std::nullopt;
 }
-
 
 double cost(const CostShape& c, Collective) {
   return tree_allreduce_cost(c.d, c.S, c.bw(), c.a_net) + 2 * (c.m - 1) * c.a_nvl;
@@ -72,8 +72,7 @@ double cost(const CostShape& c, Collective) {
 
 }  // namespace
 
-extern const CollectiveAlgorithm kTree{"tree",
-                                     "NCCL double binary tree across domains, chains inside",
-                                     &unsupported, &steps, &cost};
+extern const CollectiveAlgorithm kTree{
+    "tree", "NCCL double binary tree across domains, chains inside", &unsupported, &steps, &cost};
 
 }  // namespace colossim::algorithms

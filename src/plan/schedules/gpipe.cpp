@@ -18,7 +18,7 @@ std::vector<ScheduleItem> order(int, int v, int, long long m) {
 
 }  // namespace
 
-extern const PipelineSchedule kGpipe{"gpipe", "all forwards, then all backwards (GPipe)", "GPipe",
-                                    true, false, &invalid, &order};
+extern const PipelineSchedule kGpipe{
+    "gpipe", "all forwards, then all backwards (GPipe)", "GPipe", true, false, &invalid, &order};
 
 }  // namespace colossim::schedules

@@ -1,8 +1,9 @@
 // Interleaved 1F1B (Narayanan et al. 2021, Sec 2.2; Megatron-LM schedules.py): each stage holds
 // v model chunks; micro-batches go through the chunks in groups of pp, shrinking the bubble by v.
 // Megatron requires the micro-batches per step to be a multiple of pp.
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "plan/schedule.hpp"
 
@@ -46,8 +47,12 @@ std::vector<ScheduleItem> order(int pp, int v, int stage, long long m) {
 
 }  // namespace
 
-extern const PipelineSchedule kInterleaved{
-    "interleaved", "interleaved 1F1B over virtual stages (Megatron-LM)", "Interleaved1F1B", true,
-    true, &invalid, &order};
+extern const PipelineSchedule kInterleaved{"interleaved",
+                                           "interleaved 1F1B over virtual stages (Megatron-LM)",
+                                           "Interleaved1F1B",
+                                           true,
+                                           true,
+                                           &invalid,
+                                           &order};
 
 }  // namespace colossim::schedules

@@ -27,7 +27,7 @@ std::vector<ScheduleItem> order(int pp, int, int stage, long long m) {
 
 }  // namespace
 
-extern const PipelineSchedule kOneFOneB{"1f1b", "one forward, one backward (PipeDream-Flush)",
-                                          "1F1B", false, false, &invalid, &order};
+extern const PipelineSchedule kOneFOneB{
+    "1f1b", "one forward, one backward (PipeDream-Flush)", "1F1B", false, false, &invalid, &order};
 
 }  // namespace colossim::schedules
