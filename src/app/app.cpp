@@ -212,9 +212,7 @@ ClusterView cluster(const Scenario& s) {
 }
 
 Collective parse_collective(const std::string& name) {
-  for (Collective k : collective_kinds()) {
-    if (to_string(k) == name) return k;
-  }
+  if (auto k = find_collective(name)) return *k;
   throw InputError("--op", name, "expected one of: " + collective_names());
 }
 

@@ -84,6 +84,13 @@ double bus_factor(Collective kind, double n) {
   return 1;
 }
 
+std::optional<Collective> find_collective(const std::string& name) {
+  for (Collective k : collective_kinds()) {
+    if (to_string(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
 std::string collective_names() {
   std::string names;
   for (Collective k : collective_kinds()) names += (names.empty() ? "" : ", ") + to_string(k);

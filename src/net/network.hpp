@@ -10,6 +10,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ enum class Collective { all_reduce, all_gather, reduce_scatter, all_to_all, send
 [[nodiscard]] const std::vector<Collective>& collective_kinds();
 [[nodiscard]] std::string to_string(Collective kind);
 [[nodiscard]] std::string collective_names();  // "all-reduce, all-gather, ..."
+[[nodiscard]] std::optional<Collective> find_collective(const std::string& name);
 // nccl-tests' bus bandwidth factor (PERFORMANCE.md) for `kind` over n ranks: bus bandwidth =
 // algorithm bandwidth x this, what each rank's busiest link must carry.
 [[nodiscard]] double bus_factor(Collective kind, double n);

@@ -96,6 +96,8 @@ std::vector<CollectiveCase> read_collective_table(const std::string& file) {
     c.gpus = field<long long>(row, where, "gpus");
     c.gpus_per_node = field<int>(row, where, "gpus_per_node");
     c.op = field<std::string>(row, where, "op");
+    if (!find_collective(c.op))
+      throw InputError(where, "op", "expected one of: " + collective_names());
     c.size_bytes = field<double>(row, where, "size_bytes");
     c.busbw_gbps = field<double>(row, where, "busbw_gbps");
     c.algorithm = row.contains("nccl_algo") && row["nccl_algo"].is_string()
@@ -128,18 +130,7 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
                   "training: {{global_batch: {}}}\n",
                   c.gpu, c.gpus, network, c.gpus),
       c.id, catalog);
-  Collective op = Collective::all_reduce;
-  bool known = false;
-  for (Collective k : collective_kinds()) {
-    if (to_string(k) == c.op) {
-      op = k;
-      known = true;
-    }
-  }
-  if (!known) {
-    r.refusal = "unknown collective " + c.op;
-    return r;
-  }
+  const Collective op = *find_collective(c.op);  // checked when the table was read
   if (auto problem = fabric_problem(s.cluster)) {
     r.refusal = "cluster." + problem->key + ": " + problem->expected;
     return r;
