@@ -230,6 +230,8 @@ std::optional<CollectiveResult> run_nccl_collective(const FabricNetwork& net, Co
   r.algorithm = nccl->algorithm;
   r.protocol = nccl->protocol;
   r.latency = nccl->latency;
+  r.chunk = nccl->chunk;
+  r.chunk_efficiency = nccl->chunk_efficiency;
   r.time = nccl->latency + std::max(nccl_transfer, r.time);
   return r;
 }

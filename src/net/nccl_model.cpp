@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.hpp"
@@ -18,6 +21,7 @@ constexpr std::array<const char*, 3> kProtoNames = {"LL", "LL128", "Simple"};
 struct Arch {
   double ring_channels = 0, ring_channel_gbps = 0;
   double nvls_heads = 0, nvls_channel_gbps = 0, nvls_efficiency = 0;
+  std::vector<double> nvls_channels;  // CTAs: one NVLink domain, several
   std::vector<double> inter_speeds, ll_max, ring_ll128, tree, tree_ll128, nvls_tree;
 };
 
@@ -33,6 +37,10 @@ struct Constants {
   std::vector<double> ll_max_multi_node;
   long long nvls_min_gpus = 0;
   double max_search_channels = 0;
+  // Chunking (data/nccl.yaml `chunking`).
+  double runtime_channels = 0, ring_chunk = 0, ring_slices = 0, ring_min_slice = 0;
+  double nvls_chunk = 0, nvls_tree_max_chunk = 0;
+  std::vector<std::pair<double, double>> nvls_shrink, nvls_tree_shrink;  // (k, chunk)
 };
 
 // A list of exactly `count` numbers (per protocol, or per node count).
@@ -40,6 +48,20 @@ std::vector<double> sized(const ConfigNode& n, const std::string& key, size_t co
   std::vector<double> v = n.numbers(key);
   if (v.size() != count) n.fail(key, "expected " + std::to_string(count) + " numbers");
   return v;
+}
+
+std::vector<std::pair<double, double>> shrink_rules(const ConfigNode& n) {
+  std::vector<std::pair<double, double>> out;
+  for (const auto& key : n.keys()) {
+    const double k = n.number(key);
+    if (k <= 0) n.fail(key, "expected a positive chunk size");
+    try {
+      out.emplace_back(std::stod(key), k);
+    } catch (const std::exception&) {
+      n.fail(key, "expected a number of concurrent chunks");
+    }
+  }
+  return out;
 }
 
 std::map<std::string, std::vector<double>> per_algorithm(const ConfigNode& n) {
@@ -81,6 +103,7 @@ Constants load() {
     x.nvls_heads = a.number("nvls_heads");
     x.nvls_channel_gbps = a.number("nvls_channel_gbps");
     x.nvls_efficiency = a.number("nvls_efficiency");
+    x.nvls_channels = sized(a, "nvls_channels", 2);
     x.inter_speeds = a.numbers("inter_speeds_gbps");
     x.ll_max = sized(a, "ll_max", 3);  // 1 node, 2 nodes, 3 or more
     x.ring_ll128 = sized(a, "ring_ll128_per_channel", 3);
@@ -94,6 +117,15 @@ Constants load() {
   if (k.arch.count("ampere") == 0) archs.fail("ampere", "expected the fallback architecture");
   k.nvls_min_gpus = data->integer("nvls_min_gpus_per_domain");
   k.max_search_channels = data->number("max_search_channels");
+  const ConfigNode chunking = data->child("chunking");
+  k.runtime_channels = chunking.number("runtime_channels_per_search_channel");
+  k.ring_chunk = chunking.number("ring_chunk_bytes");
+  k.ring_slices = chunking.number("ring_slices_per_chunk");
+  k.ring_min_slice = chunking.number("ring_min_slice_bytes");
+  k.nvls_chunk = chunking.number("nvls_chunk_bytes");
+  k.nvls_tree_max_chunk = chunking.number("nvls_tree_max_chunk_bytes");
+  k.nvls_shrink = shrink_rules(chunking.child("nvls_shrink"));
+  k.nvls_tree_shrink = shrink_rules(chunking.child("nvls_tree_shrink"));
   return k;
 }
 
@@ -124,15 +156,53 @@ double steps(const Shape& s) { return s.kind == Collective::all_reduce ? 2 * (s.
 
 double log2_floor(double x) { return std::floor(std::log2(std::max(1.0, x))); }
 
+// A channel that synchronises once per `chunk` bytes, at a cost worth `overhead` bytes of its
+// transfer, reaches chunk / (chunk + overhead) of its bandwidth.
+double chunk_rate(double chunk, double overhead) { return chunk / (chunk + overhead); }
+
+// `tuned_algbw` is the tuner's; the run reaches `efficiency` of it (the chunk cost).
 NcclChoice choice(const Shape& s, const char* algorithm, int proto, double latency_us,
-                  double algbw) {
+                  double tuned_algbw, double chunk = 0, double efficiency = 1) {
   NcclChoice c;
   c.algorithm = algorithm;
   c.protocol = kProtoNames[static_cast<size_t>(proto)];
   c.latency = microseconds(latency_us);
-  c.algbw_gbps = algbw;
-  c.time = microseconds(latency_us + s.bytes / (1000.0 * algbw));
+  c.tuned = microseconds(latency_us + s.bytes / (1000.0 * tuned_algbw));
+  c.algbw_gbps = tuned_algbw * efficiency;
+  c.time = microseconds(latency_us + s.bytes / (1000.0 * c.algbw_gbps));
+  c.chunk = Bytes(chunk);
+  c.chunk_efficiency = efficiency;
   return c;
+}
+
+// A Simple ring inside one NVLink domain: each runtime channel's share of the message, a rank's
+// share of that per step (the chunk, at most ring_chunk), sent in slices; every slice ends in a
+// fence and a flag, which costs the Simple protocol's step latency over LL's (NVLink ring
+// hwLat). Across domains the network, not the NVLink hops, is a channel's bottleneck and its
+// proxy pipelines NCCL_STEPS slices, so no cost is charged there.
+std::pair<double, double> ring_simple_chunk(const Shape& s, double bus_gbps) {
+  const Constants& k = constants();
+  if (s.nodes > 1) return {0, 1};
+  const double ctas = s.channels * k.runtime_channels;
+  const double per_rank = s.bytes / ctas / s.n;
+  const double chunk = std::min(k.ring_chunk, per_rank);
+  const auto slice_of = [&](double c) {
+    return std::min(c, std::max(c / k.ring_slices, k.ring_min_slice));
+  };
+  const double sync_us =
+      k.hop_nvlink.at("ring")[kSimple] - k.hop_nvlink.at("ring")[kLl];
+  const double overhead = sync_us * 1e-6 * bus_gbps * 1e9 / ctas;  // bytes a CTA could move
+  const double full = chunk_rate(slice_of(k.ring_chunk), overhead);
+  return {slice_of(chunk), std::min(1.0, chunk_rate(slice_of(chunk), overhead) / full)};
+}
+
+// NVLS's chunk as calcCollChunking shrinks it for `bytes` over `concurrent` (channels x heads).
+double shrunk_chunk(double chunk, double bytes, double concurrent,
+                    const std::vector<std::pair<double, double>>& rules) {
+  for (const auto& [factor, smaller] : rules) {
+    if (bytes < factor * concurrent * chunk && chunk > smaller) chunk = smaller;
+  }
+  return chunk;
 }
 
 void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
@@ -156,7 +226,9 @@ void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
                      : p == kLl128
                          ? std::min(k.ring_ll128 * bus, s.channels * a.ring_ll128[s.node_index])
                          : bus;
-    out.push_back(choice(s, "ring", p, latency, b * s.n / n_steps));
+    const auto [chunk, efficiency] =
+        p == kSimple ? ring_simple_chunk(s, bus) : std::pair<double, double>{0, 1};
+    out.push_back(choice(s, "ring", p, latency, b * s.n / n_steps, chunk, efficiency));
   }
 }
 
@@ -191,16 +263,31 @@ void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
   const double heads = a.nvls_heads;
   const double intra = a.nvls_channel_gbps * a.nvls_efficiency * (heads - 1) / heads * 2;
   const double n_steps = steps(s);
+  // NCCL's NVLS efficiency is what its full chunk reaches: the rest is the per-chunk barrier,
+  // worth nvls_chunk x (1 / efficiency - 1) bytes; smaller chunks pay it more often.
+  const double overhead = k.nvls_chunk * (1 / a.nvls_efficiency - 1);
+  const double concurrent = a.nvls_channels[s.nodes <= 1 ? 0 : 1] * heads;
+  const auto efficiency = [&](double chunk) {
+    return chunk_rate(chunk, overhead) / chunk_rate(k.nvls_chunk, overhead);
+  };
   if (s.nodes <= 1) {
+    const double chunk = shrunk_chunk(k.nvls_chunk, s.bytes, concurrent, k.nvls_shrink);
     out.push_back(choice(s, "nvls", kSimple, k.hop_nvlink.at("nvls")[kSimple],
-                         heads * intra * s.n / n_steps));
+                         heads * intra * s.n / n_steps, chunk, efficiency(chunk)));
     return;
   }
   const double inter = s.inter_speed * (s.nodes <= 2 ? 2 : 1);
-  const double per_channel = std::min({intra, inter, a.nvls_tree[s.node_index]});
+  const double cap = a.nvls_tree[s.node_index];
+  const double per_channel = std::min({intra, inter, cap});
+  const double tree_chunk = shrunk_chunk(
+      s.nodes >= 4 ? std::min(k.nvls_chunk, k.nvls_tree_max_chunk) : k.nvls_chunk, s.bytes,
+      concurrent, k.nvls_tree_shrink);
+  // The NVLink stage pays the chunk cost; the network stage is pipelined by the proxy.
+  const double reached = std::min({intra * efficiency(tree_chunk), inter, cap});
   const double latency = k.hop_nvlink.at("nvls-tree")[kSimple] +
                          2 * log2_floor(s.nodes) * net_latency(s, "nvls-tree", kSimple);
-  out.push_back(choice(s, "nvls-tree", kSimple, latency, heads * per_channel * s.n / n_steps));
+  out.push_back(choice(s, "nvls-tree", kSimple, latency, heads * per_channel * s.n / n_steps,
+                       tree_chunk, reached / per_channel));
 }
 
 // PAT: all-gather and reduce-scatter with one GPU per node, Simple only; its bandwidth applies
@@ -263,7 +350,7 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
   for (const auto& x : all) {
     const bool wanted =
         only.empty() || x.algorithm == only || (only == "nvls" && x.algorithm == "nvls-tree");
-    if (wanted && (!best || x.time < best->time)) best = x;
+    if (wanted && (!best || x.tuned < best->tuned)) best = x;
   }
   return best;
 }

@@ -10,7 +10,14 @@
 //
 // Limits: NCCL 2.28's constants for every version; CollNet (SHARP) and symmetric-memory kernels
 // are not modelled; NVLS runs all-reduce only; a tuner plugin's overrides (aws-ofi-nccl's) are not
-// modelled; pipeline fill for mid-size messages enters only through NCCL's own latency terms.
+// modelled; LL and LL128 carry their flags in the data and pay no chunk cost.
+//
+// Chunks: NCCL's tuner bandwidths hold at its full chunk. A Simple ring and NVLS synchronise
+// once per chunk (a fence and a flag, or a multimem barrier); messages whose chunks NCCL shrinks
+// (calcCollChunking and the ring kernel's tail in NCCL's source) pay that cost more often:
+// bandwidth x c / (c + overhead) relative to the full chunk. The overhead is not fitted: for a
+// Simple ring it is NCCL's own Simple-over-LL step latency on NVLink, for NVLS what NCCL's NVLS
+// efficiency factor leaves at the full 128 KiB chunk (data/nccl.yaml).
 #pragma once
 
 #include <optional>
@@ -26,8 +33,11 @@ struct NcclChoice {
   std::string algorithm;  // ring | tree | nvls | nvls-tree | pat
   std::string protocol;   // LL | LL128 | Simple
   Seconds latency;
-  double algbw_gbps = 0;  // algorithm bandwidth, GB/s (bytes / transfer time)
+  double algbw_gbps = 0;  // algorithm bandwidth reached at this size, GB/s (bytes / transfer time)
   Seconds time;           // latency + bytes / algorithm bandwidth
+  Seconds tuned;          // NCCL's own estimate (its tuner's bandwidth), what it chooses by
+  Bytes chunk;            // what a channel moves between two synchronisations (0: not modelled)
+  double chunk_efficiency = 1;  // bandwidth at this chunk over the tuner's (at its full chunk)
 };
 
 // What NCCL chooses for `kind` of `bytes` (nccl-tests' size) over `ranks` GPUs spread evenly

@@ -743,8 +743,8 @@ std::string validation_text(const ValidationReport& r) {
                          "-", "refused", c.refusal);
       continue;
     }
-    out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12.4g} {:>+7.1f}%\n", c.id, c.metric, c.measured,
-                       c.predicted, 100 * c.error);
+    out += fmt::format("{:<44} {:<24} {:>12.4g} {:>12.4g} {:>+7.1f}%{}\n", c.id, c.metric,
+                       c.measured, c.predicted, 100 * c.error, c.how.empty() ? "" : "  " + c.how);
   }
   out += "\nby group:\n";
   for (const auto& [name, g] : r.groups) {
@@ -772,6 +772,7 @@ nlohmann::json validation_json(const ValidationReport& r) {
     if (c.refusal.empty()) {
       e["predicted"] = c.predicted;
       e["error"] = c.error;
+      if (!c.how.empty()) e["how"] = c.how;
     } else {
       e["refusal"] = c.refusal;
     }

@@ -154,6 +154,10 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   }
   r.predicted =
       c.size_bytes / result->time.value() / 1e9 * bus_factor(op, static_cast<double>(c.gpus));
+  r.how = result->algorithm + (result->protocol.empty() ? "" : "/" + result->protocol);
+  if (result->chunk.value() > 0)
+    r.how += fmt::format(", {:.0f} KiB chunks at {:.0f}%", result->chunk.value() / 1024,
+                         100 * result->chunk_efficiency);
   r.error = (r.predicted - r.measured) / r.measured;
   return r;
 }

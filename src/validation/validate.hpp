@@ -26,6 +26,7 @@ struct CaseResult {
   std::string refusal;  // non-empty when the case could not be predicted
   std::string source;
   std::vector<std::string> also_in;  // further groups the case counts in (beside `group`)
+  std::string how;  // how it was predicted, where that varies (a collective's algorithm/protocol)
 };
 
 struct GroupSummary {
