@@ -102,12 +102,17 @@ int main(int argc, char** argv) {
         std::string name;
         double* value;
         double lo, hi;
+        bool measured;
       };
       std::vector<Knob> knobs;
       for (const auto& p : calibration_parameters())
-        knobs.push_back({p.name, &(a.*(p.field)), p.lo, p.hi});
+        knobs.push_back({p.name, &(a.*(p.field)), p.lo, p.hi, a.measured.count(p.name) > 0});
       std::vector<Knob> fitted;
       for (const auto& k : knobs) {
+        if (k.measured) {
+          fmt::print("    {} kept at {:.4g}: a measured ceiling\n", k.name, *k.value);
+          continue;
+        }
         const int n = cases_informing(cases, cal, k.value);
         if (n >= kMinCases) {
           fitted.push_back(k);

@@ -211,6 +211,17 @@ std::vector<double> ConfigNode::numbers(const std::string& key) const {
   return out;
 }
 
+std::vector<std::string> ConfigNode::strings(const std::string& key) const {
+  const ConfigNode list = child(key);
+  if (!list.is_sequence()) fail(key, "expected a list of names");
+  std::vector<std::string> out;
+  for (const auto& item : list.node_) {
+    if (!item.IsScalar()) fail(key, "expected a list of names");
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
 Bytes ConfigNode::bytes(const std::string& key) const {
   try {
     return parse_bytes(scalar_node(key, "a size such as \"80GiB\"").Scalar());

@@ -55,6 +55,7 @@ class ConfigNode {
   [[nodiscard]] double number_or(const std::string& key, double fallback) const;
   [[nodiscard]] std::optional<double> optional_number(const std::string& key) const;
   [[nodiscard]] std::vector<double> numbers(const std::string& key) const;  // a list of numbers
+  [[nodiscard]] std::vector<std::string> strings(const std::string& key) const;  // of names
   [[nodiscard]] long long integer(const std::string& key) const;
   [[nodiscard]] long long integer_or(const std::string& key, long long fallback) const;
   [[nodiscard]] std::optional<long long> optional_integer(const std::string& key) const;

@@ -346,6 +346,10 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
   tree(s, a, all);
   nvls(s, a, all);
   pat(s, all);
+  for (auto& x : all) {
+    const bool nvls = x.algorithm == "nvls" || x.algorithm == "nvls-tree";
+    x.ctas = nvls ? a.nvls_channels[s.nodes <= 1 ? 0 : 1] : s.channels * k.runtime_channels;
+  }
   std::optional<NcclChoice> best;
   for (const auto& x : all) {
     const bool wanted =
@@ -353,6 +357,12 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
     if (wanted && (!best || x.tuned < best->tuned)) best = x;
   }
   return best;
+}
+
+double nccl_sm_share(const Cluster& cluster, Collective kind, Bytes bytes, const CommGroup& group) {
+  if (cluster.gpu.sms <= 0) return 0;
+  const auto c = nccl_choice(cluster, kind, bytes, group.size, group.domains());
+  return c ? std::min(1.0, c->ctas / cluster.gpu.sms) : 0.0;
 }
 
 }  // namespace colossim

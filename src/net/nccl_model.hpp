@@ -38,6 +38,7 @@ struct NcclChoice {
   Seconds tuned;          // NCCL's own estimate (its tuner's bandwidth), what it chooses by
   Bytes chunk;            // what a channel moves between two synchronisations (0: not modelled)
   double chunk_efficiency = 1;  // bandwidth at this chunk over the tuner's (at its full chunk)
+  double ctas = 0;  // thread blocks the kernel runs, one SM each (runtime channels, NVLS CTAs)
 };
 
 // What NCCL chooses for `kind` of `bytes` (nccl-tests' size) over `ranks` GPUs spread evenly
@@ -47,5 +48,11 @@ struct NcclChoice {
 [[nodiscard]] std::optional<NcclChoice> nccl_choice(const Cluster& cluster, Collective kind,
                                                     Bytes bytes, long long ranks, long long domains,
                                                     const std::string& only = "");
+
+// The share of the GPU's SMs NCCL's kernel for this collective over `group` occupies while it
+// runs (one CTA per channel, each on its own SM): what compute overlapped with it loses. 0 where
+// NCCL's tuner does not time the collective.
+[[nodiscard]] double nccl_sm_share(const Cluster& cluster, Collective kind, Bytes bytes,
+                                   const CommGroup& group);
 
 }  // namespace colossim

@@ -1,6 +1,7 @@
 #include "sim/calibration.hpp"
 
 #include "core/config.hpp"
+#include "core/registry.hpp"
 
 namespace colossim {
 
@@ -13,6 +14,14 @@ Calibration Calibration::builtin() {
     const ConfigNode n = archs.child(name);
     ArchCalibration a;
     for (const auto& p : calibration_parameters()) a.*(p.field) = n.number(p.name);
+    if (n.has("measured")) {
+      for (const auto& name : n.strings("measured")) {
+        if (find_named(calibration_parameters(), name) == nullptr)
+          n.fail("measured", "names of constants of this file (" +
+                                 joined_names(calibration_parameters()) + ")");
+        a.measured.insert(name);
+      }
+    }
     c.architectures[name] = a;
   }
   return c;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct ArchCalibration {
   double nvlink_efficiency = 0.8;
   double network_efficiency = 0.9;
   double nvlink_latency_us = 3;
+  // Constants that are measured figures (cited in the data file), never fitted.
+  std::set<std::string> measured;
   [[nodiscard]] NetworkCalibration network() const {
     return {nvlink_efficiency, network_efficiency, Seconds(nvlink_latency_us * 1e-6)};
   }

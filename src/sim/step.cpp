@@ -5,7 +5,9 @@
 #include <cassert>
 #include <deque>
 #include <map>
+#include <utility>
 
+#include "net/nccl_model.hpp"
 #include "plan/pipeline.hpp"
 #include "plan/placement.hpp"
 #include "sim/cost_model.hpp"
@@ -25,11 +27,12 @@ enum Part : int {
   kOptimizer,
   kPipelineBubble,
   kDpComm,
+  kInterference,
   kNumParts
 };
 constexpr std::array<const char*, kNumParts> kPartNames = {
-    "forward_compute", "backward_compute", "recompute", "tp_comm", "cp_comm",
-    "ep_comm",         "optimizer",        "pp_bubble", "dp_comm"};
+    "forward_compute", "backward_compute", "recompute", "tp_comm",          "cp_comm",
+    "ep_comm",         "optimizer",        "pp_bubble", "dp_comm", "comm_interference"};
 
 // Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the
 // plan keeps them (Plan::grad_reduce_fp32), parameters gathered in BF16.
@@ -239,6 +242,10 @@ class StepBuilder {
       };
       p.forward[kTpComm] = exposed(gemm_f);
       p.backward[kTpComm] = exposed(gemm_b);
+      // The hidden part runs beside the GEMMs on SMs they lose (interference_of).
+      const double share = sm_share(Collective::all_reduce, Bytes(c.tp_bytes), groups_.tp);
+      p.forward[kInterference] = share * (comm - p.forward[kTpComm]);
+      p.backward[kInterference] = share * (comm - p.backward[kTpComm]);
     }
     if (c.cp_bytes > 0) {
       CommGroup pair;
@@ -260,8 +267,8 @@ class StepBuilder {
     }
     if (is_layer) {
       if (plan_.recompute == Recompute::full) {
-        p.backward[kRecompute] =
-            p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] + p.forward[kEpComm];
+        p.backward[kRecompute] = p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] +
+                                 p.forward[kEpComm] + p.forward[kInterference];
       } else if (plan_.recompute == Recompute::selective) {
         p.backward[kRecompute] = attn_f;
       }
@@ -300,6 +307,16 @@ class StepBuilder {
     return Unit{profile_id(p.forward), profile_id(p.backward), p.params, false};
   }
 
+  // Compute overlapped with a communication kernel loses the SMs the kernel holds: a GEMM of
+  // work W beside a collective of time T on a share f of the SMs ends f x T later (it runs at
+  // 1 - f while the collective runs). NCCL runs one CTA per channel on its own SM (NCCL's
+  // CTA = channel design, data/nccl.yaml `chunking`); measured GEMM slowdowns under concurrent
+  // NCCL collectives average 18.9% (arXiv 2507.03114), as 24 of 132 H100 SMs predict. HBM
+  // contention is not modelled.
+  double sm_share(Collective kind, Bytes bytes, const CommGroup& group) const {
+    return nccl_sm_share(in_.cluster, kind, bytes, group);
+  }
+
   double gather_time(double params) const {
     return in_.network.time(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp)
         .value();
@@ -308,6 +325,37 @@ class StepBuilder {
     const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
     const double bytes_per_param = plan_.grad_reduce_fp32 ? 4.0 : 2.0;
     return in_.network.time(kind, Bytes(params * bytes_per_param), groups_.dp).value();
+  }
+  double gather_share(double params) const {
+    return sm_share(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp);
+  }
+  double reduce_share(double params) const {
+    const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
+    const double bytes_per_param = plan_.grad_reduce_fp32 ? 4.0 : 2.0;
+    return sm_share(kind, Bytes(params * bytes_per_param), groups_.dp);
+  }
+
+  // What data-parallel collectives overlapping the compute of `stage` cost it: each one's SM
+  // share times the time it ran beside compute (sm_share).
+  double dp_interference(int stage) const {
+    std::vector<std::pair<double, double>> busy;  // compute intervals, by start
+    for (const auto& t : engine_.tasks()) {
+      if (t.resource == compute_res(stage) && t.kind == TaskKind::compute && t.duration > 0)
+        busy.emplace_back(t.start, t.end);
+    }
+    std::sort(busy.begin(), busy.end());
+    double extra = 0;
+    for (const auto& [id, share] : dp_shares_) {
+      const Task& d = engine_.task(id);
+      if (d.resource != dp_res(stage) || share <= 0) continue;
+      auto it = std::lower_bound(busy.begin(), busy.end(), std::make_pair(d.start, d.start));
+      if (it != busy.begin()) --it;
+      double beside = 0;
+      for (; it != busy.end() && it->first < d.end; ++it)
+        beside += std::max(0.0, std::min(d.end, it->second) - std::max(d.start, it->first));
+      extra += share * beside;
+    }
+    return extra;
   }
 
   // What one stage's tasks depend on as they are built, in order.
@@ -402,6 +450,7 @@ class StepBuilder {
       int gather = -1;
       if (dp_comm && plan_.zero == 3) {
         gather = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(unit.params));
+        dp_shares_.emplace_back(gather, gather_share(unit.params));
         engine_.label(gather, What::gather, unit.id, item.micro_batch);
         engine_.depend(gather, st.prev_compute);
       }
@@ -428,6 +477,7 @@ class StepBuilder {
       if (!full) continue;
       if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
         const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(bucket));
+        dp_shares_.emplace_back(r, reduce_share(bucket));
         engine_.label(r, What::reduce, unit.id, item.micro_batch);
         engine_.depend(r, bucket_last);
         st.reductions.push_back(r);
@@ -510,6 +560,10 @@ class StepBuilder {
       cursor = t.end;
     }
     parts[kPipelineBubble] += end - cursor;
+    // Compute slowed by the data-parallel collectives beside it delays the critical stage's end.
+    const double interference = dp_interference(critical);
+    parts[kInterference] += interference;
+    end += interference;
     r.step_time = Seconds(end);
     for (int i = 0; i < kNumParts; ++i)
       r.breakdown.push_back(
@@ -622,6 +676,7 @@ class StepBuilder {
   Engine engine_;
   double bucket_params_ = kBucketParams;
   std::vector<Profile> profiles_;
+  std::vector<std::pair<int, double>> dp_shares_;  // data-parallel task, its SM share
   std::map<bool, Unit> layer_units_;
   std::vector<int> first_fwd_, last_fwd_, first_bwd_, last_bwd_, send_fwd_, send_bwd_;
 };

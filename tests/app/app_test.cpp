@@ -53,7 +53,9 @@ TEST(App, PlanRanksBestFirstWithAPredictionEach) {
   ASSERT_GE(r->predictions.size(), 2u);
   for (size_t i = 0; i < r->predictions.size(); ++i) {
     EXPECT_DOUBLE_EQ(r->search.ranked[i].step_s, r->predictions[i].step.step_time.value());
-    if (i > 0) EXPECT_LE(r->search.ranked[i - 1].step_s, r->search.ranked[i].step_s);
+    if (i > 0) {
+      EXPECT_LE(r->search.ranked[i - 1].step_s, r->search.ranked[i].step_s);
+    }
   }
 }
 

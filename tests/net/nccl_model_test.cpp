@@ -114,3 +114,48 @@ TEST(NcclModel, TheFabricBoundsTheTransferUnderContention) {
   ASSERT_TRUE(contended && nccl);
   EXPECT_GT(contended->time.value(), 2 * nccl->time.value());
 }
+
+// NCCL chooses by its tuner, but NVLS synchronises once per chunk and shrinks the chunk for
+// smaller messages (calcCollChunking): 16 MiB over 8 H100 runs 32 KiB chunks (under 8 x 16
+// channels x 8 heads x 64 KiB), each paying the barrier that NCCL's 0.85 efficiency leaves at
+// 128 KiB: 128 KiB x (1 / 0.85 - 1) of transfer.
+TEST(NcclModel, NvlsSmallChunksPayTheirBarrierMoreOften) {
+  const double s = 16.0 * 1024 * 1024;
+  const auto c = nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->algorithm, "nvls");
+  const double tuned_algbw = 8 * 40 * 0.85 * 7 / 8 * 2 * 8 / 14;
+  EXPECT_NEAR(us(c->tuned), 25.0 + s / (1000 * tuned_algbw), 1e-6);  // NCCL's own estimate
+  EXPECT_NEAR(c->chunk.value(), 32768, 0);
+  const double barrier = 131072 * (1 / 0.85 - 1);
+  const double efficiency = (32768 / (32768 + barrier)) / (131072 / (131072 + barrier));
+  EXPECT_NEAR(c->chunk_efficiency, efficiency, 1e-12);
+  EXPECT_NEAR(us(c->time), 25.0 + s / (1000 * tuned_algbw * efficiency), 1e-6);
+  // At 1 GiB and more the chunk is NCCL's full 128 KiB: the tuner's bandwidth holds.
+  const auto large = nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_reduce,
+                                 Bytes(4 * 1024.0 * 1024 * 1024), 8, 1);
+  ASSERT_TRUE(large.has_value());
+  EXPECT_EQ(large->chunk_efficiency, 1.0);
+}
+
+// A Simple ring in one NVLink domain: 128 MiB over 8 A100 on 24 CTAs (2 x 12 channels) is one
+// loop of 699 KB chunks per rank, sent in two slices; each slice ends in a fence and a flag
+// costing Simple's step latency over LL's (3.4 - 0.6 us) of a CTA's 240 / 24 GB/s.
+TEST(NcclModel, RingSimpleSlicesPayTheirFlagAtMidSizes) {
+  const double s = 128.0 * 1024 * 1024;
+  const auto c =
+      nccl_choice(cluster("a100-sxm-80gb", 8), Collective::all_reduce, Bytes(s), 8, 1, "ring");
+  ASSERT_TRUE(c.has_value());
+  ASSERT_EQ(c->protocol, "Simple");
+  const double slice = s / 24 / 8 / 2;
+  const double flag = 2.8e-6 * 240e9 / 24;
+  const double efficiency = (slice / (slice + flag)) / (1048576 / (1048576 + flag));
+  EXPECT_NEAR(c->chunk.value(), slice, 1e-6);
+  EXPECT_NEAR(c->chunk_efficiency, efficiency, 1e-12);
+  EXPECT_NEAR(us(c->time), 8.4 + 14 * 3.4 + s / (1000 * 240.0 * 8 / 14 * efficiency), 1e-6);
+  // Across nodes the NICs, not the NVLink hops, bound a channel: no chunk cost.
+  const auto across = nccl_choice(cluster("a100-sxm-80gb", 16), Collective::all_reduce, Bytes(s),
+                                  16, 2, "ring");
+  ASSERT_TRUE(across.has_value());
+  EXPECT_EQ(across->chunk_efficiency, 1.0);
+}

@@ -97,7 +97,9 @@ TEST(PlanSearch, ThreadsDoNotChangeTheRanking) {
     EXPECT_EQ(ra.ranked[i].plan.tp, rb.ranked[i].plan.tp) << i;
     EXPECT_EQ(ra.ranked[i].plan.pp, rb.ranked[i].plan.pp) << i;
     EXPECT_EQ(ra.ranked[i].plan.micro_batch, rb.ranked[i].plan.micro_batch) << i;
-    if (i > 0) EXPECT_LE(ra.ranked[i - 1].step_s, ra.ranked[i].step_s);
+    if (i > 0) {
+      EXPECT_LE(ra.ranked[i - 1].step_s, ra.ranked[i].step_s);
+    }
   }
 }
 

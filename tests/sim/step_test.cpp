@@ -47,6 +47,23 @@ std::string pipeline_yaml(int pp, int m, int v) {
          ", zero: 0}\n";
 }
 
+// Every collective takes the same time.
+class ConstantNetwork final : public NetworkModel {
+ public:
+  explicit ConstantNetwork(Seconds t) : t_(t) {}
+  [[nodiscard]] Seconds time(Collective, Bytes, const CommGroup&) const override { return t_; }
+  [[nodiscard]] std::string name() const override { return "constant"; }
+
+ private:
+  Seconds t_;
+};
+
+StepResult run_on(const Scenario& s, const NetworkModel& net) {
+  const Calibration cal = Calibration::builtin();
+  return simulate_step(StepInputs{s.model, s.cluster, s.plan, s.training, net,
+                                  cal.for_architecture(s.cluster.gpu.architecture)});
+}
+
 }  // namespace
 
 TEST(Step, BreakdownSumsToStepTime) {
@@ -131,4 +148,38 @@ TEST(Pipeline, UnevenLayersUseEmbeddingAndLossSlots) {
   EXPECT_EQ(l.chunks.front().layers.size(), 1u);
   EXPECT_EQ(l.chunks.back().layers.size(), 1u);
   EXPECT_EQ(l.chunks[1].layers.size(), 2u);
+}
+
+// TP communication hidden under the GEMMs holds NCCL's CTAs, one SM each: on 8 A100 every NCCL
+// algorithm runs 2 x 12 channels of 108 SMs, so the compute beside it loses 24/108 of the hidden
+// time; with the overlap off nothing is hidden and nothing is lost.
+TEST(Step, HiddenTpCommunicationSlowsTheGemmsBesideIt) {
+  const std::string yaml =
+      "cluster: {gpu: a100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b, seq_len: 4096}\n"
+      "training: {global_batch: 8}\nparallelism: {tp: 8, sequence_parallel: true, "
+      "recompute: none, tp_comm_overlap: ";
+  const ConstantNetwork net(Seconds(1e-3));
+  const StepResult on = run_on(scenario(yaml + "true}\n"), net);
+  const StepResult off = run_on(scenario(yaml + "false}\n"), net);
+  const double hidden = part(off, "tp_comm") - part(on, "tp_comm");
+  ASSERT_GT(hidden, 0);
+  EXPECT_NEAR(part(on, "comm_interference"), 24.0 / 108 * hidden, 1e-9 * hidden);
+  EXPECT_EQ(part(off, "comm_interference"), 0.0);
+}
+
+// Gradient reductions overlapping the backward slow it by their SM share (24/108 on A100) of
+// the time they ran beside it: nothing when they take no time, more when they take longer, and
+// never more than that share of the step they ran in.
+TEST(Step, OverlappedGradientReductionsSlowTheBackward) {
+  const Scenario s = scenario(
+      "cluster: {gpu: a100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b, seq_len: 4096}\n"
+      "training: {global_batch: 64}\nparallelism: {tp: 1, zero: 1, overlap_grad_reduce: true}\n");
+  const StepResult fast = run_on(s, ConstantNetwork(Seconds(1e-3)));
+  const StepResult slow = run_on(s, ConstantNetwork(Seconds(2e-3)));
+  EXPECT_EQ(part(run(s), "comm_interference"), 0.0);
+  EXPECT_GT(part(fast, "comm_interference"), 0.0);
+  EXPECT_NEAR(part(slow, "comm_interference"), 2 * part(fast, "comm_interference"),
+              0.05 * part(slow, "comm_interference"));
+  const double before = slow.step_time.value() - part(slow, "comm_interference");
+  EXPECT_LE(part(slow, "comm_interference"), 24.0 / 108 * before);
 }
