@@ -8,9 +8,10 @@
 // "auto" chooses as NCCL's tuner does: the cheapest by each algorithm's closed-form
 // latency + bandwidth cost on the fabric (choose_algorithm).
 //
-// Limits: chunked pipelining inside a ring step and NCCL's protocols (LL, LL128, Simple) are not
-// modelled; a step lasts as long as its slowest flow. SHARP's switch-side aggregation rate and
-// its limit on concurrent trees are not modelled (the links are).
+// Limits: on the fabric alone (run_collective) a step lasts as long as its slowest flow; NCCL's
+// protocols, chunks and latencies enter through run_nccl_collective (net/nccl_model.hpp), for
+// the collectives NCCL's tuner times. SHARP's switch-side aggregation rate and its limit on
+// concurrent trees are not modelled (the links are).
 #pragma once
 
 #include <array>
