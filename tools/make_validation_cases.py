@@ -38,6 +38,8 @@ def emit(path, case):
             lines.append(f"{pad}{key}: {'true' if value else 'false'}")
         elif isinstance(value, str):
             lines.append(f"{pad}{key}: {q(value)}")
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}: [" + ", ".join(q(v) if isinstance(v, str) else str(v) for v in value) + "]")
         else:
             lines.append(f"{pad}{key}: {value}")
 
@@ -212,6 +214,13 @@ def dgxc(row, cases, left_out):
     if preset == "deepseek-v3":
         plan["uneven_stages"] = True
         notes.append("61 layers on 16 stages: uneven stages (NeMo uses a custom pipeline layout)")
+        # The row does not state its recompute; NeMo's DeepSeek-V3 recipe recomputes these
+        # modules (without them the MoE activations do not fit 80 GB at PP 16, EP 64).
+        plan["recompute"] = "selective"
+        plan["recompute_modules"] = ["mla_up_proj", "layernorm", "moe", "mlp"]
+        notes[1] = ("selective recompute of mla_up_proj, layernorm, moe and mlp as NeMo's DeepSeek-V3 "
+                    "pretrain recipe sets it (NVIDIA/NeMo nemo/collections/llm/recipes/deepseek_v3.py, "
+                    "commit 00f65dd), distributed optimizer, overlap on")
     if "proxy" in row.get("notes", "").lower() or "reduced" in row.get("notes", "").lower():
         notes.append("reduced-layer proxy of the full model, as benchmarked")
     case = {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "plan/placement.hpp"
+
 namespace colossim {
 namespace {
 
@@ -30,6 +32,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
       make_layout(model, plan.pp, plan.virtual_stages, plan.uneven_stages);
   const long long m = micro_batches(plan, training);
   const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
+  // The routed experts' state is sharded over the ranks holding the same experts only.
+  const auto edp_shards = static_cast<double>(group_layout(plan, Dimension::edp).size);
 
   // Per-layer figures differ only between dense and MoE layers: compute each kind once.
   std::map<bool, LayerWork> kinds;
@@ -45,7 +49,7 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
   MemoryBreakdown best;
   double best_total = -1;
   for (int stage = 0; stage < plan.pp; ++stage) {
-    double params = 0;
+    double params = 0, expert_params = 0;
     std::vector<double> chunk_act(static_cast<size_t>(plan.virtual_stages), 0.0);
     double largest_layer_act = 0;
     for (int c = 0; c < plan.virtual_stages; ++c) {
@@ -54,13 +58,14 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
       for (int layer : ch.layers) {
         const LayerWork& w = work(layer);
         params += w.params;
+        expert_params += w.expert_params;
         largest_layer_act = std::max(largest_layer_act, w.activation_bytes);
         switch (plan.recompute) {
           case Recompute::none:
             act += w.activation_bytes;
             break;
           case Recompute::selective:
-            act += w.activation_bytes_selective;
+            act += activation_bytes_with(w, plan.recompute_modules);
             break;
           case Recompute::full:
             act += w.input_bytes;
@@ -85,19 +90,22 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     mb.stage = stage;
     const double weight_bytes =
         kWeightBytes + (plan.precision == Precision::fp8 ? kFp8WeightCopyBytes : 0);
-    const double shard_w = plan.zero >= 3 ? dp_shards : 1.0;
-    const double shard_g = plan.zero >= 2 ? dp_shards : 1.0;
-    const double shard_o = plan.zero >= 1 ? dp_shards : 1.0;
-    mb.weights = Bytes(params * weight_bytes / shard_w);
+    // Bytes per parameter, sharded over the distributed-optimizer group from `zero` on: dense
+    // parameters over DP x CP, the routed experts' over the expert-DP group.
+    const double dense = params - expert_params;
+    const auto sharded = [&](double bytes_per_param, int from_zero) {
+      if (plan.zero < from_zero) return params * bytes_per_param;
+      return dense * bytes_per_param / dp_shards + expert_params * bytes_per_param / edp_shards;
+    };
+    mb.weights = Bytes(sharded(weight_bytes, 3));
     if (plan.zero >= 3) {
       // The gathered weights of the layer being computed; the next one is gathered as this
       // one's parameters are released (DeepSpeed and FSDP bound the live set per parameter or
       // module), so about one layer is live at a time.
       mb.weights += Bytes(work(0).params * weight_bytes);
     }
-    mb.gradients =
-        Bytes(params * (plan.grad_reduce_fp32 ? kGradBytesFp32 : kGradBytesBf16) / shard_g);
-    mb.optimizer = Bytes(params * kOptimizerBytes / shard_o);
+    mb.gradients = Bytes(sharded(plan.grad_reduce_fp32 ? kGradBytesFp32 : kGradBytesBf16, 2));
+    mb.optimizer = Bytes(sharded(kOptimizerBytes, 1));
     mb.activations = Bytes(peak);
     int communicators = 1;  // data parallel
     communicators += plan.tp > 1 ? 1 : 0;

@@ -31,7 +31,7 @@ CommGroup strided(long long size, long long stride, long long domain) {
 }  // namespace
 
 const std::vector<std::string>& dimension_names() {
-  static const std::vector<std::string> names = {"tp", "cp", "ep", "dp", "pp"};
+  static const std::vector<std::string> names = {"tp", "cp", "ep", "dp", "pp", "edp"};
   return names;
 }
 
@@ -40,7 +40,7 @@ std::string to_string(Dimension d) { return dimension_names()[static_cast<size_t
 Dimension parse_dimension(const std::string& name) {
   const auto& names = dimension_names();
   const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) throw std::invalid_argument("expected one of tp, cp, ep, dp, pp");
+  if (it == names.end()) throw std::invalid_argument("expected one of tp, cp, ep, dp, pp, edp");
   return static_cast<Dimension>(it - names.begin());
 }
 
@@ -72,6 +72,9 @@ GroupLayout group_layout(const Plan& p, Dimension dim) {
               std::min(stride_in(p.order, sizes, "cp"), stride_in(p.order, sizes, "dp"))};
     case Dimension::pp:
       return {p.pp, stride_in(p.order, sizes, "pp")};
+    case Dimension::edp:
+      if (p.ep <= 1) return group_layout(p, Dimension::dp);  // experts TP-split like the MLP
+      break;
     case Dimension::ep:
       break;
   }
@@ -89,6 +92,7 @@ GroupLayout group_layout(const Plan& p, Dimension dim) {
     axes.push_back(a);
     expert_sizes.push_back(a == "tp" ? 1 : a == "dp" ? dense / p.ep : p.pp);
   }
+  if (dim == Dimension::edp) return {dense / p.ep, stride_in(axes, expert_sizes, "dp")};
   return {p.ep, stride_in(axes, expert_sizes, "ep")};
 }
 
@@ -120,6 +124,7 @@ Groups place_groups(const Plan& p, const Cluster& c) {
   g.cp = comm(Dimension::cp);
   g.dp = comm(Dimension::dp);
   g.ep = comm(Dimension::ep);
+  g.edp = comm(Dimension::edp);
   g.pp = strided(2, group_layout(p, Dimension::pp).stride, domain);  // neighbouring stages
   return g;
 }

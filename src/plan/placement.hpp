@@ -10,6 +10,10 @@
 //  - ep: Megatron-Core's expert generator (expert TP 1, as the step prices experts: whole on
 //    each GPU when ep > 1): the plan's order with tp of size 1, cp dropped and ep right before
 //    dp, so with the default order an EP group is ep consecutive ranks.
+//  - edp: the expert-data-parallel group, the ranks holding the same experts: TP x CP x DP / EP
+//    members of the expert generator (Megatron-Core's expert_data_parallel group); the experts'
+//    gradients are reduced, and their optimizer state sharded, over it. With ep 1 the experts
+//    are TP-split like the MLP and it is the dp group.
 //  - pp: the whole pipeline; the step's sends run between neighbouring stages (place_groups).
 // Every group of a dimension is an arithmetic sequence: `size` members `stride` ranks apart, one
 // group per rank whose position along the stride is 0.
@@ -24,9 +28,9 @@
 
 namespace colossim {
 
-enum class Dimension { tp, cp, ep, dp, pp };
+enum class Dimension { tp, cp, ep, dp, pp, edp };
 
-// "tp", "cp", "ep", "dp", "pp": the names --group and error messages use.
+// "tp", "cp", "ep", "dp", "pp", "edp": the names --group and error messages use.
 [[nodiscard]] const std::vector<std::string>& dimension_names();
 [[nodiscard]] std::string to_string(Dimension d);
 // Throws std::invalid_argument for a name not in dimension_names().
@@ -51,7 +55,7 @@ using RankGroups = std::vector<std::vector<long long>>;  // members of each grou
 
 // The groups the step prices, with how many members share an NVLink domain.
 struct Groups {
-  CommGroup tp, cp, dp, ep, pp;  // pp: two neighbouring stages
+  CommGroup tp, cp, dp, ep, pp, edp;  // pp: two neighbouring stages
 };
 [[nodiscard]] Groups place_groups(const Plan& plan, const Cluster& cluster);
 

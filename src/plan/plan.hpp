@@ -26,6 +26,9 @@ struct Plan {
   std::string schedule = "1f1b";  // a registered pipeline schedule (plan/pipeline.hpp)
   bool sequence_parallel = false;
   Recompute recompute = Recompute::none;
+  // With selective recompute, the modules re-run in backward (workload/operators.hpp
+  // recompute_module_names; Megatron-Core's recompute_modules, default core_attn).
+  std::vector<std::string> recompute_modules = {"core_attn"};
   // Allow stages of unequal depth when pp x virtual_stages does not divide the layers
   // (Megatron's --decoder-first/last-pipeline-num-layers; NeMo's custom pipeline layouts).
   bool uneven_stages = false;

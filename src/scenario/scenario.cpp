@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/embedded_data.hpp"
+#include "core/registry.hpp"
 #include "net/fabric_network.hpp"
 #include "net/network.hpp"
 #include "plan/pipeline.hpp"
@@ -168,8 +169,8 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   }
   const ConfigNode& n = *node;
   n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages",
-                           "schedule", "sequence_parallel", "recompute", "zero",
-                           "overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap",
+                           "schedule", "sequence_parallel", "recompute", "recompute_modules",
+                           "zero", "overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap",
                            "uneven_stages", "attention", "grad_reduce_fp32", "order"});
   p.tp = n.count_or("tp", 1, kMaxDegree);
   p.pp = n.count_or("pp", 1, kMaxDegree);
@@ -201,6 +202,22 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.sequence_parallel = n.boolean_or("sequence_parallel", p.tp > 1);
   p.recompute = static_cast<Recompute>(index_of(
       recompute_names(), n.choice_or("recompute", recompute_names(), to_string(Recompute::none))));
+  if (n.has("recompute_modules")) {
+    if (p.recompute != Recompute::selective)
+      n.fail("recompute_modules", "recompute: selective alongside it (modules are what it re-runs)");
+    p.recompute_modules.clear();
+    for (const auto& m : n.strings("recompute_modules")) {
+      const auto& names = recompute_module_names();
+      if (std::find(names.begin(), names.end(), m) == names.end())
+        n.fail("recompute_modules", "names among " + joined_strings(names) + ", got \"" + m + "\"");
+      if (std::find(p.recompute_modules.begin(), p.recompute_modules.end(), m) !=
+          p.recompute_modules.end())
+        n.fail("recompute_modules", "each module once, got \"" + m + "\" twice");
+      p.recompute_modules.push_back(m);
+    }
+    if (p.recompute_modules.empty())
+      n.fail("recompute_modules", "at least one module (or recompute: none)");
+  }
   p.zero = static_cast<int>(n.integer_or("zero", 1));
   if (p.zero < 0 || p.zero > 3)
     n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(p.zero));

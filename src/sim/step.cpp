@@ -156,10 +156,22 @@ class Engine {
   std::vector<int> last_;
 };
 
+// Parameters held by one GPU: dense ones, reduced over the data-parallel group, and the routed
+// experts', reduced over the expert-data-parallel group (plan/placement.hpp).
+struct Params {
+  double dense = 0, expert = 0;
+  [[nodiscard]] double total() const { return dense + expert; }
+  Params& operator+=(const Params& o) {
+    dense += o.dense;
+    expert += o.expert;
+    return *this;
+  }
+};
+
 struct LayerProfiles {
   Profile forward{};
   Profile backward{};  // includes recomputation of the forward when the plan asks for it
-  double params = 0;
+  Params params;
 };
 
 class StepBuilder {
@@ -217,11 +229,12 @@ class StepBuilder {
   // Busy time of one layer-like unit of work, forward and backward, by part.
   LayerProfiles profile_of(const LayerWork& w, bool is_layer) const {
     LayerProfiles p;
-    double gemm_f = 0, gemm_b = 0, attn_f = 0, attn_b = 0;
+    double gemm_f = 0, gemm_b = 0, attn_f = 0, attn_b = 0, recomputed_f = 0;
     for (const auto& op : w.ops) {
       const OpTime t = cost_.time(op, model_.seq_len);
       p.forward[kForward] += t.forward.value();
       p.backward[kBackward] += t.backward.value();
+      if (recomputed(op)) recomputed_f += t.forward.value();
       if (op.kind == OpKind::gemm) {
         gemm_f += t.forward.value();
         gemm_b += t.backward.value();
@@ -270,11 +283,23 @@ class StepBuilder {
         p.backward[kRecompute] = p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] +
                                  p.forward[kEpComm] + p.forward[kInterference];
       } else if (plan_.recompute == Recompute::selective) {
-        p.backward[kRecompute] = attn_f;
+        // A recomputed MoE block dispatches and combines its tokens again.
+        const bool moe = std::find(plan_.recompute_modules.begin(), plan_.recompute_modules.end(),
+                                   "moe") != plan_.recompute_modules.end();
+        p.backward[kRecompute] = recomputed_f + (moe ? p.forward[kEpComm] : 0.0);
       }
     }
-    p.params = w.params;
+    p.params = {w.params - w.expert_params, w.expert_params};
     return p;
+  }
+
+  // Whether selective recompute re-runs `op` in backward.
+  [[nodiscard]] bool recomputed(const Operator& op) const {
+    if (plan_.recompute != Recompute::selective) return false;
+    for (const auto& m : plan_.recompute_modules) {
+      if (recomputed_by(op, m)) return true;
+    }
+    return false;
   }
 
   int profile_id(const Profile& p) {
@@ -285,7 +310,7 @@ class StepBuilder {
   struct Unit {
     int fwd_profile;
     int bwd_profile;
-    double params;
+    Params params;
     bool is_layer;
     int id = 0;  // layer index, kEmbeddingUnit or kOutputUnit
   };
@@ -317,22 +342,35 @@ class StepBuilder {
     return nccl_sm_share(in_.cluster, kind, bytes, group);
   }
 
-  double gather_time(double params) const {
-    return in_.network.time(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp)
-        .value();
+  // A data-parallel collective of `bytes_per_param` per parameter: the dense parameters over
+  // the DP group, then the experts' over the expert-DP group (Megatron-Core keeps them in
+  // separate buffers); its time, and the larger SM share of the two.
+  struct DpCollective {
+    double time = 0, share = 0;
+  };
+  DpCollective dp_collective(Collective kind, const Params& params, double bytes_per_param) const {
+    DpCollective c;
+    const auto one = [&](double n, const CommGroup& group) {
+      if (n <= 0 || group.size <= 1) return;
+      const Bytes bytes(n * bytes_per_param);
+      c.time += in_.network.time(kind, bytes, group).value();
+      c.share = std::max(c.share, sm_share(kind, bytes, group));
+    };
+    one(params.dense, groups_.dp);
+    one(params.expert, groups_.edp);
+    return c;
   }
-  double reduce_time(double params) const {
+  DpCollective gather(const Params& params) const {
+    return dp_collective(Collective::all_gather, params, kParamGatherBytes);
+  }
+  DpCollective reduce(const Params& params) const {
     const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
-    const double bytes_per_param = plan_.grad_reduce_fp32 ? 4.0 : 2.0;
-    return in_.network.time(kind, Bytes(params * bytes_per_param), groups_.dp).value();
+    return dp_collective(kind, params, plan_.grad_reduce_fp32 ? 4.0 : 2.0);
   }
-  double gather_share(double params) const {
-    return sm_share(Collective::all_gather, Bytes(params * kParamGatherBytes), groups_.dp);
-  }
-  double reduce_share(double params) const {
-    const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
-    const double bytes_per_param = plan_.grad_reduce_fp32 ? 4.0 : 2.0;
-    return sm_share(kind, Bytes(params * bytes_per_param), groups_.dp);
+  int add_dp_task(int stage, const DpCollective& c) {
+    const int id = engine_.add(dp_res(stage), TaskKind::dp_comm, c.time);
+    dp_shares_.emplace_back(id, c.share);
+    return id;
   }
 
   // What data-parallel collectives overlapping the compute of `stage` cost it: each one's SM
@@ -362,11 +400,11 @@ class StepBuilder {
   struct StageState {
     int stage = 0;
     std::vector<std::vector<Unit>> chunk_units;  // units of each local chunk, forward order
-    double params = 0;                           // on this stage
+    Params params;                               // on this stage
     std::vector<std::vector<int>> unit_gather;   // ZeRO-1/2: each unit's parameter all-gather
     std::vector<int> all_gathers;
     std::vector<int> reductions;
-    std::vector<double> deferred;  // bucket sizes reduced only after the whole backward
+    std::vector<Params> deferred;  // buckets reduced only after the whole backward
     int last_compute = -1;
     int prev_compute = -1;  // ZeRO-3 prefetch: the gather for unit j may start when j-2 ends
   };
@@ -376,7 +414,7 @@ class StepBuilder {
     st.stage = stage;
     stage_units(st);
     parameter_gathers(st);
-    const bool dp_comm = groups_.dp.size > 1;
+    const bool dp_comm = groups_.dp.size > 1 || groups_.edp.size > 1;
     for (const auto& item :
          stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage, micro_batches_)) {
       pass(st, item, dp_comm);
@@ -410,21 +448,22 @@ class StepBuilder {
   void parameter_gathers(StageState& st) {
     const int v = plan_.virtual_stages;
     st.unit_gather.resize(static_cast<size_t>(v));
-    if (!(groups_.dp.size > 1 && (plan_.zero == 1 || plan_.zero == 2))) return;
+    const bool replicated = groups_.dp.size > 1 || groups_.edp.size > 1;
+    if (!(replicated && (plan_.zero == 1 || plan_.zero == 2))) return;
     for (int c = 0; c < v; ++c) {
       const auto& units = st.chunk_units[static_cast<size_t>(c)];
       auto& ug = st.unit_gather[static_cast<size_t>(c)];
       ug.assign(units.size(), -1);
-      double bucket = 0;
+      Params bucket;
       size_t begin = 0;
       for (size_t u = 0; u < units.size(); ++u) {
         bucket += units[u].params;
-        if (bucket >= bucket_params_ || u + 1 == units.size()) {
-          const int g = engine_.add(dp_res(st.stage), TaskKind::dp_comm, gather_time(bucket));
+        if (bucket.total() >= bucket_params_ || u + 1 == units.size()) {
+          const int g = add_dp_task(st.stage, gather(bucket));
           engine_.label(g, What::gather, units[begin].id);
           st.all_gathers.push_back(g);
           for (size_t k = begin; k <= u; ++k) ug[k] = g;
-          bucket = 0;
+          bucket = {};
           begin = u + 1;
         }
       }
@@ -441,7 +480,7 @@ class StepBuilder {
     const auto& gathers = st.unit_gather[static_cast<size_t>(item.local_chunk)];
     const size_t s = slot(ch.model_chunk, item.micro_batch);
     const bool reduce_now = (plan_.zero >= 2) || item.micro_batch == m - 1;
-    double bucket = 0;
+    Params bucket;
     int bucket_last = -1;
     for (size_t k = 0; k < units.size(); ++k) {
       const size_t u = item.forward ? k : units.size() - 1 - k;
@@ -449,8 +488,7 @@ class StepBuilder {
       const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
       int gather = -1;
       if (dp_comm && plan_.zero == 3) {
-        gather = engine_.add(dp_res(stage), TaskKind::dp_comm, gather_time(unit.params));
-        dp_shares_.emplace_back(gather, gather_share(unit.params));
+        gather = add_dp_task(stage, this->gather(unit.params));
         engine_.label(gather, What::gather, unit.id, item.micro_batch);
         engine_.depend(gather, st.prev_compute);
       }
@@ -473,18 +511,18 @@ class StepBuilder {
       if (item.forward || !dp_comm || !reduce_now) continue;
       bucket += unit.params;
       bucket_last = id;
-      const bool full = plan_.zero == 3 || bucket >= bucket_params_ || k + 1 == units.size();
+      const bool full =
+          plan_.zero == 3 || bucket.total() >= bucket_params_ || k + 1 == units.size();
       if (!full) continue;
       if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
-        const int r = engine_.add(dp_res(stage), TaskKind::dp_comm, reduce_time(bucket));
-        dp_shares_.emplace_back(r, reduce_share(bucket));
+        const int r = add_dp_task(stage, reduce(bucket));
         engine_.label(r, What::reduce, unit.id, item.micro_batch);
         engine_.depend(r, bucket_last);
         st.reductions.push_back(r);
       } else {
         st.deferred.push_back(bucket);
       }
-      bucket = 0;
+      bucket = {};
     }
   }
 
@@ -516,16 +554,19 @@ class StepBuilder {
   // Deferred reductions after the whole backward; then the optimizer updates this rank's shard
   // once every gradient is reduced.
   void optimizer(StageState& st) {
-    for (double params : st.deferred) {
-      const int r = engine_.add(dp_res(st.stage), TaskKind::dp_comm, reduce_time(params));
+    for (const Params& params : st.deferred) {
+      const int r = add_dp_task(st.stage, reduce(params));
       engine_.label(r, What::reduce);
       engine_.depend(r, st.last_compute);
       st.reductions.push_back(r);
     }
-    const double shards = plan_.zero >= 1 ? static_cast<double>(groups_.dp.size) : 1.0;
+    // The distributed optimizer updates this rank's shard: dense over DP, experts over EDP.
+    const bool sharded = plan_.zero >= 1;
+    const double updated =
+        st.params.dense / (sharded ? static_cast<double>(groups_.dp.size) : 1.0) +
+        st.params.expert / (sharded ? static_cast<double>(groups_.edp.size) : 1.0);
     Profile opt{};
-    opt[kOptimizer] =
-        cost_.memory_time(Bytes(st.params / shards * kOptimizerBytesPerParam)).value();
+    opt[kOptimizer] = cost_.memory_time(Bytes(updated * kOptimizerBytesPerParam)).value();
     const int o =
         engine_.add(compute_res(st.stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
     engine_.label(o, What::optimizer);
@@ -588,7 +629,7 @@ class StepBuilder {
         if (f < 0) {
           f = 0;
           for (const auto& op : layer_work(model_, l, one).ops) {
-            if (op.attention_core) f += op.flops / static_cast<double>(model_.seq_len);
+            if (recomputed(op)) f += op.flops / static_cast<double>(model_.seq_len);
           }
         }
         recompute_per_token += f;

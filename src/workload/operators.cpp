@@ -85,6 +85,11 @@ LayerShape layer_shape(const Model& model, const Shard& shard) {
   return x;
 }
 
+// Tags the operators from `first` on as belonging to recompute `module`.
+void tag(LayerWork& w, size_t first, const char* module) {
+  for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].module = module;
+}
+
 // The projections into Q, K and V: multi-head latent attention's low-rank ones, or one GEMM.
 void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
   const double tokens = x.tokens, h = x.h, heads = x.heads;
@@ -93,6 +98,7 @@ void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
     if (mla.q_lora_rank > 0) {
       w.ops.push_back(gemm("q_down", tokens, h, static_cast<double>(mla.q_lora_rank)));
       w.ops.push_back(gemm("q_up", tokens, static_cast<double>(mla.q_lora_rank), heads * x.qk_dim));
+      w.ops.back().module = "mla_up_proj";
     } else {
       w.ops.push_back(gemm("q_proj", tokens, h, heads * x.qk_dim));
     }
@@ -100,6 +106,7 @@ void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
         gemm("kv_down", tokens, h, static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim)));
     w.ops.push_back(gemm("kv_up", tokens, static_cast<double>(mla.kv_lora_rank),
                          heads * static_cast<double>(mla.qk_nope_head_dim + mla.v_head_dim)));
+    w.ops.back().module = "mla_up_proj";
   } else {
     w.ops.push_back(gemm("qkv_proj", tokens, h,
                          (heads + 2 * x.kv_heads) * static_cast<double>(model.head_dim)));
@@ -110,6 +117,7 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
   const double a = x.a, tokens = x.tokens, seq_tokens = x.seq_tokens, h = x.h, heads = x.heads;
   const double qk_dim = x.qk_dim, v_dim = x.v_dim, s = x.s;
   w.ops.push_back(elementwise("input_norm", 2 * seq_tokens * h * a));
+  w.ops.back().module = "layernorm";
   qkv_ops(model, x, w);
   if (!model.learned_positions) {
     w.ops.push_back(elementwise("rotary", 2 * tokens * (heads + x.kv_heads) * qk_dim * a));
@@ -119,6 +127,7 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
     attn.name = "attention";
     attn.kind = OpKind::attention;
     attn.attention_core = true;
+    attn.module = "core_attn";
     attn.kernel = shard.attention;
     attn.flops = 2.0 * tokens * s * heads * (qk_dim + v_dim);
     attn.exec_flops = attn.flops * kCausalFraction;
@@ -137,19 +146,28 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
       w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * x.score_elems, 1.5));
     w.ops.push_back(gemm("attention_context", x.q_tokens_per_seq, s, v_dim, batched));
     for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].attention_core = true;
+    tag(w, first, "core_attn");
   }
   w.ops.push_back(gemm("out_proj", tokens, heads * v_dim, h));
   if (model.dropout) w.ops.push_back(elementwise("dropout_attn", seq_tokens * h * (2 * a + 1)));
   w.ops.push_back(elementwise("residual_attn", 3 * seq_tokens * h * a, 1.0));
   w.ops.push_back(elementwise("post_attn_norm", 2 * seq_tokens * h * a));
+  w.ops.back().module = "layernorm";
 }
 
-// The mixture-of-experts block; returns its activation memory per token on this GPU.
-double moe_ops(const Model& model, const Shard& shard, const LayerShape& x, LayerWork& w) {
+// Activation memory per token of an MLP or MoE block on this GPU: all of it, and the part the
+// activation function writes (what moe_act recompute drops).
+struct BlockMemory {
+  double all = 0, act = 0;
+};
+
+// The mixture-of-experts block.
+BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x, LayerWork& w) {
   const double a = x.a, t = x.t, tokens = x.tokens, h = x.h;
   const double gate = is_gated(model.mlp) ? 2.0 : 1.0;
   const double act_bytes_per_unit = (gate + 1.0) * a;  // read gate(+up), write activation
-  double mlp_act_mem = 0;
+  BlockMemory mem;
+  const size_t first = w.ops.size();
   const auto& moe = *model.moe;
   const double experts = moe.experts;
   const double ep = shard.ep;
@@ -166,25 +184,31 @@ double moe_ops(const Model& model, const Shard& shard, const LayerShape& x, Laye
   w.ops.push_back(elementwise("expert_act", routed_tokens * f * act_bytes_per_unit));
   w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
   w.ops.push_back(elementwise("unpermute", 2 * routed_tokens * h * a, 2.0));
-  mlp_act_mem += routed_tokens * (2 * h + gate * f + f) * a / tokens;
+  mem.all += routed_tokens * (2 * h + gate * f + f) * a / tokens;
+  mem.act += routed_tokens * f * a / tokens;
   if (moe.shared_experts > 0) {
     const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
     w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
     w.ops.push_back(elementwise("shared_act", tokens * fs * act_bytes_per_unit));
     w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
-    mlp_act_mem += (gate * fs + fs) * a;
+    mem.all += (gate * fs + fs) * a;
+  }
+  tag(w, first, "moe");
+  for (size_t i = first; i < w.ops.size(); ++i) {
+    if (w.ops[i].name == "expert_act") w.ops[i].module = "moe_act";
   }
   if (ep > 1) {
     w.comm.ep_bytes = routed_tokens * h * a;
     w.comm.ep_alltoalls = 2;  // dispatch and combine
   }
+  w.expert_params = local_experts * static_cast<double>(model.expert_params()) / expert_tp;
   w.params = (local_experts * static_cast<double>(model.expert_params()) / expert_tp +
               static_cast<double>(model.shared_expert_params()) / t + h * experts);
-  return mlp_act_mem;
+  return mem;
 }
 
-// The dense MLP block; returns its activation memory per token on this GPU.
-double mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
+// The dense MLP block.
+BlockMemory mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
   const double a = x.a, tokens = x.tokens, h = x.h;
   const double gate = is_gated(model.mlp) ? 2.0 : 1.0;
   const double act_bytes_per_unit = (gate + 1.0) * a;  // read gate(+up), write activation
@@ -192,8 +216,9 @@ double mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
   w.ops.push_back(gemm("fc1", tokens, h, gate * f));
   w.ops.push_back(elementwise("mlp_act", tokens * f * act_bytes_per_unit));
   w.ops.push_back(gemm("fc2", tokens, f, h));
+  tag(w, w.ops.size() - 3, "mlp");
   w.params = static_cast<double>(model.dense_mlp_params()) / x.t;
-  return (gate * f + f) * a;
+  return {(gate * f + f) * a, f * a};
 }
 
 }  // namespace
@@ -203,14 +228,36 @@ const std::vector<std::string>& attention_kernel_names() {
   return names;
 }
 
+const std::vector<std::string>& recompute_module_names() {
+  static const std::vector<std::string> names = {"core_attn", "layernorm", "mla_up_proj",
+                                                 "mlp",       "moe",       "moe_act"};
+  return names;
+}
+
+bool recomputed_by(const Operator& op, const std::string& module) {
+  return !op.module.empty() && (op.module == module || (module == "moe" && op.module == "moe_act"));
+}
+
+double activation_bytes_with(const LayerWork& w, const std::vector<std::string>& modules) {
+  double bytes = w.activation_bytes;
+  const bool moe = std::find(modules.begin(), modules.end(), "moe") != modules.end();
+  for (const auto& m : modules) {
+    if (m == "moe_act" && moe) continue;  // inside the recomputed MoE block already
+    const auto it = w.recompute_saves.find(m);
+    if (it != w.recompute_saves.end()) bytes -= it->second;
+  }
+  return bytes;
+}
+
 LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   LayerWork w;
   const LayerShape x = layer_shape(model, shard);
   const double a = x.a, t = x.t, tokens = x.tokens, seq_tokens = x.seq_tokens, h = x.h;
   const double heads = x.heads;
   attention_ops(model, shard, x, w);
-  const double mlp_act_mem =
-      model.is_moe_layer(layer) ? moe_ops(model, shard, x, w) : mlp_ops(model, x, w);
+  const bool moe = model.is_moe_layer(layer);
+  const BlockMemory block = moe ? moe_ops(model, shard, x, w) : mlp_ops(model, x, w);
+  const double mlp_act_mem = block.all;
   if (model.dropout) w.ops.push_back(elementwise("dropout_mlp", seq_tokens * h * (2 * a + 1)));
   w.ops.push_back(elementwise("residual_mlp", 3 * seq_tokens * h * a, 1.0));
   w.params += static_cast<double>(model.attention_params()) / t + 2 * h;
@@ -238,8 +285,12 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   const double scores_bytes = shard.attention != AttentionKernel::unfused
                                   ? 0.0
                                   : x.score_elems * (model.dropout ? 5.0 : 2.0);
-  w.activation_bytes_selective = per_token * tokens;
-  w.activation_bytes = w.activation_bytes_selective + scores_bytes;
+  w.activation_bytes = per_token * tokens + scores_bytes;
+  w.recompute_saves["core_attn"] = scores_bytes;
+  w.recompute_saves["layernorm"] = 2 * h * a / sp_div * tokens;  // the norms' outputs
+  if (model.mla) w.recompute_saves["mla_up_proj"] = (heads * x.qk_dim + x.kv_width) * a * tokens;
+  w.recompute_saves[moe ? "moe" : "mlp"] = block.all * tokens;
+  if (moe) w.recompute_saves["moe_act"] = block.act * tokens;
   w.input_bytes = tokens * h * a / sp_div;
   return w;
 }
@@ -278,7 +329,6 @@ LayerWork output_work(const Model& model, const Shard& shard) {
     w.comm.tp_collectives = 1;
   }
   w.activation_bytes = tokens * (h * a / (shard.sequence_parallel ? t : 1.0) + v * 4.0);
-  w.activation_bytes_selective = w.activation_bytes;
   w.input_bytes = w.activation_bytes;
   return w;
 }

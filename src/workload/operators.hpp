@@ -12,6 +12,7 @@
 //    not FLOPs.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,9 @@ struct Operator {
   // (grouped expert GEMMs).
   double m = 0, n = 0, k = 0;
   double count = 1;
-  bool attention_core = false;  // part of softmax(QK^T)V: what selective recompute re-runs
+  bool attention_core = false;  // part of softmax(QK^T)V
+  // The Megatron-Core recompute module the operator belongs to (recompute_module_names), or "".
+  std::string module;
   AttentionKernel kernel = AttentionKernel::flash;  // which fused attention kernel
   double flops = 0;                                 // forward FLOPs, model convention
   double exec_flops = 0;  // forward FLOPs actually executed (causal attention ~ half)
@@ -73,10 +76,24 @@ struct LayerWork {
   std::vector<Operator> ops;
   LayerComm comm;
   double params = 0;            // parameters of this layer held by one GPU (after TP and EP)
+  double expert_params = 0;     // of those, the routed experts' (reduced over the expert-DP group)
   double activation_bytes = 0;  // saved for backward with no recompute
-  double activation_bytes_selective = 0;  // with selective recompute (attention core recomputed)
-  double input_bytes = 0;                 // the layer input: what full recompute keeps
+  // What recomputing each module (selective recompute) no longer keeps, by module name.
+  std::map<std::string, double> recompute_saves;
+  double input_bytes = 0;  // the layer input: what full recompute keeps
 };
+
+// Megatron-Core's recompute modules (TransformerConfig.recompute_modules) colossim prices:
+// core_attn (softmax(QK^T)V; the scores with unfused attention), layernorm (the norms' outputs),
+// mla_up_proj (multi-head latent attention's Q/K/V up-projections), mlp (a dense MLP's
+// activations), moe (a whole MoE block: routing, dispatch and combine, experts), moe_act (the
+// experts' activation function).
+[[nodiscard]] const std::vector<std::string>& recompute_module_names();
+// Whether `op` re-runs when `module` is recomputed (moe includes moe_act).
+[[nodiscard]] bool recomputed_by(const Operator& op, const std::string& module);
+// The activation bytes a layer keeps when `modules` are recomputed.
+[[nodiscard]] double activation_bytes_with(const LayerWork& w,
+                                           const std::vector<std::string>& modules);
 
 LayerWork layer_work(const Model& model, int layer, const Shard& shard);
 // The input embedding (first stage) and output projection + loss (last stage).

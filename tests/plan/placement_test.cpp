@@ -35,6 +35,17 @@ TEST(Placement, MegatronOrderPlacesEveryDimension) {
   const auto pp = rank_groups(p, Dimension::pp);
   ASSERT_EQ(pp.size(), 64u);
   EXPECT_EQ(pp[0], (std::vector<long long>{0, 64}));
+  // The expert-data-parallel group: the ranks holding the same experts, TP x CP x DP / EP = 32
+  // per stage, EP = 2 apart (Megatron-Core's expert generator: tp(1)-ep-dp-pp).
+  const auto edp = rank_groups(p, Dimension::edp);
+  ASSERT_EQ(edp.size(), 4u);
+  ASSERT_EQ(edp[0].size(), 32u);
+  EXPECT_EQ(edp[0][1], 2);
+  EXPECT_EQ(edp[1][0], 1);
+  EXPECT_EQ(edp[2][0], 64);
+  // Without EP the experts are TP-split like the MLP: the expert-DP group is the DP group.
+  EXPECT_EQ(rank_groups(plan(8, 2, 4, 1, 2), Dimension::edp),
+            rank_groups(plan(8, 2, 4, 1, 2), Dimension::dp));
 }
 
 // Every dimension's groups partition the ranks: each rank in exactly one group.

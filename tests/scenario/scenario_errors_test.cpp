@@ -221,3 +221,16 @@ TEST(ScenarioErrors, RankOrder) {
                "cp next to dp");
   EXPECT_EQ(scenario(head + "parallelism: {tp: 2, order: dp-cp-tp-pp}\n").plan.order.front(), "dp");
 }
+
+TEST(ScenarioErrors, RecomputeModulesAreNamedOnceWithSelectiveRecompute) {
+  const std::string base =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\nparallelism: {tp: 2, ";
+  EXPECT_EQ(error_of(base + "recompute: selective, recompute_modules: [mlp, layernorm]}\n"), "");
+  expect_error(base + "recompute: full, recompute_modules: [mlp]}\n", "recompute_modules",
+               "recompute: selective");
+  expect_error(base + "recompute: selective, recompute_modules: [attention]}\n",
+               "recompute_modules", "core_attn");
+  expect_error(base + "recompute: selective, recompute_modules: [mlp, mlp]}\n",
+               "recompute_modules", "twice");
+}

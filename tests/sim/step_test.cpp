@@ -183,3 +183,17 @@ TEST(Step, OverlappedGradientReductionsSlowTheBackward) {
   const double before = slow.step_time.value() - part(slow, "comm_interference");
   EXPECT_LE(part(slow, "comm_interference"), 24.0 / 108 * before);
 }
+
+// Recomputing a whole MoE block re-runs its dispatch and combine: on 8 GPUs with EP 8, every
+// layer's two all-to-alls come back in the recompute, and nothing else of the network does.
+TEST(Step, RecomputedMoeBlocksDispatchAgain) {
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
+      "training: {global_batch: 8}\nparallelism: {tp: 1, ep: 8, dp: 8, recompute: selective, "
+      "recompute_modules: [moe]}\n");
+  const double t = 1e-3;
+  const StepResult free = run(s);
+  const StepResult busy = run_on(s, ConstantNetwork(Seconds(t)));
+  ASSERT_GT(part(free, "recompute"), 0);
+  EXPECT_NEAR(part(busy, "recompute") - part(free, "recompute"), s.model.layers * 2 * t, 1e-9);
+}
