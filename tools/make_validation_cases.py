@@ -206,6 +206,12 @@ def dgxc(row, cases, left_out):
         plan["schedule"] = "interleaved"
     elif vp > 1:
         notes.append(f"VP {vp} listed with PP 1 has no effect")
+    if "moe" in m:
+        # NeMo's performance scripts benchmark MoE either dropless with
+        # moe_router_force_load_balancing or with tokens dropped at capacity factor 1 and padded
+        # to it (scripts/performance helpers); either way every EP rank gets the mean load.
+        model["moe"] = {"balancing": "forced"}
+        notes.append("routing forced to balance, as NVIDIA's performance recipes benchmark MoE")
     if preset == "llama4-maverick" and m["layers"] == 32:
         # The row lists 32 layers but its own MFU (40.8% at 4.426 s) implies ~1.3x the FLOPs
         # of a 32-layer model: the full 48-layer Maverick fits the row's MFU; we use 48.

@@ -59,10 +59,26 @@ std::string plan_line(const Plan& p) {
   if (p.ep > 1) s += fmt::format(" (EP {})", p.ep);
   s += fmt::format(", micro-batch {}, {} schedule", p.micro_batch, p.schedule);
   if (p.virtual_stages > 1) s += fmt::format(" ({} virtual stages)", p.virtual_stages);
-  s += fmt::format(", recompute {}, ZeRO {}", to_string(p.recompute), p.zero);
+  s += fmt::format(", recompute {}", to_string(p.recompute));
+  if (p.recompute == Recompute::selective && p.recompute_modules != Plan{}.recompute_modules) {
+    std::string modules;
+    for (const auto& m : p.recompute_modules) modules += (modules.empty() ? "" : ", ") + m;
+    s += " (" + modules + ")";
+  }
+  s += fmt::format(", ZeRO {}", p.zero);
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
   s += p.precision == Precision::fp8 ? ", FP8" : ", BF16";
   return s;
+}
+
+// The slowest expert-parallel rank's routed tokens over the mean (workload/routing.hpp), from
+// the first MoE layer as the plan cuts it; 1 for a dense model.
+double moe_load(const Scenario& s, const Plan& plan) {
+  if (!s.model.moe) return 1.0;
+  for (int l = 0; l < s.model.layers; ++l) {
+    if (s.model.is_moe_layer(l)) return layer_work(s.model, l, shard_of(plan, s.model)).moe_load;
+  }
+  return 1.0;
 }
 
 }  // namespace
@@ -89,6 +105,13 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
                   human_count(static_cast<double>(s.training.global_batch) * s.model.seq_len),
                   micro_batches(p.plan, s.training));
   out += fmt::format("  plan      {}\n", plan_line(p.plan));
+  if (s.model.moe) {
+    out += fmt::format(
+        "  experts   {} routed, top-{}, on EP {}: {} routing, the slowest EP rank gets {:.2f}x "
+        "the mean tokens\n",
+        s.model.moe->experts, s.model.moe->top_k, p.plan.ep, s.model.moe->balancing,
+        moe_load(s, p.plan));
+  }
   if (p.plan_chosen) {
     out += fmt::format(
         "            (open keys chosen by colossim: fastest of {} fitting plans, {} simulated)\n",
@@ -249,6 +272,11 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   j["mfu"] = p.mfu;
   j["hfu"] = p.hfu;
   j["peak_tflops_per_gpu"] = p.peak_tflops;
+  if (s.model.moe) {
+    j["moe"] = {{"balancing", s.model.moe->balancing},
+                {"ep", p.plan.ep},
+                {"slowest_rank_load", moe_load(s, p.plan)}};
+  }
   j["memory_gib_per_gpu"] = to_gib(p.memory.total());
   j["memory_gib"] = {{"weights", to_gib(p.memory.weights)},
                      {"gradients", to_gib(p.memory.gradients)},

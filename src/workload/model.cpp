@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/embedded_data.hpp"
+#include "core/registry.hpp"
+#include "workload/routing.hpp"
 
 namespace colossim {
 
@@ -107,7 +109,8 @@ void apply_fields(const ConfigNode& n, Model& m) {
   m.dropout = n.boolean_or("dropout", m.dropout);
   if (auto moe = n.optional_child("moe")) {
     moe->check_no_unknown_keys({"experts", "top_k", "expert_ffn_hidden", "shared_experts",
-                                "shared_ffn_hidden", "dense_layers", "every"});
+                                "shared_ffn_hidden", "dense_layers", "every", "balancing", "skew",
+                                "capacity_factor"});
     MoeSpec s = m.moe.value_or(MoeSpec{});
     s.experts = moe->count_or("experts", s.experts, 1'000'000);
     s.top_k = moe->count_or("top_k", s.top_k, 1'000'000);
@@ -130,6 +133,17 @@ void apply_fields(const ConfigNode& n, Model& m) {
       moe->fail("top_k", "expected at most moe.experts (" + std::to_string(s.experts) + ")");
     if (s.shared_experts < 0) moe->fail("shared_experts", "expected 0 or more");
     if (s.shared_ffn_hidden == 0) s.shared_ffn_hidden = s.expert_ffn_hidden;
+    s.balancing = moe->str_or("balancing", s.balancing);
+    if (find_balancing(s.balancing) == nullptr)
+      moe->fail("balancing", "one of " + joined_names(balancing_methods()) + ", got \"" +
+                                 s.balancing + "\"");
+    if (moe->has("skew")) {
+      s.skew = moe->number("skew");
+      if (!(*s.skew >= 0 && *s.skew <= 10)) moe->fail("skew", "a number from 0 to 10");
+    }
+    s.capacity_factor = moe->number_or("capacity_factor", s.capacity_factor);
+    if (!(s.capacity_factor == 0 || (s.capacity_factor >= 1 && s.capacity_factor <= 1000)))
+      moe->fail("capacity_factor", "0 (dropless) or a number from 1 to 1000");
     m.moe = s;
   }
   if (auto mla = n.optional_child("mla")) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "workload/routing.hpp"
+
 namespace colossim {
 namespace {
 
@@ -174,7 +176,11 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   // With EP the experts are whole on each GPU and the TP ranks dispatch their sequence-
   // parallel share of the tokens; without EP the experts are TP-split like a dense MLP.
   const double expert_tp = ep > 1 ? 1.0 : t;
-  const double routed_tokens = (ep > 1 ? tokens / t : tokens) * moe.top_k;
+  // The slowest EP rank paces the layer: it receives `load` times the mean of the routed tokens
+  // (workload/routing.hpp), and its experts, activations and all-to-alls are priced at that.
+  const double dispatched = ep > 1 ? tokens / t : tokens;
+  w.moe_load = slowest_rank_load(model, dispatched, shard.ep);
+  const double routed_tokens = dispatched * moe.top_k * w.moe_load;
   const double local_experts = experts / ep;
   const double tokens_per_expert = routed_tokens / local_experts;
   const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;

@@ -81,6 +81,7 @@ struct LayerWork {
   // What recomputing each module (selective recompute) no longer keeps, by module name.
   std::map<std::string, double> recompute_saves;
   double input_bytes = 0;  // the layer input: what full recompute keeps
+  double moe_load = 1;     // MoE: the slowest EP rank's routed tokens over the mean
 };
 
 // Megatron-Core's recompute modules (TransformerConfig.recompute_modules) colossim prices:

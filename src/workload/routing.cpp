@@ -1,0 +1,85 @@
+#include "workload/routing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "core/config.hpp"
+#include "core/registry.hpp"
+
+namespace colossim {
+namespace {
+
+std::vector<Balancing> load() {
+  const auto data = ConfigNode::embedded("routing.yaml");
+  if (!data) throw InputError("data/routing.yaml", "", "built-in data file is missing");
+  std::vector<Balancing> out;
+  const ConfigNode methods = data->child("methods");
+  for (const auto& name : methods.keys()) {
+    const ConfigNode m = methods.child(name);
+    m.check_no_unknown_keys({"skew", "forced", "source"});
+    Balancing b;
+    b.name = name;
+    b.forced = m.boolean_or("forced", false);
+    b.skew = b.forced ? 0.0 : m.number("skew");
+    if (b.skew < 0) m.fail("skew", "expected 0 or more");
+    b.source = m.str("source");
+    out.push_back(b);
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<Balancing>& balancing_methods() {
+  static const std::vector<Balancing> methods = load();
+  return methods;
+}
+
+const Balancing* find_balancing(const std::string& name) {
+  return find_named(balancing_methods(), name);
+}
+
+double expected_max_normal(long long n) {
+  if (n <= 1) return 0;
+  static std::mutex lock;
+  static std::map<long long, double> cache;
+  const std::lock_guard<std::mutex> hold(lock);
+  if (auto it = cache.find(n); it != cache.end()) return it->second;
+  // E[max] = integral of x n phi(x) Phi(x)^(n-1) dx, by the midpoint rule on [-8, 8 + log n]
+  // (the density beyond is below double precision for any n this model meets).
+  const double hi = 8.0 + std::log(static_cast<double>(n));
+  constexpr int kSteps = 20000;
+  const double dx = (hi + 8.0) / kSteps;
+  const auto nd = static_cast<double>(n);
+  double sum = 0;
+  for (int i = 0; i < kSteps; ++i) {
+    const double x = -8.0 + (i + 0.5) * dx;
+    const double phi = std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
+    const double cdf = 0.5 * std::erfc(-x / std::sqrt(2.0));
+    sum += x * nd * phi * std::pow(cdf, nd - 1) * dx;
+  }
+  cache[n] = sum;
+  return sum;
+}
+
+double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep) {
+  if (!model.moe || ep <= 1 || tokens_per_rank <= 0) return 1.0;
+  const MoeSpec& moe = *model.moe;
+  const Balancing* b = find_balancing(moe.balancing);
+  if (b == nullptr || b->forced) return 1.0;
+  const double skew = moe.skew.value_or(b->skew);
+  const auto e = static_cast<double>(moe.experts);
+  const auto k = static_cast<double>(moe.top_k);
+  const auto n = static_cast<double>(ep);
+  const double mu = tokens_per_rank * k;
+  const double g = e / n;
+  const double c = e > 1 ? (1 - 1 / n) * (e - k) / (e - 1) : 0.0;
+  const double spread = std::sqrt(c / mu + skew * skew * (1 - 1 / n) / g);
+  double r = 1 + expected_max_normal(ep) * spread;
+  if (moe.capacity_factor > 0) r = std::min(r, moe.capacity_factor);
+  return r;
+}
+
+}  // namespace colossim

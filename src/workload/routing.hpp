@@ -1,0 +1,47 @@
+// How evenly a mixture-of-experts router spreads tokens over the expert-parallel ranks: the
+// slowest rank's load over the mean, which paces every MoE layer (its expert GEMMs, and the
+// dispatch and combine all-to-alls it receives and sends).
+//
+// Model. T tokens per rank each pick k of E experts; a rank holds g = E / EP of them. Its load
+// is a sum of hypergeometric draws: mean mu = T k, relative variance c / mu with
+// c = (1 - 1/EP) (E - k) / (E - 1). A trained router also prefers some experts persistently:
+// per-expert popularity with relative spread s (the balancing method's), which a rank of g
+// experts averages to s^2 (1 - 1/EP) / g. The slowest of EP ranks sits Z_EP standard deviations
+// above the mean (Z_n: the expected maximum of n standard normals):
+//     R = 1 + Z_EP sqrt(c / mu + s^2 (1 - 1/EP) / g),
+// capped by the capacity factor when tokens beyond it are dropped (or padded to it).
+//
+// s per balancing method comes from published router statistics (data/routing.yaml): Wang et
+// al. 2024, "Auxiliary-Loss-Free Load Balancing Strategy for Mixture-of-Experts" (arXiv
+// 2408.15664), Table 2: MaxVio_global (max expert load / mean - 1, 64 experts top-6) 0.52 with
+// an auxiliary loss and 0.04 with bias balancing on the 3B model, so s = MaxVio / Z_64.
+// "forced" is Megatron-Core's moe_router_force_load_balancing (benchmarks): every rank gets the
+// mean.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workload/model.hpp"
+
+namespace colossim {
+
+struct Balancing {
+  std::string name;
+  double skew = 0;  // s: relative spread of the experts' popularity
+  bool forced = false;
+  std::string source;
+};
+
+// The registered methods (data/routing.yaml), and one by name (nullptr if unknown).
+[[nodiscard]] const std::vector<Balancing>& balancing_methods();
+[[nodiscard]] const Balancing* find_balancing(const std::string& name);
+
+// E[max of n independent standard normals] (0 for n <= 1).
+[[nodiscard]] double expected_max_normal(long long n);
+
+// The slowest expert-parallel rank's routed tokens over the mean, for `tokens_per_rank` tokens
+// dispatched by each of `ep` ranks (1 when ep <= 1 or the model is dense).
+[[nodiscard]] double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep);
+
+}  // namespace colossim

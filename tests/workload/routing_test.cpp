@@ -1,0 +1,86 @@
+// The router's load on the slowest expert-parallel rank, against order statistics and a Monte
+// Carlo of the routing itself.
+#include "workload/routing.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "core/error.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+
+namespace {
+
+Model moe_model(int experts, int top_k, const std::string& balancing, double capacity = 0) {
+  Model m = colossim::testing::present(find_preset("mixtral-8x7b"), "model preset mixtral-8x7b");
+  m.moe->experts = experts;
+  m.moe->top_k = top_k;
+  m.moe->balancing = balancing;
+  m.moe->capacity_factor = capacity;
+  return m;
+}
+
+// Uniform top-k routing of `tokens` per rank over `ep` ranks holding experts/ep each: the mean
+// over `trials` of the most loaded rank's routed tokens over the mean.
+double simulated_max_load(int experts, int top_k, int ep, int tokens, int trials) {
+  std::mt19937_64 rng(42);
+  std::vector<int> pick(static_cast<size_t>(experts));
+  for (int e = 0; e < experts; ++e) pick[static_cast<size_t>(e)] = e;
+  double sum = 0;
+  for (int t = 0; t < trials; ++t) {
+    std::vector<double> load(static_cast<size_t>(ep), 0.0);
+    for (long long i = 0; i < static_cast<long long>(tokens) * ep; ++i) {
+      for (int j = 0; j < top_k; ++j) {  // k distinct experts: a partial shuffle
+        std::uniform_int_distribution<int> d(j, experts - 1);
+        std::swap(pick[static_cast<size_t>(j)], pick[static_cast<size_t>(d(rng))]);
+        load[static_cast<size_t>(pick[static_cast<size_t>(j)] / (experts / ep))] += 1;
+      }
+    }
+    sum += *std::max_element(load.begin(), load.end()) / (static_cast<double>(tokens) * top_k);
+  }
+  return sum / trials;
+}
+
+}  // namespace
+
+// E[max of n standard normals]: 1/sqrt(pi) for 2; the tabulated 1.4236 (8) and 2.3477 (64).
+TEST(Routing, ExpectedMaximumOfNormals) {
+  EXPECT_DOUBLE_EQ(expected_max_normal(1), 0.0);
+  EXPECT_NEAR(expected_max_normal(2), 0.5641896, 1e-4);
+  EXPECT_NEAR(expected_max_normal(8), 1.4236, 2e-3);
+  EXPECT_NEAR(expected_max_normal(64), 2.3477, 5e-3);
+}
+
+// With no persistent skew (s = 0) the slowest rank is the sampling noise alone: the model's
+// normal approximation agrees with routing the tokens at random.
+TEST(Routing, SamplingNoiseMatchesRandomRouting) {
+  Model m = moe_model(64, 6, "aux-loss");
+  m.moe->skew = 0.0;
+  const double model = slowest_rank_load(m, 64, 8);
+  const double simulated = simulated_max_load(64, 6, 8, 64, 400);
+  EXPECT_GT(model, 1.05);
+  EXPECT_NEAR(model, simulated, 0.02 * simulated);
+}
+
+// Forced balance, one rank, or a dense model: every rank gets the mean. A capacity factor caps
+// what the slowest rank keeps. Better balancing (aux-free) beats the auxiliary loss.
+TEST(Routing, ForcedBalanceCapacityAndMethodsOrder) {
+  EXPECT_EQ(slowest_rank_load(moe_model(64, 6, "forced"), 4096, 8), 1.0);
+  EXPECT_EQ(slowest_rank_load(moe_model(64, 6, "aux-loss"), 4096, 1), 1.0);
+  const double aux = slowest_rank_load(moe_model(64, 6, "aux-loss"), 4096, 8);
+  const double free = slowest_rank_load(moe_model(64, 6, "aux-free"), 4096, 8);
+  EXPECT_GT(aux, free);
+  EXPECT_GT(free, 1.0);
+  EXPECT_EQ(slowest_rank_load(moe_model(64, 6, "aux-loss", 1.05), 4096, 8), 1.05);
+}
+
+TEST(Routing, UnknownBalancingIsAnInputError) {
+  EXPECT_THROW((void)colossim::testing::scenario(
+                   "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, moe: "
+                   "{balancing: magic}}\ntraining: {global_batch: 8}\n"),
+               InputError);
+}
