@@ -226,7 +226,7 @@ def dgxc(row, cases, left_out):
         plan["recompute_modules"] = ["mla_up_proj", "layernorm", "moe", "mlp"]
         notes[1] = ("selective recompute of mla_up_proj, layernorm, moe and mlp as NeMo's DeepSeek-V3 "
                     "pretrain recipe sets it (NVIDIA/NeMo nemo/collections/llm/recipes/deepseek_v3.py, "
-                    "commit 00f65dd), distributed optimizer, overlap on")
+                    "commit 00f65dd; that later recipe's DeepEP dispatcher is not assumed for a 2025-06 benchmark), distributed optimizer, overlap on")
     if "proxy" in row.get("notes", "").lower() or "reduced" in row.get("notes", "").lower():
         notes.append("reduced-layer proxy of the full model, as benchmarked")
     case = {

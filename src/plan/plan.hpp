@@ -38,6 +38,9 @@ struct Plan {
   bool overlap_grad_reduce = true;   // DP gradient reduction during backward
   bool overlap_param_gather = true;  // ZeRO/FSDP parameter all-gather ahead of use
   bool tp_comm_overlap = false;      // TP collectives pipelined with their GEMMs (Megatron-Core)
+  // How MoE tokens reach their experts: alltoall (NCCL, every routed copy on its own) or deepep
+  // (node-deduplicated: once per destination node over the network, workload/routing.hpp).
+  std::string moe_dispatcher = "alltoall";
   AttentionKernel attention = AttentionKernel::flash;  // see workload/operators.hpp
   // Gradients kept and reduced in FP32 (Megatron-LM before Megatron-Core's BF16 grad buffers,
   // and its accumulate_allreduce_grads_in_fp32); otherwise in BF16 (Megatron-Core default

@@ -170,7 +170,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   const ConfigNode& n = *node;
   n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages",
                            "schedule", "sequence_parallel", "recompute", "recompute_modules",
-                           "zero", "overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap",
+                           "zero", "overlap_grad_reduce", "moe_dispatcher", "overlap_param_gather", "tp_comm_overlap",
                            "uneven_stages", "attention", "grad_reduce_fp32", "order"});
   p.tp = n.count_or("tp", 1, kMaxDegree);
   p.pp = n.count_or("pp", 1, kMaxDegree);
@@ -224,6 +224,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
+  p.moe_dispatcher = n.choice_or("moe_dispatcher", {"alltoall", "deepep"}, p.moe_dispatcher);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
   if (n.has("order")) {
     const std::string text = n.str("order");

@@ -12,6 +12,7 @@
 #include "plan/placement.hpp"
 #include "sim/cost_model.hpp"
 #include "workload/operators.hpp"
+#include "workload/routing.hpp"
 
 namespace colossim {
 namespace {
@@ -273,8 +274,13 @@ class StepBuilder {
       p.backward[kCpComm] = std::max(0.0, 2.0 * steps * one - attn_b);
     }
     if (c.ep_alltoalls > 0) {
+      // A node-deduplicating dispatcher sends less over the network (the all-to-all across
+      // nodes is network-bound, so its bytes scale by that share).
+      const double share = plan_.moe_dispatcher == "deepep"
+                               ? deduplicated_network_share(model_, groups_.ep.domains())
+                               : 1.0;
       const double one =
-          in_.network.time(Collective::all_to_all, Bytes(c.ep_bytes), groups_.ep).value();
+          in_.network.time(Collective::all_to_all, Bytes(c.ep_bytes * share), groups_.ep).value();
       p.forward[kEpComm] = c.ep_alltoalls * one;
       p.backward[kEpComm] = c.ep_alltoalls * one;
     }

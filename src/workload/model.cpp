@@ -110,7 +110,7 @@ void apply_fields(const ConfigNode& n, Model& m) {
   if (auto moe = n.optional_child("moe")) {
     moe->check_no_unknown_keys({"experts", "top_k", "expert_ffn_hidden", "shared_experts",
                                 "shared_ffn_hidden", "dense_layers", "every", "balancing", "skew",
-                                "capacity_factor"});
+                                "capacity_factor", "node_limit"});
     MoeSpec s = m.moe.value_or(MoeSpec{});
     s.experts = moe->count_or("experts", s.experts, 1'000'000);
     s.top_k = moe->count_or("top_k", s.top_k, 1'000'000);
@@ -144,6 +144,9 @@ void apply_fields(const ConfigNode& n, Model& m) {
     s.capacity_factor = moe->number_or("capacity_factor", s.capacity_factor);
     if (!(s.capacity_factor == 0 || (s.capacity_factor >= 1 && s.capacity_factor <= 1000)))
       moe->fail("capacity_factor", "0 (dropless) or a number from 1 to 1000");
+    s.node_limit = static_cast<int>(
+        std::clamp<long long>(moe->integer_or("node_limit", s.node_limit), -1, 1'000'000));
+    if (s.node_limit < 0) moe->fail("node_limit", "expected 0 (no limit) or a node count");
     m.moe = s;
   }
   if (auto mla = n.optional_child("mla")) {

@@ -29,6 +29,7 @@ struct MoeSpec {
   std::string balancing = "aux-loss";
   std::optional<double> skew;
   double capacity_factor = 0;
+  int node_limit = 0;  // a token's experts on at most this many nodes (DeepSeek-V3: 4); 0: any
 };
 
 // Multi-head latent attention (DeepSeek-V2/V3): low-rank Q and KV projections.

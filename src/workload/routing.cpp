@@ -64,6 +64,23 @@ double expected_max_normal(long long n) {
   return sum;
 }
 
+double deduplicated_network_share(const Model& model, long long nodes) {
+  if (!model.moe || nodes <= 1) return 1.0;
+  const auto e = static_cast<double>(model.moe->experts);
+  const auto k = static_cast<double>(model.moe->top_k);
+  const auto n = static_cast<double>(nodes);
+  const double per_node = e / n;
+  // P0 = prod_{i<k} (E - E/n - i) / (E - i): no pick lands on a given node.
+  double p0 = 1;
+  for (int i = 0; i < model.moe->top_k; ++i) p0 *= std::max(0.0, (e - per_node - i) / (e - i));
+  // Remote destination nodes per token, against the plain all-to-all's remote copies.
+  double remote_nodes = (n - 1) * (1 - p0);
+  if (model.moe->node_limit > 0)
+    remote_nodes = std::min(remote_nodes, static_cast<double>(model.moe->node_limit) * (n - 1) / n);
+  const double remote_copies = k * (n - 1) / n;
+  return std::min(1.0, remote_nodes / remote_copies);
+}
+
 double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep) {
   if (!model.moe || ep <= 1 || tokens_per_rank <= 0) return 1.0;
   const MoeSpec& moe = *model.moe;

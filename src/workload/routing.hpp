@@ -40,6 +40,15 @@ struct Balancing {
 // E[max of n independent standard normals] (0 for n <= 1).
 [[nodiscard]] double expected_max_normal(long long n);
 
+// A node-deduplicating dispatcher (DeepEP's internode kernels; Megatron-Core's flex dispatcher)
+// sends a token over the network once per destination node, then forwards it to that node's
+// experts over NVLink; a plain all-to-all sends every routed copy. With the EP group's experts
+// spread evenly over `nodes` NVLink domains, the share of the plain all-to-all's network bytes
+// it sends: nodes (1 - P0) / k, P0 = C(E - E/nodes, k) / C(E, k) the chance a token picks no
+// expert on a given node, capped by node-limited routing (moe.node_limit) at node_limit / k
+// times nodes / (nodes - 1) of the remote copies. 1 within one node or without MoE.
+[[nodiscard]] double deduplicated_network_share(const Model& model, long long nodes);
+
 // The slowest expert-parallel rank's routed tokens over the mean, for `tokens_per_rank` tokens
 // dispatched by each of `ep` ranks (1 when ep <= 1 or the model is dense).
 [[nodiscard]] double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep);

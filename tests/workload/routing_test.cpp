@@ -84,3 +84,32 @@ TEST(Routing, UnknownBalancingIsAnInputError) {
                    "{balancing: magic}}\ntraining: {global_batch: 8}\n"),
                InputError);
 }
+
+// A node-deduplicating dispatcher sends a token once per remote node it routes to: with one
+// expert per token that is every copy (share 1); with DeepSeek-V3's 8 of 256 experts over 8
+// nodes and at most 4 nodes per token, 4 x 7/8 remote nodes against 8 x 7/8 remote copies; and
+// without a limit, what routing tokens at random gives.
+TEST(Routing, DeduplicatedDispatchSendsATokenOncePerNode) {
+  EXPECT_NEAR(deduplicated_network_share(moe_model(64, 1, "forced"), 4), 1.0, 1e-12);
+  EXPECT_EQ(deduplicated_network_share(moe_model(64, 6, "forced"), 1), 1.0);
+  Model dsv3 = moe_model(256, 8, "forced");
+  dsv3.moe->node_limit = 4;
+  EXPECT_NEAR(deduplicated_network_share(dsv3, 8), 0.5, 1e-12);
+  // Monte Carlo: 128 experts top-8 over 4 nodes, node 0 sending.
+  std::mt19937_64 rng(7);
+  std::vector<int> pick(128);
+  for (int e = 0; e < 128; ++e) pick[static_cast<size_t>(e)] = e;
+  double remote_nodes = 0;
+  constexpr int kTokens = 200000;
+  for (int t = 0; t < kTokens; ++t) {
+    bool hit[4] = {false, false, false, false};
+    for (int j = 0; j < 8; ++j) {
+      std::uniform_int_distribution<int> d(j, 127);
+      std::swap(pick[static_cast<size_t>(j)], pick[static_cast<size_t>(d(rng))]);
+      hit[pick[static_cast<size_t>(j)] / 32] = true;
+    }
+    remote_nodes += hit[1] + hit[2] + hit[3];
+  }
+  const double simulated = remote_nodes / kTokens / (8.0 * 3 / 4);
+  EXPECT_NEAR(deduplicated_network_share(moe_model(128, 8, "forced"), 4), simulated, 0.01);
+}
