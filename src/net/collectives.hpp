@@ -45,10 +45,10 @@ struct CollectiveResult {
   std::string algorithm;
   Seconds time;
   std::vector<CollectiveStepResult> steps;
-  long long flows = 0;   // transfers simulated, all steps and repetitions counted once
-  std::string protocol;  // NCCL's (LL, LL128, Simple) where its cost model timed it
-  Seconds latency;       // of that time, NCCL's latency term
-  Bytes chunk;           // NCCL's chunk (or slice) where its cost is modelled, else 0
+  long long flows = 0;          // transfers simulated, all steps and repetitions counted once
+  std::string protocol;         // NCCL's (LL, LL128, Simple) where its cost model timed it
+  Seconds latency;              // of that time, NCCL's latency term
+  Bytes chunk;                  // NCCL's chunk (or slice) where its cost is modelled, else 0
   double chunk_efficiency = 1;  // the bandwidth that chunk reaches over NCCL's tuner's
 };
 

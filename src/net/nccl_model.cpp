@@ -189,8 +189,7 @@ std::pair<double, double> ring_simple_chunk(const Shape& s, double bus_gbps) {
   const auto slice_of = [&](double c) {
     return std::min(c, std::max(c / k.ring_slices, k.ring_min_slice));
   };
-  const double sync_us =
-      k.hop_nvlink.at("ring")[kSimple] - k.hop_nvlink.at("ring")[kLl];
+  const double sync_us = k.hop_nvlink.at("ring")[kSimple] - k.hop_nvlink.at("ring")[kLl];
   const double overhead = sync_us * 1e-6 * bus_gbps * 1e9 / ctas;  // bytes a CTA could move
   const double full = chunk_rate(slice_of(k.ring_chunk), overhead);
   return {slice_of(chunk), std::min(1.0, chunk_rate(slice_of(chunk), overhead) / full)};
@@ -279,9 +278,9 @@ void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
   const double inter = s.inter_speed * (s.nodes <= 2 ? 2 : 1);
   const double cap = a.nvls_tree[s.node_index];
   const double per_channel = std::min({intra, inter, cap});
-  const double tree_chunk = shrunk_chunk(
-      s.nodes >= 4 ? std::min(k.nvls_chunk, k.nvls_tree_max_chunk) : k.nvls_chunk, s.bytes,
-      concurrent, k.nvls_tree_shrink);
+  const double tree_chunk =
+      shrunk_chunk(s.nodes >= 4 ? std::min(k.nvls_chunk, k.nvls_tree_max_chunk) : k.nvls_chunk,
+                   s.bytes, concurrent, k.nvls_tree_shrink);
   // The NVLink stage pays the chunk cost; the network stage is pipelined by the proxy.
   const double reached = std::min({intra * efficiency(tree_chunk), inter, cap});
   const double latency = k.hop_nvlink.at("nvls-tree")[kSimple] +

@@ -168,10 +168,26 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     return p;
   }
   const ConfigNode& n = *node;
-  n.check_no_unknown_keys({"tp", "pp", "cp", "ep", "dp", "micro_batch", "virtual_stages",
-                           "schedule", "sequence_parallel", "recompute", "recompute_modules",
-                           "zero", "overlap_grad_reduce", "moe_dispatcher", "overlap_param_gather", "tp_comm_overlap",
-                           "uneven_stages", "attention", "grad_reduce_fp32", "order"});
+  n.check_no_unknown_keys({"tp",
+                           "pp",
+                           "cp",
+                           "ep",
+                           "dp",
+                           "micro_batch",
+                           "virtual_stages",
+                           "schedule",
+                           "sequence_parallel",
+                           "recompute",
+                           "recompute_modules",
+                           "zero",
+                           "overlap_grad_reduce",
+                           "moe_dispatcher",
+                           "overlap_param_gather",
+                           "tp_comm_overlap",
+                           "uneven_stages",
+                           "attention",
+                           "grad_reduce_fp32",
+                           "order"});
   p.tp = n.count_or("tp", 1, kMaxDegree);
   p.pp = n.count_or("pp", 1, kMaxDegree);
   p.cp = n.count_or("cp", 1, kMaxDegree);
@@ -204,7 +220,8 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
       recompute_names(), n.choice_or("recompute", recompute_names(), to_string(Recompute::none))));
   if (n.has("recompute_modules")) {
     if (p.recompute != Recompute::selective)
-      n.fail("recompute_modules", "recompute: selective alongside it (modules are what it re-runs)");
+      n.fail("recompute_modules",
+             "recompute: selective alongside it (modules are what it re-runs)");
     p.recompute_modules.clear();
     for (const auto& m : n.strings("recompute_modules")) {
       const auto& names = recompute_module_names();

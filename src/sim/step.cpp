@@ -32,7 +32,7 @@ enum Part : int {
   kNumParts
 };
 constexpr std::array<const char*, kNumParts> kPartNames = {
-    "forward_compute", "backward_compute", "recompute", "tp_comm",          "cp_comm",
+    "forward_compute", "backward_compute", "recompute", "tp_comm", "cp_comm",
     "ep_comm",         "optimizer",        "pp_bubble", "dp_comm", "comm_interference"};
 
 // Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the

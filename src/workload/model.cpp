@@ -135,8 +135,8 @@ void apply_fields(const ConfigNode& n, Model& m) {
     if (s.shared_ffn_hidden == 0) s.shared_ffn_hidden = s.expert_ffn_hidden;
     s.balancing = moe->str_or("balancing", s.balancing);
     if (find_balancing(s.balancing) == nullptr)
-      moe->fail("balancing", "one of " + joined_names(balancing_methods()) + ", got \"" +
-                                 s.balancing + "\"");
+      moe->fail("balancing",
+                "one of " + joined_names(balancing_methods()) + ", got \"" + s.balancing + "\"");
     if (moe->has("skew")) {
       s.skew = moe->number("skew");
       if (!(*s.skew >= 0 && *s.skew <= 10)) moe->fail("skew", "a number from 0 to 10");

@@ -154,8 +154,8 @@ TEST(NcclModel, RingSimpleSlicesPayTheirFlagAtMidSizes) {
   EXPECT_NEAR(c->chunk_efficiency, efficiency, 1e-12);
   EXPECT_NEAR(us(c->time), 8.4 + 14 * 3.4 + s / (1000 * 240.0 * 8 / 14 * efficiency), 1e-6);
   // Across nodes the NICs, not the NVLink hops, bound a channel: no chunk cost.
-  const auto across = nccl_choice(cluster("a100-sxm-80gb", 16), Collective::all_reduce, Bytes(s),
-                                  16, 2, "ring");
+  const auto across =
+      nccl_choice(cluster("a100-sxm-80gb", 16), Collective::all_reduce, Bytes(s), 16, 2, "ring");
   ASSERT_TRUE(across.has_value());
   EXPECT_EQ(across->chunk_efficiency, 1.0);
 }

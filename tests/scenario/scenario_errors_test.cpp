@@ -231,6 +231,6 @@ TEST(ScenarioErrors, RecomputeModulesAreNamedOnceWithSelectiveRecompute) {
                "recompute: selective");
   expect_error(base + "recompute: selective, recompute_modules: [attention]}\n",
                "recompute_modules", "core_attn");
-  expect_error(base + "recompute: selective, recompute_modules: [mlp, mlp]}\n",
-               "recompute_modules", "twice");
+  expect_error(base + "recompute: selective, recompute_modules: [mlp, mlp]}\n", "recompute_modules",
+               "twice");
 }
