@@ -41,6 +41,9 @@ struct Plan {
   // How MoE tokens reach their experts: alltoall (NCCL, every routed copy on its own) or deepep
   // (node-deduplicated: once per destination node over the network, workload/routing.hpp).
   std::string moe_dispatcher = "alltoall";
+  // Megatron-Core's overlap_moe_expert_parallel_comm: dispatch and combine of one micro-batch
+  // hidden under another's compute (the forward beside the backward, 1F1B).
+  bool moe_a2a_overlap = false;
   AttentionKernel attention = AttentionKernel::flash;  // see workload/operators.hpp
   // Gradients kept and reduced in FP32 (Megatron-LM before Megatron-Core's BF16 grad buffers,
   // and its accumulate_allreduce_grads_in_fp32); otherwise in BF16 (Megatron-Core default

@@ -182,6 +182,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "zero",
                            "overlap_grad_reduce",
                            "moe_dispatcher",
+                           "moe_a2a_overlap",
                            "overlap_param_gather",
                            "tp_comm_overlap",
                            "uneven_stages",
@@ -242,6 +243,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
   p.moe_dispatcher = n.choice_or("moe_dispatcher", {"alltoall", "deepep"}, p.moe_dispatcher);
+  p.moe_a2a_overlap = n.boolean_or("moe_a2a_overlap", false);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
   if (n.has("order")) {
     const std::string text = n.str("order");

@@ -44,6 +44,9 @@ constexpr double kOptimizerBytesPerParam = 34.0;
 // Megatron-Core DDP bucket: max(40M parameters, 1M x data-parallel size)
 // (megatron/core/distributed/distributed_data_parallel.py).
 constexpr double kBucketParams = 40e6;
+// SMs DeepEP's dispatch and combine kernels hold: DeepSeek-V3 dedicates 20 of the H800's 132
+// SMs to communication (DeepSeek-V3 Technical Report, arXiv 2412.19437, Sec 3.2.2).
+constexpr double kDeepEpSms = 20;
 constexpr double kBucketParamsPerDpRank = 1e6;
 
 using Profile = std::array<double, kNumParts>;
@@ -279,10 +282,25 @@ class StepBuilder {
       const double share = plan_.moe_dispatcher == "deepep"
                                ? deduplicated_network_share(model_, groups_.ep.domains())
                                : 1.0;
-      const double one =
-          in_.network.time(Collective::all_to_all, Bytes(c.ep_bytes * share), groups_.ep).value();
-      p.forward[kEpComm] = c.ep_alltoalls * one;
-      p.backward[kEpComm] = c.ep_alltoalls * one;
+      const Bytes bytes(c.ep_bytes * share);
+      const double comm =
+          c.ep_alltoalls * in_.network.time(Collective::all_to_all, bytes, groups_.ep).value();
+      p.forward[kEpComm] = comm;
+      p.backward[kEpComm] = comm;
+      if (plan_.moe_a2a_overlap) {
+        // Megatron-Core's overlap_moe_expert_parallel_comm: one micro-batch's forward runs
+        // beside another's backward, each one's dispatch and combine under the other's compute
+        // (the forward's under the backward compute, the backward's under the forward compute);
+        // the hidden part holds the dispatcher's SMs (interference).
+        const double fwd = p.forward[kForward], bwd = p.backward[kBackward];
+        p.forward[kEpComm] = std::max(0.0, comm - bwd);
+        p.backward[kEpComm] = std::max(0.0, comm - fwd);
+        const double sms = plan_.moe_dispatcher == "deepep"
+                               ? std::min(1.0, kDeepEpSms / std::max(1, in_.cluster.gpu.sms))
+                               : sm_share(Collective::all_gather, bytes, groups_.ep);
+        p.forward[kInterference] += sms * (comm - p.forward[kEpComm]);
+        p.backward[kInterference] += sms * (comm - p.backward[kEpComm]);
+      }
     }
     if (is_layer) {
       if (plan_.recompute == Recompute::full) {

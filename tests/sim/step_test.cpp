@@ -197,3 +197,21 @@ TEST(Step, RecomputedMoeBlocksDispatchAgain) {
   ASSERT_GT(part(free, "recompute"), 0);
   EXPECT_NEAR(part(busy, "recompute") - part(free, "recompute"), s.model.layers * 2 * t, 1e-9);
 }
+
+// With the EP all-to-all overlapped (1F1B), a micro-batch's forward dispatch and combine hide
+// under another's backward and its backward ones under a forward: all of it here, since each
+// pass's compute outlasts the other's all-to-alls; the hidden time holds the dispatcher's SMs.
+TEST(Step, OverlappedAllToAllsHideUnderTheOtherMicroBatch) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
+      "training: {global_batch: 64}\nparallelism: {tp: 1, ep: 8, dp: 8, moe_dispatcher: deepep, "
+      "moe_a2a_overlap: ";
+  const ConstantNetwork net(Seconds(1e-4));
+  const StepResult on = run_on(scenario(yaml + "true}\n"), net);
+  const StepResult off = run_on(scenario(yaml + "false}\n"), net);
+  ASSERT_GT(part(off, "ep_comm"), 0);
+  EXPECT_EQ(part(on, "ep_comm"), 0.0);
+  // DeepEP's 20 SMs of 132 over the hidden time (the data-parallel part is the same in both).
+  EXPECT_NEAR(part(on, "comm_interference") - part(off, "comm_interference"),
+              20.0 / 132 * part(off, "ep_comm"), 1e-3 * part(off, "ep_comm"));
+}
