@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/config.hpp"
+#include "core/statistics.hpp"
+
 namespace colossim {
 namespace {
 
@@ -14,8 +17,19 @@ double tile_fill(double x) { return x <= 0 ? 1.0 : x / (kTile * std::ceil(x / kT
 
 }  // namespace
 
-CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal)
-    : gpu_(gpu), precision_(precision), cal_(cal) {}
+CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace)
+    : gpu_(gpu), precision_(precision), cal_(cal), pace_(pace) {}
+
+double job_pace(long long gpus) {
+  static const double sigma = [] {
+    const auto data = ConfigNode::embedded("variability.yaml");
+    if (!data) throw InputError("data/variability.yaml", "", "built-in data file is missing");
+    const double s = data->number("gpu_speed_sigma");
+    if (!(s >= 0 && s < 1)) data->fail("gpu_speed_sigma", "a fraction from 0 to 1");
+    return s;
+  }();
+  return 1 + sigma * expected_max_normal(gpus);
+}
 
 double CostModel::gemm_efficiency(double m, double n, double k, double count) const {
   const double e_max =
@@ -42,6 +56,13 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
 }
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {
+  OpTime t = at_mean_speed(op, seq_len);
+  t.forward = t.forward * pace_;
+  t.backward = t.backward * pace_;
+  return t;
+}
+
+OpTime CostModel::at_mean_speed(const Operator& op, long long seq_len) const {
   const Seconds launch = microseconds(cal_.kernel_overhead_us);
   switch (op.kind) {
     case OpKind::gemm:

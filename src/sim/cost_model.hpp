@@ -32,16 +32,25 @@ struct OpTime {
 
 class CostModel {
  public:
-  CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal);
+  // `pace`: how much slower than the mean GPU the job's compute runs (its slowest member's
+  // speed, job_pace); 1 for one GPU.
+  CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace = 1.0);
   [[nodiscard]] OpTime time(const Operator& op, long long seq_len) const;
   [[nodiscard]] Seconds memory_time(Bytes bytes) const;
   [[nodiscard]] double gemm_efficiency(double m, double n, double k, double count) const;
 
  private:
   [[nodiscard]] Seconds gemm_time(double m, double n, double k, double count) const;
+  [[nodiscard]] OpTime at_mean_speed(const Operator& op, long long seq_len) const;
   Gpu gpu_;
   Precision precision_;
   ArchCalibration cal_;
+  double pace_ = 1.0;
 };
+
+// A synchronous job of `gpus` GPUs computes at its slowest GPU's speed: 1 + sigma Z_gpus, with
+// sigma the per-GPU speed spread (data/variability.yaml, Sinha et al. SC'22) and Z_n the
+// expected maximum of n standard normals.
+[[nodiscard]] double job_pace(long long gpus);
 
 }  // namespace colossim

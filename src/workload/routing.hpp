@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/statistics.hpp"
 #include "workload/model.hpp"
 
 namespace colossim {
@@ -36,9 +37,6 @@ struct Balancing {
 // The registered methods (data/routing.yaml), and one by name (nullptr if unknown).
 [[nodiscard]] const std::vector<Balancing>& balancing_methods();
 [[nodiscard]] const Balancing* find_balancing(const std::string& name);
-
-// E[max of n independent standard normals] (0 for n <= 1).
-[[nodiscard]] double expected_max_normal(long long n);
 
 // A node-deduplicating dispatcher (DeepEP's internode kernels; Megatron-Core's flex dispatcher)
 // sends a token over the network once per destination node, then forwards it to that node's

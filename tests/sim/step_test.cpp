@@ -7,6 +7,7 @@
 #include "plan/pipeline.hpp"
 #include "report/report.hpp"
 #include "run/prediction.hpp"
+#include "sim/cost_model.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
@@ -214,4 +215,20 @@ TEST(Step, OverlappedAllToAllsHideUnderTheOtherMicroBatch) {
   // DeepEP's 20 SMs of 132 over the hidden time (the data-parallel part is the same in both).
   EXPECT_NEAR(part(on, "comm_interference") - part(off, "comm_interference"),
               20.0 / 132 * part(off, "ep_comm"), 1e-3 * part(off, "ep_comm"));
+}
+
+// A synchronous job computes at its slowest GPU's pace: with 1.1% per-GPU speed spread
+// (data/variability.yaml) the compute of the same per-GPU work grows by 1.1% x (Z_2048 - Z_8)
+// from 8 to 2,048 data-parallel GPUs.
+TEST(Step, TheSlowestGpuPacesTheJob) {
+  EXPECT_EQ(job_pace(1), 1.0);
+  EXPECT_NEAR(job_pace(8), 1 + 0.011 * 1.4236, 1e-4);
+  const auto at = [](int gpus) {
+    return run(scenario("cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(gpus) +
+                        "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: " +
+                        std::to_string(gpus) + "}\nparallelism: {tp: 1, pp: 1, dp: " +
+                        std::to_string(gpus) + "}\n"));
+  };
+  EXPECT_NEAR(part(at(2048), "forward_compute") / part(at(8), "forward_compute"),
+              job_pace(2048) / job_pace(8), 1e-9);
 }
