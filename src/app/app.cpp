@@ -320,6 +320,20 @@ ValidationReport validate(const ValidateOptions& o) {
   return summarise(std::move(results));
 }
 
+std::string trust_table(const Progress& progress) {
+  const Calibration calibration = Calibration::builtin();
+  const std::string root = std::string(COLOSSIM_SOURCE_DIR) + "/validation/";
+  const auto files = case_files({root + "cases", root + "runs", root + "moe"});
+  std::vector<GroupedCase> cases;
+  for (const auto& f : files) {
+    if (progress)
+      progress(static_cast<long long>(cases.size()), static_cast<long long>(files.size()));
+    CaseResult r = validate_case(f, catalog(), calibration);
+    cases.push_back({r.trust_group, std::move(r)});
+  }
+  return trust_yaml(measure_trust(cases));
+}
+
 CatalogView catalog_view() { return {&catalog()}; }
 
 }  // namespace colossim::app

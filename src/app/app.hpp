@@ -23,6 +23,7 @@
 #include "topology/fabric.hpp"
 #include "topology/fabric_size.hpp"
 #include "validation/collectives.hpp"
+#include "validation/trust.hpp"
 #include "validation/validate.hpp"
 
 namespace colossim::app {
@@ -194,6 +195,8 @@ struct ValidateOptions {
   Progress progress;
 };
 [[nodiscard]] ValidationReport validate(const ValidateOptions& options);
+// data/trust.yaml as the shipped cases, runs and MoE benchmarks measure it now (validate --trust).
+[[nodiscard]] std::string trust_table(const Progress& progress = {});
 // Where the shipped validation cases live; the shipped collectives table.
 [[nodiscard]] std::string shipped_cases_dir(bool runs);
 [[nodiscard]] std::string shipped_collectives_table();

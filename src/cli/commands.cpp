@@ -105,6 +105,7 @@ struct Args {
   app::PlanOptions plan_options;
   int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   bool against_published = false;
+  bool trust = false;
   std::vector<std::string> sets;
   std::string out_file;
   std::vector<std::string> compare_files;
@@ -174,6 +175,9 @@ void define_other_commands(CLI::App& cli, Args& a) {
   a.val->add_flag("--runs", a.validate.runs,
                   "the published production runs (validation/runs: whole-run GPU-hours and "
                   "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");
+  a.val->add_flag("--trust", a.trust,
+                  "print data/trust.yaml as the shipped cases, runs and MoE benchmarks measure the "
+                  "model now: the step-time bands every prediction carries");
   a.val->add_option("--network-model", a.validate.network_model,
                     "price communication with this network model instead of each case's:" +
                         names_with_descriptions(network_models()));
@@ -281,6 +285,10 @@ int dispatch(Args& a, const MpiSession* mpi) {
   }
   if (*a.val) {
     ProgressBar bar(!a.val_out.json, "cases");
+    if (a.trust) {
+      std::cout << app::trust_table(bar.callback());
+      return 0;
+    }
     a.validate.progress = bar.callback();
     return print(app::Outcome(app::validate(a.validate)), a.val_out);
   }

@@ -8,6 +8,7 @@
 
 #include "net/collectives.hpp"
 #include "report/launch.hpp"
+#include "validation/trust.hpp"
 
 namespace colossim {
 namespace {
@@ -121,6 +122,13 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
 
   const double step = p.step.step_time.value();
   out += fmt::format("  step time            {}\n", human_seconds(step));
+  const TrustBand band = trust_band(s);
+  out += fmt::format("                       80% band {} - {}: colossim's errors on {}\n",
+                     human_seconds(step / band.high), human_seconds(step / band.low),
+                     band.extrapolated
+                         ? fmt::format("every validated group, doubled (no {} run validated)",
+                                       band.group)
+                         : fmt::format("{} validated {} runs", band.cases, band.group));
   out += fmt::format("  tokens/s             {}\n", human_count(p.tokens_per_s));
   out += fmt::format("  TFLOP/s per GPU      {:.0f} model, {:.0f} hardware (peak {:.0f})\n",
                      p.model_tflops_per_gpu, p.hardware_tflops_per_gpu, p.peak_tflops);
@@ -266,6 +274,13 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   nlohmann::json j;
   j["name"] = s.name;
   j["step_time_s"] = p.step.step_time.value();
+  const TrustBand band = trust_band(s);
+  j["step_time_band_s"] = {{"low", p.step.step_time.value() / band.high},
+                           {"high", p.step.step_time.value() / band.low},
+                           {"coverage", 0.8},
+                           {"group", band.group},
+                           {"validated_cases", band.cases},
+                           {"extrapolated", band.extrapolated}};
   j["tokens_per_s"] = p.tokens_per_s;
   j["model_tflops_per_gpu"] = p.model_tflops_per_gpu;
   j["hardware_tflops_per_gpu"] = p.hardware_tflops_per_gpu;
@@ -784,6 +799,11 @@ std::string validation_text(const ValidationReport& r) {
       fmt::format("\n{} cases, {} predicted, {} refused\n", r.cases.size(), predicted, r.refused);
   out += fmt::format("mean absolute percentage error: {:.1f}%\n", 100 * r.mape);
   out += fmt::format("worst case: {} ({:.1f}%)\n", r.worst_id, 100 * r.worst);
+  if (r.trust_cases > 0) {
+    out += fmt::format(
+        "step-time bands (80%, data/trust.yaml) hold the measurement for {} of {} cases\n",
+        r.trust_inside, r.trust_cases);
+  }
   return out;
 }
 
@@ -793,6 +813,7 @@ nlohmann::json validation_json(const ValidationReport& r) {
   j["worst"] = r.worst;
   j["worst_case"] = r.worst_id;
   j["refused"] = r.refused;
+  if (r.trust_cases > 0) j["trust_coverage"] = {{"inside", r.trust_inside}, {"cases", r.trust_cases}};
   j["cases"] = nlohmann::json::array();
   for (const auto& c : r.cases) {
     nlohmann::json e = {{"id", c.id},         {"group", c.group},       {"file", c.file},

@@ -8,6 +8,7 @@
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"
 #include "scenario/scenario.hpp"
+#include "validation/trust.hpp"
 
 namespace colossim {
 
@@ -66,6 +67,7 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog,
   r.group = s.group.empty() ? "ungrouped" : s.group;
   r.file = file;
   r.source = s.source;
+  r.trust_group = trust_group(s);
   if (!s.measured) throw InputError(file, "measured", "a validation case needs a measured: block");
   const Measured& m = *s.measured;
   const Verdict v = predict(s, calibration);
@@ -115,6 +117,9 @@ ValidationReport summarise(std::vector<CaseResult> cases) {
   }
   if (n > 0) rep.mape /= n;
   for (auto& [name, g] : rep.groups) g.mape /= std::max(1, g.cases);
+  const Coverage coverage = trust_coverage(rep.cases);
+  rep.trust_inside = coverage.inside;
+  rep.trust_cases = coverage.cases;
   return rep;
 }
 

@@ -27,6 +27,7 @@ struct CaseResult {
   std::string source;
   std::vector<std::string> also_in;  // further groups the case counts in (beside `group`)
   std::string how;  // how it was predicted, where that varies (a collective's algorithm/protocol)
+  std::string trust_group;  // the group its step-time band comes from (validation/trust.hpp)
 };
 
 struct GroupSummary {
@@ -42,6 +43,8 @@ struct ValidationReport {
   double worst = 0;  // largest absolute error, as a fraction
   std::string worst_id;
   int refused = 0;
+  // Cases whose measured step time lies inside their group's band (validation/trust.hpp).
+  int trust_inside = 0, trust_cases = 0;
 };
 
 struct Prediction;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "app/app.hpp"
+#include "validation/trust.hpp"
 
 using namespace colossim;
 
@@ -78,6 +79,34 @@ TEST(Validation, MoeBenchmarksAreExpressible) {
       EXPECT_NE(c.refusal.find("does not fit"), std::string::npos) << c.id << ": " << c.refusal;
     }
   }
+}
+
+// The shipped step-time bands (data/trust.yaml) are what the model's errors on the validated
+// cases now are: a change that moves the errors must rewrite them (colossim validate --trust).
+TEST(Validation, TrustBandsMatchTheModelsErrors) {
+  const Catalog catalog = Catalog::builtin();
+  const Calibration cal = Calibration::builtin();
+  std::vector<GroupedCase> cases;
+  for (const auto& f : case_files({COLOSSIM_SOURCE_DIR "/validation/cases",
+                                   COLOSSIM_SOURCE_DIR "/validation/runs",
+                                   COLOSSIM_SOURCE_DIR "/validation/moe"})) {
+    CaseResult r = validate_case(f, catalog, cal);
+    cases.push_back({r.trust_group, std::move(r)});
+  }
+  const auto bands = measure_trust(cases);
+  ASSERT_GE(bands.size(), 3u);
+  for (const auto& b : bands) {
+    const TrustBand shipped = trust_band(b.group);
+    EXPECT_EQ(shipped.group, b.group) << "data/trust.yaml lacks " << b.group;
+    EXPECT_NEAR(shipped.low, b.low, 0.02) << b.group << ": run colossim validate --trust";
+    EXPECT_NEAR(shipped.high, b.high, 0.02) << b.group << ": run colossim validate --trust";
+    EXPECT_LT(b.low, 1.0);
+    EXPECT_GT(b.high, 1.0);
+  }
+  // A GPU generation no case covers gets a wider band than any validated group.
+  const TrustBand unknown = trust_band("blackwell dense");
+  EXPECT_TRUE(unknown.extrapolated);
+  for (const auto& b : bands) EXPECT_GT(unknown.high - unknown.low, b.high - b.low);
 }
 
 // Every row of the shipped nccl-tests table is rebuilt and predicted; the error may not grow past

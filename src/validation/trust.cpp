@@ -1,0 +1,135 @@
+#include "validation/trust.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/config.hpp"
+
+namespace colossim {
+namespace {
+
+// Groups with fewer cases fold into their architecture's.
+constexpr int kMinGroupCases = 5;
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto i = static_cast<size_t>(std::floor(pos));
+  const size_t j = std::min(i + 1, v.size() - 1);
+  return v[i] + (pos - static_cast<double>(i)) * (v[j] - v[i]);
+}
+
+std::vector<TrustBand> load() {
+  const auto data = ConfigNode::embedded("trust.yaml");
+  if (!data) throw InputError("data/trust.yaml", "", "built-in data file is missing");
+  std::vector<TrustBand> bands;
+  const ConfigNode groups = data->child("groups");
+  for (const auto& name : groups.keys()) {
+    const ConfigNode g = groups.child(name);
+    TrustBand b;
+    b.group = name;
+    b.cases = static_cast<int>(g.positive_integer("cases"));
+    b.low = g.number("low");
+    b.high = g.number("high");
+    if (!(b.low > 0 && b.low <= b.high)) g.fail("low", "a ratio above 0, at most `high`");
+    bands.push_back(b);
+  }
+  if (bands.empty()) groups.fail("", "expected at least one group");
+  return bands;
+}
+
+const std::vector<TrustBand>& shipped() {
+  static const std::vector<TrustBand> bands = load();
+  return bands;
+}
+
+}  // namespace
+
+std::string trust_group(const Scenario& s) {
+  return s.cluster.gpu.architecture + (s.model.moe ? " moe" : " dense");
+}
+
+TrustBand trust_band(const std::string& group) {
+  const std::string arch = group.substr(0, group.find(' '));
+  for (const auto& b : shipped()) {
+    if (b.group == group) return b;
+  }
+  for (const auto& b : shipped()) {
+    if (b.group == arch) return b;  // the architecture's, where the group had too few cases
+  }
+  TrustBand wide;
+  wide.group = group;
+  wide.extrapolated = true;
+  for (const auto& b : shipped()) {
+    wide.low = std::min(wide.low, b.low);
+    wide.high = std::max(wide.high, b.high);
+  }
+  wide.low = 1 - 2 * (1 - wide.low);
+  wide.high = 1 + 2 * (wide.high - 1);
+  wide.low = std::max(wide.low, 0.05);
+  return wide;
+}
+
+std::optional<double> step_ratio(const CaseResult& c) {
+  if (!c.refusal.empty() || !std::isfinite(c.error)) return std::nullopt;
+  if (c.metric == "step_time_s" || c.metric.rfind("gpu_hours", 0) == 0) return 1 + c.error;
+  if (c.metric == "tokens_per_s" || c.metric == "mfu" ||
+      c.metric.find("tflops_per_gpu") != std::string::npos)
+    return 1 / (1 + c.error);
+  return std::nullopt;  // memory: not a step time
+}
+
+Coverage trust_coverage(const std::vector<CaseResult>& cases) {
+  Coverage c;
+  for (const auto& r : cases) {
+    const auto ratio = step_ratio(r);
+    if (!ratio || r.trust_group.empty()) continue;
+    const TrustBand b = trust_band(r.trust_group);
+    ++c.cases;
+    if (*ratio >= b.low && *ratio <= b.high) ++c.inside;
+  }
+  return c;
+}
+
+std::vector<TrustBand> measure_trust(const std::vector<GroupedCase>& cases) {
+  std::map<std::string, std::vector<double>> by_group, by_arch;
+  for (const auto& c : cases) {
+    const auto r = step_ratio(c.result);
+    if (!r) continue;
+    by_group[c.group].push_back(*r);
+    by_arch[c.group.substr(0, c.group.find(' '))].push_back(*r);
+  }
+  std::vector<TrustBand> bands;
+  const auto band = [](const std::string& name, const std::vector<double>& v) {
+    TrustBand b;
+    b.group = name;
+    b.cases = static_cast<int>(v.size());
+    b.low = percentile(v, 0.1);
+    b.high = percentile(v, 0.9);
+    return b;
+  };
+  for (const auto& [name, v] : by_group) {
+    if (static_cast<int>(v.size()) >= kMinGroupCases) bands.push_back(band(name, v));
+  }
+  for (const auto& [name, v] : by_arch) bands.push_back(band(name, v));
+  return bands;
+}
+
+std::string trust_yaml(const std::vector<TrustBand>& bands) {
+  std::string out =
+      "# How far to trust a predicted step time (validation/trust.hpp): per group, the 10th and\n"
+      "# 90th percentiles of predicted / true step time over colossim's validated cases\n"
+      "# (validation/cases, validation/runs, validation/moe). Written by\n"
+      "# `colossim validate --trust`; tests/validation/validate_test.cpp fails when it drifts.\n"
+      "groups:\n";
+  for (const auto& b : bands) {
+    out += fmt::format("  {}: {{cases: {}, low: {:.3f}, high: {:.3f}}}\n", b.group, b.cases, b.low,
+                       b.high);
+  }
+  return out;
+}
+
+}  // namespace colossim
