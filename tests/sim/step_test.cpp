@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "plan/pipeline.hpp"
 #include "report/report.hpp"
@@ -63,6 +64,11 @@ StepResult run_on(const Scenario& s, const NetworkModel& net) {
   const Calibration cal = Calibration::builtin();
   return simulate_step(StepInputs{s.model, s.cluster, s.plan, s.training, net,
                                   cal.for_architecture(s.cluster.gpu.architecture)});
+}
+
+// The step of `yaml` (which ends in an open boolean flag) with the flag on, then off.
+std::pair<StepResult, StepResult> flag_on_off(const std::string& yaml, const NetworkModel& net) {
+  return {run_on(scenario(yaml + "true}\n"), net), run_on(scenario(yaml + "false}\n"), net)};
 }
 
 }  // namespace
@@ -159,9 +165,7 @@ TEST(Step, HiddenTpCommunicationSlowsTheGemmsBesideIt) {
       "cluster: {gpu: a100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b, seq_len: 4096}\n"
       "training: {global_batch: 8}\nparallelism: {tp: 8, sequence_parallel: true, "
       "recompute: none, tp_comm_overlap: ";
-  const ConstantNetwork net(Seconds(1e-3));
-  const StepResult on = run_on(scenario(yaml + "true}\n"), net);
-  const StepResult off = run_on(scenario(yaml + "false}\n"), net);
+  const auto [on, off] = flag_on_off(yaml, ConstantNetwork(Seconds(1e-3)));
   const double hidden = part(off, "tp_comm") - part(on, "tp_comm");
   ASSERT_GT(hidden, 0);
   EXPECT_NEAR(part(on, "comm_interference"), 24.0 / 108 * hidden, 1e-9 * hidden);
@@ -207,9 +211,7 @@ TEST(Step, OverlappedAllToAllsHideUnderTheOtherMicroBatch) {
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
       "training: {global_batch: 64}\nparallelism: {tp: 1, ep: 8, dp: 8, moe_dispatcher: deepep, "
       "moe_a2a_overlap: ";
-  const ConstantNetwork net(Seconds(1e-4));
-  const StepResult on = run_on(scenario(yaml + "true}\n"), net);
-  const StepResult off = run_on(scenario(yaml + "false}\n"), net);
+  const auto [on, off] = flag_on_off(yaml, ConstantNetwork(Seconds(1e-4)));
   ASSERT_GT(part(off, "ep_comm"), 0);
   EXPECT_EQ(part(on, "ep_comm"), 0.0);
   // DeepEP's 20 SMs of 132 over the hidden time (the data-parallel part is the same in both).
