@@ -558,22 +558,18 @@ class StepBuilder {
     const int chunks = plan_.pp * plan_.virtual_stages;
     const double p2p_bytes = static_cast<double>(shard_.micro_batch) * model_.seq_len / plan_.cp *
                              model_.hidden * 2.0 / plan_.tp;
-    if (item.forward && ch.model_chunk < chunks - 1) {
+    const auto add_send = [&](int link, What what, int after) {
       const int t = engine_.add(
-          fwd_link(stage), TaskKind::transfer,
+          link, TaskKind::transfer,
           in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
-      engine_.label(t, What::send_forward, ch.model_chunk, item.micro_batch);
-      engine_.depend(t, last_fwd_[s]);
-      send_fwd_[s] = t;
-    }
-    if (!item.forward && ch.model_chunk > 0) {
-      const int t = engine_.add(
-          bwd_link(stage), TaskKind::transfer,
-          in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
-      engine_.label(t, What::send_backward, ch.model_chunk, item.micro_batch);
-      engine_.depend(t, last_bwd_[s]);
-      send_bwd_[s] = t;
-    }
+      engine_.label(t, what, ch.model_chunk, item.micro_batch);
+      engine_.depend(t, after);
+      return t;
+    };
+    if (item.forward && ch.model_chunk < chunks - 1)
+      send_fwd_[s] = add_send(fwd_link(stage), What::send_forward, last_fwd_[s]);
+    if (!item.forward && ch.model_chunk > 0)
+      send_bwd_[s] = add_send(bwd_link(stage), What::send_backward, last_bwd_[s]);
   }
 
   // Deferred reductions after the whole backward; then the optimizer updates this rank's shard
