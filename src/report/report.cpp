@@ -123,12 +123,12 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   const double step = p.step.step_time.value();
   out += fmt::format("  step time            {}\n", human_seconds(step));
   const TrustBand band = trust_band(s);
-  out += fmt::format("                       80% band {} - {}: colossim's errors on {}\n",
-                     human_seconds(step / band.high), human_seconds(step / band.low),
-                     band.extrapolated
-                         ? fmt::format("every validated group, doubled (no {} run validated)",
-                                       band.group)
-                         : fmt::format("{} validated {} runs", band.cases, band.group));
+  out += fmt::format(
+      "                       80% band {} - {}: colossim's errors on {}\n",
+      human_seconds(step / band.high), human_seconds(step / band.low),
+      band.extrapolated
+          ? fmt::format("every validated group, doubled (no {} run validated)", band.group)
+          : fmt::format("{} validated {} runs", band.cases, band.group));
   out += fmt::format("  tokens/s             {}\n", human_count(p.tokens_per_s));
   out += fmt::format("  TFLOP/s per GPU      {:.0f} model, {:.0f} hardware (peak {:.0f})\n",
                      p.model_tflops_per_gpu, p.hardware_tflops_per_gpu, p.peak_tflops);
@@ -141,8 +141,10 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       to_gib(p.memory.gradients), to_gib(p.memory.optimizer), to_gib(p.memory.activations),
       to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
   if (p.time_to_train_days) {
-    out += fmt::format("  time to train        {:.1f} days for {} tokens without failures",
-                       *p.time_to_train_days, human_count(*s.training.tokens));
+    out += fmt::format(
+        "  time to train        {:.1f} days ({:.1f}-{:.1f}) for {} tokens without failures",
+        *p.time_to_train_days, *p.time_to_train_days / band.high, *p.time_to_train_days / band.low,
+        human_count(*s.training.tokens));
     if (run && does_not_finish(run->result)) {
       out += fmt::format("; with them it does not finish: {}", why_unfinished(*run));
     } else if (run) {
@@ -286,6 +288,10 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   j["hardware_tflops_per_gpu"] = p.hardware_tflops_per_gpu;
   j["mfu"] = p.mfu;
   j["hfu"] = p.hfu;
+  // Rates scale inversely with the step: the same band, the other way round.
+  j["tokens_per_s_band"] = {{"low", p.tokens_per_s * band.low},
+                            {"high", p.tokens_per_s * band.high}};
+  j["mfu_band"] = {{"low", p.mfu * band.low}, {"high", p.mfu * band.high}};
   j["peak_tflops_per_gpu"] = p.peak_tflops;
   if (s.model.moe) {
     j["moe"] = {{"balancing", s.model.moe->balancing},
@@ -303,6 +309,9 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   if (p.time_to_train_days) {
     j["time_to_train_days_no_failures"] = *p.time_to_train_days;
     j["time_to_train_days"] = run ? run->result.days_median : *p.time_to_train_days;
+    // The step band only: the failure model's own spread is the run's p10-p90.
+    j["time_to_train_days_no_failures_band"] = {{"low", *p.time_to_train_days / band.high},
+                                                {"high", *p.time_to_train_days / band.low}};
   }
   if (run) j["run"] = run_json(*run);
   nlohmann::json breakdown = nlohmann::json::object();
@@ -813,7 +822,8 @@ nlohmann::json validation_json(const ValidationReport& r) {
   j["worst"] = r.worst;
   j["worst_case"] = r.worst_id;
   j["refused"] = r.refused;
-  if (r.trust_cases > 0) j["trust_coverage"] = {{"inside", r.trust_inside}, {"cases", r.trust_cases}};
+  if (r.trust_cases > 0)
+    j["trust_coverage"] = {{"inside", r.trust_inside}, {"cases", r.trust_cases}};
   j["cases"] = nlohmann::json::array();
   for (const auto& c : r.cases) {
     nlohmann::json e = {{"id", c.id},         {"group", c.group},       {"file", c.file},
