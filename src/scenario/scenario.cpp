@@ -236,9 +236,9 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     if (p.recompute_modules.empty())
       n.fail("recompute_modules", "at least one module (or recompute: none)");
   }
-  p.zero = static_cast<int>(n.integer_or("zero", 1));
-  if (p.zero < 0 || p.zero > 3)
-    n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(p.zero));
+  const long long zero = n.integer_or("zero", 1);
+  if (zero < 0 || zero > 3) n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(zero));
+  p.zero = static_cast<int>(zero);
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);

@@ -1,5 +1,7 @@
 #include "workload/model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -86,6 +88,10 @@ MlpKind parse_mlp(const ConfigNode& n, const std::string& key, MlpKind fallback)
 
 // Keeps products of dimensions (parameters, FLOPs) far inside 64-bit and double range.
 constexpr int kMaxDimension = 100'000'000;
+constexpr long long kMaxLayers = 100'000;
+constexpr long long kMaxHeads = 1'000'000;
+constexpr long long kMaxExperts = 1'000'000;
+constexpr std::uintmax_t kMaxConfigBytes = 16U << 20U;
 
 const std::set<std::string> kModelKeys = {
     "preset",          "hf_config",         "name",     "layers", "hidden",  "ffn_hidden",
@@ -153,8 +159,9 @@ void apply_fields(const ConfigNode& n, Model& m) {
     mla->check_no_unknown_keys(
         {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
     MlaSpec s = m.mla.value_or(MlaSpec{});
-    s.q_lora_rank =
-        std::clamp<long long>(mla->integer_or("q_lora_rank", s.q_lora_rank), 0, kMaxDimension);
+    s.q_lora_rank = mla->integer_or("q_lora_rank", s.q_lora_rank);
+    if (s.q_lora_rank < 0 || s.q_lora_rank > kMaxDimension)
+      mla->fail("q_lora_rank", "0 (a full-rank Q projection) or a rank up to 100000000");
     s.kv_lora_rank = mla->count_or("kv_lora_rank", static_cast<int>(s.kv_lora_rank), kMaxDimension);
     s.qk_nope_head_dim =
         mla->count_or("qk_nope_head_dim", static_cast<int>(s.qk_nope_head_dim), kMaxDimension);
@@ -245,15 +252,47 @@ namespace {
 
 using nlohmann::json;
 
-long long jint(const json& j, const std::string& key, const std::string& file) {
-  if (!j.contains(key) || !j[key].is_number_integer()) {
+// Every field of an imported config is checked where it is read, as strictly as the scenario's
+// own keys: type and range, naming the config file and its key.
+long long jint_in(const json& j, const std::string& key, const std::string& file, long long lo,
+                  long long hi) {
+  if (!j.contains(key) || !j[key].is_number_integer())
     throw InputError(file, key, "expected an integer in the Hugging Face config");
-  }
-  return j[key].get<long long>();
+  const auto v = j[key].get<long long>();
+  if (v < lo || v > hi)
+    throw InputError(file, key,
+                     fmt::format("expected an integer from {} to {}, got {}", lo, hi, v));
+  return v;
 }
 
-long long jint_or(const json& j, const std::string& key, long long fallback) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<long long>() : fallback;
+long long jint_or_in(const json& j, const std::string& key, const std::string& file,
+                     long long fallback, long long lo, long long hi) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  return jint_in(j, key, file, lo, hi);
+}
+
+// A dimension: 1 .. kMaxDimension.
+long long jint(const json& j, const std::string& key, const std::string& file) {
+  return jint_in(j, key, file, 1, kMaxDimension);
+}
+long long jint_or(const json& j, const std::string& key, const std::string& file,
+                  long long fallback) {
+  return jint_or_in(j, key, file, fallback, 1, kMaxDimension);
+}
+
+std::string jstr_or(const json& j, const std::string& key, const std::string& file,
+                    const std::string& fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_string())
+    throw InputError(file, key, "expected a string in the Hugging Face config");
+  return j[key].get<std::string>();
+}
+
+bool jbool_or(const json& j, const std::string& key, const std::string& file, bool fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  if (!j[key].is_boolean())
+    throw InputError(file, key, "expected true or false in the Hugging Face config");
+  return j[key].get<bool>();
 }
 
 MlpKind act_to_mlp(const std::string& act, bool gated) {
@@ -266,6 +305,11 @@ MlpKind act_to_mlp(const std::string& act, bool gated) {
 }  // namespace
 
 Model import_hf_config(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path, "", "cannot read the Hugging Face config.json (not a regular file)");
+  if (std::filesystem::file_size(path, ec) > kMaxConfigBytes)
+    throw InputError(path, "", "a config.json of at most 16 MiB");
   std::ifstream in(path);
   if (!in) throw InputError(path, "", "cannot read the Hugging Face config.json (does it exist?)");
   json j;
@@ -275,17 +319,17 @@ Model import_hf_config(const std::string& path) {
     throw InputError(path, "", std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) throw InputError(path, "", "expected a JSON object");
-  const std::string type = j.value("model_type", "");
+  const std::string type = jstr_or(j, "model_type", path, "");
   Model m;
-  m.name = j.value("_name_or_path", type.empty() ? std::string("hf-model") : type);
+  m.name = jstr_or(j, "_name_or_path", path, type.empty() ? std::string("hf-model") : type);
   if (type == "gpt2") {
-    m.layers = static_cast<int>(jint(j, "n_layer", path));
+    m.layers = static_cast<int>(jint_in(j, "n_layer", path, 1, kMaxLayers));
     m.hidden = jint(j, "n_embd", path);
-    m.heads = static_cast<int>(jint(j, "n_head", path));
+    m.heads = static_cast<int>(jint_in(j, "n_head", path, 1, kMaxHeads));
     m.kv_heads = m.heads;
-    m.ffn_hidden = jint_or(j, "n_inner", 4 * m.hidden);
+    m.ffn_hidden = jint_or(j, "n_inner", path, 4 * m.hidden);
     m.vocab = jint(j, "vocab_size", path);
-    m.seq_len = jint_or(j, "n_positions", 1024);
+    m.seq_len = jint_or(j, "n_positions", path, 1024);
     m.mlp = MlpKind::gelu;
     m.tied_embeddings = true;
     m.learned_positions = true;
@@ -293,40 +337,40 @@ Model import_hf_config(const std::string& path) {
   } else if (type == "llama" || type == "mistral" || type == "mixtral" || type == "qwen2" ||
              type == "deepseek_v3" || type == "deepseek_v2" || type == "gpt_neox" ||
              type == "nemotron" || type.empty()) {
-    m.layers = static_cast<int>(jint(j, "num_hidden_layers", path));
+    m.layers = static_cast<int>(jint_in(j, "num_hidden_layers", path, 1, kMaxLayers));
     m.hidden = jint(j, "hidden_size", path);
-    m.heads = static_cast<int>(jint(j, "num_attention_heads", path));
-    m.kv_heads = static_cast<int>(jint_or(j, "num_key_value_heads", m.heads));
-    m.ffn_hidden = jint_or(j, "intermediate_size", 4 * m.hidden);
+    m.heads = static_cast<int>(jint_in(j, "num_attention_heads", path, 1, kMaxHeads));
+    m.kv_heads = static_cast<int>(jint_or_in(j, "num_key_value_heads", path, m.heads, 1, m.heads));
+    m.ffn_hidden = jint_or(j, "intermediate_size", path, 4 * m.hidden);
     m.vocab = jint(j, "vocab_size", path);
-    m.seq_len = jint_or(j, "max_position_embeddings", 4096);
-    if (j.contains("head_dim") && j["head_dim"].is_number_integer()) m.head_dim = j["head_dim"];
+    m.seq_len = jint_or(j, "max_position_embeddings", path, 4096);
+    m.head_dim = jint_or(j, "head_dim", path, 0);
     const bool neox = type == "gpt_neox";
     const bool nemotron = type == "nemotron";
-    m.mlp = act_to_mlp(j.value("hidden_act", neox ? "gelu" : "silu"), !neox && !nemotron);
-    m.tied_embeddings = j.value("tie_word_embeddings", false);
+    m.mlp = act_to_mlp(jstr_or(j, "hidden_act", path, neox ? "gelu" : "silu"), !neox && !nemotron);
+    m.tied_embeddings = jbool_or(j, "tie_word_embeddings", path, false);
     if (type == "mixtral") {
       MoeSpec s;
-      s.experts = static_cast<int>(jint(j, "num_local_experts", path));
-      s.top_k = static_cast<int>(jint(j, "num_experts_per_tok", path));
+      s.experts = static_cast<int>(jint_in(j, "num_local_experts", path, 1, kMaxExperts));
+      s.top_k = static_cast<int>(jint_in(j, "num_experts_per_tok", path, 1, s.experts));
       s.expert_ffn_hidden = m.ffn_hidden;
       s.shared_ffn_hidden = m.ffn_hidden;
       m.moe = s;
     }
     if (type == "deepseek_v3" || type == "deepseek_v2") {
       MoeSpec s;
-      s.experts = static_cast<int>(jint(j, "n_routed_experts", path));
-      s.top_k = static_cast<int>(jint(j, "num_experts_per_tok", path));
+      s.experts = static_cast<int>(jint_in(j, "n_routed_experts", path, 1, kMaxExperts));
+      s.top_k = static_cast<int>(jint_in(j, "num_experts_per_tok", path, 1, s.experts));
       s.expert_ffn_hidden = jint(j, "moe_intermediate_size", path);
-      s.shared_experts = static_cast<int>(jint_or(j, "n_shared_experts", 0));
+      s.shared_experts =
+          static_cast<int>(jint_or_in(j, "n_shared_experts", path, 0, 0, kMaxExperts));
       s.shared_ffn_hidden = s.expert_ffn_hidden;
-      s.dense_layers = static_cast<int>(jint_or(j, "first_k_dense_replace", 0));
-      s.every = static_cast<int>(jint_or(j, "moe_layer_freq", 1));
+      s.dense_layers =
+          static_cast<int>(jint_or_in(j, "first_k_dense_replace", path, 0, 0, m.layers));
+      s.every = static_cast<int>(jint_or_in(j, "moe_layer_freq", path, 1, 1, m.layers));
       m.moe = s;
       MlaSpec a;
-      a.q_lora_rank = j.contains("q_lora_rank") && j["q_lora_rank"].is_number_integer()
-                          ? j["q_lora_rank"].get<long long>()
-                          : 0;
+      a.q_lora_rank = jint_or_in(j, "q_lora_rank", path, 0, 0, kMaxDimension);  // null: full rank
       a.kv_lora_rank = jint(j, "kv_lora_rank", path);
       a.qk_nope_head_dim = jint(j, "qk_nope_head_dim", path);
       a.qk_rope_head_dim = jint(j, "qk_rope_head_dim", path);

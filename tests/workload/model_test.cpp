@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "test_support.hpp"
@@ -107,4 +110,37 @@ TEST(Model, BadHuggingFaceConfigIsAnInputError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("model_type"), std::string::npos);
   }
+}
+
+// Every field of an imported config is checked for type and range where it is read, naming the
+// file and the key (a zero divisor, a wrapped layer count, a negative width, a string for a
+// number, more experts per token than experts, a directory for a file).
+TEST(Model, ImportedConfigFieldsAreCheckedWhereTheyAreRead) {
+  const std::string dir = COLOSSIM_SOURCE_DIR "/tests/data/";
+  std::ifstream in(dir + "deepseek-v3-config.json");
+  const nlohmann::json base = nlohmann::json::parse(in);
+  const std::vector<std::pair<std::string, nlohmann::json>> bad = {
+      {"moe_layer_freq", 0},
+      {"model_type", 1},
+      {"hidden_act", 5},
+      {"moe_intermediate_size", -100000},
+      {"num_experts_per_tok", 1000},
+      {"num_hidden_layers", 4294967298LL},
+      {"head_dim", -4},
+      {"first_k_dense_replace", -1},
+      {"tie_word_embeddings", "yes"},
+  };
+  const std::string file = ::testing::TempDir() + "mutated-config.json";
+  for (const auto& [key, value] : bad) {
+    nlohmann::json j = base;
+    j[key] = value;
+    std::ofstream(file) << j.dump();
+    try {
+      (void)import_hf_config(file);
+      ADD_FAILURE() << key << " = " << value.dump() << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW((void)import_hf_config(dir), InputError);  // a directory
 }
