@@ -1,27 +1,92 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/embedded_data.hpp"
 
 namespace colossim {
 
+namespace {
+
+// A scenario file is small: anything larger is not one (and /dev/zero never ends).
+constexpr std::uintmax_t kMaxFileBytes = 16U << 20U;
+
+// Whether `text` is well-formed UTF-8 (names end up in JSON output, which must be).
+bool valid_utf8(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t extra = 0;
+    if ((c & 0xE0U) == 0xC0U) {
+      extra = 1;
+    } else if ((c & 0xF0U) == 0xE0U) {
+      extra = 2;
+    } else if ((c & 0xF8U) == 0xF0U) {
+      extra = 3;
+    } else if (c >= 0x80U) {
+      return false;
+    }
+    if (i + extra >= text.size() && extra > 0) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0U) != 0x80U) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// A key given twice in one mapping, anywhere in the document ("" if none): YAML keeps one value
+// silently, so the file would not say what runs.
+std::string duplicate_key(const YAML::Node& node, const std::string& path) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (auto d = duplicate_key(item, path); !d.empty()) return d;
+    }
+  }
+  if (!node.IsMap()) return "";
+  std::vector<std::string> seen;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    const std::string here = path.empty() ? key : path + "." + key;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) return here;
+    seen.push_back(key);
+    if (auto d = duplicate_key(kv.second, here); !d.empty()) return d;
+  }
+  return "";
+}
+
+}  // namespace
+
 ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
-  YAML::Node root;
+  if (!valid_utf8(text)) throw InputError(file, "", "expected UTF-8 text");
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(text);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     throw InputError(file, "",
                      "malformed YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
                          std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+  if (documents.size() > 1) throw InputError(file, "", "one YAML document (found a second '---')");
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   if (!root.IsMap()) throw InputError(file, "", "expected a YAML mapping of keys at the top level");
+  if (const std::string d = duplicate_key(root, ""); !d.empty())
+    throw InputError(file, d, "appears twice; give each key once");
   return ConfigNode(root, file, "");
 }
 
 ConfigNode ConfigNode::load_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(path, "", "cannot read the file (not a regular file, or it does not exist)");
+  if (std::filesystem::file_size(path, ec) > kMaxFileBytes)
+    throw InputError(path, "", "a scenario file of at most 16 MiB");
   std::ifstream in(path);
   if (!in) throw InputError(path, "", "cannot read the file (does it exist?)");
   std::stringstream buffer;

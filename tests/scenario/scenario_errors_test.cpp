@@ -1,6 +1,7 @@
 // Every error path of the scenario reader: InputError naming the file and the key, never a crash.
 #include <gtest/gtest.h>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "run/prediction.hpp"
 #include "test_support.hpp"
@@ -233,4 +234,18 @@ TEST(ScenarioErrors, RecomputeModulesAreNamedOnceWithSelectiveRecompute) {
                "recompute_modules", "core_attn");
   expect_error(base + "recompute: selective, recompute_modules: [mlp, mlp]}\n", "recompute_modules",
                "twice");
+}
+
+// What YAML would take silently, refused: a key given twice (anywhere), a second document,
+// bytes that are not UTF-8; only regular files of a scenario's size are read.
+TEST(ScenarioErrors, AmbiguousOrUnreadableInputIsRefused) {
+  expect_error(kGood + "training: {global_batch: 64}\n", "training", "twice");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 32}\n",
+      "cluster.gpus", "twice");
+  expect_error(kGood + "---\nname: other\n", "", "one YAML document");
+  expect_error("name: \"\xff\"\n" + kGood, "", "UTF-8");
+  EXPECT_THROW((void)ConfigNode::load_file("/dev/zero"), InputError);
+  EXPECT_THROW((void)ConfigNode::load_file(COLOSSIM_SOURCE_DIR "/tests"), InputError);
 }
