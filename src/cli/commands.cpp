@@ -2,10 +2,12 @@
 // its result rendered in the format asked for (report/render.hpp). Nothing here computes.
 #include "cli/commands.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -24,6 +26,23 @@
 
 namespace colossim {
 namespace {
+
+// A number from `lo` to `hi`; CLI::Range lets NaN through (every comparison with it is false).
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](const std::string& text) {
+        double v = 0;
+        try {
+          v = std::stod(text);
+        } catch (const std::exception&) {
+          return "expected a number, got " + text;
+        }
+        if (!std::isfinite(v) || v < lo || v > hi)
+          return fmt::format("expected a number from {} to {}, got {}", lo, hi, text);
+        return std::string();
+      },
+      fmt::format("NUMBER in [{} - {}]", lo, hi));
+}
 
 // A progress bar on stderr for jobs longer than a second, only on a terminal.
 class ProgressBar {
@@ -128,7 +147,7 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.rel = cli.add_subcommand("reliability", "the whole run: failures, checkpoints, goodput");
   a.file_option(a.rel, "scenario YAML");
   a.rel->add_option("--days", a.rel_options.span_days, "simulate a fixed span of D days instead")
-      ->check(CLI::Range(0.001, 36500.0));
+      ->check(finite_range(0.001, 36500.0));
   a.rel->add_option("--trials", a.rel_options.trials, "Monte Carlo trials (default: 1000)")
       ->check(CLI::Range(1, 1000000));
   a.rel->add_option("--seed", a.rel_options.seed, "random seed (default: reliability.seed, 1)");

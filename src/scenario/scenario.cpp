@@ -15,6 +15,9 @@
 namespace colossim {
 namespace {
 
+// 100 Tb/s per GPU: beyond any NIC built or announced (an upper bound that keeps rates finite).
+constexpr double kMaxNicGbps = 100000;
+
 // Position of `name` in `names` (a choice already checked against them).
 size_t index_of(const std::vector<std::string>& names, const std::string& name) {
   return static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
@@ -101,7 +104,8 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
     }
     if (net->has("nic_gbps")) {
       const double gbps = net->number("nic_gbps");
-      if (gbps <= 0) net->fail("nic_gbps", "expected a positive number of Gb/s per GPU");
+      if (gbps <= 0 || gbps > kMaxNicGbps)
+        net->fail("nic_gbps", "expected a positive number of Gb/s per GPU, at most 100000");
       c.nic_bandwidth = gbits_per_s(gbps);
       if (!net->has("nic")) {
         if (const Nic* match = catalog.find_nic_by_speed(c.nic_bandwidth, c.nic.fabric))

@@ -78,6 +78,8 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
       "{global_batch: 8}\n"
       "parallelism: {tp: 8, zero: 0}\n",                      // no fit
       "cluster: {gpu: h100-sxm-80gb, gpus: 8\n  model: [\n",  // YAML
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8, network: {nic_gbps: 1e308}}\nmodel: {preset: "
+      "llama3-8b}\ntraining: {global_batch: 8}\n",  // finite, but its rate would not be
   };
   int i = 0;
   for (const auto& text : cases) {
@@ -88,6 +90,9 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
     EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
   }
   EXPECT_EQ(run("simulate /no/such/file.yaml").status, 2);
+  const Result nan_days = run("reliability --days nan");  // CLI::Range lets NaN through
+  EXPECT_EQ(nan_days.status, 2);
+  EXPECT_EQ(lines(nan_days.out), 1) << nan_days.out;
   const Result unknown = run("no-such-command");
   EXPECT_EQ(unknown.status, 2);
   EXPECT_EQ(lines(unknown.out), 1) << unknown.out;  // no "Run with --help" second line
