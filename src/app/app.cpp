@@ -311,6 +311,8 @@ ValidationReport validate(const ValidateOptions& o) {
       o.paths.empty() ? std::vector<std::string>{shipped_cases_dir(o.runs)} : o.paths;
   const Calibration calibration = Calibration::builtin();
   const auto files = case_files(paths);
+  if (files.empty())
+    throw InputError(paths.front(), "", "no validation cases (*.yaml) in it: nothing to judge");
   std::vector<CaseResult> results;
   for (const auto& f : files) {
     if (o.progress)

@@ -90,6 +90,11 @@ TEST(Cli, BadInputExitsTwoWithOneLine) {
     EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
   }
   EXPECT_EQ(run("simulate /no/such/file.yaml").status, 2);
+  const std::string empty = ::testing::TempDir() + "colossim_no_cases";
+  std::filesystem::create_directories(empty);
+  const Result none = run("validate " + empty);  // no cases: not "0.0% error"
+  EXPECT_EQ(none.status, 2);
+  EXPECT_EQ(lines(none.out), 1) << none.out;
   const Result nan_days = run("reliability --days nan");  // CLI::Range lets NaN through
   EXPECT_EQ(nan_days.status, 2);
   EXPECT_EQ(lines(nan_days.out), 1) << nan_days.out;
