@@ -1,11 +1,15 @@
 #include "core/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/embedded_data.hpp"
@@ -41,30 +45,123 @@ bool valid_utf8(const std::string& text) {
   return true;
 }
 
-// A key given twice in one mapping, anywhere in the document ("" if none): YAML keeps one value
-// silently, so the file would not say what runs.
-std::string duplicate_key(const YAML::Node& node, const std::string& path) {
-  if (node.IsSequence()) {
-    for (const auto& item : node) {
-      if (auto d = duplicate_key(item, path); !d.empty()) return d;
+// Whether `text` has a ',' outside every flow collection that is not part of a plain scalar,
+// a quoted scalar or a comment: one that starts a node's content (at a document's start, after
+// '- ', ': ', node properties) or follows a quoted scalar or a closed collection. It is never
+// valid YAML, and yaml-cpp 0.7 loops forever on it, allocating as it goes (found by
+// fuzz/scenario_fuzzer.cpp).
+bool stray_flow_entry(const std::string& text) {
+  int depth = 0;          // flow collections open
+  char quote = 0;         // inside a quoted scalar
+  bool in_plain = false;  // inside a block plain scalar (it takes ',' as a character)
+  const auto blank = [&](size_t k) {
+    return k >= text.size() || text[k] == ' ' || text[k] == '\t' || text[k] == '\r' ||
+           text[k] == '\n';
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      if (quote == '"' && c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+          ++i;
+        } else {
+          quote = 0;
+        }
+      }
+      continue;
+    }
+    if (c == '\n') {
+      in_plain = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    if (c == '#' && (i == 0 || blank(i - 1))) {  // a comment, to the end of the line
+      const size_t eol = text.find('\n', i);
+      if (eol == std::string::npos) break;
+      i = eol - 1;
+      continue;
+    }
+    if (in_plain) {
+      if (c == ':' && blank(i + 1)) in_plain = false;  // "key: " ends the key
+      continue;
+    }
+    switch (c) {
+      case '"':
+      case '\'':
+        quote = c;
+        break;
+      case '[':
+      case '{':
+        ++depth;
+        break;
+      case ']':
+      case '}':
+        depth = std::max(0, depth - 1);
+        break;
+      case ',':
+        if (depth == 0) return true;
+        break;
+      case '!':
+      case '&':
+      case '*':  // a tag, an anchor or an alias: one token
+        while (i + 1 < text.size() && !blank(i + 1) &&
+               std::string_view(",[]{}").find(text[i + 1]) == std::string_view::npos)
+          ++i;
+        break;
+      case '-':
+      case '?':
+      case ':':
+        if (!blank(i + 1) && depth == 0) in_plain = true;  // "-1", "?x", ":x" are scalars
+        break;
+      default:
+        if (depth == 0) in_plain = true;
     }
   }
-  if (!node.IsMap()) return "";
+  return false;
+}
+
+// The first key problem anywhere in the document: a key that is not a plain name (a "? " complex
+// key, a list), or a key given twice in one mapping (YAML keeps one value silently, so the file
+// would not say what runs). {path, expected}; an empty path and message if none.
+std::pair<std::string, std::string> key_problem(const YAML::Node& node, const std::string& path) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (auto p = key_problem(item, path); !p.second.empty()) return p;
+    }
+  }
+  if (!node.IsMap()) return {};
   std::vector<std::string> seen;
   for (const auto& kv : node) {
-    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    if (!kv.first.IsScalar())
+      return {path, "keys that are plain names (found a list or a mapping)"};
+    const std::string key = kv.first.Scalar();
     const std::string here = path.empty() ? key : path + "." + key;
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) return here;
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      return {here, "appears twice; give each key once"};
     seen.push_back(key);
-    if (auto d = duplicate_key(kv.second, here); !d.empty()) return d;
+    if (auto p = key_problem(kv.second, here); !p.second.empty()) return p;
   }
-  return "";
+  return {};
 }
 
 }  // namespace
 
 ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
   if (!valid_utf8(text)) throw InputError(file, "", "expected UTF-8 text");
+  // YAML allows no C0 control characters but tab and line breaks (yaml-cpp 0.7 loops forever on
+  // some inputs with a NUL byte).
+  const auto control = std::find_if(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 && c != '\t' && c != '\n' && c != '\r';
+  });
+  if (control != text.end())
+    throw InputError(file, "",
+                     fmt::format("expected YAML text, found control character 0x{:02x} at byte {}",
+                                 static_cast<unsigned char>(*control), control - text.begin()));
+  if (stray_flow_entry(text))
+    throw InputError(file, "", "malformed YAML: a ',' outside any [ ] or { } collection");
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(text);
@@ -76,8 +173,8 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
   if (documents.size() > 1) throw InputError(file, "", "one YAML document (found a second '---')");
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   if (!root.IsMap()) throw InputError(file, "", "expected a YAML mapping of keys at the top level");
-  if (const std::string d = duplicate_key(root, ""); !d.empty())
-    throw InputError(file, d, "appears twice; give each key once");
+  if (const auto [key, expected] = key_problem(root, ""); !expected.empty())
+    throw InputError(file, key, expected);
   return ConfigNode(root, file, "");
 }
 
