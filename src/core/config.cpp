@@ -137,7 +137,9 @@ std::pair<std::string, std::string> key_problem(const YAML::Node& node, const st
     if (!kv.first.IsScalar())
       return {path, "keys that are plain names (found a list or a mapping)"};
     const std::string key = kv.first.Scalar();
-    const std::string here = path.empty() ? key : path + "." + key;
+    std::string here = path;
+    if (!here.empty()) here += '.';
+    here += key;
     if (std::find(seen.begin(), seen.end(), key) != seen.end())
       return {here, "appears twice; give each key once"};
     seen.push_back(key);
