@@ -315,7 +315,7 @@ Model import_hf_config(const std::string& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a parse error, or a number beyond a double
     throw InputError(path, "", std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) throw InputError(path, "", "expected a JSON object");

@@ -143,4 +143,9 @@ TEST(Model, ImportedConfigFieldsAreCheckedWhereTheyAreRead) {
     }
   }
   EXPECT_THROW((void)import_hf_config(dir), InputError);  // a directory
+  // Found by fuzz/hf_config_fuzzer.cpp: a number beyond a double escaped as nlohmann's
+  // out_of_range, not a parse error.
+  EXPECT_THROW(
+      (void)import_hf_config(COLOSSIM_SOURCE_DIR "/fuzz/hf_corpus/regression-number-overflow.json"),
+      InputError);
 }
