@@ -29,6 +29,7 @@ std::vector<TrustBand> load() {
   const ConfigNode groups = data->child("groups");
   for (const auto& name : groups.keys()) {
     const ConfigNode g = groups.child(name);
+    g.check_no_unknown_keys({"cases", "low", "high"});
     TrustBand b;
     b.group = name;
     b.cases = static_cast<int>(g.positive_integer("cases"));
