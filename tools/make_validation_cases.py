@@ -115,7 +115,7 @@ def megatron21(row, cases, left_out):
         "notes": "; ".join(notes) + ffn_note + "; FP16 run modelled at the BF16 rate (same A100 peak)",
         "cluster": {"gpu": "a100-sxm-80gb", "gpus": h["gpus"], "network": {"nic_gbps": 200}},
         "model": model,
-        "training": {"global_batch": gbs, "precision": "bf16"},
+        "training": {"global_batch": gbs, "precision": "bf16", "framework": "megatron-lm"},
         "parallelism": plan,
         "measured": {"tflops_per_gpu": row["result"]["tflops_per_gpu"], "flops_basis": "hardware"},
     }
@@ -152,7 +152,7 @@ def korthikanti(row, cases, left_out):
                  "unfused attention (pre-FlashAttention Megatron-LM)",
         "cluster": {"gpu": "a100-sxm-80gb", "gpus": h["gpus"], "network": {"nic_gbps": 200}},
         "model": gpt_model(m),
-        "training": {"global_batch": p["global_batch_seqs"], "precision": "bf16"},
+        "training": {"global_batch": p["global_batch_seqs"], "precision": "bf16", "framework": "megatron-lm"},
         "parallelism": plan,
         "measured": {"step_time_s": row["result"]["iteration_time_s"]},
     }
@@ -177,7 +177,7 @@ def mcore(row, cases, left_out):
         "notes": "FFN 4h, GELU, MHA, micro-batch 1, 1F1B, no recompute assumed (README does not state them); overlap flags as listed",
         "cluster": {"gpu": "h100-sxm-80gb", "gpus": h["gpus"], "network": {"nic_gbps": 400}},
         "model": model,
-        "training": {"global_batch": p["global_batch_seqs"], "precision": "bf16"},
+        "training": {"global_batch": p["global_batch_seqs"], "precision": "bf16", "framework": "megatron-core"},
         "parallelism": plan,
         "measured": {"tflops_per_gpu": row["result"]["tflops_per_gpu"], "flops_basis": "model"},
     }
@@ -236,7 +236,7 @@ def dgxc(row, cases, left_out):
         "notes": "; ".join(notes),
         "cluster": {"gpu": "h100-sxm-80gb", "gpus": h["gpus"], "network": {"nic_gbps": 400}},
         "model": model,
-        "training": {"global_batch": p["GBS"], "precision": "fp8" if fp8 else "bf16"},
+        "training": {"global_batch": p["GBS"], "precision": "fp8" if fp8 else "bf16", "framework": "nemo"},
         "parallelism": plan,
         "measured": {"step_time_s": row["result"]["step_time_s"]},
     }
@@ -264,7 +264,7 @@ def mpt(row, cases, left_out):
         "cluster": {"gpu": "a100-sxm-80gb" if a100 else "h100-sxm-80gb", "gpus": h["gpus"],
                     "network": {"nic_gbps": 200 if a100 else 400}},
         "model": model,
-        "training": {"global_batch": p["global_batch_seqs"], "precision": "fp8" if fp8 else "bf16"},
+        "training": {"global_batch": p["global_batch_seqs"], "precision": "fp8" if fp8 else "bf16", "framework": "llm-foundry"},
         "parallelism": plan,
         "measured": {"tokens_per_s": row["result"]["tokens_per_s"]},
     }

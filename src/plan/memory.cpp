@@ -81,7 +81,9 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     double live = 0, peak = 0;
     for (const auto& item : stage_order(plan.schedule, plan.pp, plan.virtual_stages, stage, m)) {
       live += (item.forward ? 1 : -1) * chunk_act[static_cast<size_t>(item.local_chunk)];
-      peak = std::max(peak, live);
+      // The loss's short-lived logits copies sit on top while the output chunk runs forward.
+      const bool loss = item.forward && layout.chunk(stage, item.local_chunk).has_output;
+      peak = std::max(peak, live + (loss ? out.transient_bytes : 0.0));
     }
     // Full recompute rebuilds one layer's activations at a time during backward.
     if (plan.recompute == Recompute::full) peak += largest_layer_act;

@@ -80,6 +80,7 @@ Shard shard_of(const Plan& p, const Model& m) {
   s.ep = p.ep;
   s.sequence_parallel = p.sequence_parallel && p.tp > 1;
   s.attention = p.attention;
+  s.stack = p.stack;
   return s;
 }
 

@@ -45,6 +45,9 @@ struct Plan {
   // hidden under another's compute (the forward beside the backward, 1F1B).
   bool moe_a2a_overlap = false;
   AttentionKernel attention = AttentionKernel::flash;  // see workload/operators.hpp
+  // The training framework that runs the plan (training.framework, workload/stack.hpp);
+  // nullptr: the default stack.
+  const Stack* stack = nullptr;
   // Gradients kept and reduced in FP32 (Megatron-LM before Megatron-Core's BF16 grad buffers,
   // and its accumulate_allreduce_grads_in_fp32); otherwise in BF16 (Megatron-Core default
   // grad_reduce_in_fp32 = False).

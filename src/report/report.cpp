@@ -69,6 +69,7 @@ std::string plan_line(const Plan& p) {
   s += fmt::format(", ZeRO {}", p.zero);
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
   s += p.precision == Precision::fp8 ? ", FP8" : ", BF16";
+  s += ", on " + (p.stack ? *p.stack : default_stack()).name;
   return s;
 }
 
@@ -214,7 +215,8 @@ nlohmann::json plan_keys_json(const Plan& pl) {
           {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
           {"recompute", to_string(pl.recompute)},
           {"zero", pl.zero},
-          {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"}};
+          {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
+          {"framework", (pl.stack ? *pl.stack : default_stack()).name}};
 }
 
 nlohmann::json run_json(const ReliabilityReport& rep) {

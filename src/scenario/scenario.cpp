@@ -136,8 +136,32 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   return c;
 }
 
+// training.framework names a stack of data/stacks.yaml; training.compile switches to its
+// compiled profile.
+const Stack* read_stack(const ConfigNode& n) {
+  const Stack* stack = &default_stack();
+  if (n.has("framework")) stack = find_stack(n.choice_or("framework", stack_names(), ""));
+  if (n.boolean_or("compile", false)) {
+    if (stack->compiled.empty()) {
+      n.fail("compile", "false: " + stack->name +
+                            " has no compiled profile in data/stacks.yaml (stacks with one: " +
+                            [] {
+                              std::string names;
+                              for (const auto& s : stacks()) {
+                                if (!s.compiled.empty())
+                                  names += (names.empty() ? "" : ", ") + s.name;
+                              }
+                              return names;
+                            }() +
+                            ")");
+    }
+    stack = find_stack(stack->compiled);
+  }
+  return stack;
+}
+
 Training read_training(const ConfigNode& n, Precision& precision) {
-  n.check_no_unknown_keys({"global_batch", "precision", "tokens"});
+  n.check_no_unknown_keys({"global_batch", "precision", "tokens", "framework", "compile"});
   Training t;
   t.global_batch = n.positive_integer("global_batch");
   if (t.global_batch > 1'000'000'000)
@@ -161,9 +185,15 @@ const std::vector<std::string> kSearchableKeys = {"tp",        "pp",          "c
                                                   "dp",        "zero"};
 
 Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision,
-               std::set<std::string>& free_keys) {
+               const Stack& stack, std::set<std::string>& free_keys) {
   Plan p;
   p.precision = precision;
+  p.stack = &stack;
+  // The framework's shipped defaults, for the keys the file leaves out.
+  const auto& kernels = attention_kernel_names();
+  p.attention = static_cast<AttentionKernel>(index_of(kernels, stack.attention));
+  p.grad_reduce_fp32 = stack.grad_reduce_fp32;
+  p.tp_comm_overlap = stack.tp_comm_overlap;
   for (const auto& k : kSearchableKeys) {
     if (!node || !node->has(k)) free_keys.insert(k);
   }
@@ -245,7 +275,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.zero = static_cast<int>(zero);
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
-  p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
+  p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", p.tp_comm_overlap);
   p.moe_dispatcher = n.choice_or("moe_dispatcher", {"alltoall", "deepep"}, p.moe_dispatcher);
   p.moe_a2a_overlap = n.boolean_or("moe_a2a_overlap", false);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
@@ -260,10 +290,9 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     if (auto problem = order_problem(order)) n.fail("order", *problem);
     p.order = order;
   }
-  const auto& kernels = attention_kernel_names();
   p.attention = static_cast<AttentionKernel>(
-      index_of(kernels, n.choice_or("attention", kernels, kernels.front())));
-  p.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);
+      index_of(kernels, n.choice_or("attention", kernels, stack.attention)));
+  p.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", p.grad_reduce_fp32);
   return p;
 }
 
@@ -382,7 +411,8 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   Precision precision = Precision::bf16;
   s.training = read_training(root.child("training"), precision);
   s.precision_given = root.child("training").has("precision");
-  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision,
+  const Stack* stack = read_stack(root.child("training"));
+  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision, *stack,
                      s.free_plan_keys);
   std::vector<std::string> network_names;
   for (const auto& m : network_models()) network_names.push_back(m.name);

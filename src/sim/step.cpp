@@ -29,11 +29,13 @@ enum Part : int {
   kPipelineBubble,
   kDpComm,
   kInterference,
+  kHost,
   kNumParts
 };
 constexpr std::array<const char*, kNumParts> kPartNames = {
     "forward_compute", "backward_compute", "recompute", "tp_comm", "cp_comm",
-    "ep_comm",         "optimizer",        "pp_bubble", "dp_comm", "comm_interference"};
+    "ep_comm",         "optimizer",        "pp_bubble", "dp_comm", "comm_interference",
+    "host_overhead"};
 
 // Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the
 // plan keeps them (Plan::grad_reduce_fp32), parameters gathered in BF16.
@@ -314,8 +316,33 @@ class StepBuilder {
         p.backward[kRecompute] = recomputed_f + (moe ? p.forward[kEpComm] : 0.0);
       }
     }
+    host_bound(w, p);
     p.params = {w.params - w.expert_params, w.expert_params};
     return p;
+  }
+
+  // The host launches every kernel of a unit (data/stacks.yaml host_us: the framework's Python
+  // and the ATen dispatcher forward, the autograd engine backward); launches are asynchronous,
+  // so the GPU waits only when launching takes longer than running: the excess is host_overhead.
+  void host_bound(const LayerWork& w, LayerProfiles& p) const {
+    const Stack& stack = plan_.stack ? *plan_.stack : default_stack();
+    if (stack.host_us_forward <= 0 && stack.host_us_backward <= 0) return;
+    double fwd = 0, bwd = 0, recomputed_fwd = 0;
+    for (const auto& op : w.ops) {
+      fwd += op.kernels_fwd;
+      bwd += op.kernels_bwd;
+      if (recomputed(op)) recomputed_fwd += op.kernels_fwd;
+    }
+    const double collectives = w.comm.tp_collectives + w.comm.ep_alltoalls;
+    fwd += collectives;
+    bwd += collectives;
+    if (p.backward[kRecompute] > 0)
+      recomputed_fwd = plan_.recompute == Recompute::full ? fwd : recomputed_fwd;
+    const double host_f = 1e-6 * stack.host_us_forward * fwd;
+    const double host_b =
+        1e-6 * (stack.host_us_backward * bwd + stack.host_us_forward * recomputed_fwd);
+    p.forward[kHost] = std::max(0.0, host_f - total(p.forward));
+    p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
   }
 
   // Whether selective recompute re-runs `op` in backward.

@@ -11,6 +11,9 @@
 namespace colossim {
 
 enum class MlpKind { swiglu, geglu, gelu, relu2 };
+// The normalisation before each block: RMSNorm (Llama, Mistral, Qwen, DeepSeek) or LayerNorm
+// (GPT, BLOOM, OPT, MPT, Nemotron).
+enum class NormKind { rmsnorm, layernorm };
 [[nodiscard]] inline bool is_gated(MlpKind k) {
   return k == MlpKind::swiglu || k == MlpKind::geglu;
 }
@@ -55,10 +58,16 @@ struct Model {
   bool tied_embeddings = false;
   bool learned_positions = false;  // GPT-2/3 style position table
   bool dropout = false;            // GPT-3-era training used dropout; Llama-era does not
+  // model.norm; when not given, RMSNorm for gated MLPs (the Llama family) and LayerNorm for
+  // the others (the GPT family), as the published architectures pair them.
+  std::optional<NormKind> norm;
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
 
   [[nodiscard]] bool is_moe_layer(int layer) const;
+  [[nodiscard]] NormKind norm_kind() const {
+    return norm.value_or(is_gated(mlp) ? NormKind::rmsnorm : NormKind::layernorm);
+  }
   [[nodiscard]] long long attention_params() const;      // one layer
   [[nodiscard]] long long dense_mlp_params() const;      // one dense layer's MLP
   [[nodiscard]] long long expert_params() const;         // one routed expert

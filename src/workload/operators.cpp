@@ -35,13 +35,57 @@ Operator gemm(const std::string& name, double m, double k, double n, double coun
 
 // `bytes` read+written forward; backward reads the saved inputs and the output gradient and
 // writes the input gradient: about 1.5x the forward traffic for norms and activations.
-Operator elementwise(const std::string& name, double bytes, double bwd_factor = 1.5) {
+Operator elementwise(const std::string& name, BlockKind block, double bytes,
+                     double bwd_factor = 1.5) {
   Operator op;
   op.name = name;
   op.kind = OpKind::elementwise;
+  op.block = block;
   op.bytes = bytes;
   op.bwd_bytes = bytes * bwd_factor;
   return op;
+}
+
+BlockKind norm_kind(const Model& model) {
+  return model.norm_kind() == NormKind::rmsnorm ? BlockKind::rmsnorm : BlockKind::layernorm;
+}
+
+BlockKind activation_kind(const Model& model) {
+  return is_gated(model.mlp) ? BlockKind::gated_activation : BlockKind::activation;
+}
+
+// The work as the shard's stack runs it: its element-wise blocks move `bytes` times the fused
+// kernel's traffic in its own number of kernels (workload/stack.hpp).
+// What a stack's unfused blocks keep for backward beyond the fused kernels' (the FP32 copy an
+// eager RMSNorm's square and multiply save, say) is held with the layer's activations, and
+// released by recomputing the module the block belongs to.
+void run_on_stack(LayerWork& w, const Shard& shard, bool is_layer) {
+  const Stack& stack = shard.stack ? *shard.stack : default_stack();
+  for (auto& op : w.ops) {
+    if (op.kind != OpKind::elementwise) continue;
+    const BlockCost& c = stack.cost(op.block);
+    op.bytes *= c.bytes;
+    op.bwd_bytes *= c.bytes;
+    op.kernels_fwd = c.kernels_fwd;
+    op.kernels_bwd = c.kernels_bwd;
+    const double extra = c.saved_bytes * op.elements;
+    if (extra <= 0) continue;
+    w.activation_bytes += extra;
+    if (!is_layer) {
+      w.input_bytes += extra;  // the output unit keeps everything (no recompute modules there)
+      continue;
+    }
+    if (op.block == BlockKind::rmsnorm || op.block == BlockKind::layernorm) {
+      w.recompute_saves["layernorm"] += extra;
+    } else if (op.module == "moe_act") {
+      w.recompute_saves["moe_act"] += extra;
+      w.recompute_saves["moe"] += extra;
+    } else if (op.name == "shared_act") {
+      w.recompute_saves["moe"] += extra;
+    } else if (op.name == "mlp_act") {
+      w.recompute_saves["mlp"] += extra;
+    }
+  }
 }
 
 }  // namespace
@@ -118,11 +162,13 @@ void qkv_ops(const Model& model, const LayerShape& x, LayerWork& w) {
 void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, LayerWork& w) {
   const double a = x.a, tokens = x.tokens, seq_tokens = x.seq_tokens, h = x.h, heads = x.heads;
   const double qk_dim = x.qk_dim, v_dim = x.v_dim, s = x.s;
-  w.ops.push_back(elementwise("input_norm", 2 * seq_tokens * h * a));
+  w.ops.push_back(elementwise("input_norm", norm_kind(model), 2 * seq_tokens * h * a));
+  w.ops.back().elements = seq_tokens * h;
   w.ops.back().module = "layernorm";
   qkv_ops(model, x, w);
   if (!model.learned_positions) {
-    w.ops.push_back(elementwise("rotary", 2 * tokens * (heads + x.kv_heads) * qk_dim * a));
+    w.ops.push_back(elementwise("rotary", BlockKind::rotary, 2 * tokens * (heads + x.kv_heads) * qk_dim * a));
+    w.ops.back().elements = tokens * (heads + x.kv_heads) * qk_dim;
   }
   if (shard.attention != AttentionKernel::unfused) {
     Operator attn;
@@ -143,17 +189,18 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
     const size_t first = w.ops.size();
     w.ops.push_back(gemm("attention_scores", x.q_tokens_per_seq, qk_dim, s, batched));
     // Fused scale-mask-softmax: read and write the scores; backward reads output and gradient.
-    w.ops.push_back(elementwise("attention_softmax", 2 * a * x.score_elems, 1.5));
+    w.ops.push_back(elementwise("attention_softmax", BlockKind::other, 2 * a * x.score_elems, 1.5));
     if (model.dropout)
-      w.ops.push_back(elementwise("attention_dropout", (2 * a + 1) * x.score_elems, 1.5));
+      w.ops.push_back(elementwise("attention_dropout", BlockKind::other, (2 * a + 1) * x.score_elems, 1.5));
     w.ops.push_back(gemm("attention_context", x.q_tokens_per_seq, s, v_dim, batched));
     for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].attention_core = true;
     tag(w, first, "core_attn");
   }
   w.ops.push_back(gemm("out_proj", tokens, heads * v_dim, h));
-  if (model.dropout) w.ops.push_back(elementwise("dropout_attn", seq_tokens * h * (2 * a + 1)));
-  w.ops.push_back(elementwise("residual_attn", 3 * seq_tokens * h * a, 1.0));
-  w.ops.push_back(elementwise("post_attn_norm", 2 * seq_tokens * h * a));
+  if (model.dropout) w.ops.push_back(elementwise("dropout_attn", BlockKind::residual, seq_tokens * h * (2 * a + 1)));
+  w.ops.push_back(elementwise("residual_attn", BlockKind::residual, 3 * seq_tokens * h * a, 1.0));
+  w.ops.push_back(elementwise("post_attn_norm", norm_kind(model), 2 * seq_tokens * h * a));
+  w.ops.back().elements = seq_tokens * h;
   w.ops.back().module = "layernorm";
 }
 
@@ -185,17 +232,19 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   const double tokens_per_expert = routed_tokens / local_experts;
   const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;
   w.ops.push_back(gemm("router", tokens, h, experts));
-  w.ops.push_back(elementwise("permute", 2 * routed_tokens * h * a, 2.0));
+  w.ops.push_back(elementwise("permute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
   w.ops.push_back(gemm("expert_fc1", tokens_per_expert, h, gate * f, local_experts));
-  w.ops.push_back(elementwise("expert_act", routed_tokens * f * act_bytes_per_unit));
+  w.ops.push_back(elementwise("expert_act", activation_kind(model), routed_tokens * f * act_bytes_per_unit));
+  w.ops.back().elements = routed_tokens * f;
   w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
-  w.ops.push_back(elementwise("unpermute", 2 * routed_tokens * h * a, 2.0));
+  w.ops.push_back(elementwise("unpermute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
   mem.all += routed_tokens * (2 * h + gate * f + f) * a / tokens;
   mem.act += routed_tokens * f * a / tokens;
   if (moe.shared_experts > 0) {
     const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
     w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
-    w.ops.push_back(elementwise("shared_act", tokens * fs * act_bytes_per_unit));
+    w.ops.push_back(elementwise("shared_act", activation_kind(model), tokens * fs * act_bytes_per_unit));
+    w.ops.back().elements = tokens * fs;
     w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
     mem.all += (gate * fs + fs) * a;
   }
@@ -220,7 +269,8 @@ BlockMemory mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
   const double act_bytes_per_unit = (gate + 1.0) * a;  // read gate(+up), write activation
   const double f = static_cast<double>(model.ffn_hidden) / x.t;
   w.ops.push_back(gemm("fc1", tokens, h, gate * f));
-  w.ops.push_back(elementwise("mlp_act", tokens * f * act_bytes_per_unit));
+  w.ops.push_back(elementwise("mlp_act", activation_kind(model), tokens * f * act_bytes_per_unit));
+  w.ops.back().elements = tokens * f;
   w.ops.push_back(gemm("fc2", tokens, f, h));
   tag(w, w.ops.size() - 3, "mlp");
   w.params = static_cast<double>(model.dense_mlp_params()) / x.t;
@@ -264,8 +314,8 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   const bool moe = model.is_moe_layer(layer);
   const BlockMemory block = moe ? moe_ops(model, shard, x, w) : mlp_ops(model, x, w);
   const double mlp_act_mem = block.all;
-  if (model.dropout) w.ops.push_back(elementwise("dropout_mlp", seq_tokens * h * (2 * a + 1)));
-  w.ops.push_back(elementwise("residual_mlp", 3 * seq_tokens * h * a, 1.0));
+  if (model.dropout) w.ops.push_back(elementwise("dropout_mlp", BlockKind::residual, seq_tokens * h * (2 * a + 1)));
+  w.ops.push_back(elementwise("residual_mlp", BlockKind::residual, 3 * seq_tokens * h * a, 1.0));
   w.params += static_cast<double>(model.attention_params()) / t + 2 * h;
 
   // --- communication ---
@@ -298,6 +348,7 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   w.recompute_saves[moe ? "moe" : "mlp"] = block.all * tokens;
   if (moe) w.recompute_saves["moe_act"] = block.act * tokens;
   w.input_bytes = tokens * h * a / sp_div;
+  run_on_stack(w, shard, true);
   return w;
 }
 
@@ -306,13 +357,14 @@ LayerWork embedding_work(const Model& model, const Shard& shard) {
   const double a = shard.bytes_per_activation;
   const double tokens = static_cast<double>(shard.micro_batch) * shard.seq_len / shard.cp;
   const double h = static_cast<double>(model.hidden);
-  w.ops.push_back(elementwise("embedding_lookup", 2 * tokens * h * a, 2.0));
+  w.ops.push_back(elementwise("embedding_lookup", BlockKind::other, 2 * tokens * h * a, 2.0));
   w.params = static_cast<double>(model.embedding_params()) / shard.tp;
   if (shard.tp > 1) {
     w.comm.tp_bytes = tokens * h * a;
     w.comm.tp_collectives = 1;  // vocab-parallel embedding: reduce (scatter) across TP
   }
   w.input_bytes = 0;
+  run_on_stack(w, shard, false);
   return w;
 }
 
@@ -324,10 +376,11 @@ LayerWork output_work(const Model& model, const Shard& shard) {
   const double h = static_cast<double>(model.hidden);
   const double v = static_cast<double>(model.vocab) / t;
   const double seq_tokens = shard.sequence_parallel ? tokens / t : tokens;
-  w.ops.push_back(elementwise("final_norm", 2 * seq_tokens * h * a));
+  w.ops.push_back(elementwise("final_norm", norm_kind(model), 2 * seq_tokens * h * a));
+  w.ops.back().elements = seq_tokens * h;
   w.ops.push_back(gemm("logits", tokens, h, v));
   // Vocab-parallel cross-entropy in FP32: max, exp-sum, loss; backward writes the softmax grad.
-  w.ops.push_back(elementwise("cross_entropy", 3 * tokens * v * 4.0, 1.0));
+  w.ops.push_back(elementwise("cross_entropy", BlockKind::cross_entropy, 3 * tokens * v * 4.0, 1.0));
   w.params =
       static_cast<double>(model.vocab) * h / t;  // untied head, or the tied copy on the last stage
   if (shard.tp > 1) {
@@ -336,6 +389,12 @@ LayerWork output_work(const Model& model, const Shard& shard) {
   }
   w.activation_bytes = tokens * (h * a / (shard.sequence_parallel ? t : 1.0) + v * 4.0);
   w.input_bytes = w.activation_bytes;
+  // Held for backward: the FP32 softmax (or log-probabilities), 4 B per logit. While the loss
+  // runs, the BF16 logits are live beside it (Megatron's vocab-parallel loss works in place on
+  // their FP32 copy); an eager F.cross_entropy on an FP32 copy also keeps the copy (2 + 4 B).
+  const Stack& stack = shard.stack ? *shard.stack : default_stack();
+  w.transient_bytes = tokens * v * (stack.fp32_logits_copy ? 6.0 : 2.0);
+  run_on_stack(w, shard, false);
   return w;
 }
 

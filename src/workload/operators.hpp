@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "workload/model.hpp"
+#include "workload/stack.hpp"
 
 namespace colossim {
 
@@ -40,6 +41,9 @@ struct Shard {
   bool sequence_parallel = false;
   AttentionKernel attention = AttentionKernel::flash;
   int bytes_per_activation = 2;  // BF16 activations
+  // How the framework runs the operators as kernels (workload/stack.hpp); nullptr: the default
+  // stack's fused kernels.
+  const Stack* stack = nullptr;
 };
 
 enum class OpKind { gemm, attention, elementwise };
@@ -61,6 +65,12 @@ struct Operator {
   double bwd_flops = 0;   // backward FLOPs, model convention
   double bwd_exec_flops = 0;
   double bwd_bytes = 0;
+  // Element-wise operators: the block kind whose kernels the stack chooses (workload/stack.hpp).
+  BlockKind block = BlockKind::other;
+  double elements = 0;  // elements of the tensor an element-wise block transforms
+  // Kernels the stack launches for this operator, forward and backward (host launch cost).
+  double kernels_fwd = 1;
+  double kernels_bwd = 2;
 };
 
 // Communication one layer needs on one GPU, per micro-batch, forward (backward mirrors it).
@@ -81,6 +91,8 @@ struct LayerWork {
   // What recomputing each module (selective recompute) no longer keeps, by module name.
   std::map<std::string, double> recompute_saves;
   double input_bytes = 0;  // the layer input: what full recompute keeps
+  // Live only for a moment, on top of what is held (the loss's FP32 copy of the logits).
+  double transient_bytes = 0;
   double moe_load = 1;     // MoE: the slowest EP rank's routed tokens over the mean
 };
 

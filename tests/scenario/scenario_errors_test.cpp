@@ -268,3 +268,28 @@ TEST(ScenarioErrors, FuzzerFindingsAreInputErrors) {
   }
   EXPECT_GE(found, 7);
 }
+
+// training.framework names a stack of data/stacks.yaml; its defaults fill the plan keys the
+// file leaves out, never the ones it gives.
+TEST(ScenarioErrors, FrameworksAreNamedAndTheirDefaultsGiveWay) {
+  const std::string head =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8, ";
+  expect_error(head + "framework: pytorch-lightning}\n", "training.framework", "torchtitan");
+  expect_error(head + "framework: megatron-core, compile: true}\n", "training.compile",
+               "torchtitan");
+  const Scenario titan = scenario(head + "framework: torchtitan}\n");
+  EXPECT_TRUE(titan.plan.grad_reduce_fp32);
+  ASSERT_NE(titan.plan.stack, nullptr);
+  EXPECT_EQ(titan.plan.stack->name, "torchtitan");
+  EXPECT_EQ(scenario(head + "framework: torchtitan, compile: true}\n").plan.stack->name,
+            "torchtitan-compiled");
+  EXPECT_FALSE(
+      scenario(head + "framework: torchtitan}\nparallelism: {grad_reduce_fp32: false}\n")
+          .plan.grad_reduce_fp32);
+  EXPECT_EQ(scenario(head + "framework: llm-foundry}\n").plan.attention,
+            AttentionKernel::flash_triton);
+  EXPECT_EQ(scenario(head + "framework: llm-foundry}\nparallelism: {attention: flash}\n")
+                .plan.attention,
+            AttentionKernel::flash);
+}

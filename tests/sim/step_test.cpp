@@ -234,3 +234,31 @@ TEST(Step, TheSlowestGpuPacesTheJob) {
   EXPECT_NEAR(part(at(2048), "forward_compute") / part(at(8), "forward_compute"),
               job_pace(2048) / job_pace(8), 1e-9);
 }
+
+// The host launches every kernel (data/stacks.yaml host_us); a layer too small to keep the GPU
+// busy for that long waits for its launches. Tiny layers on an eager stack: the step is at
+// least the launches of every layer and micro-batch; a compiled XLA stack launches for less.
+TEST(Step, SmallLayersWaitForTheHost) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1}\n"
+      "model: {layers: 4, hidden: 256, ffn_hidden: 1024, heads: 4, vocab: 1024, seq_len: 128}\n"
+      "training: {global_batch: 4, framework: ";
+  const Scenario eager = scenario(yaml + "torchtitan}\nparallelism: {recompute: none}\n");
+  const StepResult r = run(eager);
+  ASSERT_GT(part(r, "host_overhead"), 0);
+  Shard shard = shard_of(eager.plan, eager.model);
+  double kernels_fwd = 0, kernels_bwd = 0;
+  for (const auto& op : layer_work(eager.model, 0, shard).ops) {
+    kernels_fwd += op.kernels_fwd;
+    kernels_bwd += op.kernels_bwd;
+  }
+  const double launches = 4.0 * 4.0 * (kernels_fwd * 6.8e-6 + kernels_bwd * 3.6e-6);
+  EXPECT_GE(r.step_time.value(), launches);
+  const StepResult xla = run(scenario(yaml + "maxtext}\nparallelism: {recompute: none}\n"));
+  EXPECT_LT(part(xla, "host_overhead"), part(r, "host_overhead"));
+  // Llama 3 8B layers at 8k tokens keep the GPU busy far longer than their launches.
+  const StepResult big = run(scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 8, framework: torchtitan}\nparallelism: {tp: 8}\n"));
+  EXPECT_EQ(part(big, "host_overhead"), 0.0);
+}

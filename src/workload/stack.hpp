@@ -1,0 +1,79 @@
+// Software stacks as data (data/stacks.yaml): how a training framework turns a layer's
+// operators into GPU kernels, and what the host pays to launch them.
+//
+// The operator model (workload/operators.hpp) prices each element-wise block as one fused
+// kernel reading and writing its tensors once, as Megatron's and Transformer Engine's fused
+// kernels do. Other stacks run the same maths as several kernels: PyTorch eager decomposes an
+// RMSNorm computed in FP32 into a cast, a square, a mean, an rsqrt, two multiplies and a cast
+// back, each a pass over HBM. A stack names a fusion level per block kind (bytes moved and
+// kernels launched relative to the fused kernel, derived from the framework's source), the
+// host's cost per kernel launch (Python and the ATen dispatcher forward, the autograd engine
+// backward; nothing per kernel under XLA or CUDA graphs), whether the loss runs on an FP32 copy
+// of the logits, and the plan defaults the framework ships with. Each figure is cited in the
+// data file; none is fitted.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace colossim {
+
+// Kinds of element-wise block whose kernels differ between stacks.
+enum class BlockKind {
+  rmsnorm,
+  layernorm,
+  rotary,
+  gated_activation,  // SwiGLU / GeGLU: act(gate) x up
+  activation,        // GELU and other single-input activations
+  residual,          // residual add (and dropout where the model has it)
+  cross_entropy,     // the loss over the vocabulary
+  other,             // softmax of unfused attention, embedding, MoE permutes: one kernel
+  count_
+};
+
+// What a stack's implementation of a block kind costs relative to one fused kernel.
+struct BlockCost {
+  double bytes = 1;        // HBM traffic, times the fused kernel's
+  double kernels_fwd = 1;  // kernels launched forward
+  double kernels_bwd = 1;  // kernels launched backward
+  double saved_bytes = 0;  // bytes per element kept for backward beyond the fused kernel's
+};
+
+struct Stack {
+  std::string name;
+  std::string label;
+  std::string source;
+  std::string fusion;  // the fusion level's name
+  std::array<BlockCost, static_cast<size_t>(BlockKind::count_)> blocks{};
+  // Host time to launch one kernel: forward runs the framework's Python (and the ATen
+  // dispatcher), backward the autograd engine's C++. 0 under XLA or CUDA graphs.
+  double host_us_forward = 0;
+  double host_us_backward = 0;
+  // The loss runs on an FP32 copy of the logits (eager F.cross_entropy under autocast or on
+  // logits.float()): the BF16 logits, their FP32 copy and the log-probabilities are live at
+  // once on the last stage.
+  bool fp32_logits_copy = false;
+  // Defaults the framework ships with, for plan keys a scenario leaves out.
+  std::string attention;  // parallelism.attention
+  bool grad_reduce_fp32 = false;
+  bool tp_comm_overlap = false;
+  // The same stack with torch.compile (or another whole-graph compiler) switched on: the name
+  // of its profile, or "" when the stack has no such switch.
+  std::string compiled;
+
+  [[nodiscard]] const BlockCost& cost(BlockKind k) const {
+    return blocks[static_cast<size_t>(k)];
+  }
+};
+
+// The registered stacks (data/stacks.yaml), one by name (nullptr if unknown), the default
+// (Megatron-Core, whose fused kernels are what the operator model prices), and the names a
+// scenario may give (compiled variants are reached with training.compile).
+[[nodiscard]] const std::vector<Stack>& stacks();
+[[nodiscard]] const Stack* find_stack(const std::string& name);
+[[nodiscard]] const Stack& default_stack();
+[[nodiscard]] std::vector<std::string> stack_names();
+
+}  // namespace colossim
