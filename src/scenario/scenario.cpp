@@ -194,6 +194,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.attention = static_cast<AttentionKernel>(index_of(kernels, stack.attention));
   p.grad_reduce_fp32 = stack.grad_reduce_fp32;
   p.tp_comm_overlap = stack.tp_comm_overlap;
+  p.recompute_modules = stack.selective_modules;
   for (const auto& k : kSearchableKeys) {
     if (!node || !node->has(k)) free_keys.insert(k);
   }
@@ -269,6 +270,10 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     }
     if (p.recompute_modules.empty())
       n.fail("recompute_modules", "at least one module (or recompute: none)");
+    if (p.recompute_modules.size() > 1 &&
+        std::find(p.recompute_modules.begin(), p.recompute_modules.end(), "op") !=
+            p.recompute_modules.end())
+      n.fail("recompute_modules", "op alone (the per-op policy covers every block)");
   }
   const long long zero = n.integer_or("zero", 1);
   if (zero < 0 || zero > 3) n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(zero));

@@ -241,7 +241,7 @@ class StepBuilder {
       const OpTime t = cost_.time(op, model_.seq_len);
       p.forward[kForward] += t.forward.value();
       p.backward[kBackward] += t.backward.value();
-      if (recomputed(op)) recomputed_f += t.forward.value();
+      recomputed_f += recomputed(op) * t.forward.value();
       if (op.kind == OpKind::gemm) {
         gemm_f += t.forward.value();
         gemm_b += t.backward.value();
@@ -331,7 +331,7 @@ class StepBuilder {
     for (const auto& op : w.ops) {
       fwd += op.kernels_fwd;
       bwd += op.kernels_bwd;
-      if (recomputed(op)) recomputed_fwd += op.kernels_fwd;
+      recomputed_fwd += recomputed(op) * op.kernels_fwd;
     }
     const double collectives = w.comm.tp_collectives + w.comm.ep_alltoalls;
     fwd += collectives;
@@ -345,13 +345,19 @@ class StepBuilder {
     p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
   }
 
-  // Whether selective recompute re-runs `op` in backward.
-  [[nodiscard]] bool recomputed(const Operator& op) const {
-    if (plan_.recompute != Recompute::selective) return false;
+  // The share of `op`'s forward selective recompute re-runs in backward (0 or 1 but for the
+  // per-op policy's matrix products).
+  [[nodiscard]] double recomputed(const Operator& op) const {
+    if (plan_.recompute != Recompute::selective) return 0;
+    double share = 0;
     for (const auto& m : plan_.recompute_modules) {
-      if (recomputed_by(op, m)) return true;
+      if (m == "op") {
+        share = std::max(share, op.op_policy_share);
+      } else if (recomputed_by(op, m)) {
+        return 1;
+      }
     }
-    return false;
+    return share;
   }
 
   int profile_id(const Profile& p) {
@@ -677,7 +683,7 @@ class StepBuilder {
         if (f < 0) {
           f = 0;
           for (const auto& op : layer_work(model_, l, one).ops) {
-            if (recomputed(op)) f += op.flops / static_cast<double>(model_.seq_len);
+            f += recomputed(op) * op.flops / static_cast<double>(model_.seq_len);
           }
         }
         recompute_per_token += f;

@@ -285,12 +285,13 @@ const std::vector<std::string>& attention_kernel_names() {
 }
 
 const std::vector<std::string>& recompute_module_names() {
-  static const std::vector<std::string> names = {"core_attn", "layernorm", "mla_up_proj",
-                                                 "mlp",       "moe",       "moe_act"};
+  static const std::vector<std::string> names = {"core_attn", "layernorm", "mla_up_proj", "mlp",
+                                                 "moe",       "moe_act",   "op"};
   return names;
 }
 
 bool recomputed_by(const Operator& op, const std::string& module) {
+  if (module == "op") return op.op_policy_share > 0;
   return !op.module.empty() && (op.module == module || (module == "moe" && op.module == "moe_act"));
 }
 
@@ -304,6 +305,53 @@ double activation_bytes_with(const LayerWork& w, const std::vector<std::string>&
   }
   return bytes;
 }
+
+namespace {
+
+// PyTorch's per-op selective checkpointing as TorchTitan configures it
+// (torchtitan/distributed/activation_checkpoint.py, selective_ac_option "op"): inside each block
+// the outputs of aten.mm are kept except every second one, and the attention kernel's; every
+// other op re-runs in backward from them and the block input. In a Llama block the products
+// run wq, wk, wv, wo, w1, w3, w2: wq, wv, w1 and w2 are kept, wk, wo and w3 re-run. Grouped
+// expert GEMMs are not aten.mm: they re-run.
+void op_policy(const Model& model, bool moe, const LayerShape& x, LayerWork& w) {
+  const double a = x.a, tokens = x.tokens, heads = x.heads;
+  const double d = static_cast<double>(model.head_dim);
+  const bool gated = is_gated(model.mlp);
+  double kept = 0;  // per token, beside the block input
+  for (auto& op : w.ops) {
+    if (op.kind == OpKind::elementwise) {
+      op.op_policy_share = 1;
+    } else if (op.kind == OpKind::gemm) {
+      if (op.name == "qkv_proj") {
+        op.op_policy_share = x.kv_heads / (heads + 2 * x.kv_heads);  // wk
+      } else if (op.name == "out_proj") {
+        op.op_policy_share = 1;
+      } else if (op.name == "fc1") {
+        op.op_policy_share = gated ? 0.5 : 0;  // w3 of [w1, w3]
+      } else if (op.name == "fc2") {
+        op.op_policy_share = gated ? 0 : 1;
+      } else if (op.name.rfind("expert_", 0) == 0) {
+        op.op_policy_share = 1;
+      } else if (op.name != "logits") {
+        op.op_policy_share = 0.5;  // MLA projections, shared experts, the router: every other
+      }
+    }
+  }
+  if (model.mla) {
+    kept += 0.5 * (heads * x.qk_dim + x.kv_width) * a;
+  } else {
+    kept += (heads + x.kv_heads) * d * a;  // wq, wv
+  }
+  kept += heads * x.v_dim * a + heads * 4.0;  // the attention output and its log-sum-exp
+  if (!moe) {
+    const double f = static_cast<double>(model.ffn_hidden) / x.t;
+    kept += gated ? f * a + x.h * a : f * a;  // w1 and w2, or fc1
+  }
+  w.recompute_saves["op"] = std::max(0.0, w.activation_bytes - w.input_bytes - kept * tokens);
+}
+
+}  // namespace
 
 LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   LayerWork w;
@@ -349,6 +397,7 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   if (moe) w.recompute_saves["moe_act"] = block.act * tokens;
   w.input_bytes = tokens * h * a / sp_div;
   run_on_stack(w, shard, true);
+  op_policy(model, moe, x, w);
   return w;
 }
 

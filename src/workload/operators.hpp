@@ -68,6 +68,9 @@ struct Operator {
   // Element-wise operators: the block kind whose kernels the stack chooses (workload/stack.hpp).
   BlockKind block = BlockKind::other;
   double elements = 0;  // elements of the tensor an element-wise block transforms
+  // Share of the forward PyTorch's per-op selective checkpointing re-runs (recompute module
+  // "op"): all of an element-wise block, the matrix products whose outputs it does not keep.
+  double op_policy_share = 0;
   // Kernels the stack launches for this operator, forward and backward (host launch cost).
   double kernels_fwd = 1;
   double kernels_bwd = 2;
@@ -100,7 +103,9 @@ struct LayerWork {
 // core_attn (softmax(QK^T)V; the scores with unfused attention), layernorm (the norms' outputs),
 // mla_up_proj (multi-head latent attention's Q/K/V up-projections), mlp (a dense MLP's
 // activations), moe (a whole MoE block: routing, dispatch and combine, experts), moe_act (the
-// experts' activation function).
+// experts' activation function); and op, PyTorch's per-op selective activation checkpointing as
+// TorchTitan configures it (selective_ac_option "op": the outputs of every other matrix product
+// and of the attention kernel are kept, everything else re-runs).
 [[nodiscard]] const std::vector<std::string>& recompute_module_names();
 // Whether `op` re-runs when `module` is recomputed (moe includes moe_act).
 [[nodiscard]] bool recomputed_by(const Operator& op, const std::string& module);

@@ -1,5 +1,6 @@
 #include "workload/stack.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -61,7 +62,8 @@ std::vector<Stack> load() {
   for (const auto& name : entries.keys()) {
     const ConfigNode n = entries.child(name);
     n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
-                             "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled"});
+                             "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
+                             "selective_modules"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -93,6 +95,15 @@ std::vector<Stack> load() {
     s.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);
     s.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
     s.compiled = n.str_or("compiled", "");
+    if (n.has("selective_modules")) {
+      s.selective_modules = n.strings("selective_modules");
+      const auto& known = recompute_module_names();
+      for (const auto& m : s.selective_modules) {
+        if (std::find(known.begin(), known.end(), m) == known.end())
+          n.fail("selective_modules", "recompute module names, got \"" + m + "\"");
+      }
+      if (s.selective_modules.empty()) n.fail("selective_modules", "at least one module");
+    }
     out.push_back(s);
   }
   for (const auto& s : out) {

@@ -59,6 +59,9 @@ struct Stack {
   std::string attention;  // parallelism.attention
   bool grad_reduce_fp32 = false;
   bool tp_comm_overlap = false;
+  // What parallelism.recompute: selective re-runs on this stack when recompute_modules is not
+  // given (Megatron's default core_attn; TorchTitan's per-op policy).
+  std::vector<std::string> selective_modules = {"core_attn"};
   // The same stack with torch.compile (or another whole-graph compiler) switched on: the name
   // of its profile, or "" when the stack has no such switch.
   std::string compiled;

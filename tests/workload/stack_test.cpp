@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <stdexcept>
 
 #include "core/error.hpp"
@@ -107,4 +108,23 @@ TEST(Stack, TheLossOnAnFp32CopyHoldsItWhileItRuns) {
   const double logits = 8192.0 * static_cast<double>(m.vocab);
   EXPECT_NEAR(output_work(m, shard_on(stack("torchtitan"), m)).transient_bytes, 6 * logits, 1);
   EXPECT_NEAR(output_work(m, shard_on(stack("megatron-core"), m)).transient_bytes, 2 * logits, 1);
+}
+
+// TorchTitan's per-op checkpointing keeps the block input, the outputs of wq, wv, w1 and w2 and
+// the attention output (with its FP32 log-sum-exp); the rest re-runs: wk (8 of the 48 heads'
+// worth of the fused QKV product), wo, w3 (half of [w1, w3]) and every element-wise block.
+TEST(Stack, PerOpCheckpointingKeepsEveryOtherProduct) {
+  const Model m = llama();
+  const LayerWork w = layer_work(m, 0, shard_on(stack("torchtitan"), m));
+  const double s = 8192, h = 4096, f = 14336, d = 128;
+  const double kept = s * (2 * h + 2 * (32 + 8) * d + 2 * 32 * d + 32 * 4.0 + 2 * f + 2 * h);
+  EXPECT_NEAR(w.activation_bytes - w.recompute_saves.at("op"), kept, 1e-6 * kept);
+  const std::map<std::string, double> products = {
+      {"qkv_proj", 8.0 / 48.0}, {"out_proj", 1.0}, {"fc1", 0.5}, {"fc2", 0.0}};
+  for (const auto& op : w.ops) {
+    double expected = 0;  // the attention kernel's outputs are kept
+    if (op.kind == OpKind::elementwise) expected = 1;
+    if (op.kind == OpKind::gemm) expected = products.at(op.name);
+    EXPECT_DOUBLE_EQ(op.op_policy_share, expected) << op.name;
+  }
 }
