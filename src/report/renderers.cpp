@@ -151,11 +151,24 @@ std::string validation_report_json(const ValidationReport& r) {
 }
 
 std::string catalog_view_text(const app::CatalogView& v) {
-  return catalog_text(*v.catalog) + "\nModel presets: " + preset_ids() + "\n";
+  std::string out = catalog_text(*v.catalog) + "\nModel presets: " + preset_ids() + "\n";
+  out += "\nTraining stacks (training.framework; data/stacks.yaml):\n";
+  for (const auto& s : stacks()) {
+    out += fmt::format("  {:<22} {:<9} {}\n", s.name, s.fusion, s.label);
+  }
+  return out;
 }
 std::string catalog_view_json(const app::CatalogView& v) {
   nlohmann::json j = catalog_json(*v.catalog);
   j["model_presets"] = preset_ids();
+  for (const auto& s : stacks()) {
+    j["stacks"].push_back({{"id", s.name},
+                           {"label", s.label},
+                           {"fusion", s.fusion},
+                           {"host_us", {s.host_us_forward, s.host_us_backward}},
+                           {"compiled", s.compiled},
+                           {"source", s.source}});
+  }
   return json_text(j);
 }
 
