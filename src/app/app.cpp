@@ -331,7 +331,7 @@ std::string trust_table(const Progress& progress) {
     if (progress)
       progress(static_cast<long long>(cases.size()), static_cast<long long>(files.size()));
     CaseResult r = validate_case(f, catalog(), calibration);
-    cases.push_back({r.trust_group, std::move(r)});
+    cases.push_back({r.trust_group, r.stack, std::move(r)});
   }
   return trust_yaml(measure_trust(cases));
 }

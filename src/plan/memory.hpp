@@ -30,6 +30,10 @@ struct MemoryBreakdown {
   [[nodiscard]] Bytes total() const {
     return weights + gradients + optimizer + activations + comm_buffers + runtime_reserve;
   }
+  // What the framework's allocator hands out at the peak (PyTorch's
+  // torch.cuda.max_memory_allocated; XLA's planned peak): the tensors, without NCCL's buffers,
+  // the CUDA context and the workspaces that live outside it.
+  [[nodiscard]] Bytes allocated() const { return weights + gradients + optimizer + activations; }
 };
 
 [[nodiscard]] MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model,

@@ -129,7 +129,10 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       human_seconds(step / band.high), human_seconds(step / band.low),
       band.extrapolated
           ? fmt::format("every validated group, doubled (no {} run validated)", band.group)
-          : fmt::format("{} validated {} runs", band.cases, band.group));
+      : band.unvalidated_stack.empty()
+          ? fmt::format("{} validated {} runs", band.cases, band.group)
+          : fmt::format("{} validated {} runs, doubled (none on {})", band.cases, band.group,
+                        band.unvalidated_stack));
   out += fmt::format("  tokens/s             {}\n", human_count(p.tokens_per_s));
   out += fmt::format("  TFLOP/s per GPU      {:.0f} model, {:.0f} hardware (peak {:.0f})\n",
                      p.model_tflops_per_gpu, p.hardware_tflops_per_gpu, p.peak_tflops);
@@ -141,6 +144,14 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       to_gib(p.memory.total()), to_gib(c.gpu.hbm), to_gib(p.memory.weights),
       to_gib(p.memory.gradients), to_gib(p.memory.optimizer), to_gib(p.memory.activations),
       to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
+  const Stack& stack = p.plan.stack ? *p.plan.stack : default_stack();
+  out += stack.allocator == "xla"
+             ? fmt::format("                       {:.1f} GiB of it XLA's planned peak of buffers\n",
+                           to_gib(p.memory.allocated()))
+             : fmt::format(
+                   "                       {:.1f} GiB of it allocated at the peak "
+                   "(torch.cuda.max_memory_allocated); the caching allocator reserves 5-30% more\n",
+                   to_gib(p.memory.allocated()));
   if (p.time_to_train_days) {
     out += fmt::format(
         "  time to train        {:.1f} days ({:.1f}-{:.1f}) for {} tokens without failures",
@@ -284,7 +295,8 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                            {"coverage", 0.8},
                            {"group", band.group},
                            {"validated_cases", band.cases},
-                           {"extrapolated", band.extrapolated}};
+                           {"extrapolated", band.extrapolated},
+                           {"stack_validated", band.unvalidated_stack.empty()}};
   j["tokens_per_s"] = p.tokens_per_s;
   j["model_tflops_per_gpu"] = p.model_tflops_per_gpu;
   j["hardware_tflops_per_gpu"] = p.hardware_tflops_per_gpu;
@@ -301,6 +313,8 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                 {"slowest_rank_load", moe_load(s, p.plan)}};
   }
   j["memory_gib_per_gpu"] = to_gib(p.memory.total());
+  j["memory_gib_allocated"] = to_gib(p.memory.allocated());
+  j["memory_allocator"] = (p.plan.stack ? *p.plan.stack : default_stack()).allocator;
   j["memory_gib"] = {{"weights", to_gib(p.memory.weights)},
                      {"gradients", to_gib(p.memory.gradients)},
                      {"optimizer", to_gib(p.memory.optimizer)},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/config.hpp"
 
@@ -29,13 +30,14 @@ std::vector<TrustBand> load() {
   const ConfigNode groups = data->child("groups");
   for (const auto& name : groups.keys()) {
     const ConfigNode g = groups.child(name);
-    g.check_no_unknown_keys({"cases", "low", "high"});
+    g.check_no_unknown_keys({"cases", "low", "high", "stacks"});
     TrustBand b;
     b.group = name;
     b.cases = static_cast<int>(g.positive_integer("cases"));
     b.low = g.number("low");
     b.high = g.number("high");
     if (!(b.low > 0 && b.low <= b.high)) g.fail("low", "a ratio above 0, at most `high`");
+    if (g.has("stacks")) b.stacks = g.strings("stacks");
     bands.push_back(b);
   }
   if (bands.empty()) groups.fail("", "expected at least one group");
@@ -74,6 +76,19 @@ TrustBand trust_band(const std::string& group) {
   return wide;
 }
 
+TrustBand trust_band(const Scenario& s) {
+  TrustBand b = trust_band(trust_group(s));
+  const std::string& stack = (s.plan.stack ? *s.plan.stack : default_stack()).name;
+  if (b.extrapolated || std::find(b.stacks.begin(), b.stacks.end(), stack) != b.stacks.end())
+    return b;
+  // Stacks differ by 10-40% on the same plan (docs/research/stacks.md): a band measured on
+  // others is doubled, as an unvalidated group's is.
+  b.unvalidated_stack = stack;
+  b.low = std::max(0.05, 1 - 2 * (1 - b.low));
+  b.high = 1 + 2 * (b.high - 1);
+  return b;
+}
+
 std::optional<double> step_ratio(const CaseResult& c) {
   if (!c.refusal.empty() || !std::isfinite(c.error)) return std::nullopt;
   if (c.metric == "step_time_s" || c.metric.rfind("gpu_hours", 0) == 0) return 1 + c.error;
@@ -97,16 +112,21 @@ Coverage trust_coverage(const std::vector<CaseResult>& cases) {
 
 std::vector<TrustBand> measure_trust(const std::vector<GroupedCase>& cases) {
   std::map<std::string, std::vector<double>> by_group, by_arch;
+  std::map<std::string, std::set<std::string>> stacks;
   for (const auto& c : cases) {
     const auto r = step_ratio(c.result);
     if (!r) continue;
+    const std::string arch = c.group.substr(0, c.group.find(' '));
     by_group[c.group].push_back(*r);
-    by_arch[c.group.substr(0, c.group.find(' '))].push_back(*r);
+    by_arch[arch].push_back(*r);
+    stacks[c.group].insert(c.stack);
+    stacks[arch].insert(c.stack);
   }
   std::vector<TrustBand> bands;
-  const auto band = [](const std::string& name, const std::vector<double>& v) {
+  const auto band = [&stacks](const std::string& name, const std::vector<double>& v) {
     TrustBand b;
     b.group = name;
+    b.stacks.assign(stacks[name].begin(), stacks[name].end());
     b.cases = static_cast<int>(v.size());
     b.low = percentile(v, 0.1);
     b.high = percentile(v, 0.9);
@@ -127,8 +147,10 @@ std::string trust_yaml(const std::vector<TrustBand>& bands) {
       "# `colossim validate --trust`; tests/validation/validate_test.cpp fails when it drifts.\n"
       "groups:\n";
   for (const auto& b : bands) {
-    out += fmt::format("  {}: {{cases: {}, low: {:.3f}, high: {:.3f}}}\n", b.group, b.cases, b.low,
-                       b.high);
+    std::string names;
+    for (const auto& s : b.stacks) names += (names.empty() ? "" : ", ") + s;
+    out += fmt::format("  {}: {{cases: {}, low: {:.3f}, high: {:.3f}, stacks: [{}]}}\n", b.group,
+                       b.cases, b.low, b.high, names);
   }
   return out;
 }

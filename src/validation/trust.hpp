@@ -25,12 +25,15 @@ struct TrustBand {
   int cases = 0;
   double low = 1, high = 1;  // 10th / 90th percentile of predicted over true step time
   bool extrapolated = false;  // no validated group matches: the widest band, doubled
+  std::vector<std::string> stacks;  // the software stacks of the group's validated cases
+  // A scenario on a stack none of the group's cases ran on: its name; the band is doubled.
+  std::string unvalidated_stack;
 };
 
 // The band for a scenario's step time, or a group's ("hopper dense"; data/trust.yaml).
 [[nodiscard]] std::string trust_group(const Scenario& scenario);
 [[nodiscard]] TrustBand trust_band(const std::string& group);
-[[nodiscard]] inline TrustBand trust_band(const Scenario& s) { return trust_band(trust_group(s)); }
+[[nodiscard]] TrustBand trust_band(const Scenario& s);
 
 // How many of `cases` (with their trust_group) have the measurement inside their band, of how
 // many were predicted.
@@ -47,6 +50,7 @@ struct Coverage {
 // as data/trust.yaml text.
 struct GroupedCase {
   std::string group;
+  std::string stack;
   CaseResult result;
 };
 [[nodiscard]] std::vector<TrustBand> measure_trust(const std::vector<GroupedCase>& cases);

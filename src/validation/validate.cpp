@@ -68,7 +68,8 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog,
   r.file = file;
   r.source = s.source;
   r.trust_group = trust_group(s);
-  r.also_in.push_back("stack: " + (s.plan.stack ? *s.plan.stack : default_stack()).name);
+  r.stack = (s.plan.stack ? *s.plan.stack : default_stack()).name;
+  r.also_in.push_back("stack: " + r.stack);
   if (!s.measured) throw InputError(file, "measured", "a validation case needs a measured: block");
   const Measured& m = *s.measured;
   const Verdict v = predict(s, calibration);

@@ -27,7 +27,8 @@ struct CaseResult {
   std::string source;
   std::vector<std::string> also_in;  // further groups the case counts in (beside `group`)
   std::string how;  // how it was predicted, where that varies (a collective's algorithm/protocol)
-  std::string trust_group;  // the group its step-time band comes from (validation/trust.hpp)
+  std::string trust_group;
+  std::string stack;  // the software stack it ran on (training.framework)  // the group its step-time band comes from (validation/trust.hpp)
 };
 
 struct GroupSummary {

@@ -63,7 +63,7 @@ std::vector<Stack> load() {
     const ConfigNode n = entries.child(name);
     n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
                              "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
-                             "selective_modules"});
+                             "selective_modules", "allocator"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -90,6 +90,7 @@ std::vector<Stack> load() {
     s.host_us_forward = host[0];
     s.host_us_backward = host[1];
     s.fp32_logits_copy = n.boolean_or("fp32_logits_copy", false);
+    s.allocator = n.choice_or("allocator", {"caching", "xla"}, "caching");
     const auto& kernels = attention_kernel_names();
     s.attention = n.choice_or("attention", kernels, kernels.front());
     s.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);

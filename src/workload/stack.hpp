@@ -55,6 +55,10 @@ struct Stack {
   // logits.float()): the BF16 logits, their FP32 copy and the log-probabilities are live at
   // once on the last stage.
   bool fp32_logits_copy = false;
+  // The allocator whose figure the stack logs: "caching" (PyTorch's caching allocator; what it
+  // reserves runs 5-30% above what it allocates, GMLake, ASPLOS 2024) or "xla" (buffers planned
+  // at compile time).
+  std::string allocator = "caching";
   // Defaults the framework ships with, for plan keys a scenario leaves out.
   std::string attention;  // parallelism.attention
   bool grad_reduce_fp32 = false;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "app/app.hpp"
+#include "test_support.hpp"
 #include "validation/trust.hpp"
 
 using namespace colossim;
@@ -91,7 +92,7 @@ TEST(Validation, TrustBandsMatchTheModelsErrors) {
                                    COLOSSIM_SOURCE_DIR "/validation/runs",
                                    COLOSSIM_SOURCE_DIR "/validation/moe"})) {
     CaseResult r = validate_case(f, catalog, cal);
-    cases.push_back({r.trust_group, std::move(r)});
+    cases.push_back({r.trust_group, r.stack, std::move(r)});
   }
   const auto bands = measure_trust(cases);
   ASSERT_GE(bands.size(), 3u);
@@ -100,6 +101,7 @@ TEST(Validation, TrustBandsMatchTheModelsErrors) {
     EXPECT_EQ(shipped.group, b.group) << "data/trust.yaml lacks " << b.group;
     EXPECT_NEAR(shipped.low, b.low, 0.02) << b.group << ": run colossim validate --trust";
     EXPECT_NEAR(shipped.high, b.high, 0.02) << b.group << ": run colossim validate --trust";
+    EXPECT_EQ(shipped.stacks, b.stacks) << b.group << ": run colossim validate --trust";
     EXPECT_LT(b.low, 1.0);
     EXPECT_GT(b.high, 1.0);
   }
@@ -122,4 +124,18 @@ TEST(Validation, CollectivesTableIsPredictedWithinBound) {
   int scopes = 0;
   for (const auto& [name, g] : r.groups) scopes += name.rfind("scope: ", 0) == 0 ? g.cases : 0;
   EXPECT_EQ(scopes, static_cast<int>(r.cases.size()));
+}
+
+// A scenario on a stack none of its group's validated cases ran on gets its group's band
+// doubled and says so; one on a validated stack gets the group's band.
+TEST(Validation, BandsWidenOnUnvalidatedStacks) {
+  const std::string head =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8, framework: ";
+  const TrustBand nemo = trust_band(colossim::testing::scenario(head + "nemo}\n"));
+  const TrustBand titan = trust_band(colossim::testing::scenario(head + "torchtitan}\n"));
+  EXPECT_TRUE(nemo.unvalidated_stack.empty());
+  EXPECT_EQ(titan.unvalidated_stack, "torchtitan");
+  EXPECT_NEAR(1 - titan.low, 2 * (1 - nemo.low), 1e-12);
+  EXPECT_NEAR(titan.high - 1, 2 * (nemo.high - 1), 1e-12);
 }
