@@ -164,6 +164,19 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
                          run->result.days_median, run->result.days_p10, run->result.days_p90);
     }
     out += "\n";
+    if (run && run->fleets) {
+      const FleetRange& f = *run->fleets;
+      out += f.finished
+                 ? fmt::format(
+                       "                       {:.1f}-{:.1f} days at the failure rates other "
+                       "published fleets measured ({} to {}; reliability.profile {})\n",
+                       f.low_days, f.high_days, f.low_profile, f.high_profile,
+                       s.reliability.profile)
+                 : fmt::format(
+                       "                       at {}'s failure rate ({} the highest published) "
+                       "it does not finish\n",
+                       f.high_profile, f.high_profile);
+    }
   }
   if (run) {
     const RunResult& r = run->result;
@@ -328,6 +341,13 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
     // The step band only: the failure model's own spread is the run's p10-p90.
     j["time_to_train_days_no_failures_band"] = {{"low", *p.time_to_train_days / band.high},
                                                 {"high", *p.time_to_train_days / band.low}};
+  }
+  if (run && run->fleets) {
+    j["time_to_train_days_fleet_range"] = {{"low", run->fleets->low_days},
+                                           {"high", run->fleets->high_days},
+                                           {"low_profile", run->fleets->low_profile},
+                                           {"high_profile", run->fleets->high_profile},
+                                           {"finished", run->fleets->finished}};
   }
   if (run) j["run"] = run_json(*run);
   nlohmann::json breakdown = nlohmann::json::object();

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "core/config.hpp"
+#include "core/registry.hpp"
 #include "topology/fabric.hpp"
 
 namespace colossim {
@@ -80,7 +81,47 @@ long long blast_nodes(const std::string& blast, const Cluster& c, const ConfigNo
   where.fail("blast", "expected none, node, rack or leaf");
 }
 
+// The calibration run's own rate of unexpected interruptions per 1,000 GPU-days.
+double calibration_rate(const ConfigNode& data) {
+  double unexpected = 0;
+  for (const auto& src : data.child("sources").items()) {
+    if (!src.boolean_or("planned", false)) unexpected += src.number("interruptions");
+  }
+  const ConfigNode calib = data.child("calibration_run");
+  return 1000.0 * unexpected / (calib.number("gpus") * calib.number("days"));
+}
+
+std::vector<FleetProfile> load_profiles() {
+  const auto data = ConfigNode::embedded("reliability.yaml");
+  if (!data) throw InputError("data/reliability.yaml", "", "built-in data file is missing");
+  std::vector<FleetProfile> out;
+  const ConfigNode profiles = data->child("profiles");
+  for (const auto& name : profiles.keys()) {
+    const ConfigNode p = profiles.child(name);
+    p.check_no_unknown_keys({"label", "source", "rate_per_1000_gpu_days"});
+    FleetProfile f;
+    f.name = name;
+    f.label = p.str("label");
+    f.source = p.str("source");
+    // Absent: the calibration run's own rate (the default profile).
+    f.rate_per_1000_gpu_days = p.has("rate_per_1000_gpu_days")
+                                   ? p.number("rate_per_1000_gpu_days")
+                                   : calibration_rate(*data);
+    if (!(f.rate_per_1000_gpu_days > 0 && f.rate_per_1000_gpu_days < 1000))
+      p.fail("rate_per_1000_gpu_days", "a positive rate below 1000");
+    out.push_back(f);
+  }
+  if (out.empty()) profiles.fail("", "at least one profile");
+  return out;
+}
+
+
 }  // namespace
+
+const std::vector<FleetProfile>& fleet_profiles() {
+  static const std::vector<FleetProfile> all = load_profiles();
+  return all;
+}
 
 std::vector<IntervalDistributionInfo> interval_distributions() {
   std::vector<IntervalDistributionInfo> out;
@@ -101,6 +142,11 @@ Seconds daly_interval(Seconds pause, Seconds mtbi) {
 }
 
 void check_reliability(const Scenario& s) {
+  if (find_named(fleet_profiles(), s.reliability.profile) == nullptr) {
+    throw InputError(s.file, "reliability.profile",
+                     "expected one of " + joined_names(fleet_profiles()) + ", got \"" +
+                         s.reliability.profile + "\"");
+  }
   std::string names;
   for (const auto& d : distributions()) {
     if (d.info.name == s.reliability.distribution) return;
@@ -127,6 +173,10 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
                              setup.job_gpus * c.node.nics_per_gpu, 1.0};
   const double calib_units[] = {calib.number("gpus"), calib.number("nodes"), calib.number("gpus"),
                                 1.0};
+  // A fleet profile scales the unexpected sources to its rate, keeping the calibration run's
+  // mix of causes; planned maintenance is the site's own.
+  const double fleet =
+      find_named(fleet_profiles(), r.profile)->rate_per_1000_gpu_days / calibration_rate(*data);
   for (const auto& src : data->child("sources").items()) {
     FailureSource f;
     f.name = src.str("name");
@@ -137,6 +187,7 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
     f.rate_per_hour = src.number("interruptions") / (calib_units[u] * calib_hours) * f.units;
     f.blast_nodes = blast_nodes(src.str("blast"), c, src);
     f.planned = src.boolean_or("planned", false);
+    if (!f.planned) f.rate_per_hour *= fleet;
     setup.rate_per_hour += f.rate_per_hour;
     setup.sources.push_back(f);
   }
@@ -464,7 +515,25 @@ std::optional<ReliabilityReport> run_summary(const Scenario& s, const Prediction
   if (!s.training.tokens) return std::nullopt;
   Scenario quick = s;
   quick.reliability.trials = std::min(quick.reliability.trials, 200);
-  return reliability_report(quick, p, std::nullopt, false);
+  ReliabilityReport rep = reliability_report(quick, p, std::nullopt, false);
+  // The same run at the lowest and the highest rate published fleets measured.
+  const auto& profiles = fleet_profiles();
+  const auto [lo, hi] = std::minmax_element(
+      profiles.begin(), profiles.end(), [](const FleetProfile& a, const FleetProfile& b) {
+        return a.rate_per_1000_gpu_days < b.rate_per_1000_gpu_days;
+      });
+  FleetRange range;
+  range.low_profile = lo->name;
+  range.high_profile = hi->name;
+  quick.reliability.trials = std::min(quick.reliability.trials, 40);  // medians only
+  for (const FleetProfile* f : {&*lo, &*hi}) {
+    quick.reliability.profile = f->name;
+    const ReliabilityReport at = reliability_report(quick, p, std::nullopt, false);
+    (f == &*lo ? range.low_days : range.high_days) = at.result.days_median;
+    range.finished = range.finished && at.result.unfinished_fraction < 0.5;
+  }
+  rep.fleets = range;
+  return rep;
 }
 
 }  // namespace colossim

@@ -74,8 +74,18 @@ struct IntervalDistributionInfo {
 };
 [[nodiscard]] std::vector<IntervalDistributionInfo> interval_distributions();
 
+// Published fleets' rates of unexpected interruptions (data/reliability.yaml profiles), per
+// 1,000 GPU-days; a profile scales the calibration run's sources to its rate.
+struct FleetProfile {
+  std::string name;
+  std::string label;
+  std::string source;
+  double rate_per_1000_gpu_days = 0;
+};
+[[nodiscard]] const std::vector<FleetProfile>& fleet_profiles();
+
 // The run model reads its own names in the scenario's reliability block: throws InputError
-// naming reliability.distribution when it is not one of interval_distributions().
+// naming reliability.distribution or reliability.profile when it is not one of its own.
 void check_reliability(const Scenario& scenario);
 
 // Throws InputError for a scenario the run model cannot take (no token budget and no span).
@@ -140,12 +150,20 @@ struct WhatIf {
   double days_median = 0;
 };
 
+// The median run at the lowest and the highest published fleet rates (fleet_profiles).
+struct FleetRange {
+  double low_days = 0, high_days = 0;
+  std::string low_profile, high_profile;
+  bool finished = true;  // both runs finish
+};
+
 struct ReliabilityReport {
   RunSetup setup;
   IntervalChoice interval;
   RunResult result;
   std::optional<double> span_days;
   std::vector<WhatIf> what_ifs;  // empty unless asked for
+  std::optional<FleetRange> fleets;  // run_summary only
 };
 
 // The run of a scenario whose step was predicted: interval choice, Monte Carlo, and (when

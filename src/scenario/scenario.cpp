@@ -334,7 +334,7 @@ Measured read_measured(const ConfigNode& n) {
 ReliabilitySettings read_reliability(const ConfigNode& n) {
   n.check_no_unknown_keys({"checkpoint_interval", "checkpoint", "storage_bandwidth", "detection",
                            "relaunch", "repair_time", "spare_nodes", "distribution",
-                           "weibull_shape", "trials", "seed"});
+                           "weibull_shape", "trials", "seed", "profile"});
   ReliabilitySettings r;
   auto duration = [&](const std::string& key, bool positive) -> std::optional<Seconds> {
     if (!n.has(key)) return std::nullopt;
@@ -359,6 +359,7 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
     r.spare_nodes = s;
   }
   r.distribution = n.str_or("distribution", r.distribution);  // run/ checks it (its registry)
+  r.profile = n.str_or("profile", r.profile);                 // run/ checks it (its data)
   if (n.has("weibull_shape")) {
     const double k = n.number("weibull_shape");
     if (k < 0.2 || k > 5) n.fail("weibull_shape", "expected a shape between 0.2 and 5");

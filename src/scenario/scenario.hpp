@@ -44,6 +44,8 @@ struct ReliabilitySettings {
   std::optional<Seconds> repair_time;
   std::optional<long long> spare_nodes;      // absent: cluster.spare_gpus / gpus_per_node
   std::string distribution = "exponential";  // interruption intervals: exponential | weibull
+  // The fleet whose failure rates apply (data/reliability.yaml profiles; run/ checks the name).
+  std::string profile = "llama3";
   std::optional<double> weibull_shape;
   int trials = 1000;
   unsigned long long seed = 1;

@@ -206,3 +206,36 @@ TEST(Reliability, ARunThatCannotOutpaceItsFailuresIsReportedAsNotFinishing) {
   const auto fine = report(scenario(kLlama3), std::nullopt).result;
   EXPECT_DOUBLE_EQ(fine.unfinished_fraction, 0.0);
 }
+
+// A fleet profile scales the unexpected sources by its rate over the Llama 3 run's (419
+// interruptions in 54 days on 16,384 GPUs: 0.4736 per 1,000 GPU-days), keeping planned
+// maintenance; run_summary prices the run at the lowest and highest published rates too.
+TEST(Reliability, FleetProfilesScaleTheUnexpectedRate) {
+  const Scenario base = scenario(kLlama3);
+  Scenario opt = base;
+  opt.reliability.profile = "opt-175b";
+  const RunSetup a = make_run_setup(base, colossim::testing::predicted(base));
+  const RunSetup b = make_run_setup(opt, colossim::testing::predicted(opt));
+  ASSERT_EQ(a.sources.size(), b.sources.size());
+  const double llama3 = 1000.0 * 419 / (16384.0 * 54);
+  for (size_t i = 0; i < a.sources.size(); ++i) {
+    const double expected = a.sources[i].planned ? 1.0 : 1.76 / llama3;
+    EXPECT_NEAR(b.sources[i].rate_per_hour / a.sources[i].rate_per_hour, expected, 1e-9)
+        << a.sources[i].name;
+  }
+  Scenario bad = base;
+  bad.reliability.profile = "sunshine";
+  try {
+    check_reliability(bad);
+    ADD_FAILURE() << "an unknown profile was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("reliability.profile"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("meta-rsc1"), std::string::npos) << e.what();
+  }
+  const auto run = run_summary(base, colossim::testing::predicted(base));
+  ASSERT_TRUE(run && run->fleets);
+  EXPECT_EQ(run->fleets->low_profile, "meta-rsc2");
+  EXPECT_EQ(run->fleets->high_profile, "opt-175b");
+  EXPECT_LT(run->fleets->low_days, run->result.days_median);
+  EXPECT_GT(run->fleets->high_days, run->result.days_median);
+}
