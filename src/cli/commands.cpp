@@ -287,7 +287,9 @@ int plan(Args& a, const MpiSession* mpi) {
 }
 
 int simulate(const Args& a) {
-  const auto r = app::simulate(app::load(a.file), !a.trace_file.empty());
+  // The Chrome trace (--trace FILE, or --format trace) needs every task of the step kept.
+  const bool timeline = !a.trace_file.empty() || a.sim_out.chosen() == "trace";
+  const auto r = app::simulate(app::load(a.file), timeline);
   if (r && !a.trace_file.empty()) {
     std::ofstream out(a.trace_file);
     if (!out) throw InputError(a.trace_file, "", "cannot write the trace file");

@@ -540,16 +540,26 @@ class StepBuilder {
     const bool reduce_now = (plan_.zero >= 2) || item.micro_batch == m - 1;
     Params bucket;
     int bucket_last = -1;
+    const auto unit_at = [&](size_t k) -> const Unit& {
+      return units[item.forward ? k : units.size() - 1 - k];
+    };
+    // ZeRO-3 / FSDP: a unit's parameters are gathered while the unit before it computes
+    // (prefetch one ahead: at most two units gathered at once), and the gather goes out before
+    // that unit's gradients do (FSDP issues it in the unit's pre-hook, ahead of the
+    // reduce-scatter its backward ends with).
+    const bool gathers_each_unit = dp_comm && plan_.zero == 3;
+    const auto gather_of = [&](size_t k) {
+      const int g = add_dp_task(stage, this->gather(unit_at(k).params));
+      engine_.label(g, What::gather, unit_at(k).id, item.micro_batch);
+      engine_.depend(g, st.prev_compute);
+      return g;
+    };
+    int next_gather = gathers_each_unit && !units.empty() ? gather_of(0) : -1;
     for (size_t k = 0; k < units.size(); ++k) {
       const size_t u = item.forward ? k : units.size() - 1 - k;
       const Unit& unit = units[u];
       const int profile = item.forward ? unit.fwd_profile : unit.bwd_profile;
-      int gather = -1;
-      if (dp_comm && plan_.zero == 3) {
-        gather = add_dp_task(stage, this->gather(unit.params));
-        engine_.label(gather, What::gather, unit.id, item.micro_batch);
-        engine_.depend(gather, st.prev_compute);
-      }
+      const int gather = next_gather;
       const int id = engine_.add(compute_res(stage), TaskKind::compute,
                                  total(profiles_[static_cast<size_t>(profile)]), profile);
       engine_.label(id, item.forward ? What::forward : What::backward, unit.id, item.micro_batch);
@@ -563,6 +573,7 @@ class StepBuilder {
       }
       st.prev_compute = st.last_compute;
       st.last_compute = id;
+      next_gather = gathers_each_unit && k + 1 < units.size() ? gather_of(k + 1) : -1;
       if (k == 0) (item.forward ? first_fwd_ : first_bwd_)[s] = id;
       (item.forward ? last_fwd_ : last_bwd_)[s] = id;
       // Gradient buckets fill as backward passes over the layers.
