@@ -839,6 +839,15 @@ std::string validation_text(const ValidationReport& r) {
     out += fmt::format("  {:<58} {:>3} cases  MAPE {:5.1f}%  worst {:5.1f}%\n", name, g.cases,
                        100 * g.mape, 100 * g.worst);
   }
+  if (!r.series.empty()) {
+    out += "\nscaling series (per-GPU throughput, most GPUs against fewest: measured, predicted):\n";
+    for (const auto& s : r.series) {
+      out += fmt::format("  {:<66} {:>5}-{:<5} {:>+6.1f}% {:>+6.1f}%  ({:+.1f} points)\n", s.name,
+                         s.gpus_low, s.gpus_high, 100 * s.measured_change,
+                         100 * s.predicted_change,
+                         100 * (s.predicted_change - s.measured_change));
+    }
+  }
   const int predicted = static_cast<int>(r.cases.size()) - r.refused;
   out +=
       fmt::format("\n{} cases, {} predicted, {} refused\n", r.cases.size(), predicted, r.refused);
@@ -875,6 +884,14 @@ nlohmann::json validation_json(const ValidationReport& r) {
   }
   for (const auto& [name, g] : r.groups)
     j["groups"][name] = {{"cases", g.cases}, {"mape", g.mape}, {"worst", g.worst}};
+  for (const auto& s : r.series) {
+    j["scaling_series"].push_back({{"series", s.name},
+                                   {"gpus_low", s.gpus_low},
+                                   {"gpus_high", s.gpus_high},
+                                   {"points", s.points},
+                                   {"measured_change", s.measured_change},
+                                   {"predicted_change", s.predicted_change}});
+  }
   return j;
 }
 

@@ -195,6 +195,9 @@ class StepBuilder {
         engine_(4 * in.plan.pp) {
     bucket_params_ =
         std::max(kBucketParams, kBucketParamsPerDpRank * static_cast<double>(groups_.dp.size));
+    // FSDP-style stacks gather and reduce each wrapped unit (a transformer block) on its own.
+    const Stack& stack = in.plan.stack ? *in.plan.stack : default_stack();
+    if (stack.dp_per_unit) bucket_params_ = 0;
   }
 
   StepResult run() {

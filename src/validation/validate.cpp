@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <tuple>
 
 #include "run/prediction.hpp"
@@ -69,6 +70,8 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog,
   r.source = s.source;
   r.trust_group = trust_group(s);
   r.stack = (s.plan.stack ? *s.plan.stack : default_stack()).name;
+  r.gpus = s.cluster.job_gpus();
+  r.global_batch = s.training.global_batch;
   r.also_in.push_back("stack: " + r.stack);
   if (!s.measured) throw InputError(file, "measured", "a validation case needs a measured: block");
   const Measured& m = *s.measured;
@@ -89,8 +92,58 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog,
     r.predicted = metric_value(*v.prediction, r.metric);
   }
   r.error = (r.predicted - r.measured) / r.measured;
+  r.series = r.group + " | " + s.model.name + " " + std::to_string(s.model.layers) + "L " +
+             (s.plan.precision == Precision::fp8 ? "FP8" : "BF16") + " | " + r.metric;
   return r;
 }
+
+namespace {
+
+// Per-GPU throughput of a case up to a factor shared by its measurement and its prediction:
+// step times and GPU-hours per sequence of the batch and per GPU, job-wide rates per GPU.
+double per_gpu_throughput(const CaseResult& c, double value) {
+  const auto gpus = static_cast<double>(c.gpus);
+  if (c.metric == "step_time_s") return static_cast<double>(c.global_batch) / (value * gpus);
+  if (c.metric.rfind("gpu_hours", 0) == 0) return 1 / value;
+  if (c.metric == "tokens_per_s") return value / gpus;
+  return value;  // TFLOP/s per GPU, MFU
+}
+
+std::vector<ScalingSeries> scaling_series(const std::vector<CaseResult>& cases) {
+  std::map<std::string, std::vector<const CaseResult*>> by_series;
+  for (const auto& c : cases) {
+    if (c.refusal.empty() && !c.series.empty() && c.metric != "memory_gib")
+      by_series[c.series].push_back(&c);
+  }
+  std::vector<ScalingSeries> out;
+  for (auto& [name, v] : by_series) {
+    std::set<long long> counts;
+    for (const CaseResult* c : v) counts.insert(c->gpus);
+    if (counts.size() < 3) continue;
+    // The fewest and the most GPUs; of several cases at one count, the first file's.
+    const auto fewest = *std::min_element(v.begin(), v.end(), [](auto* a, auto* b) {
+      return a->gpus < b->gpus;
+    });
+    const auto most = *std::max_element(v.begin(), v.end(), [](auto* a, auto* b) {
+      return a->gpus < b->gpus;
+    });
+    ScalingSeries s;
+    s.name = name;
+    s.gpus_low = fewest->gpus;
+    s.gpus_high = most->gpus;
+    s.points = static_cast<int>(counts.size());
+    s.measured_change = per_gpu_throughput(*most, most->measured) /
+                            per_gpu_throughput(*fewest, fewest->measured) -
+                        1;
+    s.predicted_change = per_gpu_throughput(*most, most->predicted) /
+                             per_gpu_throughput(*fewest, fewest->predicted) -
+                         1;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
 
 ValidationReport summarise(std::vector<CaseResult> cases) {
   ValidationReport rep;
@@ -119,6 +172,7 @@ ValidationReport summarise(std::vector<CaseResult> cases) {
   }
   if (n > 0) rep.mape /= n;
   for (auto& [name, g] : rep.groups) g.mape /= std::max(1, g.cases);
+  rep.series = scaling_series(rep.cases);
   const Coverage coverage = trust_coverage(rep.cases);
   rep.trust_inside = coverage.inside;
   rep.trust_cases = coverage.cases;

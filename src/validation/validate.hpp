@@ -27,8 +27,21 @@ struct CaseResult {
   std::string source;
   std::vector<std::string> also_in;  // further groups the case counts in (beside `group`)
   std::string how;  // how it was predicted, where that varies (a collective's algorithm/protocol)
-  std::string trust_group;
-  std::string stack;  // the software stack it ran on (training.framework)  // the group its step-time band comes from (validation/trust.hpp)
+  std::string trust_group;  // the group its step-time band comes from (validation/trust.hpp)
+  std::string stack;        // the software stack it ran on (training.framework)
+  // Scaling series: cases of one source group, model, precision and metric at several GPU
+  // counts; the per-GPU throughput's change from the fewest to the most GPUs is compared.
+  std::string series;
+  long long gpus = 0;
+  long long global_batch = 0;
+};
+
+// One scaling series: per-GPU throughput at the most GPUs over the fewest, minus 1.
+struct ScalingSeries {
+  std::string name;
+  long long gpus_low = 0, gpus_high = 0;
+  int points = 0;
+  double measured_change = 0, predicted_change = 0;
 };
 
 struct GroupSummary {
@@ -46,6 +59,7 @@ struct ValidationReport {
   int refused = 0;
   // Cases whose measured step time lies inside their group's band (validation/trust.hpp).
   int trust_inside = 0, trust_cases = 0;
+  std::vector<ScalingSeries> series;  // with 3 or more GPU counts
 };
 
 struct Prediction;

@@ -63,6 +63,10 @@ struct Stack {
   std::string attention;  // parallelism.attention
   bool grad_reduce_fp32 = false;
   bool tp_comm_overlap = false;
+  // Data-parallel collectives per wrapped unit (FSDP wraps each transformer block: one
+  // all-gather and one reduce-scatter per block) rather than Megatron's DDP buckets of
+  // max(40M, 1M x DP) parameters.
+  bool dp_per_unit = false;
   // What parallelism.recompute: selective re-runs on this stack when recompute_modules is not
   // given (Megatron's default core_attn; TorchTitan's per-op policy).
   std::vector<std::string> selective_modules = {"core_attn"};
