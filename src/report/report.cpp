@@ -145,13 +145,14 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       to_gib(p.memory.gradients), to_gib(p.memory.optimizer), to_gib(p.memory.activations),
       to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
   const Stack& stack = p.plan.stack ? *p.plan.stack : default_stack();
-  out += stack.allocator == "xla"
-             ? fmt::format("                       {:.1f} GiB of it XLA's planned peak of buffers\n",
-                           to_gib(p.memory.allocated()))
-             : fmt::format(
-                   "                       {:.1f} GiB of it allocated at the peak "
-                   "(torch.cuda.max_memory_allocated); the caching allocator reserves 5-30% more\n",
-                   to_gib(p.memory.allocated()));
+  out +=
+      stack.allocator == "xla"
+          ? fmt::format("                       {:.1f} GiB of it XLA's planned peak of buffers\n",
+                        to_gib(p.memory.allocated()))
+          : fmt::format(
+                "                       {:.1f} GiB of it allocated at the peak "
+                "(torch.cuda.max_memory_allocated); the caching allocator reserves 5-30% more\n",
+                to_gib(p.memory.allocated()));
   if (p.time_to_train_days) {
     out += fmt::format(
         "  time to train        {:.1f} days ({:.1f}-{:.1f}) for {} tokens without failures",
@@ -166,16 +167,16 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
     out += "\n";
     if (run && run->fleets) {
       const FleetRange& f = *run->fleets;
-      out += f.finished
-                 ? fmt::format(
-                       "                       {:.1f}-{:.1f} days at the failure rates other "
-                       "published fleets measured ({} to {}; reliability.profile {})\n",
-                       f.low_days, f.high_days, f.low_profile, f.high_profile,
-                       s.reliability.profile)
-                 : fmt::format(
-                       "                       at {}'s failure rate ({} the highest published) "
-                       "it does not finish\n",
-                       f.high_profile, f.high_profile);
+      out +=
+          f.finished
+              ? fmt::format(
+                    "                       {:.1f}-{:.1f} days at the failure rates other "
+                    "published fleets measured ({} to {}; reliability.profile {})\n",
+                    f.low_days, f.high_days, f.low_profile, f.high_profile, s.reliability.profile)
+              : fmt::format(
+                    "                       at {}'s failure rate ({} the highest published) "
+                    "it does not finish\n",
+                    f.high_profile, f.high_profile);
     }
   }
   if (run) {
@@ -840,11 +841,11 @@ std::string validation_text(const ValidationReport& r) {
                        100 * g.mape, 100 * g.worst);
   }
   if (!r.series.empty()) {
-    out += "\nscaling series (per-GPU throughput, most GPUs against fewest: measured, predicted):\n";
+    out +=
+        "\nscaling series (per-GPU throughput, most GPUs against fewest: measured, predicted):\n";
     for (const auto& s : r.series) {
       out += fmt::format("  {:<66} {:>5}-{:<5} {:>+6.1f}% {:>+6.1f}%  ({:+.1f} points)\n", s.name,
-                         s.gpus_low, s.gpus_high, 100 * s.measured_change,
-                         100 * s.predicted_change,
+                         s.gpus_low, s.gpus_high, 100 * s.measured_change, 100 * s.predicted_change,
                          100 * (s.predicted_change - s.measured_change));
     }
   }

@@ -104,9 +104,8 @@ std::vector<FleetProfile> load_profiles() {
     f.label = p.str("label");
     f.source = p.str("source");
     // Absent: the calibration run's own rate (the default profile).
-    f.rate_per_1000_gpu_days = p.has("rate_per_1000_gpu_days")
-                                   ? p.number("rate_per_1000_gpu_days")
-                                   : calibration_rate(*data);
+    f.rate_per_1000_gpu_days = p.has("rate_per_1000_gpu_days") ? p.number("rate_per_1000_gpu_days")
+                                                               : calibration_rate(*data);
     if (!(f.rate_per_1000_gpu_days > 0 && f.rate_per_1000_gpu_days < 1000))
       p.fail("rate_per_1000_gpu_days", "a positive rate below 1000");
     out.push_back(f);
@@ -114,7 +113,6 @@ std::vector<FleetProfile> load_profiles() {
   if (out.empty()) profiles.fail("", "at least one profile");
   return out;
 }
-
 
 }  // namespace
 

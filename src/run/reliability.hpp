@@ -162,7 +162,7 @@ struct ReliabilityReport {
   IntervalChoice interval;
   RunResult result;
   std::optional<double> span_days;
-  std::vector<WhatIf> what_ifs;  // empty unless asked for
+  std::vector<WhatIf> what_ifs;      // empty unless asked for
   std::optional<FleetRange> fleets;  // run_summary only
 };
 

@@ -143,17 +143,17 @@ const Stack* read_stack(const ConfigNode& n) {
   if (n.has("framework")) stack = find_stack(n.choice_or("framework", stack_names(), ""));
   if (n.boolean_or("compile", false)) {
     if (stack->compiled.empty()) {
-      n.fail("compile", "false: " + stack->name +
-                            " has no compiled profile in data/stacks.yaml (stacks with one: " +
-                            [] {
-                              std::string names;
-                              for (const auto& s : stacks()) {
-                                if (!s.compiled.empty())
-                                  names += (names.empty() ? "" : ", ") + s.name;
-                              }
-                              return names;
-                            }() +
-                            ")");
+      n.fail(
+          "compile", "false: " + stack->name +
+                         " has no compiled profile in data/stacks.yaml (stacks with one: " +
+                         [] {
+                           std::string names;
+                           for (const auto& s : stacks()) {
+                             if (!s.compiled.empty()) names += (names.empty() ? "" : ", ") + s.name;
+                           }
+                           return names;
+                         }() +
+                         ")");
     }
     stack = find_stack(stack->compiled);
   }

@@ -23,8 +23,8 @@ namespace colossim {
 struct TrustBand {
   std::string group;  // "hopper dense", ...
   int cases = 0;
-  double low = 1, high = 1;  // 10th / 90th percentile of predicted over true step time
-  bool extrapolated = false;  // no validated group matches: the widest band, doubled
+  double low = 1, high = 1;         // 10th / 90th percentile of predicted over true step time
+  bool extrapolated = false;        // no validated group matches: the widest band, doubled
   std::vector<std::string> stacks;  // the software stacks of the group's validated cases
   // A scenario on a stack none of the group's cases ran on: its name; the band is doubled.
   std::string unvalidated_stack;

@@ -121,20 +121,18 @@ std::vector<ScalingSeries> scaling_series(const std::vector<CaseResult>& cases) 
     for (const CaseResult* c : v) counts.insert(c->gpus);
     if (counts.size() < 3) continue;
     // The fewest and the most GPUs; of several cases at one count, the first file's.
-    const auto fewest = *std::min_element(v.begin(), v.end(), [](auto* a, auto* b) {
-      return a->gpus < b->gpus;
-    });
-    const auto most = *std::max_element(v.begin(), v.end(), [](auto* a, auto* b) {
-      return a->gpus < b->gpus;
-    });
+    const auto fewest =
+        *std::min_element(v.begin(), v.end(), [](auto* a, auto* b) { return a->gpus < b->gpus; });
+    const auto most =
+        *std::max_element(v.begin(), v.end(), [](auto* a, auto* b) { return a->gpus < b->gpus; });
     ScalingSeries s;
     s.name = name;
     s.gpus_low = fewest->gpus;
     s.gpus_high = most->gpus;
     s.points = static_cast<int>(counts.size());
-    s.measured_change = per_gpu_throughput(*most, most->measured) /
-                            per_gpu_throughput(*fewest, fewest->measured) -
-                        1;
+    s.measured_change =
+        per_gpu_throughput(*most, most->measured) / per_gpu_throughput(*fewest, fewest->measured) -
+        1;
     s.predicted_change = per_gpu_throughput(*most, most->predicted) /
                              per_gpu_throughput(*fewest, fewest->predicted) -
                          1;

@@ -94,10 +94,9 @@ constexpr long long kMaxExperts = 1'000'000;
 constexpr std::uintmax_t kMaxConfigBytes = 16U << 20U;
 
 const std::set<std::string> kModelKeys = {
-    "preset",          "hf_config",         "name",     "layers", "hidden",  "ffn_hidden",
-    "heads",           "kv_heads",          "head_dim", "vocab",  "seq_len", "mlp",
-    "tied_embeddings", "learned_positions", "dropout",  "moe",    "mla",     "source",
-    "norm"};
+    "preset",   "hf_config", "name",  "layers",  "hidden", "ffn_hidden",      "heads",
+    "kv_heads", "head_dim",  "vocab", "seq_len", "mlp",    "tied_embeddings", "learned_positions",
+    "dropout",  "moe",       "mla",   "source",  "norm"};
 
 // Applies the fields present in `n` on top of `m` (a preset, an import, or empty).
 void apply_fields(const ConfigNode& n, Model& m) {
@@ -116,7 +115,7 @@ void apply_fields(const ConfigNode& n, Model& m) {
   m.dropout = n.boolean_or("dropout", m.dropout);
   if (n.has("norm")) {
     m.norm = n.choice_or("norm", {"rmsnorm", "layernorm"}, "") == "rmsnorm" ? NormKind::rmsnorm
-                                                                          : NormKind::layernorm;
+                                                                            : NormKind::layernorm;
   }
   if (auto moe = n.optional_child("moe")) {
     moe->check_no_unknown_keys({"experts", "top_k", "expert_ffn_hidden", "shared_experts",

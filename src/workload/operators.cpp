@@ -167,7 +167,8 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
   w.ops.back().module = "layernorm";
   qkv_ops(model, x, w);
   if (!model.learned_positions) {
-    w.ops.push_back(elementwise("rotary", BlockKind::rotary, 2 * tokens * (heads + x.kv_heads) * qk_dim * a));
+    w.ops.push_back(
+        elementwise("rotary", BlockKind::rotary, 2 * tokens * (heads + x.kv_heads) * qk_dim * a));
     w.ops.back().elements = tokens * (heads + x.kv_heads) * qk_dim;
   }
   if (shard.attention != AttentionKernel::unfused) {
@@ -191,13 +192,15 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
     // Fused scale-mask-softmax: read and write the scores; backward reads output and gradient.
     w.ops.push_back(elementwise("attention_softmax", BlockKind::other, 2 * a * x.score_elems, 1.5));
     if (model.dropout)
-      w.ops.push_back(elementwise("attention_dropout", BlockKind::other, (2 * a + 1) * x.score_elems, 1.5));
+      w.ops.push_back(
+          elementwise("attention_dropout", BlockKind::other, (2 * a + 1) * x.score_elems, 1.5));
     w.ops.push_back(gemm("attention_context", x.q_tokens_per_seq, s, v_dim, batched));
     for (size_t i = first; i < w.ops.size(); ++i) w.ops[i].attention_core = true;
     tag(w, first, "core_attn");
   }
   w.ops.push_back(gemm("out_proj", tokens, heads * v_dim, h));
-  if (model.dropout) w.ops.push_back(elementwise("dropout_attn", BlockKind::residual, seq_tokens * h * (2 * a + 1)));
+  if (model.dropout)
+    w.ops.push_back(elementwise("dropout_attn", BlockKind::residual, seq_tokens * h * (2 * a + 1)));
   w.ops.push_back(elementwise("residual_attn", BlockKind::residual, 3 * seq_tokens * h * a, 1.0));
   w.ops.push_back(elementwise("post_attn_norm", norm_kind(model), 2 * seq_tokens * h * a));
   w.ops.back().elements = seq_tokens * h;
@@ -234,7 +237,8 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   w.ops.push_back(gemm("router", tokens, h, experts));
   w.ops.push_back(elementwise("permute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
   w.ops.push_back(gemm("expert_fc1", tokens_per_expert, h, gate * f, local_experts));
-  w.ops.push_back(elementwise("expert_act", activation_kind(model), routed_tokens * f * act_bytes_per_unit));
+  w.ops.push_back(
+      elementwise("expert_act", activation_kind(model), routed_tokens * f * act_bytes_per_unit));
   w.ops.back().elements = routed_tokens * f;
   w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
   w.ops.push_back(elementwise("unpermute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
@@ -243,7 +247,8 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   if (moe.shared_experts > 0) {
     const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
     w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
-    w.ops.push_back(elementwise("shared_act", activation_kind(model), tokens * fs * act_bytes_per_unit));
+    w.ops.push_back(
+        elementwise("shared_act", activation_kind(model), tokens * fs * act_bytes_per_unit));
     w.ops.back().elements = tokens * fs;
     w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
     mem.all += (gate * fs + fs) * a;
@@ -325,14 +330,12 @@ void op_policy(const Model& model, bool moe, const LayerShape& x, LayerWork& w) 
     } else if (op.kind == OpKind::gemm) {
       if (op.name == "qkv_proj") {
         op.op_policy_share = x.kv_heads / (heads + 2 * x.kv_heads);  // wk
-      } else if (op.name == "out_proj") {
+      } else if (op.name == "out_proj" || op.name.rfind("expert_", 0) == 0) {
         op.op_policy_share = 1;
       } else if (op.name == "fc1") {
         op.op_policy_share = gated ? 0.5 : 0;  // w3 of [w1, w3]
       } else if (op.name == "fc2") {
         op.op_policy_share = gated ? 0 : 1;
-      } else if (op.name.rfind("expert_", 0) == 0) {
-        op.op_policy_share = 1;
       } else if (op.name != "logits") {
         op.op_policy_share = 0.5;  // MLA projections, shared experts, the router: every other
       }
@@ -362,7 +365,8 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   const bool moe = model.is_moe_layer(layer);
   const BlockMemory block = moe ? moe_ops(model, shard, x, w) : mlp_ops(model, x, w);
   const double mlp_act_mem = block.all;
-  if (model.dropout) w.ops.push_back(elementwise("dropout_mlp", BlockKind::residual, seq_tokens * h * (2 * a + 1)));
+  if (model.dropout)
+    w.ops.push_back(elementwise("dropout_mlp", BlockKind::residual, seq_tokens * h * (2 * a + 1)));
   w.ops.push_back(elementwise("residual_mlp", BlockKind::residual, 3 * seq_tokens * h * a, 1.0));
   w.params += static_cast<double>(model.attention_params()) / t + 2 * h;
 
@@ -429,7 +433,8 @@ LayerWork output_work(const Model& model, const Shard& shard) {
   w.ops.back().elements = seq_tokens * h;
   w.ops.push_back(gemm("logits", tokens, h, v));
   // Vocab-parallel cross-entropy in FP32: max, exp-sum, loss; backward writes the softmax grad.
-  w.ops.push_back(elementwise("cross_entropy", BlockKind::cross_entropy, 3 * tokens * v * 4.0, 1.0));
+  w.ops.push_back(
+      elementwise("cross_entropy", BlockKind::cross_entropy, 3 * tokens * v * 4.0, 1.0));
   w.params =
       static_cast<double>(model.vocab) * h / t;  // untied head, or the tied copy on the last stage
   if (shard.tp > 1) {

@@ -96,7 +96,7 @@ struct LayerWork {
   double input_bytes = 0;  // the layer input: what full recompute keeps
   // Live only for a moment, on top of what is held (the loss's FP32 copy of the logits).
   double transient_bytes = 0;
-  double moe_load = 1;     // MoE: the slowest EP rank's routed tokens over the mean
+  double moe_load = 1;  // MoE: the slowest EP rank's routed tokens over the mean
 };
 
 // Megatron-Core's recompute modules (TransformerConfig.recompute_modules) colossim prices:

@@ -16,9 +16,9 @@ constexpr const char* kFile = "data/stacks.yaml";
 constexpr const char* kDefault = "megatron-core";
 
 const std::vector<std::string>& block_names() {
-  static const std::vector<std::string> names = {
-      "rmsnorm", "layernorm", "rotary", "gated_activation", "activation", "residual",
-      "cross_entropy", "other"};
+  static const std::vector<std::string> names = {"rmsnorm",          "layernorm",  "rotary",
+                                                 "gated_activation", "activation", "residual",
+                                                 "cross_entropy",    "other"};
   return names;
 }
 
@@ -36,14 +36,16 @@ Blocks read_blocks(const ConfigNode& level) {
     b.check_no_unknown_keys({"bytes", "kernels", "saved"});
     BlockCost c;
     c.bytes = b.number("bytes");
-    if (!(c.bytes >= 1 && c.bytes <= 100)) b.fail("bytes", "a multiple of the fused kernel's traffic from 1 to 100");
+    if (!(c.bytes >= 1 && c.bytes <= 100))
+      b.fail("bytes", "a multiple of the fused kernel's traffic from 1 to 100");
     const auto k = b.numbers("kernels");
     if (k.size() != 2 || !(k[0] >= 1 && k[0] <= 100) || !(k[1] >= 1 && k[1] <= 100))
       b.fail("kernels", "[forward, backward] kernel counts from 1 to 100");
     c.kernels_fwd = k[0];
     c.kernels_bwd = k[1];
     c.saved_bytes = b.number_or("saved", 0);
-    if (!(c.saved_bytes >= 0 && c.saved_bytes <= 64)) b.fail("saved", "bytes per element from 0 to 64");
+    if (!(c.saved_bytes >= 0 && c.saved_bytes <= 64))
+      b.fail("saved", "bytes per element from 0 to 64");
     out[i] = c;
   }
   return out;
@@ -85,7 +87,8 @@ std::vector<Stack> load() {
       }
     }
     const auto host = n.numbers("host_us");
-    if (host.size() != 2 || !(host[0] >= 0 && host[0] <= 1000) || !(host[1] >= 0 && host[1] <= 1000))
+    if (host.size() != 2 || !(host[0] >= 0 && host[0] <= 1000) ||
+        !(host[1] >= 0 && host[1] <= 1000))
       n.fail("host_us", "[forward, backward] microseconds per kernel launch, 0 to 1000");
     s.host_us_forward = host[0];
     s.host_us_backward = host[1];

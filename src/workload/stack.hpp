@@ -74,9 +74,7 @@ struct Stack {
   // of its profile, or "" when the stack has no such switch.
   std::string compiled;
 
-  [[nodiscard]] const BlockCost& cost(BlockKind k) const {
-    return blocks[static_cast<size_t>(k)];
-  }
+  [[nodiscard]] const BlockCost& cost(BlockKind k) const { return blocks[static_cast<size_t>(k)]; }
 };
 
 // The registered stacks (data/stacks.yaml), one by name (nullptr if unknown), the default

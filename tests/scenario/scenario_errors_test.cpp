@@ -284,16 +284,16 @@ TEST(ScenarioErrors, FrameworksAreNamedAndTheirDefaultsGiveWay) {
   EXPECT_EQ(titan.plan.stack->name, "torchtitan");
   EXPECT_EQ(scenario(head + "framework: torchtitan, compile: true}\n").plan.stack->name,
             "torchtitan-compiled");
-  EXPECT_FALSE(
-      scenario(head + "framework: torchtitan}\nparallelism: {grad_reduce_fp32: false}\n")
-          .plan.grad_reduce_fp32);
+  EXPECT_FALSE(scenario(head + "framework: torchtitan}\nparallelism: {grad_reduce_fp32: false}\n")
+                   .plan.grad_reduce_fp32);
   EXPECT_EQ(titan.plan.recompute_modules, std::vector<std::string>{"op"});
-  expect_error(head + "framework: torchtitan}\nparallelism: {recompute: selective, "
-                      "recompute_modules: [op, mlp]}\n",
+  expect_error(head +
+                   "framework: torchtitan}\nparallelism: {recompute: selective, "
+                   "recompute_modules: [op, mlp]}\n",
                "parallelism.recompute_modules", "op alone");
   EXPECT_EQ(scenario(head + "framework: llm-foundry}\n").plan.attention,
             AttentionKernel::flash_triton);
-  EXPECT_EQ(scenario(head + "framework: llm-foundry}\nparallelism: {attention: flash}\n")
-                .plan.attention,
-            AttentionKernel::flash);
+  EXPECT_EQ(
+      scenario(head + "framework: llm-foundry}\nparallelism: {attention: flash}\n").plan.attention,
+      AttentionKernel::flash);
 }

@@ -226,10 +226,10 @@ TEST(Step, TheSlowestGpuPacesTheJob) {
   EXPECT_EQ(job_pace(1), 1.0);
   EXPECT_NEAR(job_pace(8), 1 + 0.011 * 1.4236, 1e-4);
   const auto at = [](int gpus) {
-    return run(scenario("cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(gpus) +
-                        "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: " +
-                        std::to_string(gpus) + "}\nparallelism: {tp: 1, pp: 1, dp: " +
-                        std::to_string(gpus) + "}\n"));
+    return run(
+        scenario("cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(gpus) +
+                 "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: " + std::to_string(gpus) +
+                 "}\nparallelism: {tp: 1, pp: 1, dp: " + std::to_string(gpus) + "}\n"));
   };
   EXPECT_NEAR(part(at(2048), "forward_compute") / part(at(8), "forward_compute"),
               job_pace(2048) / job_pace(8), 1e-9);
@@ -257,8 +257,8 @@ TEST(Step, SmallLayersWaitForTheHost) {
   const StepResult xla = run(scenario(yaml + "maxtext}\nparallelism: {recompute: none}\n"));
   EXPECT_LT(part(xla, "host_overhead"), part(r, "host_overhead"));
   // Llama 3 8B layers at 8k tokens keep the GPU busy far longer than their launches.
-  const StepResult big = run(scenario(
-      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
-      "training: {global_batch: 8, framework: torchtitan}\nparallelism: {tp: 8}\n"));
+  const StepResult big =
+      run(scenario("cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+                   "training: {global_batch: 8, framework: torchtitan}\nparallelism: {tp: 8}\n"));
   EXPECT_EQ(part(big, "host_overhead"), 0.0);
 }
