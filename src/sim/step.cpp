@@ -50,6 +50,12 @@ constexpr double kBucketParams = 40e6;
 // SMs to communication (DeepSeek-V3 Technical Report, arXiv 2412.19437, Sec 3.2.2).
 constexpr double kDeepEpSms = 20;
 constexpr double kBucketParamsPerDpRank = 1e6;
+// SMs Transformer Engine's userbuffers hold while they overlap TP communication with a GEMM
+// (Megatron-Core --tp-comm-overlap): by default the all-gather side runs as a ring exchange on
+// the copy engines with 1 SM, the reduce-scatter side ("pipeline" after proj/fc2 forward, "bulk"
+// beside the dgrad/wgrad GEMMs) on 16 SMs (TransformerEngine transformer_engine/pytorch/module/
+// base.py initialize_ub, get_default_config): half the overlapped communication each, 8.5 SMs.
+constexpr double kUserbufferSms = (1.0 + 16.0) / 2.0;
 
 using Profile = std::array<double, kNumParts>;
 
@@ -265,8 +271,10 @@ class StepBuilder {
       };
       p.forward[kTpComm] = exposed(gemm_f);
       p.backward[kTpComm] = exposed(gemm_b);
-      // The hidden part runs beside the GEMMs on SMs they lose (interference_of).
-      const double share = sm_share(Collective::all_reduce, Bytes(c.tp_bytes), groups_.tp);
+      // The hidden part runs beside the GEMMs on SMs they lose (interference_of): the
+      // userbuffers' SMs under TP overlap.
+      const double share =
+          std::min(1.0, kUserbufferSms / std::max(1, in_.cluster.gpu.sms));
       p.forward[kInterference] = share * (comm - p.forward[kTpComm]);
       p.backward[kInterference] = share * (comm - p.backward[kTpComm]);
     }
