@@ -81,6 +81,22 @@ Outcome<Simulation> simulate(const Scenario& s, bool timeline) {
   return Simulation{s, *v.prediction, run_summary(s, *v.prediction)};
 }
 
+Outcome<Report> report(const Scenario& s) {
+  auto sim = simulate(s, true);
+  if (!sim) return sim.refusal();
+  Report r{*sim, power_report(s, sim->prediction, std::nullopt), {}};
+  if (sim->run && sim->run->result.unfinished_fraction <= 0.5) {
+    // Goodput at checkpoint intervals from a quarter to four times the chosen one.
+    const double chosen = sim->run->interval.chosen.value();
+    for (const double f : {0.25, 0.5, 0.71, 1.0, 1.41, 2.0, 4.0}) {
+      const Seconds interval(std::max(chosen * f, sim->run->setup.min_interval.value()));
+      const RunResult run = simulate_run(sim->run->setup, interval, 60, s.reliability.seed);
+      r.goodput_curve.push_back({interval.value(), run.goodput});
+    }
+  }
+  return r;
+}
+
 Scenario default_plan_scenario() {
   Scenario s = default_scenario(catalog());
   s.free_plan_keys = {"tp",        "pp",          "cp",

@@ -51,6 +51,19 @@ struct Simulation {
 // `timeline`: keep every task of the step (for the Chrome trace).
 [[nodiscard]] Outcome<Simulation> simulate(const Scenario& scenario, bool timeline = false);
 
+// What the HTML report draws beyond a simulation: the step's every task, the GPUs' power over
+// the step, and the run's goodput at checkpoint intervals around the chosen one.
+struct Report {
+  Simulation simulation;
+  PowerReport power;
+  struct GoodputPoint {
+    double interval_s = 0;
+    double goodput = 0;
+  };
+  std::vector<GoodputPoint> goodput_curve;  // empty without a token budget
+};
+[[nodiscard]] Outcome<Report> report(const Scenario& scenario);
+
 // --- plan -----------------------------------------------------------------------------------
 
 struct PlanOptions {

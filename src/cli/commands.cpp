@@ -86,7 +86,9 @@ struct Output {
 template <class Result>
 void add_output(CLI::App* cmd, Output& out, const std::string& fallback = "text") {
   out.format = fallback;
-  cmd->add_flag("--json", out.json, "print JSON (the same as --format json)");
+  const auto names_of = formats<Result>();
+  if (std::find(names_of.begin(), names_of.end(), "json") != names_of.end())
+    cmd->add_flag("--json", out.json, "print JSON (the same as --format json)");
   std::string names;
   for (const auto& f : formats<Result>()) names += (names.empty() ? "" : ", ") + f;
   cmd->add_option("--format", out.format, "output format: " + names)
@@ -115,7 +117,8 @@ struct Args {
   std::string file;
   CLI::App *sim = nullptr, *cat = nullptr, *val = nullptr, *rel = nullptr, *pl = nullptr,
            *sw = nullptr, *fac = nullptr, *cmp = nullptr, *clm = nullptr, *clu = nullptr,
-           *col = nullptr, *def = nullptr;
+           *col = nullptr, *def = nullptr, *rep = nullptr;
+  Output rep_out;
   Output sim_out, cat_out, val_out, rel_out, plan_out, sweep_out, fac_out, cmp_out, clm_out,
       clu_out, col_out;
   std::string trace_file;
@@ -143,6 +146,14 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.file_option(a.sim, "scenario YAML (SCENARIO.md)");
   add_output<app::Simulation>(a.sim, a.sim_out);
   a.sim->add_option("--trace", a.trace_file, "write the step as Chrome trace JSON (Perfetto)");
+
+  a.rep = cli.add_subcommand("report", "one self-contained HTML page of charts for a scenario");
+  a.file_option(a.rep, "scenario YAML");
+  a.rep->add_option("-o,--out", a.out_file, "write the page here (default: standard output)");
+  add_output<app::Report>(a.rep, a.rep_out, "html");
+  a.rep->footer(
+      "Examples:\n  colossim report my.yaml -o my.html\n"
+      "  colossim report -o default.html   (the built-in 100,000-GPU scenario)");
 
   a.rel = cli.add_subcommand("reliability", "the whole run: failures, checkpoints, goodput");
   a.file_option(a.rel, "scenario YAML");
@@ -298,6 +309,16 @@ int simulate(const Args& a) {
   return print(r, a.sim_out);
 }
 
+int report(const Args& a) {
+  const auto r = app::report(app::load(a.file));
+  if (!r) return print(r, a.rep_out);
+  if (a.out_file.empty()) return print(r, a.rep_out);
+  std::ofstream out(a.out_file);
+  if (!out) throw InputError(a.out_file, "", "cannot write the report");
+  out << render(*r, a.rep_out.chosen());
+  return 0;
+}
+
 int dispatch(Args& a, const MpiSession* mpi) {
   if (*a.cat) return print(app::Outcome(app::catalog_view()), a.cat_out);
   if (*a.def) {
@@ -327,6 +348,7 @@ int dispatch(Args& a, const MpiSession* mpi) {
   }
   if (*a.clu) return print(app::Outcome(app::cluster(app::load(a.file))), a.clu_out);
   if (*a.clm) return print(app::Outcome(app::claims()), a.clm_out);
+  if (*a.rep) return report(a);
   if (*a.sw) return sweep(a);
   if (*a.pl) return plan(a, mpi);
   if (*a.rel) return print(app::reliability(app::load(a.file), a.rel_options), a.rel_out);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "report/fabric_report.hpp"
+#include "report/html_report.hpp"
 #include "report/render.hpp"
 #include "report/report.hpp"
 
@@ -179,6 +180,11 @@ template <>
 const std::vector<Renderer<app::Simulation>>& renderers() {
   static const std::vector<Renderer<app::Simulation>> r = {
       {"text", &simulation_text}, {"json", &simulation_json}, {"trace", &simulation_trace}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::Report>>& renderers() {
+  static const std::vector<Renderer<app::Report>> r = {{"html", &html_report}};
   return r;
 }
 template <>

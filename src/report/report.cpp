@@ -11,7 +11,6 @@
 #include "validation/trust.hpp"
 
 namespace colossim {
-namespace {
 
 std::string human_seconds(double s) {
   if (s < 1e-3) return fmt::format("{:.1f} us", s * 1e6);
@@ -21,6 +20,8 @@ std::string human_seconds(double s) {
   if (s < 3 * 86400.0) return fmt::format("{:.1f} h", s / 3600);
   return fmt::format("{:.1f} days", s / 86400);
 }
+
+namespace {
 
 std::string human_bytes(double b) {
   if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));

@@ -15,6 +15,9 @@
 
 namespace colossim {
 
+// "412.5 ms", "3.05 s", "2.4 min", "14.1 days": a duration as people read it.
+[[nodiscard]] std::string human_seconds(double seconds);
+
 // `run`: the Monte Carlo of the whole run, when the scenario has a token budget.
 [[nodiscard]] std::string prediction_text(
     const Scenario& s, const Prediction& p,

@@ -13,6 +13,7 @@ using namespace colossim;
 TEST(Render, EveryResultHasTextOrCsvAndUnknownFormatsNameTheOption) {
   EXPECT_EQ(formats<app::Simulation>(), (std::vector<std::string>{"text", "json", "trace"}));
   EXPECT_EQ(formats<app::Sweep>(), (std::vector<std::string>{"csv"}));
+  EXPECT_EQ(formats<app::Report>(), (std::vector<std::string>{"html"}));
   const app::Claims none;
   try {
     (void)render(none, "yaml");

@@ -1,0 +1,320 @@
+#include "report/html_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "report/report.hpp"
+
+namespace colossim {
+namespace {
+
+constexpr double kWidth = 960;       // every chart's width, px
+constexpr double kLabelWidth = 190;  // the labels left of bars and timeline rows
+constexpr double kPlotWidth = kWidth - kLabelWidth - 30;
+
+std::string esc(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// One chart: a titled figure around an SVG of the given height.
+std::string figure(const std::string& id, const std::string& title, double height,
+                   const std::string& body, const std::string& caption) {
+  return fmt::format(
+      "<figure id=\"{}\"><figcaption><h2>{}</h2><p>{}</p></figcaption>\n"
+      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" "
+      "height=\"{:.0f}\" viewBox=\"0 0 {:.0f} {:.0f}\" role=\"img\" aria-label=\"{}\">\n{}</svg>"
+      "</figure>\n",
+      id, esc(title), esc(caption), kWidth, height, kWidth, height, esc(title), body);
+}
+
+std::string text(double x, double y, const std::string& s, const char* anchor = "start",
+                 const char* cls = "label") {
+  return fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" class=\"{}\">{}</text>\n",
+                     x, y, anchor, cls, esc(s));
+}
+
+std::string rect(double x, double y, double w, double h, const std::string& fill,
+                 const std::string& tip) {
+  return fmt::format(
+      "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"><title>{}"
+      "</title></rect>\n",
+      x, y, std::max(w, 0.5), h, fill, esc(tip));
+}
+
+// Horizontal bars, one per (label, value), scaled to the largest.
+std::string bars(const std::vector<std::pair<std::string, double>>& rows,
+                 const std::function<std::string(double)>& value_text, const std::string& fill,
+                 double& height) {
+  constexpr double kRow = 24;
+  height = 20 + kRow * static_cast<double>(rows.size());
+  double top = 0;
+  for (const auto& r : rows) top = std::max(top, r.second);
+  std::string out;
+  double y = 10;
+  for (const auto& [label, value] : rows) {
+    const double w = top > 0 ? (kPlotWidth - 90) * value / top : 0;  // room for the value
+    out += text(kLabelWidth - 8, y + 15, label, "end");
+    out += rect(kLabelWidth, y + 3, w, kRow - 6, fill, label + ": " + value_text(value));
+    out += text(kLabelWidth + w + 6, y + 15, value_text(value));
+    y += kRow;
+  }
+  return out;
+}
+
+// A line through (x, y) points with axes; x on a log scale when asked.
+std::string line(const std::vector<std::pair<double, double>>& points,
+                 const std::function<std::string(double)>& x_text,
+                 const std::function<std::string(double)>& y_text, double mark_x, bool log_x,
+                 double& height) {
+  height = 260;
+  constexpr double kTop = 20, kPlotHeight = 200;
+  if (points.empty()) return "";
+  double x0 = points.front().first, x1 = points.front().first;
+  double y0 = points.front().second, y1 = points.front().second;
+  for (const auto& [x, y] : points) {
+    x0 = std::min(x0, x);
+    x1 = std::max(x1, x);
+    y0 = std::min(y0, y);
+    y1 = std::max(y1, y);
+  }
+  log_x = log_x && x0 > 0;
+  const auto fx = [&](double x) {
+    const double t =
+        x1 > x0 ? (log_x ? std::log(x / x0) / std::log(x1 / x0) : (x - x0) / (x1 - x0)) : 0.5;
+    return kLabelWidth + t * kPlotWidth;
+  };
+  const double pad = std::max((y1 - y0) * 0.1, std::fabs(y1) * 0.01 + 1e-12);
+  y0 -= pad;
+  y1 += pad;
+  const auto fy = [&](double y) { return kTop + kPlotHeight * (1 - (y - y0) / (y1 - y0)); };
+  std::string out = fmt::format(
+      "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n"
+      "<line x1=\"{0:.1f}\" y1=\"{2:.1f}\" x2=\"{3:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n",
+      kLabelWidth, kTop, kTop + kPlotHeight, kLabelWidth + kPlotWidth);
+  out += text(kLabelWidth - 8, kTop + 10, y_text(y1), "end");
+  out += text(kLabelWidth - 8, kTop + kPlotHeight, y_text(y0), "end");
+  std::string path;
+  for (const auto& [x, y] : points) {
+    path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", fx(x), fy(y));
+    out += fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" class=\"point\"><title>{}: "
+        "{}</title></circle>\n",
+        fx(x), fy(y), esc(x_text(x)), esc(y_text(y)));
+  }
+  out += fmt::format("<path d=\"{}\" class=\"series\"/>\n", path);
+  if (mark_x > 0) {
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"mark\"/>\n",
+        fx(mark_x), kTop, kTop + kPlotHeight);
+  }
+  out += text(kLabelWidth, kTop + kPlotHeight + 18, x_text(x0), "start");
+  out += text(kLabelWidth + kPlotWidth, kTop + kPlotHeight + 18, x_text(x1), "end");
+  return out;
+}
+
+// The kinds of task the timeline colours, from the simulator's task names.
+struct TaskKind {
+  const char* name;
+  const char* colour;
+};
+constexpr TaskKind kKinds[] = {{"forward", "#4c78a8"},
+                               {"backward", "#59a14f"},
+                               {"optimizer", "#b07aa1"},
+                               {"parameter gather", "#f28e2b"},
+                               {"gradient reduction", "#e15759"},
+                               {"pipeline send", "#76b7b2"}};
+
+int kind_of(const TimelineEvent& e) {
+  if (e.stream == "compute") {
+    if (e.name.rfind("F ", 0) == 0) return 0;
+    if (e.name.rfind("B ", 0) == 0) return 1;
+    return 2;
+  }
+  if (e.name.rfind("all-gather", 0) == 0) return 3;
+  if (e.name.rfind("reduce", 0) == 0) return 4;
+  return 5;
+}
+
+std::string timeline(const Prediction& p, double& height) {
+  const double step = p.step.step_time.value();
+  // Rows: each stage's streams that ran anything, stage by stage.
+  std::map<std::pair<int, std::string>, std::vector<const TimelineEvent*>> rows;
+  for (const auto& e : p.step.timeline) rows[{e.stage, e.stream}].push_back(&e);
+  constexpr double kRow = 16;
+  height = 50 + kRow * static_cast<double>(rows.size());
+  std::string out;
+  const auto fx = [&](double t) { return kLabelWidth + kPlotWidth * t / step; };
+  double y = 10;
+  // Neighbouring tasks of one kind closer than a pixel merge into one rectangle.
+  const double merge_gap = step / kPlotWidth;
+  for (auto& [key, events] : rows) {
+    std::sort(events.begin(), events.end(),
+              [](const TimelineEvent* a, const TimelineEvent* b) { return a->start < b->start; });
+    out += text(kLabelWidth - 8, y + 12, fmt::format("stage {} {}", key.first, key.second), "end");
+    size_t i = 0;
+    while (i < events.size()) {
+      const int kind = kind_of(*events[i]);
+      double start = events[i]->start.value(), end = events[i]->end.value();
+      size_t j = i + 1;
+      while (j < events.size() && kind_of(*events[j]) == kind &&
+             events[j]->start.value() - end < merge_gap) {
+        end = std::max(end, events[j]->end.value());
+        ++j;
+      }
+      const std::string tip = j - i == 1 ? events[i]->name
+                                         : fmt::format("{} ... {} ({} tasks)", events[i]->name,
+                                                       events[j - 1]->name, j - i);
+      out += rect(fx(start), y + 2, fx(end) - fx(start), kRow - 4, kKinds[kind].colour,
+                  tip + ", " + human_seconds(end - start));
+      i = j;
+    }
+    y += kRow;
+  }
+  out += text(kLabelWidth, y + 16, "0", "start");
+  out += text(kLabelWidth + kPlotWidth, y + 16, human_seconds(step), "end");
+  double x = kLabelWidth;
+  for (const auto& k : kKinds) {
+    out += fmt::format("<rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n",
+                       x, y + 24, k.colour);
+    out += text(x + 16, y + 34, k.name);
+    x += 120;
+  }
+  return out;
+}
+
+std::string percent(double x) { return fmt::format("{:.1f}%", 100 * x); }
+
+}  // namespace
+
+std::string html_report(const app::Report& report) {
+  const Scenario& s = report.simulation.scenario;
+  const Prediction& p = report.simulation.prediction;
+  const auto& run = report.simulation.run;
+  std::string body;
+  double h = 0;
+
+  if (!p.step.timeline.empty()) {
+    const std::string svg = timeline(p, h);
+    body += figure("timeline", "One step, stage by stage", h, svg,
+                   "Every simulated task of the step on each pipeline stage's streams; hover "
+                   "for names. Gaps on the compute rows are the pipeline bubble and exposed "
+                   "communication.");
+  }
+
+  std::vector<std::pair<std::string, double>> parts;
+  for (const auto& b : p.step.breakdown) {
+    if (b.time.value() > 0) parts.emplace_back(b.name, b.time.value());
+  }
+  std::string svg = bars(parts, human_seconds, "#4c78a8", h);
+  body += figure("breakdown", "Where the step goes", h, svg,
+                 fmt::format("Pipeline stage {}, the busiest; the parts sum to the step time, {}.",
+                             p.step.critical_stage, human_seconds(p.step.step_time.value())));
+
+  const MemoryBreakdown& m = p.memory;
+  const std::vector<std::pair<std::string, double>> memory = {
+      {"weights", to_gib(m.weights)},           {"gradients", to_gib(m.gradients)},
+      {"optimizer", to_gib(m.optimizer)},       {"activations", to_gib(m.activations)},
+      {"NCCL buffers", to_gib(m.comm_buffers)}, {"CUDA runtime", to_gib(m.runtime_reserve)},
+      {"HBM", to_gib(s.cluster.gpu.hbm)}};
+  svg = bars(
+      memory, [](double g) { return fmt::format("{:.1f} GiB", g); }, "#59a14f", h);
+  body += figure("memory", "Memory per GPU", h, svg,
+                 fmt::format("The fullest pipeline stage ({}): {:.1f} GiB of {:.1f}.", m.stage,
+                             to_gib(m.total()), to_gib(s.cluster.gpu.hbm)));
+
+  std::vector<std::pair<double, double>> power;
+  const double step = p.step.step_time.value();
+  const auto& slices = report.power.gpu_step;
+  for (size_t i = 0; i < slices.size(); ++i) {
+    power.emplace_back(step * (static_cast<double>(i) + 0.5) / static_cast<double>(slices.size()),
+                       slices[i].value() / 1e6);
+  }
+  svg = line(
+      power, human_seconds, [](double mw) { return fmt::format("{:.2f} MW", mw); }, 0, false, h);
+  body += figure("power", "The GPUs' power over the step", h, svg,
+                 fmt::format("From the share of GPUs computing in each of {} slices of the step "
+                             "(data/facility.yaml busy and waiting draws); IT average {:.1f} MW, "
+                             "facility {:.1f} MW at PUE {:.2f}.",
+                             slices.size(), report.power.it_avg.value() / 1e6,
+                             report.power.facility_avg.value() / 1e6, report.power.pue));
+
+  if (!report.goodput_curve.empty() && run) {
+    std::vector<std::pair<double, double>> curve;
+    for (const auto& g : report.goodput_curve) curve.emplace_back(g.interval_s, g.goodput);
+    svg = line(curve, human_seconds, percent, run->interval.chosen.value(), true, h);
+    body += figure("goodput", "Goodput against the checkpoint interval", h, svg,
+                   fmt::format("The run's Monte Carlo at each interval; the line marks the one "
+                               "chosen ({}).",
+                               human_seconds(run->interval.chosen.value())));
+  }
+
+  if (run && !run->result.interruptions_by_cause.empty()) {
+    std::vector<std::pair<std::string, double>> causes(run->result.interruptions_by_cause.begin(),
+                                                       run->result.interruptions_by_cause.end());
+    std::sort(causes.begin(), causes.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    svg = bars(
+        causes, [](double n) { return fmt::format("{:.1f}", n); }, "#e15759", h);
+    body += figure("interruptions", "Interruptions by cause", h, svg,
+                   fmt::format("Mean per run over the Monte Carlo trials, {} profile "
+                               "(data/reliability.yaml).",
+                               s.reliability.profile));
+  }
+
+  if (!p.fabric.empty()) {
+    static const char* const kTiers[] = {"nvlink", "gpu-leaf", "leaf-spine", "spine-core"};
+    std::vector<std::pair<std::string, double>> tiers;
+    for (const auto& r : p.fabric) {
+      for (size_t t = 0; t < 4; ++t) {
+        if (r.tier_utilisation[t] <= 0) continue;
+        tiers.emplace_back(fmt::format("{} {:.0f} MiB, {}", to_string(r.kind),
+                                       r.bytes.value() / (1024.0 * 1024.0), kTiers[t]),
+                           r.tier_utilisation[t]);
+      }
+    }
+    svg = bars(tiers, percent, "#f28e2b", h);
+    body += figure("fabric", "The fabric under each collective", h, svg,
+                   "Mean utilisation of the links each collective of the step uses, per tier, "
+                   "with every group of it running at once.");
+  }
+
+  const std::string title = "colossim: " + s.name;
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n"
+      "<style>body{{font:14px system-ui,sans-serif;margin:24px;color:#222}}"
+      "figure{{margin:0 0 28px}}h1{{font-size:20px}}h2{{font-size:16px;margin:0}}"
+      "figcaption p{{margin:2px 0 6px;color:#555}}.label{{font-size:11px;fill:#333}}"
+      ".axis{{stroke:#888}}.series{{fill:none;stroke:#4c78a8;stroke-width:2}}"
+      ".point{{fill:#4c78a8}}.mark{{stroke:#e15759;stroke-dasharray:4 3}}"
+      "pre{{background:#f6f6f6;padding:12px;overflow:auto}}</style>\n</head><body>\n"
+      "<h1>{}</h1>\n<pre>{}</pre>\n{}</body></html>\n",
+      esc(title), esc(title), esc(prediction_text(s, p, run)), body);
+}
+
+}  // namespace colossim
