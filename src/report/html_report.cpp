@@ -288,13 +288,13 @@ std::string html_report(const app::Report& report) {
   }
 
   if (!p.fabric.empty()) {
-    static const char* const kTiers[] = {"nvlink", "gpu-leaf", "leaf-spine", "spine-core"};
+    static const char* const tier_names[] = {"nvlink", "gpu-leaf", "leaf-spine", "spine-core"};
     std::vector<std::pair<std::string, double>> tiers;
     for (const auto& r : p.fabric) {
       for (size_t t = 0; t < 4; ++t) {
         if (r.tier_utilisation[t] <= 0) continue;
         tiers.emplace_back(fmt::format("{} {:.0f} MiB, {}", to_string(r.kind),
-                                       r.bytes.value() / (1024.0 * 1024.0), kTiers[t]),
+                                       r.bytes.value() / (1024.0 * 1024.0), tier_names[t]),
                            r.tier_utilisation[t]);
       }
     }

@@ -243,7 +243,14 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.virtual_stages = n.count_or("virtual_stages", 1, kMaxDegree);
   std::vector<std::string> schedule_choices;
   for (const auto& x : pipeline_schedules()) schedule_choices.push_back(x.name);
-  p.schedule = n.choice_or("schedule", schedule_choices, default_schedule(p.virtual_stages));
+  // Without virtual stages, the stack's own schedule (nanotron's all-forward-all-backward).
+  const std::string fallback = p.virtual_stages == 1 && !stack.schedule.empty()
+                                   ? stack.schedule
+                                   : default_schedule(p.virtual_stages);
+  if (!find_schedule(fallback))
+    throw InputError("data/stacks.yaml", "stacks." + stack.name + ".schedule",
+                     "a registered pipeline schedule, got \"" + fallback + "\"");
+  p.schedule = n.choice_or("schedule", schedule_choices, fallback);
   const PipelineSchedule& schedule = *find_schedule(p.schedule);
   if (schedule.needs_virtual_stages && p.virtual_stages == 1 && !n.has("virtual_stages")) {
     n.fail("virtual_stages", "the " + schedule.name + " schedule needs virtual_stages > 1");

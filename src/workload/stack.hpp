@@ -67,6 +67,9 @@ struct Stack {
   // all-gather and one reduce-scatter per block) rather than Megatron's DDP buckets of
   // max(40M, 1M x DP) parameters.
   bool dp_per_unit = false;
+  // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
+  // 1F1B, Megatron's).
+  std::string schedule;
   // What parallelism.recompute: selective re-runs on this stack when recompute_modules is not
   // given (Megatron's default core_attn; TorchTitan's per-op policy).
   std::vector<std::string> selective_modules = {"core_attn"};
