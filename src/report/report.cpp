@@ -255,6 +255,7 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
   j["goodput"] = r.goodput;
   j["finishes"] = !does_not_finish(r);
   j["unfinished_fraction"] = r.unfinished_fraction;
+  j["extrapolated_fraction"] = r.extrapolated_fraction;
   j["goodput_stddev"] = r.goodput_stddev;
   if (rep.span_days) {
     j["span_days"] = *rep.span_days;
@@ -450,6 +451,13 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
       human_seconds(rep.interval.young.value()), human_seconds(rep.interval.daly.value()),
       human_seconds(rep.interval.simulated.value()), human_seconds(rep.interval.chosen.value()));
   out += fmt::format("\n  Monte Carlo, {} trials, seed {}:\n", r.trials, s.reliability.seed);
+  if (r.extrapolated_fraction > 0) {
+    out += fmt::format(
+        "  (bounded work: {:.0f}% of the trials were simulated for their share of 4M events, then "
+        "extended at the rate they ran; the p10-p90 spread is the simulated part's, wider than the "
+        "whole run's)\n",
+        100 * r.extrapolated_fraction);
+  }
   if (rep.span_days) {
     out += fmt::format("  span                 {:.1f} days: {:.1f}% of the token budget trained\n",
                        *rep.span_days, 100 * r.progress_fraction);

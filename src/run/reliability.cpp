@@ -224,14 +224,22 @@ namespace {
 struct Trial {
   double wall_s = 0;
   double progress_s = 0;
-  std::vector<int> by_source;
+  std::vector<double> by_source;
   std::vector<RunEvent> events;
+  bool extrapolated = false;  // finished by its renewal-reward rate past the event budget
 };
+
+// A trial past its share of the Monte Carlo's step budget extends by the rate it ran at (the
+// renewal-reward theorem: progress per wall second converges to a constant), so any run length
+// costs the same; it simulates at least this many steps.
+constexpr long long kMinStepsPerTrial = 2'000;
+// The checkpoint-interval search's budget per candidate interval (17 candidates).
+constexpr long long kSearchStepBudget = 500'000;
 
 // One run, event by event. Wall time and training progress advance together while training;
 // checkpoints pause it, failures roll it back to the last durable checkpoint and restart it.
 Trial run_trial(const RunSetup& setup, Seconds interval, std::mt19937_64& rng, double end_progress,
-                double end_wall, bool record) {
+                double end_wall, bool record, long long max_steps) {
   const Sampler sample = sampler_of(setup.distribution);
   // Plain seconds through the event loop.
   const double interval_s = interval.value(), repair_s = setup.repair.value();
@@ -302,7 +310,24 @@ Trial run_trial(const RunSetup& setup, Seconds interval, std::mt19937_64& rng, d
     }
   };
 
+  long long steps = 0;
   while (p < end_progress && t < end_wall) {
+    if (++steps > max_steps && t > 0 && p > 0) {
+      // Past the budget: the rest of the run at the rate this one has run at.
+      const double rate = p / t;
+      const double scale_from = t;
+      const double finish = std::isfinite(end_progress) ? t + (end_progress - p) / rate : inf;
+      if (finish <= end_wall) {
+        t = finish;
+        p = end_progress;
+      } else {
+        p += (end_wall - t) * rate;
+        t = end_wall;
+      }
+      for (double& n : tr.by_source) n *= t / scale_from;
+      tr.extrapolated = true;
+      break;
+    }
     // Step to the next event by the distance to it, landing exactly on progress marks (adding a
     // wall-clock difference back to p can round short of the mark and never reach it).
     const double to_mark = next_mark - p;
@@ -370,7 +395,7 @@ unsigned long long trial_seed(unsigned long long seed, int trial) {
 }  // namespace
 
 RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials, unsigned long long seed,
-                       std::optional<double> span_days) {
+                       std::optional<double> span_days, long long step_budget) {
   RunResult r;
   r.trials = trials;
   r.interval = interval;
@@ -383,11 +408,13 @@ RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials, unsi
   std::vector<double> by_source(setup.sources.size(), 0.0);
   for (int i = 0; i < trials; ++i) {
     std::mt19937_64 rng(trial_seed(seed, i));
-    const Trial tr = run_trial(setup, interval, rng, end_progress, end_wall, i == 0);
+    const long long budget = std::max(kMinStepsPerTrial, step_budget / std::max(1, trials));
+    const Trial tr = run_trial(setup, interval, rng, end_progress, end_wall, i == 0, budget);
+    r.extrapolated_fraction += tr.extrapolated ? 1.0 : 0.0;
     days.push_back(tr.wall_s / kDay);
     const double g = tr.wall_s > 0 ? tr.progress_s / tr.wall_s : 1.0;
     goodputs.push_back(g);
-    int total = 0;
+    double total = 0;
     for (size_t k = 0; k < by_source.size(); ++k) {
       by_source[k] += tr.by_source[k];
       total += tr.by_source[k];
@@ -404,6 +431,7 @@ RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials, unsi
   }
   trials = r.trials;
   r.unfinished_fraction = static_cast<double>(unfinished) / std::max(1, trials);
+  r.extrapolated_fraction /= std::max(1, trials);
   const double n = std::max(1, trials);
   r.interruptions_mean /= n;
   r.days_lost /= n;
@@ -444,7 +472,8 @@ IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
   for (int k = -8; k <= 8; ++k) {
     const Seconds interval = std::max(setup.min_interval, Seconds(base * std::pow(2.0, k / 4.0)));
     if (k > -8 && interval == setup.min_interval) continue;  // already tried at the floor
-    const RunResult r = simulate_run(setup, interval, trials, s.reliability.seed, span);
+    const RunResult r =
+        simulate_run(setup, interval, trials, s.reliability.seed, span, kSearchStepBudget);
     if (best < 0 || r.goodput > best) {
       best = r.goodput;
       c.simulated = interval;

@@ -125,6 +125,10 @@ struct RunResult {
   // Token-budget mode: trials still unfinished at kMaxWallFactor x the failure-free time (their
   // days count as that bound). When the first ten all are, the rest are not run.
   double unfinished_fraction = 0;
+  // Trials longer than the Monte Carlo's step budget: simulated for their share of it, then
+  // extended at the rate they ran (progress per wall second, which the renewal-reward theorem
+  // makes converge); their p10-p90 spread is that of the simulated part, wider than the whole's.
+  double extrapolated_fraction = 0;
   std::vector<RunEvent> timeline;  // trial 0's interruptions
 };
 
@@ -134,9 +138,12 @@ struct RunResult {
 inline constexpr double kMaxWallFactor = 10.0;
 
 // `span_days`: simulate a fixed span instead of the token budget.
+// Costs at most `step_budget` event-loop steps across its trials, whatever the run's length
+// (RunResult::extrapolated_fraction).
 [[nodiscard]] RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials,
                                      unsigned long long seed,
-                                     std::optional<double> span_days = std::nullopt);
+                                     std::optional<double> span_days = std::nullopt,
+                                     long long step_budget = 4'000'000);
 
 [[nodiscard]] IntervalChoice choose_interval(const RunSetup& setup, const Scenario& scenario);
 

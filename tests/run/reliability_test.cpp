@@ -239,3 +239,20 @@ TEST(Reliability, FleetProfilesScaleTheUnexpectedRate) {
   EXPECT_LT(run->fleets->low_days, run->result.days_median);
   EXPECT_GT(run->fleets->high_days, run->result.days_median);
 }
+
+// A run longer than the Monte Carlo's step budget is simulated for its share, then extended at
+// the rate it ran (renewal-reward): the result agrees with simulating every event, within the
+// Monte Carlo's own spread, at a fraction of the work.
+TEST(Reliability, LongRunsExtendAtTheirOwnRate) {
+  const Scenario s = scenario(kLlama3);
+  const RunSetup setup = make_run_setup(s, colossim::testing::predicted(s));
+  const Seconds interval(600);
+  const RunResult full = simulate_run(setup, interval, 40, 7, 20.0, 1'000'000'000);
+  const RunResult bounded = simulate_run(setup, interval, 40, 7, 20.0, 1);
+  EXPECT_EQ(full.extrapolated_fraction, 0.0);
+  EXPECT_EQ(bounded.extrapolated_fraction, 1.0);
+  EXPECT_NEAR(bounded.goodput, full.goodput, 3 * full.goodput_stddev + 0.005);
+  EXPECT_NEAR(bounded.progress_fraction, full.progress_fraction, 0.02 * full.progress_fraction);
+  EXPECT_NEAR(bounded.interruptions_mean, full.interruptions_mean,
+              0.1 * full.interruptions_mean);
+}
