@@ -78,12 +78,29 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
       chunk_act[static_cast<size_t>(c)] = act;
     }
     // Peak of the activations held by forward passes whose backward has not run yet.
-    double live = 0, peak = 0;
-    for (const auto& item : stage_order(plan.schedule, plan.pp, plan.virtual_stages, stage, m)) {
-      live += (item.forward ? 1 : -1) * chunk_act[static_cast<size_t>(item.local_chunk)];
-      // The loss's short-lived logits copies sit on top while the output chunk runs forward.
-      const bool loss = item.forward && layout.chunk(stage, item.local_chunk).has_output;
-      peak = std::max(peak, live + (loss ? out.transient_bytes : 0.0));
+    const auto peak_of = [&](long long count) {
+      double live = 0, top = 0;
+      for (const auto& item :
+           stage_order(plan.schedule, plan.pp, plan.virtual_stages, stage, count)) {
+        live += (item.forward ? 1 : -1) * chunk_act[static_cast<size_t>(item.local_chunk)];
+        // The loss's short-lived logits copies sit on top while the output chunk runs forward.
+        const bool loss = item.forward && layout.chunk(stage, item.local_chunk).has_output;
+        top = std::max(top, live + (loss ? out.transient_bytes : 0.0));
+      }
+      return top;
+    };
+    // Past a few hundred micro-batches the peak is either reached (1F1B and its interleaved
+    // form keep a bounded number in flight) or grows by the same amount per micro-batch (all
+    // forwards first): two counts tell which, and the peak extends linearly.
+    const long long unit = static_cast<long long>(plan.pp) * plan.virtual_stages;
+    const long long cap = std::max(256LL, 8 * unit) / unit * unit;
+    double peak = 0;
+    if (m <= cap) {
+      peak = peak_of(m);
+    } else {
+      const double p1 = peak_of(cap), p0 = peak_of(cap / 2 / unit * unit);
+      const double per = (p1 - p0) / static_cast<double>(cap - cap / 2 / unit * unit);
+      peak = p1 + per * static_cast<double>(m - cap);
     }
     // Full recompute rebuilds one layer's activations at a time during backward.
     if (plan.recompute == Recompute::full) peak += largest_layer_act;

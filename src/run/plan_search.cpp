@@ -151,9 +151,8 @@ class Enumeration {
 
   // Why nothing fits, when nothing does.
   [[nodiscard]] std::string why_none() const {
-    return too_large_ > 0 ? "every valid combination has too many micro-batches to simulate"
-           : first_invalid_.empty() ? "no combination of the open keys divides the job's GPUs"
-                                    : "every combination is invalid, e.g. " + first_invalid_;
+    return first_invalid_.empty() ? "no combination of the open keys divides the job's GPUs"
+                                  : "every combination is invalid, e.g. " + first_invalid_;
   }
 
  private:
@@ -205,10 +204,6 @@ class Enumeration {
       if (first_invalid_.empty()) first_invalid_ = *reason;
       return;
     }
-    if (step_task_bound(p, s_.model, s_.training) > kMaxStepTasks) {
-      ++too_large_;
-      return;
-    }
     ++result_.candidates;
     for (Precision precision : space_.precisions) {
       p.precision = precision;
@@ -253,7 +248,6 @@ class Enumeration {
   std::vector<PlanCandidate> fitting_;
   size_t order_ = 0;
   std::string first_invalid_;
-  long long too_large_ = 0;
 };
 
 // Simulates candidates in bound order, in fixed-size batches, until the next bound exceeds the

@@ -36,14 +36,6 @@ Verdict predict(const Scenario& s, const Calibration& calibration, bool timeline
     v.refusal = "invalid plan: " + *reason;
     return v;
   }
-  if (step_task_bound(plan, s.model, s.training) > kMaxStepTasks) {
-    v.refusal = fmt::format(
-        "the step has {} micro-batches of {} layers per pipeline, more than colossim simulates at "
-        "layer "
-        "granularity (about {:.0e} tasks); use fewer, larger micro-batches",
-        micro_batches(plan, s.training), s.model.layers, kMaxStepTasks);
-    return v;
-  }
   p.memory = memory_per_gpu(plan, s.model, s.cluster, s.training);
   if (auto reason = does_not_fit(p.memory, s.cluster)) {
     v.refusal = *reason;

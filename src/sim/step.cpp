@@ -800,7 +800,51 @@ class StepBuilder {
 
 }  // namespace
 
-StepResult simulate_step(const StepInputs& in) { return StepBuilder(in).run(); }
+namespace {
+
+// Steps of more micro-batches than this many tasks' worth are simulated at two smaller counts
+// and extended linearly: past the pipeline's fill, each further micro-batch adds the same work
+// to every stage (the steady state of 1F1B and its interleaved form), so step time, its parts
+// and the FLOPs are affine in the micro-batch count.
+constexpr double kExactStepTasks = 150e3;
+
+StepResult extended(const StepInputs& in, long long m) {
+  const long long unit = static_cast<long long>(in.plan.pp) * in.plan.virtual_stages;
+  const double per_micro_batch = step_task_bound(in.plan, in.model, in.training) / static_cast<double>(m);
+  long long m1 = static_cast<long long>(kExactStepTasks / per_micro_batch) / unit * unit;
+  m1 = std::max(m1, 4 * unit);
+  const long long m0 = m1 / 2 / unit * unit;
+  const auto at = [&](long long count) {
+    Training t = in.training;
+    t.global_batch = count * in.plan.dp * in.plan.micro_batch;
+    StepInputs sub{in.model, in.cluster, in.plan, t, in.network, in.calibration, in.record_timeline};
+    return StepBuilder(sub).run();
+  };
+  const StepResult r0 = at(m0);
+  StepResult r = at(m1);
+  const double x = static_cast<double>(m - m1) / static_cast<double>(m1 - m0);
+  double step = 0;
+  for (size_t i = 0; i < r.breakdown.size(); ++i) {
+    const double a = r0.breakdown[i].time.value(), b = r.breakdown[i].time.value();
+    r.breakdown[i].time = Seconds(std::max(0.0, b + x * (b - a)));
+    step += r.breakdown[i].time.value();
+  }
+  r.step_time = Seconds(step);
+  r.model_flops += x * (r.model_flops - r0.model_flops);
+  r.hardware_flops += x * (r.hardware_flops - r0.hardware_flops);
+  r.tasks += r0.tasks;
+  return r;
+}
+
+}  // namespace
+
+StepResult simulate_step(const StepInputs& in) {
+  const long long m = micro_batches(in.plan, in.training);
+  const long long unit = static_cast<long long>(in.plan.pp) * in.plan.virtual_stages;
+  if (step_task_bound(in.plan, in.model, in.training) <= kExactStepTasks || m < 16 * unit)
+    return StepBuilder(in).run();
+  return extended(in, m);
+}
 
 double step_task_bound(const Plan& plan, const Model& model, const Training& training) {
   // Per micro-batch and layer: forward, backward, and (ZeRO-3) two gathers and a reduction;

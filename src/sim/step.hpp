@@ -68,13 +68,14 @@ struct StepInputs {
   bool record_timeline = false;
 };
 
-// The plan must be valid (invalid_reason() == nullopt).
+// The plan must be valid (invalid_reason() == nullopt). Bounded work for any batch: a step of
+// more micro-batches than about 150,000 tasks' worth is simulated at two smaller counts and
+// extended linearly (its steady state); the timeline is then the larger count's.
 [[nodiscard]] StepResult simulate_step(const StepInputs& in);
 
-// An upper bound on the tasks simulate_step creates (a few per layer per micro-batch), so that
-// callers can refuse a step too large to simulate instead of running out of memory.
+// An upper bound on the tasks simulating a step at layer granularity creates (a few per layer
+// per micro-batch).
 [[nodiscard]] double step_task_bound(const Plan& plan, const Model& model,
                                      const Training& training);
-constexpr double kMaxStepTasks = 20e6;
 
 }  // namespace colossim

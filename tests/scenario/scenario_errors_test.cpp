@@ -125,14 +125,27 @@ TEST(ScenarioErrors, OutOfRangeCountsAreRefusedNotWrapped) {
       "model", "expected a mapping");
 }
 
-TEST(ScenarioErrors, StepTooLargeToSimulateIsRefused) {
-  const Scenario s = scenario(
-      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
-      "training: {global_batch: 100000000}\nparallelism: {tp: 8, pp: 1, cp: 1, micro_batch: 1,"
-      " virtual_stages: 1, recompute: full}\n");
-  const Verdict v = predict(s, Calibration::builtin());
-  EXPECT_FALSE(v.prediction);
-  EXPECT_NE(v.refusal.find("micro-batches"), std::string::npos) << v.refusal;
+// A step of 10^8 micro-batches is simulated at two smaller counts and extended by its steady
+// state: twice the batch takes twice the time, less the pipeline's fixed parts, and the answer
+// agrees with simulating a batch small enough to run task by task.
+TEST(ScenarioErrors, HugeBatchesExtendTheSteadyState) {
+  const auto step = [](long long batch, int pp) {
+    const Scenario s = scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 32}\nmodel: {preset: llama3-8b}\n"
+        "training: {global_batch: " +
+        std::to_string(batch) + "}\nparallelism: {tp: 8, pp: " + std::to_string(pp) +
+        ", cp: 1, micro_batch: 1, virtual_stages: 1, recompute: full}\n");
+    const Verdict v = predict(s, Calibration::builtin());
+    EXPECT_TRUE(v.prediction) << v.refusal;
+    return v.prediction ? v.prediction->step.step_time.value() : 0.0;
+  };
+  const double big = step(100'000'000, 4), twice = step(200'000'000, 4);
+  EXPECT_NEAR(twice / big, 2.0, 1e-3);
+  // Two steps small enough to simulate task by task (256 and 512 micro-batches, 220 tasks
+  // each) draw the line the extended one (65,536) must lie on.
+  const double m256 = step(256, 4), m512 = step(512, 4), extended = step(65536, 4);
+  const double line = m512 + (65536 - 512) * (m512 - m256) / 256;
+  EXPECT_NEAR(extended, line, 0.005 * line);
 }
 
 TEST(ScenarioErrors, MalformedYaml) {
