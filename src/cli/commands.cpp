@@ -375,6 +375,8 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
     std::cout << "colossim " << e.what() << "\n";
     return 0;
   } catch (const CLI::ParseError& e) {
+    // Help goes to every rank's standard output; an error to rank 0's standard error only.
+    if (e.get_exit_code() != 0 && mpi != nullptr && mpi->rank() != 0) return 2;
     const int rc = cli.exit(e);
     return rc == 0 ? 0 : 2;
   }

@@ -14,13 +14,15 @@ int main(int argc, char** argv) {
   colossim::MpiSession session(&argc, &argv);
   mpi = &session;
 #endif
+  // Under mpirun every rank meets the same error: rank 0 reports it.
+  const bool reports = mpi == nullptr || mpi->rank() == 0;
   try {
     return colossim::run_commands(argc, argv, mpi);
   } catch (const colossim::InputError& e) {
-    std::cerr << e.what() << "\n";
+    if (reports) std::cerr << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "colossim: internal error: " << e.what() << "\n";
+    if (reports) std::cerr << "colossim: internal error: " << e.what() << "\n";
     return 1;
   }
 }
