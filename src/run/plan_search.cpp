@@ -82,18 +82,19 @@ SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
   const auto open = [&](const char* key) { return widen || s.free_plan_keys.count(key) > 0; };
   const Model& m = s.model;
   const Plan& given = s.plan;
+  const Stack& stack = given.stack ? *given.stack : default_stack();
   SearchSpace x;
   x.tps = {given.tp};
   if (open("tp")) x.tps = divisors_up_to(m.heads, s.cluster.nvlink_domain);
   x.cps = {given.cp};
-  if (open("cp")) {
+  if (open("cp") && stack.offers("cp")) {
     x.cps = {1};
     for (long long c : {2, 4, 8}) {
       if (m.seq_len >= 4096 * c) x.cps.push_back(c);  // CP pays off only for long sequences
     }
   }
   x.pps = {given.pp};
-  if (open("pp")) {
+  if (open("pp") && stack.offers("pp")) {
     x.pps.clear();
     for (long long p = 1; p <= std::min<long long>(m.layers, 128); ++p) {
       if (m.layers % p == 0 || (m.layers + 2) % p == 0 || given.uneven_stages) x.pps.push_back(p);
@@ -164,8 +165,9 @@ class Enumeration {
   void layout(long long tp, long long cp, long long pp, long long dp) {
     const Model& m = s_.model;
     const Plan& given = s_.plan;
+    const Stack& stack = given.stack ? *given.stack : default_stack();
     std::vector<long long> eps = {given.ep};
-    if (open("ep")) {
+    if (open("ep") && stack.offers("ep")) {
       eps = {1};
       if (m.moe) eps = divisors_up_to(m.moe->experts, 256);
       if (widen_) include(eps, static_cast<long long>(given.ep));
@@ -173,7 +175,7 @@ class Enumeration {
     std::vector<long long> vs = {given.virtual_stages};
     if (open("virtual_stages")) {
       vs = {1};
-      if (pp > 1) {
+      if (pp > 1 && stack.offers("interleaved")) {
         for (long long v : {2, 3, 4, 6, 8}) {
           if (layers_split_evenly(m, static_cast<int>(pp), static_cast<int>(v))) vs.push_back(v);
         }
@@ -191,7 +193,11 @@ class Enumeration {
           p.ep = static_cast<int>(ep);
           p.virtual_stages = static_cast<int>(v);
           p.micro_batch = mb;
-          if (open("schedule") || widen_) p.schedule = default_schedule(p.virtual_stages);
+          if (open("schedule") || widen_) {
+            p.schedule = p.virtual_stages == 1 && !stack.schedule.empty()
+                             ? stack.schedule
+                             : default_schedule(p.virtual_stages);
+          }
           if (open("sequence_parallel") || widen_) p.sequence_parallel = tp > 1;
           candidate(p);
         }

@@ -273,8 +273,7 @@ class StepBuilder {
       p.backward[kTpComm] = exposed(gemm_b);
       // The hidden part runs beside the GEMMs on SMs they lose (interference_of): the
       // userbuffers' SMs under TP overlap.
-      const double share =
-          std::min(1.0, kUserbufferSms / std::max(1, in_.cluster.gpu.sms));
+      const double share = std::min(1.0, kUserbufferSms / std::max(1, in_.cluster.gpu.sms));
       p.forward[kInterference] = share * (comm - p.forward[kTpComm]);
       p.backward[kInterference] = share * (comm - p.backward[kTpComm]);
     }
@@ -810,14 +809,16 @@ constexpr double kExactStepTasks = 150e3;
 
 StepResult extended(const StepInputs& in, long long m) {
   const long long unit = static_cast<long long>(in.plan.pp) * in.plan.virtual_stages;
-  const double per_micro_batch = step_task_bound(in.plan, in.model, in.training) / static_cast<double>(m);
+  const double per_micro_batch =
+      step_task_bound(in.plan, in.model, in.training) / static_cast<double>(m);
   long long m1 = static_cast<long long>(kExactStepTasks / per_micro_batch) / unit * unit;
   m1 = std::max(m1, 4 * unit);
   const long long m0 = m1 / 2 / unit * unit;
   const auto at = [&](long long count) {
     Training t = in.training;
     t.global_batch = count * in.plan.dp * in.plan.micro_batch;
-    StepInputs sub{in.model, in.cluster, in.plan, t, in.network, in.calibration, in.record_timeline};
+    StepInputs sub{in.model,   in.cluster,     in.plan,           t,
+                   in.network, in.calibration, in.record_timeline};
     return StepBuilder(sub).run();
   };
   const StepResult r0 = at(m0);

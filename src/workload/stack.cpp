@@ -65,7 +65,7 @@ std::vector<Stack> load() {
     const ConfigNode n = entries.child(name);
     n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
                              "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
-                             "selective_modules", "allocator", "dp_per_unit", "schedule"});
+                             "selective_modules", "allocator", "dp_per_unit", "schedule", "lacks"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -100,6 +100,13 @@ std::vector<Stack> load() {
     s.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
     s.dp_per_unit = n.boolean_or("dp_per_unit", false);
     s.schedule = n.str_or("schedule", "");  // plan/ checks the name (its registry)
+    if (n.has("lacks")) {
+      for (const auto& f : n.strings("lacks")) {
+        if (f != "pp" && f != "cp" && f != "ep" && f != "interleaved")
+          n.fail("lacks", "names among pp, cp, ep, interleaved, got \"" + f + "\"");
+        s.lacks.push_back(f);
+      }
+    }
     s.compiled = n.str_or("compiled", "");
     if (n.has("selective_modules")) {
       s.selective_modules = n.strings("selective_modules");

@@ -70,6 +70,15 @@ struct Stack {
   // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
   // 1F1B, Megatron's).
   std::string schedule;
+  // Parallelism the stack does not offer, which the plan search then does not propose for open
+  // keys: pp, cp, ep, interleaved (virtual stages).
+  std::vector<std::string> lacks;
+  [[nodiscard]] bool offers(const std::string& feature) const {
+    for (const auto& f : lacks) {
+      if (f == feature) return false;
+    }
+    return true;
+  }
   // What parallelism.recompute: selective re-runs on this stack when recompute_modules is not
   // given (Megatron's default core_attn; TorchTitan's per-op policy).
   std::vector<std::string> selective_modules = {"core_attn"};

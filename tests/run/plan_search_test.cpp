@@ -122,3 +122,28 @@ TEST(PlanSearch, NeverSlowerThanThePublishedPlan) {
     EXPECT_LE(c->best_step_s, c->published_step_s * (1 + 1e-12)) << f;
   }
 }
+
+// The search proposes only what the scenario's stack offers: nanotron has neither interleaved
+// pipelines nor context parallelism and runs all-forward-all-backward.
+TEST(PlanSearch, ProposesOnlyWhatTheStackOffers) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b, seq_len: 16384}\n"
+      "training: {global_batch: 64, framework: ";
+  bool cp_or_interleaved_elsewhere = false;
+  for (const std::string stack : {"megatron-core", "nanotron"}) {
+    const Scenario s = colossim::testing::scenario(yaml + stack + "}\n");
+    const PlanSearch r = search_plans(s, Calibration::builtin(), {});
+    ASSERT_FALSE(r.ranked.empty()) << stack;
+    for (const auto& c : r.ranked) {
+      const bool uses = c.plan.cp > 1 || c.plan.virtual_stages > 1;
+      if (stack == "nanotron") {
+        EXPECT_FALSE(uses) << "TP " << c.plan.tp << " CP " << c.plan.cp << " VP "
+                           << c.plan.virtual_stages;
+        if (c.plan.pp > 1) EXPECT_EQ(c.plan.schedule, "gpipe");
+      } else {
+        cp_or_interleaved_elsewhere = cp_or_interleaved_elsewhere || uses;
+      }
+    }
+  }
+  EXPECT_TRUE(cp_or_interleaved_elsewhere) << "the control: Megatron-Core's search uses them";
+}

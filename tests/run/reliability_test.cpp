@@ -253,6 +253,5 @@ TEST(Reliability, LongRunsExtendAtTheirOwnRate) {
   EXPECT_EQ(bounded.extrapolated_fraction, 1.0);
   EXPECT_NEAR(bounded.goodput, full.goodput, 3 * full.goodput_stddev + 0.005);
   EXPECT_NEAR(bounded.progress_fraction, full.progress_fraction, 0.02 * full.progress_fraction);
-  EXPECT_NEAR(bounded.interruptions_mean, full.interruptions_mean,
-              0.1 * full.interruptions_mean);
+  EXPECT_NEAR(bounded.interruptions_mean, full.interruptions_mean, 0.1 * full.interruptions_mean);
 }
