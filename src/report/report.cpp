@@ -188,6 +188,13 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
         "{:.1f} days lost ({} GPU-hours)\n",
         100 * r.goodput, r.interruptions_mean / std::max(r.days_mean, 1e-9),
         human_seconds(r.interval.value()), r.days_lost, human_count(r.gpu_hours_lost));
+    // The assumptions the figure rests on (reliability.* keys), so none decides it unseen.
+    out += fmt::format(
+        "                       assuming {} spare nodes{}, repairs of {}, {} failure rates "
+        "(reliability.*)\n",
+        run->setup.spare_nodes,
+        run->setup.spares_defaulted ? " (default: 99% of the repairs in flight covered)" : "",
+        human_seconds(run->setup.repair.value()), s.reliability.profile);
   }
   out += fmt::format("\n  where the step goes (pipeline stage {}):\n", p.step.critical_stage);
   for (const auto& b : p.step.breakdown) {
@@ -279,6 +286,9 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
   j["checkpoint_mode"] = rep.setup.async_checkpoint ? "async" : "sync";
   j["restart_s"] = rep.setup.restart.value();
   j["spare_nodes"] = rep.setup.spare_nodes;
+  j["spare_nodes_default"] = rep.setup.spares_defaulted;
+  j["repair_s"] = rep.setup.repair.value();
+  j["failure_profile"] = rep.setup.profile;
   j["mean_time_between_interruptions_s"] =
       rep.setup.rate_per_hour > 0 ? 3600.0 / rep.setup.rate_per_hour : 0.0;
   nlohmann::json timeline = nlohmann::json::array();

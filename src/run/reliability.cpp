@@ -121,6 +121,22 @@ const std::vector<FleetProfile>& fleet_profiles() {
   return all;
 }
 
+long long default_spare_nodes(const RunSetup& setup) {
+  double in_repair = 0;  // mean nodes out of service at once
+  for (const auto& f : setup.sources) {
+    in_repair += f.rate_per_hour * static_cast<double>(f.blast_nodes) * setup.repair.value() / kHour;
+  }
+  if (!(in_repair > 0)) return 0;
+  // The Poisson 99th percentile: accumulate the probabilities (in logs, for large means).
+  double cdf = 0;
+  for (long long k = 0;; ++k) {
+    const double log_p = static_cast<double>(k) * std::log(in_repair) - in_repair -
+                         std::lgamma(static_cast<double>(k) + 1);
+    cdf += std::exp(log_p);
+    if (cdf >= 0.99 || k > 10 * static_cast<long long>(in_repair) + 100) return k;
+  }
+}
+
 std::vector<IntervalDistributionInfo> interval_distributions() {
   std::vector<IntervalDistributionInfo> out;
   for (const auto& d : distributions()) out.push_back(d.info);
@@ -214,7 +230,12 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
                           setup.checkpoint_write.value());  // load at the write rate
   setup.repair = r.repair_time ? *r.repair_time : defaults.duration("repair_time");
   setup.spare_nodes = r.spare_nodes ? *r.spare_nodes : c.spare_gpus / c.gpus_per_node;
+  if (!r.spare_nodes && !c.spare_gpus_given) {
+    setup.spare_nodes = default_spare_nodes(setup);
+    setup.spares_defaulted = true;
+  }
   setup.distribution = r.distribution;
+  setup.profile = r.profile;
   setup.weibull_shape = r.weibull_shape ? *r.weibull_shape : defaults.number("weibull_shape");
   return setup;
 }

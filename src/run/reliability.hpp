@@ -51,6 +51,10 @@ struct RunSetup {
   double job_gpus = 0;
   long long job_nodes = 0;
   long long spare_nodes = 0;
+  // The scenario named no spare pool: spare_nodes is the default, the 99th percentile of the
+  // nodes in repair at once (default_spare_nodes).
+  bool spares_defaulted = false;
+  std::string profile;  // the fleet whose failure rates apply (reliability.profile)
   Bytes checkpoint_bytes;
   Seconds checkpoint_overhead;  // blocking coordination part of every checkpoint
   Seconds snapshot;             // staging each GPU's shard in host memory (asynchronous)
@@ -83,6 +87,12 @@ struct FleetProfile {
   double rate_per_1000_gpu_days = 0;
 };
 [[nodiscard]] const std::vector<FleetProfile>& fleet_profiles();
+
+// Nodes out for repair at once form an M/G/infinity queue: their number is Poisson with mean
+// (hardware failures per hour x nodes each takes out x repair hours) whatever the repair-time
+// distribution (Palm's theorem). The default spare pool is its 99th percentile, held beside the
+// job, so that a failure waits for a repair only 1% of the time.
+[[nodiscard]] long long default_spare_nodes(const RunSetup& setup);
 
 // The run model reads its own names in the scenario's reliability block: throws InputError
 // naming reliability.distribution or reliability.profile when it is not one of its own.

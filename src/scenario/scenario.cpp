@@ -87,6 +87,7 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
     c.nvlink_domain = static_cast<int>(p);
   }
   c.spare_gpus = n.integer_or("spare_gpus", 0);
+  c.spare_gpus_given = n.has("spare_gpus");
   if (c.spare_gpus < 0 || c.spare_gpus >= c.gpus)
     n.fail("spare_gpus", "expected 0 or more and fewer than cluster.gpus");
   const Nic* nic = catalog.find_nic(node->nic);

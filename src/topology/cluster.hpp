@@ -17,6 +17,7 @@ struct Cluster {
   Nic nic;
   long long gpus = 0;
   long long spare_gpus = 0;  // kept out of the training job (hot spares)
+  bool spare_gpus_given = false;  // cluster.spare_gpus was in the file
   int gpus_per_node = 8;
   int nvlink_domain = 8;         // GPUs that reach each other over NVLink
   int gpus_per_rack = 32;        // sharing a rack's power and cooling (failure blast radius)

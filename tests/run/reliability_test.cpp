@@ -255,3 +255,35 @@ TEST(Reliability, LongRunsExtendAtTheirOwnRate) {
   EXPECT_NEAR(bounded.progress_fraction, full.progress_fraction, 0.02 * full.progress_fraction);
   EXPECT_NEAR(bounded.interruptions_mean, full.interruptions_mean, 0.1 * full.interruptions_mean);
 }
+
+// With no spare pool named, the run keeps the 99th percentile of the nodes in repair at once
+// (Poisson, mean = hardware failures per hour x nodes each takes x repair hours) beside the
+// job, and says it did; a pool named in the file is kept as given, even zero.
+TEST(Reliability, DefaultSparesCoverTheRepairsInFlight) {
+  const std::string base =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16384, network: {nic: cx7-roce-400, topology: clos}}\n"
+      "model: {preset: llama3-405b}\ntraining: {global_batch: 2048, tokens: 15.6e12}\n"
+      "parallelism: {tp: 8, cp: 1, pp: 16, virtual_stages: 4, micro_batch: 1, recompute: none}\n";
+  const Scenario s = scenario(base);
+  const RunSetup setup = make_run_setup(s, colossim::testing::predicted(s));
+  EXPECT_TRUE(setup.spares_defaulted);
+  double mean = 0;
+  for (const auto& f : setup.sources)
+    mean += f.rate_per_hour * static_cast<double>(f.blast_nodes) * setup.repair.value() / 3600;
+  ASSERT_GT(mean, 1.0);
+  // P(N <= k) >= 0.99 > P(N <= k - 1) for N ~ Poisson(mean).
+  const auto cdf = [&](long long k) {
+    double p = std::exp(-mean), sum = 0;
+    for (long long i = 0; i <= k; ++i) {
+      sum += p;
+      p *= mean / static_cast<double>(i + 1);
+    }
+    return sum;
+  };
+  EXPECT_GE(cdf(setup.spare_nodes), 0.99);
+  EXPECT_LT(cdf(setup.spare_nodes - 1), 0.99);
+  const Scenario none = scenario(base + "reliability: {spare_nodes: 0}\n");
+  const RunSetup zero = make_run_setup(none, colossim::testing::predicted(none));
+  EXPECT_FALSE(zero.spares_defaulted);
+  EXPECT_EQ(zero.spare_nodes, 0);
+}
