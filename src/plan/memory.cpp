@@ -98,8 +98,9 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     if (m <= cap) {
       peak = peak_of(m);
     } else {
-      const double p1 = peak_of(cap), p0 = peak_of(cap / 2 / unit * unit);
-      const double per = (p1 - p0) / static_cast<double>(cap - cap / 2 / unit * unit);
+      const long long half = cap / 2 / unit * unit;  // whole rounds of the schedule
+      const double p1 = peak_of(cap), p0 = peak_of(half);
+      const double per = (p1 - p0) / static_cast<double>(cap - half);
       peak = p1 + per * static_cast<double>(m - cap);
     }
     // Full recompute rebuilds one layer's activations at a time during backward.

@@ -124,7 +124,8 @@ const std::vector<FleetProfile>& fleet_profiles() {
 long long default_spare_nodes(const RunSetup& setup) {
   double in_repair = 0;  // mean nodes out of service at once
   for (const auto& f : setup.sources) {
-    in_repair += f.rate_per_hour * static_cast<double>(f.blast_nodes) * setup.repair.value() / kHour;
+    in_repair +=
+        f.rate_per_hour * static_cast<double>(f.blast_nodes) * setup.repair.value() / kHour;
   }
   if (!(in_repair > 0)) return 0;
   // The Poisson 99th percentile: accumulate the probabilities (in logs, for large means).

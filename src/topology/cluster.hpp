@@ -16,7 +16,7 @@ struct Cluster {
   Node node;
   Nic nic;
   long long gpus = 0;
-  long long spare_gpus = 0;  // kept out of the training job (hot spares)
+  long long spare_gpus = 0;       // kept out of the training job (hot spares)
   bool spare_gpus_given = false;  // cluster.spare_gpus was in the file
   int gpus_per_node = 8;
   int nvlink_domain = 8;         // GPUs that reach each other over NVLink
