@@ -163,6 +163,8 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
   Sweep out;
   for (const auto& a : axes) out.keys.push_back(a.key);
   std::vector<size_t> index(axes.size(), 0);
+  std::optional<InputError> first_error;
+  size_t input_errors = 0;
   while (!axes.empty()) {
     SweepRow row;
     std::string variant = text;
@@ -177,12 +179,17 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
       row.refusal = v.refusal;
     } catch (const InputError& e) {
       row.refusal = e.what();
+      if (!first_error) first_error = e;
+      ++input_errors;
     }
     out.rows.push_back(std::move(row));
     size_t a = axes.size();
     while (a > 0 && ++index[a - 1] == axes[a - 1].values.size()) index[--a] = 0;
     if (a == 0) break;
   }
+  // Every point bad input (a misspelled key, say): the sweep itself is, exit 2. One bad value
+  // among good ones stays that row's refusal.
+  if (first_error && input_errors == out.rows.size()) throw *first_error;
   return out;
 }
 

@@ -69,6 +69,12 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   c.gpus_per_node = n.count_or("gpus_per_node", node->gpus, 1024);
   c.gpus_per_rack = n.count_or("gpus_per_rack", node->rack_gpus, 1'000'000);
   if (c.gpus_per_rack % c.gpus_per_node != 0) {
+    if (!n.has("gpus_per_rack")) {
+      n.fail("gpus_per_node", std::to_string(c.gpus_per_node) +
+                                  " GPUs per node do not divide the " +
+                                  std::to_string(c.gpus_per_rack) + "-GPU rack of node " + node_id +
+                                  "; set cluster.gpus_per_rack to a multiple of it");
+    }
     n.fail("gpus_per_rack",
            "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
   }
@@ -389,8 +395,10 @@ FacilitySettings read_facility(const ConfigNode& n) {
     const std::string d = n.str("delivery");
     int y = 0, m = 0, day = 0;
     char extra = 0;
-    if (std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) != 3 || m < 1 || m > 12 ||
-        day < 1 || day > 31 || y < 1990 || y > 2200) {
+    const bool parsed = std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3;
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!parsed || m < 1 || m > 12 || y < 1990 || y > 2200 || day < 1 || day > month_days[m - 1]) {
       n.fail("delivery", "expected a date YYYY-MM-DD, got \"" + d + "\"");
     }
     f.delivery = d;

@@ -68,6 +68,8 @@ TEST(App, SweepCoversTheGridLastAxisFastest) {
   EXPECT_NE(sweep.rows[1].refusal.find("unknown model preset"), std::string::npos);
   EXPECT_FALSE(sweep.rows[1].prediction);
   EXPECT_TRUE(sweep.rows[0].prediction) << sweep.rows[0].refusal;
+  // A misspelled key makes every point bad input: the sweep itself is refused (exit 2).
+  EXPECT_THROW((void)app::sweep(file, {app::parse_sweep_axis("cluster.gpuz=8,16")}), InputError);
   EXPECT_THROW((void)app::parse_sweep_axis("cluster.gpus"), InputError);
   EXPECT_THROW((void)app::parse_sweep_axis("=1,2"), InputError);
 }

@@ -310,3 +310,17 @@ TEST(ScenarioErrors, FrameworksAreNamedAndTheirDefaultsGiveWay) {
       scenario(head + "framework: llm-foundry}\nparallelism: {attention: flash}\n").plan.attention,
       AttentionKernel::flash);
 }
+
+// Dates are checked against the calendar, and a node size that does not divide the default
+// rack blames the key the file gave.
+TEST(ScenarioErrors, CalendarDatesAndTheKeyTheFileGave) {
+  const std::string rest = "model: {preset: llama3-8b}\ntraining: {global_batch: 8}\n";
+  const std::string cluster = "cluster: {gpu: h100-sxm-80gb, gpus: 8}\n";
+  expect_error(cluster + rest + "facility: {delivery: 2025-02-31}\n", "facility.delivery",
+               "YYYY-MM-DD");
+  expect_error(cluster + rest + "facility: {delivery: 2023-02-29}\n", "facility.delivery",
+               "YYYY-MM-DD");
+  EXPECT_EQ(error_of(cluster + rest + "facility: {delivery: 2024-02-29}\n"), "");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8192, gpus_per_node: 1024}\n" + rest,
+               "cluster.gpus_per_node", "set cluster.gpus_per_rack");
+}
