@@ -246,6 +246,13 @@ Model read_model(const ConfigNode& n, const std::string& base_dir) {
     } catch (const InputError& e) {
       n.fail("hf_config", e.what());
     }
+    // A config's max_position_embeddings is the longest context the model supports (131,072
+    // for Qwen2), not the length it trains at: the file must say.
+    if (!n.has("seq_len"))
+      n.fail("seq_len",
+             "the training sequence length beside hf_config (the config's "
+             "max_position_embeddings, " +
+                 std::to_string(m.seq_len) + ", is the longest context, not the training length)");
   }
   apply_fields(n, m);
   finish_and_check(n, m);

@@ -324,3 +324,12 @@ TEST(ScenarioErrors, CalendarDatesAndTheKeyTheFileGave) {
   expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 8192, gpus_per_node: 1024}\n" + rest,
                "cluster.gpus_per_node", "set cluster.gpus_per_rack");
 }
+
+// An imported config's max_position_embeddings is not the training length: the file says it.
+TEST(ScenarioErrors, ImportedConfigsNeedTheTrainingLength) {
+  const std::string config = std::string(COLOSSIM_SOURCE_DIR) + "/tests/data/llama3-8b-config.json";
+  const std::string head = "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {hf_config: " + config;
+  const std::string tail = "}\ntraining: {global_batch: 8}\n";
+  expect_error(head + tail, "model.seq_len", "max_position_embeddings");
+  EXPECT_EQ(scenario(head + ", seq_len: 4096" + tail).model.seq_len, 4096);
+}
