@@ -256,7 +256,9 @@ struct Trial {
 // costs the same; it simulates at least this many steps.
 constexpr long long kMinStepsPerTrial = 2'000;
 // The checkpoint-interval search's budget per candidate interval (17 candidates).
-constexpr long long kSearchStepBudget = 500'000;
+constexpr long long kSearchStepBudget = 250'000;
+// Each what-if's (seven of them beside the run): comparisons, at a quarter of the run's.
+constexpr long long kWhatIfStepBudget = 1'000'000;
 
 // One run, event by event. Wall time and training progress advance together while training;
 // checkpoints pause it, failures roll it back to the last durable checkpoint and restart it.
@@ -536,7 +538,8 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
   if (!what_ifs) return rep;
   const int trials = std::min(s.reliability.trials, 200);
   auto what_if = [&](const std::string& name, const RunSetup& setup, Seconds interval) {
-    const RunResult r = simulate_run(setup, interval, trials, s.reliability.seed, span_days);
+    const RunResult r =
+        simulate_run(setup, interval, trials, s.reliability.seed, span_days, kWhatIfStepBudget);
     rep.what_ifs.push_back({name, r.goodput, r.days_median});
   };
   const Seconds chosen = rep.interval.chosen;
