@@ -54,9 +54,15 @@ bool stray_flow_entry(const std::string& text) {
   int depth = 0;          // flow collections open
   char quote = 0;         // inside a quoted scalar
   bool in_plain = false;  // inside a block plain scalar (it takes ',' as a character)
+  // Inside a plain scalar within [ ] or { }: a quote there is a character, not the start of a
+  // quoted scalar ("[7''~'(]" is the one-element list of 7''~'().
+  bool in_flow_plain = false;
   const auto blank = [&](size_t k) {
     return k >= text.size() || text[k] == ' ' || text[k] == '\t' || text[k] == '\r' ||
            text[k] == '\n';
+  };
+  const auto flow_indicator = [&](size_t k) {
+    return k < text.size() && std::string_view(",[]{}").find(text[k]) != std::string_view::npos;
   };
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -90,33 +96,44 @@ bool stray_flow_entry(const std::string& text) {
     switch (c) {
       case '"':
       case '\'':
-        quote = c;
+        if (!in_flow_plain) quote = c;
         break;
       case '[':
       case '{':
         ++depth;
+        in_flow_plain = false;
         break;
       case ']':
       case '}':
         depth = std::max(0, depth - 1);
+        in_flow_plain = false;
         break;
       case ',':
         if (depth == 0) return true;
+        in_flow_plain = false;
         break;
       case '!':
       case '&':
       case '*':  // a tag, an anchor or an alias: one token
-        while (i + 1 < text.size() && !blank(i + 1) &&
-               std::string_view(",[]{}").find(text[i + 1]) == std::string_view::npos)
-          ++i;
+        while (i + 1 < text.size() && !blank(i + 1) && !flow_indicator(i + 1)) ++i;
         break;
       case '-':
       case '?':
       case ':':
-        if (!blank(i + 1) && depth == 0) in_plain = true;  // "-1", "?x", ":x" are scalars
+        if (depth == 0) {
+          if (!blank(i + 1)) in_plain = true;  // "-1", "?x", ":x" are scalars
+        } else if (c == ':' && (blank(i + 1) || flow_indicator(i + 1))) {
+          in_flow_plain = false;  // a key's ':' inside { }
+        } else if (!blank(i + 1)) {
+          in_flow_plain = true;
+        }
         break;
       default:
-        if (depth == 0) in_plain = true;
+        if (depth == 0) {
+          in_plain = true;
+        } else {
+          in_flow_plain = true;
+        }
     }
   }
   return false;
