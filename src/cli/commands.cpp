@@ -20,6 +20,9 @@
 #include "run/mpi.hpp"
 #endif
 
+#ifndef COLOSSIM_COMMIT
+#define COLOSSIM_COMMIT "unknown"
+#endif
 #ifndef COLOSSIM_VERSION
 #define COLOSSIM_VERSION "unknown"
 #endif
@@ -362,7 +365,8 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
       "colossim: simulate and plan AI training clusters, from 8 GPUs to a million.\n"
       "With no command, simulates the built-in default scenario (100,000 H100 GPUs)."};
   cli.require_subcommand(0, 1);
-  cli.set_version_flag("--version", COLOSSIM_VERSION);
+  cli.set_version_flag("--version",
+                       std::string(COLOSSIM_VERSION) + " (commit " + COLOSSIM_COMMIT + ")");
   cli.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("colossim: ") + e.what() + " (see --help)\n";
   });

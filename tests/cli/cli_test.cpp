@@ -122,6 +122,7 @@ TEST(Cli, HelpListsEveryCommandAndItsOptions) {
   const Result version = run("--version");
   EXPECT_EQ(version.status, 0);
   EXPECT_EQ(version.out.rfind("colossim ", 0), 0u) << version.out;
+  EXPECT_NE(version.out.find("(commit "), std::string::npos) << version.out;
 }
 
 TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
