@@ -398,7 +398,14 @@ Model import_hf_config(const std::string& path) {
   if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.vocab <= 0 || m.kv_heads <= 0) {
     throw InputError(path, "", "expected positive layer, hidden, head and vocabulary sizes");
   }
-  if (m.head_dim == 0) m.head_dim = m.hidden / m.heads;
+  if (m.head_dim == 0) {
+    if (m.hidden % m.heads != 0) {
+      throw InputError(path, "num_attention_heads",
+                       "expected a divisor of hidden_size (" + std::to_string(m.hidden) +
+                           ") or an explicit head_dim, got " + std::to_string(m.heads));
+    }
+    m.head_dim = m.hidden / m.heads;
+  }
   return m;
 }
 

@@ -148,4 +148,8 @@ TEST(Model, ImportedConfigFieldsAreCheckedWhereTheyAreRead) {
   EXPECT_THROW(
       (void)import_hf_config(COLOSSIM_SOURCE_DIR "/fuzz/hf_corpus/regression-number-overflow.json"),
       InputError);
+  // Found by the seeded fuzz run in CI: 8 heads on a hidden size of 2 gave head_dim 0.
+  EXPECT_THROW((void)import_hf_config(COLOSSIM_SOURCE_DIR
+                                      "/fuzz/hf_corpus/regression-heads-above-hidden.json"),
+               InputError);
 }
