@@ -85,7 +85,7 @@ Outcome<Report> report(const Scenario& s) {
   auto sim = simulate(s, true);
   if (!sim) return sim.refusal();
   Report r{*sim, power_report(s, sim->prediction, std::nullopt), {}};
-  if (sim->run && sim->run->result.unfinished_fraction <= 0.5) {
+  if (sim->run && sim->run->result.finishes()) {
     // Goodput at checkpoint intervals from a quarter to four times the chosen one.
     const double chosen = sim->run->interval.chosen.value();
     for (const double f : {0.25, 0.5, 0.71, 1.0, 1.41, 2.0, 4.0}) {

@@ -36,7 +36,7 @@ std::string others(long long groups) {
 }
 
 // Token-budget runs whose median trial hit the wall-time bound (run/reliability.hpp).
-bool does_not_finish(const RunResult& r) { return r.unfinished_fraction > 0.5; }
+bool does_not_finish(const RunResult& r) { return !r.finishes(); }
 
 std::string why_unfinished(const ReliabilityReport& rep) {
   const RunSetup& st = rep.setup;
@@ -70,7 +70,7 @@ std::string plan_line(const Plan& p) {
   s += fmt::format(", ZeRO {}", p.zero);
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
   s += p.precision == Precision::fp8 ? ", FP8" : ", BF16";
-  s += ", on " + (p.stack ? *p.stack : default_stack()).name;
+  s += ", on " + stack_or_default(p.stack).name;
   return s;
 }
 
@@ -145,7 +145,7 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       to_gib(p.memory.total()), to_gib(c.gpu.hbm), to_gib(p.memory.weights),
       to_gib(p.memory.gradients), to_gib(p.memory.optimizer), to_gib(p.memory.activations),
       to_gib(p.memory.comm_buffers + p.memory.runtime_reserve));
-  const Stack& stack = p.plan.stack ? *p.plan.stack : default_stack();
+  const Stack& stack = stack_or_default(p.plan.stack);
   out +=
       stack.allocator == "xla"
           ? fmt::format("                       {:.1f} GiB of it XLA's planned peak of buffers\n",
@@ -249,7 +249,7 @@ nlohmann::json plan_keys_json(const Plan& pl) {
           {"recompute", to_string(pl.recompute)},
           {"zero", pl.zero},
           {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
-          {"framework", (pl.stack ? *pl.stack : default_stack()).name}};
+          {"framework", stack_or_default(pl.stack).name}};
 }
 
 nlohmann::json run_json(const ReliabilityReport& rep) {
@@ -340,7 +340,7 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   }
   j["memory_gib_per_gpu"] = to_gib(p.memory.total());
   j["memory_gib_allocated"] = to_gib(p.memory.allocated());
-  j["memory_allocator"] = (p.plan.stack ? *p.plan.stack : default_stack()).allocator;
+  j["memory_allocator"] = stack_or_default(p.plan.stack).allocator;
   j["memory_gib"] = {{"weights", to_gib(p.memory.weights)},
                      {"gradients", to_gib(p.memory.gradients)},
                      {"optimizer", to_gib(p.memory.optimizer)},

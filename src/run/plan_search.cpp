@@ -82,7 +82,7 @@ SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
   const auto open = [&](const char* key) { return widen || s.free_plan_keys.count(key) > 0; };
   const Model& m = s.model;
   const Plan& given = s.plan;
-  const Stack& stack = given.stack ? *given.stack : default_stack();
+  const Stack& stack = stack_or_default(given.stack);
   SearchSpace x;
   x.tps = {given.tp};
   if (open("tp")) x.tps = divisors_up_to(m.heads, s.cluster.nvlink_domain);
@@ -165,7 +165,7 @@ class Enumeration {
   void layout(long long tp, long long cp, long long pp, long long dp) {
     const Model& m = s_.model;
     const Plan& given = s_.plan;
-    const Stack& stack = given.stack ? *given.stack : default_stack();
+    const Stack& stack = stack_or_default(given.stack);
     std::vector<long long> eps = {given.ep};
     if (open("ep") && stack.offers("ep")) {
       eps = {1};

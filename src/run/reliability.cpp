@@ -582,7 +582,7 @@ std::optional<ReliabilityReport> run_summary(const Scenario& s, const Prediction
     quick.reliability.profile = f->name;
     const ReliabilityReport at = reliability_report(quick, p, std::nullopt, false);
     (f == &*lo ? range.low_days : range.high_days) = at.result.days_median;
-    range.finished = range.finished && at.result.unfinished_fraction < 0.5;
+    range.finished = range.finished && at.result.finishes();
   }
   rep.fleets = range;
   return rep;

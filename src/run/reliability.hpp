@@ -139,6 +139,8 @@ struct RunResult {
   // extended at the rate they ran (progress per wall second, which the renewal-reward theorem
   // makes converge); their p10-p90 spread is that of the simulated part, wider than the whole's.
   double extrapolated_fraction = 0;
+  // Whether the run finishes: most trials reach the token budget (kMaxWallFactor below).
+  [[nodiscard]] bool finishes() const { return unfinished_fraction <= 0.5; }
   std::vector<RunEvent> timeline;  // trial 0's interruptions
 };
 

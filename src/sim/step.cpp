@@ -202,7 +202,7 @@ class StepBuilder {
     bucket_params_ =
         std::max(kBucketParams, kBucketParamsPerDpRank * static_cast<double>(groups_.dp.size));
     // FSDP-style stacks gather and reduce each wrapped unit (a transformer block) on its own.
-    const Stack& stack = in.plan.stack ? *in.plan.stack : default_stack();
+    const Stack& stack = stack_or_default(in.plan.stack);
     if (stack.dp_per_unit) bucket_params_ = 0;
   }
 
@@ -335,7 +335,7 @@ class StepBuilder {
   // and the ATen dispatcher forward, the autograd engine backward); launches are asynchronous,
   // so the GPU waits only when launching takes longer than running: the excess is host_overhead.
   void host_bound(const LayerWork& w, LayerProfiles& p) const {
-    const Stack& stack = plan_.stack ? *plan_.stack : default_stack();
+    const Stack& stack = stack_or_default(plan_.stack);
     if (stack.host_us_forward <= 0 && stack.host_us_backward <= 0) return;
     double fwd = 0, bwd = 0, recomputed_fwd = 0;
     for (const auto& op : w.ops) {

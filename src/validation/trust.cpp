@@ -78,7 +78,7 @@ TrustBand trust_band(const std::string& group) {
 
 TrustBand trust_band(const Scenario& s) {
   TrustBand b = trust_band(trust_group(s));
-  const std::string& stack = (s.plan.stack ? *s.plan.stack : default_stack()).name;
+  const std::string& stack = stack_or_default(s.plan.stack).name;
   if (b.extrapolated || std::find(b.stacks.begin(), b.stacks.end(), stack) != b.stacks.end())
     return b;
   // Stacks differ by 10-40% on the same plan (docs/research/stacks.md): a band measured on

@@ -69,7 +69,7 @@ CaseResult validate_case(const std::string& file, const Catalog& catalog,
   r.file = file;
   r.source = s.source;
   r.trust_group = trust_group(s);
-  r.stack = (s.plan.stack ? *s.plan.stack : default_stack()).name;
+  r.stack = stack_or_default(s.plan.stack).name;
   r.gpus = s.cluster.job_gpus();
   r.global_batch = s.training.global_batch;
   r.also_in.push_back("stack: " + r.stack);

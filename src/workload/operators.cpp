@@ -60,7 +60,7 @@ BlockKind activation_kind(const Model& model) {
 // eager RMSNorm's square and multiply save, say) is held with the layer's activations, and
 // released by recomputing the module the block belongs to.
 void run_on_stack(LayerWork& w, const Shard& shard, bool is_layer) {
-  const Stack& stack = shard.stack ? *shard.stack : default_stack();
+  const Stack& stack = stack_or_default(shard.stack);
   for (auto& op : w.ops) {
     if (op.kind != OpKind::elementwise) continue;
     const BlockCost& c = stack.cost(op.block);
@@ -446,7 +446,7 @@ LayerWork output_work(const Model& model, const Shard& shard) {
   // Held for backward: the FP32 softmax (or log-probabilities), 4 B per logit. While the loss
   // runs, the BF16 logits are live beside it (Megatron's vocab-parallel loss works in place on
   // their FP32 copy); an eager F.cross_entropy on an FP32 copy also keeps the copy (2 + 4 B).
-  const Stack& stack = shard.stack ? *shard.stack : default_stack();
+  const Stack& stack = stack_or_default(shard.stack);
   w.transient_bytes = tokens * v * (stack.fp32_logits_copy ? 6.0 : 2.0);
   run_on_stack(w, shard, false);
   return w;

@@ -95,6 +95,10 @@ struct Stack {
 [[nodiscard]] const std::vector<Stack>& stacks();
 [[nodiscard]] const Stack* find_stack(const std::string& name);
 [[nodiscard]] const Stack& default_stack();
+// `stack`, or the default stack where a plan or shard names none.
+[[nodiscard]] inline const Stack& stack_or_default(const Stack* stack) {
+  return stack != nullptr ? *stack : default_stack();
+}
 [[nodiscard]] std::vector<std::string> stack_names();
 
 }  // namespace colossim
