@@ -59,15 +59,18 @@ OpTime CostModel::time(const Operator& op, long long seq_len) const {
   OpTime t = at_mean_speed(op, seq_len);
   t.forward = t.forward * pace_;
   t.backward = t.backward * pace_;
+  t.weight_grad = t.weight_grad * pace_;
   return t;
 }
 
 OpTime CostModel::at_mean_speed(const Operator& op, long long seq_len) const {
   const Seconds launch = microseconds(cal_.kernel_overhead_us);
   switch (op.kind) {
-    case OpKind::gemm:
+    case OpKind::gemm: {
+      const Seconds weight_grad = gemm_time(op.k, op.n, op.m, op.count);
       return {gemm_time(op.m, op.n, op.k, op.count),
-              gemm_time(op.m, op.k, op.n, op.count) + gemm_time(op.k, op.n, op.m, op.count)};
+              gemm_time(op.m, op.k, op.n, op.count) + weight_grad, weight_grad};
+    }
     case OpKind::attention: {
       const double s = static_cast<double>(seq_len);
       const double kernel =

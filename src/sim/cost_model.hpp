@@ -27,7 +27,8 @@ namespace colossim {
 
 struct OpTime {
   Seconds forward;
-  Seconds backward;
+  Seconds backward;        // all of it: input gradients, then weight gradients
+  Seconds weight_grad{0};  // the weight-gradient GEMM's share of `backward`
 };
 
 class CostModel {

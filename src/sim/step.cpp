@@ -186,6 +186,50 @@ struct LayerProfiles {
   Params params;
 };
 
+// A MoE layer's compute on the two sides of its all-to-alls, as Megatron-Core's EP overlap
+// splits it (TransformerLayerSchedulePlan in megatron/core/models/common/
+// model_chunk_schedule_plan.py): "attn" (attention, norms, router, permutation) and "mlp" (the
+// experts, shared experts, unpermutation). Backward of the mlp side in two: input gradients
+// (with any recompute, which runs first) and weight gradients.
+struct LayerSides {
+  double attention_f = 0, attention_b = 0, mlp_f = 0, mlp_input_grad = 0, mlp_weight_grad = 0;
+  void add(const Operator& op, const OpTime& t, double recomputed_share) {
+    const bool mlp = (op.module == "moe" || op.module == "moe_act") && op.name != "router" &&
+                     op.name != "permute";
+    const double recompute = recomputed_share * t.forward.value();
+    if (mlp) {
+      mlp_f += t.forward.value();
+      mlp_input_grad += recompute + (t.backward - t.weight_grad).value();
+      mlp_weight_grad += t.weight_grad.value();
+    } else {
+      attention_f += t.forward.value();
+      attention_b += recompute + t.backward.value();
+    }
+  }
+};
+
+// One forward and one backward of a MoE layer run together by Megatron-Core's EP overlap, on a
+// compute and a communication stream, each node waiting for its inputs
+// (TransformerLayerSchedulePlan.run):
+//   communication: combine_bwd | dispatch_fwd -> dispatch_bwd              | combine_fwd
+//   compute:       attn_fwd    | mlp_bwd -> mlp_bwd_dw -> mlp_fwd          | attn_bwd
+// Every all-to-all takes `a2a`. Returns the pair's time beyond its compute: what the overlap
+// leaves exposed (0 when each all-to-all fits under the compute beside it).
+double paired_exposure(double a2a, const LayerSides& s) {
+  const double phase1 = std::max(a2a, s.attention_f);  // combine_bwd | attn_fwd
+  const double dispatch_f = phase1 + a2a;
+  const double input_grad = phase1 + s.mlp_input_grad;
+  const double weight_grad = input_grad + s.mlp_weight_grad;
+  const double dispatch_b = std::max(dispatch_f, input_grad) + a2a;
+  const double mlp_f = std::max(weight_grad, dispatch_f) + s.mlp_f;
+  const double combine_f = std::max(mlp_f, dispatch_b) + a2a;
+  const double attention_b = std::max(mlp_f, dispatch_b) + s.attention_b;
+  const double compute =
+      s.attention_f + s.attention_b + s.mlp_f + s.mlp_input_grad + s.mlp_weight_grad;
+  const double exposed = std::max(combine_f, attention_b) - compute;
+  return exposed > 1e-12 * compute ? exposed : 0.0;  // not a rounding residue
+}
+
 class StepBuilder {
  public:
   explicit StepBuilder(const StepInputs& in)
@@ -242,15 +286,41 @@ class StepBuilder {
   int fwd_link(int stage) const { return 2 * plan_.pp + stage; }
   int bwd_link(int stage) const { return 3 * plan_.pp + stage; }
 
+  // The share of forward passes EP overlap pairs with a backward, over all stages: those the
+  // schedule runs back to back with one (the 1F1B steady state) but the first of each stage,
+  // which Megatron-Core's combined 1F1B runs alone (it pairs forward i+1 with backward i; with
+  // virtual stages it adds one warm-up micro-batch; docs/user-guide/features/
+  // moe_a2a_overlap.md: "the first forward and final backward cannot be hidden").
+  double paired_share() const {
+    if (paired_share_ < 0) {
+      double paired = 0, forwards = 0;
+      for (int stage = 0; stage < plan_.pp; ++stage) {
+        const auto order = stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage,
+                                       micro_batches_);
+        double steady = 0;
+        for (size_t i = 0; i < order.size(); ++i) {
+          if (!order[i].forward) continue;
+          forwards += 1;
+          if (i + 1 < order.size() && !order[i + 1].forward) steady += 1;
+        }
+        paired += std::max(0.0, steady - 1);
+      }
+      paired_share_ = forwards > 0 ? paired / forwards : 0.0;
+    }
+    return paired_share_;
+  }
+
   // Busy time of one layer-like unit of work, forward and backward, by part.
   LayerProfiles profile_of(const LayerWork& w, bool is_layer) const {
     LayerProfiles p;
     double gemm_f = 0, gemm_b = 0, attn_f = 0, attn_b = 0, recomputed_f = 0;
+    LayerSides sides;
     for (const auto& op : w.ops) {
       const OpTime t = cost_.time(op, model_.seq_len);
       p.forward[kForward] += t.forward.value();
       p.backward[kBackward] += t.backward.value();
       recomputed_f += recomputed(op) * t.forward.value();
+      sides.add(op, t, recomputed(op));
       if (op.kind == OpKind::gemm) {
         gemm_f += t.forward.value();
         gemm_b += t.backward.value();
@@ -301,13 +371,19 @@ class StepBuilder {
       p.forward[kEpComm] = comm;
       p.backward[kEpComm] = comm;
       if (plan_.moe_a2a_overlap) {
-        // Megatron-Core's overlap_moe_expert_parallel_comm: one micro-batch's forward runs
-        // beside another's backward, each one's dispatch and combine under the other's compute
-        // (the forward's under the backward compute, the backward's under the forward compute);
-        // the hidden part holds the dispatcher's SMs (interference).
-        const double fwd = p.forward[kForward], bwd = p.backward[kBackward];
-        p.forward[kEpComm] = std::max(0.0, comm - bwd);
-        p.backward[kEpComm] = std::max(0.0, comm - fwd);
+        // Megatron-Core's overlap_moe_expert_parallel_comm: in the 1F1B steady state one
+        // micro-batch's forward of a layer runs beside another's backward of it, each one's
+        // dispatch and combine under pieces of the other's compute (paired_exposure); warm-up
+        // forwards and cool-down backwards have no partner and expose theirs. The pair's
+        // exposure is split evenly between its forward and its backward; the hidden part holds
+        // the dispatcher's SMs (interference).
+        sides.attention_f += p.forward[kTpComm] + p.forward[kCpComm];
+        sides.attention_b += p.backward[kTpComm] + p.backward[kCpComm];
+        const double paired = paired_share();
+        const double exposed =
+            (1 - paired) * comm + paired * paired_exposure(comm / c.ep_alltoalls, sides) / 2;
+        p.forward[kEpComm] = exposed;
+        p.backward[kEpComm] = exposed;
         const double sms = plan_.moe_dispatcher == "deepep"
                                ? std::min(1.0, kDeepEpSms / std::max(1, in_.cluster.gpu.sms))
                                : sm_share(Collective::all_gather, bytes, groups_.ep);
@@ -794,6 +870,7 @@ class StepBuilder {
   std::vector<Profile> profiles_;
   std::vector<std::pair<int, double>> dp_shares_;  // data-parallel task, its SM share
   std::map<bool, Unit> layer_units_;
+  mutable double paired_share_ = -1;  // paired_share(), once computed
   std::vector<int> first_fwd_, last_fwd_, first_bwd_, last_bwd_, send_fwd_, send_bwd_;
 };
 

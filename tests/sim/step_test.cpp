@@ -205,8 +205,9 @@ TEST(Step, RecomputedMoeBlocksDispatchAgain) {
 }
 
 // With the EP all-to-all overlapped (1F1B), a micro-batch's forward dispatch and combine hide
-// under another's backward and its backward ones under a forward: all of it here, since each
-// pass's compute outlasts the other's all-to-alls; the hidden time holds the dispatcher's SMs.
+// under another's backward and its backward ones under a forward: all of it here (each piece of
+// compute outlasts the all-to-all beside it) but the first forward's and the last backward's,
+// which have no partner; the hidden time holds the dispatcher's SMs.
 TEST(Step, OverlappedAllToAllsHideUnderTheOtherMicroBatch) {
   const std::string yaml =
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
@@ -214,10 +215,46 @@ TEST(Step, OverlappedAllToAllsHideUnderTheOtherMicroBatch) {
       "moe_a2a_overlap: ";
   const auto [on, off] = flag_on_off(yaml, ConstantNetwork(Seconds(1e-4)));
   ASSERT_GT(part(off, "ep_comm"), 0);
-  EXPECT_EQ(part(on, "ep_comm"), 0.0);
+  const Scenario s = scenario(yaml + "true}\n");
+  EXPECT_NEAR(part(on, "ep_comm"), s.model.layers * 2 * 2 * 1e-4, 1e-9);
   // DeepEP's 20 SMs of 132 over the hidden time (the data-parallel part is the same in both).
-  EXPECT_NEAR(part(on, "comm_interference") - part(off, "comm_interference"),
-              20.0 / 132 * part(off, "ep_comm"), 1e-3 * part(off, "ep_comm"));
+  const double hidden = part(off, "ep_comm") - part(on, "ep_comm");
+  EXPECT_NEAR(part(on, "comm_interference") - part(off, "comm_interference"), 20.0 / 132 * hidden,
+              1e-3 * hidden);
+}
+
+// Megatron's EP overlap pairs each all-to-all with one piece of the other micro-batch's compute
+// (combine_bwd beside attn_fwd, dispatch_fwd beside the experts' backward, dispatch_bwd before
+// the experts' forward, combine_fwd beside attn_bwd): an all-to-all longer than the attention
+// forward beside it shows by the difference, although the backward pass alone would cover all
+// four. With 1F1B on one stage every forward but the first is paired; each pair exposes T - A_f,
+// the unpaired forward and backward their two all-to-alls each.
+TEST(Step, OverlappedAllToAllsHideOnlyUnderThePieceBesideThem) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
+      "training: {global_batch: 64}\nparallelism: {tp: 1, ep: 8, dp: 8, recompute: none, "
+      "moe_dispatcher: deepep, moe_a2a_overlap: true}\n";
+  const Scenario s = scenario(yaml);
+  const CostModel cost(s.cluster.gpu, s.plan.precision,
+                       Calibration::builtin().for_architecture("hopper"), job_pace(8));
+  double attention_f = 0, experts_f = 0, experts_b = 0, attention_b = 0;
+  for (const auto& op : layer_work(s.model, 0, shard_of(s.plan, s.model)).ops) {
+    const OpTime t = cost.time(op, s.model.seq_len);
+    const bool mlp = (op.module == "moe" || op.module == "moe_act") && op.name != "router" &&
+                     op.name != "permute";
+    (mlp ? experts_f : attention_f) += t.forward.value();
+    (mlp ? experts_b : attention_b) += t.backward.value();
+  }
+  const double a2a = 1.5 * attention_f;
+  // The other pieces cover their all-to-all; the whole backward covers all four.
+  ASSERT_GT(attention_b, a2a);
+  ASSERT_GT(experts_b / 2, a2a);
+  ASSERT_GT(experts_b + attention_b, 4 * a2a);
+  const StepResult r = run_on(s, ConstantNetwork(Seconds(a2a)));
+  const double micro_batches = 64.0 / 8;
+  const double expected = s.model.layers * ((micro_batches - 1) * (a2a - attention_f) / 2 * 2 +
+                                            /* the unpaired forward and backward */ 2 * 2 * a2a);
+  EXPECT_NEAR(part(r, "ep_comm"), expected, 1e-6 * expected);
 }
 
 // A synchronous job computes at its slowest GPU's pace: with 1.1% per-GPU speed spread
