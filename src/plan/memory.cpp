@@ -45,6 +45,19 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
   };
   const LayerWork emb = embedding_work(model, shard);
   const LayerWork out = output_work(model, shard);
+  const LayerWork mtp = model.mtp_layers > 0 ? mtp_work(model, shard) : LayerWork{};
+  // What a layer-like unit keeps for backward under the plan's recompute.
+  const auto held = [&](const LayerWork& w) {
+    switch (plan.recompute) {
+      case Recompute::none:
+        return w.activation_bytes;
+      case Recompute::selective:
+        return activation_bytes_with(w, plan.recompute_modules);
+      case Recompute::full:
+        return w.input_bytes;
+    }
+    return w.activation_bytes;
+  };
 
   MemoryBreakdown best;
   double best_total = -1;
@@ -60,21 +73,19 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
         params += w.params;
         expert_params += w.expert_params;
         largest_layer_act = std::max(largest_layer_act, w.activation_bytes);
-        switch (plan.recompute) {
-          case Recompute::none:
-            act += w.activation_bytes;
-            break;
-          case Recompute::selective:
-            act += activation_bytes_with(w, plan.recompute_modules);
-            break;
-          case Recompute::full:
-            act += w.input_bytes;
-            break;
-        }
+        act += held(w);
       }
       if (ch.has_embedding) params += emb.params;
       if (ch.has_output && (!model.tied_embeddings || plan.pp > 1)) params += out.params;
-      if (ch.has_output) act += out.activation_bytes;
+      if (ch.has_output) {
+        act += out.activation_bytes;
+        for (int i = 0; i < model.mtp_layers; ++i) {  // multi-token prediction, last stage
+          params += mtp.params;
+          expert_params += mtp.expert_params;
+          act += held(mtp);
+          largest_layer_act = std::max(largest_layer_act, mtp.activation_bytes);
+        }
+      }
       chunk_act[static_cast<size_t>(c)] = act;
     }
     // Peak of the activations held by forward passes whose backward has not run yet.

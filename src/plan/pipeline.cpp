@@ -7,10 +7,20 @@
 
 namespace colossim {
 
+namespace {
+
+// Layer slots the split shares out: the layers and the multi-token-prediction modules, which
+// sit on the last chunk before the loss and take a layer's slot each (Megatron-Core's layouts
+// "...mL"; NeMo's DeepSeek-V3 recipe: 3 layers first, 2 + MTP last on 16 stages).
+int slots(const Model& model) { return model.layers + model.mtp_layers; }
+
+}  // namespace
+
 bool layers_split_evenly(const Model& model, int pp, int v) {
   const int chunks = pp * v;
-  if (model.layers % chunks == 0) return true;
-  return chunks > 1 && (model.layers + 2) % chunks == 0 && model.layers + 2 >= chunks;
+  const int n = slots(model);
+  if (n % chunks == 0) return true;
+  return chunks > 1 && (n + 2) % chunks == 0 && n + 2 >= chunks;
 }
 
 PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
@@ -18,21 +28,33 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
   layout.pp = pp;
   layout.virtual_stages = v;
   const int chunks = pp * v;
-  std::vector<int> sizes(static_cast<size_t>(chunks), model.layers / chunks);
-  if (model.layers % chunks != 0 && !layers_split_evenly(model, pp, v)) {
+  const int n = slots(model);
+  std::vector<int> sizes(static_cast<size_t>(chunks), n / chunks);
+  if (n % chunks != 0 && !layers_split_evenly(model, pp, v)) {
     assert(uneven);
     (void)uneven;
     // Floor everywhere, one more layer on as many middle chunks as needed.
-    int extra = model.layers % chunks;
+    int extra = n % chunks;
     for (int c = 1; c < chunks && extra > 0; ++c, --extra) sizes[static_cast<size_t>(c)] += 1;
     if (extra > 0) sizes[0] += 1;
-  } else if (model.layers % chunks != 0) {
+  } else if (n % chunks != 0) {
     // Embedding and loss take one layer's slot each on the first and last chunk.
-    const int per = (model.layers + 2) / chunks;
+    const int per = (n + 2) / chunks;
     std::fill(sizes.begin(), sizes.end(), per);
     sizes.front() -= 1;
     sizes.back() -= 1;
   }
+  // The last chunk's slots go to the MTP modules first; slots they lack come off the chunks
+  // before it, from the end, keeping a layer on every middle chunk (the plan has at least
+  // chunks - 2 layers: plan/plan.cpp).
+  int owed = model.mtp_layers;
+  for (int c = chunks - 1; c >= 0 && owed > 0; --c) {
+    const int keep = c == chunks - 1 || c == 0 ? 0 : 1;
+    const int take = std::min(owed, std::max(0, sizes[static_cast<size_t>(c)] - keep));
+    sizes[static_cast<size_t>(c)] -= take;
+    owed -= take;
+  }
+  assert(owed == 0);
   int next = 0;
   for (int c = 0; c < chunks; ++c) {
     Chunk ch;

@@ -30,16 +30,19 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
     return fmt::format("tp {} and the {} KV heads: neither divides the other", p.tp, m.kv_heads);
   }
   if (p.virtual_stages > 1 && p.pp == 1) return "virtual_stages > 1 needs pp > 1";
-  if (m.layers < p.pp * p.virtual_stages && (m.layers + 2) < p.pp * p.virtual_stages) {
+  const int layer_slots = m.layers + m.mtp_layers;  // MTP modules take a layer's slot
+  const std::string what =
+      m.mtp_layers > 0 ? fmt::format("{} layers and MTP modules", layer_slots)
+                       : fmt::format("{} layers", layer_slots);
+  if (m.layers + 2 < p.pp * p.virtual_stages) {  // every chunk but the first and last a layer
     return fmt::format("{} layers cannot fill pp x virtual_stages = {} chunks", m.layers,
                        p.pp * p.virtual_stages);
   }
   if (!p.uneven_stages && !layers_split_evenly(m, p.pp, p.virtual_stages)) {
     return fmt::format(
-        "pp x virtual_stages = {} does not divide the {} layers (nor {} counting embedding and "
-        "loss; "
+        "pp x virtual_stages = {} does not divide the {} (nor {} counting embedding and loss; "
         "set uneven_stages: true for an uneven split)",
-        p.pp * p.virtual_stages, m.layers, m.layers + 2);
+        p.pp * p.virtual_stages, what, layer_slots + 2);
   }
   if (t.global_batch % (p.dp * p.micro_batch) != 0) {
     return fmt::format("global_batch {} is not a multiple of dp x micro_batch = {} x {}",

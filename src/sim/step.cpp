@@ -79,6 +79,7 @@ enum class What : unsigned char {
 };
 constexpr int kEmbeddingUnit = -1;
 constexpr int kOutputUnit = -2;
+constexpr int kMtpUnit = -3;  // a multi-token-prediction module
 
 struct Task {
   int resource = 0;
@@ -91,7 +92,7 @@ struct Task {
   double end = 0;
   int binding = -1;  // the input that decided the start, when it was not the resource
   What what = What::forward;
-  int unit = 0;  // layer index, kEmbeddingUnit or kOutputUnit
+  int unit = 0;  // layer index, kEmbeddingUnit, kOutputUnit or kMtpUnit
   long long micro_batch = -1;
 };
 
@@ -456,7 +457,7 @@ class StepBuilder {
     int bwd_profile;
     Params params;
     bool is_layer;
-    int id = 0;  // layer index, kEmbeddingUnit or kOutputUnit
+    int id = 0;  // layer index, kEmbeddingUnit, kOutputUnit or kMtpUnit
   };
 
   const Unit& layer_unit(int layer) {
@@ -573,6 +574,13 @@ class StepBuilder {
     embedding.id = kEmbeddingUnit;
     Unit output = extra_unit(output_work(model_, shard_));
     output.id = kOutputUnit;
+    // Multi-token prediction runs on the last stage, between the last layer and the loss
+    // (Megatron-Core's pipeline layout "...mL"); it recomputes like a layer.
+    Unit mtp{};
+    if (model_.mtp_layers > 0) {
+      const LayerProfiles p = profile_of(mtp_work(model_, shard_), true);
+      mtp = Unit{profile_id(p.forward), profile_id(p.backward), p.params, true, kMtpUnit};
+    }
     st.chunk_units.resize(static_cast<size_t>(v));
     for (int c = 0; c < v; ++c) {
       const Chunk& ch = layout_.chunk(st.stage, c);
@@ -582,7 +590,10 @@ class StepBuilder {
         units.push_back(layer_unit(layer));
         units.back().id = layer;
       }
-      if (ch.has_output) units.push_back(output);
+      if (ch.has_output) {
+        for (int i = 0; i < model_.mtp_layers; ++i) units.push_back(mtp);
+        units.push_back(output);
+      }
       for (const auto& u : units) st.params += u.params;
     }
   }
@@ -820,6 +831,7 @@ class StepBuilder {
       e.stage = t.resource % plan_.pp;
       e.stream = stream_names[t.resource / plan_.pp];
       const std::string unit = t.unit == kEmbeddingUnit ? "embedding"
+                               : t.unit == kMtpUnit     ? "multi-token prediction"
                                : t.unit == kOutputUnit  ? "output"
                                                         : "layer " + std::to_string(t.unit);
       const std::string mb = t.micro_batch >= 0 ? " mb " + std::to_string(t.micro_batch) : "";

@@ -55,6 +55,18 @@ long long Model::embedding_params() const {
 
 long long Model::output_params() const { return tied_embeddings ? 0 : vocab * hidden; }
 
+long long Model::mtp_params() const {
+  if (mtp_layers == 0 || layers == 0) return 0;
+  // The projection, two input norms and the block's; embedding and output head are shared.
+  long long block = attention_params() + 2 * hidden;
+  if (is_moe_layer(layers - 1)) {
+    block += moe->experts * expert_params() + shared_expert_params() + hidden * moe->experts;
+  } else {
+    block += dense_mlp_params();
+  }
+  return mtp_layers * (2 * hidden * hidden + 2 * hidden + block);
+}
+
 long long Model::params() const {
   long long total = embedding_params() + output_params() + hidden;  // + final norm
   for (int i = 0; i < layers; ++i) {
@@ -96,7 +108,7 @@ constexpr std::uintmax_t kMaxConfigBytes = 16U << 20U;
 const std::set<std::string> kModelKeys = {
     "preset",   "hf_config", "name",  "layers",  "hidden", "ffn_hidden",      "heads",
     "kv_heads", "head_dim",  "vocab", "seq_len", "mlp",    "tied_embeddings", "learned_positions",
-    "dropout",  "moe",       "mla",   "source",  "norm"};
+    "dropout",  "moe",       "mla",   "source",  "norm",   "mtp_layers"};
 
 // Applies the fields present in `n` on top of `m` (a preset, an import, or empty).
 void apply_fields(const ConfigNode& n, Model& m) {
@@ -113,6 +125,11 @@ void apply_fields(const ConfigNode& n, Model& m) {
   m.tied_embeddings = n.boolean_or("tied_embeddings", m.tied_embeddings);
   m.learned_positions = n.boolean_or("learned_positions", m.learned_positions);
   m.dropout = n.boolean_or("dropout", m.dropout);
+  if (n.has("mtp_layers")) {
+    const long long mtp = n.integer_or("mtp_layers", 0);
+    if (mtp < 0 || mtp > 16) n.fail("mtp_layers", "a count from 0 to 16");
+    m.mtp_layers = static_cast<int>(mtp);
+  }
   if (n.has("norm")) {
     m.norm = n.choice_or("norm", {"rmsnorm", "layernorm"}, "") == "rmsnorm" ? NormKind::rmsnorm
                                                                             : NormKind::layernorm;
@@ -380,6 +397,7 @@ Model import_hf_config(const std::string& path) {
           static_cast<int>(jint_or_in(j, "first_k_dense_replace", path, 0, 0, m.layers));
       s.every = static_cast<int>(jint_or_in(j, "moe_layer_freq", path, 1, 1, m.layers));
       m.moe = s;
+      m.mtp_layers = static_cast<int>(jint_or_in(j, "num_nextn_predict_layers", path, 0, 0, 16));
       MlaSpec a;
       a.q_lora_rank = jint_or_in(j, "q_lora_rank", path, 0, 0, kMaxDimension);  // null: full rank
       a.kv_lora_rank = jint(j, "kv_lora_rank", path);

@@ -63,6 +63,11 @@ struct Model {
   std::optional<NormKind> norm;
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
+  // Multi-token-prediction modules trained beside the model (DeepSeek-V3 Sec 2.2, D = 1): each
+  // one a projection of [norm(h); norm(embedding)] (2h x h), one transformer block like the
+  // last layer, and a second pass of the shared output head and loss. Megatron-Core runs them
+  // on the last pipeline stage (--mtp-num-layers). Their parameters are outside params().
+  int mtp_layers = 0;
 
   [[nodiscard]] bool is_moe_layer(int layer) const;
   [[nodiscard]] NormKind norm_kind() const {
@@ -77,6 +82,7 @@ struct Model {
   [[nodiscard]] long long params() const;                // total
   [[nodiscard]] long long active_params() const;         // touched per token (MoE: top_k experts)
   [[nodiscard]] int moe_layers() const;
+  [[nodiscard]] long long mtp_params() const;  // all MTP modules (projection and block)
 };
 
 // Reads a model: `preset: NAME` (then field overrides), `hf_config: path` (then overrides),

@@ -452,6 +452,44 @@ LayerWork output_work(const Model& model, const Shard& shard) {
   return w;
 }
 
+LayerWork mtp_work(const Model& model, const Shard& shard) {
+  LayerWork w;
+  const double a = shard.bytes_per_activation;
+  const double t = shard.tp;
+  const double tokens = static_cast<double>(shard.micro_batch) * shard.seq_len / shard.cp;
+  const double h = static_cast<double>(model.hidden);
+  const double seq_tokens = shard.sequence_parallel ? tokens / t : tokens;
+  w.ops.push_back(elementwise("mtp_embedding", BlockKind::other, 2 * tokens * h * a, 2.0));
+  for (const char* name : {"mtp_hidden_norm", "mtp_embedding_norm"}) {
+    w.ops.push_back(elementwise(name, norm_kind(model), 2 * seq_tokens * h * a));
+    w.ops.back().elements = seq_tokens * h;
+  }
+  w.ops.push_back(gemm("mtp_projection", tokens, 2 * h, h / t));
+  run_on_stack(w, shard, false);
+  w.params = 2 * h * h / t + 2 * h;
+  w.activation_bytes = 2 * seq_tokens * h * a * 2;  // the norms' inputs and the projection's
+
+  const LayerWork block = layer_work(model, model.layers - 1, shard);
+  const LayerWork head = output_work(model, shard);
+  for (const LayerWork* part : {&block, &head}) {
+    w.ops.insert(w.ops.end(), part->ops.begin(), part->ops.end());
+    w.comm.tp_collectives += part->comm.tp_collectives;
+    w.activation_bytes += part->activation_bytes;
+  }
+  // The block's collectives; the head's TP collective moves the same tokens x h (output_work).
+  w.comm.tp_bytes = block.comm.tp_bytes > 0 ? block.comm.tp_bytes : head.comm.tp_bytes;
+  w.comm.cp_bytes = block.comm.cp_bytes;
+  w.comm.ep_bytes = block.comm.ep_bytes;
+  w.comm.ep_alltoalls = block.comm.ep_alltoalls;
+  w.params += block.params;
+  w.expert_params = block.expert_params;
+  w.recompute_saves = block.recompute_saves;
+  w.input_bytes = block.input_bytes + head.activation_bytes;
+  w.transient_bytes = head.transient_bytes;
+  w.moe_load = block.moe_load;
+  return w;
+}
+
 double layer_forward_flops_per_token(const Model& model, long long seq_len) {
   Shard one;
   one.seq_len = seq_len;
@@ -474,6 +512,11 @@ double model_flops_per_token(const Model& model, long long seq_len) {
   one.seq_len = seq_len;
   double total = 3.0 * layer_forward_flops_per_token(model, seq_len) * static_cast<double>(seq_len);
   for (const auto& op : output_work(model, one).ops) total += op.flops + op.bwd_flops;
+  if (model.mtp_layers > 0) {
+    double mtp = 0;
+    for (const auto& op : mtp_work(model, one).ops) mtp += op.flops + op.bwd_flops;
+    total += model.mtp_layers * mtp;
+  }
   return total / static_cast<double>(seq_len);
 }
 

@@ -117,9 +117,14 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard);
 // The input embedding (first stage) and output projection + loss (last stage).
 LayerWork embedding_work(const Model& model, const Shard& shard);
 LayerWork output_work(const Model& model, const Shard& shard);
+// One multi-token-prediction module (Model::mtp_layers) on the last stage: the embedding of
+// the shifted tokens, the two norms and the 2h x h projection, a block like the model's last
+// layer, and the shared head's logits and loss once more.
+LayerWork mtp_work(const Model& model, const Shard& shard);
 
 // Model FLOPs per token (forward + backward, model convention, no recompute): the numerator
-// of MFU. Counts every layer, the output projection and full-square attention at `seq_len`.
+// of MFU. Counts every layer, the output projection, the multi-token-prediction modules and
+// full-square attention at `seq_len`.
 double model_flops_per_token(const Model& model, long long seq_len);
 // Forward FLOPs per token of the layers only (for the recompute term of hardware FLOPs).
 double layer_forward_flops_per_token(const Model& model, long long seq_len);

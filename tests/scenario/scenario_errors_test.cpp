@@ -123,6 +123,10 @@ TEST(ScenarioErrors, OutOfRangeCountsAreRefusedNotWrapped) {
   expect_error(
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: llama\ntraining: {global_batch: 8}\n",
       "model", "expected a mapping");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: deepseek-v3, mtp_layers: -1}\n"
+      "training: {global_batch: 8}\n",
+      "model.mtp_layers", "from 0 to 16");
 }
 
 // A step of 10^8 micro-batches is simulated at two smaller counts and extended by its steady

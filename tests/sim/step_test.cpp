@@ -157,6 +157,64 @@ TEST(Pipeline, UnevenLayersUseEmbeddingAndLossSlots) {
   EXPECT_EQ(l.chunks[1].layers.size(), 2u);
 }
 
+// Multi-token-prediction modules sit on the last chunk before the loss and take a layer's slot:
+// DeepSeek-V3's 61 layers + 1 MTP module split as NeMo's recipe sets them on 16 stages (3 layers
+// first, 2 + MTP last) and as Megatron-Bridge's layout "Et|(tt|)*30mL" on 32 chunks.
+TEST(Pipeline, MultiTokenPredictionTakesTheLastChunksSlot) {
+  const Model m = *find_preset("deepseek-v3");
+  ASSERT_EQ(m.mtp_layers, 1);
+  const PipelineLayout sixteen = make_layout(m, 16, 1, true);
+  EXPECT_EQ(sixteen.chunks.front().layers.size(), 3u);
+  EXPECT_EQ(sixteen.chunks[1].layers.size(), 4u);
+  EXPECT_EQ(sixteen.chunks.back().layers.size(), 2u);
+  const PipelineLayout thirty_two = make_layout(m, 8, 4, true);
+  EXPECT_EQ(thirty_two.chunks.front().layers.size(), 1u);
+  EXPECT_EQ(thirty_two.chunks[1].layers.size(), 2u);
+  EXPECT_EQ(thirty_two.chunks.back().layers.size(), 0u);
+  EXPECT_TRUE(thirty_two.chunks.back().has_output);
+  // Every layer placed once, every middle chunk holding one, even when the slots are tight.
+  const PipelineLayout tight = make_layout(m, 63, 1, true);
+  size_t placed = 0;
+  for (size_t c = 0; c < tight.chunks.size(); ++c) {
+    placed += tight.chunks[c].layers.size();
+    if (c > 0 && c + 1 < tight.chunks.size()) EXPECT_GE(tight.chunks[c].layers.size(), 1u) << c;
+  }
+  EXPECT_EQ(placed, 61u);
+}
+
+// An MTP module is a block like the last layer plus the 2h x h projection and the shared head
+// once more: model FLOPs grow by exactly that, and the last stage runs it before the loss.
+TEST(Step, MultiTokenPredictionRunsOnTheLastStage) {
+  Model with = *find_preset("deepseek-v3");
+  Model without = with;
+  without.mtp_layers = 0;
+  const double s = 4096;
+  Shard one;
+  one.seq_len = 4096;
+  double block = 0, head = 0;
+  for (const auto& op : layer_work(with, with.layers - 1, one).ops) block += 3 * op.flops;
+  for (const auto& op : output_work(with, one).ops) head += op.flops + op.bwd_flops;
+  const double projection = 3 * 2.0 * s * 2 * with.hidden * with.hidden;
+  EXPECT_NEAR((model_flops_per_token(with, 4096) - model_flops_per_token(without, 4096)) * s,
+              block + head + projection, 1e-9 * (block + head + projection));
+  const Scenario sc = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\n"
+      "training: {global_batch: 256}\nparallelism: {tp: 2, pp: 16, ep: 64, dp: 32, "
+      "uneven_stages: true, recompute: full}\n");
+  const Calibration cal = Calibration::builtin();
+  FreeNetwork net;
+  StepInputs in{sc.model, sc.cluster, sc.plan, sc.training, net, cal.for_architecture("hopper")};
+  in.record_timeline = true;
+  const StepResult r = simulate_step(in);
+  bool last_stage_runs_it = false, elsewhere = false;
+  for (const auto& e : r.timeline) {
+    if (e.name.find("multi-token prediction") == std::string::npos) continue;
+    (e.stage == 15 ? last_stage_runs_it : elsewhere) = true;
+  }
+  EXPECT_TRUE(last_stage_runs_it);
+  EXPECT_FALSE(elsewhere);
+}
+
 // TP communication hidden under the GEMMs holds Transformer Engine's userbuffer SMs: 1 for the
 // all-gather side (a copy-engine ring exchange), 16 for the reduce-scatter side, 8.5 on average
 // of the A100's 108, so the compute beside it loses 8.5/108 of the hidden time; with the overlap

@@ -94,6 +94,11 @@ TEST(Model, ImportsHuggingFaceConfigs) {
   ASSERT_TRUE(ds.mla.has_value());
   EXPECT_EQ(ds.moe->dense_layers, 3);
   EXPECT_NEAR(ds.params() / 1e9, preset("deepseek-v3").params() / 1e9, 0.01);
+  // One MTP module (num_nextn_predict_layers): the checkpoint's 685B hold 14B for it, which
+  // counts its stored copies of the shared embedding and output head (DeepSeek-V3 README).
+  EXPECT_EQ(ds.mtp_layers, 1);
+  const double shared_copies = 2.0 * ds.vocab * ds.hidden;
+  EXPECT_NEAR((ds.mtp_params() + shared_copies) / 1e9, 14.0, 0.6);
 
   const Model neox = import_hf_config(dir + "pythia-1b-config.json");
   EXPECT_EQ(neox.mlp, MlpKind::gelu);
@@ -129,6 +134,7 @@ TEST(Model, ImportedConfigFieldsAreCheckedWhereTheyAreRead) {
       {"head_dim", -4},
       {"first_k_dense_replace", -1},
       {"tie_word_embeddings", "yes"},
+      {"num_nextn_predict_layers", -1},
   };
   const std::string file = ::testing::TempDir() + "mutated-config.json";
   for (const auto& [key, value] : bad) {
