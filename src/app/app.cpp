@@ -348,7 +348,7 @@ ValidationReport validate(const ValidateOptions& o) {
 std::string trust_table(const Progress& progress) {
   const Calibration calibration = Calibration::builtin();
   const std::string root = std::string(COLOSSIM_SOURCE_DIR) + "/validation/";
-  const auto files = case_files({root + "cases", root + "runs", root + "moe"});
+  const auto files = case_files({root + "cases", root + "runs", root + "moe", root + "dense"});
   std::vector<GroupedCase> cases;
   for (const auto& f : files) {
     if (progress)

@@ -209,7 +209,7 @@ void define_other_commands(CLI::App& cli, Args& a) {
                   "the published production runs (validation/runs: whole-run GPU-hours and "
                   "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");
   a.val->add_flag("--trust", a.trust,
-                  "print data/trust.yaml as the shipped cases, runs and MoE benchmarks measure the "
+                  "print data/trust.yaml as the shipped cases, runs, MoE and dense benchmarks measure the "
                   "model now: the step-time bands every prediction carries");
   a.val->add_option("--network-model", a.validate.network_model,
                     "price communication with this network model instead of each case's:" +

@@ -84,6 +84,7 @@ Shard shard_of(const Plan& p, const Model& m) {
   s.sequence_parallel = p.sequence_parallel && p.tp > 1;
   s.attention = p.attention;
   s.stack = p.stack;
+  s.bytes_per_gemm_input = p.precision == Precision::fp8 ? 1 : 2;
   return s;
 }
 

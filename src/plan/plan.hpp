@@ -38,6 +38,10 @@ struct Plan {
   bool overlap_grad_reduce = true;   // DP gradient reduction during backward
   bool overlap_param_gather = true;  // ZeRO/FSDP parameter all-gather ahead of use
   bool tp_comm_overlap = false;      // TP collectives pipelined with their GEMMs (Megatron-Core)
+  // FP8 training with the model's weights held in FP8 and gathered in FP8 (Megatron-Core
+  // --fp8-param-gather, Transformer Engine fp8_model_init): no BF16 copy beside the FP8 one,
+  // and the ZeRO/FSDP parameter all-gather moves 1 byte per parameter instead of 2.
+  bool fp8_param_gather = false;
   // How MoE tokens reach their experts: alltoall (NCCL, every routed copy on its own) or deepep
   // (node-deduplicated: once per destination node over the network, workload/routing.hpp).
   std::string moe_dispatcher = "alltoall";

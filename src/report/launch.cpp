@@ -27,6 +27,7 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   if (p.zero >= 2) a += " --use-custom-fsdp";
   a += " --bf16";
   if (p.precision == Precision::fp8) a += " --fp8-format hybrid";
+  if (p.precision == Precision::fp8 && p.fp8_param_gather) a += " --fp8-param-gather";
   if (p.overlap_grad_reduce) a += " --overlap-grad-reduce";
   if (p.overlap_param_gather && p.zero >= 1) a += " --overlap-param-gather";
   if (p.tp_comm_overlap && p.tp > 1) a += " --tp-comm-overlap";

@@ -226,6 +226,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "moe_dispatcher",
                            "moe_a2a_overlap",
                            "overlap_param_gather",
+                           "fp8_param_gather",
                            "tp_comm_overlap",
                            "uneven_stages",
                            "attention",
@@ -294,6 +295,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.zero = static_cast<int>(zero);
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
+  p.fp8_param_gather = n.boolean_or("fp8_param_gather", false);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", p.tp_comm_overlap);
   p.moe_dispatcher = n.choice_or("moe_dispatcher", {"alltoall", "deepep"}, p.moe_dispatcher);
   p.moe_a2a_overlap = n.boolean_or("moe_a2a_overlap", false);

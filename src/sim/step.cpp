@@ -506,7 +506,8 @@ class StepBuilder {
     return c;
   }
   DpCollective gather(const Params& params) const {
-    return dp_collective(Collective::all_gather, params, kParamGatherBytes);
+    const bool fp8 = plan_.fp8_param_gather && plan_.precision == Precision::fp8;
+    return dp_collective(Collective::all_gather, params, fp8 ? 1.0 : kParamGatherBytes);
   }
   DpCollective reduce(const Params& params) const {
     const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;

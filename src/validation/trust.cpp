@@ -143,7 +143,7 @@ std::string trust_yaml(const std::vector<TrustBand>& bands) {
   std::string out =
       "# How far to trust a predicted step time (validation/trust.hpp): per group, the 10th and\n"
       "# 90th percentiles of predicted / true step time over colossim's validated cases\n"
-      "# (validation/cases, validation/runs, validation/moe). Written by\n"
+      "# (validation/cases, validation/runs, validation/moe, validation/dense). Written by\n"
       "# `colossim validate --trust`; tests/validation/validate_test.cpp fails when it drifts.\n"
       "groups:\n";
   for (const auto& b : bands) {

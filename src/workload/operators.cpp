@@ -95,6 +95,7 @@ namespace {
 // What every block of one layer computes from: sizes per GPU under the shard.
 struct LayerShape {
   double a = 0;           // bytes per activation
+  double g = 0;           // bytes per element a matrix product keeps of its input (Shard)
   double t = 1;           // tensor-parallel degree
   double s = 0;           // sequence length
   double tokens = 0;      // per GPU
@@ -109,6 +110,7 @@ struct LayerShape {
 LayerShape layer_shape(const Model& model, const Shard& shard) {
   LayerShape x;
   x.a = shard.bytes_per_activation;
+  x.g = shard.bytes_per_gemm_input;
   x.t = shard.tp;
   x.s = static_cast<double>(shard.seq_len);
   x.tokens = static_cast<double>(shard.micro_batch) * x.s / shard.cp;
@@ -242,8 +244,11 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   w.ops.back().elements = routed_tokens * f;
   w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
   w.ops.push_back(elementwise("unpermute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
-  mem.all += routed_tokens * (2 * h + gate * f + f) * a / tokens;
-  mem.act += routed_tokens * f * a / tokens;
+  // Per routed copy: the experts' input (fc1's), the combined output, fc1's output (the
+  // activation's input) and the activation's output (fc2's input).
+  const double g = x.g;
+  mem.all += routed_tokens * (h * g + h * a + gate * f * a + f * g) / tokens;
+  mem.act += routed_tokens * f * g / tokens;
   if (moe.shared_experts > 0) {
     const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
     w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
@@ -251,7 +256,7 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
         elementwise("shared_act", activation_kind(model), tokens * fs * act_bytes_per_unit));
     w.ops.back().elements = tokens * fs;
     w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
-    mem.all += (gate * fs + fs) * a;
+    mem.all += gate * fs * a + fs * x.g;
   }
   tag(w, first, "moe");
   for (size_t i = first; i < w.ops.size(); ++i) {
@@ -279,7 +284,8 @@ BlockMemory mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
   w.ops.push_back(gemm("fc2", tokens, f, h));
   tag(w, w.ops.size() - 3, "mlp");
   w.params = static_cast<double>(model.dense_mlp_params()) / x.t;
-  return {(gate * f + f) * a, f * a};
+  // fc1's output (the activation's input) and the activation's output (fc2's input).
+  return {gate * f * a + f * x.g, f * x.g};
 }
 
 }  // namespace
@@ -381,11 +387,13 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
 
   // --- activation memory (Korthikanti et al. 2022 accounting, FlashAttention: no s^2 term) ---
   const double sp_div = shard.sequence_parallel ? t : 1.0;
+  const double g = x.g;  // a matrix product's saved input
   double per_token = 0;
-  per_token += 2 * h * a / sp_div;                   // norm input, QKV input
+  per_token += (a + g) * h / sp_div;                 // norm input, QKV input
   per_token += (heads * x.qk_dim + x.kv_width) * a;  // Q, K, V
   per_token += heads * x.v_dim * a + heads * 4.0;    // context (out_proj input), softmax stats
-  per_token += 2 * h * a / sp_div;                   // post-attn norm input, MLP input
+  if (g != a) per_token += heads * x.v_dim * g;      // out_proj's own quantized input
+  per_token += (a + g) * h / sp_div;                 // post-attn norm input, MLP input
   per_token += mlp_act_mem;                          // MLP/expert inputs and activations
   if (model.dropout) per_token += 2 * h / sp_div;    // two dropout masks, 1 byte
   // Unfused attention keeps the softmax output (2 B), the dropout output (2 B) and mask (1 B)
@@ -395,7 +403,7 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
                                   : x.score_elems * (model.dropout ? 5.0 : 2.0);
   w.activation_bytes = per_token * tokens + scores_bytes;
   w.recompute_saves["core_attn"] = scores_bytes;
-  w.recompute_saves["layernorm"] = 2 * h * a / sp_div * tokens;  // the norms' outputs
+  w.recompute_saves["layernorm"] = 2 * h * g / sp_div * tokens;  // the norms' outputs
   if (model.mla) w.recompute_saves["mla_up_proj"] = (heads * x.qk_dim + x.kv_width) * a * tokens;
   w.recompute_saves[moe ? "moe" : "mlp"] = block.all * tokens;
   if (moe) w.recompute_saves["moe_act"] = block.act * tokens;

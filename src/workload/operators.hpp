@@ -41,6 +41,12 @@ struct Shard {
   bool sequence_parallel = false;
   AttentionKernel attention = AttentionKernel::flash;
   int bytes_per_activation = 2;  // BF16 activations
+  // What a matrix product keeps of its input for the weight gradient: BF16, or 1 byte under
+  // FP8, where Transformer Engine's Linear, LayerNormLinear and GroupedLinear save the
+  // quantized input and drop the rest ("Cache state for backward pass" in transformer_engine/
+  // pytorch/module/linear.py and layernorm_linear.py). The attention kernel still keeps its own
+  // BF16 output, so under FP8 the output projection's quantized input is held beside it.
+  int bytes_per_gemm_input = 2;
   // How the framework runs the operators as kernels (workload/stack.hpp); nullptr: the default
   // stack's fused kernels.
   const Stack* stack = nullptr;

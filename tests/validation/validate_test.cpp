@@ -94,6 +94,19 @@ TEST(Validation, MoeBenchmarksAreExpressible) {
   }
 }
 
+// The dense benchmarks outside the fit (validation/dense: Megatron-Bridge's B200 and H100 rows)
+// all predict, within the calibration's worst-case bound on H100 and within 25% on B200, whose
+// constants are Hopper's (data/calibration.yaml): a check that Blackwell is not off by a factor.
+TEST(Validation, DenseBenchmarksOutsideTheFitStayClose) {
+  const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/dense");
+  EXPECT_GE(r.cases.size(), 16u);
+  for (const auto& c : r.cases) {
+    ASSERT_TRUE(c.refusal.empty()) << c.id << ": " << c.refusal;
+    const bool blackwell = c.id.find("b200") != std::string::npos;
+    EXPECT_LE(std::fabs(c.error), blackwell ? 0.25 : 0.15) << c.id;
+  }
+}
+
 // The shipped step-time bands (data/trust.yaml) are what the model's errors on the validated
 // cases now are: a change that moves the errors must rewrite them (colossim validate --trust).
 TEST(Validation, TrustBandsMatchTheModelsErrors) {
@@ -102,7 +115,7 @@ TEST(Validation, TrustBandsMatchTheModelsErrors) {
   std::vector<GroupedCase> cases;
   for (const auto& f :
        case_files({COLOSSIM_SOURCE_DIR "/validation/cases", COLOSSIM_SOURCE_DIR "/validation/runs",
-                   COLOSSIM_SOURCE_DIR "/validation/moe"})) {
+                   COLOSSIM_SOURCE_DIR "/validation/moe", COLOSSIM_SOURCE_DIR "/validation/dense"})) {
     CaseResult r = validate_case(f, catalog, cal);
     cases.push_back({r.trust_group, r.stack, std::move(r)});
   }
@@ -114,11 +127,13 @@ TEST(Validation, TrustBandsMatchTheModelsErrors) {
     EXPECT_NEAR(shipped.low, b.low, 0.02) << b.group << ": run colossim validate --trust";
     EXPECT_NEAR(shipped.high, b.high, 0.02) << b.group << ": run colossim validate --trust";
     EXPECT_EQ(shipped.stacks, b.stacks) << b.group << ": run colossim validate --trust";
-    EXPECT_LT(b.low, 1.0);
-    EXPECT_GT(b.high, 1.0);
+    // A group the model is biased on shows it: Blackwell MoE comes out too fast on every case
+    // (0.53-0.93), and its band says so rather than straddling 1.
+    EXPECT_LT(b.low, b.high) << b.group;
+    EXPECT_GT(b.low, 0.0) << b.group;
   }
   // A GPU generation no case covers gets a wider band than any validated group.
-  const TrustBand unknown = trust_band("blackwell dense");
+  const TrustBand unknown = trust_band("rubin dense");
   EXPECT_TRUE(unknown.extrapolated);
   for (const auto& b : bands) EXPECT_GT(unknown.high - unknown.low, b.high - b.low);
 }
