@@ -111,7 +111,7 @@ Outcome<PlanRanking> plan(const Scenario& s, const PlanOptions& options) {
   SearchOptions search_options;
   search_options.top = options.top;
   search_options.evaluator = options.evaluator;
-  search_options.search_zero_and_precision = true;
+  search_options.search_framework_options = true;
   search_options.progress = options.progress;
   PlanRanking r{s, search_plans(s, cal, search_options), {}};
   if (!options.rerank) return r;

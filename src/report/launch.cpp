@@ -17,7 +17,14 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   a += fmt::format(" --micro-batch-size {} --global-batch-size {} --seq-length {}", p.micro_batch,
                    s.training.global_batch, s.model.seq_len);
   if (p.sequence_parallel && p.tp > 1) a += " --sequence-parallel";
-  if (p.recompute == Recompute::selective) a += " --recompute-granularity selective";
+  if (p.recompute == Recompute::selective) {
+    a += " --recompute-granularity selective --recompute-modules";
+    for (const auto& m : p.recompute_modules) a += " " + m;
+  }
+  if (p.ep > 1 && p.moe_dispatcher == "deepep")
+    a += " --moe-token-dispatcher-type flex --moe-enable-deepep";
+  if (p.ep > 1 && p.moe_a2a_overlap)
+    a += " --overlap-moe-expert-parallel-comm --delay-wgrad-compute";
   if (p.recompute == Recompute::full)
     a += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
   if (p.zero >= 1) a += " --use-distributed-optimizer";
@@ -52,7 +59,16 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
                      p.recompute == Recompute::full ? "full" : "selective");
     if (p.recompute == Recompute::full)
       a += " model.config.recompute_method=uniform model.config.recompute_num_layers=1";
+    if (p.recompute == Recompute::selective) {
+      std::string modules;
+      for (const auto& m : p.recompute_modules) modules += (modules.empty() ? "" : ",") + m;
+      a += " model.config.recompute_modules=[" + modules + "]";
+    }
   }
+  if (p.ep > 1 && p.moe_dispatcher == "deepep")
+    a += " model.config.moe_token_dispatcher_type=flex model.config.moe_enable_deepep=True";
+  if (p.ep > 1 && p.moe_a2a_overlap)
+    a += " model.config.overlap_moe_expert_parallel_comm=True model.config.delay_wgrad_compute=True";
   if (p.precision == Precision::fp8) a += " trainer.plugins=bf16_with_fp8_mixed";
   return a;
 }

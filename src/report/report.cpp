@@ -69,6 +69,8 @@ std::string plan_line(const Plan& p) {
   }
   s += fmt::format(", ZeRO {}", p.zero);
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
+  if (p.ep > 1 && p.moe_dispatcher == "deepep") s += ", DeepEP";
+  if (p.ep > 1 && p.moe_a2a_overlap) s += ", EP overlap";
   s += p.precision == Precision::fp8 ? ", FP8" : ", BF16";
   s += ", on " + stack_or_default(p.stack).name;
   return s;

@@ -8,6 +8,7 @@
 #include "net/network.hpp"
 #include "plan/memory.hpp"
 #include "plan/pipeline.hpp"
+#include "plan/placement.hpp"
 
 namespace colossim {
 namespace {
@@ -70,11 +71,17 @@ void ThreadEvaluator::evaluate(const Scenario& s, const Calibration& cal,
 namespace {
 
 // The values each plan key may take: the scenario's own, or the searched range when open.
+// A recomputation level: none, selective with its modules, or full.
+struct RecomputeLevel {
+  Recompute recompute = Recompute::none;
+  std::vector<std::string> modules;
+};
+
 struct SearchSpace {
   std::vector<long long> tps, cps, pps, mbs;
   std::vector<int> zeros;
   std::vector<Precision> precisions;
-  std::vector<Recompute> recomputes;
+  std::vector<RecomputeLevel> recomputes;  // from the least recomputation to the most
 };
 
 SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
@@ -97,19 +104,29 @@ SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
   if (open("pp") && stack.offers("pp")) {
     x.pps.clear();
     for (long long p = 1; p <= std::min<long long>(m.layers, 128); ++p) {
-      if (m.layers % p == 0 || (m.layers + 2) % p == 0 || given.uneven_stages) x.pps.push_back(p);
+      if (layers_split_evenly(m, static_cast<int>(p), 1) || given.uneven_stages) x.pps.push_back(p);
     }
   }
   x.mbs = {given.micro_batch};
   if (open("micro_batch")) x.mbs = {1, 2, 4, 8};
   x.zeros = {given.zero};
-  if (options.search_zero_and_precision && open("zero")) x.zeros = {1, 2, 3};
+  if (options.search_framework_options && open("zero")) x.zeros = {1, 2, 3};
   x.precisions = {given.precision};
-  if (options.search_zero_and_precision && !s.precision_given && s.cluster.gpu.peak_fp8) {
+  if (options.search_framework_options && !s.precision_given && s.cluster.gpu.peak_fp8) {
     x.precisions = {Precision::bf16, Precision::fp8};
   }
-  x.recomputes = {given.recompute};
-  if (open("recompute")) x.recomputes = {Recompute::none, Recompute::selective, Recompute::full};
+  x.recomputes = {{given.recompute, given.recompute_modules}};
+  if (open("recompute")) {
+    x.recomputes = {{Recompute::none, {}}, {Recompute::selective, given.recompute_modules}};
+    // Mixture-of-experts models: the selective sets Megatron-Core's MoE recipes run, cheapest
+    // first: the norms and the experts' activation (Megatron-MoE-ModelZoo's Qwen3 and
+    // DeepSeek-V3 best practices), then MLA's up-projections too (NeMo's DeepSeek-V3 recipes).
+    if (m.moe && open("recompute_modules")) {
+      x.recomputes.push_back({Recompute::selective, {"layernorm", "moe_act"}});
+      if (m.mla) x.recomputes.push_back({Recompute::selective, {"mla_up_proj", "layernorm", "moe_act"}});
+    }
+    x.recomputes.push_back({Recompute::full, given.recompute_modules});
+  }
   if (widen) {
     include(x.tps, static_cast<long long>(given.tp));
     include(x.cps, static_cast<long long>(given.cp));
@@ -126,6 +143,7 @@ class Enumeration {
   Enumeration(const Scenario& s, const SearchOptions& options, PlanSearch& result)
       : s_(s),
         widen_(options.widen_given_keys),
+        framework_options_(options.search_framework_options),
         space_(search_space(s, options)),
         result_(result),
         model_flops_(model_flops_per_token(s.model, s.model.seq_len)),
@@ -199,10 +217,27 @@ class Enumeration {
                              : default_schedule(p.virtual_stages);
           }
           if (open("sequence_parallel") || widen_) p.sequence_parallel = tp > 1;
+          moe_options(p, stack);
           candidate(p);
         }
       }
     }
+  }
+
+  // The stack's MoE options for open keys, where the model says they are never slower: DeepEP
+  // sends a token across the network once per node (only fewer bytes when the EP group spans
+  // NVLink domains); the combined-1F1B overlap hides all-to-all time and costs at most the SMs
+  // beside what it hides (it needs pairs of passes: one stage, or virtual stages).
+  // Only when `colossim plan` proposes software options: `simulate` runs the frameworks'
+  // defaults (alltoall, no overlap) for keys a scenario leaves out.
+  void moe_options(Plan& p, const Stack& stack) const {
+    if (!s_.model.moe || p.ep <= 1 || !framework_options_) return;
+    if ((open("moe_dispatcher") || widen_) && stack.has_moe_option("deepep")) {
+      const Groups groups = place_groups(p, s_.cluster);
+      p.moe_dispatcher = groups.ep.domains() > 1 ? "deepep" : s_.plan.moe_dispatcher;
+    }
+    if ((open("moe_a2a_overlap") || widen_) && stack.has_moe_option("a2a_overlap"))
+      p.moe_a2a_overlap = p.pp == 1 || p.virtual_stages > 1;
   }
 
   void candidate(Plan p) {
@@ -222,10 +257,12 @@ class Enumeration {
   void least_that_fits(Plan p) {
     const double peak = s_.cluster.gpu.peak(p.precision).value();
     int zero_limit = INT_MAX;  // try only ZeRO stages below the last one that fitted
-    for (Recompute r : space_.recomputes) {
+    for (const RecomputeLevel& level : space_.recomputes) {
+      const Recompute r = level.recompute;
       for (int z : space_.zeros) {
         if (z >= zero_limit) break;
         p.recompute = r;
+        p.recompute_modules = level.modules;
         p.zero = z;
         if (invalid_reason(p, s_.model, s_.cluster, s_.training)) continue;
         const MemoryBreakdown mem = memory_per_gpu(p, s_.model, s_.cluster, s_.training);
@@ -248,6 +285,7 @@ class Enumeration {
 
   const Scenario& s_;
   bool widen_;
+  bool framework_options_;
   SearchSpace space_;
   PlanSearch& result_;
   double model_flops_, recompute_flops_, tokens_;  // FLOPs per token for the bound, once

@@ -65,7 +65,8 @@ std::vector<Stack> load() {
     const ConfigNode n = entries.child(name);
     n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
                              "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
-                             "selective_modules", "allocator", "dp_per_unit", "schedule", "lacks"});
+                             "selective_modules", "allocator", "dp_per_unit", "schedule", "lacks",
+                             "moe_options"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -105,6 +106,13 @@ std::vector<Stack> load() {
         if (f != "pp" && f != "cp" && f != "ep" && f != "interleaved")
           n.fail("lacks", "names among pp, cp, ep, interleaved, got \"" + f + "\"");
         s.lacks.push_back(f);
+      }
+    }
+    if (n.has("moe_options")) {
+      for (const auto& o : n.strings("moe_options")) {
+        if (o != "deepep" && o != "a2a_overlap")
+          n.fail("moe_options", "names among deepep, a2a_overlap, got \"" + o + "\"");
+        s.moe_options.push_back(o);
       }
     }
     s.compiled = n.str_or("compiled", "");

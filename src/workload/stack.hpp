@@ -79,6 +79,16 @@ struct Stack {
     }
     return true;
   }
+  // Mixture-of-experts options it ships, which the plan search then uses for open keys:
+  // deepep (node-deduplicating dispatch, parallelism.moe_dispatcher) and a2a_overlap
+  // (Megatron-Core's combined 1F1B, parallelism.moe_a2a_overlap).
+  std::vector<std::string> moe_options;
+  [[nodiscard]] bool has_moe_option(const std::string& option) const {
+    for (const auto& o : moe_options) {
+      if (o == option) return true;
+    }
+    return false;
+  }
   // What parallelism.recompute: selective re-runs on this stack when recompute_modules is not
   // given (Megatron's default core_attn; TorchTitan's per-op policy).
   std::vector<std::string> selective_modules = {"core_attn"};

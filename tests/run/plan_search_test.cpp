@@ -6,6 +6,7 @@
 
 #include "net/network.hpp"
 #include "plan/memory.hpp"
+#include "plan/pipeline.hpp"
 #include "run/prediction.hpp"
 #include "test_support.hpp"
 
@@ -87,7 +88,7 @@ TEST(PlanSearch, ThreadsDoNotChangeTheRanking) {
   a.top = b.top = 8;
   a.evaluator = &one;
   b.evaluator = &four;
-  a.search_zero_and_precision = b.search_zero_and_precision = true;
+  a.search_framework_options = b.search_framework_options = true;
   const PlanSearch ra = search_plans(s, cal, a), rb = search_plans(s, cal, b);
   ASSERT_EQ(ra.ranked.size(), 8u);
   ASSERT_EQ(ra.ranked.size(), rb.ranked.size());
@@ -146,4 +147,35 @@ TEST(PlanSearch, ProposesOnlyWhatTheStackOffers) {
     }
   }
   EXPECT_TRUE(cp_or_interleaved_elsewhere) << "the control: Megatron-Core's search uses them";
+}
+
+// `colossim plan` proposes the stack's MoE options for open keys: DeepEP where the EP group spans
+// nodes and the combined-1F1B overlap where the schedule pairs passes (Megatron-Core offers both,
+// NeMo AutoModel DeepEP only); `simulate` keeps the frameworks' defaults. DeepSeek-V3's 61 layers
+// and its MTP module split over 8 stages (62 slots + embedding and loss).
+TEST(PlanSearch, PlanProposesTheStacksMoeOptions) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\n"
+      "training: {global_batch: 1024, precision: fp8, framework: ";
+  const std::string plan = "}\nparallelism: {tp: 2, pp: 8, ep: 64, micro_batch: 1}\n";
+  SearchOptions options;
+  options.search_framework_options = true;
+  for (const std::string stack : {"megatron-core", "nemo-automodel"}) {
+    const Scenario s = scenario(yaml + stack + plan);
+    const PlanSearch r = search_plans(s, Calibration::builtin(), options);
+    ASSERT_FALSE(r.ranked.empty()) << stack << ": " << r.why_none;
+    for (const auto& c : r.ranked) {
+      EXPECT_EQ(c.plan.moe_dispatcher, "deepep") << stack;  // EP 64 spans 16 nodes
+      const bool pairs = c.plan.pp == 1 || c.plan.virtual_stages > 1;
+      EXPECT_EQ(c.plan.moe_a2a_overlap, stack == "megatron-core" && pairs) << stack;
+    }
+    const PlanSearch kept = search_plans(s, Calibration::builtin(), {});
+    ASSERT_FALSE(kept.ranked.empty());
+    EXPECT_EQ(kept.ranked.front().plan.moe_dispatcher, "alltoall");
+    EXPECT_FALSE(kept.ranked.front().plan.moe_a2a_overlap);
+  }
+  Model m = *find_preset("deepseek-v3");
+  EXPECT_TRUE(layers_split_evenly(m, 8, 1));
+  m.mtp_layers = 0;
+  EXPECT_FALSE(layers_split_evenly(m, 8, 1));
 }
