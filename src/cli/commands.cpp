@@ -208,9 +208,10 @@ void define_other_commands(CLI::App& cli, Args& a) {
   a.val->add_flag("--runs", a.validate.runs,
                   "the published production runs (validation/runs: whole-run GPU-hours and "
                   "throughput of LLaMA 1, Llama 2, BLOOM, OPT; never used to calibrate)");
-  a.val->add_flag("--trust", a.trust,
-                  "print data/trust.yaml as the shipped cases, runs, MoE and dense benchmarks measure the "
-                  "model now: the step-time bands every prediction carries");
+  a.val->add_flag(
+      "--trust", a.trust,
+      "print data/trust.yaml as the shipped cases, runs, MoE and dense benchmarks measure the "
+      "model now: the step-time bands every prediction carries");
   a.val->add_option("--network-model", a.validate.network_model,
                     "price communication with this network model instead of each case's:" +
                         names_with_descriptions(network_models()));

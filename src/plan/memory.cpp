@@ -121,10 +121,9 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     mb.stage = stage;
     // Under FP8 a weight is held in BF16 with its FP8 copy, or (fp8_param_gather) in FP8 with
     // the transposed FP8 copy the backward GEMMs read: 2 bytes, no BF16.
-    const double weight_bytes =
-        plan.precision != Precision::fp8 ? kWeightBytes
-        : plan.fp8_param_gather          ? 2 * kFp8WeightCopyBytes
-                                         : kWeightBytes + kFp8WeightCopyBytes;
+    const double weight_bytes = plan.precision != Precision::fp8 ? kWeightBytes
+                                : plan.fp8_param_gather          ? 2 * kFp8WeightCopyBytes
+                                                        : kWeightBytes + kFp8WeightCopyBytes;
     // Bytes per parameter, sharded over the distributed-optimizer group from `zero` on: dense
     // parameters over DP x CP, the routed experts' over the expert-DP group.
     const double dense = params - expert_params;

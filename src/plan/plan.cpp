@@ -31,9 +31,8 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
   }
   if (p.virtual_stages > 1 && p.pp == 1) return "virtual_stages > 1 needs pp > 1";
   const int layer_slots = m.layers + m.mtp_layers;  // MTP modules take a layer's slot
-  const std::string what =
-      m.mtp_layers > 0 ? fmt::format("{} layers and MTP modules", layer_slots)
-                       : fmt::format("{} layers", layer_slots);
+  const std::string what = m.mtp_layers > 0 ? fmt::format("{} layers and MTP modules", layer_slots)
+                                            : fmt::format("{} layers", layer_slots);
   if (m.layers + 2 < p.pp * p.virtual_stages) {  // every chunk but the first and last a layer
     return fmt::format("{} layers cannot fill pp x virtual_stages = {} chunks", m.layers,
                        p.pp * p.virtual_stages);

@@ -68,7 +68,8 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
   if (p.ep > 1 && p.moe_dispatcher == "deepep")
     a += " model.config.moe_token_dispatcher_type=flex model.config.moe_enable_deepep=True";
   if (p.ep > 1 && p.moe_a2a_overlap)
-    a += " model.config.overlap_moe_expert_parallel_comm=True model.config.delay_wgrad_compute=True";
+    a +=
+        " model.config.overlap_moe_expert_parallel_comm=True model.config.delay_wgrad_compute=True";
   if (p.precision == Precision::fp8) a += " trainer.plugins=bf16_with_fp8_mixed";
   return a;
 }

@@ -100,16 +100,15 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   if (c.spare_gpus > 0)
     out +=
         fmt::format("            job on {} GPUs, {} held as spares\n", c.job_gpus(), c.spare_gpus);
-  const std::string mtp =
-      s.model.mtp_layers > 0
-          ? fmt::format(" + {} multi-token-prediction module{} ({})", s.model.mtp_layers,
-                        s.model.mtp_layers > 1 ? "s" : "",
-                        human_count(static_cast<double>(s.model.mtp_params())))
-          : "";
+  const std::string mtp = s.model.mtp_layers > 0
+                              ? fmt::format(" + {} multi-token-prediction module{} ({})",
+                                            s.model.mtp_layers, s.model.mtp_layers > 1 ? "s" : "",
+                                            human_count(static_cast<double>(s.model.mtp_params())))
+                              : "";
   out += fmt::format("  model     {}: {} parameters ({} active), {} layers{}, hidden {}, seq {}\n",
                      s.model.name, human_count(static_cast<double>(s.model.params())),
-                     human_count(static_cast<double>(s.model.active_params())), s.model.layers,
-                     mtp, s.model.hidden, s.model.seq_len);
+                     human_count(static_cast<double>(s.model.active_params())), s.model.layers, mtp,
+                     s.model.hidden, s.model.seq_len);
   out +=
       fmt::format("  batch     {} sequences = {} tokens per step, {} micro-batches per pipeline\n",
                   s.training.global_batch,

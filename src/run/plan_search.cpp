@@ -123,7 +123,8 @@ SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
     // DeepSeek-V3 best practices), then MLA's up-projections too (NeMo's DeepSeek-V3 recipes).
     if (m.moe && open("recompute_modules")) {
       x.recomputes.push_back({Recompute::selective, {"layernorm", "moe_act"}});
-      if (m.mla) x.recomputes.push_back({Recompute::selective, {"mla_up_proj", "layernorm", "moe_act"}});
+      if (m.mla)
+        x.recomputes.push_back({Recompute::selective, {"mla_up_proj", "layernorm", "moe_act"}});
     }
     x.recomputes.push_back({Recompute::full, given.recompute_modules});
   }

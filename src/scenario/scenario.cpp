@@ -186,10 +186,20 @@ Training read_training(const ConfigNode& n, Precision& precision) {
 // The plan keys colossim chooses when a file leaves them out.
 // schedule, sequence_parallel and dp are not searched: left open, they follow the choice
 // (interleaved with virtual stages, SP with TP, DP = GPUs / (TP x PP x CP)).
-const std::vector<std::string> kSearchableKeys = {
-    "tp",   "pp",   "cp",        "ep",           "micro_batch",       "virtual_stages",
-    "recompute", "schedule", "sequence_parallel", "dp", "zero", "recompute_modules",
-    "moe_dispatcher", "moe_a2a_overlap"};
+const std::vector<std::string> kSearchableKeys = {"tp",
+                                                  "pp",
+                                                  "cp",
+                                                  "ep",
+                                                  "micro_batch",
+                                                  "virtual_stages",
+                                                  "recompute",
+                                                  "schedule",
+                                                  "sequence_parallel",
+                                                  "dp",
+                                                  "zero",
+                                                  "recompute_modules",
+                                                  "moe_dispatcher",
+                                                  "moe_a2a_overlap"};
 
 Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision,
                const Stack& stack, std::set<std::string>& free_keys) {

@@ -296,8 +296,8 @@ class StepBuilder {
     if (paired_share_ < 0) {
       double paired = 0, forwards = 0;
       for (int stage = 0; stage < plan_.pp; ++stage) {
-        const auto order = stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage,
-                                       micro_batches_);
+        const auto order =
+            stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage, micro_batches_);
         double steady = 0;
         for (size_t i = 0; i < order.size(); ++i) {
           if (!order[i].forward) continue;

@@ -113,9 +113,9 @@ TEST(Validation, TrustBandsMatchTheModelsErrors) {
   const Catalog catalog = Catalog::builtin();
   const Calibration cal = Calibration::builtin();
   std::vector<GroupedCase> cases;
-  for (const auto& f :
-       case_files({COLOSSIM_SOURCE_DIR "/validation/cases", COLOSSIM_SOURCE_DIR "/validation/runs",
-                   COLOSSIM_SOURCE_DIR "/validation/moe", COLOSSIM_SOURCE_DIR "/validation/dense"})) {
+  for (const auto& f : case_files(
+           {COLOSSIM_SOURCE_DIR "/validation/cases", COLOSSIM_SOURCE_DIR "/validation/runs",
+            COLOSSIM_SOURCE_DIR "/validation/moe", COLOSSIM_SOURCE_DIR "/validation/dense"})) {
     CaseResult r = validate_case(f, catalog, cal);
     cases.push_back({r.trust_group, r.stack, std::move(r)});
   }
