@@ -181,10 +181,18 @@ struct Params {
   }
 };
 
+// Where a MoE layer's all-to-alls sit inside its pass when nothing hides them (for the
+// timeline): `before` the first, each `one` long, `between` them.
+struct AllToAllPlacement {
+  double before = 0, one = 0, between = 0;
+  [[nodiscard]] bool present() const { return one > 0; }
+};
+
 struct LayerProfiles {
   Profile forward{};
   Profile backward{};  // includes recomputation of the forward when the plan asks for it
   Params params;
+  AllToAllPlacement forward_a2a, backward_a2a;
 };
 
 // A MoE layer's compute on the two sides of its all-to-alls, as Megatron-Core's EP overlap
@@ -371,7 +379,14 @@ class StepBuilder {
           c.ep_alltoalls * in_.network.time(Collective::all_to_all, bytes, groups_.ep).value();
       p.forward[kEpComm] = comm;
       p.backward[kEpComm] = comm;
+      // Forward: attention, dispatch, experts, combine; backward the reverse, after any
+      // recompute (the timeline's placement; the overlap below hides them instead).
+      const double one = comm / c.ep_alltoalls;
+      p.forward_a2a = {sides.attention_f + p.forward[kTpComm] + p.forward[kCpComm], one,
+                       sides.mlp_f};
+      p.backward_a2a = {0, one, sides.mlp_input_grad + sides.mlp_weight_grad};
       if (plan_.moe_a2a_overlap) {
+        p.forward_a2a = p.backward_a2a = {};
         // Megatron-Core's overlap_moe_expert_parallel_comm: in the 1F1B steady state one
         // micro-batch's forward of a layer runs beside another's backward of it, each one's
         // dispatch and combine under pieces of the other's compute (paired_exposure); warm-up
@@ -403,6 +418,7 @@ class StepBuilder {
         p.backward[kRecompute] = recomputed_f + (moe ? p.forward[kEpComm] : 0.0);
       }
     }
+    if (p.backward_a2a.present()) p.backward_a2a.before = p.backward[kRecompute];
     host_bound(w, p);
     p.params = {w.params - w.expert_params, w.expert_params};
     return p;
@@ -447,8 +463,9 @@ class StepBuilder {
     return share;
   }
 
-  int profile_id(const Profile& p) {
+  int profile_id(const Profile& p, const AllToAllPlacement& a2a = {}) {
     profiles_.push_back(p);
+    a2a_.push_back(a2a);
     return static_cast<int>(profiles_.size()) - 1;
   }
 
@@ -466,7 +483,8 @@ class StepBuilder {
     if (it == layer_units_.end()) {
       const LayerProfiles p = profile_of(layer_work(model_, layer, shard_), true);
       it = layer_units_
-               .emplace(moe, Unit{profile_id(p.forward), profile_id(p.backward), p.params, true})
+               .emplace(moe, Unit{profile_id(p.forward, p.forward_a2a),
+                                  profile_id(p.backward, p.backward_a2a), p.params, true})
                .first;
     }
     return it->second;
@@ -580,7 +598,8 @@ class StepBuilder {
     Unit mtp{};
     if (model_.mtp_layers > 0) {
       const LayerProfiles p = profile_of(mtp_work(model_, shard_), true);
-      mtp = Unit{profile_id(p.forward), profile_id(p.backward), p.params, true, kMtpUnit};
+      mtp = Unit{profile_id(p.forward, p.forward_a2a), profile_id(p.backward, p.backward_a2a),
+                 p.params, true, kMtpUnit};
     }
     st.chunk_units.resize(static_cast<size_t>(v));
     for (int c = 0; c < v; ++c) {
@@ -865,7 +884,36 @@ class StepBuilder {
       }
       e.start = Seconds(t.start);
       e.end = Seconds(t.end);
+      const bool pass = t.what == What::forward || t.what == What::backward;
+      if (pass && t.profile >= 0) {
+        const Profile& p = profiles_[static_cast<size_t>(t.profile)];
+        for (int k = 0; k < kNumParts; ++k) {
+          if (p[static_cast<size_t>(k)] > 0)
+            e.parts.emplace_back(kPartNames[static_cast<size_t>(k)],
+                                 Seconds(p[static_cast<size_t>(k)] * t.duration / total(p)));
+        }
+      }
+      const TimelineEvent parent = e;
       out.push_back(std::move(e));
+      // A MoE layer's dispatch and combine as their own slices inside the pass.
+      const AllToAllPlacement a2a =
+          pass && t.profile >= 0 ? a2a_[static_cast<size_t>(t.profile)] : AllToAllPlacement{};
+      if (!a2a.present()) continue;
+      const double scale = t.duration / total(profiles_[static_cast<size_t>(t.profile)]);
+      const bool forward = t.what == What::forward;
+      const double first = t.start + a2a.before * scale;
+      const double second = first + (a2a.one + a2a.between) * scale;
+      for (const auto& [at, what] :
+           {std::pair{first, forward ? "dispatch" : "combine (backward)"},
+            std::pair{second, forward ? "combine" : "dispatch (backward)"}}) {
+        TimelineEvent slice;
+        slice.stage = parent.stage;
+        slice.stream = parent.stream;
+        slice.name = std::string(what) + " " + parent.name.substr(2);
+        slice.start = Seconds(std::min(at, t.end));
+        slice.end = Seconds(std::min(at + a2a.one * scale, t.end));
+        out.push_back(std::move(slice));
+      }
     }
     return out;
   }
@@ -881,6 +929,7 @@ class StepBuilder {
   Engine engine_;
   double bucket_params_ = kBucketParams;
   std::vector<Profile> profiles_;
+  std::vector<AllToAllPlacement> a2a_;             // by profile id
   std::vector<std::pair<int, double>> dp_shares_;  // data-parallel task, its SM share
   std::map<bool, Unit> layer_units_;
   mutable double paired_share_ = -1;  // paired_share(), once computed

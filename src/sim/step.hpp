@@ -37,6 +37,8 @@ struct TimelineEvent {
   std::string name;
   Seconds start;
   Seconds end;
+  // A compute pass: its time by breakdown part (BreakdownItem names), the parts it has.
+  std::vector<std::pair<std::string, Seconds>> parts;
 };
 
 struct StepResult {

@@ -98,3 +98,47 @@ TEST(Render, SimulationFormatsAgree) {
   EXPECT_FALSE(trace["traceEvents"].empty());
   EXPECT_NE(render(*r, "text").find("step time"), std::string::npos);
 }
+
+// A MoE step's trace: each pass carries its time by breakdown part (args, summing to the
+// slice), and a MoE layer's dispatch and combine are slices of their own inside the pass, as
+// long as the exposed all-to-all time.
+TEST(Render, MoeTraceShowsDispatchAndCombineInsideEachPass) {
+  const Scenario s = colossim::testing::scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
+      "training: {global_batch: 16}\nparallelism: {tp: 1, pp: 2, cp: 1, ep: 8, dp: 8, "
+      "micro_batch: 1, virtual_stages: 1, recompute: full}\n");
+  const auto r = app::simulate(s, true);
+  ASSERT_TRUE(r) << r.refusal().line();
+  const auto trace = nlohmann::json::parse(render(*r, "trace"));
+  int passes = 0, slices = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    const std::string name = e["name"];
+    if (name.rfind("F layer 5 mb 0", 0) == 0 || name.rfind("B layer 5 mb 0", 0) == 0) {
+      ++passes;
+      double sum = 0;
+      for (const auto& [part, ms] : e["args"].items()) sum += ms.get<double>();
+      EXPECT_NEAR(sum, e["dur"].get<double>() / 1e3, 1e-6 * sum) << name;
+      ASSERT_TRUE(e["args"].contains("ep_comm_ms")) << name;
+      const double a2a = e["args"]["ep_comm_ms"].get<double>() / 2 * 1e3;  // us, each
+      for (const auto& c : trace["traceEvents"]) {
+        const std::string child = c.value("name", "");
+        if (c["ph"] != "X" || c["pid"] != e["pid"] || child == name ||
+            child.find("layer 5 mb 0") == std::string::npos ||
+            child.find(name.substr(2)) == std::string::npos)
+          continue;
+        if (child.rfind(name[0] == 'F' ? "dispatch layer" : "combine (backward)", 0) != 0 &&
+            child.rfind(name[0] == 'F' ? "combine layer" : "dispatch (backward)", 0) != 0)
+          continue;
+        ++slices;
+        EXPECT_NEAR(c["dur"].get<double>(), a2a, 1e-6 * a2a) << child;
+        EXPECT_GE(c["ts"].get<double>(), e["ts"].get<double>()) << child;
+        EXPECT_LE(c["ts"].get<double>() + c["dur"].get<double>(),
+                  e["ts"].get<double>() + e["dur"].get<double>() + 1e-6)
+            << child;
+      }
+    }
+  }
+  EXPECT_EQ(passes, 2);
+  EXPECT_EQ(slices, 4);
+}
