@@ -437,6 +437,45 @@ nlohmann::json chrome_trace(const Scenario& s, const Prediction& p) {
     for (const auto& [part, t] : e.parts) event["args"][part + "_ms"] = t.value() * 1e3;
     events.push_back(std::move(event));
   }
+  // Flow arrows from each pipeline send to the pass that waited for it (a flow starts inside
+  // its source slice and binds to the slice enclosing its end point).
+  const auto thread_of = [&](const TimelineEvent& e) {
+    return threads.at(std::make_pair(e.stage, e.stream));
+  };
+  long long flow = 0;
+  for (const auto& e : p.step.timeline) {
+    for (size_t from : e.waits_on) {
+      const TimelineEvent& src = p.step.timeline[from];
+      const double src_end = src.end.value() * 1e6;
+      const double src_start = src.start.value() * 1e6;
+      events.push_back({{"name", "pipeline send"},
+                        {"cat", "p2p"},
+                        {"ph", "s"},
+                        {"id", flow},
+                        {"pid", src.stage},
+                        {"tid", thread_of(src)},
+                        {"ts", std::max(src_start, src_end - 1e-3)}});
+      events.push_back({{"name", "pipeline send"},
+                        {"cat", "p2p"},
+                        {"ph", "f"},
+                        {"bp", "e"},
+                        {"id", flow},
+                        {"pid", e.stage},
+                        {"tid", thread_of(e)},
+                        {"ts", e.start.value() * 1e6}});
+      ++flow;
+    }
+  }
+  // The share of the job's GPUs computing over the step (what their power draw follows).
+  const auto& share = p.step.compute_share;
+  for (size_t i = 0; i < share.size(); ++i) {
+    events.push_back({{"name", "GPUs computing"},
+                      {"ph", "C"},
+                      {"pid", 0},
+                      {"ts", p.step.step_time.value() * 1e6 * static_cast<double>(i) /
+                                 static_cast<double>(share.size())},
+                      {"args", {{"share", share[i]}}}});
+  }
   for (int stage = 0; stage < p.plan.pp; ++stage) {
     events.push_back({{"name", "process_name"},
                       {"ph", "M"},

@@ -846,7 +846,10 @@ class StepBuilder {
                                                "send to next stage", "send to previous stage"};
     std::vector<TimelineEvent> out;
     out.reserve(engine_.tasks().size());
+    std::vector<size_t> event_of;  // by task id
+    event_of.reserve(engine_.tasks().size());
     for (const auto& t : engine_.tasks()) {
+      event_of.push_back(out.size());
       TimelineEvent e;
       e.stage = t.resource % plan_.pp;
       e.stream = stream_names[t.resource / plan_.pp];
@@ -913,6 +916,16 @@ class StepBuilder {
         slice.start = Seconds(std::min(at, t.end));
         slice.end = Seconds(std::min(at + a2a.one * scale, t.end));
         out.push_back(std::move(slice));
+      }
+    }
+    // The pipeline sends each pass waited for (a send may come later in task order).
+    for (size_t id = 0; id < engine_.tasks().size(); ++id) {
+      const Task& t = engine_.tasks()[id];
+      if (t.what != What::forward && t.what != What::backward) continue;
+      for (int d : t.deps) {
+        const What from = engine_.task(d).what;
+        if (from == What::send_forward || from == What::send_backward)
+          out[event_of[id]].waits_on.push_back(event_of[static_cast<size_t>(d)]);
       }
     }
     return out;

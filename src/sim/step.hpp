@@ -39,6 +39,8 @@ struct TimelineEvent {
   Seconds end;
   // A compute pass: its time by breakdown part (BreakdownItem names), the parts it has.
   std::vector<std::pair<std::string, Seconds>> parts;
+  // The pipeline sends (their indices in the timeline) this pass waited for.
+  std::vector<size_t> waits_on;
 };
 
 struct StepResult {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_support.hpp"
 
@@ -141,4 +142,29 @@ TEST(Render, MoeTraceShowsDispatchAndCombineInsideEachPass) {
   }
   EXPECT_EQ(passes, 2);
   EXPECT_EQ(slices, 4);
+  // Pipeline sends as flow arrows: every micro-batch crosses the stage boundary once forward and
+  // once backward (2 micro-batches per pipeline, 2 stages), each arrow ending where a pass on the
+  // other stage starts; the share of GPUs computing as a counter.
+  int starts = 0, ends = 0, counters = 0;
+  std::set<double> pass_starts;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] == "X" &&
+        (e["name"].get<std::string>()[0] == 'F' || e["name"].get<std::string>()[0] == 'B'))
+      pass_starts.insert(e["ts"].get<double>());
+  }
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] == "s") ++starts;
+    if (e["ph"] == "f") {
+      ++ends;
+      EXPECT_EQ(pass_starts.count(e["ts"].get<double>()), 1u);
+    }
+    if (e["ph"] == "C") {
+      ++counters;
+      EXPECT_GE(e["args"]["share"].get<double>(), 0.0);
+      EXPECT_LE(e["args"]["share"].get<double>(), 1.0);
+    }
+  }
+  EXPECT_EQ(starts, 2 * 2);
+  EXPECT_EQ(ends, starts);
+  EXPECT_EQ(counters, kPowerSlices);
 }
