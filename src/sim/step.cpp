@@ -887,8 +887,10 @@ class StepBuilder {
       }
       e.start = Seconds(t.start);
       e.end = Seconds(t.end);
-      const bool pass = t.what == What::forward || t.what == What::backward;
-      if (pass && t.profile >= 0) {
+      // A forward or backward pass with work to divide among its parts.
+      const bool pass = (t.what == What::forward || t.what == What::backward) && t.profile >= 0 &&
+                        total(profiles_[static_cast<size_t>(t.profile)]) > 0;
+      if (pass) {
         const Profile& p = profiles_[static_cast<size_t>(t.profile)];
         for (int k = 0; k < kNumParts; ++k) {
           if (p[static_cast<size_t>(k)] > 0)
@@ -900,7 +902,7 @@ class StepBuilder {
       out.push_back(std::move(e));
       // A MoE layer's dispatch and combine as their own slices inside the pass.
       const AllToAllPlacement a2a =
-          pass && t.profile >= 0 ? a2a_[static_cast<size_t>(t.profile)] : AllToAllPlacement{};
+          pass ? a2a_[static_cast<size_t>(t.profile)] : AllToAllPlacement{};
       if (!a2a.present()) continue;
       const double scale = t.duration / total(profiles_[static_cast<size_t>(t.profile)]);
       const bool forward = t.what == What::forward;
