@@ -462,11 +462,8 @@ LayerWork output_work(const Model& model, const Shard& shard) {
 
 LayerWork mtp_work(const Model& model, const Shard& shard) {
   LayerWork w;
-  const double a = shard.bytes_per_activation;
-  const double t = shard.tp;
-  const double tokens = static_cast<double>(shard.micro_batch) * shard.seq_len / shard.cp;
-  const double h = static_cast<double>(model.hidden);
-  const double seq_tokens = shard.sequence_parallel ? tokens / t : tokens;
+  const LayerShape x = layer_shape(model, shard);
+  const double a = x.a, t = x.t, tokens = x.tokens, h = x.h, seq_tokens = x.seq_tokens;
   w.ops.push_back(elementwise("mtp_embedding", BlockKind::other, 2 * tokens * h * a, 2.0));
   for (const char* name : {"mtp_hidden_norm", "mtp_embedding_norm"}) {
     w.ops.push_back(elementwise(name, norm_kind(model), 2 * seq_tokens * h * a));
