@@ -121,6 +121,13 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
         "the mean tokens\n",
         s.model.moe->experts, s.model.moe->top_k, p.plan.ep, s.model.moe->balancing,
         moe_load(s, p.plan));
+    const Seconds a2a = p.step.ep_alltoall;
+    if (a2a.value() > 0) {
+      const Seconds exposed = p.step.part("ep_comm");
+      out += fmt::format(
+          "            dispatch and combine {} per step on the critical stage, {} of it exposed\n",
+          human_seconds(a2a.value()), human_seconds(exposed.value()));
+    }
   }
   if (p.plan_chosen) {
     out += fmt::format(
@@ -343,7 +350,9 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   if (s.model.moe) {
     j["moe"] = {{"balancing", s.model.moe->balancing},
                 {"ep", p.plan.ep},
-                {"slowest_rank_load", moe_load(s, p.plan)}};
+                {"slowest_rank_load", moe_load(s, p.plan)},
+                {"alltoall_s", p.step.ep_alltoall.value()},
+                {"alltoall_exposed_s", p.step.part("ep_comm").value()}};
   }
   j["memory_gib_per_gpu"] = to_gib(p.memory.total());
   j["memory_gib_allocated"] = to_gib(p.memory.allocated());

@@ -193,6 +193,7 @@ struct LayerProfiles {
   Profile backward{};  // includes recomputation of the forward when the plan asks for it
   Params params;
   AllToAllPlacement forward_a2a, backward_a2a;
+  double a2a_total = 0;  // the pass's dispatch and combine, each direction, hidden or not
 };
 
 // A MoE layer's compute on the two sides of its all-to-alls, as Megatron-Core's EP overlap
@@ -379,6 +380,7 @@ class StepBuilder {
           c.ep_alltoalls * in_.network.time(Collective::all_to_all, bytes, groups_.ep).value();
       p.forward[kEpComm] = comm;
       p.backward[kEpComm] = comm;
+      p.a2a_total = comm;
       // Forward: attention, dispatch, experts, combine; backward the reverse, after any
       // recompute (the timeline's placement; the overlap below hides them instead).
       const double one = comm / c.ep_alltoalls;
@@ -463,9 +465,10 @@ class StepBuilder {
     return share;
   }
 
-  int profile_id(const Profile& p, const AllToAllPlacement& a2a = {}) {
+  int profile_id(const Profile& p, const AllToAllPlacement& a2a = {}, double a2a_total = 0) {
     profiles_.push_back(p);
     a2a_.push_back(a2a);
+    a2a_total_.push_back(a2a_total);
     return static_cast<int>(profiles_.size()) - 1;
   }
 
@@ -483,8 +486,9 @@ class StepBuilder {
     if (it == layer_units_.end()) {
       const LayerProfiles p = profile_of(layer_work(model_, layer, shard_), true);
       it = layer_units_
-               .emplace(moe, Unit{profile_id(p.forward, p.forward_a2a),
-                                  profile_id(p.backward, p.backward_a2a), p.params, true})
+               .emplace(moe,
+                        Unit{profile_id(p.forward, p.forward_a2a, p.a2a_total),
+                             profile_id(p.backward, p.backward_a2a, p.a2a_total), p.params, true})
                .first;
     }
     return it->second;
@@ -598,8 +602,8 @@ class StepBuilder {
     Unit mtp{};
     if (model_.mtp_layers > 0) {
       const LayerProfiles p = profile_of(mtp_work(model_, shard_), true);
-      mtp = Unit{profile_id(p.forward, p.forward_a2a), profile_id(p.backward, p.backward_a2a),
-                 p.params, true, kMtpUnit};
+      mtp = Unit{profile_id(p.forward, p.forward_a2a, p.a2a_total),
+                 profile_id(p.backward, p.backward_a2a, p.a2a_total), p.params, true, kMtpUnit};
     }
     st.chunk_units.resize(static_cast<size_t>(v));
     for (int c = 0; c < v; ++c) {
@@ -780,6 +784,7 @@ class StepBuilder {
       const Profile& p = profiles_[static_cast<size_t>(t.profile)];
       for (int i = 0; i < kNumParts; ++i)
         parts[static_cast<size_t>(i)] += p[static_cast<size_t>(i)];
+      r.ep_alltoall += Seconds(a2a_total_[static_cast<size_t>(t.profile)]);
       cursor = t.end;
     }
     parts[kPipelineBubble] += end - cursor;
@@ -945,6 +950,7 @@ class StepBuilder {
   double bucket_params_ = kBucketParams;
   std::vector<Profile> profiles_;
   std::vector<AllToAllPlacement> a2a_;             // by profile id
+  std::vector<double> a2a_total_;                  // by profile id
   std::vector<std::pair<int, double>> dp_shares_;  // data-parallel task, its SM share
   std::map<bool, Unit> layer_units_;
   mutable double paired_share_ = -1;  // paired_share(), once computed
@@ -986,6 +992,7 @@ StepResult extended(const StepInputs& in, long long m) {
   }
   r.step_time = Seconds(step);
   r.model_flops += x * (r.model_flops - r0.model_flops);
+  r.ep_alltoall += (r.ep_alltoall - r0.ep_alltoall) * x;
   r.hardware_flops += x * (r.hardware_flops - r0.hardware_flops);
   r.tasks += r0.tasks;
   return r;

@@ -46,7 +46,17 @@ struct TimelineEvent {
 struct StepResult {
   Seconds step_time;
   std::vector<BreakdownItem> breakdown;  // sums to step_time
+  // A breakdown part by name (0 when it has none).
+  [[nodiscard]] Seconds part(const std::string& name) const {
+    for (const auto& b : breakdown) {
+      if (b.name == name) return b.time;
+    }
+    return Seconds(0);
+  }
   int critical_stage = 0;
+  // The critical stage's MoE dispatch and combine per step, hidden or not (the breakdown's
+  // ep_comm is the exposed part).
+  Seconds ep_alltoall{0};
   double model_flops = 0;     // per step, whole job (model convention, see workload/operators.hpp)
   double hardware_flops = 0;  // per step, whole job, including recomputation
   size_t tasks = 0;           // simulated tasks (for benchmarks)

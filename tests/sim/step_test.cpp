@@ -309,6 +309,9 @@ TEST(Step, OverlappedAllToAllsHideOnlyUnderThePieceBesideThem) {
   ASSERT_GT(experts_b / 2, a2a);
   ASSERT_GT(experts_b + attention_b, 4 * a2a);
   const StepResult r = run_on(s, ConstantNetwork(Seconds(a2a)));
+  // Every pass's two all-to-alls count in the step's total, hidden or not.
+  EXPECT_NEAR(r.ep_alltoall.value(), s.model.layers * 8 * 2 * 2 * a2a, 1e-9 * a2a);
+  EXPECT_EQ(r.part("ep_comm").value(), part(r, "ep_comm"));
   const double micro_batches = 64.0 / 8;
   const double expected = s.model.layers * ((micro_batches - 1) * (a2a - attention_f) / 2 * 2 +
                                             /* the unpaired forward and backward */ 2 * 2 * a2a);
