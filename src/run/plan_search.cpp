@@ -70,13 +70,13 @@ void ThreadEvaluator::evaluate(const Scenario& s, const Calibration& cal,
 
 namespace {
 
-// The values each plan key may take: the scenario's own, or the searched range when open.
 // A recomputation level: none, selective with its modules, or full.
 struct RecomputeLevel {
   Recompute recompute = Recompute::none;
   std::vector<std::string> modules;
 };
 
+// The values each plan key may take: the scenario's own, or the searched range when open.
 struct SearchSpace {
   std::vector<long long> tps, cps, pps, mbs;
   std::vector<int> zeros;
@@ -228,16 +228,15 @@ class Enumeration {
   // The stack's MoE options for open keys, where the model says they are never slower: DeepEP
   // sends a token across the network once per node (only fewer bytes when the EP group spans
   // NVLink domains); the combined-1F1B overlap hides all-to-all time and costs at most the SMs
-  // beside what it hides (it needs pairs of passes: one stage, or virtual stages).
-  // Only when `colossim plan` proposes software options: `simulate` runs the frameworks'
-  // defaults (alltoall, no overlap) for keys a scenario leaves out.
+  // beside what it hides (it needs pairs of passes: one stage, or virtual stages). Only when
+  // `colossim plan` proposes software options: `simulate` runs the frameworks' defaults
+  // (alltoall, no overlap) for keys a scenario leaves out.
   void moe_options(Plan& p, const Stack& stack) const {
     if (!s_.model.moe || p.ep <= 1 || !framework_options_) return;
-    if ((open("moe_dispatcher") || widen_) && stack.has_moe_option("deepep")) {
-      const Groups groups = place_groups(p, s_.cluster);
-      p.moe_dispatcher = groups.ep.domains() > 1 ? "deepep" : s_.plan.moe_dispatcher;
-    }
-    if ((open("moe_a2a_overlap") || widen_) && stack.has_moe_option("a2a_overlap"))
+    if (open("moe_dispatcher") && stack.has_moe_option("deepep") &&
+        place_groups(p, s_.cluster).ep.domains() > 1)
+      p.moe_dispatcher = "deepep";
+    if (open("moe_a2a_overlap") && stack.has_moe_option("a2a_overlap"))
       p.moe_a2a_overlap = p.pp == 1 || p.virtual_stages > 1;
   }
 

@@ -57,26 +57,20 @@ long long Model::output_params() const { return tied_embeddings ? 0 : vocab * hi
 
 long long Model::mtp_params() const {
   if (mtp_layers == 0 || layers == 0) return 0;
-  // The projection, two input norms and the block's; embedding and output head are shared.
-  long long block = attention_params() + 2 * hidden;
-  if (is_moe_layer(layers - 1)) {
-    block += moe->experts * expert_params() + shared_expert_params() + hidden * moe->experts;
-  } else {
-    block += dense_mlp_params();
-  }
-  return mtp_layers * (2 * hidden * hidden + 2 * hidden + block);
+  // The projection, two input norms and a block like the last layer; embedding and output
+  // head are shared.
+  return mtp_layers * (2 * hidden * hidden + 2 * hidden + layer_params(layers - 1));
+}
+
+long long Model::layer_params(int layer) const {
+  const long long common = attention_params() + 2 * hidden;  // + two norms
+  if (!is_moe_layer(layer)) return common + dense_mlp_params();
+  return common + moe->experts * expert_params() + shared_expert_params() + hidden * moe->experts;
 }
 
 long long Model::params() const {
   long long total = embedding_params() + output_params() + hidden;  // + final norm
-  for (int i = 0; i < layers; ++i) {
-    total += attention_params() + 2 * hidden;  // + two norms
-    if (is_moe_layer(i)) {
-      total += moe->experts * expert_params() + shared_expert_params() + hidden * moe->experts;
-    } else {
-      total += dense_mlp_params();
-    }
-  }
+  for (int i = 0; i < layers; ++i) total += layer_params(i);
   return total;
 }
 

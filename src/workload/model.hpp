@@ -73,14 +73,15 @@ struct Model {
   [[nodiscard]] NormKind norm_kind() const {
     return norm.value_or(is_gated(mlp) ? NormKind::rmsnorm : NormKind::layernorm);
   }
-  [[nodiscard]] long long attention_params() const;      // one layer
-  [[nodiscard]] long long dense_mlp_params() const;      // one dense layer's MLP
-  [[nodiscard]] long long expert_params() const;         // one routed expert
-  [[nodiscard]] long long shared_expert_params() const;  // all shared experts of one layer
-  [[nodiscard]] long long embedding_params() const;      // input embedding (+ positions)
-  [[nodiscard]] long long output_params() const;         // output projection (0 when tied)
-  [[nodiscard]] long long params() const;                // total
-  [[nodiscard]] long long active_params() const;         // touched per token (MoE: top_k experts)
+  [[nodiscard]] long long attention_params() const;       // one layer
+  [[nodiscard]] long long dense_mlp_params() const;       // one dense layer's MLP
+  [[nodiscard]] long long expert_params() const;          // one routed expert
+  [[nodiscard]] long long shared_expert_params() const;   // all shared experts of one layer
+  [[nodiscard]] long long embedding_params() const;       // input embedding (+ positions)
+  [[nodiscard]] long long output_params() const;          // output projection (0 when tied)
+  [[nodiscard]] long long layer_params(int layer) const;  // one layer, norms included
+  [[nodiscard]] long long params() const;                 // total
+  [[nodiscard]] long long active_params() const;          // touched per token (MoE: top_k experts)
   [[nodiscard]] int moe_layers() const;
   [[nodiscard]] long long mtp_params() const;  // all MTP modules (projection and block)
 };
