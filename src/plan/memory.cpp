@@ -29,7 +29,7 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
   (void)cluster;
   const Shard shard = shard_of(plan, model);
   const PipelineLayout layout =
-      make_layout(model, plan.pp, plan.virtual_stages, plan.uneven_stages);
+      layout_of(model, plan);
   const long long m = micro_batches(plan, training);
   const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
   // The routed experts' state is sharded over the ranks holding the same experts only.

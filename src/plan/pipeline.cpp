@@ -23,7 +23,7 @@ bool layers_split_evenly(const Model& model, int pp, int v) {
   return chunks > 1 && (n + 2) % chunks == 0 && n + 2 >= chunks;
 }
 
-PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
+PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven, bool v_shape) {
   PipelineLayout layout;
   layout.pp = pp;
   layout.virtual_stages = v;
@@ -55,11 +55,14 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
     owed -= take;
   }
   assert(owed == 0);
+  assert(!v_shape || v == 2);
+  layout.placed.assign(static_cast<size_t>(chunks), 0);
   int next = 0;
   for (int c = 0; c < chunks; ++c) {
     Chunk ch;
     ch.model_chunk = c;
-    ch.stage = c % pp;
+    ch.stage = v_shape && c >= pp ? 2 * pp - 1 - c : c % pp;
+    layout.placed[static_cast<size_t>(ch.stage * v + c / pp)] = c;
     for (int i = 0; i < sizes[static_cast<size_t>(c)]; ++i) ch.layers.push_back(next++);
     ch.has_embedding = c == 0;
     ch.has_output = c == chunks - 1;
@@ -69,12 +72,19 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven) {
   return layout;
 }
 
+PipelineLayout layout_of(const Model& model, const Plan& plan) {
+  const PipelineSchedule* schedule = find_schedule(plan.schedule);
+  return make_layout(model, plan.pp, plan.virtual_stages, plan.uneven_stages,
+                     schedule != nullptr && schedule->v_shape);
+}
+
 // The registered schedules, one line each; each is defined in plan/schedules/<name>.cpp.
 // Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
 #define COLOSSIM_PIPELINE_SCHEDULES(X) \
   X(Gpipe)                             \
   X(OneFOneB)                          \
   X(Interleaved)                       \
+  X(DualPipeV)                         \
   /* one line per registered model, above this one */
 
 namespace schedules {

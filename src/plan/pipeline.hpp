@@ -23,8 +23,9 @@ struct PipelineLayout {
   int pp = 1;
   int virtual_stages = 1;
   std::vector<Chunk> chunks;  // indexed by model_chunk
+  std::vector<int> placed;    // stage * virtual_stages + local chunk -> model_chunk
   [[nodiscard]] const Chunk& chunk(int stage, int local) const {
-    return chunks[static_cast<size_t>(local * pp + stage)];
+    return chunks[static_cast<size_t>(placed[static_cast<size_t>(stage * virtual_stages + local)])];
   }
 };
 
@@ -33,7 +34,12 @@ struct PipelineLayout {
 // account_for_embedding/loss_in_pipeline_split); or, when the plan allows uneven stages, as
 // evenly as possible with the extra layers on the middle chunks.
 [[nodiscard]] bool layers_split_evenly(const Model& model, int pp, int v);
-[[nodiscard]] PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven = false);
+// Chunks are looped over the stages (stage s holds s, s + pp, ...) or, for a V, stage s holds
+// chunks s and 2 pp - 1 - s (PipelineSchedule::v_shape).
+[[nodiscard]] PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven = false,
+                                         bool v_shape = false);
+// The plan's layout, placed as its schedule places chunks.
+[[nodiscard]] PipelineLayout layout_of(const Model& model, const Plan& plan);
 
 // The registered pipeline schedules (plan/schedules/, one file each).
 [[nodiscard]] const std::vector<PipelineSchedule>& pipeline_schedules();

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "core/embedded_data.hpp"
 #include "core/registry.hpp"
 #include "net/fabric_network.hpp"
@@ -270,6 +272,13 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                      "a registered pipeline schedule, got \"" + fallback + "\"");
   p.schedule = n.choice_or("schedule", schedule_choices, fallback);
   const PipelineSchedule& schedule = *find_schedule(p.schedule);
+  if (schedule.fixed_virtual_stages > 0) {
+    if (!n.has("virtual_stages")) p.virtual_stages = schedule.fixed_virtual_stages;
+    if (p.virtual_stages != schedule.fixed_virtual_stages)
+      n.fail("virtual_stages", fmt::format("{} for the {} schedule, got {}",
+                                           schedule.fixed_virtual_stages, schedule.name,
+                                           p.virtual_stages));
+  }
   if (schedule.needs_virtual_stages && p.virtual_stages == 1 && !n.has("virtual_stages")) {
     n.fail("virtual_stages", "the " + schedule.name + " schedule needs virtual_stages > 1");
   }

@@ -250,7 +250,7 @@ class StepBuilder {
         cost_(in.cluster.gpu, in.plan.precision, in.calibration,
               job_pace(static_cast<long long>(in.plan.tp) * in.plan.cp * in.plan.dp * in.plan.pp)),
         groups_(place_groups(in.plan, in.cluster)),
-        layout_(make_layout(in.model, in.plan.pp, in.plan.virtual_stages, in.plan.uneven_stages)),
+        layout_(layout_of(in.model, in.plan)),
         micro_batches_(micro_batches(in.plan, in.training)),
         engine_(4 * in.plan.pp) {
     bucket_params_ =
@@ -296,28 +296,28 @@ class StepBuilder {
   int fwd_link(int stage) const { return 2 * plan_.pp + stage; }
   int bwd_link(int stage) const { return 3 * plan_.pp + stage; }
 
-  // The share of forward passes EP overlap pairs with a backward, over all stages: those the
-  // schedule runs back to back with one (the 1F1B steady state) but the first of each stage,
-  // which Megatron-Core's combined 1F1B runs alone (it pairs forward i+1 with backward i; with
-  // virtual stages it adds one warm-up micro-batch; docs/user-guide/features/
-  // moe_a2a_overlap.md: "the first forward and final backward cannot be hidden").
+  // The share of forward passes the schedule runs beside a backward (ScheduleItem::paired),
+  // over all stages.
   double paired_share() const {
     if (paired_share_ < 0) {
       double paired = 0, forwards = 0;
       for (int stage = 0; stage < plan_.pp; ++stage) {
-        const auto order =
-            stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage, micro_batches_);
-        double steady = 0;
-        for (size_t i = 0; i < order.size(); ++i) {
-          if (!order[i].forward) continue;
-          forwards += 1;
-          if (i + 1 < order.size() && !order[i + 1].forward) steady += 1;
+        for (const auto& item : stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage,
+                                            micro_batches_)) {
+          forwards += item.forward ? 1 : 0;
+          paired += item.paired ? 1 : 0;
         }
-        paired += std::max(0.0, steady - 1);
       }
       paired_share_ = forwards > 0 ? paired / forwards : 0.0;
     }
     return paired_share_;
+  }
+
+  // Forward and backward passes overlap: under Megatron-Core's EP overlap, or always in a
+  // schedule built on it (DualPipe).
+  bool overlaps_passes() const {
+    const PipelineSchedule* s = find_schedule(plan_.schedule);
+    return plan_.moe_a2a_overlap || (s != nullptr && s->always_overlaps);
   }
 
   // Busy time of one layer-like unit of work, forward and backward, by part.
@@ -387,7 +387,7 @@ class StepBuilder {
       p.forward_a2a = {sides.attention_f + p.forward[kTpComm] + p.forward[kCpComm], one,
                        sides.mlp_f};
       p.backward_a2a = {0, one, sides.mlp_input_grad + sides.mlp_weight_grad};
-      if (plan_.moe_a2a_overlap) {
+      if (overlaps_passes()) {
         p.forward_a2a = p.backward_a2a = {};
         // Megatron-Core's overlap_moe_expert_parallel_comm: in the 1F1B steady state one
         // micro-batch's forward of a layer runs beside another's backward of it, each one's
@@ -723,7 +723,12 @@ class StepBuilder {
     const int chunks = plan_.pp * plan_.virtual_stages;
     const double p2p_bytes = static_cast<double>(shard_.micro_batch) * model_.seq_len / plan_.cp *
                              model_.hidden * 2.0 / plan_.tp;
-    const auto add_send = [&](int link, What what, int after) {
+    // To the stage holding the neighbouring chunk: nothing to send when it is this stage (the
+    // turn of a V), else over the link toward it (stage s + 1 or s - 1, with wrap-around).
+    const auto add_send = [&](int to_chunk, What what, int after) {
+      const int to = layout_.chunks[static_cast<size_t>(to_chunk)].stage;
+      if (to == stage) return after;
+      const int link = to == (stage + 1) % plan_.pp ? fwd_link(stage) : bwd_link(stage);
       const int t = engine_.add(
           link, TaskKind::transfer,
           in_.network.time(Collective::send_recv, Bytes(p2p_bytes), groups_.pp).value());
@@ -732,9 +737,9 @@ class StepBuilder {
       return t;
     };
     if (item.forward && ch.model_chunk < chunks - 1)
-      send_fwd_[s] = add_send(fwd_link(stage), What::send_forward, last_fwd_[s]);
+      send_fwd_[s] = add_send(ch.model_chunk + 1, What::send_forward, last_fwd_[s]);
     if (!item.forward && ch.model_chunk > 0)
-      send_bwd_[s] = add_send(bwd_link(stage), What::send_backward, last_bwd_[s]);
+      send_bwd_[s] = add_send(ch.model_chunk - 1, What::send_backward, last_bwd_[s]);
   }
 
   // Deferred reductions after the whole backward; then the optimizer updates this rank's shard

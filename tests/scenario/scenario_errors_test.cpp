@@ -106,6 +106,16 @@ TEST(ScenarioErrors, UnknownNames) {
       "training.precision", "bf16 | fp8");
 }
 
+// DualPipeV runs exactly two chunks per stage: it sets virtual_stages itself, and refuses another.
+TEST(ScenarioErrors, DualPipeVTakesTwoChunksPerStage) {
+  const std::string head =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 64}\nparallelism: {pp: 4, schedule: dualpipev";
+  EXPECT_EQ(scenario(head + "}\n").plan.virtual_stages, 2);
+  expect_error(head + ", virtual_stages: 3}\n", "parallelism.virtual_stages",
+               "2 for the dualpipev schedule");
+}
+
 TEST(ScenarioErrors, OutOfRangeCountsAreRefusedNotWrapped) {
   expect_error(
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 #include <utility>
 
 #include "plan/pipeline.hpp"
@@ -155,6 +158,48 @@ TEST(Pipeline, UnevenLayersUseEmbeddingAndLossSlots) {
   EXPECT_EQ(l.chunks.front().layers.size(), 1u);
   EXPECT_EQ(l.chunks.back().layers.size(), 1u);
   EXPECT_EQ(l.chunks[1].layers.size(), 2u);
+}
+
+// DualPipeV lays the 2 pp chunks out as a V: stage s holds chunk s and chunk 2 pp - 1 - s, so
+// stage 0 holds the embedding and the loss. Each stage runs every micro-batch forward and
+// backward once per chunk, forward first; its F&B pairs are the ones DualPipeV's steps 4 and 5
+// overlap (2 per micro-batch of the steady state, one fewer at the turn of the V, plus step 5);
+// stage 0 holds at most 2 pp + 1 chunks' activations (DualPipe README: PP + 1 stages).
+TEST(Pipeline, DualPipeVRunsEveryPassOnceOnAV) {
+  const Model m = *find_preset("llama3-8b");  // 32 layers
+  const int pp = 4;
+  const long long mbs = 12;
+  const PipelineLayout l = make_layout(m, pp, 2, false, true);
+  for (int s = 0; s < pp; ++s) {
+    EXPECT_EQ(l.chunk(s, 0).model_chunk, s);
+    EXPECT_EQ(l.chunk(s, 1).model_chunk, 2 * pp - 1 - s);
+    EXPECT_EQ(l.chunk(s, 1).stage, s);
+  }
+  EXPECT_TRUE(l.chunk(0, 0).has_embedding);
+  EXPECT_TRUE(l.chunk(0, 1).has_output);
+  for (int s = 0; s < pp; ++s) {
+    const auto order = stage_order("dualpipev", pp, 2, s, mbs);
+    std::map<std::tuple<bool, int, long long>, size_t> at;
+    long long live = 0, peak = 0, pairs = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      const auto& it = order[i];
+      EXPECT_TRUE(at.emplace(std::make_tuple(it.forward, it.local_chunk, it.micro_batch), i).second);
+      live += it.forward ? 1 : -1;
+      peak = std::max(peak, live);
+      if (it.paired) {
+        ++pairs;
+        EXPECT_TRUE(it.forward && i + 1 < order.size() && !order[i + 1].forward);
+      }
+    }
+    ASSERT_EQ(at.size(), static_cast<size_t>(4 * mbs)) << "stage " << s;
+    for (const auto& [key, i] : at) {
+      if (!std::get<0>(key)) continue;
+      EXPECT_LT(i, at.at(std::make_tuple(false, std::get<1>(key), std::get<2>(key))));
+    }
+    const long long steady = mbs - 2 * pp + s + 1;
+    EXPECT_EQ(pairs, 2 * steady - (s == pp - 1 ? 1 : 0) + (pp - s - 1)) << "stage " << s;
+    if (s == 0) EXPECT_EQ(peak, 2 * pp + 1);
+  }
 }
 
 // Multi-token-prediction modules sit on the last chunk before the loss and take a layer's slot:
@@ -316,6 +361,32 @@ TEST(Step, OverlappedAllToAllsHideOnlyUnderThePieceBesideThem) {
   const double expected = s.model.layers * ((micro_batches - 1) * (a2a - attention_f) / 2 * 2 +
                                             /* the unpaired forward and backward */ 2 * 2 * a2a);
   EXPECT_NEAR(part(r, "ep_comm"), expected, 1e-6 * expected);
+}
+
+// DualPipeV on pp stages runs each stage's work with less idle time than 1F1B on the same
+// stages (the V sends each micro-batch back up the stages it came down), and its F&B pairs
+// overlap the all-to-alls whether or not the stack's EP overlap is asked for.
+TEST(Step, DualPipeVShrinksTheBubbleAndOverlapsAllToAlls) {
+  Scenario one = scenario(pipeline_yaml(4, 16, 1));
+  Scenario dual = one;
+  dual.plan.schedule = "dualpipev";
+  dual.plan.virtual_stages = 2;
+  const StepResult a = run(one), b = run(dual);
+  EXPECT_GT(part(b, "pp_bubble"), 0);
+  EXPECT_LT(part(b, "pp_bubble"), 0.75 * part(a, "pp_bubble"));
+  EXPECT_NEAR(part(b, "forward_compute"), part(a, "forward_compute"),
+              0.01 * part(a, "forward_compute"));
+
+  const std::string moe =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
+      "training: {global_batch: 64}\nparallelism: {tp: 1, pp: 2, ep: 8, dp: 8, "
+      "schedule: dualpipev, moe_a2a_overlap: ";
+  const auto [on, off] = flag_on_off(moe, ConstantNetwork(Seconds(1e-4)));
+  EXPECT_EQ(part(on, "ep_comm"), part(off, "ep_comm"));
+  Scenario looped = scenario(moe + "false}\n");
+  looped.plan.schedule = "interleaved";
+  const StepResult plain = run_on(looped, ConstantNetwork(Seconds(1e-4)));
+  EXPECT_LT(part(off, "ep_comm"), 0.5 * part(plain, "ep_comm"));
 }
 
 // A synchronous job computes at its slowest GPU's pace: with 1.1% per-GPU speed spread

@@ -34,14 +34,15 @@ std::vector<ScheduleItem> order(int pp, int v, int stage, long long m) {
                              : std::min<long long>(total, (pp - stage - 1) * 2LL +
                                                               (v - 1) * static_cast<long long>(pp));
   long long f = 0, b = 0;
-  for (; f < warmup; ++f) out.push_back({true, chunk_of(f, true), mb_of(f)});
+  for (; f < warmup; ++f) out.push_back({true, chunk_of(f, true), mb_of(f), false});
   while (f < total) {
-    out.push_back({true, chunk_of(f, true), mb_of(f)});
+    out.push_back({true, chunk_of(f, true), mb_of(f), false});
     ++f;
-    out.push_back({false, chunk_of(b, false), mb_of(b)});
+    out.push_back({false, chunk_of(b, false), mb_of(b), false});
     ++b;
   }
-  for (; b < total; ++b) out.push_back({false, chunk_of(b, false), mb_of(b)});
+  for (; b < total; ++b) out.push_back({false, chunk_of(b, false), mb_of(b), false});
+  pair_steady_state(out);
   return out;
 }
 
@@ -52,6 +53,9 @@ extern const PipelineSchedule kInterleaved{"interleaved",
                                            "Interleaved1F1B",
                                            true,
                                            true,
+                                           0,
+                                           false,
+                                           false,
                                            &invalid,
                                            &order};
 

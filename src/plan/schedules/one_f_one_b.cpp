@@ -16,18 +16,22 @@ std::optional<std::string> invalid(int, int v, long long) {
 std::vector<ScheduleItem> order(int pp, int, int stage, long long m) {
   std::vector<ScheduleItem> out;
   const long long warmup = std::min<long long>(pp - stage - 1, m);
-  for (long long i = 0; i < warmup; ++i) out.push_back({true, 0, i});
+  for (long long i = 0; i < warmup; ++i) out.push_back({true, 0, i, false});
   for (long long i = 0; i < m - warmup; ++i) {
-    out.push_back({true, 0, warmup + i});
-    out.push_back({false, 0, i});
+    out.push_back({true, 0, warmup + i, false});
+    out.push_back({false, 0, i, false});
   }
-  for (long long i = m - warmup; i < m; ++i) out.push_back({false, 0, i});
+  for (long long i = m - warmup; i < m; ++i) out.push_back({false, 0, i, false});
+  pair_steady_state(out);
   return out;
 }
 
 }  // namespace
 
-extern const PipelineSchedule kOneFOneB{
-    "1f1b", "one forward, one backward (PipeDream-Flush)", "1F1B", false, false, &invalid, &order};
+extern const PipelineSchedule kOneFOneB{"1f1b",   "one forward, one backward (PipeDream-Flush)",
+                                        "1F1B",   false,
+                                        false,    0,
+                                        false,    false,
+                                        &invalid, &order};
 
 }  // namespace colossim::schedules
