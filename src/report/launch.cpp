@@ -35,6 +35,7 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   a += " --bf16";
   if (p.precision == Precision::fp8) a += " --fp8-format hybrid";
   if (p.precision == Precision::fp8 && p.fp8_param_gather) a += " --fp8-param-gather";
+  if (p.activation_fp8_input) a += " --activation-func-fp8-input-store";
   if (p.overlap_grad_reduce) a += " --overlap-grad-reduce";
   if (p.overlap_param_gather && p.zero >= 1) a += " --overlap-param-gather";
   if (p.tp_comm_overlap && p.tp > 1) a += " --tp-comm-overlap";
@@ -70,6 +71,7 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
   if (p.ep > 1 && p.moe_a2a_overlap)
     a +=
         " model.config.overlap_moe_expert_parallel_comm=True model.config.delay_wgrad_compute=True";
+  if (p.activation_fp8_input) a += " model.config.activation_func_fp8_input_store=True";
   if (p.precision == Precision::fp8) a += " trainer.plugins=bf16_with_fp8_mixed";
   return a;
 }

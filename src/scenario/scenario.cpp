@@ -239,6 +239,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "moe_a2a_overlap",
                            "overlap_param_gather",
                            "fp8_param_gather",
+                           "activation_fp8_input",
                            "tp_comm_overlap",
                            "uneven_stages",
                            "attention",
@@ -315,6 +316,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.fp8_param_gather = n.boolean_or("fp8_param_gather", false);
+  p.activation_fp8_input = n.boolean_or("activation_fp8_input", false);
   p.tp_comm_overlap = n.boolean_or("tp_comm_overlap", p.tp_comm_overlap);
   p.moe_dispatcher = n.choice_or("moe_dispatcher", {"alltoall", "deepep"}, p.moe_dispatcher);
   p.moe_a2a_overlap = n.boolean_or("moe_a2a_overlap", false);
@@ -457,6 +459,10 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   const Stack* stack = read_stack(root.child("training"));
   s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision, *stack,
                      s.free_plan_keys);
+  // Megatron-Core stores the activation's input in FP8 only for SwiGLU (TransformerConfig).
+  if (s.plan.activation_fp8_input && s.model.mlp != MlpKind::swiglu)
+    root.child("parallelism")
+        .fail("activation_fp8_input", "a SwiGLU model (Megatron-Core stores only SwiGLU's input in FP8)");
   std::vector<std::string> network_names;
   for (const auto& m : network_models()) network_names.push_back(m.name);
   s.network_model = root.choice_or("network_model", network_names, "fabric");

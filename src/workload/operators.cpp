@@ -96,6 +96,7 @@ namespace {
 struct LayerShape {
   double a = 0;           // bytes per activation
   double g = 0;           // bytes per element a matrix product keeps of its input (Shard)
+  double act_in = 0;      // bytes per element the activation function keeps of its input
   double t = 1;           // tensor-parallel degree
   double s = 0;           // sequence length
   double tokens = 0;      // per GPU
@@ -111,6 +112,7 @@ LayerShape layer_shape(const Model& model, const Shard& shard) {
   LayerShape x;
   x.a = shard.bytes_per_activation;
   x.g = shard.bytes_per_gemm_input;
+  x.act_in = shard.bytes_per_activation_input;
   x.t = shard.tp;
   x.s = static_cast<double>(shard.seq_len);
   x.tokens = static_cast<double>(shard.micro_batch) * x.s / shard.cp;
@@ -244,10 +246,13 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   w.ops.back().elements = routed_tokens * f;
   w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
   w.ops.push_back(elementwise("unpermute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
-  // Per routed copy: the experts' input (fc1's), the combined output, fc1's output (the
-  // activation's input) and the activation's output (fc2's input).
+  // Per routed copy: the experts' input (fc1's), fc1's output (the activation's input), the
+  // activation's output (fc2's input) and, where the combine weights the experts' outputs by
+  // their router probabilities, the output it keeps for the probabilities' gradient
+  // (Stack::moe_output_kept).
   const double g = x.g;
-  mem.all += routed_tokens * (h * g + h * a + gate * f * a + f * g) / tokens;
+  const double kept = stack_or_default(shard.stack).moe_output_kept ? h * a : 0.0;
+  mem.all += routed_tokens * (h * g + kept + gate * f * x.act_in + f * g) / tokens;
   mem.act += routed_tokens * f * g / tokens;
   if (moe.shared_experts > 0) {
     const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
@@ -256,7 +261,7 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
         elementwise("shared_act", activation_kind(model), tokens * fs * act_bytes_per_unit));
     w.ops.back().elements = tokens * fs;
     w.ops.push_back(gemm("shared_fc2", tokens, fs, h));
-    mem.all += gate * fs * a + fs * x.g;
+    mem.all += gate * fs * x.act_in + fs * x.g;
   }
   tag(w, first, "moe");
   for (size_t i = first; i < w.ops.size(); ++i) {
@@ -285,7 +290,7 @@ BlockMemory mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
   tag(w, w.ops.size() - 3, "mlp");
   w.params = static_cast<double>(model.dense_mlp_params()) / x.t;
   // fc1's output (the activation's input) and the activation's output (fc2's input).
-  return {gate * f * a + f * x.g, f * x.g};
+  return {gate * f * x.act_in + f * x.g, f * x.g};
 }
 
 }  // namespace

@@ -47,6 +47,10 @@ struct Shard {
   // pytorch/module/linear.py and layernorm_linear.py). The attention kernel still keeps its own
   // BF16 output, so under FP8 the output projection's quantized input is held beside it.
   int bytes_per_gemm_input = 2;
+  // What the activation function (GeLU, SwiGLU) keeps of its input: BF16, or 1 byte with
+  // Megatron-Core's activation_func_fp8_input_store (the DeepSeek-V3 report, Sec 3.3.2, caches
+  // the SwiGLU inputs of its experts in FP8 the same way).
+  int bytes_per_activation_input = 2;
   // How the framework runs the operators as kernels (workload/stack.hpp); nullptr: the default
   // stack's fused kernels.
   const Stack* stack = nullptr;

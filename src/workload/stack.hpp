@@ -67,6 +67,11 @@ struct Stack {
   // all-gather and one reduce-scatter per block) rather than Megatron's DDP buckets of
   // max(40M, 1M x DP) parameters.
   bool dp_per_unit = false;
+  // Its MoE combine weights each expert's output by the token's router probability and autograd
+  // keeps that output (h x 2 B per routed copy) for the probability's gradient. Megatron-Core
+  // since 0.13 (Megatron-LM !2668, "Memory efficient token permutation", 2025-04) instead scales
+  // the activation inside the fused weighted SwiGLU and the combine is a plain sum: nothing kept.
+  bool moe_output_kept = false;
   // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
   // 1F1B, Megatron's).
   std::string schedule;

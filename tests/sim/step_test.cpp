@@ -198,7 +198,9 @@ TEST(Pipeline, DualPipeVRunsEveryPassOnceOnAV) {
     }
     const long long steady = mbs - 2 * pp + s + 1;
     EXPECT_EQ(pairs, 2 * steady - (s == pp - 1 ? 1 : 0) + (pp - s - 1)) << "stage " << s;
-    if (s == 0) EXPECT_EQ(peak, 2 * pp + 1);
+    if (s == 0) {
+      EXPECT_EQ(peak, 2 * pp + 1);
+    }
   }
 }
 
@@ -222,7 +224,9 @@ TEST(Pipeline, MultiTokenPredictionTakesTheLastChunksSlot) {
   size_t placed = 0;
   for (size_t c = 0; c < tight.chunks.size(); ++c) {
     placed += tight.chunks[c].layers.size();
-    if (c > 0 && c + 1 < tight.chunks.size()) EXPECT_GE(tight.chunks[c].layers.size(), 1u) << c;
+    if (c > 0 && c + 1 < tight.chunks.size()) {
+      EXPECT_GE(tight.chunks[c].layers.size(), 1u) << c;
+    }
   }
   EXPECT_EQ(placed, 61u);
 }

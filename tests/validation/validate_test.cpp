@@ -57,12 +57,12 @@ TEST(Validation, BandwidthNetworkModelStaysWithinBound) {
 }
 
 // The published production runs (validation/runs) judge generalisation: none of them is in the
-// fit. Whole-run GPU-hours (LLaMA 1, Llama 2, BLOOM) and sustained throughput (BLOOM, OPT), each
-// run described as its paper describes it. Bounds are what this model reaches today plus a
+// fit. Whole-run GPU-hours (LLaMA 1, Llama 2, BLOOM, DeepSeek-V3) and sustained throughput
+// (BLOOM, OPT), each run described as its paper describes it. Bounds are what this model reaches today plus a
 // little headroom; the misses (BLOOM's GPU-hours, Llama 2 7B-34B) are reported, not hidden.
 TEST(Validation, PublishedRunsGeneralise) {
   const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/runs");
-  EXPECT_GE(r.cases.size(), 11u);
+  EXPECT_GE(r.cases.size(), 12u);
   EXPECT_EQ(r.refused, 0);
   EXPECT_LE(r.mape, 0.20) << "mean absolute percentage error over the production runs";
   int llama1 = 0;
@@ -72,6 +72,10 @@ TEST(Validation, PublishedRunsGeneralise) {
     if (c.id.rfind("llama1_", 0) == 0 || c.id == "llama2_70B" || c.id == "opt_175B_throughput") {
       EXPECT_LE(std::fabs(c.error), 0.20) << c.id;
       llama1 += c.id.rfind("llama1_", 0) == 0;
+    }
+    // DeepSeek-V3 with its report's plan (DualPipe, EP 64, FP8): within 15% (issue 12).
+    if (c.id == "deepseek_v3_pretraining") {
+      EXPECT_LE(std::fabs(c.error), 0.15) << c.id;
     }
     if (c.metric == "gpu_hours_elapsed") {
       EXPECT_LE(std::fabs(c.error), 0.30) << c.id;
