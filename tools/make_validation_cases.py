@@ -198,8 +198,7 @@ def dgxc(row, cases, left_out):
             "sequence_parallel": p["TP"] > 1, "recompute": "none", "zero": 1, "tp_comm_overlap": p["TP"] > 1}
     if p.get("EP", 1) > 1:
         plan["ep"] = p["EP"]
-        if p.get("ETP", 1) > 1:
-            notes.append(f"expert TP {p['ETP']} modelled as expert TP 1")
+        plan["etp"] = p.get("ETP", 1)
     vp = p.get("VP", 1)
     if vp > 1 and p["PP"] > 1:
         plan["virtual_stages"] = vp

@@ -31,7 +31,7 @@ CommGroup strided(long long size, long long stride, long long domain) {
 }  // namespace
 
 const std::vector<std::string>& dimension_names() {
-  static const std::vector<std::string> names = {"tp", "cp", "ep", "dp", "pp", "edp"};
+  static const std::vector<std::string> names = {"tp", "cp", "ep", "dp", "pp", "edp", "etp"};
   return names;
 }
 
@@ -40,7 +40,8 @@ std::string to_string(Dimension d) { return dimension_names()[static_cast<size_t
 Dimension parse_dimension(const std::string& name) {
   const auto& names = dimension_names();
   const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) throw std::invalid_argument("expected one of tp, cp, ep, dp, pp, edp");
+  if (it == names.end())
+    throw std::invalid_argument("expected one of tp, cp, ep, dp, pp, edp, etp");
   return static_cast<Dimension>(it - names.begin());
 }
 
@@ -75,12 +76,16 @@ GroupLayout group_layout(const Plan& p, Dimension dim) {
     case Dimension::edp:
       if (p.ep <= 1) return group_layout(p, Dimension::dp);  // experts TP-split like the MLP
       break;
+    case Dimension::etp:
+      if (p.ep <= 1) return group_layout(p, Dimension::tp);
+      break;
     case Dimension::ep:
       break;
   }
-  // The expert generator: tp of size 1, cp dropped, ep right before the expert-data dimension.
+  // The expert generator: tp of size etp, cp dropped, ep right before the expert-data dimension.
   const long long dense = static_cast<long long>(p.tp) * p.cp * p.dp;
-  assert(p.ep >= 1 && dense % p.ep == 0);
+  const long long etp = expert_tp(p);
+  assert(p.ep >= 1 && dense % (p.ep * etp) == 0);
   std::vector<std::string> axes;
   std::vector<long long> expert_sizes;
   for (const auto& a : p.order) {
@@ -90,9 +95,10 @@ GroupLayout group_layout(const Plan& p, Dimension dim) {
       expert_sizes.push_back(p.ep);
     }
     axes.push_back(a);
-    expert_sizes.push_back(a == "tp" ? 1 : a == "dp" ? dense / p.ep : p.pp);
+    expert_sizes.push_back(a == "tp" ? etp : a == "dp" ? dense / (p.ep * etp) : p.pp);
   }
-  if (dim == Dimension::edp) return {dense / p.ep, stride_in(axes, expert_sizes, "dp")};
+  if (dim == Dimension::edp) return {dense / (p.ep * etp), stride_in(axes, expert_sizes, "dp")};
+  if (dim == Dimension::etp) return {etp, stride_in(axes, expert_sizes, "tp")};
   return {p.ep, stride_in(axes, expert_sizes, "ep")};
 }
 
@@ -125,6 +131,7 @@ Groups place_groups(const Plan& p, const Cluster& c) {
   g.dp = comm(Dimension::dp);
   g.ep = comm(Dimension::ep);
   g.edp = comm(Dimension::edp);
+  g.etp = comm(Dimension::etp);
   g.pp = strided(2, group_layout(p, Dimension::pp).stride, domain);  // neighbouring stages
   return g;
 }

@@ -7,11 +7,13 @@
 // job (GPUs 0 .. tp*cp*dp*pp - 1 of the cluster, spares after them).
 //  - dp: the gradient-reduction group, DP x CP (the distributed optimizer shards over both, so
 //    the order keeps cp next to dp and the group is one arithmetic sequence of ranks).
-//  - ep: Megatron-Core's expert generator (expert TP 1, as the step prices experts: whole on
-//    each GPU when ep > 1): the plan's order with tp of size 1, cp dropped and ep right before
-//    dp, so with the default order an EP group is ep consecutive ranks.
-//  - edp: the expert-data-parallel group, the ranks holding the same experts: TP x CP x DP / EP
-//    members of the expert generator (Megatron-Core's expert_data_parallel group); the experts'
+//  - ep: Megatron-Core's expert generator: the plan's order with tp of size etp (expert_tp()),
+//    cp dropped and ep right before dp, so with the default order and etp 1 an EP group is ep
+//    consecutive ranks, and with etp > 1 ep ranks etp apart.
+//  - etp: the expert tensor-parallel group, etp consecutive ranks of the expert generator (with
+//    ep 1: the tp group).
+//  - edp: the expert-data-parallel group, the ranks holding the same experts: TP x CP x DP /
+//    (EP x ETP) members of the expert generator (Megatron-Core's expert_data_parallel group); the experts'
 //    gradients are reduced, and their optimizer state sharded, over it. With ep 1 the experts
 //    are TP-split like the MLP and it is the dp group.
 //  - pp: the whole pipeline; the step's sends run between neighbouring stages (place_groups).
@@ -28,7 +30,7 @@
 
 namespace colossim {
 
-enum class Dimension { tp, cp, ep, dp, pp, edp };
+enum class Dimension { tp, cp, ep, dp, pp, edp, etp };
 
 // "tp", "cp", "ep", "dp", "pp", "edp": the names --group and error messages use.
 [[nodiscard]] const std::vector<std::string>& dimension_names();
@@ -55,7 +57,7 @@ using RankGroups = std::vector<std::vector<long long>>;  // members of each grou
 
 // The groups the step prices, with how many members share an NVLink domain.
 struct Groups {
-  CommGroup tp, cp, dp, ep, pp, edp;  // pp: two neighbouring stages
+  CommGroup tp, cp, dp, ep, pp, edp, etp;  // pp: two neighbouring stages
 };
 [[nodiscard]] Groups place_groups(const Plan& plan, const Cluster& cluster);
 

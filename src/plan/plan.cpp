@@ -56,12 +56,23 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
   if (p.cp > 1 && m.seq_len % (2LL * p.cp) != 0) {
     return fmt::format("cp {} needs seq_len ({}) divisible by 2 x cp", p.cp, m.seq_len);
   }
+  if (p.etp > 0) {
+    if (!m.moe) return "etp needs a mixture-of-experts model";
+    if (p.ep <= 1 && p.etp != p.tp)
+      return fmt::format("etp {} needs ep > 1 (without expert parallelism the experts split over tp "
+                         "{})",
+                         p.etp, p.tp);
+    if (m.moe->expert_ffn_hidden % p.etp != 0)
+      return fmt::format("etp {} does not divide the experts' hidden size {}", p.etp,
+                         m.moe->expert_ffn_hidden);
+  }
   if (p.ep > 1) {
     if (!m.moe) return "ep > 1 needs a mixture-of-experts model";
     if (m.moe->experts % p.ep != 0)
       return fmt::format("ep {} does not divide the {} experts", p.ep, m.moe->experts);
-    if ((static_cast<long long>(p.tp) * p.cp * p.dp) % p.ep != 0) {
-      return fmt::format("ep {} does not divide tp x cp x dp = {}", p.ep,
+    const long long expert_group = static_cast<long long>(p.ep) * expert_tp(p);
+    if ((static_cast<long long>(p.tp) * p.cp * p.dp) % expert_group != 0) {
+      return fmt::format("ep x etp = {} does not divide tp x cp x dp = {}", expert_group,
                          static_cast<long long>(p.tp) * p.cp * p.dp);
     }
   }
@@ -80,6 +91,7 @@ Shard shard_of(const Plan& p, const Model& m) {
   s.tp = p.tp;
   s.cp = p.cp;
   s.ep = p.ep;
+  s.etp = expert_tp(p);
   s.sequence_parallel = p.sequence_parallel && p.tp > 1;
   s.attention = p.attention;
   s.stack = p.stack;

@@ -20,6 +20,10 @@ struct Plan {
   int pp = 1;
   int cp = 1;
   int ep = 1;
+  // Expert tensor parallelism (Megatron-Core's expert_tensor_parallel_size): each expert split
+  // over etp GPUs. 0: the default, 1 with ep > 1 (what every published MoE recipe sets;
+  // Megatron-Core's own default is tp), else tp (the experts split like the MLP). expert_tp().
+  int etp = 0;
   long long dp = 1;
   long long micro_batch = 1;
   int virtual_stages = 1;
@@ -87,5 +91,9 @@ struct Training {
 
 // The per-GPU cut of a layer for this plan.
 [[nodiscard]] Shard shard_of(const Plan& plan, const Model& model);
+// The expert tensor-parallel degree the plan runs (Plan::etp, its default resolved).
+[[nodiscard]] inline int expert_tp(const Plan& p) {
+  return p.etp > 0 ? p.etp : (p.ep > 1 ? 1 : p.tp);
+}
 
 }  // namespace colossim

@@ -14,6 +14,7 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   }
   if (p.cp > 1) a += fmt::format(" --context-parallel-size {}", p.cp);
   if (p.ep > 1) a += fmt::format(" --expert-model-parallel-size {}", p.ep);
+  if (p.ep > 1) a += fmt::format(" --expert-tensor-parallel-size {}", expert_tp(p));
   a += fmt::format(" --micro-batch-size {} --global-batch-size {} --seq-length {}", p.micro_batch,
                    s.training.global_batch, s.model.seq_len);
   if (p.sequence_parallel && p.tp > 1) a += " --sequence-parallel";
@@ -66,6 +67,8 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
       a += " model.config.recompute_modules=[" + modules + "]";
     }
   }
+  if (p.ep > 1)
+    a += fmt::format(" trainer.strategy.expert_tensor_parallel_size={}", expert_tp(p));
   if (p.ep > 1 && p.moe_dispatcher == "deepep")
     a += " model.config.moe_token_dispatcher_type=flex model.config.moe_enable_deepep=True";
   if (p.ep > 1 && p.moe_a2a_overlap)

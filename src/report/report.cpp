@@ -58,7 +58,11 @@ std::string human_count(double x) {
 
 std::string plan_line(const Plan& p) {
   std::string s = fmt::format("TP {} x PP {} x CP {} x DP {}", p.tp, p.pp, p.cp, p.dp);
-  if (p.ep > 1) s += fmt::format(" (EP {})", p.ep);
+  if (p.ep > 1 && expert_tp(p) > 1) {
+    s += fmt::format(" (EP {}, ETP {})", p.ep, expert_tp(p));
+  } else if (p.ep > 1) {
+    s += fmt::format(" (EP {})", p.ep);
+  }
   s += fmt::format(", micro-batch {}, {} schedule", p.micro_batch, p.schedule);
   if (p.virtual_stages > 1) s += fmt::format(" ({} virtual stages)", p.virtual_stages);
   s += fmt::format(", recompute {}", to_string(p.recompute));

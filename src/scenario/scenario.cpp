@@ -226,6 +226,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "pp",
                            "cp",
                            "ep",
+                           "etp",
                            "dp",
                            "micro_batch",
                            "virtual_stages",
@@ -249,6 +250,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.pp = n.count_or("pp", 1, kMaxDegree);
   p.cp = n.count_or("cp", 1, kMaxDegree);
   p.ep = n.count_or("ep", 1, kMaxDegree);
+  p.etp = n.has("etp") ? n.count_or("etp", 1, kMaxDegree) : 0;
   const long long model_parallel = static_cast<long long>(p.tp) * p.pp * p.cp;
   const bool shape_fixed = n.has("tp") && n.has("pp") && n.has("cp");
   if (n.has("dp")) {

@@ -376,8 +376,15 @@ class StepBuilder {
                                ? deduplicated_network_share(model_, groups_.ep.domains())
                                : 1.0;
       const Bytes bytes(c.ep_bytes * share);
+      // With expert TP each all-to-all is followed (dispatch) or preceded (combine) by the ETP
+      // group's all-gather or reduce-scatter of the same tokens: part of the same step.
+      const double etp =
+          c.etp_bytes > 0
+              ? in_.network.time(Collective::all_gather, Bytes(c.etp_bytes), groups_.etp).value()
+              : 0.0;
       const double comm =
-          c.ep_alltoalls * in_.network.time(Collective::all_to_all, bytes, groups_.ep).value();
+          c.ep_alltoalls *
+          (in_.network.time(Collective::all_to_all, bytes, groups_.ep).value() + etp);
       p.forward[kEpComm] = comm;
       p.backward[kEpComm] = comm;
       p.a2a_total = comm;

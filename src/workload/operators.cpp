@@ -227,14 +227,17 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   const auto& moe = *model.moe;
   const double experts = moe.experts;
   const double ep = shard.ep;
-  // With EP the experts are whole on each GPU and the TP ranks dispatch their sequence-
-  // parallel share of the tokens; without EP the experts are TP-split like a dense MLP.
-  const double expert_tp = ep > 1 ? 1.0 : t;
+  // With EP the TP ranks dispatch their sequence-parallel share of the tokens to the EP ranks
+  // holding their experts, and each expert is split over an ETP group that all-gathers what its
+  // members received (Megatron-Core's alltoall dispatcher); without EP the experts are TP-split
+  // like a dense MLP (etp = tp).
+  const double expert_tp = shard.etp;
   // The slowest EP rank paces the layer: it receives `load` times the mean of the routed tokens
   // (workload/routing.hpp), and its experts, activations and all-to-alls are priced at that.
   const double dispatched = ep > 1 ? tokens / t : tokens;
   w.moe_load = slowest_rank_load(model, dispatched, shard.ep);
-  const double routed_tokens = dispatched * moe.top_k * w.moe_load;
+  const double received = dispatched * moe.top_k * w.moe_load;  // per GPU, from the all-to-all
+  const double routed_tokens = ep > 1 ? received * expert_tp : received;
   const double local_experts = experts / ep;
   const double tokens_per_expert = routed_tokens / local_experts;
   const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;
@@ -268,8 +271,9 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
     if (w.ops[i].name == "expert_act") w.ops[i].module = "moe_act";
   }
   if (ep > 1) {
-    w.comm.ep_bytes = routed_tokens * h * a;
+    w.comm.ep_bytes = received * h * a;
     w.comm.ep_alltoalls = 2;  // dispatch and combine
+    if (expert_tp > 1) w.comm.etp_bytes = routed_tokens * h * a;
   }
   w.expert_params = local_experts * static_cast<double>(model.expert_params()) / expert_tp;
   w.params = (local_experts * static_cast<double>(model.expert_params()) / expert_tp +
@@ -490,6 +494,7 @@ LayerWork mtp_work(const Model& model, const Shard& shard) {
   w.comm.tp_bytes = block.comm.tp_bytes > 0 ? block.comm.tp_bytes : head.comm.tp_bytes;
   w.comm.cp_bytes = block.comm.cp_bytes;
   w.comm.ep_bytes = block.comm.ep_bytes;
+  w.comm.etp_bytes = block.comm.etp_bytes;
   w.comm.ep_alltoalls = block.comm.ep_alltoalls;
   w.params += block.params;
   w.expert_params = block.expert_params;

@@ -38,6 +38,7 @@ struct Shard {
   int tp = 1;                 // tensor parallel
   int cp = 1;                 // context parallel (sequence split for attention)
   int ep = 1;                 // expert parallel
+  int etp = 1;                // expert tensor parallel (each expert split over etp GPUs)
   bool sequence_parallel = false;
   AttentionKernel attention = AttentionKernel::flash;
   int bytes_per_activation = 2;  // BF16 activations
@@ -93,6 +94,9 @@ struct LayerComm {
   double cp_bytes = 0;     // K/V sent around the CP ring per forward
   double ep_bytes = 0;     // per all-to-all (dispatch or combine), per GPU
   int ep_alltoalls = 0;    // forward count
+  // Expert TP: after each dispatch the ETP group all-gathers the tokens its experts received,
+  // before each combine it reduce-scatters their outputs; the gathered buffer, per collective.
+  double etp_bytes = 0;
 };
 
 struct LayerWork {

@@ -48,6 +48,24 @@ TEST(Placement, MegatronOrderPlacesEveryDimension) {
             rank_groups(plan(8, 2, 4, 1, 2), Dimension::dp));
 }
 
+// Expert TP: Megatron-Core's expert generator puts etp innermost, then ep, then the expert-data
+// dimension (tp(etp)-ep-dp-pp). TP 4 x DP 16 = 64 ranks with EP 8, ETP 4: ETP groups are 4
+// consecutive ranks, EP groups 8 ranks 4 apart, the experts' data-parallel groups 2 ranks 32
+// apart; etp defaults to 1 with EP and to tp without.
+TEST(Placement, ExpertTensorParallelGroupsSitInsideTheExpertGenerator) {
+  Plan p = plan(4, 1, 16, 8, 1);
+  p.etp = 4;
+  EXPECT_EQ(rank_groups(p, Dimension::etp)[1], (std::vector<long long>{4, 5, 6, 7}));
+  const auto ep = rank_groups(p, Dimension::ep);
+  ASSERT_EQ(ep.size(), 8u);
+  EXPECT_EQ(ep[1], (std::vector<long long>{1, 5, 9, 13, 17, 21, 25, 29}));
+  EXPECT_EQ(rank_groups(p, Dimension::edp)[0], (std::vector<long long>{0, 32}));
+  p.etp = 0;
+  EXPECT_EQ(expert_tp(p), 1);
+  EXPECT_EQ(rank_groups(p, Dimension::etp)[0], (std::vector<long long>{0}));
+  EXPECT_EQ(expert_tp(plan(4, 1, 16, 1, 1)), 4);
+}
+
 // Every dimension's groups partition the ranks: each rank in exactly one group.
 TEST(Placement, GroupsPartitionTheRanks) {
   for (const auto& order : std::vector<std::vector<std::string>>{

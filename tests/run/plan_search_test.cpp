@@ -140,7 +140,9 @@ TEST(PlanSearch, ProposesOnlyWhatTheStackOffers) {
       if (stack == "nanotron") {
         EXPECT_FALSE(uses) << "TP " << c.plan.tp << " CP " << c.plan.cp << " VP "
                            << c.plan.virtual_stages;
-        if (c.plan.pp > 1) EXPECT_EQ(c.plan.schedule, "gpipe");
+        if (c.plan.pp > 1) {
+          EXPECT_EQ(c.plan.schedule, "gpipe");
+        }
       } else {
         cp_or_interleaved_elsewhere = cp_or_interleaved_elsewhere || uses;
       }

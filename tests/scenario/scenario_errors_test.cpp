@@ -116,6 +116,21 @@ TEST(ScenarioErrors, DualPipeVTakesTwoChunksPerStage) {
                "2 for the dualpipev schedule");
 }
 
+// Expert TP needs experts to split: EP (or etp equal to tp), and a width it divides.
+TEST(ScenarioErrors, ExpertTensorParallelismIsRefusedWhereItCannotSplitExperts) {
+  const std::string head =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: mixtral-8x7b}\ntraining: "
+      "{global_batch: 64}\nparallelism: {tp: 2, ";
+  EXPECT_EQ(expert_tp(scenario(head + "ep: 8, etp: 2}\n").plan), 2);
+  const auto refusal = [&](const std::string& keys) {
+    const Verdict v = predict(scenario(head + keys + "}\n"), Calibration::builtin());
+    return v.prediction ? std::string() : v.refusal;
+  };
+  EXPECT_NE(refusal("ep: 1, etp: 1").find("etp 1 needs ep > 1"), std::string::npos);
+  EXPECT_NE(refusal("ep: 2, etp: 3").find("etp 3 does not divide"), std::string::npos);
+  EXPECT_NE(refusal("ep: 8, etp: 4").find("ep x etp = 32 does not divide"), std::string::npos);
+}
+
 TEST(ScenarioErrors, OutOfRangeCountsAreRefusedNotWrapped) {
   expect_error(
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "

@@ -1,0 +1,63 @@
+// The operators of a layer as one GPU runs them: here, how expert parallelism and expert tensor
+// parallelism share out a MoE block.
+#include "workload/operators.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_support.hpp"
+
+using namespace colossim;
+
+namespace {
+
+struct ExpertWork {
+  double flops = 0, fc1_m = 0, fc1_n = 0, etp_bytes = 0, a2a_bytes = 0, expert_params = 0;
+};
+
+ExpertWork experts_of(int tp, int ep, int etp) {
+  Model m = colossim::testing::present(find_preset("mixtral-8x7b"), "model preset mixtral-8x7b");
+  m.moe->balancing = "forced";  // every EP rank gets the mean
+  Shard s;
+  s.seq_len = m.seq_len;
+  s.tp = tp;
+  s.ep = ep;
+  s.etp = etp;
+  s.sequence_parallel = tp > 1;
+  const LayerWork w = layer_work(m, 0, s);
+  ExpertWork e;
+  for (const auto& op : w.ops) {
+    if (op.name.rfind("expert_fc", 0) != 0) continue;
+    e.flops += 2 * op.m * op.n * op.k * op.count;
+    if (op.name == "expert_fc1") {
+      e.fc1_m = op.m;
+      e.fc1_n = op.n;
+    }
+  }
+  e.etp_bytes = w.comm.etp_bytes;
+  e.a2a_bytes = w.comm.ep_bytes;
+  e.expert_params = w.expert_params;
+  return e;
+}
+
+}  // namespace
+
+// Expert TP (Megatron-Core's alltoall dispatcher): after the all-to-all the ETP group
+// all-gathers the tokens its experts received and each member runs 1/etp of every expert's
+// FFN on all of them. Per GPU: the experts' FLOPs and the all-to-all stay as with etp 1; the
+// GEMMs see etp times the tokens and 1/etp of the width; the experts' weights are 1/etp; the
+// all-gather moves the etp members' tokens.
+TEST(Operators, ExpertTensorParallelismSplitsEachExpert) {
+  const ExpertWork one = experts_of(4, 2, 1), four = experts_of(4, 2, 4);
+  EXPECT_NEAR(four.flops, one.flops, 1e-9 * one.flops);
+  EXPECT_NEAR(four.a2a_bytes, one.a2a_bytes, 1e-9 * one.a2a_bytes);
+  EXPECT_NEAR(four.fc1_m, 4 * one.fc1_m, 1e-9 * one.fc1_m);
+  EXPECT_NEAR(four.fc1_n, one.fc1_n / 4, 1e-9 * one.fc1_n);
+  EXPECT_NEAR(four.expert_params, one.expert_params / 4, 1e-9 * one.expert_params);
+  EXPECT_EQ(one.etp_bytes, 0);
+  // Mixtral: 4,096 tokens, TP 4 with SP: 1,024 per GPU, top-2, 4 GPUs' worth, 4,096 x 2 B each.
+  EXPECT_NEAR(four.etp_bytes, 1024.0 * 2 * 4 * 4096 * 2, 1e-6);
+  // Without EP the experts split over TP like a dense MLP: the same FLOPs per GPU again.
+  EXPECT_NEAR(experts_of(4, 1, 4).flops, one.flops * 1, 1e-9 * one.flops * 2);
+}
