@@ -22,6 +22,30 @@ constexpr double kCommBufferPerCommunicator = 256.0 * 1024 * 1024;
 // the context alone; 2 GiB in all is the usual planning figure (an estimate, not calibrated).
 constexpr double kRuntimeReserve = 2.0 * 1024 * 1024 * 1024;
 
+// DeepEP's NVLink and RDMA buffers for an EP group of `ep` ranks, as Megatron-Core sizes them
+// (megatron/core/transformer/moe/fused_a2a.py get_buffer: the larger of the dispatch and
+// combine configs' hints for hidden x 2 bytes per token) from DeepEP's own formulas
+// (deepseek-ai/DeepEP @dd758ca, csrc/legacy/config.hpp get_nvl_buffer_size_hint and
+// get_rdma_buffer_size_hint; deep_ep/buffers/legacy.py: 20 SMs, 2 per channel, and the tokens
+// each channel receives per config). Per buffered token: the hidden state, an 8-byte source
+// record, 128 top-k indices (int64), 128 weights and 128 scales (FP32).
+double deepep_buffer_bytes(double hidden, int ep) {
+  constexpr double kChannels = 20 / 2, kMaxNvlPeers = 8, kMaxTopK = 128, kMaxScales = 128;
+  const double token_bytes = hidden * 2;
+  const double meta = 8 + kMaxTopK * 8 + kMaxTopK * 4 + kMaxScales * 4;
+  const double nvl_ranks = std::min<double>(ep, kMaxNvlPeers);
+  const double rdma_ranks = std::max(1.0, ep / kMaxNvlPeers);
+  const double nvl_recv_tokens = ep <= 8 ? 256 : ep <= 64 ? 288 : ep <= 96 ? 480 : ep <= 128 ? 560 : 720;
+  double bytes = kChannels * nvl_ranks * (2 * rdma_ranks + 3) * 4 +
+                 kChannels * nvl_ranks * nvl_recv_tokens * (token_bytes + meta);
+  if (ep > kMaxNvlPeers) {
+    constexpr double kRdmaRecvTokens = 128;
+    bytes += kChannels * rdma_ranks * (kMaxNvlPeers * 2 + 2) * 2 * 4 +
+             kChannels * rdma_ranks * kRdmaRecvTokens * 2 * (token_bytes + meta + 16);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Cluster& cluster,
@@ -147,6 +171,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     communicators += plan.cp > 1 ? 1 : 0;
     communicators += plan.ep > 1 ? 1 : 0;
     mb.comm_buffers = Bytes(communicators * kCommBufferPerCommunicator);
+    if (plan.ep > 1 && plan.moe_dispatcher == "deepep")
+      mb.comm_buffers += Bytes(deepep_buffer_bytes(static_cast<double>(model.hidden), plan.ep));
     mb.runtime_reserve = Bytes(kRuntimeReserve);
     if (mb.total().value() > best_total) {
       best_total = mb.total().value();

@@ -115,3 +115,63 @@ TEST(Memory, ExpertOptimizerStateShardsOverTheExpertDataParallelGroup) {
   ASSERT_GT(expert, 0);
   EXPECT_NEAR(m.optimizer.value(), 12 * (dense / 8 + expert / 2), 1e-6 * m.optimizer.value());
 }
+
+// Megatron-Bridge's theoretical memory estimator (NVIDIA-NeMo/Megatron-Bridge @067f987d,
+// src/megatron/bridge/training/utils/theoretical_memory_utils.py, estimate_training_memory) on
+// two MoE models, coarse and fine-grained experts: per GPU, dense parameters are the layers'
+// attention (2 h^2 (1 + groups/heads) q/h), 4 h of norms and the final norm over PP x TP plus the
+// embedding over TP; routed experts 3 h f E per layer over PP x EP x ETP; each parameter costs
+// 6 + 12 / shard bytes with the distributed optimizer (BF16 weight, FP32 gradient, Adam state
+// sharded over DP x CP, the experts' over DP x TP x CP / (EP x ETP)). colossim's weights,
+// gradients and optimizer state (with FP32 gradients, as the estimator assumes) agree within 10%;
+// the estimator leaves out the router, QK norms and the output layer's stage, colossim counts them.
+TEST(Memory, ModelStateMatchesMegatronBridgesEstimatorOnMoeModels) {
+  struct Config {
+    std::string preset;
+    int tp, pp, ep, etp;
+    long long dp;
+    double q_per_head;  // kv_channels
+  };
+  for (const Config& c : {Config{"qwen3-30b-a3b", 1, 2, 8, 1, 8, 128},
+                          Config{"mixtral-8x22b", 2, 8, 8, 1, 8, 128}}) {
+    const long long gpus = static_cast<long long>(c.tp) * c.pp * c.dp;
+    const Scenario s = scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(gpus) + "}\nmodel: {preset: " +
+        c.preset + "}\ntraining: {global_batch: " + std::to_string(4 * c.dp) +
+        "}\nparallelism: {tp: " + std::to_string(c.tp) + ", pp: " + std::to_string(c.pp) +
+        ", ep: " + std::to_string(c.ep) + ", etp: " + std::to_string(c.etp) +
+        ", dp: " + std::to_string(c.dp) + ", zero: 1, grad_reduce_fp32: true}\n");
+    const Model& m = s.model;
+    const double h = static_cast<double>(m.hidden), heads = m.heads, groups = m.kv_heads;
+    const double attention = 2 * h * h * ((1 + groups / heads) * (c.q_per_head * heads / h));
+    const double dense = m.layers * (attention + 4 * h) + 2 * h;
+    const double embedding = h * static_cast<double>(m.vocab);
+    const double routed = m.layers * 3 * h * static_cast<double>(m.moe->expert_ffn_hidden) *
+                          static_cast<double>(m.moe->experts);
+    const double dense_per_gpu = dense / (c.pp * c.tp) + embedding / c.tp;
+    const double expert_per_gpu = routed / (c.pp * c.ep * c.etp);
+    const double expert_shard = static_cast<double>(c.dp) * c.tp / (c.ep * c.etp);
+    const double expected = dense_per_gpu * (6 + 12.0 / static_cast<double>(c.dp)) +
+                            expert_per_gpu * (6 + 12.0 / expert_shard);
+    const MemoryBreakdown mb = memory_per_gpu(s.plan, m, s.cluster, s.training);
+    const double state = (mb.weights + mb.gradients + mb.optimizer).value();
+    EXPECT_NEAR(state / expected, 1.0, 0.10) << c.preset << ": " << state / 1e9 << " GB vs "
+                                             << expected / 1e9 << " GB";
+  }
+}
+
+// DeepEP's buffers as Megatron-Core allocates them for DeepSeek-V3 (hidden 7,168) over EP 64 =
+// 8 nodes of 8: 10 channels (20 SMs), 8 NVLink peers x 288 tokens and 8 RDMA peers x 128
+// tokens x 2, each token 7,168 x 2 B plus 2,056 B of routing records and 16 B RDMA tail
+// (DeepEP csrc/legacy/config.hpp): 377,677,760 + 336,047,360 bytes beside NCCL's buffers.
+TEST(Memory, DeepEpBuffersAsMegatronSizesThem) {
+  const std::string head =
+      "cluster: {gpu: h800-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\n"
+      "training: {global_batch: 1024, precision: fp8}\nparallelism: {tp: 1, pp: 16, ep: 64, "
+      "uneven_stages: true, recompute: full, moe_dispatcher: ";
+  const Scenario deepep = scenario(head + "deepep}\n"), nccl = scenario(head + "alltoall}\n");
+  const auto buffers = [](const Scenario& s) {
+    return memory_per_gpu(s.plan, s.model, s.cluster, s.training).comm_buffers.value();
+  };
+  EXPECT_NEAR(buffers(deepep) - buffers(nccl), 377677760.0 + 336047360.0, 1.0);
+}
