@@ -1,12 +1,26 @@
 #include "report/launch.hpp"
 
+#include <optional>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "plan/pipeline.hpp"
 
 namespace colossim {
 
+namespace {
+
+// Megatron-Core and NeMo run the 1F1B family and GPipe-like forward-only schedules, not DualPipe.
+std::optional<std::string> megatron_lacks(const Plan& p) {
+  if (p.schedule != "dualpipev") return std::nullopt;
+  return "# not runnable: Megatron-Core has no DualPipe schedule (TorchTitan runs DualPipeV)";
+}
+
+}  // namespace
+
 std::string megatron_args(const Scenario& s, const Plan& p) {
+  if (auto why = megatron_lacks(p)) return *why;
   std::string a =
       fmt::format("--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", p.tp, p.pp);
   if (p.virtual_stages > 1) {
@@ -46,6 +60,7 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
 }
 
 std::string nemo_overrides(const Scenario& s, const Plan& p) {
+  if (auto why = megatron_lacks(p)) return *why;
   std::string a = fmt::format(
       "trainer.strategy.tensor_model_parallel_size={} "
       "trainer.strategy.pipeline_model_parallel_size={} "

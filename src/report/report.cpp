@@ -259,6 +259,7 @@ nlohmann::json plan_keys_json(const Plan& pl) {
           {"pp", pl.pp},
           {"cp", pl.cp},
           {"ep", pl.ep},
+          {"etp", expert_tp(pl)},
           {"dp", pl.dp},
           {"micro_batch", pl.micro_batch},
           {"virtual_stages", pl.virtual_stages},
@@ -354,6 +355,7 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
   if (s.model.moe) {
     j["moe"] = {{"balancing", s.model.moe->balancing},
                 {"ep", p.plan.ep},
+                {"etp", expert_tp(p.plan)},
                 {"slowest_rank_load", moe_load(s, p.plan)},
                 {"alltoall_s", p.step.ep_alltoall.value()},
                 {"alltoall_exposed_s", p.step.part("ep_comm").value()}};
@@ -605,24 +607,36 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
       "  {} parallel layouts, {} configurations fit in memory, {} simulated (the rest bounded "
       "out)\n\n",
       search.candidates, search.fitting, search.simulated);
+  // EP column: "EP" or "EPxETP" with expert TP; VP column: "2V" for DualPipeV's V of chunks.
   out += fmt::format(
-      "  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#",
+      "  {:>2} {:>3} {:>3} {:>3} {:>5} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#",
       "TP", "PP", "CP", "EP", "DP", "VP", "MB", "recompute", "ZeRO", "prec", "step", "MFU",
       "GiB/GPU");
   if (s.training.tokens) out += fmt::format(" {:>8}", "days");
   out += "\n";
+  bool expert_tp_shown = false, v_shown = false;
   for (size_t i = 0; i < top.size(); ++i) {
     const Prediction& p = top[i];
     const Plan& pl = p.plan;
+    const bool etp = pl.ep > 1 && expert_tp(pl) > 1;
+    const PipelineSchedule* schedule = find_schedule(pl.schedule);
+    const bool v = schedule != nullptr && schedule->v_shape;
+    expert_tp_shown = expert_tp_shown || etp;
+    v_shown = v_shown || v;
     out += fmt::format(
-        "  {:>2} {:>3} {:>3} {:>3} {:>3} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>5.1f}% "
+        "  {:>2} {:>3} {:>3} {:>3} {:>5} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>5.1f}% "
         "{:>8.1f}",
-        i + 1, pl.tp, pl.pp, pl.cp, pl.ep, pl.dp, pl.virtual_stages, pl.micro_batch,
+        i + 1, pl.tp, pl.pp, pl.cp,
+        etp ? fmt::format("{}x{}", pl.ep, expert_tp(pl)) : std::to_string(pl.ep), pl.dp,
+        v ? fmt::format("{}V", pl.virtual_stages) : std::to_string(pl.virtual_stages),
+        pl.micro_batch,
         to_string(pl.recompute), pl.zero, pl.precision == Precision::fp8 ? "fp8" : "bf16",
         human_seconds(p.step.step_time.value()), 100 * p.mfu, to_gib(p.memory.total()));
     if (p.time_to_train_days) out += fmt::format(" {:>8.1f}", *p.time_to_train_days);
     out += "\n";
   }
+  if (expert_tp_shown) out += "  EP 8x2: expert parallel 8, each expert split over 2 GPUs (etp)\n";
+  if (v_shown) out += "  VP 2V: the dualpipev schedule, two chunks per stage in a V\n";
   if (top.size() >= 2) out += "\n  why not #2: " + runner_up_reason(top[0], top[1]) + "\n";
   if (!top.empty()) {
     out += "\n  launch the winner with\n";

@@ -219,10 +219,27 @@ class Enumeration {
           }
           if (open("sequence_parallel") || widen_) p.sequence_parallel = tp > 1;
           moe_options(p, stack);
-          candidate(p);
+          for (long long etp : expert_tps(ep, tp)) {
+            p.etp = static_cast<int>(etp);
+            candidate(p);
+            // DualPipeV places the same 2 pp chunks in a V, where the stack runs it.
+            if (v == 2 && (open("schedule") || widen_) && stack.offers("dualpipev")) {
+              Plan q = p;
+              q.schedule = "dualpipev";
+              candidate(q);
+            }
+          }
         }
       }
     }
+  }
+
+  // Expert TP degrees for an open etp: 1 (what published recipes run) and, with TP, tp
+  // (Megatron-Core's default); 0 keeps the plan's default.
+  [[nodiscard]] std::vector<long long> expert_tps(long long ep, long long tp) const {
+    if (!open("etp") || ep <= 1 || tp <= 1 || !stack_or_default(s_.plan.stack).offers("etp"))
+      return {s_.plan.etp};
+    return {0, tp};
   }
 
   // The stack's MoE options for open keys, where the model says they are never slower: DeepEP

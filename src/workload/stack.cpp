@@ -66,7 +66,7 @@ std::vector<Stack> load() {
     n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
                              "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
                              "selective_modules", "allocator", "dp_per_unit", "schedule", "lacks",
-                             "moe_options", "moe_output_kept"});
+                             "moe_options", "moe_output_kept", "schedules"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -104,9 +104,15 @@ std::vector<Stack> load() {
     s.schedule = n.str_or("schedule", "");  // plan/ checks the name (its registry)
     if (n.has("lacks")) {
       for (const auto& f : n.strings("lacks")) {
-        if (f != "pp" && f != "cp" && f != "ep" && f != "interleaved")
-          n.fail("lacks", "names among pp, cp, ep, interleaved, got \"" + f + "\"");
+        if (f != "pp" && f != "cp" && f != "ep" && f != "etp" && f != "interleaved")
+          n.fail("lacks", "names among pp, cp, ep, etp, interleaved, got \"" + f + "\"");
         s.lacks.push_back(f);
+      }
+    }
+    if (n.has("schedules")) {
+      for (const auto& f : n.strings("schedules")) {
+        if (f != "dualpipev") n.fail("schedules", "names among dualpipev, got \"" + f + "\"");
+        s.schedules.push_back(f);
       }
     }
     if (n.has("moe_options")) {

@@ -76,13 +76,19 @@ struct Stack {
   // 1F1B, Megatron's).
   std::string schedule;
   // Parallelism the stack does not offer, which the plan search then does not propose for open
-  // keys: pp, cp, ep, interleaved (virtual stages).
+  // keys: pp, cp, ep, etp (expert TP), interleaved (virtual stages).
   std::vector<std::string> lacks;
+  // Pipeline schedules it runs beyond GPipe, 1F1B and interleaved 1F1B (dualpipev), which the
+  // plan search then proposes for an open schedule.
+  std::vector<std::string> schedules;
   [[nodiscard]] bool offers(const std::string& feature) const {
+    for (const auto& f : schedules) {
+      if (f == feature) return true;
+    }
     for (const auto& f : lacks) {
       if (f == feature) return false;
     }
-    return true;
+    return feature != "dualpipev";
   }
   // Mixture-of-experts options it ships, which the plan search then uses for open keys:
   // deepep (node-deduplicating dispatch, parallelism.moe_dispatcher) and a2a_overlap

@@ -181,3 +181,29 @@ TEST(PlanSearch, PlanProposesTheStacksMoeOptions) {
   m.mtp_layers = 0;
   EXPECT_FALSE(layers_split_evenly(m, 8, 1));
 }
+
+// With the schedule and expert TP open, the search proposes what each stack runs: DualPipeV
+// where the stack has it (TorchTitan, through PyTorch's ScheduleDualPipeV) and expert TP equal
+// to TP where it has that (Megatron-Core), never the other way round.
+TEST(PlanSearch, ProposesDualPipeVAndExpertTpWhereTheStackRunsThem) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: mixtral-8x7b}\n"
+      "training: {global_batch: 256, framework: ";
+  const std::string plan = "}\nparallelism: {tp: 2, pp: 4, ep: 8, micro_batch: 1}\n";
+  SearchOptions every;
+  every.top = 100000;  // rank every candidate that fits
+  for (const std::string stack : {"megatron-core", "torchtitan"}) {
+    const PlanSearch r = search_plans(scenario(yaml + stack + plan), Calibration::builtin(), every);
+    ASSERT_FALSE(r.ranked.empty()) << stack << ": " << r.why_none;
+    int dualpipev = 0, split_experts = 0;
+    for (const auto& c : r.ranked) {
+      dualpipev += c.plan.schedule == "dualpipev" ? 1 : 0;
+      split_experts += expert_tp(c.plan) > 1 ? 1 : 0;
+      if (c.plan.schedule == "dualpipev") {
+        EXPECT_EQ(c.plan.virtual_stages, 2);
+      }
+    }
+    EXPECT_EQ(dualpipev > 0, stack == "torchtitan") << stack;
+    EXPECT_EQ(split_experts > 0, stack == "megatron-core") << stack;
+  }
+}
