@@ -35,7 +35,11 @@ double deepep_buffer_bytes(double hidden, int ep) {
   const double meta = 8 + kMaxTopK * 8 + kMaxTopK * 4 + kMaxScales * 4;
   const double nvl_ranks = std::min<double>(ep, kMaxNvlPeers);
   const double rdma_ranks = std::max(1.0, ep / kMaxNvlPeers);
-  const double nvl_recv_tokens = ep <= 8 ? 256 : ep <= 64 ? 288 : ep <= 96 ? 480 : ep <= 128 ? 560 : 720;
+  const double nvl_recv_tokens = ep <= 8     ? 256
+                                 : ep <= 64  ? 288
+                                 : ep <= 96  ? 480
+                                 : ep <= 128 ? 560
+                                             : 720;
   double bytes = kChannels * nvl_ranks * (2 * rdma_ranks + 3) * 4 +
                  kChannels * nvl_ranks * nvl_recv_tokens * (token_bytes + meta);
   if (ep > kMaxNvlPeers) {
@@ -52,8 +56,7 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
                                const Training& training) {
   (void)cluster;
   const Shard shard = shard_of(plan, model);
-  const PipelineLayout layout =
-      layout_of(model, plan);
+  const PipelineLayout layout = layout_of(model, plan);
   const long long m = micro_batches(plan, training);
   const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
   // The routed experts' state is sharded over the ranks holding the same experts only.

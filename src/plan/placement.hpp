@@ -13,9 +13,9 @@
 //  - etp: the expert tensor-parallel group, etp consecutive ranks of the expert generator (with
 //    ep 1: the tp group).
 //  - edp: the expert-data-parallel group, the ranks holding the same experts: TP x CP x DP /
-//    (EP x ETP) members of the expert generator (Megatron-Core's expert_data_parallel group); the experts'
-//    gradients are reduced, and their optimizer state sharded, over it. With ep 1 the experts
-//    are TP-split like the MLP and it is the dp group.
+//    (EP x ETP) members of the expert generator (Megatron-Core's expert_data_parallel group); the
+//    experts' gradients are reduced, and their optimizer state sharded, over it. With ep 1 the
+//    experts are TP-split like the MLP and it is the dp group.
 //  - pp: the whole pipeline; the step's sends run between neighbouring stages (place_groups).
 // Every group of a dimension is an arithmetic sequence: `size` members `stride` ranks apart, one
 // group per rank whose position along the stride is 0.

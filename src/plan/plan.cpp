@@ -59,9 +59,10 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
   if (p.etp > 0) {
     if (!m.moe) return "etp needs a mixture-of-experts model";
     if (p.ep <= 1 && p.etp != p.tp)
-      return fmt::format("etp {} needs ep > 1 (without expert parallelism the experts split over tp "
-                         "{})",
-                         p.etp, p.tp);
+      return fmt::format(
+          "etp {} needs ep > 1 (without expert parallelism the experts split over tp "
+          "{})",
+          p.etp, p.tp);
     if (m.moe->expert_ffn_hidden % p.etp != 0)
       return fmt::format("etp {} does not divide the experts' hidden size {}", p.etp,
                          m.moe->expert_ffn_hidden);

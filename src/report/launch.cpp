@@ -1,9 +1,9 @@
 #include "report/launch.hpp"
 
+#include <fmt/format.h>
+
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "plan/pipeline.hpp"
 
@@ -82,8 +82,7 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
       a += " model.config.recompute_modules=[" + modules + "]";
     }
   }
-  if (p.ep > 1)
-    a += fmt::format(" trainer.strategy.expert_tensor_parallel_size={}", expert_tp(p));
+  if (p.ep > 1) a += fmt::format(" trainer.strategy.expert_tensor_parallel_size={}", expert_tp(p));
   if (p.ep > 1 && p.moe_dispatcher == "deepep")
     a += " model.config.moe_token_dispatcher_type=flex model.config.moe_enable_deepep=True";
   if (p.ep > 1 && p.moe_a2a_overlap)

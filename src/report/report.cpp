@@ -629,9 +629,9 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
         i + 1, pl.tp, pl.pp, pl.cp,
         etp ? fmt::format("{}x{}", pl.ep, expert_tp(pl)) : std::to_string(pl.ep), pl.dp,
         v ? fmt::format("{}V", pl.virtual_stages) : std::to_string(pl.virtual_stages),
-        pl.micro_batch,
-        to_string(pl.recompute), pl.zero, pl.precision == Precision::fp8 ? "fp8" : "bf16",
-        human_seconds(p.step.step_time.value()), 100 * p.mfu, to_gib(p.memory.total()));
+        pl.micro_batch, to_string(pl.recompute), pl.zero,
+        pl.precision == Precision::fp8 ? "fp8" : "bf16", human_seconds(p.step.step_time.value()),
+        100 * p.mfu, to_gib(p.memory.total()));
     if (p.time_to_train_days) out += fmt::format(" {:>8.1f}", *p.time_to_train_days);
     out += "\n";
   }

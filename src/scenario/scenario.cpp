@@ -1,10 +1,10 @@
 #include "scenario/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "core/embedded_data.hpp"
 #include "core/registry.hpp"
@@ -279,9 +279,9 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   if (schedule.fixed_virtual_stages > 0) {
     if (!n.has("virtual_stages")) p.virtual_stages = schedule.fixed_virtual_stages;
     if (p.virtual_stages != schedule.fixed_virtual_stages)
-      n.fail("virtual_stages", fmt::format("{} for the {} schedule, got {}",
-                                           schedule.fixed_virtual_stages, schedule.name,
-                                           p.virtual_stages));
+      n.fail("virtual_stages",
+             fmt::format("{} for the {} schedule, got {}", schedule.fixed_virtual_stages,
+                         schedule.name, p.virtual_stages));
   }
   if (schedule.needs_virtual_stages && p.virtual_stages == 1 && !n.has("virtual_stages")) {
     n.fail("virtual_stages", "the " + schedule.name + " schedule needs virtual_stages > 1");
@@ -465,7 +465,8 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   // Megatron-Core stores the activation's input in FP8 only for SwiGLU (TransformerConfig).
   if (s.plan.activation_fp8_input && s.model.mlp != MlpKind::swiglu)
     root.child("parallelism")
-        .fail("activation_fp8_input", "a SwiGLU model (Megatron-Core stores only SwiGLU's input in FP8)");
+        .fail("activation_fp8_input",
+              "a SwiGLU model (Megatron-Core stores only SwiGLU's input in FP8)");
   std::vector<std::string> network_names;
   for (const auto& m : network_models()) network_names.push_back(m.name);
   s.network_model = root.choice_or("network_model", network_names, "fabric");

@@ -302,8 +302,8 @@ class StepBuilder {
     if (paired_share_ < 0) {
       double paired = 0, forwards = 0;
       for (int stage = 0; stage < plan_.pp; ++stage) {
-        for (const auto& item : stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage,
-                                            micro_batches_)) {
+        for (const auto& item :
+             stage_order(plan_.schedule, plan_.pp, plan_.virtual_stages, stage, micro_batches_)) {
           forwards += item.forward ? 1 : 0;
           paired += item.paired ? 1 : 0;
         }

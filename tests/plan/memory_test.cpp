@@ -132,15 +132,16 @@ TEST(Memory, ModelStateMatchesMegatronBridgesEstimatorOnMoeModels) {
     long long dp;
     double q_per_head;  // kv_channels
   };
-  for (const Config& c : {Config{"qwen3-30b-a3b", 1, 2, 8, 1, 8, 128},
-                          Config{"mixtral-8x22b", 2, 8, 8, 1, 8, 128}}) {
+  for (const Config& c :
+       {Config{"qwen3-30b-a3b", 1, 2, 8, 1, 8, 128}, Config{"mixtral-8x22b", 2, 8, 8, 1, 8, 128}}) {
     const long long gpus = static_cast<long long>(c.tp) * c.pp * c.dp;
-    const Scenario s = scenario(
-        "cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(gpus) + "}\nmodel: {preset: " +
-        c.preset + "}\ntraining: {global_batch: " + std::to_string(4 * c.dp) +
-        "}\nparallelism: {tp: " + std::to_string(c.tp) + ", pp: " + std::to_string(c.pp) +
-        ", ep: " + std::to_string(c.ep) + ", etp: " + std::to_string(c.etp) +
-        ", dp: " + std::to_string(c.dp) + ", zero: 1, grad_reduce_fp32: true}\n");
+    const Scenario s =
+        scenario("cluster: {gpu: h100-sxm-80gb, gpus: " + std::to_string(gpus) +
+                 "}\nmodel: {preset: " + c.preset +
+                 "}\ntraining: {global_batch: " + std::to_string(4 * c.dp) +
+                 "}\nparallelism: {tp: " + std::to_string(c.tp) + ", pp: " + std::to_string(c.pp) +
+                 ", ep: " + std::to_string(c.ep) + ", etp: " + std::to_string(c.etp) +
+                 ", dp: " + std::to_string(c.dp) + ", zero: 1, grad_reduce_fp32: true}\n");
     const Model& m = s.model;
     const double h = static_cast<double>(m.hidden), heads = m.heads, groups = m.kv_heads;
     const double attention = 2 * h * h * ((1 + groups / heads) * (c.q_per_head * heads / h));
@@ -155,8 +156,8 @@ TEST(Memory, ModelStateMatchesMegatronBridgesEstimatorOnMoeModels) {
                             expert_per_gpu * (6 + 12.0 / expert_shard);
     const MemoryBreakdown mb = memory_per_gpu(s.plan, m, s.cluster, s.training);
     const double state = (mb.weights + mb.gradients + mb.optimizer).value();
-    EXPECT_NEAR(state / expected, 1.0, 0.10) << c.preset << ": " << state / 1e9 << " GB vs "
-                                             << expected / 1e9 << " GB";
+    EXPECT_NEAR(state / expected, 1.0, 0.10)
+        << c.preset << ": " << state / 1e9 << " GB vs " << expected / 1e9 << " GB";
   }
 }
 

@@ -183,7 +183,8 @@ TEST(Pipeline, DualPipeVRunsEveryPassOnceOnAV) {
     long long live = 0, peak = 0, pairs = 0;
     for (size_t i = 0; i < order.size(); ++i) {
       const auto& it = order[i];
-      EXPECT_TRUE(at.emplace(std::make_tuple(it.forward, it.local_chunk, it.micro_batch), i).second);
+      EXPECT_TRUE(
+          at.emplace(std::make_tuple(it.forward, it.local_chunk, it.micro_batch), i).second);
       live += it.forward ? 1 : -1;
       peak = std::max(peak, live);
       if (it.paired) {

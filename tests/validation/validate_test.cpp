@@ -58,8 +58,9 @@ TEST(Validation, BandwidthNetworkModelStaysWithinBound) {
 
 // The published production runs (validation/runs) judge generalisation: none of them is in the
 // fit. Whole-run GPU-hours (LLaMA 1, Llama 2, BLOOM, DeepSeek-V3) and sustained throughput
-// (BLOOM, OPT), each run described as its paper describes it. Bounds are what this model reaches today plus a
-// little headroom; the misses (BLOOM's GPU-hours, Llama 2 7B-34B) are reported, not hidden.
+// (BLOOM, OPT), each run described as its paper describes it. Bounds are what this model reaches
+// today plus a little headroom; the misses (BLOOM's GPU-hours, Llama 2 7B-34B) are reported, not
+// hidden.
 TEST(Validation, PublishedRunsGeneralise) {
   const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/runs");
   EXPECT_GE(r.cases.size(), 12u);

@@ -18,10 +18,10 @@ std::vector<ScheduleItem> order(int, int v, int, long long m) {
 
 }  // namespace
 
-extern const PipelineSchedule kGpipe{"gpipe",   "all forwards, then all backwards (GPipe)",
-                                     "GPipe",   true,
-                                     false,     0,
-                                     false,     false,
-                                     &invalid,  &order};
+extern const PipelineSchedule kGpipe{"gpipe",  "all forwards, then all backwards (GPipe)",
+                                     "GPipe",  true,
+                                     false,    0,
+                                     false,    false,
+                                     &invalid, &order};
 
 }  // namespace colossim::schedules
