@@ -30,7 +30,7 @@ constexpr double kRuntimeReserve = 2.0 * 1024 * 1024 * 1024;
 // each channel receives per config). Per buffered token: the hidden state, an 8-byte source
 // record, 128 top-k indices (int64), 128 weights and 128 scales (FP32).
 double deepep_buffer_bytes(double hidden, int ep) {
-  constexpr double kChannels = 20 / 2, kMaxNvlPeers = 8, kMaxTopK = 128, kMaxScales = 128;
+  constexpr double kChannels = 20.0 / 2, kMaxNvlPeers = 8, kMaxTopK = 128, kMaxScales = 128;
   const double token_bytes = hidden * 2;
   const double meta = 8 + kMaxTopK * 8 + kMaxTopK * 4 + kMaxScales * 4;
   const double nvl_ranks = std::min<double>(ep, kMaxNvlPeers);

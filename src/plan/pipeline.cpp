@@ -62,7 +62,8 @@ PipelineLayout make_layout(const Model& model, int pp, int v, bool uneven, bool 
     Chunk ch;
     ch.model_chunk = c;
     ch.stage = v_shape && c >= pp ? 2 * pp - 1 - c : c % pp;
-    layout.placed[static_cast<size_t>(ch.stage * v + c / pp)] = c;
+    layout.placed[static_cast<size_t>(ch.stage) * static_cast<size_t>(v) +
+                  static_cast<size_t>(c / pp)] = c;
     for (int i = 0; i < sizes[static_cast<size_t>(c)]; ++i) ch.layers.push_back(next++);
     ch.has_embedding = c == 0;
     ch.has_output = c == chunks - 1;

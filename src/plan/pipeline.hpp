@@ -25,7 +25,9 @@ struct PipelineLayout {
   std::vector<Chunk> chunks;  // indexed by model_chunk
   std::vector<int> placed;    // stage * virtual_stages + local chunk -> model_chunk
   [[nodiscard]] const Chunk& chunk(int stage, int local) const {
-    return chunks[static_cast<size_t>(placed[static_cast<size_t>(stage * virtual_stages + local)])];
+    const size_t at = static_cast<size_t>(stage) * static_cast<size_t>(virtual_stages) +
+                      static_cast<size_t>(local);
+    return chunks[static_cast<size_t>(placed[at])];
   }
 };
 
