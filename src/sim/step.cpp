@@ -439,9 +439,12 @@ class StepBuilder {
   void host_bound(const LayerWork& w, LayerProfiles& p) const {
     const Stack& stack = stack_or_default(plan_.stack);
     if (stack.host_us_forward <= 0 && stack.host_us_backward <= 0) return;
-    double fwd = 0, bwd = 0, recomputed_fwd = 0;
+    // Launches from Python cost the forward figure, those from C++ loops (and backward's, from
+    // autograd's C++ engine) the backward one.
+    double fwd = 0, bwd = 0, recomputed_fwd = 0, native_fwd = 0;
     for (const auto& op : w.ops) {
-      fwd += op.kernels_fwd;
+      fwd += op.kernels_fwd - op.native_launches_fwd;
+      native_fwd += op.native_launches_fwd;
       bwd += op.kernels_bwd;
       recomputed_fwd += recomputed(op) * op.kernels_fwd;
     }
@@ -450,7 +453,8 @@ class StepBuilder {
     bwd += collectives;
     if (p.backward[kRecompute] > 0)
       recomputed_fwd = plan_.recompute == Recompute::full ? fwd : recomputed_fwd;
-    const double host_f = 1e-6 * stack.host_us_forward * fwd;
+    const double host_f =
+        1e-6 * (stack.host_us_forward * fwd + stack.host_us_backward * native_fwd);
     const double host_b =
         1e-6 * (stack.host_us_backward * bwd + stack.host_us_forward * recomputed_fwd);
     p.forward[kHost] = std::max(0.0, host_f - total(p.forward));

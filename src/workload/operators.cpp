@@ -248,6 +248,16 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
       elementwise("expert_act", activation_kind(model), routed_tokens * f * act_bytes_per_unit));
   w.ops.back().elements = routed_tokens * f;
   w.ops.push_back(gemm("expert_fc2", tokens_per_expert, f, h, local_experts));
+  if (stack_or_default(shard.stack).gemm_per_expert) {
+    // One GEMM per local expert: forward one, backward two (data and weight gradients).
+    for (Operator& op : w.ops) {
+      if (op.name != "expert_fc1" && op.name != "expert_fc2") continue;
+      op.kernels_fwd = local_experts;
+      op.kernels_bwd = 2 * local_experts;
+      op.native_launches_fwd = local_experts;
+      op.native_launches_bwd = 2 * local_experts;
+    }
+  }
   w.ops.push_back(elementwise("unpermute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
   // Per routed copy: the experts' input (fc1's), fc1's output (the activation's input), the
   // activation's output (fc2's input) and, where the combine weights the experts' outputs by

@@ -85,6 +85,10 @@ struct Operator {
   // Kernels the stack launches for this operator, forward and backward (host launch cost).
   double kernels_fwd = 1;
   double kernels_bwd = 2;
+  // Of those, launched from a C++ loop rather than from Python (a grouped GEMM as one cuBLAS
+  // call per expert): the host pays the launch, not the interpreter.
+  double native_launches_fwd = 0;
+  double native_launches_bwd = 0;
 };
 
 // Communication one layer needs on one GPU, per micro-batch, forward (backward mirrors it).

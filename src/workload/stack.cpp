@@ -66,7 +66,7 @@ std::vector<Stack> load() {
     n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
                              "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
                              "selective_modules", "allocator", "dp_per_unit", "schedule", "lacks",
-                             "moe_options", "moe_output_kept", "schedules"});
+                             "moe_options", "moe_output_kept", "schedules", "gemm_per_expert"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -101,6 +101,7 @@ std::vector<Stack> load() {
     s.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
     s.dp_per_unit = n.boolean_or("dp_per_unit", false);
     s.moe_output_kept = n.boolean_or("moe_output_kept", false);
+    s.gemm_per_expert = n.boolean_or("gemm_per_expert", false);
     s.schedule = n.str_or("schedule", "");  // plan/ checks the name (its registry)
     if (n.has("lacks")) {
       for (const auto& f : n.strings("lacks")) {

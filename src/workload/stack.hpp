@@ -72,6 +72,11 @@ struct Stack {
   // since 0.13 (Megatron-LM !2668, "Memory efficient token permutation", 2025-04) instead scales
   // the activation inside the fused weighted SwiGLU and the combine is a plain sum: nothing kept.
   bool moe_output_kept = false;
+  // Its grouped expert GEMM is one GEMM launch per local expert (Transformer Engine's
+  // GroupedLinear: multi_stream_cublas_gemm issues a cuBLASLt call per expert on 4 streams,
+  // transformer_engine/common/gemm/cublaslt_gemm.cu; CUTLASS's grouped kernel only on Hopper
+  // with NVTE_USE_CUTLASS_GROUPED_GEMM), not one kernel for all of them.
+  bool gemm_per_expert = false;
   // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
   // 1F1B, Megatron's).
   std::string schedule;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "test_support.hpp"
+#include "workload/stack.hpp"
 
 using namespace colossim;
 
@@ -60,4 +61,25 @@ TEST(Operators, ExpertTensorParallelismSplitsEachExpert) {
   EXPECT_NEAR(four.etp_bytes, 1024.0 * 2 * 4 * 4096 * 2, 1e-6);
   // Without EP the experts split over TP like a dense MLP: the same FLOPs per GPU again.
   EXPECT_NEAR(experts_of(4, 1, 4).flops, one.flops * 1, 1e-9 * one.flops * 2);
+}
+
+// Transformer Engine's grouped GEMM is one cuBLAS GEMM per local expert, launched from C++
+// (Stack::gemm_per_expert): Mixtral's 8 experts over EP 2 launch 4 forward and 8 backward per
+// expert GEMM on Megatron-Core; TorchTitan's torch._grouped_mm is one kernel.
+TEST(Operators, TransformerEngineLaunchesAGemmPerExpert) {
+  Model m = colossim::testing::present(find_preset("mixtral-8x7b"), "model preset mixtral-8x7b");
+  Shard s;
+  s.seq_len = m.seq_len;
+  s.ep = 2;
+  for (const std::string stack : {"megatron-core", "torchtitan"}) {
+    s.stack = find_stack(stack);
+    ASSERT_NE(s.stack, nullptr);
+    for (const auto& op : layer_work(m, 0, s).ops) {
+      if (op.name != "expert_fc1" && op.name != "expert_fc2") continue;
+      const bool per_expert = stack == "megatron-core";
+      EXPECT_EQ(op.kernels_fwd, per_expert ? 4 : 1) << stack;
+      EXPECT_EQ(op.kernels_bwd, per_expert ? 8 : 2) << stack;
+      EXPECT_EQ(op.native_launches_fwd, per_expert ? 4 : 0) << stack;
+    }
+  }
 }
