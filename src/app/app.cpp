@@ -70,6 +70,20 @@ Scenario load(const std::string& file) {
   return checked(file.empty() ? default_scenario(catalog()) : read_scenario_file(file, catalog()));
 }
 
+Scenario load(const std::string& file, const std::vector<std::string>& sets) {
+  if (sets.empty()) return load(file);
+  const std::string name = file.empty() ? "<built-in default scenario>" : file;
+  std::string text = file.empty() ? std::string(default_scenario_yaml()) : read_text(file);
+  for (const auto& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == set.size())
+      throw InputError("--set", set, "expected KEY=VALUE such as cluster.gpus=4096");
+    text = with_key(text, name, set.substr(0, eq), set.substr(eq + 1));
+  }
+  const std::string base_dir = std::filesystem::path(file).parent_path().string();
+  return checked(read_scenario_text(text, name, catalog(), base_dir));
+}
+
 Scenario checked(Scenario s) {
   check_reliability(s);
   return s;
@@ -97,12 +111,19 @@ Outcome<Report> report(const Scenario& s) {
   return r;
 }
 
-Scenario default_plan_scenario() {
-  Scenario s = default_scenario(catalog());
+Scenario default_plan_scenario() { return default_plan_scenario({}); }
+
+Scenario default_plan_scenario(const std::vector<std::string>& sets) {
+  Scenario s = sets.empty() ? default_scenario(catalog()) : load("", sets);
   s.free_plan_keys = {"tp",        "pp",          "cp",
                       "ep",        "micro_batch", "virtual_stages",
                       "recompute", "schedule",    "sequence_parallel",
                       "dp",        "zero"};
+  const std::string prefix = "parallelism.";
+  for (const auto& set : sets) {
+    if (set.rfind(prefix, 0) == 0)
+      s.free_plan_keys.erase(set.substr(prefix.size(), set.find('=') - prefix.size()));
+  }
   return s;
 }
 

@@ -37,6 +37,9 @@ using Progress = std::function<void(long long done, long long total)>;
 // The scenario in `file`, or the built-in default when `file` is empty, checked by every layer
 // that owns names in it (`checked`).
 [[nodiscard]] Scenario load(const std::string& file);
+// The same with `sets` applied first, each "KEY=VALUE" for a dotted scenario key (--set): a
+// key the scenario does not know exits 2 like one in the file.
+[[nodiscard]] Scenario load(const std::string& file, const std::vector<std::string>& sets);
 // The checks of the layers above scenario/ on a scenario read (the run model's distribution
 // names); throws InputError naming the file and key.
 [[nodiscard]] Scenario checked(Scenario scenario);
@@ -81,6 +84,8 @@ struct PlanRanking {
 };
 // The built-in default with its plan keys opened, so the planner has something to do.
 [[nodiscard]] Scenario default_plan_scenario();
+// The built-in default with `sets` applied, its plan keys open but those the sets name.
+[[nodiscard]] Scenario default_plan_scenario(const std::vector<std::string>& sets);
 [[nodiscard]] Outcome<PlanRanking> plan(const Scenario& scenario, const PlanOptions& options);
 
 struct PublishedRow {

@@ -131,7 +131,8 @@ struct Args {
   int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   bool against_published = false;
   bool trust = false;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets;       // sweep's KEY=V1,V2,... axes
+  std::vector<std::string> overrides;  // --set KEY=VALUE on the other scenario commands
   std::string out_file;
   std::vector<std::string> compare_files;
   app::CollectiveOptions col_options;
@@ -140,6 +141,12 @@ struct Args {
 
   void file_option(CLI::App* cmd, const std::string& what) {
     cmd->add_option("file", file, what + "; omit for the built-in default");
+    set_option(cmd);
+  }
+  void set_option(CLI::App* cmd) {
+    cmd->add_option("--set", overrides,
+                    "KEY=VALUE: set a dotted scenario key before reading it (repeat), such as "
+                    "--set cluster.gpus=4096 --set parallelism.tp=4");
   }
 };
 
@@ -179,7 +186,7 @@ void define_run_commands(CLI::App& cli, Args& a) {
                  "compare the best plan with the published one");
 
   a.sw = cli.add_subcommand("sweep", "simulate a grid of scenario values; write CSV");
-  a.file_option(a.sw, "scenario YAML");
+  a.sw->add_option("file", a.file, "scenario YAML; omit for the built-in default");
   a.sw->add_option("--set", a.sets, "KEY=V1,V2,... a dotted scenario key and its values; repeat")
       ->required();
   a.sw->add_option("--out", a.out_file, "write the CSV here instead of standard output");
@@ -191,6 +198,7 @@ void define_run_commands(CLI::App& cli, Args& a) {
 
   a.cmp = cli.add_subcommand("compare", "scenarios side by side: time, MFU, MW, cost, ratios");
   a.cmp->add_option("files", a.compare_files, "scenario YAML files")->required();
+  a.set_option(a.cmp);
   add_output<app::Comparison>(a.cmp, a.cmp_out);
 }
 
@@ -287,6 +295,9 @@ int plan(Args& a, const MpiSession* mpi) {
   (void)mpi;
 #endif
   if (a.against_published) {
+    if (!a.overrides.empty())
+      throw InputError("--set", a.overrides.front(),
+                       "no --set with --against-published (each case is its own file)");
     ProgressBar bar(!a.plan_out.json && !helper_rank, "cases");
     const auto r = app::plan_against_published(a.file, evaluator, bar.callback());
     if (!helper_rank) std::cout << render(r, a.plan_out.chosen());
@@ -296,15 +307,16 @@ int plan(Args& a, const MpiSession* mpi) {
   a.plan_options.evaluator = evaluator;
   a.plan_options.progress = bar.callback();
   a.plan_options.rerank = !helper_rank;
-  const auto r =
-      app::plan(a.file.empty() ? app::default_plan_scenario() : app::load(a.file), a.plan_options);
+  const auto r = app::plan(
+      a.file.empty() ? app::default_plan_scenario(a.overrides) : app::load(a.file, a.overrides),
+      a.plan_options);
   return helper_rank ? 0 : print(r, a.plan_out);
 }
 
 int simulate(const Args& a) {
   // The Chrome trace (--trace FILE, or --format trace) needs every task of the step kept.
   const bool timeline = !a.trace_file.empty() || a.sim_out.chosen() == "trace";
-  const auto r = app::simulate(app::load(a.file), timeline);
+  const auto r = app::simulate(app::load(a.file, a.overrides), timeline);
   if (r && !a.trace_file.empty()) {
     std::ofstream out(a.trace_file);
     if (!out) throw InputError(a.trace_file, "", "cannot write the trace file");
@@ -314,7 +326,7 @@ int simulate(const Args& a) {
 }
 
 int report(const Args& a) {
-  const auto r = app::report(app::load(a.file));
+  const auto r = app::report(app::load(a.file, a.overrides));
   if (!r) return print(r, a.rep_out);
   if (a.out_file.empty()) return print(r, a.rep_out);
   std::ofstream out(a.out_file);
@@ -338,24 +350,26 @@ int dispatch(Args& a, const MpiSession* mpi) {
     a.validate.progress = bar.callback();
     return print(app::Outcome(app::validate(a.validate)), a.val_out);
   }
-  if (*a.fac) return print(app::facility(app::load(a.file)), a.fac_out);
+  if (*a.fac) return print(app::facility(app::load(a.file, a.overrides)), a.fac_out);
   if (*a.cmp) {
     std::vector<Scenario> scenarios;
     scenarios.reserve(a.compare_files.size());
-    for (const auto& f : a.compare_files) scenarios.push_back(app::load(f));
+    for (const auto& f : a.compare_files) scenarios.push_back(app::load(f, a.overrides));
     return print(app::compare(scenarios), a.cmp_out);
   }
   if (*a.col) {
     a.col_options.op = app::parse_collective(a.op_name);
     a.col_options.sizes = app::parse_sizes(a.sizes);
-    return print(app::Outcome(app::collective(app::load(a.file), a.col_options)), a.col_out);
+    return print(app::Outcome(app::collective(app::load(a.file, a.overrides), a.col_options)),
+                 a.col_out);
   }
-  if (*a.clu) return print(app::Outcome(app::cluster(app::load(a.file))), a.clu_out);
+  if (*a.clu) return print(app::Outcome(app::cluster(app::load(a.file, a.overrides))), a.clu_out);
   if (*a.clm) return print(app::Outcome(app::claims()), a.clm_out);
   if (*a.rep) return report(a);
   if (*a.sw) return sweep(a);
   if (*a.pl) return plan(a, mpi);
-  if (*a.rel) return print(app::reliability(app::load(a.file), a.rel_options), a.rel_out);
+  if (*a.rel)
+    return print(app::reliability(app::load(a.file, a.overrides), a.rel_options), a.rel_out);
   return simulate(a);
 }
 

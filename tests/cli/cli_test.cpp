@@ -335,3 +335,29 @@ TEST(Cli, ValidateRunsJudgesWholeRunGpuHours) {
   EXPECT_EQ(both.status, 2);
   EXPECT_EQ(lines(both.out), 1) << both.out;
 }
+
+// --set KEY=VALUE works on every command that reads a scenario, before the scenario is read: a
+// key it does not know, or a malformed pair, exits 2 with one line naming it.
+TEST(Cli, SetOverridesAScenarioKeyOnEveryCommand) {
+  const std::string file =
+      write_temp("set.yaml",
+                 "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+                 "training: {global_batch: 64, tokens: 1e11}\nparallelism: {tp: 2, pp: 1}\n");
+  const Result sim = run("simulate " + file + " --set cluster.gpus=128 --json");
+  ASSERT_EQ(sim.status, 0) << sim.out;
+  EXPECT_EQ(nlohmann::json::parse(sim.out)["parallelism"]["dp"], 64);  // 128 / TP 2
+  const Result plan = run("plan " + file + " --set parallelism.tp=4 --json");
+  ASSERT_EQ(plan.status, 0) << plan.out;
+  EXPECT_EQ(nlohmann::json::parse(plan.out)["plans"][0]["tp"], 4);
+  for (const std::string command : {"simulate", "facility", "reliability --trials 10", "report",
+                                    "cluster", "plan", "collective"}) {
+    const Result bad = run(command + " " + file + " --set cluster.gpuz=8");
+    EXPECT_EQ(bad.status, 2) << command << ": " << bad.out;
+    EXPECT_EQ(lines(bad.out), 1) << command << ": " << bad.out;
+    EXPECT_NE(bad.out.find("cluster.gpuz"), std::string::npos) << bad.out;
+  }
+  const Result malformed = run("simulate --set cluster.gpus");
+  EXPECT_EQ(malformed.status, 2);
+  EXPECT_NE(malformed.out.find("KEY=VALUE"), std::string::npos) << malformed.out;
+  EXPECT_EQ(run("compare " + file + " " + file + " --set cluster.gpus=128").status, 0);
+}
