@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "plan/pipeline.hpp"
 
@@ -17,13 +18,89 @@ std::optional<std::string> megatron_lacks(const Plan& p) {
   return "# not runnable: Megatron-Core has no DualPipe schedule (TorchTitan runs DualPipeV)";
 }
 
+// The model as Megatron-LM's flags describe it (megatron/training/arguments.py and the
+// TransformerConfig fields its ArgumentGroupFactory turns into flags, at d98e8a64).
+std::string megatron_model(const Model& m) {
+  std::string a = fmt::format(
+      "--num-layers {} --hidden-size {} --ffn-hidden-size {} --num-attention-heads {} "
+      "--max-position-embeddings {} --vocab-size {}",
+      m.layers, m.hidden, m.ffn_hidden > 0 ? m.ffn_hidden : 4 * m.hidden, m.heads, m.seq_len,
+      m.vocab);
+  const long long head_dim = m.head_dim > 0 ? m.head_dim : m.hidden / m.heads;
+  if (!m.mla && head_dim * m.heads != m.hidden) a += fmt::format(" --kv-channels {}", head_dim);
+  if (!m.mla && m.kv_heads > 0 && m.kv_heads != m.heads)
+    a += fmt::format(" --group-query-attention --num-query-groups {}", m.kv_heads);
+  if (m.mla) {
+    a += fmt::format(
+        " --multi-latent-attention --kv-lora-rank {} --qk-head-dim {} --qk-pos-emb-head-dim {} "
+        "--v-head-dim {}",
+        m.mla->kv_lora_rank, m.mla->qk_nope_head_dim, m.mla->qk_rope_head_dim, m.mla->v_head_dim);
+    if (m.mla->q_lora_rank > 0) a += fmt::format(" --q-lora-rank {}", m.mla->q_lora_rank);
+  }
+  if (m.mlp == MlpKind::swiglu) a += " --swiglu";
+  if (m.norm_kind() == NormKind::rmsnorm) a += " --normalization RMSNorm";
+  a += m.learned_positions ? " --position-embedding-type learned_absolute"
+                           : " --position-embedding-type rope";
+  if (!m.tied_embeddings) a += " --untie-embeddings-and-output-weights";
+  if (!m.dropout) a += " --attention-dropout 0 --hidden-dropout 0";
+  if (m.moe) {
+    const MoeSpec& e = *m.moe;
+    a += fmt::format(
+        " --num-experts {} --moe-router-topk {} --moe-ffn-hidden-size {} --moe-grouped-gemm",
+        e.experts, e.top_k, e.expert_ffn_hidden);
+    if (e.shared_experts > 0)
+      a += fmt::format(" --moe-shared-expert-intermediate-size {}",
+                       static_cast<long long>(e.shared_experts) *
+                           (e.shared_ffn_hidden > 0 ? e.shared_ffn_hidden : e.expert_ffn_hidden));
+    if (e.dense_layers > 0 || e.every > 1) {
+      std::string pattern;
+      for (int l = 0; l < m.layers; ++l)
+        pattern += (l ? "," : "") + std::string(m.is_moe_layer(l) ? "1" : "0");
+      a += " --moe-layer-freq [" + pattern + "]";
+    }
+  }
+  if (m.mtp_layers > 0) a += fmt::format(" --mtp-num-layers {}", m.mtp_layers);
+  return a;
+}
+
+// Megatron's --pipeline-model-parallel-layout for a split that is not plain even (uneven layers,
+// embedding and loss in layer slots, MTP modules): each model chunk in order, "E" for the
+// embedding, "t" per layer, "m" per MTP module, "L" for the loss, "|" between chunks
+// (megatron/core/transformer/pipeline_parallel_layer_layout.py). Empty when the split is even.
+std::string megatron_layout(const Scenario& s, const Plan& p) {
+  const int chunks = p.pp * p.virtual_stages;
+  if (p.pp <= 1 || (s.model.layers % chunks == 0 && s.model.mtp_layers == 0)) return "";
+  const PipelineLayout l = layout_of(s.model, p);
+  std::vector<std::string> parts;
+  for (const Chunk& c : l.chunks) {
+    std::string x = c.has_embedding ? "E" : "";
+    if (c.layers.size() == 1) x += "t";
+    if (c.layers.size() > 1) x += fmt::format("t*{}", c.layers.size());
+    if (c.has_output) x += std::string(static_cast<size_t>(s.model.mtp_layers), 'm') + "L";
+    parts.push_back(x);
+  }
+  // Runs of equal chunks as "(x|)*k", which the parser unrolls to "x|x|...x|".
+  std::string out;
+  for (size_t i = 0; i + 1 < parts.size();) {
+    size_t k = 1;
+    while (i + k + 1 < parts.size() && parts[i + k] == parts[i]) ++k;
+    out += k > 1 ? fmt::format("({}|)*{}", parts[i], k) : parts[i] + "|";
+    i += k;
+  }
+  return out + parts.back();
+}
+
 }  // namespace
 
 std::string megatron_args(const Scenario& s, const Plan& p) {
   if (auto why = megatron_lacks(p)) return *why;
-  std::string a =
-      fmt::format("--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", p.tp, p.pp);
-  if (p.virtual_stages > 1) {
+  std::string a = megatron_model(s.model) + " ";
+  a += fmt::format("--tensor-model-parallel-size {} --pipeline-model-parallel-size {}", p.tp, p.pp);
+  // validate_args: the layout, when one is needed, names the virtual stages itself.
+  const std::string layout = megatron_layout(s, p);
+  if (!layout.empty()) {
+    a += " --pipeline-model-parallel-layout \"" + layout + "\"";
+  } else if (p.virtual_stages > 1) {
     a += fmt::format(" --num-virtual-stages-per-pipeline-rank {}", p.virtual_stages);
   }
   if (p.cp > 1) a += fmt::format(" --context-parallel-size {}", p.cp);
@@ -36,8 +113,11 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
     a += " --recompute-granularity selective --recompute-modules";
     for (const auto& m : p.recompute_modules) a += " " + m;
   }
-  if (p.ep > 1 && p.moe_dispatcher == "deepep")
-    a += " --moe-token-dispatcher-type flex --moe-enable-deepep";
+  if (s.model.moe) {
+    a += p.ep > 1 && p.moe_dispatcher == "deepep"
+             ? " --moe-token-dispatcher-type flex --moe-enable-deepep"
+             : " --moe-token-dispatcher-type alltoall";
+  }
   if (p.ep > 1 && p.moe_a2a_overlap)
     a += " --overlap-moe-expert-parallel-comm --delay-wgrad-compute";
   if (p.recompute == Recompute::full)
@@ -46,16 +126,22 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   if (p.zero >= 2)
     a += fmt::format(" --data-parallel-sharding-strategy {}",
                      p.zero == 2 ? "optim_grads" : "optim_grads_params");
-  if (p.zero >= 2) a += " --use-custom-fsdp";
+  // Megatron FSDP (renamed from --use-custom-fsdp in Megatron-Core 0.14) checkpoints as DTensors.
+  if (p.zero >= 2) a += " --use-megatron-fsdp --ckpt-format fsdp_dtensor";
   a += " --bf16";
+  if (!p.grad_reduce_fp32) a += " --grad-reduce-in-bf16";
   if (p.precision == Precision::fp8) a += " --fp8-format hybrid";
   if (p.precision == Precision::fp8 && p.fp8_param_gather) a += " --fp8-param-gather";
-  if (p.activation_fp8_input) a += " --activation-func-fp8-input-store";
   if (p.overlap_grad_reduce) a += " --overlap-grad-reduce";
-  if (p.overlap_param_gather && p.zero >= 1) a += " --overlap-param-gather";
+  // validate_args: --overlap-param-gather needs the distributed optimizer and grad overlap.
+  if (p.overlap_param_gather && p.zero >= 1 && p.overlap_grad_reduce)
+    a += " --overlap-param-gather";
   if (p.tp_comm_overlap && p.tp > 1) a += " --tp-comm-overlap";
-  if (p.attention != AttentionKernel::unfused) a += " --attention-backend flash";
-  if (p.uneven_stages) a += "  # uneven stages: add --decoder-first/last-pipeline-num-layers";
+  a += p.attention == AttentionKernel::unfused ? " --attention-backend unfused"
+                                               : " --attention-backend flash";
+  // No Megatron-LM flag stores SwiGLU's input in FP8 (TransformerConfig's
+  // activation_func_fp8_input_store has none at d98e8a64): NeMo and Megatron-Bridge set it.
+  if (p.activation_fp8_input) a += "  # activation_func_fp8_input_store: a config field, no flag";
   return a;
 }
 

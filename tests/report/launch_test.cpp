@@ -1,0 +1,99 @@
+// The launch lines `plan` prints, checked against the frameworks' own argument lists.
+#include "report/launch.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+using namespace colossim;
+using colossim::testing::scenario;
+
+namespace {
+
+// Megatron-LM's flags at the release the lines target (tools/megatron_flags.py).
+std::set<std::string> megatron_flags() {
+  std::ifstream in(COLOSSIM_SOURCE_DIR "/tests/report/megatron-lm-flags-d98e8a64.txt");
+  std::set<std::string> flags;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') flags.insert(line);
+  }
+  return flags;
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+bool has(const std::vector<std::string>& w, const std::string& flag) {
+  return std::find(w.begin(), w.end(), flag) != w.end();
+}
+
+}  // namespace
+
+// Every flag the Megatron-LM line holds is one Megatron-LM's parser knows (at d98e8a64), and
+// the pairs its validate_args requires hold: Megatron FSDP with the fsdp_dtensor checkpoint
+// format, --overlap-param-gather with --overlap-grad-reduce and the distributed optimizer, a
+// pipeline layout without --num-virtual-stages-per-pipeline-rank. The plans: an uneven dense
+// pipeline with interleaving, DeepSeek-V3 with MLA, MoE, MTP and DeepEP, ZeRO 2 on an
+// unfused-attention GPT, Mixtral with expert TP under FP8.
+TEST(Launch, MegatronFlagsAreOnesMegatronParses) {
+  const std::set<std::string> known = megatron_flags();
+  ASSERT_GT(known.size(), 500u);
+  const std::vector<std::string> yamls = {
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: llama3-405b}\ntraining: "
+      "{global_batch: 512}\nparallelism: {tp: 8, pp: 16, virtual_stages: 8, cp: 1, "
+      "uneven_stages: true, recompute: full}\n",
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\ntraining: "
+      "{global_batch: 1024, precision: fp8}\nparallelism: {tp: 2, pp: 8, virtual_stages: 4, ep: "
+      "64, uneven_stages: true, recompute: selective, recompute_modules: [mla_up_proj, mlp], "
+      "moe_dispatcher: deepep, moe_a2a_overlap: true, fp8_param_gather: true, "
+      "activation_fp8_input: true}\n",
+      "cluster: {gpu: a100-sxm-80gb, gpus: 64}\nmodel: {preset: gpt3-175b, seq_len: 2048}\n"
+      "training: {global_batch: 256}\nparallelism: {tp: 8, pp: 8, zero: 2, attention: unfused, "
+      "recompute: full}\n",
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: mixtral-8x7b}\ntraining: "
+      "{global_batch: 256, precision: fp8}\nparallelism: {tp: 2, pp: 2, ep: 8, etp: 2, "
+      "overlap_grad_reduce: false}\n"};
+  for (const auto& yaml : yamls) {
+    const Scenario s = scenario(yaml);
+    const std::string line = megatron_args(s, s.plan);
+    const std::vector<std::string> w = words(line.substr(0, line.find("  #")));
+    for (const auto& word : w) {
+      if (word.rfind("--", 0) == 0) {
+        EXPECT_TRUE(known.count(word)) << word << " in: " << line;
+      }
+    }
+    if (has(w, "--use-megatron-fsdp")) {
+      EXPECT_TRUE(has(w, "fsdp_dtensor")) << line;
+    }
+    if (has(w, "--overlap-param-gather")) {
+      EXPECT_TRUE(has(w, "--overlap-grad-reduce") && has(w, "--use-distributed-optimizer")) << line;
+    }
+    if (has(w, "--pipeline-model-parallel-layout")) {
+      EXPECT_FALSE(has(w, "--num-virtual-stages-per-pipeline-rank")) << line;
+    }
+    EXPECT_TRUE(has(w, "--num-layers") && has(w, "--hidden-size")) << line;
+  }
+}
+
+// The layout string of DeepSeek-V3 over 8 x 4 chunks is Megatron-Bridge's own recipe layout
+// "Et|(tt|)*30mL" (one layer beside the embedding, two per chunk, MTP and loss last).
+TEST(Launch, MegatronPipelineLayoutForUnevenSplits) {
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\ntraining: "
+      "{global_batch: 1024}\nparallelism: {tp: 2, pp: 8, virtual_stages: 4, ep: 64, "
+      "uneven_stages: true, recompute: full}\n");
+  EXPECT_NE(megatron_args(s, s.plan).find("--pipeline-model-parallel-layout \"Et|(t*2|)*30mL\""),
+            std::string::npos)
+      << megatron_args(s, s.plan);
+}
