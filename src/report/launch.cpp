@@ -7,15 +7,17 @@
 #include <vector>
 
 #include "plan/pipeline.hpp"
+#include "workload/stack.hpp"
 
 namespace colossim {
 
 namespace {
 
-// Megatron-Core and NeMo run the 1F1B family and GPipe-like forward-only schedules, not DualPipe.
+// A schedule Megatron-Core does not run (data/stacks.yaml: its `schedules`), such as DualPipeV.
 std::optional<std::string> megatron_lacks(const Plan& p) {
-  if (p.schedule != "dualpipev") return std::nullopt;
-  return "# not runnable: Megatron-Core has no DualPipe schedule (TorchTitan runs DualPipeV)";
+  const Stack* megatron = find_stack("megatron-core");
+  if (megatron == nullptr || megatron->offers(p.schedule)) return std::nullopt;
+  return "# not runnable: Megatron-Core has no " + p.schedule + " schedule";
 }
 
 // The model as Megatron-LM's flags describe it (megatron/training/arguments.py and the

@@ -441,22 +441,25 @@ class StepBuilder {
     if (stack.host_us_forward <= 0 && stack.host_us_backward <= 0) return;
     // Launches from Python cost the forward figure, those from C++ loops (and backward's, from
     // autograd's C++ engine) the backward one.
-    double fwd = 0, bwd = 0, recomputed_fwd = 0, native_fwd = 0;
+    double fwd = 0, bwd = 0, recomputed_fwd = 0, native_fwd = 0, recomputed_native = 0;
     for (const auto& op : w.ops) {
       fwd += op.kernels_fwd - op.native_launches_fwd;
       native_fwd += op.native_launches_fwd;
       bwd += op.kernels_bwd;
-      recomputed_fwd += recomputed(op) * op.kernels_fwd;
+      recomputed_fwd += recomputed(op) * (op.kernels_fwd - op.native_launches_fwd);
+      recomputed_native += recomputed(op) * op.native_launches_fwd;
     }
     const double collectives = w.comm.tp_collectives + w.comm.ep_alltoalls;
     fwd += collectives;
     bwd += collectives;
-    if (p.backward[kRecompute] > 0)
-      recomputed_fwd = plan_.recompute == Recompute::full ? fwd : recomputed_fwd;
+    if (p.backward[kRecompute] > 0 && plan_.recompute == Recompute::full) {
+      recomputed_fwd = fwd;
+      recomputed_native = native_fwd;
+    }
     const double host_f =
         1e-6 * (stack.host_us_forward * fwd + stack.host_us_backward * native_fwd);
-    const double host_b =
-        1e-6 * (stack.host_us_backward * bwd + stack.host_us_forward * recomputed_fwd);
+    const double host_b = 1e-6 * (stack.host_us_backward * (bwd + recomputed_native) +
+                                  stack.host_us_forward * recomputed_fwd);
     p.forward[kHost] = std::max(0.0, host_f - total(p.forward));
     p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
   }
