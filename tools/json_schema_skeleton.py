@@ -13,7 +13,9 @@ UNITS = {
     "_s": "seconds", "_us": "microseconds", "_ms": "milliseconds", "_days": "days",
     "_hours": "hours", "_gib": "GiB (2^30 bytes)", "_bytes": "bytes", "_mw": "megawatts",
     "_mwh": "megawatt-hours", "_kw": "kilowatts", "_w": "watts", "_usd": "US dollars",
-    "_pct": "percent",
+    "_pct": "percent", "_gbyte_s": "gigabytes per second (10^9 B/s)",
+    "_gbps": "gigabits per second (10^9 bit/s); algbw_gbps, busbw_gbps, hbm_bandwidth_gbps and "
+             "nvlink_bandwidth_gbps are the old names of their _gbyte_s keys, in GB/s, kept one release",
     "_per_s": "per second", "_per_day": "per day",
 }
 

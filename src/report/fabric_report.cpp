@@ -126,6 +126,10 @@ nlohmann::json collective_json(const app::CollectiveRun& r) {
                        {"protocol", row.result.protocol},
                        {"latency_s", row.result.latency.value()},
                        {"time_s", row.result.time.value()},
+                       {"algbw_gbyte_s", row.algbw_gbps},
+                       {"busbw_gbyte_s", row.busbw_gbps},
+                       // Before the unit suffixes were made one vocabulary (GB/s under a
+                       // Gb/s-looking name); kept one release.
                        {"algbw_gbps", row.algbw_gbps},
                        {"busbw_gbps", row.busbw_gbps},
                        {"flows", row.result.flows},

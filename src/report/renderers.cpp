@@ -99,7 +99,7 @@ std::string sweep_csv(const app::Sweep& r) {
   for (const auto& key : r.keys) out += csv_field(key) + ",";
   out +=
       "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_train_"
-      "days,tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision\n";
+      "days_no_failures,tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision\n";
   for (const auto& row : r.rows) {
     for (const auto& v : row.values) out += csv_field(v) + ",";
     if (!row.prediction) {

@@ -612,7 +612,7 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
       "  {:>2} {:>3} {:>3} {:>3} {:>5} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#",
       "TP", "PP", "CP", "EP", "DP", "VP", "MB", "recompute", "ZeRO", "prec", "step", "MFU",
       "GiB/GPU");
-  if (s.training.tokens) out += fmt::format(" {:>8}", "days");
+  if (s.training.tokens) out += fmt::format(" {:>8}", "days*");
   out += "\n";
   bool expert_tp_shown = false, v_shown = false;
   for (size_t i = 0; i < top.size(); ++i) {
@@ -635,6 +635,7 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
     if (p.time_to_train_days) out += fmt::format(" {:>8.1f}", *p.time_to_train_days);
     out += "\n";
   }
+  if (s.training.tokens) out += "  days*: time to train without failures (simulate gives both)\n";
   if (expert_tp_shown) out += "  EP 8x2: expert parallel 8, each expert split over 2 GPUs (etp)\n";
   if (v_shown) out += "  VP 2V: the dualpipev schedule, two chunks per stage in a V\n";
   if (top.size() >= 2) out += "\n  why not #2: " + runner_up_reason(top[0], top[1]) + "\n";
@@ -670,7 +671,11 @@ nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
     e["tokens_per_s"] = p.tokens_per_s;
     e["mfu"] = p.mfu;
     e["memory_gib_per_gpu"] = to_gib(p.memory.total());
-    if (p.time_to_train_days) e["time_to_train_days"] = *p.time_to_train_days;
+    if (p.time_to_train_days) {
+      e["time_to_train_days_no_failures"] = *p.time_to_train_days;
+      // The old key, which meant the failure-free time here; kept one release.
+      e["time_to_train_days"] = *p.time_to_train_days;
+    }
     j["plans"].push_back(e);
   }
   if (top.size() >= 2) j["runner_up_loses_because"] = runner_up_reason(top[0], top[1]);
@@ -889,6 +894,9 @@ nlohmann::json catalog_json(const Catalog& c) {
                         {"sms", g.sms},
                         {"peak_bf16_tflops", to_tflops(g.peak_bf16)},
                         {"hbm_gib", to_gib(g.hbm)},
+                        {"hbm_bandwidth_gbyte_s", g.hbm_bandwidth.value() / 1e9},
+                        {"nvlink_bandwidth_gbyte_s", g.nvlink_bandwidth.value() / 1e9},
+                        // The old names (GB/s despite "gbps"), kept one release.
                         {"hbm_bandwidth_gbps", g.hbm_bandwidth.value() / 1e9},
                         {"nvlink_bandwidth_gbps", g.nvlink_bandwidth.value() / 1e9},
                         {"tdp_w", g.tdp.value()},

@@ -77,8 +77,8 @@ TEST(Render, CollectiveJsonCarriesTheResult) {
   row.tiers[0].mean = 0.5;
   run.rows.push_back(row);
   const auto j = nlohmann::json::parse(render(run, "json"));
-  EXPECT_EQ(j["results"][0]["algbw_gbps"], 12.5);
-  EXPECT_EQ(j["results"][0]["busbw_gbps"], 18.75);
+  EXPECT_EQ(j["results"][0]["algbw_gbyte_s"], 12.5);
+  EXPECT_EQ(j["results"][0]["busbw_gbyte_s"], 18.75);
   EXPECT_EQ(j["results"][0]["links"][0]["tier"], "nvlink");
   EXPECT_EQ(j["group_size"], 4);
   const std::string text = render(run, "text");
