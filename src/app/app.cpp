@@ -231,6 +231,20 @@ Outcome<FacilityResult> facility(const Scenario& s) {
   return FacilityResult{s, *v.prediction, std::move(run), std::move(report)};
 }
 
+Outcome<BringupResult> bringup(const Scenario& s) {
+  if (!s.bringup) throw InputError(s.file, "bringup", "a bringup: block (docs/SCENARIO.md)");
+  if (!s.training.tokens)
+    throw InputError(s.file, "training.tokens", "a token budget to train through the bring-up");
+  auto f = facility(s);
+  if (!f) return f.refusal();
+  const double per_gpu = f->prediction.tokens_per_s / static_cast<double>(s.cluster.job_gpus());
+  const double goodput = f->run ? f->run->result.goodput : 1.0;
+  const double restart = f->run ? f->run->setup.restart.value() : 0.0;
+  return BringupResult{
+      s, f->prediction,
+      bringup_timeline(s, per_gpu, goodput, restart, f->facility.power.facility_avg.value())};
+}
+
 Outcome<Comparison> compare(const std::vector<Scenario>& scenarios) {
   Comparison out;
   for (const auto& s : scenarios) {

@@ -16,6 +16,7 @@
 #include "facility/claims.hpp"
 #include "facility/facility.hpp"
 #include "net/collectives.hpp"
+#include "run/bringup.hpp"
 #include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"
@@ -148,6 +149,14 @@ struct FacilityResult {
   FacilityReport facility;
 };
 [[nodiscard]] Outcome<FacilityResult> facility(const Scenario& scenario);
+
+// The bring-up timeline of a scenario with a `bringup:` block and a token budget.
+struct BringupResult {
+  Scenario scenario;
+  Prediction prediction;  // the full job
+  BringupReport report;
+};
+[[nodiscard]] Outcome<BringupResult> bringup(const Scenario& scenario);
 
 struct Comparison {
   std::vector<FacilityResult> entries;  // ratios are to the first

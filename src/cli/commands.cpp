@@ -120,7 +120,8 @@ struct Args {
   std::string file;
   CLI::App *sim = nullptr, *cat = nullptr, *val = nullptr, *rel = nullptr, *pl = nullptr,
            *sw = nullptr, *fac = nullptr, *cmp = nullptr, *clm = nullptr, *clu = nullptr,
-           *col = nullptr, *def = nullptr, *rep = nullptr;
+           *col = nullptr, *def = nullptr, *rep = nullptr, *bru = nullptr;
+  Output bru_out;
   Output rep_out;
   Output sim_out, cat_out, val_out, rel_out, plan_out, sweep_out, fac_out, cmp_out, clm_out,
       clu_out, col_out;
@@ -195,6 +196,11 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.fac = cli.add_subcommand("facility", "power, energy, carbon and cost of a run");
   a.file_option(a.fac, "scenario YAML");
   add_output<app::FacilityResult>(a.fac, a.fac_out);
+
+  a.bru = cli.add_subcommand("bringup", "the cluster's bring-up: first training, growth, ramp");
+  a.file_option(a.bru, "scenario YAML with a bringup: block and training.tokens");
+  add_output<app::BringupResult>(a.bru, a.bru_out);
+  a.bru->footer("Example:\n  colossim bringup examples/memphis-bringup.yaml");
 
   a.cmp = cli.add_subcommand("compare", "scenarios side by side: time, MFU, MW, cost, ratios");
   a.cmp->add_option("files", a.compare_files, "scenario YAML files")->required();
@@ -351,6 +357,7 @@ int dispatch(Args& a, const MpiSession* mpi) {
     return print(app::Outcome(app::validate(a.validate)), a.val_out);
   }
   if (*a.fac) return print(app::facility(app::load(a.file, a.overrides)), a.fac_out);
+  if (*a.bru) return print(app::bringup(app::load(a.file, a.overrides)), a.bru_out);
   if (*a.cmp) {
     std::vector<Scenario> scenarios;
     scenarios.reserve(a.compare_files.size());

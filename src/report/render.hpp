@@ -59,6 +59,8 @@ const std::vector<Renderer<app::Comparison>>& renderers();
 template <>
 const std::vector<Renderer<app::Claims>>& renderers();
 template <>
+const std::vector<Renderer<app::BringupResult>>& renderers();
+template <>
 const std::vector<Renderer<app::ClusterView>>& renderers();
 template <>
 const std::vector<Renderer<app::CollectiveRun>>& renderers();

@@ -121,6 +121,79 @@ std::string sweep_csv(const app::Sweep& r) {
 
 // --- claims, the fabric, validation, the catalog ---------------------------------------------
 
+// --- bring-up --------------------------------------------------------------------------------
+
+std::string bringup_text(const app::BringupResult& r) {
+  const BringupReport& b = r.report;
+  const Scenario& s = r.scenario;
+  std::string out = fmt::format("colossim bringup: {}\n\n", s.name);
+  out += fmt::format(
+      "  {} racks of {} GPUs ({} in the job): all delivered by day {:.1f}, all accepted by day "
+      "{:.1f}\n",
+      b.racks, s.cluster.gpus_per_rack, s.cluster.job_gpus(), b.all_delivered_day,
+      b.all_accepted_day);
+  out += fmt::format("  first training   day {:.1f} on {} GPUs\n", b.first_training_day,
+                     b.growth.front().gpus);
+  for (size_t k = 1; k < b.growth.size(); ++k)
+    out += fmt::format("  grows            day {:.1f} to {} GPUs (a {:.1f} h restart)\n",
+                       b.growth[k].day, b.growth[k].gpus, b.restart_hours);
+  out += fmt::format("  full job         day {:.1f}\n", b.full_job_day);
+  if (b.finishes) {
+    out += fmt::format(
+        "  trained          day {:.1f} ({:.2f}T tokens), against day {:.1f} waiting for the whole "
+        "cluster: the ramp saves {:.1f} days\n",
+        b.finish_day, *s.training.tokens / 1e12, b.finish_day_waiting,
+        b.finish_day_waiting - b.finish_day);
+  } else {
+    out += fmt::format("  does not finish within {:.0f} days\n", kBringupHorizonDays);
+  }
+  out += fmt::format(
+      "  assuming {:.0f} tokens/s per GPU and goodput {:.1f}% at every size (the full job's), "
+      "powered racks at its average facility power\n\n",
+      b.tokens_per_gpu_s, 100 * b.goodput);
+  out += "   day   racks  powered accepted training   tokens (B)   MW\n";
+  const size_t stride = std::max<size_t>(1, b.days.size() / 40);
+  for (size_t i = 0; i < b.days.size(); ++i) {
+    if (i % stride != 0 && i + 1 != b.days.size()) continue;
+    const BringupDay& d = b.days[i];
+    out += fmt::format("  {:>4} {:>7.0f} {:>8} {:>8} {:>8} {:>12.1f} {:>5.1f}\n", d.day,
+                       d.racks_delivered, d.gpus_powered, d.gpus_accepted, d.gpus_training,
+                       d.tokens / 1e9, d.power_mw);
+  }
+  return out;
+}
+
+std::string bringup_json(const app::BringupResult& r) {
+  const BringupReport& b = r.report;
+  nlohmann::json j;
+  j["name"] = r.scenario.name;
+  j["racks"] = b.racks;
+  j["gpus_per_rack"] = r.scenario.cluster.gpus_per_rack;
+  j["all_delivered_day"] = b.all_delivered_day;
+  j["all_accepted_day"] = b.all_accepted_day;
+  j["first_training_day"] = b.first_training_day;
+  j["full_job_day"] = b.full_job_day;
+  j["finishes"] = b.finishes;
+  j["finish_day"] = b.finishes ? nlohmann::json(b.finish_day) : nlohmann::json(nullptr);
+  j["finish_day_waiting"] = b.finish_day_waiting;
+  j["restart_hours"] = b.restart_hours;
+  j["goodput"] = b.goodput;
+  j["tokens_per_gpu_s"] = b.tokens_per_gpu_s;
+  j["growth"] = nlohmann::json::array();
+  for (const auto& g : b.growth) j["growth"].push_back({{"day", g.day}, {"gpus", g.gpus}});
+  j["days"] = nlohmann::json::array();
+  for (const auto& d : b.days) {
+    j["days"].push_back({{"day", d.day},
+                         {"racks_delivered", d.racks_delivered},
+                         {"gpus_powered", d.gpus_powered},
+                         {"gpus_accepted", d.gpus_accepted},
+                         {"gpus_training", d.gpus_training},
+                         {"tokens", d.tokens},
+                         {"power_mw", d.power_mw}});
+  }
+  return json_text(j);
+}
+
 std::string claims_text(const app::Claims& r) {
   std::string out;
   for (const auto& c : r.claims) {
@@ -219,6 +292,12 @@ template <>
 const std::vector<Renderer<app::Comparison>>& renderers() {
   static const std::vector<Renderer<app::Comparison>> r = {{"text", &comparison_text},
                                                            {"json", &comparison_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::BringupResult>>& renderers() {
+  static const std::vector<Renderer<app::BringupResult>> r = {{"text", &bringup_text},
+                                                              {"json", &bringup_json}};
   return r;
 }
 template <>

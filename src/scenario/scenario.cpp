@@ -412,6 +412,46 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
   return r;
 }
 
+BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
+  n.check_no_unknown_keys({"racks_per_day", "delivery_days", "install_days", "burn_in_days",
+                           "burn_in_failure", "rework_days", "start_gpus", "grow_gpus",
+                           "restart_hours"});
+  BringupSettings b;
+  const auto days = [&](const std::string& key, double min) {
+    const double v = n.number_or(key, 0.0);
+    if (!(v >= min && v <= 3650))
+      n.fail(key, "expected days from " + fmt::format("{}", min) + " to 3650");
+    return v;
+  };
+  if (n.has("racks_per_day") == n.has("delivery_days"))
+    n.fail("racks_per_day", "either racks_per_day or delivery_days (all racks evenly over them)");
+  const double racks = std::ceil(static_cast<double>(cluster.job_gpus()) / cluster.gpus_per_rack);
+  if (n.has("racks_per_day")) {
+    b.racks_per_day = n.number("racks_per_day");
+    if (!(b.racks_per_day > 0 && b.racks_per_day <= 1e6))
+      n.fail("racks_per_day", "expected a positive number of racks per day, at most 1000000");
+  } else {
+    b.racks_per_day = racks / days("delivery_days", 0.01);
+  }
+  b.install_days = days("install_days", 0);
+  b.burn_in_days = days("burn_in_days", 0);
+  b.rework_days = days("rework_days", 0);
+  b.burn_in_failure = n.number_or("burn_in_failure", 0.0);
+  if (!(b.burn_in_failure >= 0 && b.burn_in_failure < 1))
+    n.fail("burn_in_failure", "expected a share from 0 to below 1");
+  const long long job = cluster.job_gpus();
+  b.start_gpus = n.has("start_gpus") ? n.positive_integer("start_gpus") : job;
+  if (b.start_gpus > job)
+    n.fail("start_gpus", "expected at most the job's " + std::to_string(job) + " GPUs");
+  b.grow_gpus = n.has("grow_gpus") ? n.positive_integer("grow_gpus") : 0;
+  if (n.has("restart_hours")) {
+    b.restart_hours = n.number("restart_hours");
+    if (!(*b.restart_hours >= 0 && *b.restart_hours <= 1000))
+      n.fail("restart_hours", "expected hours from 0 to 1000");
+  }
+  return b;
+}
+
 FacilitySettings read_facility(const ConfigNode& n) {
   n.check_no_unknown_keys({"delivery", "electricity_usd_per_kwh", "grid_kg_co2_per_kwh", "pue",
                            "server_usd_per_gpu", "cloud_usd_per_gpu_hour", "facility_usd_per_mw",
@@ -449,7 +489,7 @@ FacilitySettings read_facility(const ConfigNode& n) {
 
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
   root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
-                              "source", "group", "network_model", "notes", "reliability",
+                              "source", "group", "network_model", "notes", "reliability", "bringup",
                               "facility"});
   Scenario s;
   s.file = root.file();
@@ -477,6 +517,7 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   }
   if (root.has("reliability")) s.reliability = read_reliability(root.child("reliability"));
   if (root.has("facility")) s.facility = read_facility(root.child("facility"));
+  if (root.has("bringup")) s.bringup = read_bringup(root.child("bringup"), s.cluster);
   s.source = root.str_or("source", "");
   s.group = root.str_or("group", "");
   return s;

@@ -63,6 +63,19 @@ struct FacilitySettings {
   std::optional<double> useful_life_years;
 };
 
+// The cluster's bring-up (`bringup:`; run/bringup.hpp): racks arrive, are installed and burnt
+// in, and the job trains on the GPUs accepted so far, growing as more are.
+struct BringupSettings {
+  double racks_per_day = 0;    // deliveries (from `delivery_days`: every rack evenly over them)
+  double install_days = 0;     // a rack's arrival to powered and cabled
+  double burn_in_days = 0;     // its acceptance tests
+  double burn_in_failure = 0;  // share of racks failing burn-in, re-worked and tested again
+  double rework_days = 0;
+  long long start_gpus = 0;  // train once this many GPUs are accepted (0: the whole job)
+  long long grow_gpus = 0;   // then grow the job in steps of this many (0: the rest at once)
+  std::optional<double> restart_hours;  // each growth restarts the job (default: the run model's)
+};
+
 struct Scenario {
   std::string name;
   std::string file;  // where it was read from ("<built-in>" for the default)
@@ -81,6 +94,7 @@ struct Scenario {
   std::string network_model = "fabric";  // net/network.hpp registry
   ReliabilitySettings reliability;
   FacilitySettings facility;
+  std::optional<BringupSettings> bringup;
   std::optional<Measured> measured;
   std::string source;  // for validation cases
   std::string group;   // validation source group (e.g. "Megatron 2021")

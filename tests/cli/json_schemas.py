@@ -26,6 +26,7 @@ runs = {
     "claims": [[]],
     "catalog": [[]],
     "validate": [["--collectives"]],
+    "bringup": [[f"{ex}/memphis-bringup.yaml", "--set", "bringup.grow_gpus=32768"]],
 }
 failures = 0
 for command, arg_lists in runs.items():

@@ -1,0 +1,72 @@
+// The bring-up timeline against its closed form on a small cluster.
+#include "run/bringup.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/error.hpp"
+#include "test_support.hpp"
+
+using namespace colossim;
+using colossim::testing::scenario;
+
+namespace {
+
+// Four racks of 8 GPUs, one a day from day 0, a day to install and a day of burn-in: rack i is
+// accepted on day i + 2 (or later, re-worked).
+Scenario four_racks(const std::string& extra, double tokens) {
+  return scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 32, gpus_per_node: 8, gpus_per_rack: 8}\n"
+      "model: {preset: llama3-8b}\ntraining: {global_batch: 32, tokens: " +
+      std::to_string(tokens) +
+      "}\nparallelism: {tp: 1, pp: 1}\n"
+      "bringup: {racks_per_day: 1, install_days: 1, burn_in_days: 1, " +
+      extra + "}\n");
+}
+
+}  // namespace
+
+// Training starts on the first rack (day 2) and grows a rack at a time (days 3, 4, 5); with
+// r tokens per GPU-day the budget 8 + 16 + 24 + 2 x 32 = 112 rack-GPU-days of r ends on day 7,
+// and waiting for all 32 GPUs (day 5) ends on day 5 + 112 / 32 = 8.5.
+TEST(Bringup, TheJobGrowsAsRacksPassBurnIn) {
+  const double per_gpu_s = 1000, per_day = per_gpu_s * 86400;
+  const Scenario s = four_racks("start_gpus: 8, grow_gpus: 8, restart_hours: 0", 112 * per_day);
+  const BringupReport r = bringup_timeline(s, per_gpu_s, 1.0, 0.0, 32 * 1000.0);
+  ASSERT_EQ(r.growth.size(), 4u);
+  for (size_t k = 0; k < 4; ++k) {
+    EXPECT_DOUBLE_EQ(r.growth[k].day, 2.0 + static_cast<double>(k));
+    EXPECT_EQ(r.growth[k].gpus, 8 * static_cast<long long>(k + 1));
+  }
+  EXPECT_TRUE(r.finishes);
+  EXPECT_NEAR(r.finish_day, 7.0, 1e-9);
+  EXPECT_NEAR(r.finish_day_waiting, 8.5, 1e-9);
+  EXPECT_NEAR(r.days.back().tokens, 112 * per_day, 1e-6 * per_day);
+  // Day 2 (to the end of day 2, t = 3): racks 0-2 delivered and powered, 0-1 accepted.
+  EXPECT_EQ(r.days[2].gpus_powered, 24);
+  EXPECT_EQ(r.days[2].gpus_accepted, 16);
+  EXPECT_NEAR(r.days[2].power_mw, 32 * 1000.0 * 24 / 32 / 1e6, 1e-15);  // 24 of 32 powered
+}
+
+// Half the racks fail burn-in (racks 1 and 3, spread evenly) and take 2 days of re-work and the
+// burn-in again; each growth restart costs 12 hours of training.
+TEST(Bringup, ReworkAndRestartsDelayTheRamp) {
+  const double per_gpu_s = 1000, per_day = per_gpu_s * 86400;
+  const Scenario s = four_racks(
+      "start_gpus: 16, burn_in_failure: 0.5, rework_days: 2, restart_hours: 12", 1e3 * per_day);
+  const BringupReport r = bringup_timeline(s, per_gpu_s, 1.0, 0.0, 1.0);
+  // Accepted: rack 0 day 2, rack 1 day 3 + 3 = 6, rack 2 day 4, rack 3 day 5 + 3 = 8.
+  ASSERT_EQ(r.growth.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.growth[0].day, 4.0);  // 16 GPUs: racks 0 and 2
+  EXPECT_DOUBLE_EQ(r.growth[1].day, 8.0);  // the rest at once
+  EXPECT_DOUBLE_EQ(r.all_accepted_day, 8.0);
+  // 16 GPUs for 4 days, then the restart, then 32.
+  EXPECT_NEAR(r.finish_day, 8.5 + (1e3 - 64) / 32.0, 1e-9);
+}
+
+TEST(Bringup, BadBlocksAreInputErrors) {
+  EXPECT_THROW((void)four_racks("start_gpus: 64", 1e12), InputError);
+  EXPECT_THROW((void)four_racks("burn_in_failure: 1.5", 1e12), InputError);
+  EXPECT_THROW((void)four_racks("delivery_days: 4", 1e12), InputError);  // and racks_per_day
+}
