@@ -6,6 +6,7 @@
 
 #include "core/config.hpp"
 #include "facility/facility.hpp"
+#include "run/bringup.hpp"
 
 namespace colossim {
 
@@ -69,6 +70,39 @@ std::vector<Claim> check_claims(const Catalog& catalog, const Calibration& calib
                    power_report(s, *v.prediction, Cooling::air).facility_peak.value() / 1e6),
        std::fabs(p.facility_peak.value() / 150e6 - 1) <= 0.2,
        "IT peak (GPUs at TDP, hosts, network by fabric size, storage) times PUE"});
+
+  // 5. Bring-up: 19 days from the first rack to training, 122 days to build. Under the
+  // bring-up model (run/bringup.hpp) with 2 days to cable and 3 of burn-in per rack, the last
+  // rack accepted on day 122 fixes the delivery rate, and the racks accepted by day 19 the
+  // largest first job; the model run with those rates checks the inversion.
+  if (s.training.tokens) {
+    constexpr double kInstall = 2, kBurnIn = 3, kBuilt = 122, kFirst = 19;
+    Scenario b = s;
+    BringupSettings set;
+    set.install_days = kInstall;
+    set.burn_in_days = kBurnIn;
+    const double racks =
+        std::ceil(static_cast<double>(s.cluster.job_gpus()) / s.cluster.gpus_per_rack);
+    set.racks_per_day = (racks - 1) / (kBuilt - kInstall - kBurnIn);
+    const double first_racks = std::floor((kFirst - kInstall - kBurnIn) * set.racks_per_day) + 1;
+    set.start_gpus = static_cast<long long>(first_racks) * s.cluster.gpus_per_rack;
+    b.bringup = set;
+    const BringupReport r =
+        bringup_timeline(b, v.prediction->tokens_per_s / static_cast<double>(s.cluster.job_gpus()),
+                         1.0, 0.0, p.facility_avg.value());
+    out.push_back(
+        {"the cluster was built in 122 days and trained 19 days after its first rack arrived",
+         "122 and 19 days",
+         fmt::format("{:.1f} racks of {} ({:.0f} GPUs) delivered a day; a first job of at most {} "
+                     "GPUs; the model then trains from day {:.1f} and has every rack by day {:.1f}",
+                     set.racks_per_day, s.cluster.gpus_per_rack,
+                     set.racks_per_day * s.cluster.gpus_per_rack, set.start_gpus,
+                     r.first_training_day, r.all_accepted_day),
+         std::fabs(r.first_training_day - kFirst) <= 1 &&
+             std::fabs(r.all_accepted_day - kBuilt) <= 1,
+         "the rates the dates imply, assuming 2 days to cable a rack and 3 of burn-in (not "
+         "published), none failing; examples/memphis-bringup.yaml runs the ramp"});
+  }
   return out;
 }
 
