@@ -194,10 +194,14 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
       variant = with_key(variant, name, axes[a].key, row.values.back());
     }
     try {
-      const Verdict v =
-          predict(checked(read_scenario_text(variant, name, catalog(), base_dir)), cal);
+      const Scenario point = checked(read_scenario_text(variant, name, catalog(), base_dir));
+      const Verdict v = predict(point, cal);
       row.prediction = v.prediction;
       row.refusal = v.refusal;
+      if (v.prediction) {
+        row.run = run_summary(point, *v.prediction);
+        row.facility = facility_report(point, *v.prediction, row.run);
+      }
     } catch (const InputError& e) {
       row.refusal = e.what();
       if (!first_error) first_error = e;

@@ -120,6 +120,8 @@ struct SweepAxis {
 struct SweepRow {
   std::vector<std::string> values;  // one per axis
   std::optional<Prediction> prediction;
+  std::optional<ReliabilityReport> run;  // with a token budget: the run with failures
+  std::optional<FacilityReport> facility;
   std::string refusal;  // why there is no prediction (a refusal or an input error of the variant)
 };
 struct Sweep {

@@ -99,11 +99,12 @@ std::string sweep_csv(const app::Sweep& r) {
   for (const auto& key : r.keys) out += csv_field(key) + ",";
   out +=
       "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_train_"
-      "days_no_failures,tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision\n";
+      "days_no_failures,tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision,"
+      "time_to_train_days,goodput,facility_mw,energy_mwh,capital_usd,run_cost_usd\n";
   for (const auto& row : r.rows) {
     for (const auto& v : row.values) out += csv_field(v) + ",";
     if (!row.prediction) {
-      out += csv_quoted(row.refusal) + ",,,,,,,,,,,,,,,,\n";
+      out += csv_quoted(row.refusal) + ",,,,,,,,,,,,,,,,,,,,,,\n";
       continue;
     }
     const Prediction& p = *row.prediction;
@@ -115,6 +116,16 @@ std::string sweep_csv(const app::Sweep& r) {
                        pl.tp, pl.pp, pl.cp, pl.ep, pl.dp, pl.micro_batch, pl.virtual_stages,
                        to_string(pl.recompute), pl.zero,
                        pl.precision == Precision::fp8 ? "fp8" : "bf16");
+    // With failures (the run model's median and goodput), power and money; empty without a
+    // token budget (no run to price).
+    out.pop_back();
+    const bool run = row.run.has_value() && row.facility.has_value();
+    out += run ? fmt::format(",{:.2f},{:.4f},{:.2f},{:.0f},{:.0f},{:.0f}\n",
+                             row.run->result.days_median, row.run->result.goodput,
+                             row.facility->power.facility_avg.value() / 1e6,
+                             row.facility->cost.energy_mwh, row.facility->cost.capital.value(),
+                             row.facility->cost.run.value())
+               : ",,,,,,\n";
   }
   return out;
 }

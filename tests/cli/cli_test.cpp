@@ -205,6 +205,12 @@ TEST(Cli, SweepWritesOneCsvRowPerGridPoint) {
   EXPECT_EQ(lines(r.out), 1 + 2 * 3);
   EXPECT_EQ(r.out.rfind("cluster.gpus,cluster.gpu,status,step_time_s", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("512,b200,ok,"), std::string::npos) << r.out;
+  // Every headline: the failure-free time and, from the run model, the time with failures and
+  // the goodput; the facility's MW, energy and money.
+  const std::string header = r.out.substr(0, r.out.find('\n'));
+  for (const char* column : {",time_to_train_days_no_failures,", ",time_to_train_days,",
+                             ",goodput,", ",facility_mw,", ",energy_mwh,", ",capital_usd,"})
+    EXPECT_NE(header.find(column), std::string::npos) << column;
   EXPECT_EQ(run("sweep --set cluster.gpus").status, 2);      // not KEY=VALUES
   EXPECT_EQ(run("sweep --set model.preset.x=1").status, 2);  // no such key path
   const Result bad_value = run("sweep --set model.preset=llama3-8b,nope");
