@@ -23,6 +23,18 @@ std::string read_text(const std::string& file) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// A scenario's YAML before it is read, for commands that edit it first (--set, sweep): the
+// name errors cite, the text (the file's, or the built-in default's) and the directory its
+// relative paths start from.
+struct ScenarioSource {
+  std::string name, text, base_dir;
+};
+ScenarioSource source_of(const std::string& file) {
+  return {file.empty() ? "<built-in default scenario>" : file,
+          file.empty() ? std::string(default_scenario_yaml()) : read_text(file),
+          std::filesystem::path(file).parent_path().string()};
+}
+
 // The groups `collective --group` runs: every group of one dimension of the scenario's plan.
 RankGroups plan_groups(const Scenario& s, const std::string& dim) {
   for (const char* key : {"tp", "pp", "cp"}) {
@@ -72,16 +84,14 @@ Scenario load(const std::string& file) {
 
 Scenario load(const std::string& file, const std::vector<std::string>& sets) {
   if (sets.empty()) return load(file);
-  const std::string name = file.empty() ? "<built-in default scenario>" : file;
-  std::string text = file.empty() ? std::string(default_scenario_yaml()) : read_text(file);
+  ScenarioSource src = source_of(file);
   for (const auto& set : sets) {
     const size_t eq = set.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == set.size())
       throw InputError("--set", set, "expected KEY=VALUE such as cluster.gpus=4096");
-    text = with_key(text, name, set.substr(0, eq), set.substr(eq + 1));
+    src.text = with_key(src.text, src.name, set.substr(0, eq), set.substr(eq + 1));
   }
-  const std::string base_dir = std::filesystem::path(file).parent_path().string();
-  return checked(read_scenario_text(text, name, catalog(), base_dir));
+  return checked(read_scenario_text(src.text, src.name, catalog(), src.base_dir));
 }
 
 Scenario checked(Scenario s) {
@@ -177,9 +187,7 @@ SweepAxis parse_sweep_axis(const std::string& text, const std::string& option) {
 }
 
 Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes) {
-  const std::string name = file.empty() ? "<built-in default scenario>" : file;
-  const std::string text = file.empty() ? std::string(default_scenario_yaml()) : read_text(file);
-  const std::string base_dir = std::filesystem::path(file).parent_path().string();
+  const auto [name, text, base_dir] = source_of(file);
   const Calibration cal = Calibration::builtin();
   Sweep out;
   for (const auto& a : axes) out.keys.push_back(a.key);
