@@ -35,6 +35,18 @@ ScenarioSource source_of(const std::string& file) {
           std::filesystem::path(file).parent_path().string()};
 }
 
+// `text` with each "KEY=VALUE" of `sets` applied (--set).
+std::string with_sets(std::string text, const std::string& name,
+                      const std::vector<std::string>& sets) {
+  for (const auto& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == set.size())
+      throw InputError("--set", set, "expected KEY=VALUE such as cluster.gpus=4096");
+    text = with_key(text, name, set.substr(0, eq), set.substr(eq + 1));
+  }
+  return text;
+}
+
 // The groups `collective --group` runs: every group of one dimension of the scenario's plan.
 RankGroups plan_groups(const Scenario& s, const std::string& dim) {
   for (const char* key : {"tp", "pp", "cp"}) {
@@ -85,12 +97,7 @@ Scenario load(const std::string& file) {
 Scenario load(const std::string& file, const std::vector<std::string>& sets) {
   if (sets.empty()) return load(file);
   ScenarioSource src = source_of(file);
-  for (const auto& set : sets) {
-    const size_t eq = set.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == set.size())
-      throw InputError("--set", set, "expected KEY=VALUE such as cluster.gpus=4096");
-    src.text = with_key(src.text, src.name, set.substr(0, eq), set.substr(eq + 1));
-  }
+  src.text = with_sets(src.text, src.name, sets);
   return checked(read_scenario_text(src.text, src.name, catalog(), src.base_dir));
 }
 
@@ -125,10 +132,7 @@ Scenario default_plan_scenario() { return default_plan_scenario({}); }
 
 Scenario default_plan_scenario(const std::vector<std::string>& sets) {
   Scenario s = sets.empty() ? default_scenario(catalog()) : load("", sets);
-  s.free_plan_keys = {"tp",        "pp",          "cp",
-                      "ep",        "micro_batch", "virtual_stages",
-                      "recompute", "schedule",    "sequence_parallel",
-                      "dp",        "zero"};
+  open_plan_keys(s);
   const std::string prefix = "parallelism.";
   for (const auto& set : sets) {
     if (set.rfind(prefix, 0) == 0)
@@ -255,6 +259,23 @@ Outcome<BringupResult> bringup(const Scenario& s) {
   return BringupResult{
       s, f->prediction,
       bringup_timeline(s, per_gpu, goodput, restart, f->facility.power.facility_avg.value())};
+}
+
+Outcome<Design> design(const std::string& file, const std::vector<std::string>& sets,
+                       const DesignOptions& options) {
+  ScenarioSource src = source_of(file);
+  src.text = with_sets(src.text, src.name, sets);
+  const Scenario base = checked(read_scenario_text(src.text, src.name, catalog(), src.base_dir));
+  const DesignVariant variant = [&](const std::vector<std::string>& edits) {
+    return checked(read_scenario_text(with_sets(src.text, src.name, edits), src.name, catalog(),
+                                      src.base_dir));
+  };
+  colossim::DesignOptions o;
+  o.evaluator = options.evaluator;
+  o.progress = options.progress;
+  Design out{base, design_cluster(base, variant, Calibration::builtin(), o)};
+  if (out.search.ranked.empty()) return refused(base, out.search.why_none);
+  return out;
 }
 
 Outcome<Comparison> compare(const std::vector<Scenario>& scenarios) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/outcome.hpp"
+#include "design/design.hpp"
 #include "facility/claims.hpp"
 #include "facility/facility.hpp"
 #include "net/collectives.hpp"
@@ -159,6 +160,20 @@ struct BringupResult {
   BringupReport report;
 };
 [[nodiscard]] Outcome<BringupResult> bringup(const Scenario& scenario);
+
+// The cluster to build (`colossim design`): the scenario's `design:` block searched.
+struct DesignOptions {
+  BatchEvaluator* evaluator = nullptr;  // the plan searches' (null: one thread)
+  Progress progress;
+};
+struct Design {
+  Scenario scenario;
+  DesignSearch search;
+};
+// `file` and `sets` as for load(): each design is the scenario's text with its choices set.
+// Refused when no design meets the constraints (the one that none meets, named).
+[[nodiscard]] Outcome<Design> design(const std::string& file, const std::vector<std::string>& sets,
+                                     const DesignOptions& options);
 
 struct Comparison {
   std::vector<FacilityResult> entries;  // ratios are to the first

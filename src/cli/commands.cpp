@@ -120,8 +120,8 @@ struct Args {
   std::string file;
   CLI::App *sim = nullptr, *cat = nullptr, *val = nullptr, *rel = nullptr, *pl = nullptr,
            *sw = nullptr, *fac = nullptr, *cmp = nullptr, *clm = nullptr, *clu = nullptr,
-           *col = nullptr, *def = nullptr, *rep = nullptr, *bru = nullptr;
-  Output bru_out;
+           *col = nullptr, *def = nullptr, *rep = nullptr, *bru = nullptr, *des = nullptr;
+  Output bru_out, des_out;
   Output rep_out;
   Output sim_out, cat_out, val_out, rel_out, plan_out, sweep_out, fac_out, cmp_out, clm_out,
       clu_out, col_out;
@@ -201,6 +201,18 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.file_option(a.bru, "scenario YAML with a bringup: block and training.tokens");
   add_output<app::BringupResult>(a.bru, a.bru_out);
   a.bru->footer("Example:\n  colossim bringup examples/memphis-bringup.yaml");
+
+  a.des = cli.add_subcommand("design",
+                              "the cluster to build: hardware, size, fabric and cooling under a "
+                              "power, money and time budget");
+  a.file_option(a.des, "scenario YAML with a design: block and training.tokens");
+  a.des->add_option("--threads", a.threads, "threads evaluating plans (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  add_output<app::Design>(a.des, a.des_out);
+  a.des->footer(
+      "The built-in default's design: block is the Memphis decision (150 MW, H100 now or H200 and "
+      "B200 later).\nExamples:\n  colossim design\n  colossim design --format csv > designs.csv\n"
+      "  mpirun -np 4 colossim design my.yaml");
 
   a.cmp = cli.add_subcommand("compare", "scenarios side by side: time, MFU, MW, cost, ratios");
   a.cmp->add_option("files", a.compare_files, "scenario YAML files")->required();
@@ -286,20 +298,46 @@ int sweep(const Args& a) {
   return 0;
 }
 
-// `plan`, in this process or across MPI ranks (rank 0 prints; the others help the search).
-int plan(Args& a, const MpiSession* mpi) {
-  ThreadEvaluator local(a.threads);
-  BatchEvaluator* evaluator = &local;
-  bool helper_rank = false;
+// The plan searches' evaluator: this process's threads, or every MPI rank when launched by
+// mpirun (then rank 0 prints and `helper` is true on the others).
+struct Evaluators {
+  ThreadEvaluator local;
 #ifdef COLOSSIM_HAVE_MPI
   std::optional<MpiEvaluator> distributed;
-  if (mpi != nullptr && mpi->active()) {
-    evaluator = &distributed.emplace(*mpi, a.threads);
-    helper_rank = mpi->rank() != 0;
-  }
-#else
-  (void)mpi;
 #endif
+  BatchEvaluator* chosen = &local;
+  bool helper = false;
+  Evaluators(int threads, const MpiSession* mpi) : local(threads) {
+#ifdef COLOSSIM_HAVE_MPI
+    if (mpi != nullptr && mpi->active()) {
+      chosen = &distributed.emplace(*mpi, threads);
+      helper = mpi->rank() != 0;
+    }
+#else
+    (void)mpi;
+#endif
+  }
+  Evaluators(const Evaluators&) = delete;
+  Evaluators& operator=(const Evaluators&) = delete;
+};
+
+// `design`: every rank runs the same deterministic design search, each plan search's batches
+// split across ranks; rank 0 prints.
+int design(Args& a, const MpiSession* mpi) {
+  const Evaluators eval(a.threads, mpi);
+  app::DesignOptions options;
+  options.evaluator = eval.chosen;
+  ProgressBar bar(a.des_out.chosen() == "text" && !eval.helper, "designs");
+  options.progress = bar.callback();
+  const auto r = app::design(a.file, a.overrides, options);
+  return eval.helper ? (r ? 0 : 2) : print(r, a.des_out);
+}
+
+// `plan`, in this process or across MPI ranks (rank 0 prints; the others help the search).
+int plan(Args& a, const MpiSession* mpi) {
+  const Evaluators eval(a.threads, mpi);
+  BatchEvaluator* evaluator = eval.chosen;
+  const bool helper_rank = eval.helper;
   if (a.against_published) {
     if (!a.overrides.empty())
       throw InputError("--set", a.overrides.front(),
@@ -358,6 +396,7 @@ int dispatch(Args& a, const MpiSession* mpi) {
   }
   if (*a.fac) return print(app::facility(app::load(a.file, a.overrides)), a.fac_out);
   if (*a.bru) return print(app::bringup(app::load(a.file, a.overrides)), a.bru_out);
+  if (*a.des) return design(a, mpi);
   if (*a.cmp) {
     std::vector<Scenario> scenarios;
     scenarios.reserve(a.compare_files.size());

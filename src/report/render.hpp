@@ -61,6 +61,8 @@ const std::vector<Renderer<app::Claims>>& renderers();
 template <>
 const std::vector<Renderer<app::BringupResult>>& renderers();
 template <>
+const std::vector<Renderer<app::Design>>& renderers();
+template <>
 const std::vector<Renderer<app::ClusterView>>& renderers();
 template <>
 const std::vector<Renderer<app::CollectiveRun>>& renderers();

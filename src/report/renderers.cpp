@@ -132,6 +132,9 @@ std::string sweep_csv(const app::Sweep& r) {
 
 // --- claims, the fabric, validation, the catalog ---------------------------------------------
 
+std::string design_result_text(const app::Design& d) { return design_text(d); }
+std::string design_result_json(const app::Design& d) { return json_text(design_json(d)); }
+
 // --- bring-up --------------------------------------------------------------------------------
 
 std::string bringup_text(const app::BringupResult& r) {
@@ -309,6 +312,12 @@ template <>
 const std::vector<Renderer<app::BringupResult>>& renderers() {
   static const std::vector<Renderer<app::BringupResult>> r = {{"text", &bringup_text},
                                                               {"json", &bringup_json}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::Design>>& renderers() {
+  static const std::vector<Renderer<app::Design>> r = {
+      {"text", &design_result_text}, {"json", &design_result_json}, {"csv", &design_csv}};
   return r;
 }
 template <>

@@ -248,8 +248,6 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   return out;
 }
 
-namespace {
-
 // The parallelism keys of SCENARIO.md, as a plan resolved them.
 nlohmann::json plan_keys_json(const Plan& pl) {
   std::string order;
@@ -270,6 +268,8 @@ nlohmann::json plan_keys_json(const Plan& pl) {
           {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
           {"framework", stack_or_default(pl.stack).name}};
 }
+
+namespace {
 
 nlohmann::json run_json(const ReliabilityReport& rep) {
   const RunResult& r = rep.result;

@@ -45,6 +45,13 @@ namespace colossim {
 using CompareEntry = app::FacilityResult;
 [[nodiscard]] std::string compare_text(const std::vector<CompareEntry>& entries);
 [[nodiscard]] nlohmann::json compare_json(const std::vector<CompareEntry>& entries);
+// The parallelism keys of SCENARIO.md as a plan resolved them (simulate, plan, design).
+[[nodiscard]] nlohmann::json plan_keys_json(const Plan& plan);
+// `colossim design`: the ranked designs, the frontier, the runner-up and the sensitivity; CSV:
+// one row per design, rejected ones with their limit.
+[[nodiscard]] std::string design_text(const app::Design& d);
+[[nodiscard]] nlohmann::json design_json(const app::Design& d);
+[[nodiscard]] std::string design_csv(const app::Design& d);
 [[nodiscard]] std::string catalog_text(const Catalog& c);
 [[nodiscard]] nlohmann::json catalog_json(const Catalog& c);
 [[nodiscard]] std::string validation_text(const ValidationReport& r);

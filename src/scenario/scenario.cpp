@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -452,23 +453,25 @@ BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
   return b;
 }
 
+// A calendar date YYYY-MM-DD from 1990 to 2200.
+std::string read_date(const ConfigNode& n, const std::string& key) {
+  const std::string d = n.str(key);
+  int y = 0, m = 0, day = 0;
+  char extra = 0;
+  const bool parsed = std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (!parsed || m < 1 || m > 12 || y < 1990 || y > 2200 || day < 1 || day > month_days[m - 1])
+    n.fail(key, "expected a date YYYY-MM-DD, got \"" + d + "\"");
+  return d;
+}
+
 FacilitySettings read_facility(const ConfigNode& n) {
   n.check_no_unknown_keys({"delivery", "electricity_usd_per_kwh", "grid_kg_co2_per_kwh", "pue",
                            "server_usd_per_gpu", "cloud_usd_per_gpu_hour", "facility_usd_per_mw",
                            "useful_life_years"});
   FacilitySettings f;
-  if (n.has("delivery")) {
-    const std::string d = n.str("delivery");
-    int y = 0, m = 0, day = 0;
-    char extra = 0;
-    const bool parsed = std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3;
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!parsed || m < 1 || m > 12 || y < 1990 || y > 2200 || day < 1 || day > month_days[m - 1]) {
-      n.fail("delivery", "expected a date YYYY-MM-DD, got \"" + d + "\"");
-    }
-    f.delivery = d;
-  }
+  if (n.has("delivery")) f.delivery = read_date(n, "delivery");
   auto positive = [&](const std::string& key, double max) -> std::optional<double> {
     auto v = n.optional_number(key);
     if (v && (*v <= 0 || *v > max))
@@ -487,10 +490,133 @@ FacilitySettings read_facility(const ConfigNode& n) {
   return f;
 }
 
+
+// A design choice written as one value or a list of them.
+std::vector<double> numbers_of(const ConfigNode& n, const std::string& key) {
+  if (n.child(key).is_sequence()) {
+    auto v = n.numbers(key);
+    if (v.empty()) n.fail(key, "expected at least one value");
+    return v;
+  }
+  return {n.number(key)};
+}
+std::vector<std::string> strings_of(const ConfigNode& n, const std::string& key) {
+  if (n.child(key).is_sequence()) {
+    auto v = n.strings(key);
+    if (v.empty()) n.fail(key, "expected at least one value");
+    return v;
+  }
+  return {n.str(key)};
+}
+
+DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog& catalog) {
+  n.check_no_unknown_keys({"goal", "start", "site_mw", "capital_usd", "total_cost_usd",
+                           "deadline", "max_racks", "gpus", "job_gpus", "spare_fraction",
+                           "cooling", "topology", "oversubscription", "nic_gbps",
+                           "storage_bandwidth"});
+  const Cluster& c = s.cluster;
+  DesignSettings d;
+  d.goal = n.choice_or("goal", {"earliest_finish", "cost_per_token", "tokens_per_mw"}, d.goal);
+  if (!n.has("start")) n.fail("start", "expected the date the site takes racks (YYYY-MM-DD)");
+  d.start = read_date(n, "start");
+  const auto positive = [&](const std::string& key, double max) -> std::optional<double> {
+    auto v = n.optional_number(key);
+    if (v && !(*v > 0 && *v <= max)) n.fail(key, fmt::format("expected a positive number up to {:g}", max));
+    return v;
+  };
+  d.site_mw = positive("site_mw", 1e5);
+  d.capital_usd = positive("capital_usd", 1e13);
+  d.total_cost_usd = positive("total_cost_usd", 1e13);
+  if (n.has("deadline")) {
+    d.deadline = read_date(n, "deadline");
+    if (*d.deadline < d.start) n.fail("deadline", "expected a date after design.start (" + d.start + ")");
+  }
+  if (n.has("max_racks")) d.max_racks = n.positive_integer("max_racks");
+  if (n.has("gpus")) {
+    const ConfigNode list = n.child("gpus");
+    if (!list.is_sequence() || list.items().empty())
+      n.fail("gpus", "expected a list of {gpu: ID, available: YYYY-MM-DD}");
+    for (const ConfigNode& g : list.items()) {
+      if (!g.is_map()) n.fail("gpus", "expected a list of {gpu: ID, available: YYYY-MM-DD}");
+      g.check_no_unknown_keys({"gpu", "node", "available", "gpus_per_rack"});
+      DesignGpuOption o;
+      o.gpu = g.str("gpu");
+      const Gpu* gpu = catalog.find_gpu(o.gpu);
+      if (gpu == nullptr) g.fail("gpu", "unknown GPU \"" + o.gpu + "\" (colossim catalog lists them)");
+      o.node = g.str_or("node", "");
+      if (!o.node.empty() && catalog.find_node(o.node) == nullptr)
+        g.fail("node", "unknown node \"" + o.node + "\"");
+      o.available = g.has("available") ? read_date(g, "available") : d.start;
+      o.gpus_per_rack = g.count_or("gpus_per_rack", 0, 1'000'000);
+      d.gpus.push_back(o);
+    }
+  } else {
+    d.gpus.push_back({c.gpu.id, "", d.start, 0});
+  }
+  if (n.has("job_gpus")) {
+    const ConfigNode j = n.child("job_gpus");
+    if (j.is_map()) {
+      j.check_no_unknown_keys({"min", "max", "step"});
+      const long long lo = j.positive_integer("min"), hi = j.positive_integer("max");
+      const long long step = j.positive_integer("step");
+      if (hi < lo) j.fail("max", "expected at least min (" + std::to_string(lo) + ")");
+      if ((hi - lo) / step >= kMaxDesigns) j.fail("step", "expected at most 100000 sizes");
+      for (long long g = lo; g <= hi; g += step) d.job_gpus.push_back(g);
+    } else {
+      for (const double g : numbers_of(n, "job_gpus")) {
+        if (!(g >= 1 && g <= static_cast<double>(kMaxGpus) && g == std::floor(g)))
+          n.fail("job_gpus", "expected whole GPU counts from 1 to " + std::to_string(kMaxGpus) +
+                                 ", or {min, max, step}");
+        d.job_gpus.push_back(static_cast<long long>(g));
+      }
+    }
+  } else {
+    d.job_gpus.push_back(c.job_gpus());
+  }
+  const auto numbers = [&](const std::string& key, double fallback, double lo, double hi,
+                           const std::string& what) {
+    std::vector<double> out;
+    if (!n.has(key)) return std::vector<double>{fallback};
+    for (const double x : numbers_of(n, key)) {
+      if (!(x >= lo && x <= hi)) n.fail(key, what);
+      out.push_back(x);
+    }
+    return out;
+  };
+  d.spare_fraction =
+      numbers("spare_fraction",
+              static_cast<double>(c.spare_gpus) / static_cast<double>(c.job_gpus()), 0, 0.9,
+              "expected shares of the job from 0 to 0.9");
+  d.oversubscription = numbers("oversubscription", c.oversubscription, 1, 1000,
+                               "expected oversubscriptions of 1 or more (7 means 1:7)");
+  d.nic_gbps = numbers("nic_gbps", c.nic_bandwidth.value() * 8 / 1e9, 1, kMaxNicGbps,
+                       "expected Gb/s per GPU, up to 100000");
+  const auto names = [&](const std::string& key, const std::vector<std::string>& choices,
+                         const std::string& fallback) {
+    std::vector<std::string> out;
+    if (!n.has(key)) return std::vector<std::string>{fallback};
+    for (const std::string& x : strings_of(n, key)) {
+      if (!choices.empty() && std::find(choices.begin(), choices.end(), x) == choices.end())
+        n.fail(key, "expected one of: " + joined_strings(choices) + " (got \"" + x + "\")");
+      out.push_back(x);
+    }
+    return out;
+  };
+  d.cooling = names("cooling", {"liquid", "air"}, c.cooling == Cooling::liquid ? "liquid" : "air");
+  std::vector<std::string> generators;
+  for (const auto& g : fabric_generators()) generators.push_back(g.name);
+  d.topology = names("topology", generators, c.topology);
+  d.storage_bandwidth = names("storage_bandwidth", {}, "");
+  if (d.designs() > kMaxDesigns)
+    n.fail("gpus", "expected at most 100000 designs in all (the lists multiply to " +
+                       std::to_string(d.designs()) + ")");
+  return d;
+}
+
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
   root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
                               "source", "group", "network_model", "notes", "reliability", "bringup",
-                              "facility"});
+                              "facility", "design"});
   Scenario s;
   s.file = root.file();
   s.name = root.str_or("name", std::filesystem::path(root.file()).stem().string());
@@ -518,12 +644,24 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   if (root.has("reliability")) s.reliability = read_reliability(root.child("reliability"));
   if (root.has("facility")) s.facility = read_facility(root.child("facility"));
   if (root.has("bringup")) s.bringup = read_bringup(root.child("bringup"), s.cluster);
+  if (root.has("design")) s.design = read_design(root.child("design"), s, catalog);
   s.source = root.str_or("source", "");
   s.group = root.str_or("group", "");
   return s;
 }
 
 }  // namespace
+
+long long DesignSettings::designs() const {
+  long long n = 1;
+  for (const size_t k : {gpus.size(), job_gpus.size(), spare_fraction.size(), cooling.size(),
+                         topology.size(), oversubscription.size(), nic_gbps.size(),
+                         storage_bandwidth.size()}) {
+    n *= static_cast<long long>(std::max<size_t>(k, 1));
+    if (n > kMaxDesigns) return kMaxDesigns + 1;
+  }
+  return n;
+}
 
 std::string with_key(const std::string& yaml_text, const std::string& file,
                      const std::string& dotted_key, const std::string& value) {
@@ -570,6 +708,13 @@ bool Scenario::plan_needs_search() const {
     if (free_plan_keys.count(k) > 0) return true;
   }
   return model.moe.has_value() && free_plan_keys.count("ep") > 0;  // a dense model has EP 1
+}
+
+void open_plan_keys(Scenario& s) {
+  s.free_plan_keys = {"tp",        "pp",          "cp",
+                      "ep",        "micro_batch", "virtual_stages",
+                      "recompute", "schedule",    "sequence_parallel",
+                      "dp",        "zero"};
 }
 
 Scenario read_scenario_file(const std::string& path, const Catalog& catalog) {

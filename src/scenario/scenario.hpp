@@ -76,6 +76,37 @@ struct BringupSettings {
   std::optional<double> restart_hours;  // each growth restarts the job (default: the run model's)
 };
 
+// The scenario's `design:` block (`colossim design`; design/design.hpp): the choices of the
+// cluster left open, the constraints a design must meet and what ranks the designs. The reader
+// fills every list left out with the cluster's own value, so each list holds at least one.
+struct DesignGpuOption {
+  std::string gpu;        // catalog id
+  std::string node;       // empty: the GPU's usual node
+  std::string available;  // YYYY-MM-DD: the GPUs can arrive in volume from then
+  int gpus_per_rack = 0;  // 0: the cluster's
+};
+struct DesignSettings {
+  std::string goal = "earliest_finish";  // earliest_finish | cost_per_token | tokens_per_mw
+  std::string start;  // YYYY-MM-DD: the site takes racks from then; days count from it
+  std::optional<double> site_mw;         // facility power at the meter, at peak
+  std::optional<double> capital_usd;     // servers, network and the facility
+  std::optional<double> total_cost_usd;  // capital + the run's electricity and maintenance
+  std::optional<std::string> deadline;   // the token budget trained by (YYYY-MM-DD)
+  std::optional<long long> max_racks;    // floor space
+  std::vector<DesignGpuOption> gpus;
+  std::vector<long long> job_gpus;    // GPUs the job trains on
+  std::vector<double> spare_fraction;  // hot spares beyond the job, rounded up to whole nodes
+  std::vector<std::string> cooling;
+  std::vector<std::string> topology;  // fabric generators
+  std::vector<double> oversubscription;
+  std::vector<double> nic_gbps;
+  std::vector<std::string> storage_bandwidth;  // checkpoint storage ("" keeps the scenario's)
+  // Every combination of the lists.
+  [[nodiscard]] long long designs() const;
+};
+// A design space is bounded: beyond this many combinations the reader refuses the block.
+inline constexpr long long kMaxDesigns = 100000;
+
 struct Scenario {
   std::string name;
   std::string file;  // where it was read from ("<built-in>" for the default)
@@ -95,10 +126,14 @@ struct Scenario {
   ReliabilitySettings reliability;
   FacilitySettings facility;
   std::optional<BringupSettings> bringup;
+  std::optional<DesignSettings> design;
   std::optional<Measured> measured;
   std::string source;  // for validation cases
   std::string group;   // validation source group (e.g. "Megatron 2021")
 };
+
+// Opens every plan key the search chooses (`colossim plan` on the default, `colossim design`).
+void open_plan_keys(Scenario& scenario);
 
 Scenario read_scenario_file(const std::string& path, const Catalog& catalog);
 Scenario read_scenario_text(const std::string& text, const std::string& name,
