@@ -283,7 +283,7 @@ std::string explain_runner_up(const DesignResult& a, const DesignResult& b,
                               100.0 * (b.capital_usd / a.capital_usd - 1)));
   parts.push_back(fmt::format("total cost {} ({:+.1f}%)", money(b.total_cost_usd),
                               100.0 * (b.total_cost_usd / a.total_cost_usd - 1)));
-  parts.push_back(fmt::format("peak {:.0f} MW ({:+.0f})", b.peak_mw, b.peak_mw - a.peak_mw));
+  parts.push_back(fmt::format("peak {:.1f} MW ({:+.1f})", b.peak_mw, b.peak_mw - a.peak_mw));
   out += ": ";
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
   return out;
@@ -338,7 +338,7 @@ DesignSensitivity verdict(const std::vector<DesignResult>& ranked, const DesignS
         c.best + 1, metric_text(c.rival, d.goal));
     return out;
   }
-  out.note = "the winner reaches " + metric_text(cases.front().winner, d.goal) +
+  out.note = "the winner reaches " + metric_text(cases.back().winner, d.goal) +
              " at worst and stays ahead";
   return out;
 }
@@ -428,6 +428,11 @@ std::vector<DesignSensitivity> sensitivity(const std::vector<DesignResult>& rank
 
 // When no design is feasible: the constraint none of them meets, or the counts.
 std::string why_none(const std::vector<DesignResult>& rejected, const DesignSettings& d) {
+  const bool all_input = std::all_of(rejected.begin(), rejected.end(), [](const DesignResult& r) {
+    return r.limit == DesignLimit::input;
+  });
+  if (all_input && !rejected.empty())
+    return "every design is refused by the scenario; the first: " + rejected.front().why;
   const auto least = [&](auto figure) {
     double m = std::numeric_limits<double>::infinity();
     for (const auto& r : rejected) {
@@ -465,12 +470,23 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
   std::map<DesignLimit, long long> counts;
   for (const auto& r : rejected) ++counts[r.limit];
   if (d.deadline && counts[DesignLimit::deadline] > 0) {
-    const double m = least([](const DesignResult& r) {
-      return r.finish_day > 0 ? r.finish_day : r.ready_day + r.bound_train_days;
+    const auto simulated = [](const DesignResult& r) {
+      return r.limit == DesignLimit::deadline && r.finish_day > 0
+                 ? r.finish_day
+                 : std::numeric_limits<double>::infinity();
+    };
+    const double m = least(simulated);
+    if (std::isfinite(m))
+      return fmt::format("design.deadline: no design trains by {} (the earliest, otherwise "
+                         "within budget, by {}); expected a date on or after {}",
+                         *d.deadline, add_days(d.start, m), add_days(d.start, m));
+    const double bound = least([](const DesignResult& r) {
+      return r.limit == DesignLimit::deadline ? r.ready_day + r.bound_train_days
+                                              : std::numeric_limits<double>::infinity();
     });
-    return fmt::format("design.deadline: no feasible design trains by {} (the earliest by day "
-                       "{:.0f}, {}); expected a date on or after it",
-                       *d.deadline, m, add_days(d.start, m));
+    return fmt::format("design.deadline: no design trains by {}: even at the GPUs' peak FLOP/s "
+                       "the quickest takes until {}",
+                       *d.deadline, add_days(d.start, bound));
   }
   std::string out = "no design meets every constraint:";
   for (const auto& [limit, n] : counts)

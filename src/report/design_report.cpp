@@ -144,7 +144,8 @@ std::string design_text(const app::Design& d) {
     }
   }
   if (!s.rejected.empty()) {
-    out += fmt::format("\n  ruled out ({} designs; the first 8):\n", s.rejected.size());
+    out += fmt::format("\n  ruled out ({} designs{}):\n", s.rejected.size(),
+                       s.rejected.size() > 8 ? "; the first 8" : "");
     for (size_t i = 0; i < s.rejected.size() && i < 8; ++i) {
       const DesignResult& r = s.rejected[i];
       out += fmt::format("    {}: {} ({})\n", design_label(r.choice), limit_name(r.limit), r.why);

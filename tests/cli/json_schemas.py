@@ -26,6 +26,7 @@ runs = {
     "claims": [[]],
     "catalog": [[]],
     "validate": [["--collectives"]],
+    "design": [[f"{ex}/design-llama3-70b.yaml"]],
     "bringup": [[f"{ex}/memphis-bringup.yaml", "--set", "bringup.grow_gpus=32768"]],
 }
 failures = 0
