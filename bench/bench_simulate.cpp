@@ -4,6 +4,7 @@
 // validation set in a few seconds.
 #include <benchmark/benchmark.h>
 
+#include "app/app.hpp"
 #include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"
@@ -64,7 +65,8 @@ void BM_RunMonteCarlo100Days100k(benchmark::State& state) {
   const RunSetup setup = make_run_setup(s, *v.prediction);
   double interruptions = 0;
   for (auto _ : state) {
-    const RunResult r = simulate_run(setup, Seconds(600), static_cast<int>(state.range(0)), 1, 100.0);
+    const RunResult r =
+        simulate_run(setup, Seconds(600), static_cast<int>(state.range(0)), 1, 100.0);
     interruptions = r.interruptions_mean;
     benchmark::DoNotOptimize(r.goodput);
   }
@@ -92,7 +94,7 @@ void BM_PlanSearch70bOpen(benchmark::State& state) {
   SearchOptions options;
   options.top = 5;
   options.evaluator = &evaluator;
-  options.search_zero_and_precision = true;
+  options.search_framework_options = true;
   long long simulated = 0;
   for (auto _ : state) {
     const PlanSearch r = search_plans(s, cal, options);
@@ -104,6 +106,22 @@ void BM_PlanSearch70bOpen(benchmark::State& state) {
                                                      benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_PlanSearch70bOpen)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Issue 18: the built-in default's design block (the Memphis decision: 60 designs of up to
+// 133,000 GPUs) on one thread; the target is under a minute on one core.
+void BM_DesignMemphisOneThread(benchmark::State& state) {
+  ThreadEvaluator evaluator(1);
+  app::DesignOptions options;
+  options.evaluator = &evaluator;
+  long long searches = 0;
+  for (auto _ : state) {
+    const auto r = app::design("", {}, options);
+    searches = r ? r->search.plan_searches : 0;
+    benchmark::DoNotOptimize(searches);
+  }
+  state.counters["plan_searches"] = static_cast<double>(searches);
+}
+BENCHMARK(BM_DesignMemphisOneThread)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 }  // namespace
 

@@ -203,8 +203,8 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.bru->footer("Example:\n  colossim bringup examples/memphis-bringup.yaml");
 
   a.des = cli.add_subcommand("design",
-                              "the cluster to build: hardware, size, fabric and cooling under a "
-                              "power, money and time budget");
+                             "the cluster to build: hardware, size, fabric and cooling under a "
+                             "power, money and time budget");
   a.file_option(a.des, "scenario YAML with a design: block and training.tokens");
   a.des->add_option("--threads", a.threads, "threads evaluating plans (default: all cores)")
       ->check(CLI::Range(1, 1024));

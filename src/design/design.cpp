@@ -53,8 +53,8 @@ std::vector<DesignChoice> enumerate(const DesignSettings& d, const Scenario& bas
     if (rack % per_node != 0 && node != nullptr) rack = node->rack_gpus;
     for (const long long job : d.job_gpus) {
       for (const double spare : d.spare_fraction) {
-        const long long spare_nodes = static_cast<long long>(
-            std::ceil(static_cast<double>(job) * spare / per_node - 1e-9));
+        const long long spare_nodes =
+            static_cast<long long>(std::ceil(static_cast<double>(job) * spare / per_node - 1e-9));
         for (const auto& cooling : d.cooling) {
           for (const auto& topo : d.topology) {
             for (const double over : d.oversubscription) {
@@ -81,7 +81,8 @@ std::vector<DesignChoice> enumerate(const DesignSettings& d, const Scenario& bas
                             "cluster.network.oversubscription=" + number(over),
                             "cluster.network.nic_gbps=" + number(nic),
                             "cluster.cooling=" + cooling};
-                  if (!storage.empty()) c.sets.push_back("reliability.storage_bandwidth=" + storage);
+                  if (!storage.empty())
+                    c.sets.push_back("reliability.storage_bandwidth=" + storage);
                   // A bring-up that starts the job at a size larger than this design's whole job
                   // starts it whole.
                   if (base.bringup && base.bringup->start_gpus != base.cluster.job_gpus() &&
@@ -131,9 +132,9 @@ void check_constraints(DesignResult& r, const DesignSettings& d, bool evaluated)
   };
   std::vector<Use> uses;
   if (d.site_mw)
-    uses.push_back({DesignLimit::power, "power", r.peak_mw, *d.site_mw,
-                    fmt::format("{:.1f} MW at peak against design.site_mw {:g}", r.peak_mw,
-                                *d.site_mw)});
+    uses.push_back(
+        {DesignLimit::power, "power", r.peak_mw, *d.site_mw,
+         fmt::format("{:.1f} MW at peak against design.site_mw {:g}", r.peak_mw, *d.site_mw)});
   if (d.capital_usd)
     uses.push_back({DesignLimit::capital, "capital", r.capital_usd, *d.capital_usd,
                     fmt::format("capital {} against design.capital_usd {}", money(r.capital_usd),
@@ -202,8 +203,8 @@ DesignResult evaluate(DesignResult r, const Scenario& s, const Shared& shared,
   const FacilityReport f = facility_report(s, p, run);
   r.avg_mw = f.power.facility_avg.value() / 1e6;
   r.run_cost_usd = f.cost.run.value();
-  r.total_cost_usd = f.cost.capital.value() + f.cost.electricity.value() +
-                     f.cost.maintenance.value();
+  r.total_cost_usd =
+      f.cost.capital.value() + f.cost.electricity.value() + f.cost.maintenance.value();
   r.depreciation_usd = f.cost.depreciation.value();
   r.maintenance_usd = f.cost.maintenance.value();
   r.hardware_usd = f.cost.servers.value() + f.cost.network.value();
@@ -216,9 +217,9 @@ DesignResult evaluate(DesignResult r, const Scenario& s, const Shared& shared,
   bool finishes = run && run->result.finishes();
   if (s.bringup) {
     const double per_gpu = p.tokens_per_s / static_cast<double>(s.cluster.job_gpus());
-    const BringupReport b = bringup_timeline(s, per_gpu, r.goodput,
-                                             run ? run->setup.restart.value() : 0.0,
-                                             f.power.facility_avg.value());
+    const BringupReport b =
+        bringup_timeline(s, per_gpu, r.goodput, run ? run->setup.restart.value() : 0.0,
+                         f.power.facility_avg.value());
     finishes = finishes && b.finishes;
     r.first_training_day = r.ready_day + b.first_training_day;
     r.finish_day = r.ready_day + b.finish_day;
@@ -268,12 +269,14 @@ std::string metric_text(const DesignResult& d, const std::string& goal) {
 std::string explain_runner_up(const DesignResult& a, const DesignResult& b,
                               const std::string& goal) {
   const bool tie = design_objective(a, goal) == design_objective(b, goal);
-  std::string out = fmt::format("#2 ({}) {} {}", design_label(b.choice), metric_text(b, goal),
-                                tie ? "as well, for a higher total cost" : "against " + metric_text(a, goal));
+  std::string out =
+      fmt::format("#2 ({}) {} {}", design_label(b.choice), metric_text(b, goal),
+                  tie ? "as well, for a higher total cost" : "against " + metric_text(a, goal));
   std::vector<std::string> parts;
   if (b.ready_day != a.ready_day)
     parts.push_back(fmt::format("its GPUs arrive {:+.0f} days", b.ready_day - a.ready_day));
-  const double ramp_a = a.first_training_day - a.ready_day, ramp_b = b.first_training_day - b.ready_day;
+  const double ramp_a = a.first_training_day - a.ready_day,
+               ramp_b = b.first_training_day - b.ready_day;
   if (std::abs(ramp_b - ramp_a) >= 0.5)
     parts.push_back(fmt::format("first training {:+.0f} days after arrival", ramp_b - ramp_a));
   const double train_a = a.finish_day - a.first_training_day;
@@ -331,11 +334,11 @@ DesignSensitivity verdict(const std::vector<DesignResult>& ranked, const DesignS
     if (c.best == 0) continue;
     out.robust = false;
     out.rival = design_label(ranked[c.best].choice);
-    out.note = fmt::format(
-        "the winner {}; #{} reaches {}",
-        c.winner_feasible ? "reaches " + metric_text(c.winner, d.goal)
-                          : std::string("breaks its ") + limit_name(c.winner.limit) + " limit",
-        c.best + 1, metric_text(c.rival, d.goal));
+    out.note = fmt::format("the winner {}; #{} reaches {}",
+                           c.winner_feasible
+                               ? "reaches " + metric_text(c.winner, d.goal)
+                               : std::string("breaks its ") + limit_name(c.winner.limit) + " limit",
+                           c.best + 1, metric_text(c.rival, d.goal));
     return out;
   }
   out.note = "the winner reaches " + metric_text(cases.back().winner, d.goal) +
@@ -382,32 +385,33 @@ std::vector<DesignSensitivity> sensitivity(const std::vector<DesignResult>& rank
     };
   };
   const auto all = [](const DesignResult&) { return true; };
-  out.push_back(verdict(ranked, d, "failure rates", "every design at the published fleets' lowest, then highest",
-                        {best_after(ranked, d, at_fleet(false), all),
-                         best_after(ranked, d, at_fleet(true), all)}));
+  out.push_back(verdict(
+      ranked, d, "failure rates", "every design at the published fleets' lowest, then highest",
+      {best_after(ranked, d, at_fleet(false), all), best_after(ranked, d, at_fleet(true), all)}));
   // Prices and deliveries are the GPU kind's: the winner's kind dearer or later, the others not.
   const auto same_gpu = [&](const DesignResult& r) { return r.choice.gpu.gpu == w.choice.gpu.gpu; };
-  out.push_back(verdict(
-      ranked, d, "GPU prices",
-      fmt::format("the winner's GPU {:+.0f}%, the others {:+.0f}%", 100 * kPriceSpread,
-                  -100 * kPriceSpread),
-      {best_after(
-          ranked, d,
-          [&](const DesignResult& r, bool dearer) {
-            // Capital moves by the servers' change; the run's depreciation share with
-            // capital, its maintenance with the hardware's price.
-            DesignResult x = r;
-            const double delta = r.servers_usd * kPriceSpread * (dearer ? 1 : -1);
-            const double maintenance = r.maintenance_usd * delta / r.hardware_usd;
-            const double run_delta = r.depreciation_usd * delta / r.capital_usd + maintenance;
-            x.capital_usd += delta;
-            x.total_cost_usd += delta + maintenance;
-            if (r.run_cost_usd > 0)
-              x.usd_per_million_tokens *= (r.run_cost_usd + run_delta) / r.run_cost_usd;
-            x.run_cost_usd += run_delta;
-            return x;
-          },
-          same_gpu)}));
+  out.push_back(verdict(ranked, d, "GPU prices",
+                        fmt::format("the winner's GPU {:+.0f}%, the others {:+.0f}%",
+                                    100 * kPriceSpread, -100 * kPriceSpread),
+                        {best_after(
+                            ranked, d,
+                            [&](const DesignResult& r, bool dearer) {
+                              // Capital moves by the servers' change; the run's depreciation share
+                              // with capital, its maintenance with the hardware's price.
+                              DesignResult x = r;
+                              const double delta = r.servers_usd * kPriceSpread * (dearer ? 1 : -1);
+                              const double maintenance = r.maintenance_usd * delta / r.hardware_usd;
+                              const double run_delta =
+                                  r.depreciation_usd * delta / r.capital_usd + maintenance;
+                              x.capital_usd += delta;
+                              x.total_cost_usd += delta + maintenance;
+                              if (r.run_cost_usd > 0)
+                                x.usd_per_million_tokens *=
+                                    (r.run_cost_usd + run_delta) / r.run_cost_usd;
+                              x.run_cost_usd += run_delta;
+                              return x;
+                            },
+                            same_gpu)}));
   out.push_back(verdict(
       ranked, d, "delivery dates",
       fmt::format("the winner's GPU {:.0f} days later, the others on time", kDeliverySlipDays),
@@ -443,16 +447,18 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
   if (d.site_mw) {
     const double m = least([](const DesignResult& r) { return r.peak_mw; });
     if (m > *d.site_mw)
-      return fmt::format("design.site_mw: no design fits in {:g} MW (the least draws {:.1f} MW at "
-                         "peak); expected at least {:.1f}",
-                         *d.site_mw, m, m);
+      return fmt::format(
+          "design.site_mw: no design fits in {:g} MW (the least draws {:.1f} MW at "
+          "peak); expected at least {:.1f}",
+          *d.site_mw, m, m);
   }
   if (d.capital_usd) {
     const double m = least([](const DesignResult& r) { return r.capital_usd; });
     if (m > *d.capital_usd)
-      return fmt::format("design.capital_usd: no design costs {} or less (the least {}); expected "
-                         "at least {:.3g}",
-                         money(*d.capital_usd), money(m), m);
+      return fmt::format(
+          "design.capital_usd: no design costs {} or less (the least {}); expected "
+          "at least {:.3g}",
+          money(*d.capital_usd), money(m), m);
   }
   if (d.max_racks) {
     const double m = least([](const DesignResult& r) { return static_cast<double>(r.racks); });
@@ -463,9 +469,10 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
   if (d.total_cost_usd) {
     const double m = least([](const DesignResult& r) { return r.capital_usd; });
     if (m > *d.total_cost_usd)
-      return fmt::format("design.total_cost_usd: no design costs {} or less (its capital alone is "
-                         "{} at the least)",
-                         money(*d.total_cost_usd), money(m));
+      return fmt::format(
+          "design.total_cost_usd: no design costs {} or less (its capital alone is "
+          "{} at the least)",
+          money(*d.total_cost_usd), money(m));
   }
   std::map<DesignLimit, long long> counts;
   for (const auto& r : rejected) ++counts[r.limit];
@@ -477,20 +484,21 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
     };
     const double m = least(simulated);
     if (std::isfinite(m))
-      return fmt::format("design.deadline: no design trains by {} (the earliest, otherwise "
-                         "within budget, by {}); expected a date on or after {}",
-                         *d.deadline, add_days(d.start, m), add_days(d.start, m));
+      return fmt::format(
+          "design.deadline: no design trains by {} (the earliest, otherwise "
+          "within budget, by {}); expected a date on or after {}",
+          *d.deadline, add_days(d.start, m), add_days(d.start, m));
     const double bound = least([](const DesignResult& r) {
       return r.limit == DesignLimit::deadline ? r.ready_day + r.bound_train_days
                                               : std::numeric_limits<double>::infinity();
     });
-    return fmt::format("design.deadline: no design trains by {}: even at the GPUs' peak FLOP/s "
-                       "the quickest takes until {}",
-                       *d.deadline, add_days(d.start, bound));
+    return fmt::format(
+        "design.deadline: no design trains by {}: even at the GPUs' peak FLOP/s "
+        "the quickest takes until {}",
+        *d.deadline, add_days(d.start, bound));
   }
   std::string out = "no design meets every constraint:";
-  for (const auto& [limit, n] : counts)
-    out += fmt::format(" {} by {},", n, limit_name(limit));
+  for (const auto& [limit, n] : counts) out += fmt::format(" {} by {},", n, limit_name(limit));
   out.pop_back();
   for (const auto& r : rejected) {
     if (r.limit == DesignLimit::plan || r.limit == DesignLimit::input)
@@ -503,14 +511,22 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
 
 const char* limit_name(DesignLimit limit) {
   switch (limit) {
-    case DesignLimit::none: return "none";
-    case DesignLimit::power: return "power";
-    case DesignLimit::capital: return "capital";
-    case DesignLimit::total_cost: return "total cost";
-    case DesignLimit::racks: return "floor space";
-    case DesignLimit::deadline: return "deadline";
-    case DesignLimit::plan: return "plan";
-    case DesignLimit::input: return "input";
+    case DesignLimit::none:
+      return "none";
+    case DesignLimit::power:
+      return "power";
+    case DesignLimit::capital:
+      return "capital";
+    case DesignLimit::total_cost:
+      return "total cost";
+    case DesignLimit::racks:
+      return "floor space";
+    case DesignLimit::deadline:
+      return "deadline";
+    case DesignLimit::plan:
+      return "plan";
+    case DesignLimit::input:
+      return "input";
   }
   return "?";
 }
@@ -520,9 +536,9 @@ double days_between(const std::string& from, const std::string& to) {
 }
 
 std::string design_label(const DesignChoice& c) {
-  std::string out = fmt::format("{}+{} {}, {}, {} 1:{}, {}G", c.job_gpus, c.spare_gpus, c.gpu.gpu,
-                                c.cooling, c.topology, number(c.oversubscription),
-                                number(c.nic_gbps));
+  std::string out =
+      fmt::format("{}+{} {}, {}, {} 1:{}, {}G", c.job_gpus, c.spare_gpus, c.gpu.gpu, c.cooling,
+                  c.topology, number(c.oversubscription), number(c.nic_gbps));
   if (!c.storage_bandwidth.empty()) out += ", storage " + c.storage_bandwidth;
   return out;
 }
@@ -535,8 +551,7 @@ double design_objective(const DesignResult& d, const std::string& goal) {
 
 DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
                             const Calibration& calibration, const DesignOptions& options) {
-  if (!base.design)
-    throw InputError(base.file, "design", "a design: block (docs/SCENARIO.md)");
+  if (!base.design) throw InputError(base.file, "design", "a design: block (docs/SCENARIO.md)");
   if (!base.training.tokens)
     throw InputError(base.file, "training.tokens", "a token budget to design the cluster for");
   const DesignSettings& d = *base.design;
@@ -578,11 +593,10 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
     r.ready_day = std::max(0.0, days_between(d.start, c.gpu.available));
     const Precision best_precision =
         !s.precision_given && s.cluster.gpu.peak_fp8 ? Precision::fp8 : s.plan.precision;
-    r.bound_train_days = *s.training.tokens *
-                         model_flops_per_token(s.model, s.model.seq_len) /
-                         (static_cast<double>(s.cluster.job_gpus()) *
-                          s.cluster.gpu.peak(best_precision).value()) /
-                         86400.0;
+    r.bound_train_days =
+        *s.training.tokens * model_flops_per_token(s.model, s.model.seq_len) /
+        (static_cast<double>(s.cluster.job_gpus()) * s.cluster.gpu.peak(best_precision).value()) /
+        86400.0;
     check_constraints(r, d, false);
     if (r.limit != DesignLimit::none) {
       r.bounded = true;

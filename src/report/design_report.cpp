@@ -73,8 +73,7 @@ nlohmann::json result_json(const DesignResult& r) {
     j["usd_per_million_tokens"] = r.usd_per_million_tokens;
     j["tokens_per_s_per_mw"] = r.tokens_per_s_per_mw;
     j["step_time_band"] = {{"low", r.band_low}, {"high", r.band_high}};
-    j["time_to_train_days_fleet_range"] = {{"low", r.fleet_low_days},
-                                           {"high", r.fleet_high_days}};
+    j["time_to_train_days_fleet_range"] = {{"low", r.fleet_low_days}, {"high", r.fleet_high_days}};
   }
   if (!r.binding.empty()) j["binding"] = {{"constraint", r.binding}, {"use", r.binding_use}};
   return j;
@@ -102,16 +101,21 @@ std::string design_text(const app::Design& d) {
     for (const auto& [k, n] : m) t += fmt::format("{}{} {}", t.empty() ? "" : ", ", k, n);
     return t;
   };
-  out += fmt::format("  {} designs: {} set aside before a plan search{}; {} plan searches ({} "
-                     "designs shared one); {} feasible",
-                     s.designs, s.bounded, before.empty() ? "" : " (" + counts(before) + ")",
-                     s.plan_searches, s.searches_shared, s.ranked.size());
-  if (!after.empty()) out += fmt::format(", {} ruled out after ({})", s.designs - s.bounded - static_cast<long long>(s.ranked.size()), counts(after));
+  out += fmt::format(
+      "  {} designs: {} set aside before a plan search{}; {} plan searches ({} "
+      "designs shared one); {} feasible",
+      s.designs, s.bounded, before.empty() ? "" : " (" + counts(before) + ")", s.plan_searches,
+      s.searches_shared, s.ranked.size());
+  if (!after.empty())
+    out +=
+        fmt::format(", {} ruled out after ({})",
+                    s.designs - s.bounded - static_cast<long long>(s.ranked.size()), counts(after));
   out += "\n\n";
-  out += fmt::format("   # {:>13} {:<15} {:<7} {:<23} {:<22} {:>7} {:>6} {:>6} {:>10} {:>10} {:>6} "
-                     "{:>7} {:>7}  {}\n",
-                     "job+spares", "GPU", "cooling", "fabric", "plan", "step", "MFU", "train",
-                     "training", "trained", "MW", "capital", "$/Mtok", "binding");
+  out += fmt::format(
+      "   # {:>13} {:<15} {:<7} {:<23} {:<22} {:>7} {:>6} {:>6} {:>10} {:>10} {:>6} "
+      "{:>7} {:>7}  {}\n",
+      "job+spares", "GPU", "cooling", "fabric", "plan", "step", "MFU", "train", "training",
+      "trained", "MW", "capital", "$/Mtok", "binding");
   const size_t shown = std::min<size_t>(s.ranked.size(), 10);
   for (size_t i = 0; i < shown; ++i) {
     const DesignResult& r = s.ranked[i];
@@ -124,9 +128,12 @@ std::string design_text(const app::Design& d) {
         r.finish_date, r.peak_mw, money(r.capital_usd), r.usd_per_million_tokens, r.binding,
         100 * r.binding_use);
   }
-  out += "  train: days to train with failures (median); training: first training day; MW: "
-         "facility peak at the meter\n";
-  if (s.ranked.size() > shown) out += fmt::format("  ... {} more feasible designs (--json or --format csv lists them)\n", s.ranked.size() - shown);
+  out +=
+      "  train: days to train with failures (median); training: first training day; MW: "
+      "facility peak at the meter\n";
+  if (s.ranked.size() > shown)
+    out += fmt::format("  ... {} more feasible designs (--json or --format csv lists them)\n",
+                       s.ranked.size() - shown);
   if (!s.why_runner_up.empty()) out += "\n  why not " + s.why_runner_up + "\n";
   out += "\n  frontier (no other design trains sooner for less total cost):\n";
   for (const size_t i : s.frontier) {
@@ -198,10 +205,10 @@ std::string design_csv(const app::Design& d) {
                        c.nic_gbps, c.storage_bandwidth, limit_name(r.limit), frontier ? 1 : 0,
                        r.racks, r.peak_mw, r.capital_usd);
     if (r.step_s > 0) {
-      out += fmt::format(",{:.4f},{:.4f},{:.2f},{},{},{:.2f},{:.3f},{:.0f},{:.4f},{:.1f}\n",
-                         r.step_s, r.mfu, r.train_days, r.first_training_date, r.finish_date,
-                         r.finish_day, r.avg_mw, r.total_cost_usd, r.usd_per_million_tokens,
-                         r.tokens_per_s_per_mw);
+      out +=
+          fmt::format(",{:.4f},{:.4f},{:.2f},{},{},{:.2f},{:.3f},{:.0f},{:.4f},{:.1f}\n", r.step_s,
+                      r.mfu, r.train_days, r.first_training_date, r.finish_date, r.finish_day,
+                      r.avg_mw, r.total_cost_usd, r.usd_per_million_tokens, r.tokens_per_s_per_mw);
     } else {
       out += ",,,,,,,,,,\n";
     }

@@ -490,7 +490,6 @@ FacilitySettings read_facility(const ConfigNode& n) {
   return f;
 }
 
-
 // A design choice written as one value or a list of them.
 std::vector<double> numbers_of(const ConfigNode& n, const std::string& key) {
   if (n.child(key).is_sequence()) {
@@ -510,10 +509,9 @@ std::vector<std::string> strings_of(const ConfigNode& n, const std::string& key)
 }
 
 DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog& catalog) {
-  n.check_no_unknown_keys({"goal", "start", "site_mw", "capital_usd", "total_cost_usd",
-                           "deadline", "max_racks", "gpus", "job_gpus", "spare_fraction",
-                           "cooling", "topology", "oversubscription", "nic_gbps",
-                           "storage_bandwidth"});
+  n.check_no_unknown_keys({"goal", "start", "site_mw", "capital_usd", "total_cost_usd", "deadline",
+                           "max_racks", "gpus", "job_gpus", "spare_fraction", "cooling", "topology",
+                           "oversubscription", "nic_gbps", "storage_bandwidth"});
   const Cluster& c = s.cluster;
   DesignSettings d;
   d.goal = n.choice_or("goal", {"earliest_finish", "cost_per_token", "tokens_per_mw"}, d.goal);
@@ -521,7 +519,8 @@ DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog
   d.start = read_date(n, "start");
   const auto positive = [&](const std::string& key, double max) -> std::optional<double> {
     auto v = n.optional_number(key);
-    if (v && !(*v > 0 && *v <= max)) n.fail(key, fmt::format("expected a positive number up to {:g}", max));
+    if (v && !(*v > 0 && *v <= max))
+      n.fail(key, fmt::format("expected a positive number up to {:g}", max));
     return v;
   };
   d.site_mw = positive("site_mw", 1e5);
@@ -529,7 +528,8 @@ DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog
   d.total_cost_usd = positive("total_cost_usd", 1e13);
   if (n.has("deadline")) {
     d.deadline = read_date(n, "deadline");
-    if (*d.deadline < d.start) n.fail("deadline", "expected a date after design.start (" + d.start + ")");
+    if (*d.deadline < d.start)
+      n.fail("deadline", "expected a date after design.start (" + d.start + ")");
   }
   if (n.has("max_racks")) d.max_racks = n.positive_integer("max_racks");
   if (n.has("gpus")) {
@@ -542,7 +542,8 @@ DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog
       DesignGpuOption o;
       o.gpu = g.str("gpu");
       const Gpu* gpu = catalog.find_gpu(o.gpu);
-      if (gpu == nullptr) g.fail("gpu", "unknown GPU \"" + o.gpu + "\" (colossim catalog lists them)");
+      if (gpu == nullptr)
+        g.fail("gpu", "unknown GPU \"" + o.gpu + "\" (colossim catalog lists them)");
       o.node = g.str_or("node", "");
       if (!o.node.empty() && catalog.find_node(o.node) == nullptr)
         g.fail("node", "unknown node \"" + o.node + "\"");
@@ -583,10 +584,9 @@ DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog
     }
     return out;
   };
-  d.spare_fraction =
-      numbers("spare_fraction",
-              static_cast<double>(c.spare_gpus) / static_cast<double>(c.job_gpus()), 0, 0.9,
-              "expected shares of the job from 0 to 0.9");
+  d.spare_fraction = numbers("spare_fraction",
+                             static_cast<double>(c.spare_gpus) / static_cast<double>(c.job_gpus()),
+                             0, 0.9, "expected shares of the job from 0 to 0.9");
   d.oversubscription = numbers("oversubscription", c.oversubscription, 1, 1000,
                                "expected oversubscriptions of 1 or more (7 means 1:7)");
   d.nic_gbps = numbers("nic_gbps", c.nic_bandwidth.value() * 8 / 1e9, 1, kMaxNicGbps,
@@ -654,9 +654,9 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
 
 long long DesignSettings::designs() const {
   long long n = 1;
-  for (const size_t k : {gpus.size(), job_gpus.size(), spare_fraction.size(), cooling.size(),
-                         topology.size(), oversubscription.size(), nic_gbps.size(),
-                         storage_bandwidth.size()}) {
+  for (const size_t k :
+       {gpus.size(), job_gpus.size(), spare_fraction.size(), cooling.size(), topology.size(),
+        oversubscription.size(), nic_gbps.size(), storage_bandwidth.size()}) {
     n *= static_cast<long long>(std::max<size_t>(k, 1));
     if (n > kMaxDesigns) return kMaxDesigns + 1;
   }

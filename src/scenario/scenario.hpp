@@ -87,14 +87,14 @@ struct DesignGpuOption {
 };
 struct DesignSettings {
   std::string goal = "earliest_finish";  // earliest_finish | cost_per_token | tokens_per_mw
-  std::string start;  // YYYY-MM-DD: the site takes racks from then; days count from it
-  std::optional<double> site_mw;         // facility power at the meter, at peak
+  std::string start;              // YYYY-MM-DD: the site takes racks from then; days count from it
+  std::optional<double> site_mw;  // facility power at the meter, at peak
   std::optional<double> capital_usd;     // servers, network and the facility
   std::optional<double> total_cost_usd;  // capital + the run's electricity and maintenance
   std::optional<std::string> deadline;   // the token budget trained by (YYYY-MM-DD)
   std::optional<long long> max_racks;    // floor space
   std::vector<DesignGpuOption> gpus;
-  std::vector<long long> job_gpus;    // GPUs the job trains on
+  std::vector<long long> job_gpus;     // GPUs the job trains on
   std::vector<double> spare_fraction;  // hot spares beyond the job, rounded up to whole nodes
   std::vector<std::string> cooling;
   std::vector<std::string> topology;  // fabric generators

@@ -109,7 +109,7 @@ TEST(Cli, HelpListsEveryCommandAndItsOptions) {
   ASSERT_EQ(top.status, 0) << top.out;
   for (const char* command :
        {"simulate", "plan", "sweep", "reliability", "facility", "compare", "claims", "cluster",
-        "collective", "validate", "catalog", "default-scenario"}) {
+        "collective", "validate", "catalog", "default-scenario", "bringup", "design"}) {
     EXPECT_NE(top.out.find(std::string("\n  ") + command + " "), std::string::npos) << command;
   }
   const Result col = run("collective --help");

@@ -53,8 +53,7 @@ DesignSearch searched(const std::string& text) {
 std::vector<std::string> as_sets(const DesignResult& r) {
   std::vector<std::string> sets = r.choice.sets;
   const Plan& p = r.plan;
-  for (const auto& [key, value] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"tp", std::to_string(p.tp)},
            {"pp", std::to_string(p.pp)},
            {"cp", std::to_string(p.cp)},
@@ -106,10 +105,9 @@ TEST(Design, RankingFollowsTheGoalAndTheFrontierIsUndominated) {
   EXPECT_EQ(d.frontier.front(), 0u);  // the earliest finish is on it
   for (const size_t f : d.frontier) {
     for (const auto& r : d.ranked) {
-      const bool dominates = r.finish_day <= d.ranked[f].finish_day &&
-                             r.total_cost_usd < d.ranked[f].total_cost_usd &&
-                             (r.finish_day < d.ranked[f].finish_day ||
-                              r.total_cost_usd < d.ranked[f].total_cost_usd);
+      const bool dominates =
+          r.finish_day <= d.ranked[f].finish_day && r.total_cost_usd < d.ranked[f].total_cost_usd &&
+          (r.finish_day < d.ranked[f].finish_day || r.total_cost_usd < d.ranked[f].total_cost_usd);
       EXPECT_FALSE(dominates) << design_label(r.choice) << " beats "
                               << design_label(d.ranked[f].choice);
     }
