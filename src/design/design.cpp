@@ -281,7 +281,8 @@ std::string explain_runner_up(const DesignResult& a, const DesignResult& b,
     parts.push_back(fmt::format("first training {:+.0f} days after arrival", ramp_b - ramp_a));
   const double train_a = a.finish_day - a.first_training_day;
   const double train_b = b.finish_day - b.first_training_day;
-  parts.push_back(fmt::format("training {:.1f} days ({:+.1f})", train_b, train_b - train_a));
+  parts.push_back(
+      fmt::format("first training to trained {:.1f} days ({:+.1f})", train_b, train_b - train_a));
   parts.push_back(fmt::format("capital {} ({:+.0f}%)", money(b.capital_usd),
                               100.0 * (b.capital_usd / a.capital_usd - 1)));
   parts.push_back(fmt::format("total cost {} ({:+.1f}%)", money(b.total_cost_usd),
@@ -436,7 +437,8 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
     return r.limit == DesignLimit::input;
   });
   if (all_input && !rejected.empty())
-    return "every design is refused by the scenario; the first: " + rejected.front().why;
+    return "design: the scenario refuses every design; the first (" +
+           design_label(rejected.front().choice) + "): " + rejected.front().why;
   const auto least = [&](auto figure) {
     double m = std::numeric_limits<double>::infinity();
     for (const auto& r : rejected) {

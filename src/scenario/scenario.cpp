@@ -455,7 +455,7 @@ BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
 
 // A calendar date YYYY-MM-DD from 1990 to 2200.
 std::string read_date(const ConfigNode& n, const std::string& key) {
-  const std::string d = n.str(key);
+  std::string d = n.str(key);
   int y = 0, m = 0, day = 0;
   char extra = 0;
   const bool parsed = std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3;
