@@ -210,7 +210,87 @@ std::string timeline(const Prediction& p, double& height) {
 
 std::string percent(double x) { return fmt::format("{:.1f}%", 100 * x); }
 
+// The style every page shares.
+constexpr const char* kStyle =
+    "<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}"
+    "figure{margin:0 0 28px}h1{font-size:20px}h2{font-size:16px;margin:0}"
+    "figcaption p{margin:2px 0 6px;color:#555}.label{font-size:11px;fill:#333}"
+    ".axis{stroke:#888}.series{fill:none;stroke:#4c78a8;stroke-width:2}"
+    ".point{fill:#4c78a8}.mark{stroke:#e15759;stroke-dasharray:4 3}"
+    "pre{background:#f6f6f6;padding:12px;overflow:auto}</style>\n";
+
+// Every feasible design at (finish day, total cost); the frontier joined and marked, the best
+// ringed.
+std::string frontier_chart(const DesignSearch& d, double& height) {
+  height = 300;
+  constexpr double kTop = 20, kPlotHeight = 230;
+  double x0 = d.ranked.front().finish_day, x1 = x0;
+  double y0 = d.ranked.front().total_cost_usd, y1 = y0;
+  for (const auto& r : d.ranked) {
+    x0 = std::min(x0, r.finish_day);
+    x1 = std::max(x1, r.finish_day);
+    y0 = std::min(y0, r.total_cost_usd);
+    y1 = std::max(y1, r.total_cost_usd);
+  }
+  const double xpad = std::max((x1 - x0) * 0.05, 1.0), ypad = std::max((y1 - y0) * 0.05, 1.0);
+  x0 -= xpad;
+  x1 += xpad;
+  y0 = std::max(0.0, y0 - ypad);
+  y1 += ypad;
+  const auto fx = [&](double x) { return kLabelWidth + kPlotWidth * (x - x0) / (x1 - x0); };
+  const auto fy = [&](double y) { return kTop + kPlotHeight * (1 - (y - y0) / (y1 - y0)); };
+  const auto money = [](double usd) {
+    return usd >= 1e9 ? fmt::format("${:.2f}B", usd / 1e9) : fmt::format("${:.0f}M", usd / 1e6);
+  };
+  std::string out = fmt::format(
+      "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n"
+      "<line x1=\"{0:.1f}\" y1=\"{2:.1f}\" x2=\"{3:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n",
+      kLabelWidth, kTop, kTop + kPlotHeight, kLabelWidth + kPlotWidth);
+  out += text(kLabelWidth - 8, kTop + 10, money(y1), "end");
+  out += text(kLabelWidth - 8, kTop + kPlotHeight, money(y0), "end");
+  out += text(kLabelWidth - 8, kTop + kPlotHeight / 2, "total cost", "end");
+  const std::string& start = d.settings.start;
+  out += text(kLabelWidth, kTop + kPlotHeight + 16, add_days(start, x0));
+  out += text(kLabelWidth + kPlotWidth, kTop + kPlotHeight + 16, add_days(start, x1), "end");
+  out += text(kLabelWidth + kPlotWidth / 2, kTop + kPlotHeight + 16, "trained on", "middle");
+  std::string path;
+  for (const size_t i : d.frontier) {
+    const auto& r = d.ranked[i];
+    path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", fx(r.finish_day),
+                        fy(r.total_cost_usd));
+  }
+  out += fmt::format("<path d=\"{}\" class=\"series\"/>\n", path);
+  std::vector<bool> on_frontier(d.ranked.size(), false);
+  for (const size_t i : d.frontier) on_frontier[i] = true;
+  for (size_t i = d.ranked.size(); i-- > 0;) {  // the best drawn last, on top
+    const auto& r = d.ranked[i];
+    out += fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\" stroke=\"{}\"><title>#{} {}: "
+        "{}, {}</title></circle>\n",
+        fx(r.finish_day), fy(r.total_cost_usd), i == 0 ? 7 : 4,
+        on_frontier[i] ? "#4c78a8" : "#bbbbbb", i == 0 ? "#e15759" : "none", i + 1,
+        esc(design_label(r.choice)), r.finish_date, money(r.total_cost_usd));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string design_html(const app::Design& design) {
+  const DesignSearch& d = design.search;
+  double h = 0;
+  const std::string chart = frontier_chart(d, h);
+  const std::string body = figure(
+      "frontier", "Finish against total cost", h, chart,
+      "Every feasible design: when it has trained the token budget and what it costs (capital, "
+      "and the run's electricity and maintenance). Blue: the frontier, no design trains sooner "
+      "for less; red ring: the best by the goal.");
+  const std::string title = "colossim design: " + design.scenario.name;
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n{}"
+      "</head><body>\n<h1>{}</h1>\n{}<pre>{}</pre>\n</body></html>\n",
+      esc(title), kStyle, esc(title), body, esc(design_text(design)));
+}
 
 std::string html_report(const app::Report& report) {
   const Scenario& s = report.simulation.scenario;
@@ -306,15 +386,9 @@ std::string html_report(const app::Report& report) {
 
   const std::string title = "colossim: " + s.name;
   return fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n"
-      "<style>body{{font:14px system-ui,sans-serif;margin:24px;color:#222}}"
-      "figure{{margin:0 0 28px}}h1{{font-size:20px}}h2{{font-size:16px;margin:0}}"
-      "figcaption p{{margin:2px 0 6px;color:#555}}.label{{font-size:11px;fill:#333}}"
-      ".axis{{stroke:#888}}.series{{fill:none;stroke:#4c78a8;stroke-width:2}}"
-      ".point{{fill:#4c78a8}}.mark{{stroke:#e15759;stroke-dasharray:4 3}}"
-      "pre{{background:#f6f6f6;padding:12px;overflow:auto}}</style>\n</head><body>\n"
-      "<h1>{}</h1>\n<pre>{}</pre>\n{}</body></html>\n",
-      esc(title), esc(title), esc(prediction_text(s, p, run)), body);
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n{}"
+      "</head><body>\n<h1>{}</h1>\n<pre>{}</pre>\n{}</body></html>\n",
+      esc(title), kStyle, esc(title), esc(prediction_text(s, p, run)), body);
 }
 
 }  // namespace colossim

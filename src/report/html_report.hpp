@@ -12,5 +12,7 @@
 namespace colossim {
 
 [[nodiscard]] std::string html_report(const app::Report& report);
+// `colossim design --format html`: the frontier of finish against total cost, then the text.
+[[nodiscard]] std::string design_html(const app::Design& design);
 
 }  // namespace colossim

@@ -4,6 +4,7 @@
 set -euo pipefail
 colossim=$1
 scenario=$2
+design=${3:-}  # a scenario with a design: block: its frontier chart too
 browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || { echo "chromium is not installed (scripts/bootstrap installs it)"; exit 1; }
 dir=$(mktemp -d)
@@ -22,4 +23,17 @@ for id in timeline breakdown memory power goodput interruptions fabric; do
   grep -q "<svg" "$dir/$id.svg" || { echo "no chart $id in the rendered page"; exit 1; }
   grep -qE "<(rect|path|circle)" "$dir/$id.svg" || { echo "chart $id drew nothing"; exit 1; }
 done
+if [ -n "$design" ]; then
+  "$colossim" design "$design" --format html >"$dir/design.html"
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$dir/profile" \
+    --enable-logging=stderr --v=0 --dump-dom "file://$dir/design.html" >"$dir/design-dom.html" 2>"$dir/design-log"
+  if grep -E "CONSOLE|Uncaught" "$dir/design-log"; then
+    echo "console messages while loading the design page"
+    exit 1
+  fi
+  awk 'index($0, "<figure id=\"frontier\"") {on=1} on {print} on && /<\/figure>/ {exit}' \
+    "$dir/design-dom.html" >"$dir/frontier.svg"
+  grep -q "<circle" "$dir/frontier.svg" || { echo "the design frontier drew no design"; exit 1; }
+  grep -q "<path" "$dir/frontier.svg" || { echo "the design frontier drew no frontier"; exit 1; }
+fi
 echo "report rendered in $("$browser" --version 2>/dev/null | head -1): 7 charts"
