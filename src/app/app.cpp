@@ -272,6 +272,7 @@ Outcome<Design> design(const std::string& file, const std::vector<std::string>& 
   };
   colossim::DesignOptions o;
   o.evaluator = options.evaluator;
+  o.exchange = options.exchange;
   o.progress = options.progress;
   Design out{base, design_cluster(base, variant, Calibration::builtin(), o)};
   if (out.search.ranked.empty()) return refused(base, out.search.why_none);

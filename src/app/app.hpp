@@ -163,7 +163,8 @@ struct BringupResult {
 
 // The cluster to build (`colossim design`): the scenario's `design:` block searched.
 struct DesignOptions {
-  BatchEvaluator* evaluator = nullptr;  // the plan searches' (null: one thread)
+  BatchEvaluator* evaluator = nullptr;     // each plan search's threads (null: one)
+  std::optional<DesignExchange> exchange;  // MPI ranks sharing the designs
   Progress progress;
 };
 struct Design {

@@ -321,16 +321,27 @@ struct Evaluators {
   Evaluators& operator=(const Evaluators&) = delete;
 };
 
-// `design`: every rank runs the same deterministic design search, each plan search's batches
-// split across ranks; rank 0 prints.
+// `design`: under MPI the ranks share the designs (each searches its share on its threads, then
+// all exchange results), so every rank ranks alike; rank 0 prints.
 int design(Args& a, const MpiSession* mpi) {
-  const Evaluators eval(a.threads, mpi);
+  ThreadEvaluator threads(a.threads);
   app::DesignOptions options;
-  options.evaluator = eval.chosen;
-  ProgressBar bar(a.des_out.chosen() == "text" && !eval.helper, "designs");
+  options.evaluator = &threads;
+  bool helper = false;
+#ifdef COLOSSIM_HAVE_MPI
+  if (mpi != nullptr && mpi->active()) {
+    options.exchange = DesignExchange{mpi->rank(), mpi->size(), [mpi](const std::string& mine) {
+                                        return all_gather(*mpi, mine);
+                                      }};
+    helper = mpi->rank() != 0;
+  }
+#else
+  (void)mpi;
+#endif
+  ProgressBar bar(a.des_out.chosen() == "text" && !helper, "designs");
   options.progress = bar.callback();
   const auto r = app::design(a.file, a.overrides, options);
-  return eval.helper ? (r ? 0 : 2) : print(r, a.des_out);
+  return helper ? (r ? 0 : 2) : print(r, a.des_out);
 }
 
 // `plan`, in this process or across MPI ranks (rank 0 prints; the others help the search).

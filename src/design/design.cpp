@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "facility/facility.hpp"
 #include "run/bringup.hpp"
@@ -509,6 +510,97 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
   return out;
 }
 
+// A design's figures after its search, for the ranks that did not run it (MPI): every field
+// the search and the run set, doubles at full precision, so that every rank ranks alike.
+nlohmann::json to_record(const DesignResult& r) {
+  const Plan& p = r.plan;
+  return {
+      {"limit", static_cast<int>(r.limit)},
+      {"why", r.why},
+      {"plan",
+       {p.tp, p.pp, p.cp, p.ep, p.etp, p.dp, p.micro_batch, p.virtual_stages, p.sequence_parallel,
+        static_cast<int>(p.recompute), p.zero, static_cast<int>(p.precision), p.moe_a2a_overlap}},
+      {"schedule", p.schedule},
+      {"recompute_modules", p.recompute_modules},
+      {"moe_dispatcher", p.moe_dispatcher},
+      {"figures",
+       {r.step_s,
+        r.tokens_per_s,
+        r.mfu,
+        r.memory_gib,
+        r.train_days_no_failures,
+        r.train_days,
+        r.goodput,
+        r.first_training_day,
+        r.finish_day,
+        r.avg_mw,
+        r.run_cost_usd,
+        r.total_cost_usd,
+        r.depreciation_usd,
+        r.maintenance_usd,
+        r.hardware_usd,
+        r.usd_per_million_tokens,
+        r.tokens_per_s_per_mw,
+        r.band_low,
+        r.band_high,
+        r.fleet_low_days,
+        r.fleet_high_days,
+        r.binding_use}},
+      {"text", {r.first_training_date, r.finish_date, r.trust_group, r.binding}}};
+}
+// `plan`: the design scenario's own plan, which the search's choices overwrite.
+void from_record(const nlohmann::json& j, DesignResult& r, Plan plan) {
+  r.limit = static_cast<DesignLimit>(j.at("limit").get<int>());
+  r.why = j.at("why").get<std::string>();
+  const auto& q = j.at("plan");
+  plan.tp = q[0].get<int>();
+  plan.pp = q[1].get<int>();
+  plan.cp = q[2].get<int>();
+  plan.ep = q[3].get<int>();
+  plan.etp = q[4].get<int>();
+  plan.dp = q[5].get<long long>();
+  plan.micro_batch = q[6].get<long long>();
+  plan.virtual_stages = q[7].get<int>();
+  plan.sequence_parallel = q[8].get<bool>();
+  plan.recompute = static_cast<Recompute>(q[9].get<int>());
+  plan.zero = q[10].get<int>();
+  plan.precision = static_cast<Precision>(q[11].get<int>());
+  plan.moe_a2a_overlap = q[12].get<bool>();
+  plan.schedule = j.at("schedule").get<std::string>();
+  plan.recompute_modules = j.at("recompute_modules").get<std::vector<std::string>>();
+  plan.moe_dispatcher = j.at("moe_dispatcher").get<std::string>();
+  r.plan = plan;
+  const auto& f = j.at("figures");
+  double* const fields[] = {&r.step_s,
+                            &r.tokens_per_s,
+                            &r.mfu,
+                            &r.memory_gib,
+                            &r.train_days_no_failures,
+                            &r.train_days,
+                            &r.goodput,
+                            &r.first_training_day,
+                            &r.finish_day,
+                            &r.avg_mw,
+                            &r.run_cost_usd,
+                            &r.total_cost_usd,
+                            &r.depreciation_usd,
+                            &r.maintenance_usd,
+                            &r.hardware_usd,
+                            &r.usd_per_million_tokens,
+                            &r.tokens_per_s_per_mw,
+                            &r.band_low,
+                            &r.band_high,
+                            &r.fleet_low_days,
+                            &r.fleet_high_days,
+                            &r.binding_use};
+  for (size_t k = 0; k < std::size(fields); ++k) *fields[k] = f.at(k).get<double>();
+  const auto& t = j.at("text");
+  r.first_training_date = t[0].get<std::string>();
+  r.finish_date = t[1].get<std::string>();
+  r.trust_group = t[2].get<std::string>();
+  r.binding = t[3].get<std::string>();
+}
+
 }  // namespace
 
 const char* limit_name(DesignLimit limit) {
@@ -562,17 +654,23 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
   out.settings = d;
   std::vector<DesignChoice> choices = enumerate(d, base, catalog);
   out.designs = static_cast<long long>(choices.size());
-  std::map<std::string, Shared> searches;
-  std::map<std::string, std::optional<ReliabilityReport>> runs;
-  std::vector<DesignResult> feasible;
+  // First, on every rank: each design's scenario and the bounds that need no simulation.
+  struct Pending {
+    size_t index = 0;
+    Scenario scenario;
+    std::string key;  // designs with one key share a plan search
+  };
+  std::vector<DesignResult> results(choices.size());
+  std::vector<Pending> pending;
+  std::map<std::string, size_t> keys;  // each step key's number, in order of first use
   long long done = 0;
-  for (DesignChoice& c : choices) {
-    DesignResult r;
+  const auto count = [&] {
+    if (options.progress) options.progress(++done, out.designs);
+  };
+  for (size_t i = 0; i < choices.size(); ++i) {
+    const DesignChoice& c = choices[i];
+    DesignResult& r = results[i];
     r.choice = c;
-    const auto finish = [&](DesignResult res) {
-      (res.limit == DesignLimit::none ? feasible : out.rejected).push_back(std::move(res));
-      if (options.progress) options.progress(++done, out.designs);
-    };
     Scenario s;
     try {
       s = variant(c.sets);
@@ -581,11 +679,10 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
       r.why = e.what();
       r.bounded = true;
       ++out.bounded;
-      finish(std::move(r));
+      count();
       continue;
     }
     open_plan_keys(s);
-    // Before any search: power, capital, racks and the compute-only deadline bound.
     const PowerReport peak = power_report(s, Prediction{});
     r.peak_mw = peak.facility_peak.value() / 1e6;
     const CostReport cost = cost_report(s, peak, 0);
@@ -603,13 +700,27 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
     if (r.limit != DesignLimit::none) {
       r.bounded = true;
       ++out.bounded;
-      finish(std::move(r));
+      count();
       continue;
     }
     const std::string key = step_key(c);
-    auto it = searches.find(key);
+    keys.emplace(key, keys.size());
+    pending.push_back({i, std::move(s), key});
+  }
+  out.plan_searches = static_cast<long long>(keys.size());
+  out.searches_shared = static_cast<long long>(pending.size() - keys.size());
+
+  // Then the searches: step key k on rank k mod ranks, with every design that shares it.
+  const int ranks = options.exchange ? options.exchange->size : 1;
+  const int rank = options.exchange ? options.exchange->rank : 0;
+  std::map<std::string, Shared> searches;
+  std::map<std::string, std::optional<ReliabilityReport>> runs;
+  nlohmann::json mine = nlohmann::json::object();
+  for (Pending& p : pending) {
+    if (static_cast<int>(keys.at(p.key) % static_cast<size_t>(ranks)) != rank) continue;
+    Scenario& s = p.scenario;
+    auto it = searches.find(p.key);
     if (it == searches.end()) {
-      ++out.plan_searches;
       Shared shared;
       Scenario ranking = s;
       ranking.network_model = kRankingNetworkModel;
@@ -630,16 +741,37 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
         else
           shared.refusal = v.refusal;
       }
-      it = searches.emplace(key, std::move(shared)).first;
-    } else {
-      ++out.searches_shared;
+      it = searches.emplace(p.key, std::move(shared)).first;
     }
     if (it->second.prediction) {
       s.plan = it->second.prediction->plan;
       s.free_plan_keys.clear();
     }
-    finish(evaluate(std::move(r), s, it->second, runs, d));
+    try {
+      results[p.index] = evaluate(results[p.index], s, it->second, runs, d);
+    } catch (const InputError& e) {  // one design's, not the search's (and no rank left waiting)
+      results[p.index].limit = DesignLimit::input;
+      results[p.index].why = e.what();
+    }
+    if (ranks > 1) mine[std::to_string(p.index)] = to_record(results[p.index]);
+    count();
   }
+  if (ranks > 1) {
+    // Every rank's designs to every rank, each plan laid over its design's scenario's own.
+    for (const std::string& text : options.exchange->all_gather(mine.dump())) {
+      const nlohmann::json theirs = nlohmann::json::parse(text);
+      for (const auto& [index, record] : theirs.items()) {
+        const size_t i = std::stoul(index);
+        Plan plan = std::find_if(pending.begin(), pending.end(), [&](const Pending& p) {
+                      return p.index == i;
+                    })->scenario.plan;
+        from_record(record, results[i], plan);
+      }
+    }
+  }
+  std::vector<DesignResult> feasible;
+  for (DesignResult& r : results)
+    (r.limit == DesignLimit::none ? feasible : out.rejected).push_back(std::move(r));
   std::stable_sort(feasible.begin(), feasible.end(),
                    [&](const DesignResult& a, const DesignResult& b) {
                      const double x = design_objective(a, d.goal), y = design_objective(b, d.goal);

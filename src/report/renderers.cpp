@@ -316,11 +316,10 @@ const std::vector<Renderer<app::BringupResult>>& renderers() {
 }
 template <>
 const std::vector<Renderer<app::Design>>& renderers() {
-  static const std::vector<Renderer<app::Design>> r = {
-      {"text", &design_result_text},
-      {"json", &design_result_json},
-      {"csv", &design_csv},
-      {"html", &design_html}};
+  static const std::vector<Renderer<app::Design>> r = {{"text", &design_result_text},
+                                                       {"json", &design_result_json},
+                                                       {"csv", &design_csv},
+                                                       {"html", &design_html}};
   return r;
 }
 template <>

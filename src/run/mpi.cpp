@@ -18,6 +18,22 @@ MpiSession::~MpiSession() {
   if (active_) MPI_Finalize();
 }
 
+std::vector<std::string> all_gather(const MpiSession& session, const std::string& mine) {
+  const int size = session.size();
+  const int length = static_cast<int>(mine.size());
+  std::vector<int> lengths(static_cast<size_t>(size), 0);
+  MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  std::vector<int> offsets(static_cast<size_t>(size), 0);
+  for (size_t r = 1; r < offsets.size(); ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+  std::vector<char> all(static_cast<size_t>(offsets.back() + lengths.back()) + 1);
+  MPI_Allgatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(),
+                 MPI_CHAR, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  for (size_t r = 0; r < lengths.size(); ++r)
+    out.emplace_back(all.data() + offsets[r], static_cast<size_t>(lengths[r]));
+  return out;
+}
+
 void MpiEvaluator::evaluate(const Scenario& s, const Calibration& cal,
                             const std::vector<PlanCandidate>& batch, std::vector<double>& step_s) {
   std::vector<PlanCandidate> mine;

@@ -5,6 +5,9 @@
 // Rank 0 prints. Built only where MPI is found (COLOSSIM_HAVE_MPI).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "run/plan_search.hpp"
 
 namespace colossim {
@@ -25,6 +28,10 @@ class MpiSession {
   int rank_ = 0;
   int size_ = 1;
 };
+
+// Every rank's `mine`, in rank order, on every rank (all ranks call it together).
+[[nodiscard]] std::vector<std::string> all_gather(const MpiSession& session,
+                                                  const std::string& mine);
 
 class MpiEvaluator final : public BatchEvaluator {
  public:
