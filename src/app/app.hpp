@@ -128,9 +128,16 @@ struct SweepRow {
 struct Sweep {
   std::vector<std::string> keys;
   std::vector<SweepRow> rows;  // the grid, last axis fastest
+  size_t simulated = 0;        // points this process ran (all but under a share)
+  size_t input_errors = 0;     // of which the scenario refused as input
+  std::string first_input_error;
 };
 // Every combination of the axes' values applied to the scenario `file` (empty: the default).
-[[nodiscard]] Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes);
+// `share` {rank, ranks}: only the points i with i mod ranks == rank are simulated, the others
+// keep their values and an empty refusal (MPI ranks splitting a sweep). With one rank, every
+// point bad input throws the first error; under a share the caller decides from the counts.
+[[nodiscard]] Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes,
+                          std::pair<int, int> share = {0, 1});
 
 // --- the run, the facility, comparisons -----------------------------------------------------
 
@@ -163,8 +170,8 @@ struct BringupResult {
 
 // The cluster to build (`colossim design`): the scenario's `design:` block searched.
 struct DesignOptions {
-  BatchEvaluator* evaluator = nullptr;     // each plan search's threads (null: one)
-  std::optional<DesignExchange> exchange;  // MPI ranks sharing the designs
+  BatchEvaluator* evaluator = nullptr;  // each plan search's threads (null: one)
+  std::optional<Exchange> exchange;     // MPI ranks sharing the designs
   Progress progress;
 };
 struct Design {

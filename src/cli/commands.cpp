@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "app/app.hpp"
@@ -283,11 +284,67 @@ void define_other_commands(CLI::App& cli, Args& a) {
   a.def = cli.add_subcommand("default-scenario", "print the built-in default scenario (YAML)");
 }
 
-int sweep(const Args& a) {
+// The MPI ranks as an Exchange, when launched by mpirun.
+std::optional<Exchange> exchange_of(const MpiSession* mpi) {
+#ifdef COLOSSIM_HAVE_MPI
+  if (mpi != nullptr && mpi->active()) {
+    return Exchange{mpi->rank(), mpi->size(),
+                    [mpi](const std::string& mine) { return all_gather(*mpi, mine); }};
+  }
+#else
+  (void)mpi;
+#endif
+  return std::nullopt;
+}
+
+// The sweep's CSV when MPI ranks share the points: each renders its own rows, rank 0 joins them
+// in grid order (what one process prints). Every point bad input exits 2 on every rank.
+std::optional<std::string> shared_sweep(const std::vector<app::SweepAxis>& axes, const Args& a,
+                                        const Exchange& ranks) {
+  const app::Sweep mine = app::sweep(a.file, axes, {ranks.rank, ranks.size});
+  const std::vector<std::string> lines = sweep_csv_lines(mine);
+  nlohmann::json rows = nlohmann::json::object();
+  for (size_t i = static_cast<size_t>(ranks.rank); i < mine.rows.size();
+       i += static_cast<size_t>(ranks.size))
+    rows[std::to_string(i)] = lines[i + 1];
+  const nlohmann::json share = {{"simulated", mine.simulated},
+                                {"input_errors", mine.input_errors},
+                                {"first_input_error", mine.first_input_error},
+                                {"rows", rows}};
+  std::vector<std::string> all_rows(mine.rows.size());
+  size_t simulated = 0, errors = 0;
+  std::string first_error;
+  for (const std::string& text : ranks.all_gather(share.dump())) {
+    const nlohmann::json theirs = nlohmann::json::parse(text);
+    simulated += theirs.at("simulated").get<size_t>();
+    errors += theirs.at("input_errors").get<size_t>();
+    if (first_error.empty()) first_error = theirs.at("first_input_error").get<std::string>();
+    for (const auto& [index, line] : theirs.at("rows").items())
+      all_rows[std::stoul(index)] = line.get<std::string>();
+  }
+  if (errors > 0 && errors == simulated) {
+    if (ranks.rank == 0) std::cerr << first_error << "\n";
+    return std::nullopt;
+  }
+  std::string csv = lines.front();
+  for (const auto& line : all_rows) csv += line;
+  return csv;
+}
+
+int sweep(const Args& a, const MpiSession* mpi) {
   std::vector<app::SweepAxis> axes;
   axes.reserve(a.sets.size());
   for (const auto& s : a.sets) axes.push_back(app::parse_sweep_axis(s));
-  const std::string csv = render(app::sweep(a.file, axes), a.sweep_out.chosen());
+  std::string csv;
+  const std::optional<Exchange> ranks = exchange_of(mpi);
+  if (ranks && ranks->size > 1) {
+    const auto joined = shared_sweep(axes, a, *ranks);
+    if (!joined) return 2;
+    if (ranks->rank != 0) return 0;
+    csv = *joined;
+  } else {
+    csv = render(app::sweep(a.file, axes), a.sweep_out.chosen());
+  }
   if (a.out_file.empty()) {
     std::cout << csv;
     return 0;
@@ -327,17 +384,8 @@ int design(Args& a, const MpiSession* mpi) {
   ThreadEvaluator threads(a.threads);
   app::DesignOptions options;
   options.evaluator = &threads;
-  bool helper = false;
-#ifdef COLOSSIM_HAVE_MPI
-  if (mpi != nullptr && mpi->active()) {
-    options.exchange = DesignExchange{mpi->rank(), mpi->size(), [mpi](const std::string& mine) {
-                                        return all_gather(*mpi, mine);
-                                      }};
-    helper = mpi->rank() != 0;
-  }
-#else
-  (void)mpi;
-#endif
+  options.exchange = exchange_of(mpi);
+  const bool helper = options.exchange && options.exchange->rank != 0;
   ProgressBar bar(a.des_out.chosen() == "text" && !helper, "designs");
   options.progress = bar.callback();
   const auto r = app::design(a.file, a.overrides, options);
@@ -423,7 +471,7 @@ int dispatch(Args& a, const MpiSession* mpi) {
   if (*a.clu) return print(app::Outcome(app::cluster(app::load(a.file, a.overrides))), a.clu_out);
   if (*a.clm) return print(app::Outcome(app::claims()), a.clm_out);
   if (*a.rep) return report(a);
-  if (*a.sw) return sweep(a);
+  if (*a.sw) return sweep(a, mpi);
   if (*a.pl) return plan(a, mpi);
   if (*a.rel)
     return print(app::reliability(app::load(a.file, a.overrides), a.rel_options), a.rel_out);

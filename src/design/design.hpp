@@ -13,7 +13,7 @@
 // that differ in cooling or storage share one search, and the run with failures is shared by
 // those that differ only in cooling.
 //
-// Across MPI ranks (DesignExchange) the designs' plan searches are shared out by step key, each
+// Across MPI ranks (core/exchange.hpp) the designs' plan searches are shared out by step key, each
 // rank runs its share (with the designs that reuse them) and every rank receives every result:
 // the output is byte for byte that of one process.
 //
@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "core/exchange.hpp"
 #include "run/plan_search.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/calibration.hpp"
@@ -130,18 +131,9 @@ struct DesignSearch {
 // `sets` applied); throws InputError for a choice the scenario rejects.
 using DesignVariant = std::function<Scenario(const std::vector<std::string>& sets)>;
 
-// Several processes sharing the designs (MPI ranks): each runs the searches of its share and
-// `all_gather` hands every rank's results to every rank, so all rank alike.
-struct DesignExchange {
-  int rank = 0;
-  int size = 1;
-  // Every rank's text, in rank order; all ranks call it together.
-  std::function<std::vector<std::string>(const std::string& mine)> all_gather;
-};
-
 struct DesignOptions {
   BatchEvaluator* evaluator = nullptr;  // the plan searches' threads (null: one)
-  std::optional<DesignExchange> exchange;
+  std::optional<Exchange> exchange;     // MPI ranks sharing the designs
   std::function<void(long long done, long long total)> progress;
 };
 

@@ -50,6 +50,9 @@ template <>
 const std::vector<Renderer<app::AgainstPublished>>& renderers();
 template <>
 const std::vector<Renderer<app::Sweep>>& renderers();
+// The sweep's CSV as its header line and then one line per grid point, in order (what the
+// "csv" renderer joins; MPI ranks each render their own points).
+[[nodiscard]] std::vector<std::string> sweep_csv_lines(const app::Sweep& sweep);
 template <>
 const std::vector<Renderer<app::RunReport>>& renderers();
 template <>

@@ -94,22 +94,27 @@ std::string csv_field(const std::string& text) {
   return text.find_first_of(",\"\n\r") == std::string::npos ? text : csv_quoted(text);
 }
 
-std::string sweep_csv(const app::Sweep& r) {
-  std::string out;
-  for (const auto& key : r.keys) out += csv_field(key) + ",";
-  out +=
+}  // namespace
+
+std::vector<std::string> sweep_csv_lines(const app::Sweep& r) {
+  std::vector<std::string> lines;
+  std::string head;
+  for (const auto& key : r.keys) head += csv_field(key) + ",";
+  head +=
       "status,step_time_s,tokens_per_s,mfu,model_tflops_per_gpu,memory_gib_per_gpu,time_to_train_"
       "days_no_failures,tp,pp,cp,ep,dp,micro_batch,virtual_stages,recompute,zero,precision,"
       "time_to_train_days,goodput,facility_mw,energy_mwh,capital_usd,run_cost_usd\n";
+  lines.push_back(head);
   for (const auto& row : r.rows) {
+    std::string out;
     for (const auto& v : row.values) out += csv_field(v) + ",";
     if (!row.prediction) {
-      out += csv_quoted(row.refusal) + ",,,,,,,,,,,,,,,,,,,,,,\n";
+      lines.push_back(out + csv_quoted(row.refusal) + ",,,,,,,,,,,,,,,,,,,,,,\n");
       continue;
     }
     const Prediction& p = *row.prediction;
     const Plan& pl = p.plan;
-    out += fmt::format("ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}\n",
+    out += fmt::format("ok,{:.6g},{:.6g},{:.4f},{:.2f},{:.2f},{},{},{},{},{},{},{},{},{},{},{}",
                        p.step.step_time.value(), p.tokens_per_s, p.mfu, p.model_tflops_per_gpu,
                        to_gib(p.memory.total()),
                        p.time_to_train_days ? fmt::format("{:.2f}", *p.time_to_train_days) : "",
@@ -118,7 +123,6 @@ std::string sweep_csv(const app::Sweep& r) {
                        pl.precision == Precision::fp8 ? "fp8" : "bf16");
     // With failures (the run model's median and goodput), power and money; empty without a
     // token budget (no run to price).
-    out.pop_back();
     const bool run = row.run.has_value() && row.facility.has_value();
     out += run ? fmt::format(",{:.2f},{:.4f},{:.2f},{:.0f},{:.0f},{:.0f}\n",
                              row.run->result.days_median, row.run->result.goodput,
@@ -126,7 +130,16 @@ std::string sweep_csv(const app::Sweep& r) {
                              row.facility->cost.energy_mwh, row.facility->cost.capital.value(),
                              row.facility->cost.run.value())
                : ",,,,,,\n";
+    lines.push_back(out);
   }
+  return lines;
+}
+
+namespace {
+
+std::string sweep_csv(const app::Sweep& r) {
+  std::string out;
+  for (const auto& line : sweep_csv_lines(r)) out += line;
   return out;
 }
 
