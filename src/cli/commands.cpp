@@ -439,6 +439,10 @@ int report(const Args& a) {
 }
 
 int dispatch(Args& a, const MpiSession* mpi) {
+  // Under mpirun, the commands that share their work across ranks (plan, design, sweep) run on
+  // every rank; the others run once, on rank 0, so that the output is one process's.
+  const bool shares_ranks = *a.pl || *a.des || *a.sw;
+  if (!shares_ranks && exchange_of(mpi) && exchange_of(mpi)->rank != 0) return 0;
   if (*a.cat) return print(app::Outcome(app::catalog_view()), a.cat_out);
   if (*a.def) {
     std::cout << default_scenario_yaml();
