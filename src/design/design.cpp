@@ -101,6 +101,21 @@ std::vector<DesignChoice> enumerate(const DesignSettings& d, const Scenario& bas
   return out;
 }
 
+// The sets that change the plan search: the closed-form network it ranks on reads the GPUs, the
+// nodes, the NICs and the job, not the fabric's shape (net/bandwidth_model.cpp), so neither the
+// fabric generator nor the oversubscription, cooling or storage enter
+// (Design.SharedSearchesFindWhatTheirOwnWould checks it).
+std::string search_key(const DesignChoice& c) {
+  std::string key;
+  for (const auto& s : c.sets) {
+    if (s.rfind("cluster.cooling=", 0) == 0 || s.rfind("reliability.", 0) == 0 ||
+        s.rfind("cluster.network.topology=", 0) == 0 ||
+        s.rfind("cluster.network.oversubscription=", 0) == 0)
+      continue;
+    key += s + ";";
+  }
+  return key;
+}
 // The sets that change the step and the run: every one but cooling (power and cost only).
 std::string step_key(const DesignChoice& c) {
   std::string key;
@@ -658,7 +673,8 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
   struct Pending {
     size_t index = 0;
     Scenario scenario;
-    std::string key;  // designs with one key share a plan search
+    std::string search;  // designs with one search key share a plan search
+    std::string step;    // and with one step key, the step too
   };
   std::vector<DesignResult> results(choices.size());
   std::vector<Pending> pending;
@@ -703,25 +719,27 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
       count();
       continue;
     }
-    const std::string key = step_key(c);
-    keys.emplace(key, keys.size());
-    pending.push_back({i, std::move(s), key});
+    const std::string search = search_key(c);
+    keys.emplace(search, keys.size());
+    pending.push_back({i, std::move(s), search, step_key(c)});
   }
   out.plan_searches = static_cast<long long>(keys.size());
   out.searches_shared = static_cast<long long>(pending.size() - keys.size());
 
-  // Then the searches: step key k on rank k mod ranks, with every design that shares it.
+  // Then the searches: search key k on rank k mod ranks, with every design that shares it; each
+  // step simulated on its own network once.
   const int ranks = options.exchange ? options.exchange->size : 1;
   const int rank = options.exchange ? options.exchange->rank : 0;
-  std::map<std::string, Shared> searches;
+  std::map<std::string, std::optional<Plan>> plans;  // by search key (none: the refusal)
+  std::map<std::string, std::string> no_plan;
+  std::map<std::string, Shared> searches;  // by step key
   std::map<std::string, std::optional<ReliabilityReport>> runs;
   nlohmann::json mine = nlohmann::json::object();
   for (Pending& p : pending) {
-    if (static_cast<int>(keys.at(p.key) % static_cast<size_t>(ranks)) != rank) continue;
+    if (static_cast<int>(keys.at(p.search) % static_cast<size_t>(ranks)) != rank) continue;
     Scenario& s = p.scenario;
-    auto it = searches.find(p.key);
-    if (it == searches.end()) {
-      Shared shared;
+    auto found = plans.find(p.search);
+    if (found == plans.end()) {
       Scenario ranking = s;
       ranking.network_model = kRankingNetworkModel;
       SearchOptions so;
@@ -729,11 +747,17 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
       so.evaluator = options.evaluator;
       so.search_framework_options = true;
       const PlanSearch search = search_plans(ranking, calibration, so);
-      if (!search.best()) {
-        shared.refusal = "no plan: " + search.why_none;
+      if (!search.best()) no_plan[p.search] = "no plan: " + search.why_none;
+      found = plans.emplace(p.search, search.best()).first;
+    }
+    auto it = searches.find(p.step);
+    if (it == searches.end()) {
+      Shared shared;
+      if (!found->second) {
+        shared.refusal = no_plan.at(p.search);
       } else {
         Scenario fixed = s;
-        fixed.plan = *search.best();
+        fixed.plan = *found->second;
         fixed.free_plan_keys.clear();
         const Verdict v = predict(fixed, calibration);
         if (v.prediction)
@@ -741,7 +765,7 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
         else
           shared.refusal = v.refusal;
       }
-      it = searches.emplace(p.key, std::move(shared)).first;
+      it = searches.emplace(p.step, std::move(shared)).first;
     }
     if (it->second.prediction) {
       s.plan = it->second.prediction->plan;

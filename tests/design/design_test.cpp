@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 
 #include "app/app.hpp"
 #include "core/error.hpp"
@@ -151,6 +152,35 @@ TEST(Design, AnImpossibleBudgetNamesTheConstraint) {
   const DesignSearch late = searched(with_sets(kSpace, {"design.deadline=2025-01-01"}));
   EXPECT_EQ(late.why_none.rfind("design.deadline:", 0), 0u) << late.why_none;
   EXPECT_NE(late.why_none.find("peak FLOP/s"), std::string::npos) << late.why_none;
+}
+
+// Designs that differ only in the fabric's shape share one plan search (the closed-form network
+// the search ranks on does not read it): each shared plan is what its own search finds.
+TEST(Design, SharedSearchesFindWhatTheirOwnWould) {
+  const std::string text = std::string(kSpace) +
+                           "  topology: [rail-optimized, clos]\n"
+                           "  oversubscription: [1, 3]\n";
+  const DesignSearch d = searched(text);
+  EXPECT_EQ(d.designs, 2 * 3 * 2 * 2 * 2);
+  ASSERT_FALSE(d.ranked.empty());
+  EXPECT_GE(d.searches_shared, static_cast<long long>(d.ranked.size()) / 2);
+  // The first eight: designs of each GPU and size, some sharing a search, some not.
+  for (size_t i = 0; i < d.ranked.size() && i < 8; ++i) {
+    const DesignResult& r = d.ranked[i];
+    Scenario s = app::checked(colossim::testing::scenario(with_sets(text, r.choice.sets)));
+    open_plan_keys(s);
+    s.network_model = kRankingNetworkModel;
+    SearchOptions options;
+    options.search_framework_options = true;
+    const PlanSearch own = search_plans(s, Calibration::builtin(), options);
+    ASSERT_TRUE(own.best().has_value()) << design_label(r.choice);
+    const Plan& p = *own.best();
+    EXPECT_EQ(std::tie(p.tp, p.pp, p.cp, p.dp, p.micro_batch, p.virtual_stages, p.zero),
+              std::tie(r.plan.tp, r.plan.pp, r.plan.cp, r.plan.dp, r.plan.micro_batch,
+                       r.plan.virtual_stages, r.plan.zero))
+        << design_label(r.choice);
+    EXPECT_EQ(p.recompute, r.plan.recompute) << design_label(r.choice);
+  }
 }
 
 TEST(Design, BadBlocksAreInputErrors) {
