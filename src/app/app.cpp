@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "net/fabric_network.hpp"
@@ -384,19 +385,59 @@ std::string shipped_collectives_table() {
 
 namespace {
 
+// Judges cases 0..n-1 with `one`: on this process, or shared by MPI ranks (rank r the cases
+// i mod ranks), every result then on every rank. An InputError of any case is thrown on every
+// rank: the one of the first case in order, as one process would.
+std::vector<CaseResult> judged(size_t n, const std::function<CaseResult(size_t)>& one,
+                               const ValidateOptions& o) {
+  const size_t ranks = o.exchange ? static_cast<size_t>(o.exchange->size) : 1;
+  const size_t rank = o.exchange ? static_cast<size_t>(o.exchange->rank) : 0;
+  std::vector<CaseResult> results(n);
+  if (ranks == 1) {
+    for (size_t i = 0; i < n; ++i) {
+      if (o.progress) o.progress(static_cast<long long>(i), static_cast<long long>(n));
+      results[i] = one(i);
+    }
+    return results;
+  }
+  nlohmann::json mine = {{"cases", nlohmann::json::object()}};
+  for (size_t i = rank; i < n; i += ranks) {
+    if (o.progress) o.progress(static_cast<long long>(i), static_cast<long long>(n));
+    try {
+      mine["cases"][std::to_string(i)] = one(i);
+    } catch (const InputError& e) {
+      mine["error"] = {{"index", i}, {"where", e.where()}, {"key", e.key()}, {"what", e.what()}};
+      break;
+    }
+  }
+  std::optional<nlohmann::json> first_error;
+  for (const std::string& text : o.exchange->all_gather(mine.dump())) {
+    const nlohmann::json theirs = nlohmann::json::parse(text);
+    for (const auto& [index, result] : theirs.at("cases").items())
+      results[std::stoul(index)] = result.get<CaseResult>();
+    if (theirs.contains("error") &&
+        (!first_error || theirs["error"]["index"] < (*first_error)["index"]))
+      first_error = theirs["error"];
+  }
+  if (first_error) {
+    const auto where = (*first_error)["where"].get<std::string>();
+    const auto key = (*first_error)["key"].get<std::string>();
+    const auto what = (*first_error)["what"].get<std::string>();
+    const size_t prefix = where.size() + 2 + (key.empty() ? 0 : key.size() + 2);
+    throw InputError(where, key, what.substr(std::min(prefix, what.size())));
+  }
+  return results;
+}
+
 ValidationReport validate_collectives(const ValidateOptions& o) {
   if (o.runs) throw InputError("--runs", "", "give either --runs or --collectives");
   if (o.paths.size() > 1) throw InputError("--collectives", o.paths[1], "expected one table");
   const auto rows =
       read_collective_table(o.paths.empty() ? shipped_collectives_table() : o.paths.front());
   const Calibration calibration = Calibration::builtin();
-  std::vector<CaseResult> results;
-  for (const auto& row : rows) {
-    if (o.progress)
-      o.progress(static_cast<long long>(results.size()), static_cast<long long>(rows.size()));
-    results.push_back(validate_collective(row, catalog(), calibration));
-  }
-  return summarise(std::move(results));
+  return summarise(judged(
+      rows.size(), [&](size_t i) { return validate_collective(rows[i], catalog(), calibration); },
+      o));
 }
 
 }  // namespace
@@ -414,13 +455,10 @@ ValidationReport validate(const ValidateOptions& o) {
   const auto files = case_files(paths);
   if (files.empty())
     throw InputError(paths.front(), "", "no validation cases (*.yaml) in it: nothing to judge");
-  std::vector<CaseResult> results;
-  for (const auto& f : files) {
-    if (o.progress)
-      o.progress(static_cast<long long>(results.size()), static_cast<long long>(files.size()));
-    results.push_back(validate_case(f, catalog(), calibration, o.network_model));
-  }
-  return summarise(std::move(results));
+  return summarise(judged(
+      files.size(),
+      [&](size_t i) { return validate_case(files[i], catalog(), calibration, o.network_model); },
+      o));
 }
 
 std::string trust_table(const Progress& progress) {

@@ -245,6 +245,7 @@ struct ValidateOptions {
   bool collectives = false;
   std::string network_model;  // overrides each case's; empty: the case's own
   Progress progress;
+  std::optional<Exchange> exchange;  // MPI ranks sharing the cases (each judges i mod ranks)
 };
 [[nodiscard]] ValidationReport validate(const ValidateOptions& options);
 // data/trust.yaml as the shipped cases, runs and MoE benchmarks measure it now (validate --trust).

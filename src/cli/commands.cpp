@@ -441,7 +441,7 @@ int report(const Args& a) {
 int dispatch(Args& a, const MpiSession* mpi) {
   // Under mpirun, the commands that share their work across ranks (plan, design, sweep) run on
   // every rank; the others run once, on rank 0, so that the output is one process's.
-  const bool shares_ranks = *a.pl || *a.des || *a.sw;
+  const bool shares_ranks = *a.pl || *a.des || *a.sw || (*a.val && !a.trust);
   if (!shares_ranks && exchange_of(mpi) && exchange_of(mpi)->rank != 0) return 0;
   if (*a.cat) return print(app::Outcome(app::catalog_view()), a.cat_out);
   if (*a.def) {
@@ -454,8 +454,11 @@ int dispatch(Args& a, const MpiSession* mpi) {
       std::cout << app::trust_table(bar.callback());
       return 0;
     }
-    a.validate.progress = bar.callback();
-    return print(app::Outcome(app::validate(a.validate)), a.val_out);
+    a.validate.exchange = exchange_of(mpi);
+    const bool helper = a.validate.exchange && a.validate.exchange->rank != 0;
+    if (!helper) a.validate.progress = bar.callback();
+    const auto report = app::validate(a.validate);
+    return helper ? 0 : print(app::Outcome(report), a.val_out);
   }
   if (*a.fac) return print(app::facility(app::load(a.file, a.overrides)), a.fac_out);
   if (*a.bru) return print(app::bringup(app::load(a.file, a.overrides)), a.bru_out);

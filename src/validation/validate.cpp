@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
 
@@ -175,6 +176,44 @@ ValidationReport summarise(std::vector<CaseResult> cases) {
   rep.trust_inside = coverage.inside;
   rep.trust_cases = coverage.cases;
   return rep;
+}
+
+void to_json(nlohmann::json& j, const CaseResult& c) {
+  j = {{"id", c.id},
+       {"group", c.group},
+       {"file", c.file},
+       {"metric", c.metric},
+       {"measured", c.measured},
+       {"predicted", c.predicted},
+       {"error", c.error},
+       {"refusal", c.refusal},
+       {"source", c.source},
+       {"also_in", c.also_in},
+       {"how", c.how},
+       {"trust_group", c.trust_group},
+       {"stack", c.stack},
+       {"series", c.series},
+       {"gpus", c.gpus},
+       {"global_batch", c.global_batch}};
+}
+
+void from_json(const nlohmann::json& j, CaseResult& c) {
+  j.at("id").get_to(c.id);
+  j.at("group").get_to(c.group);
+  j.at("file").get_to(c.file);
+  j.at("metric").get_to(c.metric);
+  j.at("measured").get_to(c.measured);
+  j.at("predicted").get_to(c.predicted);
+  j.at("error").get_to(c.error);
+  j.at("refusal").get_to(c.refusal);
+  j.at("source").get_to(c.source);
+  j.at("also_in").get_to(c.also_in);
+  j.at("how").get_to(c.how);
+  j.at("trust_group").get_to(c.trust_group);
+  j.at("stack").get_to(c.stack);
+  j.at("series").get_to(c.series);
+  j.at("gpus").get_to(c.gpus);
+  j.at("global_batch").get_to(c.global_batch);
 }
 
 }  // namespace colossim

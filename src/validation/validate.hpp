@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,10 @@ struct CaseResult {
   long long gpus = 0;
   long long global_batch = 0;
 };
+
+// A case's result as JSON and back, every field (MPI ranks exchange them; doubles round-trip).
+void to_json(nlohmann::json& j, const CaseResult& c);
+void from_json(const nlohmann::json& j, CaseResult& c);
 
 // One scaling series: per-GPU throughput at the most GPUs over the fewest, minus 1.
 struct ScalingSeries {
