@@ -191,13 +191,15 @@ SweepAxis parse_sweep_axis(const std::string& text, const std::string& option) {
   return axis;
 }
 
-Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes,
-            std::pair<int, int> share) {
+Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes, std::pair<int, int> share,
+            const Progress& progress) {
   const auto [name, text, base_dir] = source_of(file);
   const Calibration cal = Calibration::builtin();
   Sweep out;
   for (const auto& a : axes) out.keys.push_back(a.key);
   std::vector<size_t> index(axes.size(), 0);
+  size_t points = axes.empty() ? 0 : 1;
+  for (const auto& a : axes) points *= a.values.size();
   std::optional<InputError> first_error;
   size_t skipped = 0;
   while (!axes.empty()) {
@@ -228,6 +230,7 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes,
       }
     }
     out.rows.push_back(std::move(row));
+    if (progress) progress(static_cast<long long>(out.rows.size()), static_cast<long long>(points));
     size_t a = axes.size();
     while (a > 0 && ++index[a - 1] == axes[a - 1].values.size()) index[--a] = 0;
     if (a == 0) break;

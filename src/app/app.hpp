@@ -137,7 +137,7 @@ struct Sweep {
 // keep their values and an empty refusal (MPI ranks splitting a sweep). With one rank, every
 // point bad input throws the first error; under a share the caller decides from the counts.
 [[nodiscard]] Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes,
-                          std::pair<int, int> share = {0, 1});
+                          std::pair<int, int> share = {0, 1}, const Progress& progress = {});
 
 // --- the run, the facility, comparisons -----------------------------------------------------
 

@@ -48,13 +48,17 @@ CLI::Validator finite_range(double lo, double hi) {
       fmt::format("NUMBER in [{} - {}]", lo, hi));
 }
 
-// A progress bar on stderr for jobs longer than a second, only on a terminal.
+// Progress on stderr for jobs longer than a second: a bar with the count, the rate and the time
+// left on a terminal; silent when stderr is not one, unless --progress asks (then a line every
+// few seconds, for logs).
 class ProgressBar {
  public:
-  ProgressBar(bool enabled, std::string unit)
-      : enabled_(enabled && isatty(fileno(stderr)) != 0), unit_(std::move(unit)) {}
+  ProgressBar(bool enabled, std::string unit, bool forced = false)
+      : terminal_(isatty(fileno(stderr)) != 0),
+        enabled_(enabled && (terminal_ || forced)),
+        unit_(std::move(unit)) {}
   ~ProgressBar() {
-    if (drawn_) std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+    if (drawn_ && terminal_) std::cerr << "\r" << std::string(78, ' ') << "\r" << std::flush;
   }
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
@@ -65,19 +69,32 @@ class ProgressBar {
  private:
   void draw(long long done, long long total) {
     if (!enabled_ || total <= 0) return;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
     if (elapsed < 1.0) return;
-    const int width = 40;
-    const auto filled = static_cast<size_t>(width * static_cast<double>(done) / total);
-    std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
-              << done << "/" << total << " " << unit_ << std::flush;
+    if (!terminal_ && std::chrono::duration<double>(now - last_).count() < 5.0) return;
+    last_ = now;
+    const double rate = static_cast<double>(done) / elapsed;
+    const std::string left =
+        rate > 0 ? fmt::format("{:.0f} s left", static_cast<double>(total - done) / rate) : "";
+    const std::string counts =
+        fmt::format("{}/{} {}, {:.1f}/s, {}", done, total, unit_, rate, left);
+    if (terminal_) {
+      const int width = 30;
+      const auto filled = static_cast<size_t>(width * static_cast<double>(done) / total);
+      std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
+                << counts << "   " << std::flush;
+    } else {
+      std::cerr << "colossim: " << counts << "\n";
+    }
     drawn_ = true;
   }
+  bool terminal_;
   bool enabled_;
   std::string unit_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
 };
 
 // Every command's output format: --json, or --format NAME among the result's formats.
@@ -132,6 +149,7 @@ struct Args {
   app::PlanOptions plan_options;
   int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   bool against_published = false;
+  bool progress = false;  // --progress: even when stderr is not a terminal
   bool trust = false;
   std::vector<std::string> sets;       // sweep's KEY=V1,V2,... axes
   std::vector<std::string> overrides;  // --set KEY=VALUE on the other scenario commands
@@ -144,6 +162,10 @@ struct Args {
   void file_option(CLI::App* cmd, const std::string& what) {
     cmd->add_option("file", file, what + "; omit for the built-in default");
     set_option(cmd);
+  }
+  void progress_option(CLI::App* cmd) {
+    cmd->add_flag("--progress", progress,
+                  "show progress on stderr even when it is not a terminal (a line every 5 s)");
   }
   void set_option(CLI::App* cmd) {
     cmd->add_option("--set", overrides,
@@ -183,6 +205,7 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.pl->add_option("--threads", a.threads, "threads evaluating plans (default: all cores)")
       ->check(CLI::Range(1, 1024));
   add_output<app::PlanRanking>(a.pl, a.plan_out);
+  a.progress_option(a.pl);
   a.pl->add_flag("--against-published", a.against_published,
                  "for each validation case (FILE: a directory of cases), search every key and "
                  "compare the best plan with the published one");
@@ -193,6 +216,7 @@ void define_run_commands(CLI::App& cli, Args& a) {
       ->required();
   a.sw->add_option("--out", a.out_file, "write the CSV here instead of standard output");
   add_output<app::Sweep>(a.sw, a.sweep_out, "csv");
+  a.progress_option(a.sw);
 
   a.fac = cli.add_subcommand("facility", "power, energy, carbon and cost of a run");
   a.file_option(a.fac, "scenario YAML");
@@ -210,6 +234,7 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.des->add_option("--threads", a.threads, "threads evaluating plans (default: all cores)")
       ->check(CLI::Range(1, 1024));
   add_output<app::Design>(a.des, a.des_out);
+  a.progress_option(a.des);
   a.des->footer(
       "The built-in default's design: block is the Memphis decision (150 MW, H100 now or H200 and "
       "B200 later).\nExamples:\n  colossim design\n  colossim design --format csv > designs.csv\n"
@@ -228,6 +253,7 @@ void define_other_commands(CLI::App& cli, Args& a) {
 
   a.val = cli.add_subcommand("validate", "predicted vs measured over the validation cases");
   a.val->add_option("dirs", a.validate.paths, "directories or files of cases (default: shipped)");
+  a.progress_option(a.val);
   add_output<ValidationReport>(a.val, a.val_out);
   a.val->add_flag("--collectives", a.validate.collectives,
                   "measured nccl-tests bus bandwidths instead (DIRS: one table in the format of "
@@ -301,7 +327,8 @@ std::optional<Exchange> exchange_of(const MpiSession* mpi) {
 // in grid order (what one process prints). Every point bad input exits 2 on every rank.
 std::optional<std::string> shared_sweep(const std::vector<app::SweepAxis>& axes, const Args& a,
                                         const Exchange& ranks) {
-  const app::Sweep mine = app::sweep(a.file, axes, {ranks.rank, ranks.size});
+  ProgressBar bar(ranks.rank == 0, "points", a.progress);
+  const app::Sweep mine = app::sweep(a.file, axes, {ranks.rank, ranks.size}, bar.callback());
   const std::vector<std::string> lines = sweep_csv_lines(mine);
   nlohmann::json rows = nlohmann::json::object();
   for (size_t i = static_cast<size_t>(ranks.rank); i < mine.rows.size();
@@ -343,7 +370,8 @@ int sweep(const Args& a, const MpiSession* mpi) {
     if (ranks->rank != 0) return 0;
     csv = *joined;
   } else {
-    csv = render(app::sweep(a.file, axes), a.sweep_out.chosen());
+    ProgressBar bar(true, "points", a.progress);
+    csv = render(app::sweep(a.file, axes, {0, 1}, bar.callback()), a.sweep_out.chosen());
   }
   if (a.out_file.empty()) {
     std::cout << csv;
@@ -386,7 +414,7 @@ int design(Args& a, const MpiSession* mpi) {
   options.evaluator = &threads;
   options.exchange = exchange_of(mpi);
   const bool helper = options.exchange && options.exchange->rank != 0;
-  ProgressBar bar(a.des_out.chosen() == "text" && !helper, "designs");
+  ProgressBar bar(!helper, "designs", a.progress);
   options.progress = bar.callback();
   const auto r = app::design(a.file, a.overrides, options);
   return helper ? (r ? 0 : 2) : print(r, a.des_out);
@@ -401,12 +429,12 @@ int plan(Args& a, const MpiSession* mpi) {
     if (!a.overrides.empty())
       throw InputError("--set", a.overrides.front(),
                        "no --set with --against-published (each case is its own file)");
-    ProgressBar bar(!a.plan_out.json && !helper_rank, "cases");
+    ProgressBar bar(!helper_rank, "cases", a.progress);
     const auto r = app::plan_against_published(a.file, evaluator, bar.callback());
     if (!helper_rank) std::cout << render(r, a.plan_out.chosen());
     return 0;
   }
-  ProgressBar bar(!a.plan_out.json && !helper_rank, "plans");
+  ProgressBar bar(!helper_rank, "plans", a.progress);
   a.plan_options.evaluator = evaluator;
   a.plan_options.progress = bar.callback();
   a.plan_options.rerank = !helper_rank;
@@ -449,7 +477,7 @@ int dispatch(Args& a, const MpiSession* mpi) {
     return 0;
   }
   if (*a.val) {
-    ProgressBar bar(!a.val_out.json, "cases");
+    ProgressBar bar(true, "cases", a.progress);
     if (a.trust) {
       std::cout << app::trust_table(bar.callback());
       return 0;
