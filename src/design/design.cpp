@@ -84,11 +84,6 @@ std::vector<DesignChoice> enumerate(const DesignSettings& d, const Scenario& bas
                             "cluster.cooling=" + cooling};
                   if (!storage.empty())
                     c.sets.push_back("reliability.storage_bandwidth=" + storage);
-                  // A bring-up that starts the job at a size larger than this design's whole job
-                  // starts it whole.
-                  if (base.bringup && base.bringup->start_gpus != base.cluster.job_gpus() &&
-                      base.bringup->start_gpus > job)
-                    c.sets.push_back("bringup.start_gpus=" + std::to_string(job));
                   out.push_back(std::move(c));
                 }
               }

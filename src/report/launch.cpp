@@ -155,10 +155,11 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
       "trainer.strategy.context_parallel_size={} trainer.strategy.expert_model_parallel_size={} "
       "trainer.strategy.virtual_pipeline_model_parallel_size={} "
       "trainer.strategy.sequence_parallel={} "
-      "data.micro_batch_size={} data.global_batch_size={} data.seq_length={}",
+      "data.micro_batch_size={} data.global_batch_size={} data.seq_length={} "
+      "trainer.num_nodes={} trainer.devices={}",
       p.tp, p.pp, p.cp, p.ep, p.virtual_stages > 1 ? std::to_string(p.virtual_stages) : "None",
       p.sequence_parallel && p.tp > 1 ? "True" : "False", p.micro_batch, s.training.global_batch,
-      s.model.seq_len);
+      s.model.seq_len, s.cluster.job_gpus() / s.cluster.gpus_per_node, s.cluster.gpus_per_node);
   if (p.recompute != Recompute::none) {
     a += fmt::format(" model.config.recompute_granularity={}",
                      p.recompute == Recompute::full ? "full" : "selective");
@@ -177,7 +178,15 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
     a +=
         " model.config.overlap_moe_expert_parallel_comm=True model.config.delay_wgrad_compute=True";
   if (p.activation_fp8_input) a += " model.config.activation_func_fp8_input_store=True";
-  if (p.precision == Precision::fp8) a += " trainer.plugins=bf16_with_fp8_mixed";
+  // NeMo's bf16_with_fp8_mixed is no NeMo-Run CLI factory (only bf16_mixed and fp16_mixed are,
+  // nemo/collections/llm/recipes/precision/mixed_precision.py): its bf16_mixed with the fields
+  // bf16_with_fp8_mixed sets (delayed scaling, E4M3 forward / E5M2 backward), as the simulation
+  // assumes.
+  if (p.precision == Precision::fp8) {
+    a += " trainer.plugins=bf16_mixed trainer.plugins.fp8=hybrid trainer.plugins.fp8_margin=0"
+         " trainer.plugins.fp8_amax_history_len=1024 trainer.plugins.fp8_amax_compute_algo=max";
+    if (p.fp8_param_gather) a += " trainer.plugins.fp8_param_gather=True";
+  }
   return a;
 }
 

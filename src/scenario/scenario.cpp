@@ -441,9 +441,9 @@ BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
   if (!(b.burn_in_failure >= 0 && b.burn_in_failure < 1))
     n.fail("burn_in_failure", "expected a share from 0 to below 1");
   const long long job = cluster.job_gpus();
-  b.start_gpus = n.has("start_gpus") ? n.positive_integer("start_gpus") : job;
-  if (b.start_gpus > job)
-    n.fail("start_gpus", "expected at most the job's " + std::to_string(job) + " GPUs");
+  // A start larger than the job waits for the whole job (a block kept while the job's size is
+  // varied: --set cluster.gpus, sweep, design).
+  b.start_gpus = std::min(n.has("start_gpus") ? n.positive_integer("start_gpus") : job, job);
   b.grow_gpus = n.has("grow_gpus") ? n.positive_integer("grow_gpus") : 0;
   if (n.has("restart_hours")) {
     b.restart_hours = n.number("restart_hours");

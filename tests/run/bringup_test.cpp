@@ -66,7 +66,9 @@ TEST(Bringup, ReworkAndRestartsDelayTheRamp) {
 }
 
 TEST(Bringup, BadBlocksAreInputErrors) {
-  EXPECT_THROW((void)four_racks("start_gpus: 64", 1e12), InputError);
+  // A start beyond the job is the whole job (the block outlives a change of the job's size).
+  EXPECT_EQ(four_racks("start_gpus: 64", 1e12).bringup->start_gpus, 32);
+  EXPECT_THROW((void)four_racks("start_gpus: 0", 1e12), InputError);
   EXPECT_THROW((void)four_racks("burn_in_failure: 1.5", 1e12), InputError);
   EXPECT_THROW((void)four_racks("delivery_days: 4", 1e12), InputError);  // and racks_per_day
 }
