@@ -6,12 +6,13 @@
 #include "report/report.hpp"
 
 namespace colossim {
-namespace {
 
-std::string money(double usd) {
+std::string human_dollars(double usd) {
   if (usd >= 1e9) return fmt::format("${:.2f}B", usd / 1e9);
   return fmt::format("${:.0f}M", usd / 1e6);
 }
+
+namespace {
 
 std::string short_plan(const Plan& p) {
   std::string s = fmt::format("TP{} PP{} CP{}", p.tp, p.pp, p.cp);
@@ -88,8 +89,8 @@ std::string design_text(const app::Design& d) {
   std::string out = fmt::format("colossim design: {}\n\n", sc.name);
   std::string limits;
   if (set.site_mw) limits += fmt::format(", site {:g} MW", *set.site_mw);
-  if (set.capital_usd) limits += ", capital " + money(*set.capital_usd);
-  if (set.total_cost_usd) limits += ", total cost " + money(*set.total_cost_usd);
+  if (set.capital_usd) limits += ", capital " + human_dollars(*set.capital_usd);
+  if (set.total_cost_usd) limits += ", total cost " + human_dollars(*set.total_cost_usd);
   if (set.max_racks) limits += fmt::format(", {} racks", *set.max_racks);
   if (set.deadline) limits += ", trained by " + *set.deadline;
   out += fmt::format("  {} on {:.2f}T tokens, from {}{}; goal: {}\n", sc.model.name,
@@ -125,7 +126,7 @@ std::string design_text(const app::Design& d) {
         "{:>6.1f} {:>7} {:>7.2f}  {} {:.0f}%\n",
         i + 1, fmt::format("{}+{}", c.job_gpus, c.spare_gpus), c.gpu.gpu, c.cooling, fabric(c),
         short_plan(r.plan), r.step_s, 100 * r.mfu, r.train_days, r.first_training_date,
-        r.finish_date, r.peak_mw, money(r.capital_usd), r.usd_per_million_tokens, r.binding,
+        r.finish_date, r.peak_mw, human_dollars(r.capital_usd), r.usd_per_million_tokens, r.binding,
         100 * r.binding_use);
   }
   out +=
@@ -138,8 +139,8 @@ std::string design_text(const app::Design& d) {
   out += "\n  frontier (no other design trains sooner for less total cost):\n";
   for (const size_t i : s.frontier) {
     const DesignResult& r = s.ranked[i];
-    out += fmt::format("    {}  {:>8}  #{:<3} {}\n", r.finish_date, money(r.total_cost_usd), i + 1,
-                       design_label(r.choice));
+    out += fmt::format("    {}  {:>8}  #{:<3} {}\n", r.finish_date, human_dollars(r.total_cost_usd),
+                       i + 1, design_label(r.choice));
   }
   if (!s.sensitivity.empty()) {
     out += "\n  how sure (the winner at its worst against every rival at its best):\n";

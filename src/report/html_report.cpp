@@ -87,6 +87,14 @@ std::string bars(const std::vector<std::pair<std::string, double>>& rows,
   return out;
 }
 
+// The y and x axes of a plot `height` high from `top`.
+std::string axes(double top, double height) {
+  return fmt::format(
+      "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n"
+      "<line x1=\"{0:.1f}\" y1=\"{2:.1f}\" x2=\"{3:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n",
+      kLabelWidth, top, top + height, kLabelWidth + kPlotWidth);
+}
+
 // A line through (x, y) points with axes; x on a log scale when asked.
 std::string line(const std::vector<std::pair<double, double>>& points,
                  const std::function<std::string(double)>& x_text,
@@ -113,10 +121,7 @@ std::string line(const std::vector<std::pair<double, double>>& points,
   y0 -= pad;
   y1 += pad;
   const auto fy = [&](double y) { return kTop + kPlotHeight * (1 - (y - y0) / (y1 - y0)); };
-  std::string out = fmt::format(
-      "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n"
-      "<line x1=\"{0:.1f}\" y1=\"{2:.1f}\" x2=\"{3:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n",
-      kLabelWidth, kTop, kTop + kPlotHeight, kLabelWidth + kPlotWidth);
+  std::string out = axes(kTop, kPlotHeight);
   out += text(kLabelWidth - 8, kTop + 10, y_text(y1), "end");
   out += text(kLabelWidth - 8, kTop + kPlotHeight, y_text(y0), "end");
   std::string path;
@@ -239,15 +244,9 @@ std::string frontier_chart(const DesignSearch& d, double& height) {
   y1 += ypad;
   const auto fx = [&](double x) { return kLabelWidth + kPlotWidth * (x - x0) / (x1 - x0); };
   const auto fy = [&](double y) { return kTop + kPlotHeight * (1 - (y - y0) / (y1 - y0)); };
-  const auto money = [](double usd) {
-    return usd >= 1e9 ? fmt::format("${:.2f}B", usd / 1e9) : fmt::format("${:.0f}M", usd / 1e6);
-  };
-  std::string out = fmt::format(
-      "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n"
-      "<line x1=\"{0:.1f}\" y1=\"{2:.1f}\" x2=\"{3:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>\n",
-      kLabelWidth, kTop, kTop + kPlotHeight, kLabelWidth + kPlotWidth);
-  out += text(kLabelWidth - 8, kTop + 10, money(y1), "end");
-  out += text(kLabelWidth - 8, kTop + kPlotHeight, money(y0), "end");
+  std::string out = axes(kTop, kPlotHeight);
+  out += text(kLabelWidth - 8, kTop + 10, human_dollars(y1), "end");
+  out += text(kLabelWidth - 8, kTop + kPlotHeight, human_dollars(y0), "end");
   out += text(kLabelWidth - 8, kTop + kPlotHeight / 2, "total cost", "end");
   const std::string& start = d.settings.start;
   out += text(kLabelWidth, kTop + kPlotHeight + 16, add_days(start, x0));
@@ -269,7 +268,7 @@ std::string frontier_chart(const DesignSearch& d, double& height) {
         "{}, {}</title></circle>\n",
         fx(r.finish_day), fy(r.total_cost_usd), i == 0 ? 7 : 4,
         on_frontier[i] ? "#4c78a8" : "#bbbbbb", i == 0 ? "#e15759" : "none", i + 1,
-        esc(design_label(r.choice)), r.finish_date, money(r.total_cost_usd));
+        esc(design_label(r.choice)), r.finish_date, human_dollars(r.total_cost_usd));
   }
   return out;
 }
