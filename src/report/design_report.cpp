@@ -27,7 +27,9 @@ std::string short_plan(const Plan& p) {
 }
 
 std::string fabric(const DesignChoice& c) {
-  return fmt::format("{} 1:{} {}G", c.topology, c.oversubscription, c.nic_gbps);
+  std::string f = fmt::format("{} 1:{} {}G", c.topology, c.oversubscription, c.nic_gbps);
+  if (!c.storage_bandwidth.empty()) f += " ckpt " + c.storage_bandwidth;
+  return f;
 }
 
 std::string goal_words(const std::string& goal) {
@@ -123,11 +125,12 @@ std::string design_text(const app::Design& d) {
     const DesignChoice& c = r.choice;
     out += fmt::format(
         "  {:>2} {:>13} {:<15} {:<7} {:<23} {:<22} {:>6.2f}s {:>5.1f}% {:>5.1f}d {:>10} {:>10} "
-        "{:>6.1f} {:>7} {:>7.2f}  {} {:.0f}%\n",
+        "{:>6.1f} {:>7} {:>7.2f}  {}\n",
         i + 1, fmt::format("{}+{}", c.job_gpus, c.spare_gpus), c.gpu.gpu, c.cooling, fabric(c),
         short_plan(r.plan), r.step_s, 100 * r.mfu, r.train_days, r.first_training_date,
-        r.finish_date, r.peak_mw, human_dollars(r.capital_usd), r.usd_per_million_tokens, r.binding,
-        100 * r.binding_use);
+        r.finish_date, r.peak_mw, human_dollars(r.capital_usd), r.usd_per_million_tokens,
+        r.binding.empty() ? std::string("-")
+                          : fmt::format("{} {:.0f}%", r.binding, 100 * r.binding_use));
   }
   out +=
       "  train: days to train with failures (median); training: first training day; MW: "
