@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -128,6 +129,12 @@ std::string run_key(const DesignChoice& c) {
   return key;
 }
 
+// A plan search's best plan, or why there is none.
+struct Searched {
+  std::optional<Plan> plan;
+  std::string refusal;
+};
+// A step simulated on its own network, or why it was not.
 struct Shared {
   std::optional<Prediction> prediction;
   std::string refusal;
@@ -520,10 +527,38 @@ std::string why_none(const std::vector<DesignResult>& rejected, const DesignSett
   return out;
 }
 
+// Every figure a design's search and run set, in the order records carry them.
+std::array<double*, 22> figure_fields(DesignResult& r) {
+  return {&r.step_s,
+          &r.tokens_per_s,
+          &r.mfu,
+          &r.memory_gib,
+          &r.train_days_no_failures,
+          &r.train_days,
+          &r.goodput,
+          &r.first_training_day,
+          &r.finish_day,
+          &r.avg_mw,
+          &r.run_cost_usd,
+          &r.total_cost_usd,
+          &r.depreciation_usd,
+          &r.maintenance_usd,
+          &r.hardware_usd,
+          &r.usd_per_million_tokens,
+          &r.tokens_per_s_per_mw,
+          &r.band_low,
+          &r.band_high,
+          &r.fleet_low_days,
+          &r.fleet_high_days,
+          &r.binding_use};
+}
+
 // A design's figures after its search, for the ranks that did not run it (MPI): every field
 // the search and the run set, doubles at full precision, so that every rank ranks alike.
-nlohmann::json to_record(const DesignResult& r) {
+nlohmann::json to_record(DesignResult r) {
   const Plan& p = r.plan;
+  nlohmann::json figures = nlohmann::json::array();
+  for (const double* f : figure_fields(r)) figures.push_back(*f);
   return {
       {"limit", static_cast<int>(r.limit)},
       {"why", r.why},
@@ -533,29 +568,8 @@ nlohmann::json to_record(const DesignResult& r) {
       {"schedule", p.schedule},
       {"recompute_modules", p.recompute_modules},
       {"moe_dispatcher", p.moe_dispatcher},
-      {"figures",
-       {r.step_s,
-        r.tokens_per_s,
-        r.mfu,
-        r.memory_gib,
-        r.train_days_no_failures,
-        r.train_days,
-        r.goodput,
-        r.first_training_day,
-        r.finish_day,
-        r.avg_mw,
-        r.run_cost_usd,
-        r.total_cost_usd,
-        r.depreciation_usd,
-        r.maintenance_usd,
-        r.hardware_usd,
-        r.usd_per_million_tokens,
-        r.tokens_per_s_per_mw,
-        r.band_low,
-        r.band_high,
-        r.fleet_low_days,
-        r.fleet_high_days,
-        r.binding_use}},
+      {"figures", figures},
+
       {"text", {r.first_training_date, r.finish_date, r.trust_group, r.binding}}};
 }
 // `plan`: the design scenario's own plan, which the search's choices overwrite.
@@ -581,29 +595,8 @@ void from_record(const nlohmann::json& j, DesignResult& r, Plan plan) {
   plan.moe_dispatcher = j.at("moe_dispatcher").get<std::string>();
   r.plan = plan;
   const auto& f = j.at("figures");
-  double* const fields[] = {&r.step_s,
-                            &r.tokens_per_s,
-                            &r.mfu,
-                            &r.memory_gib,
-                            &r.train_days_no_failures,
-                            &r.train_days,
-                            &r.goodput,
-                            &r.first_training_day,
-                            &r.finish_day,
-                            &r.avg_mw,
-                            &r.run_cost_usd,
-                            &r.total_cost_usd,
-                            &r.depreciation_usd,
-                            &r.maintenance_usd,
-                            &r.hardware_usd,
-                            &r.usd_per_million_tokens,
-                            &r.tokens_per_s_per_mw,
-                            &r.band_low,
-                            &r.band_high,
-                            &r.fleet_low_days,
-                            &r.fleet_high_days,
-                            &r.binding_use};
-  for (size_t k = 0; k < std::size(fields); ++k) *fields[k] = f.at(k).get<double>();
+  const auto fields = figure_fields(r);
+  for (size_t k = 0; k < fields.size(); ++k) *fields[k] = f.at(k).get<double>();
   const auto& t = j.at("text");
   r.first_training_date = t[0].get<std::string>();
   r.finish_date = t[1].get<std::string>();
@@ -725,8 +718,7 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
   // step simulated on its own network once.
   const int ranks = options.exchange ? options.exchange->size : 1;
   const int rank = options.exchange ? options.exchange->rank : 0;
-  std::map<std::string, std::optional<Plan>> plans;  // by search key (none: the refusal)
-  std::map<std::string, std::string> no_plan;
+  std::map<std::string, Searched> plans;   // by search key
   std::map<std::string, Shared> searches;  // by step key
   std::map<std::string, std::optional<ReliabilityReport>> runs;
   nlohmann::json mine = nlohmann::json::object();
@@ -742,17 +734,20 @@ DesignSearch design_cluster(const Scenario& base, const DesignVariant& variant,
       so.evaluator = options.evaluator;
       so.search_framework_options = true;
       const PlanSearch search = search_plans(ranking, calibration, so);
-      if (!search.best()) no_plan[p.search] = "no plan: " + search.why_none;
-      found = plans.emplace(p.search, search.best()).first;
+      found = plans
+                  .emplace(p.search,
+                           Searched{search.best(),
+                                    search.best() ? std::string() : "no plan: " + search.why_none})
+                  .first;
     }
     auto it = searches.find(p.step);
     if (it == searches.end()) {
       Shared shared;
-      if (!found->second) {
-        shared.refusal = no_plan.at(p.search);
+      if (!found->second.plan) {
+        shared.refusal = found->second.refusal;
       } else {
         Scenario fixed = s;
-        fixed.plan = *found->second;
+        fixed.plan = *found->second.plan;
         fixed.free_plan_keys.clear();
         const Verdict v = predict(fixed, calibration);
         if (v.prediction)
