@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <exception>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,13 +32,14 @@ struct Constants {
   std::map<std::string, std::vector<double>> base;  // algorithm -> [LL, LL128, Simple]
   std::map<std::string, std::vector<double>> hop_nvlink, hop_net;
   double net_overhead = 0, ring_plateau = 0;
-  double ring_ll = 0, ring_ll128 = 0, tree = 0, tree_ll_divisor = 0;
+  double ring_ll = 0, ring_ll_gather_one_node = 0, ring_ll128 = 0, tree = 0, tree_ll_divisor = 0;
   double tree_ll128_one_node = 0, tree_ll128 = 0, pat = 0;
   std::vector<std::vector<double>> tree_correction;
   std::map<std::string, Arch> arch;
   std::vector<double> ll_max_multi_node;
   long long nvls_min_gpus = 0;
   double max_search_channels = 0;
+  std::set<std::string> without;  // algorithms the release does not have
   // Chunking (data/nccl.yaml `chunking`).
   double runtime_channels = 0, ring_chunk = 0, ring_slices = 0, ring_min_slice = 0;
   double nvls_chunk = 0, nvls_tree_max_chunk = 0;
@@ -83,6 +86,7 @@ Constants load() {
   k.net_overhead = data->number("net_overhead_us");
   k.ring_plateau = data->number("ring_plateau_factor");
   k.ring_ll = data->number("ring_ll_factor");
+  k.ring_ll_gather_one_node = data->number("ring_ll_factor_gather_one_node");
   k.ring_ll128 = data->number("ring_ll128_factor");
   k.tree = data->number("tree_factor");
   k.tree_ll_divisor = data->number("tree_ll_divisor");
@@ -129,9 +133,108 @@ Constants load() {
   return k;
 }
 
-const Constants& constants() {
-  static const Constants k = load();
-  return k;
+std::optional<NcclRelease> parse_release_text(const std::string& text) {
+  NcclRelease v{0, 0, 0};
+  size_t part = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (part >= v.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    int value = 0;
+    size_t digits = 0;
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && digits < 6;
+         ++i, ++digits)
+      value = value * 10 + (text[i] - '0');
+    v[part++] = value;
+    if (i < text.size() && text[i] != '.') return std::nullopt;
+    if (i < text.size() && ++i == text.size()) return std::nullopt;  // a trailing dot
+  }
+  if (part < 2) return std::nullopt;
+  return v;
+}
+
+// An entry of data/nccl.yaml `history` laid over the constants: only the figures it names.
+void apply(Constants& k, const ConfigNode& entry) {
+  entry.check_no_unknown_keys({"before", "without", "base_latency_us", "hop_latency_us",
+                               "ring_ll_factor", "ring_ll_factor_gather_one_node", "ll_max"});
+  const auto per_protocol = [](const ConfigNode& n,
+                               std::map<std::string, std::vector<double>>& to) {
+    for (const auto& algorithm : n.keys()) {
+      if (to.count(algorithm) == 0) n.fail(algorithm, "expected an algorithm of the tuner");
+      to[algorithm] = sized(n, algorithm, kProtoNames.size());
+    }
+  };
+  if (auto base = entry.optional_child("base_latency_us")) per_protocol(*base, k.base);
+  if (auto hop = entry.optional_child("hop_latency_us")) {
+    hop->check_no_unknown_keys({"nvlink", "net"});
+    if (auto nvlink = hop->optional_child("nvlink")) per_protocol(*nvlink, k.hop_nvlink);
+    if (auto net = hop->optional_child("net")) per_protocol(*net, k.hop_net);
+  }
+  if (entry.has("ring_ll_factor")) k.ring_ll = entry.number("ring_ll_factor");
+  if (entry.has("ring_ll_factor_gather_one_node"))
+    k.ring_ll_gather_one_node = entry.number("ring_ll_factor_gather_one_node");
+  if (auto ll_max = entry.optional_child("ll_max")) {
+    for (const auto& arch : ll_max->keys()) {
+      if (k.arch.count(arch) == 0) ll_max->fail(arch, "expected an architecture of the file");
+      k.arch[arch].ll_max = sized(*ll_max, arch, 3);
+    }
+  }
+  if (entry.has("without")) {
+    for (const auto& algorithm : entry.strings("without")) k.without.insert(algorithm);
+  }
+}
+
+// The constants for each band of releases: newest first, then one band below each `before`.
+struct Releases {
+  std::vector<std::pair<NcclRelease, Constants>>
+      bands;  // (oldest release of the band, its figures)
+  NcclRelease newest{}, oldest{};
+  std::string newest_text, oldest_text;
+};
+
+Releases load_releases() {
+  const auto data = ConfigNode::embedded("nccl.yaml");
+  if (!data) throw InputError("data/nccl.yaml", "", "built-in data file is missing");
+  Releases r;
+  Constants k = load();
+  r.newest_text = data->str("version");
+  r.oldest_text = data->str("oldest_release");
+  const auto newest = parse_release_text(r.newest_text);
+  const auto oldest = parse_release_text(r.oldest_text);
+  if (!newest) data->fail("version", "expected a release such as \"2.28.9\"");
+  if (!oldest) data->fail("oldest_release", "expected a release such as \"2.18\"");
+  r.newest = *newest;
+  r.oldest = *oldest;
+  const ConfigNode history = data->child("history");
+  std::vector<std::pair<NcclRelease, ConfigNode>> entries;
+  for (const ConfigNode& entry : history.items()) {
+    const auto before = parse_release_text(entry.str("before"));
+    if (!before) entry.fail("before", "expected a release such as \"2.21\"");
+    entries.emplace_back(*before, entry);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return b.first < a.first; });
+  r.bands.emplace_back(entries.empty() ? NcclRelease{} : entries.front().first, k);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    apply(k, entries[i].second);
+    const NcclRelease floor = i + 1 < entries.size() ? entries[i + 1].first : NcclRelease{};
+    r.bands.emplace_back(floor, k);
+  }
+  return r;
+}
+
+const Releases& releases() {
+  static const Releases r = load_releases();
+  return r;
+}
+
+const Constants& constants(const std::string& release = "") {
+  const Releases& r = releases();
+  const auto v = release.empty() ? std::nullopt : parse_release_text(release);
+  if (!v) return r.bands.front().second;
+  for (const auto& [floor, k] : r.bands) {
+    if (!(*v < floor)) return k;
+  }
+  return r.bands.back().second;
 }
 
 // The group as NCCL's tuner sees it.
@@ -144,11 +247,12 @@ struct Shape {
   double plugin_latency = 0;  // us, what the network plugin reports (latencyInter)
   double bytes = 0;
   Collective kind = Collective::all_reduce;
+  const Constants* k = nullptr;  // the tuner of the cluster's NCCL release
 };
 
 // A network step's latency: NCCL's NET table plus what the plugin reports, twice for Simple.
 double net_latency(const Shape& s, const std::string& algorithm, int proto) {
-  return constants().hop_net.at(algorithm)[static_cast<size_t>(proto)] +
+  return s.k->hop_net.at(algorithm)[static_cast<size_t>(proto)] +
          s.plugin_latency * (proto == kSimple ? 2 : 1);
 }
 
@@ -181,7 +285,7 @@ NcclChoice choice(const Shape& s, const char* algorithm, int proto, double laten
 // hwLat). Across domains the network, not the NVLink hops, is a channel's bottleneck and its
 // proxy pipelines NCCL_STEPS slices, so no cost is charged there.
 std::pair<double, double> ring_simple_chunk(const Shape& s, double bus_gbps) {
-  const Constants& k = constants();
+  const Constants& k = *s.k;
   if (s.nodes > 1) return {0, 1};
   const double ctas = s.channels * k.runtime_channels;
   const double per_rank = s.bytes / ctas / s.n;
@@ -205,12 +309,14 @@ double shrunk_chunk(double chunk, double bytes, double concurrent,
 }
 
 void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
-  const Constants& k = constants();
+  const Constants& k = *s.k;
   const double n_steps = steps(s);
   const double inter_steps =
       s.nodes <= 1 ? 0 : (s.kind == Collective::all_reduce ? 2 * (s.nodes - 1) : s.nodes - 1);
   const double bus = s.channels * s.speed;
   const double ll_max = s.nodes <= 1 ? a.ll_max[0] : k.ll_max_multi_node[s.node_index];
+  const double ll_share =
+      s.nodes <= 1 && s.kind != Collective::all_reduce ? k.ring_ll_gather_one_node : k.ring_ll;
   for (int p : {kLl, kLl128, kSimple}) {
     const auto up = static_cast<size_t>(p);
     const double overhead = s.nodes > 1 ? k.net_overhead * (p == kSimple ? 3 : 1) : 0;
@@ -221,7 +327,7 @@ void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
     if (s.nodes > 1 && p == kSimple && s.kind == Collective::all_reduce &&
         s.bytes / (s.channels * s.n) >= 64)
       latency *= k.ring_plateau;
-    const double b = p == kLl ? std::min(ll_max, k.ring_ll * bus)
+    const double b = p == kLl ? std::min(ll_max, ll_share * bus)
                      : p == kLl128
                          ? std::min(k.ring_ll128 * bus, s.channels * a.ring_ll128[s.node_index])
                          : bus;
@@ -233,7 +339,7 @@ void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
 
 void tree(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
   if (s.kind != Collective::all_reduce) return;
-  const Constants& k = constants();
+  const Constants& k = *s.k;
   const double bus = s.channels * s.speed;
   const double ll_max = s.nodes <= 1 ? a.ll_max[0] : k.ll_max_multi_node[s.node_index];
   const auto bucket =
@@ -255,7 +361,7 @@ void tree(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
 
 // NVLink SHARP inside one domain, and NVLS-tree across domains: all-reduce, Simple only.
 void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
-  const Constants& k = constants();
+  const Constants& k = *s.k;
   if (s.kind != Collective::all_reduce || a.nvls_heads <= 0 ||
       s.ppn < static_cast<double>(k.nvls_min_gpus))
     return;
@@ -271,7 +377,8 @@ void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
   };
   if (s.nodes <= 1) {
     const double chunk = shrunk_chunk(k.nvls_chunk, s.bytes, concurrent, k.nvls_shrink);
-    out.push_back(choice(s, "nvls", kSimple, k.hop_nvlink.at("nvls")[kSimple],
+    out.push_back(choice(s, "nvls", kSimple,
+                         k.base.at("nvls")[kSimple] + k.hop_nvlink.at("nvls")[kSimple],
                          heads * intra * s.n / n_steps, chunk, efficiency(chunk)));
     return;
   }
@@ -283,7 +390,7 @@ void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
                    s.bytes, concurrent, k.nvls_tree_shrink);
   // The NVLink stage pays the chunk cost; the network stage is pipelined by the proxy.
   const double reached = std::min({intra * efficiency(tree_chunk), inter, cap});
-  const double latency = k.hop_nvlink.at("nvls-tree")[kSimple] +
+  const double latency = k.base.at("nvls-tree")[kSimple] + k.hop_nvlink.at("nvls-tree")[kSimple] +
                          2 * log2_floor(s.nodes) * net_latency(s, "nvls-tree", kSimple);
   out.push_back(choice(s, "nvls-tree", kSimple, latency, heads * per_channel * s.n / n_steps,
                        tree_chunk, reached / per_channel));
@@ -292,7 +399,8 @@ void nvls(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
 // PAT: all-gather and reduce-scatter with one GPU per node, Simple only; its bandwidth applies
 // to the whole buffer.
 void pat(const Shape& s, std::vector<NcclChoice>& out) {
-  const Constants& k = constants();
+  const Constants& k = *s.k;
+  if (k.without.count("pat") != 0) return;
   if (s.kind == Collective::all_reduce || s.ppn != 1 || s.nodes <= 1) return;
   const double latency = k.base.at("pat")[kSimple] +
                          log2_floor(s.nodes) * net_latency(s, "tree", kSimple) / 3.5 + 2.8 * s.n;
@@ -307,10 +415,11 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
       kind != Collective::reduce_scatter)
     return std::nullopt;
   if (ranks < 2 || bytes.value() <= 0) return std::nullopt;
-  const Constants& k = constants();
+  const Constants& k = constants(c.nccl_version);
   const auto arch_it = k.arch.find(c.gpu.architecture);
   const Arch& a = arch_it != k.arch.end() ? arch_it->second : k.arch.at("ampere");
   Shape s;
+  s.k = &k;
   s.kind = kind;
   s.bytes = bytes.value();
   s.n = static_cast<double>(ranks);
@@ -356,6 +465,21 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
     if (wanted && (!best || x.tuned < best->tuned)) best = x;
   }
   return best;
+}
+
+std::optional<NcclRelease> parse_nccl_release(const std::string& text) {
+  return parse_release_text(text);
+}
+
+std::string nccl_model_release() { return releases().newest_text; }
+
+std::optional<std::string> nccl_release_problem(const std::string& text) {
+  const auto v = parse_release_text(text);
+  if (!v) return "expected an NCCL release such as \"2.21.5\"";
+  if (*v < releases().oldest)
+    return "expected NCCL " + releases().oldest_text +
+           " or later (older tuners are not in data/nccl.yaml)";
+  return std::nullopt;
 }
 
 double nccl_sm_share(const Cluster& cluster, Collective kind, Bytes bytes, const CommGroup& group) {

@@ -8,9 +8,11 @@
 // links' ceiling and contention come from the fabric (net/collectives.hpp), and
 // nccl_collective_time combines the two.
 //
-// Limits: NCCL 2.28's constants for every version; CollNet (SHARP) and symmetric-memory kernels
-// are not modelled; NVLS runs all-reduce only; a tuner plugin's overrides (aws-ofi-nccl's) are not
-// modelled; LL and LL128 carry their flags in the data and pay no chunk cost.
+// Limits: the tuner's constants follow the release (data/nccl.yaml history, 2.18 to 2.28.9); the
+// chunking rules and channel search are 2.28's for every release; CollNet (SHARP) and
+// symmetric-memory kernels are not modelled; NVLS runs all-reduce only; a tuner plugin's overrides
+// (aws-ofi-nccl's) are not modelled; LL and LL128 carry their flags in the data and pay no chunk
+// cost.
 //
 // Chunks: NCCL's tuner bandwidths hold at its full chunk. A Simple ring and NVLS synchronise
 // once per chunk (a fence and a flag, or a multimem barrier); messages whose chunks NCCL shrinks
@@ -20,6 +22,7 @@
 // efficiency factor leaves at the full 128 KiB chunk (data/nccl.yaml).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -28,6 +31,15 @@
 #include "topology/cluster.hpp"
 
 namespace colossim {
+
+// An NCCL release, major.minor.patch ("2.21" is 2.21.0).
+using NcclRelease = std::array<int, 3>;
+[[nodiscard]] std::optional<NcclRelease> parse_nccl_release(const std::string& text);
+// What is wrong with `text` as cluster.network.nccl_version (not a release, or older than the
+// oldest release whose tuner data/nccl.yaml holds); nullopt if it is modelled. Releases after the
+// constants' own (nccl_model_release) run with its figures.
+[[nodiscard]] std::optional<std::string> nccl_release_problem(const std::string& text);
+[[nodiscard]] std::string nccl_model_release();
 
 struct NcclChoice {
   std::string algorithm;  // ring | tree | nvls | nvls-tree | pat
@@ -42,9 +54,9 @@ struct NcclChoice {
 };
 
 // What NCCL chooses for `kind` of `bytes` (nccl-tests' size) over `ranks` GPUs spread evenly
-// over `domains` NVLink domains of `cluster`. `only` restricts the choice to one algorithm.
-// nullopt when NCCL's tuner does not time this collective (all-to-all, send/recv) or no
-// algorithm (or not `only`) applies.
+// over `domains` NVLink domains of `cluster`, with the tuner of the cluster's NCCL release. `only`
+// restricts the choice to one algorithm. nullopt when NCCL's tuner does not time this collective
+// (all-to-all, send/recv) or no algorithm (or not `only`) applies.
 [[nodiscard]] std::optional<NcclChoice> nccl_choice(const Cluster& cluster, Collective kind,
                                                     Bytes bytes, long long ranks, long long domains,
                                                     const std::string& only = "");

@@ -10,6 +10,7 @@
 #include "core/embedded_data.hpp"
 #include "core/registry.hpp"
 #include "net/fabric_network.hpp"
+#include "net/nccl_model.hpp"
 #include "net/network.hpp"
 #include "plan/pipeline.hpp"
 #include "plan/placement.hpp"
@@ -105,7 +106,8 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   c.nic_bandwidth = nic->bandwidth * static_cast<double>(node->nics_per_gpu);
   if (auto net = n.optional_child("network")) {
     net->check_no_unknown_keys({"nic_gbps", "topology", "oversubscription", "nic", "switch_radix",
-                                "hosts_per_leaf", "pod_gpus", "leaf_oversubscription", "routing"});
+                                "hosts_per_leaf", "pod_gpus", "leaf_oversubscription", "routing",
+                                "nccl_version"});
     if (net->has("nic")) {
       const Nic* named = catalog.find_nic(net->str("nic"));
       if (named == nullptr) net->fail("nic", "unknown NIC \"" + net->str("nic") + "\"");
@@ -137,6 +139,10 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
       if (c.pod_gpus > kMaxGpus) net->fail("pod_gpus", "expected at most cluster.gpus");
     }
     c.routing = net->choice_or("routing", routing_names(), c.nic.routing);
+    if (net->has("nccl_version")) {
+      c.nccl_version = net->str("nccl_version");
+      if (auto problem = nccl_release_problem(c.nccl_version)) net->fail("nccl_version", *problem);
+    }
   } else {
     c.routing = c.nic.routing;
   }

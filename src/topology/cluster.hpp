@@ -29,6 +29,7 @@ struct Cluster {
   int hosts_per_leaf = 0;                   // 0 = half the radix
   long long pod_gpus = 0;                   // GPUs under one spine layer; 0 = derived
   std::string routing = "ecmp";             // ecmp | dmodk | adaptive | spray (default: the NIC's)
+  std::string nccl_version;                 // the NCCL release whose tuner runs; "" = the newest
   Cooling cooling = Cooling::liquid;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }

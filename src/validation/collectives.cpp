@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "net/collectives.hpp"
 #include "net/fabric_network.hpp"
+#include "net/nccl_model.hpp"
 #include "scenario/scenario.hpp"
 
 namespace colossim {
@@ -99,6 +100,11 @@ std::vector<CollectiveCase> read_collective_table(const std::string& file) {
     if (!find_collective(c.op))
       throw InputError(where, "op", "expected one of: " + collective_names());
     c.size_bytes = field<double>(row, where, "size_bytes");
+    if (row.contains("nccl_version") && row["nccl_version"].is_string()) {
+      c.nccl_version = row["nccl_version"].get<std::string>();
+      if (auto problem = nccl_release_problem(c.nccl_version))
+        throw InputError(where, "nccl_version", *problem);
+    }
     c.busbw_gbps = field<double>(row, where, "busbw_gbps");
     c.algorithm = row.contains("nccl_algo") && row["nccl_algo"].is_string()
                       ? row["nccl_algo"].get<std::string>()
@@ -124,7 +130,12 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   r.metric = "busbw_gbps";
   r.measured = c.busbw_gbps;
   // The row's GPUs as a cluster: whole nodes of its GPU's usual node, or fewer GPUs of one node.
-  const std::string network = c.nic.empty() ? "" : ", network: {nic: " + c.nic + "}";
+  std::string network;
+  if (!c.nic.empty()) network += "nic: " + c.nic;
+  if (!c.nccl_version.empty())
+    network +=
+        (network.empty() ? "" : ", ") + std::string("nccl_version: \"") + c.nccl_version + "\"";
+  if (!network.empty()) network = ", network: {" + network + "}";
   const Scenario s = read_scenario_text(
       fmt::format("cluster: {{gpu: {}, gpus: {}{}}}\nmodel: {{preset: llama3-8b}}\n"
                   "training: {{global_batch: {}}}\n",

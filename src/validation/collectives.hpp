@@ -27,6 +27,7 @@ struct CollectiveCase {
   std::string op;                   // net/ collective name
   double size_bytes = 0;            // nccl-tests' size column
   std::string algorithm;            // "auto" or the algorithm the source forced
+  std::string nccl_version;         // the release measured ("" = the model's newest)
   double busbw_gbps = 0;            // measured, GB/s
   std::vector<std::string> groups;  // scope, size class, op
 };

@@ -74,6 +74,44 @@ TEST(NcclModel, NvlsOnFullNodesOnly) {
   EXPECT_FALSE(nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_to_all, Bytes(s), 8, 1));
 }
 
+// A cluster that names an older NCCL gets that release's tuner (data/nccl.yaml history): before
+// 2.21 ring LL ran at 1/4 of the bus for an all-reduce (1/3 for one node's all-gather), before
+// 2.19 NVLS paid its 23 us as a base latency, and PAT came in 2.23.
+TEST(NcclModel, OlderReleasesRunTheirOwnTuner) {
+  const double s = 1024.0 * 1024;
+  const auto old = nccl_choice(cluster("a100-sxm-80gb", 8, "nccl_version: \"2.18.5\""),
+                               Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->protocol, "LL");
+  EXPECT_NEAR(us(old->time), 6.6 + 14 * 0.6 + s / (1000 * 0.25 * 240 * 8 / 14), 1e-6);
+  const auto gather = nccl_choice(cluster("a100-sxm-80gb", 8, "nccl_version: \"2.20\""),
+                                  Collective::all_gather, Bytes(1024), 8, 1);
+  ASSERT_TRUE(gather.has_value());
+  EXPECT_NEAR(gather->algbw_gbps, std::min(87.7, 0.333333 * 240) * 8 / 7, 1e-6);
+  const auto now = nccl_choice(cluster("a100-sxm-80gb", 8), Collective::all_reduce, Bytes(s), 8, 1);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_NEAR(now->algbw_gbps, std::min(87.7, 0.5 * 240) * 8 / 14, 1e-9);
+  const auto nvls = nccl_choice(cluster("h100-sxm-80gb", 8, "nccl_version: \"2.18\""),
+                                Collective::all_reduce, Bytes(1 << 30), 8, 1);
+  ASSERT_TRUE(nvls.has_value());
+  EXPECT_EQ(nvls->algorithm, "nvls");
+  EXPECT_NEAR(us(nvls->latency), 23.0, 1e-9);
+  // PAT (one GPU per node) exists from 2.23 on.
+  const auto pat_of = [](const std::string& network) {
+    return nccl_choice(cluster("h100-sxm-80gb", 16, network), Collective::all_gather,
+                       Bytes(1 << 20), 2, 2, "pat");
+  };
+  EXPECT_TRUE(pat_of("").has_value());
+  EXPECT_FALSE(pat_of("nccl_version: \"2.22.3\"").has_value());
+  // Later releases than the constants' own run with them; malformed or too old ones are input
+  // errors naming the key.
+  EXPECT_EQ(nccl_release_problem("2.30.7"), std::nullopt);
+  EXPECT_TRUE(nccl_release_problem("2.17.1").has_value());
+  for (const char* bad : {"2", "2.", "two", "2.18.5.1", ".18", "2..18"})
+    EXPECT_TRUE(nccl_release_problem(bad).has_value()) << bad;
+  EXPECT_THROW(cluster("h100-sxm-80gb", 8, "nccl_version: \"2.17\""), InputError);
+}
+
 // Across nodes the network's latency enters every inter-node step; a net plugin's reported
 // latency (EFA: 75 us) adds to it, twice for Simple.
 TEST(NcclModel, PluginLatencyAddsToEveryNetworkStep) {
