@@ -16,6 +16,7 @@
 
 #include "app/app.hpp"
 #include "plan/pipeline.hpp"
+#include "report/html_report.hpp"
 #include "report/render.hpp"
 #ifdef COLOSSIM_HAVE_MPI
 #include "run/mpi.hpp"
@@ -210,11 +211,12 @@ void define_run_commands(CLI::App& cli, Args& a) {
                  "for each validation case (FILE: a directory of cases), search every key and "
                  "compare the best plan with the published one");
 
-  a.sw = cli.add_subcommand("sweep", "simulate a grid of scenario values; write CSV");
+  a.sw =
+      cli.add_subcommand("sweep", "simulate a grid of scenario values; write CSV (or HTML charts)");
   a.sw->add_option("file", a.file, "scenario YAML; omit for the built-in default");
   a.sw->add_option("--set", a.sets, "KEY=V1,V2,... a dotted scenario key and its values; repeat")
       ->required();
-  a.sw->add_option("--out", a.out_file, "write the CSV here instead of standard output");
+  a.sw->add_option("--out", a.out_file, "write the CSV (or page) here instead of standard output");
   add_output<app::Sweep>(a.sw, a.sweep_out, "csv");
   a.progress_option(a.sw);
 
@@ -369,6 +371,15 @@ int sweep(const Args& a, const MpiSession* mpi) {
     if (!joined) return 2;
     if (ranks->rank != 0) return 0;
     csv = *joined;
+    if (a.sweep_out.chosen() == "html") {
+      std::vector<std::string> lines;
+      for (size_t at = 0; at < csv.size();) {
+        const size_t end = csv.find('\n', at);
+        lines.push_back(csv.substr(at, end == std::string::npos ? end : end + 1 - at));
+        at = end == std::string::npos ? csv.size() : end + 1;
+      }
+      csv = sweep_html(lines);
+    }
   } else {
     ProgressBar bar(true, "points", a.progress);
     csv = render(app::sweep(a.file, axes, {0, 1}, bar.callback()), a.sweep_out.chosen());

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -273,6 +276,113 @@ std::string frontier_chart(const DesignSearch& d, double& height) {
   return out;
 }
 
+// A CSV line (RFC 4180: quoted fields with doubled quotes) split into its fields.
+std::vector<std::string> csv_fields(std::string_view line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\n' && c != '\r') {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+std::optional<double> number_of(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+constexpr const char* kPalette[] = {"#4c78a8", "#f28e2b", "#59a14f", "#e15759",
+                                    "#b07aa1", "#76b7b2", "#edc948", "#9c755f"};
+
+struct Series {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  // (x position, value), in x order
+};
+
+// Several series over shared x positions; `ticks` label the positions, a legend names the series.
+std::string series_chart(const std::vector<Series>& series,
+                         const std::vector<std::pair<double, std::string>>& ticks, bool log_x,
+                         const std::function<std::string(double)>& y_text, double& height) {
+  constexpr double kTop = 20, kPlotHeight = 200;
+  height =
+      kTop + kPlotHeight + 40 + 16 * static_cast<double>(series.size() > 1 ? series.size() : 0);
+  double x0 = ticks.front().first, x1 = x0, y0 = 0, y1 = 0;
+  bool first = true;
+  for (const auto& [x, label] : ticks) {
+    x0 = std::min(x0, x);
+    x1 = std::max(x1, x);
+  }
+  for (const auto& s : series) {
+    for (const auto& [x, y] : s.points) {
+      y0 = first ? y : std::min(y0, y);
+      y1 = first ? y : std::max(y1, y);
+      first = false;
+    }
+  }
+  log_x = log_x && x0 > 0;
+  const auto fx = [&](double x) {
+    const double t =
+        x1 > x0 ? (log_x ? std::log(x / x0) / std::log(x1 / x0) : (x - x0) / (x1 - x0)) : 0.5;
+    return kLabelWidth + 10 + t * (kPlotWidth - 20);
+  };
+  const double pad = std::max((y1 - y0) * 0.1, std::fabs(y1) * 0.01 + 1e-12);
+  y0 = y0 >= 0 ? std::max(0.0, y0 - pad) : y0 - pad;  // counts and rates stay above zero
+  y1 += pad;
+  const auto fy = [&](double y) { return kTop + kPlotHeight * (1 - (y - y0) / (y1 - y0)); };
+  std::string out = axes(kTop, kPlotHeight);
+  out += text(kLabelWidth - 8, kTop + 10, y_text(y1), "end");
+  out += text(kLabelWidth - 8, kTop + kPlotHeight, y_text(y0), "end");
+  size_t most = 0;
+  for (const auto& x : series) most = std::max(most, x.points.size());
+  const double radius = most > 30 ? 1.5 : 3;
+  for (const auto& [x, label] : ticks) out += text(fx(x), kTop + kPlotHeight + 16, label, "middle");
+  for (size_t k = 0; k < series.size(); ++k) {
+    const char* colour = kPalette[k % std::size(kPalette)];
+    std::string path;
+    for (const auto& [x, y] : series[k].points) {
+      path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", fx(x), fy(y));
+      out += fmt::format(
+          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\"><title>{}{}</title></circle>\n",
+          fx(x), fy(y), radius, colour, esc(series[k].name.empty() ? "" : series[k].name + ": "),
+          esc(y_text(y)));
+    }
+    out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n", path,
+                       colour);
+    if (series.size() > 1) {
+      const double y = kTop + kPlotHeight + 36 + 16 * static_cast<double>(k);
+      out += rect(kLabelWidth, y - 9, 12, 10, colour, series[k].name);
+      out += text(kLabelWidth + 18, y, series[k].name);
+    }
+  }
+  return out;
+}
+
+std::string page(const std::string& title, const std::string& body, const std::string& text_block) {
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n{}"
+      "</head><body>\n<h1>{}</h1>\n{}<pre>{}</pre>\n</body></html>\n",
+      esc(title), kStyle, esc(title), body, esc(text_block));
+}
+
 }  // namespace
 
 std::string design_html(const app::Design& design) {
@@ -284,11 +394,175 @@ std::string design_html(const app::Design& design) {
       "Every feasible design: when it has trained the token budget and what it costs (capital, "
       "and the run's electricity and maintenance). Blue: the frontier, no design trains sooner "
       "for less; red ring: the best by the goal.");
-  const std::string title = "colossim design: " + design.scenario.name;
-  return fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n{}"
-      "</head><body>\n<h1>{}</h1>\n{}<pre>{}</pre>\n</body></html>\n",
-      esc(title), kStyle, esc(title), body, esc(design_text(design)));
+  return page("colossim design: " + design.scenario.name, body, design_text(design));
+}
+
+std::string sweep_html(const std::vector<std::string>& lines) {
+  if (lines.empty()) return page("colossim sweep", "", "");
+  const std::vector<std::string> head = csv_fields(lines.front());
+  const auto status =
+      static_cast<size_t>(std::find(head.begin(), head.end(), "status") - head.begin());
+  std::vector<std::vector<std::string>> rows;
+  size_t refused = 0;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    auto f = csv_fields(lines[i]);
+    f.resize(head.size());
+    if (status < f.size() && f[status] == "ok") {
+      rows.push_back(std::move(f));
+    } else {
+      ++refused;
+    }
+  }
+  const auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(head.begin(), head.end(), name) - head.begin());
+  };
+  // x: the first axis, numeric where every value is a number; one series per combination of
+  // the other axes.
+  std::vector<std::string> xs;
+  bool numeric = true;
+  for (const auto& r : rows) {
+    if (std::find(xs.begin(), xs.end(), r[0]) == xs.end()) xs.push_back(r[0]);
+    numeric = numeric && number_of(r[0]).has_value();
+  }
+  const auto x_of = [&](const std::string& v) {
+    return numeric ? *number_of(v)
+                   : static_cast<double>(std::find(xs.begin(), xs.end(), v) - xs.begin());
+  };
+  std::vector<std::pair<double, std::string>> ticks;
+  for (const auto& v : xs) ticks.emplace_back(x_of(v), v);
+  double lo = 0, hi = 0;
+  for (size_t i = 0; i < ticks.size(); ++i) {
+    lo = i == 0 ? ticks[i].first : std::min(lo, ticks[i].first);
+    hi = i == 0 ? ticks[i].first : std::max(hi, ticks[i].first);
+  }
+  const bool log_x = numeric && lo > 0 && hi / lo >= 8;
+  const auto series_name = [&](const std::vector<std::string>& r) {
+    std::string name;
+    for (size_t a = 1; a < status; ++a) name += (name.empty() ? "" : ", ") + head[a] + "=" + r[a];
+    return name;
+  };
+  struct Metric {
+    const char* column;
+    const char* title;
+    std::function<std::string(double)> show;
+  };
+  const auto fixed = [](const char* format) {
+    return [format](double v) { return fmt::format(fmt::runtime(format), v); };
+  };
+  const std::vector<Metric> metrics = {
+      {"tokens_per_s", "Tokens per second",
+       [](double v) {
+         return v >= 1e6   ? fmt::format("{:.3g}M", v / 1e6)
+                : v >= 1e3 ? fmt::format("{:.3g}k", v / 1e3)
+                           : fmt::format("{:.3g}", v);
+       }},
+      {"mfu", "MFU", percent},
+      {"step_time_s", "Step time", human_seconds},
+      {"memory_gib_per_gpu", "Memory per GPU", fixed("{:.1f} GiB")},
+      {"time_to_train_days", "Days to train, with failures", fixed("{:.1f} days")},
+      {"time_to_train_days_no_failures", "Days to train, without failures", fixed("{:.1f} days")},
+      {"goodput", "Goodput", percent},
+      {"facility_mw", "Facility power", fixed("{:.2f} MW")},
+      {"capital_usd", "Capital", human_dollars},
+      {"run_cost_usd", "Run cost", human_dollars}};
+  std::string body;
+  for (const auto& m : metrics) {
+    const size_t c = column(m.column);
+    if (c >= head.size()) continue;
+    std::vector<Series> series;
+    for (const auto& r : rows) {
+      const auto v = number_of(r[c]);
+      if (!v) continue;
+      const std::string name = series_name(r);
+      auto it = std::find_if(series.begin(), series.end(),
+                             [&](const Series& x) { return x.name == name; });
+      if (it == series.end()) it = series.insert(series.end(), Series{name, {}});
+      it->points.emplace_back(x_of(r[0]), *v);
+    }
+    if (series.empty()) continue;
+    for (auto& x : series) std::sort(x.points.begin(), x.points.end());
+    double h = 0;
+    const std::string svg = series_chart(series, ticks, log_x, m.show, h);
+    body += figure(m.column, fmt::format("{} against {}", m.title, head[0]), h, svg,
+                   fmt::format("{} point(s) predicted{}.", rows.size(),
+                               refused > 0 ? fmt::format(", {} refused (see the table)", refused)
+                                           : std::string()));
+  }
+  std::string csv;
+  for (const auto& l : lines) csv += l;
+  return page("colossim sweep", body, csv);
+}
+
+std::string plan_html(const app::PlanRanking& r) {
+  const size_t n = std::min<size_t>(r.predictions.size(), 20);
+  std::vector<std::pair<std::string, double>> steps, mfu, memory;
+  for (size_t i = 0; i < n; ++i) {
+    const Prediction& p = r.predictions[i];
+    const Plan& b = p.plan;
+    const std::string label = fmt::format("#{} TP{} PP{} CP{} EP{} DP{} MB{}", i + 1, b.tp, b.pp,
+                                          b.cp, b.ep, b.dp, b.micro_batch);
+    steps.emplace_back(label, p.step.step_time.value());
+    mfu.emplace_back(label, p.mfu);
+    memory.emplace_back(label, to_gib(p.memory.total()));
+  }
+  std::string body;
+  double h = 0;
+  if (n > 0) {
+    std::string svg = bars(steps, human_seconds, "#4c78a8", h);
+    body += figure("plans-step", "Step time of the best plans", h, svg,
+                   fmt::format("The {} best of {} fitting plans ({} candidates), best first.", n,
+                               r.search.fitting, r.search.candidates));
+    svg = bars(mfu, percent, "#59a14f", h);
+    body += figure("plans-mfu", "MFU of the best plans", h, svg,
+                   "Model FLOPs over the GPUs' peak at the plan's precision.");
+    svg = bars(
+        memory, [](double g) { return fmt::format("{:.1f} GiB", g); }, "#f28e2b", h);
+    body += figure("plans-memory", "Memory per GPU of the best plans", h, svg,
+                   fmt::format("The fullest pipeline stage; the GPU holds {:.1f} GiB.",
+                               to_gib(r.scenario.cluster.gpu.hbm)));
+  }
+  return page("colossim plan: " + r.scenario.name, body,
+              plan_text(r.scenario, r.search, r.predictions));
+}
+
+std::string bringup_html(const app::BringupResult& r, const std::string& text_block) {
+  const BringupReport& b = r.report;
+  std::vector<Series> gpus = {{"powered", {}}, {"accepted", {}}, {"training", {}}};
+  std::vector<Series> tokens = {{"", {}}}, power = {{"", {}}};
+  for (const auto& d : b.days) {
+    const auto day = static_cast<double>(d.day);
+    gpus[0].points.emplace_back(day, static_cast<double>(d.gpus_powered));
+    gpus[1].points.emplace_back(day, static_cast<double>(d.gpus_accepted));
+    gpus[2].points.emplace_back(day, static_cast<double>(d.gpus_training));
+    tokens[0].points.emplace_back(day, d.tokens / 1e12);
+    power[0].points.emplace_back(day, d.power_mw);
+  }
+  std::string body;
+  if (!b.days.empty()) {
+    std::vector<std::pair<double, std::string>> ticks;
+    const size_t every = std::max<size_t>(1, b.days.size() / 10);
+    for (size_t i = 0; i < b.days.size(); i += every) {
+      ticks.emplace_back(static_cast<double>(b.days[i].day), fmt::format("day {}", b.days[i].day));
+    }
+    double h = 0;
+    std::string svg = series_chart(
+        gpus, ticks, false, [](double g) { return fmt::format("{:.0f}", g); }, h);
+    body += figure("bringup-gpus", "GPUs powered, accepted and training, day by day", h, svg,
+                   fmt::format("First training on day {:.1f}; the full job from day {:.1f}.",
+                               b.first_training_day, b.full_job_day));
+    svg = series_chart(
+        tokens, ticks, false, [](double t) { return fmt::format("{:.2f}T", t); }, h);
+    body += figure("bringup-tokens", "Tokens trained", h, svg,
+                   b.finishes ? fmt::format("The budget is trained on day {:.1f}, against day "
+                                            "{:.1f} waiting for the whole cluster.",
+                                            b.finish_day, b.finish_day_waiting)
+                              : std::string("The budget is not trained within the horizon."));
+    svg = series_chart(
+        power, ticks, false, [](double mw) { return fmt::format("{:.1f} MW", mw); }, h);
+    body += figure("bringup-power", "Facility power drawn", h, svg,
+                   "Powered racks at the full job's average facility power per GPU.");
+  }
+  return page("colossim bringup: " + r.scenario.name, body, text_block);
 }
 
 std::string html_report(const app::Report& report) {

@@ -142,6 +142,7 @@ std::string sweep_csv(const app::Sweep& r) {
   for (const auto& line : sweep_csv_lines(r)) out += line;
   return out;
 }
+std::string sweep_page(const app::Sweep& r) { return sweep_html(sweep_csv_lines(r)); }
 
 // --- claims, the fabric, validation, the catalog ---------------------------------------------
 
@@ -221,6 +222,8 @@ std::string bringup_json(const app::BringupResult& r) {
   return json_text(j);
 }
 
+std::string bringup_page(const app::BringupResult& r) { return bringup_html(r, bringup_text(r)); }
+
 std::string claims_text(const app::Claims& r) {
   std::string out;
   for (const auto& c : r.claims) {
@@ -289,8 +292,8 @@ const std::vector<Renderer<app::Report>>& renderers() {
 }
 template <>
 const std::vector<Renderer<app::PlanRanking>>& renderers() {
-  static const std::vector<Renderer<app::PlanRanking>> r = {{"text", &ranking_text},
-                                                            {"json", &ranking_json}};
+  static const std::vector<Renderer<app::PlanRanking>> r = {
+      {"text", &ranking_text}, {"json", &ranking_json}, {"html", &plan_html}};
   return r;
 }
 template <>
@@ -301,7 +304,7 @@ const std::vector<Renderer<app::AgainstPublished>>& renderers() {
 }
 template <>
 const std::vector<Renderer<app::Sweep>>& renderers() {
-  static const std::vector<Renderer<app::Sweep>> r = {{"csv", &sweep_csv}};
+  static const std::vector<Renderer<app::Sweep>> r = {{"csv", &sweep_csv}, {"html", &sweep_page}};
   return r;
 }
 template <>
@@ -323,8 +326,8 @@ const std::vector<Renderer<app::Comparison>>& renderers() {
 }
 template <>
 const std::vector<Renderer<app::BringupResult>>& renderers() {
-  static const std::vector<Renderer<app::BringupResult>> r = {{"text", &bringup_text},
-                                                              {"json", &bringup_json}};
+  static const std::vector<Renderer<app::BringupResult>> r = {
+      {"text", &bringup_text}, {"json", &bringup_json}, {"html", &bringup_page}};
   return r;
 }
 template <>
