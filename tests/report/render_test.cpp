@@ -7,13 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "report/html_report.hpp"
 #include "test_support.hpp"
 
 using namespace colossim;
 
 TEST(Render, EveryResultHasTextOrCsvAndUnknownFormatsNameTheOption) {
   EXPECT_EQ(formats<app::Simulation>(), (std::vector<std::string>{"text", "json", "trace"}));
-  EXPECT_EQ(formats<app::Sweep>(), (std::vector<std::string>{"csv"}));
+  EXPECT_EQ(formats<app::Sweep>(), (std::vector<std::string>{"csv", "html"}));
   EXPECT_EQ(formats<app::Report>(), (std::vector<std::string>{"html"}));
   const app::Claims none;
   try {
@@ -24,6 +25,27 @@ TEST(Render, EveryResultHasTextOrCsvAndUnknownFormatsNameTheOption) {
     EXPECT_NE(what.find("--format"), std::string::npos) << what;
     EXPECT_NE(what.find("text, json"), std::string::npos) << what;
   }
+}
+
+// The sweep page reads the CSV back: a quoted refusal with commas is one field and one refused
+// point; each value of the second axis is its own line, with its points in x order.
+TEST(Render, SweepPageChartsEachSeriesFromTheCsv) {
+  const std::vector<std::string> lines = {
+      "cluster.gpus,training.global_batch,status,tokens_per_s,mfu\n", "128,64,ok,200,0.5\n",
+      "64,64,ok,100,0.5\n", "64,128,ok,110,0.55\n", "128,128,\"x.yaml: refused, \"\"why\"\"\",,\n"};
+  const std::string page = sweep_html(lines);
+  EXPECT_NE(page.find("<figure id=\"tokens_per_s\""), std::string::npos);
+  EXPECT_NE(page.find("<figure id=\"mfu\""), std::string::npos);
+  EXPECT_EQ(page.find("<figure id=\"goodput\""), std::string::npos);  // no such column
+  EXPECT_NE(page.find("3 point(s) predicted, 1 refused"), std::string::npos);
+  EXPECT_NE(page.find("training.global_batch=64"), std::string::npos);
+  EXPECT_NE(page.find("training.global_batch=128"), std::string::npos);
+  // The 64-batch line runs left to right: 64 GPUs then 128.
+  const size_t line = page.find("<path d=\"M");
+  ASSERT_NE(line, std::string::npos);
+  const std::string d = page.substr(line + 10, page.find('"', line + 10) - line - 10);
+  const double x0 = std::stod(d), x1 = std::stod(d.substr(d.find('L') + 1));
+  EXPECT_LT(x0, x1) << d;
 }
 
 // RFC 4180: a refusal is one quoted field, its quotes doubled; a value with a comma is quoted.
