@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "net/collective_algorithm.hpp"
+#include "net/collectives.hpp"
 #include "net/nccl_model.hpp"
 #include "net/network.hpp"
 
@@ -37,8 +39,24 @@ class BandwidthModel final : public NetworkModel {
   [[nodiscard]] Seconds time(Collective kind, Bytes bytes, const CommGroup& g) const override {
     const double n = static_cast<double>(g.size);
     if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
-    // All-reduce, all-gather, reduce-scatter as NCCL's tuner times them (net/nccl_model.hpp).
-    if (auto c = nccl_choice(cluster_, kind, bytes, g.size, g.domains())) return c->time;
+    // All-reduce, all-gather, reduce-scatter as NCCL's tuner times them (net/nccl_model.hpp),
+    // across domains no faster than the links allow: the algorithm's closed form with the NICs
+    // at their measured ceiling and NVLink at its link rate, as the fabric model bounds it.
+    if (auto c = nccl_choice(cluster_, kind, bytes, g.size, g.domains())) {
+      if (g.domains() <= 1) return c->time;
+      const CollectiveAlgorithm* a =
+          find_collective_algorithm(c->algorithm == "nvls-tree" ? "nvls" : c->algorithm);
+      if (a == nullptr) return c->time;
+      CostShape shape;
+      shape.n = n;
+      shape.d = static_cast<double>(g.domains());
+      shape.m = static_cast<double>(std::min(g.per_domain, g.size));
+      shape.nvl = cluster_.gpu.nvlink_bandwidth.value();
+      shape.port = nic_.value();
+      shape.S = bytes.value();
+      const Seconds links(a->estimate(shape, kind));
+      return c->latency + std::max(c->time - c->latency, links);
+    }
     const bool one_domain = g.domains() <= 1;
     const double k = static_cast<double>(std::min(g.per_domain, g.size));
     const BytesPerSecond bus =

@@ -193,12 +193,12 @@ std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r) {
   return use;
 }
 
-FabricNetwork physical_fabric(const Cluster& cluster) {
+FabricNetwork physical_fabric(const Cluster& cluster, double network_ceiling) {
   Cluster c = cluster;
   c.nic.latency = Seconds(0);
   NetworkCalibration physical;
   physical.nvlink_efficiency = 1.0;
-  physical.network_efficiency = 1.0;
+  physical.network_efficiency = network_ceiling;
   physical.nvlink_latency = Seconds(0);
   return {c, physical};
 }

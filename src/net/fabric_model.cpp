@@ -29,7 +29,7 @@ namespace {
 class FabricModel final : public NetworkModel {
  public:
   FabricModel(const Cluster& c, const NetworkCalibration& cal)
-      : net_(c, cal), physical_(physical_fabric(c)), job_(c.job_gpus()) {}
+      : net_(c, cal), physical_(physical_fabric(c, cal.network_efficiency)), job_(c.job_gpus()) {}
 
   [[nodiscard]] std::string name() const override { return "fabric"; }
 

@@ -100,6 +100,11 @@ std::vector<CollectiveCase> read_collective_table(const std::string& file) {
     if (!find_collective(c.op))
       throw InputError(where, "op", "expected one of: " + collective_names());
     c.size_bytes = field<double>(row, where, "size_bytes");
+    if (row.contains("nic_gbps") && row["nic_gbps"].is_number()) {
+      c.nic_gbps = row["nic_gbps"].get<double>();
+      if (!(c.nic_gbps > 0 && c.nic_gbps <= 100000))
+        throw InputError(where, "nic_gbps", "expected a positive number of Gb/s per GPU");
+    }
     if (row.contains("nccl_version") && row["nccl_version"].is_string()) {
       c.nccl_version = row["nccl_version"].get<std::string>();
       if (auto problem = nccl_release_problem(c.nccl_version))
@@ -132,6 +137,7 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   // The row's GPUs as a cluster: whole nodes of its GPU's usual node, or fewer GPUs of one node.
   std::string network;
   if (!c.nic.empty()) network += "nic: " + c.nic;
+  if (!c.nic.empty() && c.nic_gbps > 0) network += fmt::format(", nic_gbps: {}", c.nic_gbps);
   if (!c.nccl_version.empty())
     network +=
         (network.empty() ? "" : ", ") + std::string("nccl_version: \"") + c.nccl_version + "\"";
@@ -150,11 +156,12 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   for (long long g = 0; g < c.gpus; ++g) groups.front().push_back(g);
   // NCCL's cost model on the physical fabric; what its tuner does not time (all-to-all) on the
   // fabric alone, with the calibrated link efficiencies and latencies.
-  const FabricNetwork physical = physical_fabric(s.cluster);
+  const NetworkCalibration links =
+      calibration.for_architecture(s.cluster.gpu.architecture).network();
+  const FabricNetwork physical = physical_fabric(s.cluster, links.network_efficiency);
   auto result = run_nccl_collective(physical, op, Bytes(c.size_bytes), groups, c.algorithm);
   if (!result) {
-    const FabricNetwork net(s.cluster,
-                            calibration.for_architecture(s.cluster.gpu.architecture).network());
+    const FabricNetwork net(s.cluster, links);
     const CollectiveAlgorithm* a =
         c.algorithm == "auto" ? nullptr : find_collective_algorithm(c.algorithm);
     if (c.algorithm != "auto" && (a == nullptr || a->unsupported(net, op, groups))) {

@@ -22,6 +22,7 @@ struct CollectiveCase {
   std::string source;
   std::string gpu;  // catalog id
   std::string nic;  // catalog id ("" for one NVLink domain: the GPU's usual NIC)
+  double nic_gbps = 0;  // per GPU, Gb/s, where the row gives it (0: the NIC's own)
   long long gpus = 0;
   int gpus_per_node = 8;
   std::string op;                   // net/ collective name
