@@ -219,8 +219,12 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
     const double t = b.time.value();
     if (t <= 0) continue;
     const auto bar = static_cast<int>(std::lround(40.0 * t / step));
-    out += fmt::format("    {:<18} {:>10}  {:5.1f}%  {}\n", b.name, human_seconds(t),
-                       100 * t / step, std::string(static_cast<size_t>(bar), '#'));
+    out += fmt::format(
+        "    {:<18} {:>10}  {:5.1f}%  {}{}\n", b.name, human_seconds(t), 100 * t / step,
+        std::string(static_cast<size_t>(bar), '#'),
+        b.name == "slowest_gpu"
+            ? fmt::format("  (waiting for the slowest of {} GPUs)", s.cluster.job_gpus())
+            : std::string());
   }
   if (!p.fabric.empty()) {
     out += fmt::format("\n  on the fabric ({} {} routing; every group of a collective at once):\n",

@@ -36,6 +36,7 @@ class CostModel {
   // `pace`: how much slower than the mean GPU the job's compute runs (its slowest member's
   // speed, job_pace); 1 for one GPU.
   CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace = 1.0);
+  [[nodiscard]] double pace() const { return pace_; }
   [[nodiscard]] OpTime time(const Operator& op, long long seq_len) const;
   [[nodiscard]] Seconds memory_time(Bytes bytes) const;
   [[nodiscard]] double gemm_efficiency(double m, double n, double k, double count) const;

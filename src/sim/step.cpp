@@ -30,12 +30,13 @@ enum Part : int {
   kDpComm,
   kInterference,
   kHost,
+  kStraggler,
   kNumParts
 };
 constexpr std::array<const char*, kNumParts> kPartNames = {
-    "forward_compute", "backward_compute",  "recompute",    "tp_comm",
-    "cp_comm",         "ep_comm",           "optimizer",    "pp_bubble",
-    "dp_comm",         "comm_interference", "host_overhead"};
+    "forward_compute", "backward_compute",  "recompute",     "tp_comm",
+    "cp_comm",         "ep_comm",           "optimizer",     "pp_bubble",
+    "dp_comm",         "comm_interference", "host_overhead", "slowest_gpu"};
 
 // Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the
 // plan keeps them (Plan::grad_reduce_fp32), parameters gathered in BF16.
@@ -807,6 +808,15 @@ class StepBuilder {
       cursor = t.end;
     }
     parts[kPipelineBubble] += end - cursor;
+    // The compute runs at the slowest GPU's pace (job_pace): what the forward and backward
+    // passes take beyond the mean GPU's speed is its own part, waiting for the slowest of the
+    // job's GPUs. (Recompute keeps its share: it holds re-dispatches too.)
+    const double beyond_mean = 1 - 1 / cost_.pace();
+    for (const int i : {kForward, kBackward}) {
+      const double wait = parts[static_cast<size_t>(i)] * beyond_mean;
+      parts[static_cast<size_t>(i)] -= wait;
+      parts[kStraggler] += wait;
+    }
     // Compute slowed by the data-parallel collectives beside it delays the critical stage's end.
     const double interference = dp_interference(critical);
     parts[kInterference] += interference;

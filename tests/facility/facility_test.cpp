@@ -59,7 +59,7 @@ TEST(Facility, PowerFollowsTheStepSliceBySlice) {
   double busy = 0;
   for (const auto& b : r.prediction.step.breakdown)
     if (b.name == "forward_compute" || b.name == "backward_compute" || b.name == "recompute" ||
-        b.name == "optimizer")
+        b.name == "slowest_gpu" || b.name == "optimizer")
       busy += b.time.value();
   const double critical_share = busy / r.prediction.step.step_time.value();
   const double slice_share = (p.gpu_avg.value() / 100000 - 175.0) / (700.0 - 175.0);
