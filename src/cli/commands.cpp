@@ -325,10 +325,10 @@ std::optional<Exchange> exchange_of(const MpiSession* mpi) {
   return std::nullopt;
 }
 
-// The sweep's CSV when MPI ranks share the points: each renders its own rows, rank 0 joins them
-// in grid order (what one process prints). Every point bad input exits 2 on every rank.
-std::optional<std::string> shared_sweep(const std::vector<app::SweepAxis>& axes, const Args& a,
-                                        const Exchange& ranks) {
+// The sweep's CSV lines when MPI ranks share the points: each renders its own rows, rank 0 joins
+// them in grid order (what one process renders). Every point bad input exits 2 on every rank.
+std::optional<std::vector<std::string>> shared_sweep(const std::vector<app::SweepAxis>& axes,
+                                                     const Args& a, const Exchange& ranks) {
   ProgressBar bar(ranks.rank == 0, "points", a.progress);
   const app::Sweep mine = app::sweep(a.file, axes, {ranks.rank, ranks.size}, bar.callback());
   const std::vector<std::string> lines = sweep_csv_lines(mine);
@@ -355,9 +355,8 @@ std::optional<std::string> shared_sweep(const std::vector<app::SweepAxis>& axes,
     if (ranks.rank == 0) std::cerr << first_error << "\n";
     return std::nullopt;
   }
-  std::string csv = lines.front();
-  for (const auto& line : all_rows) csv += line;
-  return csv;
+  all_rows.insert(all_rows.begin(), lines.front());
+  return all_rows;
 }
 
 int sweep(const Args& a, const MpiSession* mpi) {
@@ -370,15 +369,10 @@ int sweep(const Args& a, const MpiSession* mpi) {
     const auto joined = shared_sweep(axes, a, *ranks);
     if (!joined) return 2;
     if (ranks->rank != 0) return 0;
-    csv = *joined;
     if (a.sweep_out.chosen() == "html") {
-      std::vector<std::string> lines;
-      for (size_t at = 0; at < csv.size();) {
-        const size_t end = csv.find('\n', at);
-        lines.push_back(csv.substr(at, end == std::string::npos ? end : end + 1 - at));
-        at = end == std::string::npos ? csv.size() : end + 1;
-      }
-      csv = sweep_html(lines);
+      csv = sweep_html(*joined);
+    } else {
+      for (const auto& line : *joined) csv += line;
     }
   } else {
     ProgressBar bar(true, "points", a.progress);

@@ -76,29 +76,28 @@ std::map<std::string, std::vector<double>> per_algorithm(const ConfigNode& n) {
   return out;
 }
 
-Constants load() {
-  const auto data = ConfigNode::embedded("nccl.yaml");
-  if (!data) throw InputError("data/nccl.yaml", "", "built-in data file is missing");
+// data/nccl.yaml's constants (the newest release's).
+Constants load(const ConfigNode& data) {
   Constants k;
-  k.base = per_algorithm(data->child("base_latency_us"));
-  k.hop_nvlink = per_algorithm(data->child("hop_latency_us").child("nvlink"));
-  k.hop_net = per_algorithm(data->child("hop_latency_us").child("net"));
-  k.net_overhead = data->number("net_overhead_us");
-  k.ring_plateau = data->number("ring_plateau_factor");
-  k.ring_ll = data->number("ring_ll_factor");
-  k.ring_ll_gather_one_node = data->number("ring_ll_factor_gather_one_node");
-  k.ring_ll128 = data->number("ring_ll128_factor");
-  k.tree = data->number("tree_factor");
-  k.tree_ll_divisor = data->number("tree_ll_divisor");
-  k.tree_ll128_one_node = data->number("tree_ll128_factor_one_node");
-  k.tree_ll128 = data->number("tree_ll128_factor");
-  k.pat = data->number("pat_factor");
+  k.base = per_algorithm(data.child("base_latency_us"));
+  k.hop_nvlink = per_algorithm(data.child("hop_latency_us").child("nvlink"));
+  k.hop_net = per_algorithm(data.child("hop_latency_us").child("net"));
+  k.net_overhead = data.number("net_overhead_us");
+  k.ring_plateau = data.number("ring_plateau_factor");
+  k.ring_ll = data.number("ring_ll_factor");
+  k.ring_ll_gather_one_node = data.number("ring_ll_factor_gather_one_node");
+  k.ring_ll128 = data.number("ring_ll128_factor");
+  k.tree = data.number("tree_factor");
+  k.tree_ll_divisor = data.number("tree_ll_divisor");
+  k.tree_ll128_one_node = data.number("tree_ll128_factor_one_node");
+  k.tree_ll128 = data.number("tree_ll128_factor");
+  k.pat = data.number("pat_factor");
   for (const char* proto : kProtoNames) {
-    k.tree_correction.push_back(data->child("tree_correction").numbers(proto));
+    k.tree_correction.push_back(data.child("tree_correction").numbers(proto));
     if (k.tree_correction.back().empty())
-      data->child("tree_correction").fail(proto, "expected factors");
+      data.child("tree_correction").fail(proto, "expected factors");
   }
-  const ConfigNode archs = data->child("architectures");
+  const ConfigNode archs = data.child("architectures");
   for (const auto& name : archs.keys()) {
     const ConfigNode a = archs.child(name);
     Arch x;
@@ -117,11 +116,11 @@ Constants load() {
     if (x.inter_speeds.empty()) a.fail("inter_speeds_gbps", "expected the search speeds");
     k.arch[name] = x;
   }
-  k.ll_max_multi_node = sized(*data, "ll_max_multi_node", 3);
+  k.ll_max_multi_node = sized(data, "ll_max_multi_node", 3);
   if (k.arch.count("ampere") == 0) archs.fail("ampere", "expected the fallback architecture");
-  k.nvls_min_gpus = data->integer("nvls_min_gpus_per_domain");
-  k.max_search_channels = data->number("max_search_channels");
-  const ConfigNode chunking = data->child("chunking");
+  k.nvls_min_gpus = data.integer("nvls_min_gpus_per_domain");
+  k.max_search_channels = data.number("max_search_channels");
+  const ConfigNode chunking = data.child("chunking");
   k.runtime_channels = chunking.number("runtime_channels_per_search_channel");
   k.ring_chunk = chunking.number("ring_chunk_bytes");
   k.ring_slices = chunking.number("ring_slices_per_chunk");
@@ -187,7 +186,7 @@ void apply(Constants& k, const ConfigNode& entry) {
 struct Releases {
   std::vector<std::pair<NcclRelease, Constants>>
       bands;  // (oldest release of the band, its figures)
-  NcclRelease newest{}, oldest{};
+  NcclRelease oldest{};
   std::string newest_text, oldest_text;
 };
 
@@ -195,14 +194,13 @@ Releases load_releases() {
   const auto data = ConfigNode::embedded("nccl.yaml");
   if (!data) throw InputError("data/nccl.yaml", "", "built-in data file is missing");
   Releases r;
-  Constants k = load();
+  Constants k = load(*data);
   r.newest_text = data->str("version");
   r.oldest_text = data->str("oldest_release");
-  const auto newest = parse_release_text(r.newest_text);
   const auto oldest = parse_release_text(r.oldest_text);
-  if (!newest) data->fail("version", "expected a release such as \"2.28.9\"");
+  if (!parse_release_text(r.newest_text))
+    data->fail("version", "expected a release such as \"2.28.9\"");
   if (!oldest) data->fail("oldest_release", "expected a release such as \"2.18\"");
-  r.newest = *newest;
   r.oldest = *oldest;
   const ConfigNode history = data->child("history");
   std::vector<std::pair<NcclRelease, ConfigNode>> entries;

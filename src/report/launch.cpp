@@ -212,4 +212,93 @@ std::string torchtitan_toml(const Scenario& s, const Plan& p) {
   return t;
 }
 
+// TorchTitan's built-in models (pytorch/torchtitan @b5bcd76c, torchtitan/models/*/
+// config_registry.py): colossim's preset name -> module, registry function, flavor.
+struct TitanModel {
+  const char* name;
+  const char* module;
+  const char* base;
+  const char* flavor;
+};
+constexpr TitanModel kTitanModels[] = {
+    {"Llama 3.1 8B", "llama3", "llama3_8b", "8B"},
+    {"Llama 3.1 70B", "llama3", "llama3_70b", "70B"},
+    {"Llama 3.1 405B", "llama3", "llama3_405b", "405B"},
+    {"Qwen3-30B-A3B", "qwen3", "qwen3_30b_a3b", "30B-A3B"},
+    {"DeepSeek-V3 671B", "deepseek_v3", "deepseek_v3_671b", "671B"}};
+
+std::string torchtitan_config(const Scenario& s, const Plan& p) {
+  const TitanModel* m = nullptr;
+  for (const auto& t : kTitanModels) {
+    if (s.model.name == t.name) m = &t;
+  }
+  const std::string schedule = find_schedule(p.schedule)->torchtitan;
+  // FSDP2 shards data parallelism (ZeRO-3); ZeRO 0-2 replicate it (HSDP's replicate axis). Its
+  // expert parallelism takes its ranks from dp_shard x cp x tp (torchtitan/distributed/
+  // parallel_dims.py), so an EP plan shards.
+  const bool shards = p.zero >= 3 || (p.ep > 1 && (p.cp * p.tp) % p.ep != 0);
+  const long long shard = shards ? p.dp : 1;
+  const long long replicate = shards ? 1 : p.dp;
+  const long long seq = s.model.seq_len;
+  std::string t = fmt::format(
+      "# colossim's plan for {} as a TorchTitan config (pytorch/torchtitan @b5bcd76c, "
+      "2026-08-21).\n"
+      "# Save as colossim_plan.py on PYTHONPATH and run\n"
+      "#   torchrun --nnodes {} --nproc_per_node {} -m torchtitan.train --module colossim_plan "
+      "--config colossim_plan\n",
+      s.name, std::max(1LL, s.cluster.job_gpus() / s.cluster.gpus_per_node),
+      s.cluster.gpus_per_node);
+  if (m == nullptr) {
+    t += fmt::format(
+        "# TorchTitan has no built-in {}: replace llama3_8b and model_registry below with your "
+        "model's.\n",
+        s.model.name);
+  }
+  const TitanModel& base = m != nullptr ? *m : kTitanModels[0];
+  if (p.precision == Precision::fp8) {
+    t += "from torchtitan.components.quantization import Float8LinearConverter\n";
+    t += fmt::format("from torchtitan.models.{} import model_registry\n", base.module);
+  }
+  t += fmt::format("from torchtitan.models.{}.config_registry import {}\n", base.module, base.base);
+  if (p.recompute != Recompute::none)
+    t += "from torchtitan.distributed.activation_checkpoint import FullAC, SelectiveAC\n";
+  t += "from torchtitan.trainer import Trainer\n\n\ndef colossim_plan() -> Trainer.Config:\n";
+  t += fmt::format("    config = {}()\n", base.base);
+  if (p.precision == Precision::fp8) {
+    t += fmt::format(
+        "    config.model_spec = model_registry(\n        \"{}\",\n        converters=["
+        "Float8LinearConverter.Config(\n            recipe_name=\"rowwise\",\n"
+        "            model_compile_enabled=config.compile.enable,\n        )],\n    )\n",
+        base.flavor);
+  }
+  const std::string par = "    config.parallelism.";
+  t += fmt::format("{}data_parallel_replicate_degree = {}\n", par, replicate);
+  t += fmt::format("{}data_parallel_shard_degree = {}\n", par, shard);
+  t += fmt::format("{}tensor_parallel_degree = {}\n", par, p.tp);
+  t +=
+      fmt::format("{}enable_sequence_parallel = {}\n", par, p.sequence_parallel ? "True" : "False");
+  t += fmt::format("{}context_parallel_degree = {}\n", par, p.cp);
+  t += fmt::format("{}expert_parallel_degree = {}\n", par, p.ep);
+  t += fmt::format("{}pipeline_parallel_degree = {}\n", par, p.pp);
+  if (p.pp > 1) {
+    const long long stages = p.pp * p.virtual_stages;
+    t += fmt::format("{}pipeline_parallel_schedule = \"{}\"\n", par, schedule);
+    t += fmt::format("{}num_pp_microbatches = {}\n", par,
+                     s.training.global_batch / (p.dp * p.micro_batch));
+    if (s.model.layers % stages == 0)
+      t += fmt::format("{}pipeline_parallel_layers_per_stage = {}\n", par, s.model.layers / stages);
+  }
+  t += fmt::format("    config.training.num_tokens_per_microbatch_per_dp_rank = {}\n",
+                   p.micro_batch * seq);
+  t += fmt::format("    config.training.num_tokens_per_train_step = {}\n",
+                   s.training.global_batch * seq);
+  t += fmt::format("    config.training.max_context_length = {}\n", seq);
+  t += fmt::format("    config.activation_checkpoint = {}\n",
+                   p.recompute == Recompute::full        ? "FullAC.Config()"
+                   : p.recompute == Recompute::selective ? "SelectiveAC.Config()"
+                                                         : "None");
+  t += "    return config\n";
+  return t;
+}
+
 }  // namespace colossim

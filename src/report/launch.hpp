@@ -1,5 +1,6 @@
 // A plan as launch arguments for the frameworks people run: Megatron-LM flags, NeMo 2.0 recipe
-// overrides (NeMo-Run CLI syntax) and a TorchTitan TOML fragment.
+// overrides (NeMo-Run CLI syntax), a TorchTitan config module (the Python config TorchTitan reads
+// since 2026) and the TOML fragment of TorchTitan releases before it.
 #pragma once
 
 #include <string>
@@ -11,5 +12,9 @@ namespace colossim {
 [[nodiscard]] std::string megatron_args(const Scenario& s, const Plan& p);
 [[nodiscard]] std::string nemo_overrides(const Scenario& s, const Plan& p);
 [[nodiscard]] std::string torchtitan_toml(const Scenario& s, const Plan& p);
+// A Python module defining colossim_plan() -> Trainer.Config, derived from TorchTitan's own
+// config of the model (pytorch/torchtitan @b5bcd76c): parallel degrees, schedule, micro-batches,
+// tokens per micro-batch and step, activation checkpointing, Float8 rowwise for FP8.
+[[nodiscard]] std::string torchtitan_config(const Scenario& s, const Plan& p);
 
 }  // namespace colossim

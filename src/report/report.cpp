@@ -647,8 +647,8 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
     out += "\n  launch the winner with\n";
     out += "    Megatron-LM: " + megatron_args(s, top[0].plan) + "\n";
     out += "    NeMo 2.0:    " + nemo_overrides(s, top[0].plan) + "\n";
-    out += "    TorchTitan (toml):\n";
-    std::string toml = torchtitan_toml(s, top[0].plan);
+    out += "    TorchTitan (Python config, 2026+):\n";
+    std::string toml = torchtitan_config(s, top[0].plan);
     size_t start = 0;
     while (start < toml.size()) {
       const size_t end = toml.find('\n', start);
@@ -686,6 +686,8 @@ nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
   if (!top.empty()) {
     j["launch"] = {{"megatron_lm", megatron_args(s, top[0].plan)},
                    {"nemo", nemo_overrides(s, top[0].plan)},
+                   {"torchtitan", torchtitan_config(s, top[0].plan)},
+                   // The TOML of TorchTitan before its 2026 Python configs; kept one release.
                    {"torchtitan_toml", torchtitan_toml(s, top[0].plan)}};
   }
   return j;

@@ -187,6 +187,8 @@ TEST(Cli, PlanJsonRanksPlansBestFirst) {
             std::string::npos);
   EXPECT_NE(j["launch"]["torchtitan_toml"].get<std::string>().find("[parallelism]"),
             std::string::npos);
+  EXPECT_NE(j["launch"]["torchtitan"].get<std::string>().find("def colossim_plan()"),
+            std::string::npos);
   const std::string file =
       write_temp("noplan.yaml",
                  "cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-405b}\n"
