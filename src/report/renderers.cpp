@@ -177,8 +177,15 @@ std::string bringup_text(const app::BringupResult& r) {
   }
   out += fmt::format(
       "  assuming {:.0f} tokens/s per GPU and goodput {:.1f}% at every size (the full job's), "
-      "powered racks at its average facility power\n\n",
+      "powered racks at its average facility power\n",
       b.tokens_per_gpu_s, 100 * b.goodput);
+  const BringupSettings& set = *s.bringup;
+  if (set.pod_fabric_days > 0 || set.core_fabric_days > 0)
+    out += fmt::format(
+        "  the fabric: pods of {} GPUs, each pod's switches up {:.1f} days after its first rack; "
+        "the core between pods {:.1f} days after the first rack\n",
+        b.pod_gpus, set.pod_fabric_days, set.core_fabric_days);
+  out += "\n";
   out += "   day   racks  powered accepted training   tokens (B)   MW\n";
   const size_t stride = std::max<size_t>(1, b.days.size() / 40);
   for (size_t i = 0; i < b.days.size(); ++i) {
@@ -205,6 +212,9 @@ std::string bringup_json(const app::BringupResult& r) {
   j["finish_day"] = b.finishes ? nlohmann::json(b.finish_day) : nlohmann::json(nullptr);
   j["finish_day_waiting"] = b.finish_day_waiting;
   j["restart_hours"] = b.restart_hours;
+  j["pod_gpus"] = b.pod_gpus;
+  j["pod_fabric_days"] = r.scenario.bringup->pod_fabric_days;
+  j["core_fabric_days"] = r.scenario.bringup->core_fabric_days;
   j["goodput"] = b.goodput;
   j["tokens_per_gpu_s"] = b.tokens_per_gpu_s;
   j["growth"] = nlohmann::json::array();

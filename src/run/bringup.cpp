@@ -5,6 +5,8 @@
 #include <cmath>
 #include <utility>
 
+#include "topology/fabric.hpp"
+
 namespace colossim {
 namespace {
 
@@ -14,22 +16,30 @@ struct Rack {
 };
 
 // Every rack's arrival, power-up and acceptance; the share that fails burn-in spread evenly
-// (rack i fails when floor((i + 1) f) > floor(i f)).
-std::vector<Rack> racks_of(const Scenario& s) {
+// (rack i fails when floor((i + 1) f) > floor(i f)). Racks fill pods of `pod_gpus` in order; a
+// rack is accepted no earlier than its pod's switches carry traffic.
+std::vector<Rack> racks_of(const Scenario& s, long long pod_gpus) {
   const BringupSettings& b = *s.bringup;
   const long long job = s.cluster.job_gpus();
   const long long per_rack = s.cluster.gpus_per_rack;
   const long long count = (job + per_rack - 1) / per_rack;
   std::vector<Rack> racks(static_cast<size_t>(count));
+  double pod_ready = 0;
+  long long pod = -1;
   for (long long i = 0; i < count; ++i) {
     Rack& r = racks[static_cast<size_t>(i)];
     r.gpus = std::min(per_rack, job - i * per_rack);
     r.arrives = static_cast<double>(i) / b.racks_per_day;
+    if (i * per_rack / pod_gpus != pod) {  // the first rack of a pod
+      pod = i * per_rack / pod_gpus;
+      pod_ready = r.arrives + b.pod_fabric_days;
+    }
     r.powered = r.arrives + b.install_days;
     r.accepted = r.powered + b.burn_in_days;
     const double f = b.burn_in_failure;
     if (std::floor(static_cast<double>(i + 1) * f) > std::floor(static_cast<double>(i) * f))
       r.accepted += b.rework_days + b.burn_in_days;
+    r.accepted = std::max(r.accepted, pod_ready);
   }
   return racks;
 }
@@ -51,7 +61,11 @@ BringupReport bringup_timeline(const Scenario& s, double tokens_per_gpu_s, doubl
   rep.goodput = goodput;
   rep.tokens_per_gpu_s = tokens_per_gpu_s;
   rep.restart_hours = b.restart_hours.value_or(restart_s / 3600.0);
-  const std::vector<Rack> racks = racks_of(s);
+  const long long pod_gpus = std::max<long long>(1, fabric_pod_gpus(s.cluster));
+  rep.pod_gpus = pod_gpus;
+  const std::vector<Rack> racks = racks_of(s, pod_gpus);
+  // The core tier joins the pods: a job larger than one pod waits for it.
+  const double core_ready = b.core_fabric_days;
   rep.racks = static_cast<long long>(racks.size());
   std::vector<std::pair<double, long long>> accepted;  // (day, GPUs) in order of acceptance
   for (const Rack& r : racks) {
@@ -71,7 +85,9 @@ BringupReport bringup_timeline(const Scenario& s, double tokens_per_gpu_s, doubl
   size_t next = 0;
   while (true) {
     while (have < size && next < accepted.size()) have += accepted[next++].second;
-    rep.growth.push_back({accepted[next - 1].first, std::min(size, job)});
+    const double day = accepted[next - 1].first;
+    rep.growth.push_back(
+        {std::min(size, job) > pod_gpus ? std::max(day, core_ready) : day, std::min(size, job)});
     if (size >= job) break;
     size = b.grow_gpus > 0 ? std::min(job, replicas(size + b.grow_gpus)) : job;
   }

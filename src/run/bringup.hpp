@@ -6,7 +6,9 @@
 // Assumptions, stated in the report: the job's per-GPU throughput and goodput at every size are
 // those of the full job (a smaller data-parallel job communicates less: the ramp is, if anything,
 // faster); racks that fail burn-in are spread evenly over the deliveries; a powered rack (in
-// burn-in or accepted) draws the full job's average facility power per GPU.
+// burn-in or accepted) draws the full job's average facility power per GPU; racks fill the
+// fabric's pods in order, each pod's switches ready `pod_fabric_days` after its first rack and
+// the core between pods `core_fabric_days` after the first rack of all.
 #pragma once
 
 #include <vector>
@@ -40,6 +42,7 @@ struct BringupReport {
   double finish_day_waiting = 0;  // training only once the whole job is accepted
   bool finishes = true;           // within the horizon (kBringupHorizonDays)
   double restart_hours = 0;       // per growth
+  long long pod_gpus = 0;         // under one pod's leaf and spine switches
   double goodput = 1;
   double tokens_per_gpu_s = 0;
   std::vector<BringupGrowth> growth;

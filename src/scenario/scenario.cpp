@@ -422,7 +422,7 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
 BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
   n.check_no_unknown_keys({"racks_per_day", "delivery_days", "install_days", "burn_in_days",
                            "burn_in_failure", "rework_days", "start_gpus", "grow_gpus",
-                           "restart_hours"});
+                           "restart_hours", "pod_fabric_days", "core_fabric_days"});
   BringupSettings b;
   const auto days = [&](const std::string& key, double min) {
     const double v = n.number_or(key, 0.0);
@@ -443,6 +443,8 @@ BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
   b.install_days = days("install_days", 0);
   b.burn_in_days = days("burn_in_days", 0);
   b.rework_days = days("rework_days", 0);
+  b.pod_fabric_days = days("pod_fabric_days", 0);
+  b.core_fabric_days = days("core_fabric_days", 0);
   b.burn_in_failure = n.number_or("burn_in_failure", 0.0);
   if (!(b.burn_in_failure >= 0 && b.burn_in_failure < 1))
     n.fail("burn_in_failure", "expected a share from 0 to below 1");

@@ -71,6 +71,11 @@ struct BringupSettings {
   double burn_in_days = 0;     // its acceptance tests
   double burn_in_failure = 0;  // share of racks failing burn-in, re-worked and tested again
   double rework_days = 0;
+  // The fabric: a pod's leaf and spine switches carry traffic this long after its first rack
+  // arrives (no rack of it is accepted before); the core switches between pods this long after
+  // the first rack (no job beyond one pod trains before).
+  double pod_fabric_days = 0;
+  double core_fabric_days = 0;
   long long start_gpus = 0;  // train once this many GPUs are accepted (0: the whole job)
   long long grow_gpus = 0;   // then grow the job in steps of this many (0: the rest at once)
   std::optional<double> restart_hours;  // each growth restarts the job (default: the run model's)

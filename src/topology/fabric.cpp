@@ -60,6 +60,12 @@ Shape shape_of(const Cluster& c) {
 
 }  // namespace
 
+long long fabric_pod_gpus(const Cluster& cluster) {
+  const Shape s = shape_of(cluster);
+  if (s.tiers < 3) return cluster.gpus;
+  return s.leaves_per_pod * s.hosts * (s.rail ? cluster.gpus_per_node : 1);
+}
+
 // The registered generators, one line each; each is defined in topology/generators/<name>.cpp.
 // Adding one: its file (and its line in CMakeLists.txt's source list) and one line here.
 #define COLOSSIM_FABRIC_GENERATORS(X) \

@@ -55,6 +55,10 @@ struct FabricTierCount {
 // Why the cluster's fabric cannot be built (nullopt if it can), naming the key to change.
 [[nodiscard]] std::optional<FabricProblem> fabric_problem(const Cluster& cluster);
 
+// The GPUs under one pod's leaf and spine switches (the whole cluster when the fabric has fewer
+// than three tiers, where there is no core tier between pods). Asserts !fabric_problem(cluster).
+[[nodiscard]] long long fabric_pod_gpus(const Cluster& cluster);
+
 class Fabric {
  public:
   // Asserts !fabric_problem(cluster).

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "test_support.hpp"
+#include "topology/fabric.hpp"
 
 using namespace colossim;
 using colossim::testing::scenario;
@@ -65,10 +66,34 @@ TEST(Bringup, ReworkAndRestartsDelayTheRamp) {
   EXPECT_NEAR(r.finish_day, 8.5 + (1e3 - 64) / 32.0, 1e-9);
 }
 
+// The fabric gates the ramp: pods of 16 GPUs (two racks), each pod's switches up 4 days after
+// its first rack arrives, the core between pods 7 days after the first rack. Accepted: racks 0
+// and 1 on day 4 (their pod, not burn-in, decides), racks 2 and 3 on day 6; a job beyond one pod
+// waits for the core, day 7.
+TEST(Bringup, PodsJoinWhenTheirSwitchesAreUp) {
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 32, gpus_per_node: 8, gpus_per_rack: 8, network: "
+      "{hosts_per_leaf: 1, pod_gpus: 16}}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: "
+      "32, tokens: 1.0e+12}\nparallelism: {tp: 1, pp: 1}\n"
+      "bringup: {racks_per_day: 1, install_days: 1, burn_in_days: 1, start_gpus: 8, grow_gpus: 8, "
+      "restart_hours: 0, pod_fabric_days: 4, core_fabric_days: 7}\n");
+  ASSERT_EQ(fabric_pod_gpus(s.cluster), 16);
+  const BringupReport r = bringup_timeline(s, 1000, 1.0, 0.0, 1.0);
+  ASSERT_EQ(r.growth.size(), 4u);
+  const double days[] = {4, 4, 7, 7};
+  for (size_t k = 0; k < 4; ++k) EXPECT_DOUBLE_EQ(r.growth[k].day, days[k]) << k;
+  EXPECT_EQ(r.pod_gpus, 16);
+  EXPECT_EQ(r.days[3].gpus_accepted, 16);  // by the end of day 3 (t = 4): the first pod
+  EXPECT_EQ(r.days[4].gpus_accepted, 16);
+  EXPECT_EQ(r.days[5].gpus_accepted, 32);  // t = 6: the second pod
+  EXPECT_GT(r.finish_day, 7.0);
+}
+
 TEST(Bringup, BadBlocksAreInputErrors) {
   // A start beyond the job is the whole job (the block outlives a change of the job's size).
   EXPECT_EQ(four_racks("start_gpus: 64", 1e12).bringup->start_gpus, 32);
   EXPECT_THROW((void)four_racks("start_gpus: 0", 1e12), InputError);
   EXPECT_THROW((void)four_racks("burn_in_failure: 1.5", 1e12), InputError);
   EXPECT_THROW((void)four_racks("delivery_days: 4", 1e12), InputError);  // and racks_per_day
+  EXPECT_THROW((void)four_racks("pod_fabric_days: -1", 1e12), InputError);
 }
