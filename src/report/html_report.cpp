@@ -429,6 +429,7 @@ std::string sweep_html(const std::vector<std::string>& lines) {
                    : static_cast<double>(std::find(xs.begin(), xs.end(), v) - xs.begin());
   };
   std::vector<std::pair<double, std::string>> ticks;
+  ticks.reserve(xs.size());
   for (const auto& v : xs) ticks.emplace_back(x_of(v), v);
   double lo = 0, hi = 0;
   for (size_t i = 0; i < ticks.size(); ++i) {

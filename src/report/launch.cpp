@@ -281,7 +281,7 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
   t += fmt::format("{}expert_parallel_degree = {}\n", par, p.ep);
   t += fmt::format("{}pipeline_parallel_degree = {}\n", par, p.pp);
   if (p.pp > 1) {
-    const long long stages = p.pp * p.virtual_stages;
+    const long long stages = static_cast<long long>(p.pp) * p.virtual_stages;
     t += fmt::format("{}pipeline_parallel_schedule = \"{}\"\n", par, schedule);
     t += fmt::format("{}num_pp_microbatches = {}\n", par,
                      s.training.global_batch / (p.dp * p.micro_batch));
