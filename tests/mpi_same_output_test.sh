@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `mpirun -np 3 colossim COMMAND ARGS` prints exactly what one process prints: `plan` splits its
-# plan batches across ranks, `design` its designs, `sweep` its points, `validate` its cases. With --threads, also what
+# plan batches across ranks (each case's, with --against-published), `design` its designs, `sweep` its
+# points, `validate` its cases. With --threads, also what
 # two threads print (the commands that take --threads).
 # Usage: mpi_same_output_test.sh COLOSSIM MPIEXEC [--threads] COMMAND ARGS...
 set -euo pipefail
