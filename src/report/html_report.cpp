@@ -98,54 +98,6 @@ std::string axes(double top, double height) {
       kLabelWidth, top, top + height, kLabelWidth + kPlotWidth);
 }
 
-// A line through (x, y) points with axes; x on a log scale when asked.
-std::string line(const std::vector<std::pair<double, double>>& points,
-                 const std::function<std::string(double)>& x_text,
-                 const std::function<std::string(double)>& y_text, double mark_x, bool log_x,
-                 double& height) {
-  height = 260;
-  constexpr double kTop = 20, kPlotHeight = 200;
-  if (points.empty()) return "";
-  double x0 = points.front().first, x1 = points.front().first;
-  double y0 = points.front().second, y1 = points.front().second;
-  for (const auto& [x, y] : points) {
-    x0 = std::min(x0, x);
-    x1 = std::max(x1, x);
-    y0 = std::min(y0, y);
-    y1 = std::max(y1, y);
-  }
-  log_x = log_x && x0 > 0;
-  const auto fx = [&](double x) {
-    const double t =
-        x1 > x0 ? (log_x ? std::log(x / x0) / std::log(x1 / x0) : (x - x0) / (x1 - x0)) : 0.5;
-    return kLabelWidth + t * kPlotWidth;
-  };
-  const double pad = std::max((y1 - y0) * 0.1, std::fabs(y1) * 0.01 + 1e-12);
-  y0 -= pad;
-  y1 += pad;
-  const auto fy = [&](double y) { return kTop + kPlotHeight * (1 - (y - y0) / (y1 - y0)); };
-  std::string out = axes(kTop, kPlotHeight);
-  out += text(kLabelWidth - 8, kTop + 10, y_text(y1), "end");
-  out += text(kLabelWidth - 8, kTop + kPlotHeight, y_text(y0), "end");
-  std::string path;
-  for (const auto& [x, y] : points) {
-    path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", fx(x), fy(y));
-    out += fmt::format(
-        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" class=\"point\"><title>{}: "
-        "{}</title></circle>\n",
-        fx(x), fy(y), esc(x_text(x)), esc(y_text(y)));
-  }
-  out += fmt::format("<path d=\"{}\" class=\"series\"/>\n", path);
-  if (mark_x > 0) {
-    out += fmt::format(
-        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"mark\"/>\n",
-        fx(mark_x), kTop, kTop + kPlotHeight);
-  }
-  out += text(kLabelWidth, kTop + kPlotHeight + 18, x_text(x0), "start");
-  out += text(kLabelWidth + kPlotWidth, kTop + kPlotHeight + 18, x_text(x1), "end");
-  return out;
-}
-
 // The kinds of task the timeline colours, from the simulator's task names.
 struct TaskKind {
   const char* name;
@@ -224,7 +176,7 @@ constexpr const char* kStyle =
     "figure{margin:0 0 28px}h1{font-size:20px}h2{font-size:16px;margin:0}"
     "figcaption p{margin:2px 0 6px;color:#555}.label{font-size:11px;fill:#333}"
     ".axis{stroke:#888}.series{fill:none;stroke:#4c78a8;stroke-width:2}"
-    ".point{fill:#4c78a8}.mark{stroke:#e15759;stroke-dasharray:4 3}"
+    ".mark{stroke:#e15759;stroke-dasharray:4 3}"
     "pre{background:#f6f6f6;padding:12px;overflow:auto}</style>\n";
 
 // Every feasible design at (finish day, total cost); the frontier joined and marked, the best
@@ -318,10 +270,12 @@ struct Series {
   std::vector<std::pair<double, double>> points;  // (x position, value), in x order
 };
 
-// Several series over shared x positions; `ticks` label the positions, a legend names the series.
+// Several series over shared x positions; `ticks` label the positions, a legend names the series
+// (when there are several), a dashed line marks `mark_x` (when positive).
 std::string series_chart(const std::vector<Series>& series,
                          const std::vector<std::pair<double, std::string>>& ticks, bool log_x,
-                         const std::function<std::string(double)>& y_text, double& height) {
+                         const std::function<std::string(double)>& y_text, double& height,
+                         double mark_x = 0) {
   constexpr double kTop = 20, kPlotHeight = 200;
   height =
       kTop + kPlotHeight + 40 + 16 * static_cast<double>(series.size() > 1 ? series.size() : 0);
@@ -373,7 +327,30 @@ std::string series_chart(const std::vector<Series>& series,
       out += text(kLabelWidth + 18, y, series[k].name);
     }
   }
+  if (mark_x > 0) {
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"mark\"/>\n",
+        fx(mark_x), kTop, kTop + kPlotHeight);
+  }
   return out;
+}
+
+// One line through (x, y) points, its ends labelled; x on a log scale when asked.
+std::string line(const std::vector<std::pair<double, double>>& points,
+                 const std::function<std::string(double)>& x_text,
+                 const std::function<std::string(double)>& y_text, double mark_x, bool log_x,
+                 double& height) {
+  if (points.empty()) {
+    height = 0;
+    return "";
+  }
+  double x0 = points.front().first, x1 = x0;
+  for (const auto& [x, y] : points) {
+    x0 = std::min(x0, x);
+    x1 = std::max(x1, x);
+  }
+  return series_chart({{"", points}}, {{x0, x_text(x0)}, {x1, x_text(x1)}}, log_x, y_text, height,
+                      mark_x);
 }
 
 std::string page(const std::string& title, const std::string& body, const std::string& text_block) {
