@@ -16,6 +16,9 @@
 namespace colossim {
 namespace {
 
+// An NCCL release, major.minor.patch ("2.21" is 2.21.0).
+using NcclRelease = std::array<int, 3>;
+
 enum Proto { kLl = 0, kLl128 = 1, kSimple = 2 };
 constexpr std::array<const char*, 3> kProtoNames = {"LL", "LL128", "Simple"};
 
@@ -187,7 +190,7 @@ struct Releases {
   std::vector<std::pair<NcclRelease, Constants>>
       bands;  // (oldest release of the band, its figures)
   NcclRelease oldest{};
-  std::string newest_text, oldest_text;
+  std::string oldest_text;
 };
 
 Releases load_releases() {
@@ -195,10 +198,10 @@ Releases load_releases() {
   if (!data) throw InputError("data/nccl.yaml", "", "built-in data file is missing");
   Releases r;
   Constants k = load(*data);
-  r.newest_text = data->str("version");
+
   r.oldest_text = data->str("oldest_release");
   const auto oldest = parse_release_text(r.oldest_text);
-  if (!parse_release_text(r.newest_text))
+  if (!parse_release_text(data->str("version")))
     data->fail("version", "expected a release such as \"2.28.9\"");
   if (!oldest) data->fail("oldest_release", "expected a release such as \"2.18\"");
   r.oldest = *oldest;
@@ -464,12 +467,6 @@ std::optional<NcclChoice> nccl_choice(const Cluster& c, Collective kind, Bytes b
   }
   return best;
 }
-
-std::optional<NcclRelease> parse_nccl_release(const std::string& text) {
-  return parse_release_text(text);
-}
-
-std::string nccl_model_release() { return releases().newest_text; }
 
 std::optional<std::string> nccl_release_problem(const std::string& text) {
   const auto v = parse_release_text(text);

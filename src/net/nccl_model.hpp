@@ -22,7 +22,6 @@
 // efficiency factor leaves at the full 128 KiB chunk (data/nccl.yaml).
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string>
 
@@ -32,14 +31,10 @@
 
 namespace colossim {
 
-// An NCCL release, major.minor.patch ("2.21" is 2.21.0).
-using NcclRelease = std::array<int, 3>;
-[[nodiscard]] std::optional<NcclRelease> parse_nccl_release(const std::string& text);
-// What is wrong with `text` as cluster.network.nccl_version (not a release, or older than the
-// oldest release whose tuner data/nccl.yaml holds); nullopt if it is modelled. Releases after the
-// constants' own (nccl_model_release) run with its figures.
+// What is wrong with `text` as cluster.network.nccl_version (not a release such as "2.21.5", or
+// older than the oldest release whose tuner data/nccl.yaml holds); nullopt if it is modelled.
+// Releases after the constants' own (data/nccl.yaml `version`) run with its figures.
 [[nodiscard]] std::optional<std::string> nccl_release_problem(const std::string& text);
-[[nodiscard]] std::string nccl_model_release();
 
 struct NcclChoice {
   std::string algorithm;  // ring | tree | nvls | nvls-tree | pat
