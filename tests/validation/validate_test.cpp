@@ -131,8 +131,8 @@ TEST(Validation, TrustBandsMatchTheModelsErrors) {
     EXPECT_NEAR(shipped.low, b.low, 0.02) << b.group << ": run colossim validate --trust";
     EXPECT_NEAR(shipped.high, b.high, 0.02) << b.group << ": run colossim validate --trust";
     EXPECT_EQ(shipped.stacks, b.stacks) << b.group << ": run colossim validate --trust";
-    // A group the model is biased on shows it: Blackwell MoE comes out too fast on every case
-    // (0.53-0.93), and its band says so rather than straddling 1.
+    // A group the model is biased on shows it: Blackwell MoE comes out too fast on most cases
+    // (Qwen3-235B 0.50-0.67), and its band sits mostly below 1.
     EXPECT_LT(b.low, b.high) << b.group;
     EXPECT_GT(b.low, 0.0) << b.group;
   }
