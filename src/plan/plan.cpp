@@ -98,6 +98,7 @@ Shard shard_of(const Plan& p, const Model& m) {
   s.stack = p.stack;
   s.bytes_per_gemm_input = p.precision == Precision::fp8 ? 1 : 2;
   s.bytes_per_activation_input = p.activation_fp8_input ? 1 : 2;
+  s.moe_chunk_sort = p.moe_dispatcher != "deepep";
   return s;
 }
 

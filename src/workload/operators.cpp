@@ -243,6 +243,13 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   const double f = static_cast<double>(moe.expert_ffn_hidden) / expert_tp;
   w.ops.push_back(gemm("router", tokens, h, experts));
   w.ops.push_back(elementwise("permute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
+  // Megatron-Core's MoEAlltoAllTokenDispatcher (megatron/core/transformer/moe/token_dispatcher.py):
+  // permute by destination rank, all-to-all, then sort_chunks_by_idxs by local expert when a
+  // rank holds more than one (dispatch_postprocess), and the reverse sort before the combine
+  // (combine_preprocess). The flex dispatcher with DeepEP receives per expert and permutes once.
+  const bool chunk_sort = shard.moe_chunk_sort && ep > 1 && local_experts > 1;
+  if (chunk_sort)
+    w.ops.push_back(elementwise("sort_chunks", BlockKind::other, 2 * routed_tokens * h * a, 1.0));
   w.ops.push_back(gemm("expert_fc1", tokens_per_expert, h, gate * f, local_experts));
   w.ops.push_back(
       elementwise("expert_act", activation_kind(model), routed_tokens * f * act_bytes_per_unit));
@@ -258,6 +265,8 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
       op.native_launches_bwd = 2 * local_experts;
     }
   }
+  if (chunk_sort)
+    w.ops.push_back(elementwise("unsort_chunks", BlockKind::other, 2 * routed_tokens * h * a, 1.0));
   w.ops.push_back(elementwise("unpermute", BlockKind::other, 2 * routed_tokens * h * a, 2.0));
   // Per routed copy: the experts' input (fc1's), fc1's output (the activation's input), the
   // activation's output (fc2's input) and, where the combine weights the experts' outputs by

@@ -55,6 +55,11 @@ struct Shard {
   // How the framework runs the operators as kernels (workload/stack.hpp); nullptr: the default
   // stack's fused kernels.
   const Stack* stack = nullptr;
+  // The all-to-all token dispatcher (parallelism.moe_dispatcher alltoall): the tokens an EP rank
+  // receives arrive grouped by source rank, so it sorts them by local expert after the dispatch
+  // and back before the combine, two passes over them a node-deduplicating dispatcher (DeepEP)
+  // does not make.
+  bool moe_chunk_sort = false;
 };
 
 enum class OpKind { gemm, attention, elementwise };

@@ -83,3 +83,27 @@ TEST(Operators, TransformerEngineLaunchesAGemmPerExpert) {
     }
   }
 }
+
+// Megatron-Core's all-to-all dispatcher sorts the received tokens by local expert after the
+// dispatch and back before the combine: two passes over every routed token (h x 2 B read and
+// written) that DeepEP's per-expert receive does not make, and none when a rank holds one expert.
+TEST(Operators, AllToAllDispatcherSortsTokensByLocalExpert) {
+  Model m = colossim::testing::present(find_preset("mixtral-8x7b"), "model preset mixtral-8x7b");
+  m.moe->balancing = "forced";
+  Shard s;
+  s.seq_len = m.seq_len;
+  const auto sorted_bytes = [&](int ep, bool chunk_sort) {
+    s.ep = ep;
+    s.moe_chunk_sort = chunk_sort;
+    double bytes = 0;
+    for (const auto& op : layer_work(m, 0, s).ops) {
+      if (op.name == "sort_chunks" || op.name == "unsort_chunks") bytes += op.bytes;
+    }
+    return bytes;
+  };
+  // EP 2: 4,096 tokens x top-2 received per GPU, 4,096 x 2 B each, read and written, twice.
+  EXPECT_NEAR(sorted_bytes(2, true), 2 * 2 * 4096.0 * 2 * 4096 * 2, 1e-6);
+  EXPECT_EQ(sorted_bytes(2, false), 0);  // DeepEP
+  EXPECT_EQ(sorted_bytes(8, true), 0);   // one local expert: nothing to sort
+  EXPECT_EQ(sorted_bytes(1, true), 0);   // no all-to-all
+}
