@@ -241,6 +241,28 @@ TEST(SlowCli, FacilityCompareAndClaims) {
   EXPECT_EQ(run("compare /no/such.yaml").status, 2);
 }
 
+// The Memphis story's two generations side by side: a Grok-2-class MoE on the 24k H100 it trained
+// on (examples/compare/grok2-class-24k-h100.yaml) and the 100k default. The MoE moves a quarter
+// of the default's active parameters per token on a quarter of its GPUs, at a fraction of its
+// power; both are simulated, neither refused.
+TEST(SlowCli, CompareShowsTheTwoGenerationsOfTheMemphisCluster) {
+  const Result c = run("compare " COLOSSIM_SOURCE_DIR
+                       "/examples/compare/grok2-class-24k-h100.yaml " COLOSSIM_SOURCE_DIR
+                       "/data/scenarios/default.yaml --json");
+  ASSERT_EQ(c.status, 0) << c.out;
+  const auto cj = nlohmann::json::parse(c.out);
+  ASSERT_EQ(cj["scenarios"].size(), 2u);
+  const auto& grok = cj["scenarios"][0];
+  const auto& memphis = cj["scenarios"][1];
+  EXPECT_EQ(grok["gpus"].get<long long>(), 24576);
+  EXPECT_EQ(memphis["gpus"].get<long long>(), 100000);
+  EXPECT_TRUE(grok.contains("moe"));
+  EXPECT_NEAR(grok["active_params"].get<double>() / 1e9, 114.9, 2.0);
+  EXPECT_LT(grok["facility"]["power"]["facility_peak_mw"].get<double>(),
+            0.5 * memphis["facility"]["power"]["facility_peak_mw"].get<double>());
+  for (const auto& s : cj["scenarios"]) EXPECT_GT(s["time_to_train_days"].get<double>(), 0);
+}
+
 TEST(Cli, ClusterPrintsTheFabricSize) {
   const Result r = run("cluster --json");
   ASSERT_EQ(r.status, 0) << r.out;

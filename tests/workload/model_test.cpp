@@ -40,6 +40,8 @@ TEST(Model, PresetParameterCountsMatchPublishedTotals) {
       {"deepseek-v3", 671.0,
        37.0},  // DeepSeek-V3 report: 671B total, 37B active (MTP module excluded)
       {"grok1-314b", 314.0, 86.0},  // xai-org/grok-1: 314B, ~25% of weights active
+      // xai-org/grok-2 config.json: 269,515,497,472 counted (HF discussion 24), ~115B active
+      {"grok2-270b", 269.5, 114.9},
   };
   for (const auto& r : rows) {
     const Model m = preset(r.id);
