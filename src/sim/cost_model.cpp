@@ -17,8 +17,13 @@ double tile_fill(double x) { return x <= 0 ? 1.0 : x / (kTile * std::ceil(x / kT
 
 }  // namespace
 
-CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace)
-    : gpu_(gpu), precision_(precision), cal_(cal), pace_(pace) {}
+CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace,
+                     bool fp8_weights_cached)
+    : gpu_(gpu),
+      precision_(precision),
+      cal_(cal),
+      pace_(pace),
+      fp8_weights_cached_(fp8_weights_cached) {}
 
 double job_pace(long long gpus) {
   static const double sigma = [] {
@@ -50,9 +55,20 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
   const Flops flops(2.0 * m * n * k * count);
   const Seconds compute = flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count));
   const Seconds traffic = memory_time(Bytes(2.0 * count * (m * k + k * n + m * n)));
-  Seconds t = std::max(compute, traffic);
-  if (precision_ == Precision::fp8) t += memory_time(Bytes(3.0 * count * (m * k + k * n)));
-  return std::max(t, microseconds(cal_.kernel_overhead_us));
+  return std::max({compute, traffic, microseconds(cal_.kernel_overhead_us)});
+}
+
+// Transformer Engine quantizes what a Linear receives, once per micro-batch: the input in
+// forward, the output gradient in backward, each with a fused cast-transpose (read the BF16
+// tensor, write it in FP8 row-wise and column-wise, 4 B per element; the column-wise copy feeds
+// the weight-gradient GEMM, which quantizes nothing of its own). The weights are cast on the
+// first micro-batch of a step and kept for the rest (Linear.forward's is_first_microbatch,
+// which Megatron-Core passes: TELinear in megatron/core/extensions/transformer_engine.py), or
+// arrive in FP8 (fp8_param_gather): priced once per step with the optimizer (sim/step.cpp). A
+// stack that does not keep them (Stack::fp8_weight_cache) casts them on every forward as well.
+Seconds CostModel::fp8_cast_time(double elements) const {
+  if (precision_ != Precision::fp8 || elements <= 0) return Seconds(0);
+  return memory_time(Bytes(4.0 * elements));
 }
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {
@@ -68,8 +84,12 @@ OpTime CostModel::at_mean_speed(const Operator& op, long long seq_len) const {
   switch (op.kind) {
     case OpKind::gemm: {
       const Seconds weight_grad = gemm_time(op.k, op.n, op.m, op.count);
-      return {gemm_time(op.m, op.n, op.k, op.count),
-              gemm_time(op.m, op.k, op.n, op.count) + weight_grad, weight_grad};
+      const double cast = op.m * op.k + (fp8_weights_cached_ ? 0.0 : op.k * op.n);
+      const Seconds forward =
+          gemm_time(op.m, op.n, op.k, op.count) + fp8_cast_time(cast * op.count);
+      const Seconds input_grad =
+          gemm_time(op.m, op.k, op.n, op.count) + fp8_cast_time(op.m * op.n * op.count);
+      return {forward, input_grad + weight_grad, weight_grad};
     }
     case OpKind::attention: {
       const double s = static_cast<double>(seq_len);

@@ -35,19 +35,27 @@ class CostModel {
  public:
   // `pace`: how much slower than the mean GPU the job's compute runs (its slowest member's
   // speed, job_pace); 1 for one GPU.
-  CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace = 1.0);
+  // `fp8_weights_cached`: under FP8 the weights are cast once a step (Stack::fp8_weight_cache),
+  // not on every forward.
+  CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace = 1.0,
+            bool fp8_weights_cached = true);
   [[nodiscard]] double pace() const { return pace_; }
   [[nodiscard]] OpTime time(const Operator& op, long long seq_len) const;
   [[nodiscard]] Seconds memory_time(Bytes bytes) const;
   [[nodiscard]] double gemm_efficiency(double m, double n, double k, double count) const;
+  // Under FP8, quantizing `elements` BF16 elements as Transformer Engine does (cost_model.cpp);
+  // 0 in other precisions.
+  [[nodiscard]] Seconds fp8_cast_time(double elements) const;
 
  private:
+  // The GEMM alone, operands already in the precision trained in.
   [[nodiscard]] Seconds gemm_time(double m, double n, double k, double count) const;
   [[nodiscard]] OpTime at_mean_speed(const Operator& op, long long seq_len) const;
   Gpu gpu_;
   Precision precision_;
   ArchCalibration cal_;
   double pace_ = 1.0;
+  bool fp8_weights_cached_ = true;
 };
 
 // A synchronous job of `gpus` GPUs computes at its slowest GPU's speed: 1 + sigma Z_gpus, with

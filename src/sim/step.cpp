@@ -249,7 +249,8 @@ class StepBuilder {
         model_(in.model),
         shard_(shard_of(in.plan, in.model)),
         cost_(in.cluster.gpu, in.plan.precision, in.calibration,
-              job_pace(static_cast<long long>(in.plan.tp) * in.plan.cp * in.plan.dp * in.plan.pp)),
+              job_pace(static_cast<long long>(in.plan.tp) * in.plan.cp * in.plan.dp * in.plan.pp),
+              stack_or_default(in.plan.stack).fp8_weight_cache),
         groups_(place_groups(in.plan, in.cluster)),
         layout_(layout_of(in.model, in.plan)),
         micro_batches_(micro_batches(in.plan, in.training)),
@@ -773,6 +774,11 @@ class StepBuilder {
         st.params.expert / (sharded ? static_cast<double>(groups_.edp.size) : 1.0);
     Profile opt{};
     opt[kOptimizer] = cost_.memory_time(Bytes(updated * kOptimizerBytesPerParam)).value();
+    // Under FP8 with BF16 weights, Transformer Engine casts each weight it holds once a step,
+    // on the first micro-batch (CostModel::fp8_cast_time), priced here with the optimizer;
+    // with FP8 weights (fp8_param_gather) the optimizer writes them in FP8 itself.
+    if (!plan_.fp8_param_gather && stack_or_default(plan_.stack).fp8_weight_cache)
+      opt[kOptimizer] += cost_.fp8_cast_time(st.params.dense + st.params.expert).value();
     const int o =
         engine_.add(compute_res(st.stage), TaskKind::compute, opt[kOptimizer], profile_id(opt));
     engine_.label(o, What::optimizer);

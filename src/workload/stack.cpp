@@ -63,10 +63,26 @@ std::vector<Stack> load() {
   const ConfigNode entries = data->child("stacks");
   for (const auto& name : entries.keys()) {
     const ConfigNode n = entries.child(name);
-    n.check_no_unknown_keys({"label", "source", "fusion", "blocks", "host_us", "fp32_logits_copy",
-                             "attention", "grad_reduce_fp32", "tp_comm_overlap", "compiled",
-                             "selective_modules", "allocator", "dp_per_unit", "schedule", "lacks",
-                             "moe_options", "moe_output_kept", "schedules", "gemm_per_expert"});
+    n.check_no_unknown_keys({"label",
+                             "source",
+                             "fusion",
+                             "blocks",
+                             "host_us",
+                             "fp32_logits_copy",
+                             "attention",
+                             "grad_reduce_fp32",
+                             "tp_comm_overlap",
+                             "compiled",
+                             "selective_modules",
+                             "allocator",
+                             "dp_per_unit",
+                             "schedule",
+                             "lacks",
+                             "moe_options",
+                             "moe_output_kept",
+                             "schedules",
+                             "gemm_per_expert",
+                             "fp8_weight_cache"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -102,6 +118,7 @@ std::vector<Stack> load() {
     s.dp_per_unit = n.boolean_or("dp_per_unit", false);
     s.moe_output_kept = n.boolean_or("moe_output_kept", false);
     s.gemm_per_expert = n.boolean_or("gemm_per_expert", false);
+    s.fp8_weight_cache = n.boolean_or("fp8_weight_cache", false);
     s.schedule = n.str_or("schedule", "");  // plan/ checks the name (its registry)
     if (n.has("lacks")) {
       for (const auto& f : n.strings("lacks")) {

@@ -77,6 +77,12 @@ struct Stack {
   // transformer_engine/common/gemm/cublaslt_gemm.cu; CUTLASS's grouped kernel only on Hopper
   // with NVTE_USE_CUTLASS_GROUPED_GEMM), not one kernel for all of them.
   bool gemm_per_expert = false;
+  // Under FP8 its Transformer Engine layers cast each weight once a step and keep the FP8 copy
+  // for the step's other micro-batches (Megatron-Core passes is_first_microbatch to TE's Linear,
+  // TELinear in megatron/core/extensions/transformer_engine.py, set by the pipeline schedules).
+  // A stack that calls the FP8 layers without it (llm-foundry's te.Linear, torchao's Float8Linear
+  // under TorchTitan) casts the weights again on every forward.
+  bool fp8_weight_cache = false;
   // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
   // 1F1B, Megatron's).
   std::string schedule;

@@ -1,0 +1,67 @@
+// The cost of one operator on one GPU: here, what FP8 adds to a matrix product.
+#include "sim/cost_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "hw/catalog.hpp"
+#include "sim/calibration.hpp"
+#include "workload/operators.hpp"
+
+using namespace colossim;
+
+namespace {
+
+Operator gemm(double m, double k, double n) {
+  Operator op;
+  op.name = "linear";
+  op.kind = OpKind::gemm;
+  op.m = m;
+  op.k = k;
+  op.n = n;
+  op.flops = 2 * m * n * k;
+  return op;
+}
+
+}  // namespace
+
+// Transformer Engine quantizes a Linear's input in forward and its output gradient in backward
+// once per micro-batch (a cast-transpose: 2 B read, 1 + 1 B written per element); the weights
+// are cast once a step, not once per micro-batch. So under FP8 a GEMM costs its product plus
+// 4 B per input element forward, however wide its weight.
+TEST(CostModel, Fp8QuantizesEachMicroBatchsInputsNotTheWeights) {
+  const Catalog catalog = Catalog::builtin();
+  const Gpu* found = catalog.find_gpu("h100-sxm-80gb");
+  ASSERT_NE(found, nullptr);
+  const Gpu& h100 = *found;
+  const ArchCalibration& cal = Calibration::builtin().for_architecture(h100.architecture);
+  const CostModel fp8(h100, Precision::fp8, cal);
+  const double m = 8192, k = 8192;
+  for (const double n : {4096.0, 32768.0}) {
+    const Operator op = gemm(m, k, n);
+    const double product =
+        2 * m * n * k / (h100.peak(Precision::fp8).value() * fp8.gemm_efficiency(m, n, k, 1));
+    const double cast = fp8.memory_time(Bytes(4 * m * k)).value();
+    EXPECT_NEAR(fp8.time(op, 4096).forward.value(), product + cast, 1e-9) << n;
+    // Backward: the input gradient's product plus the output gradient's cast, then the
+    // weight gradient's product on the already-quantized copies.
+    const double dgrad =
+        2 * m * n * k / (h100.peak(Precision::fp8).value() * fp8.gemm_efficiency(m, k, n, 1));
+    const double wgrad =
+        2 * m * n * k / (h100.peak(Precision::fp8).value() * fp8.gemm_efficiency(k, n, m, 1));
+    const OpTime t = fp8.time(op, 4096);
+    EXPECT_NEAR(t.backward.value(), dgrad + fp8.memory_time(Bytes(4 * m * n)).value() + wgrad, 1e-9)
+        << n;
+    EXPECT_NEAR(t.weight_grad.value(), wgrad, 1e-9) << n;
+  }
+  // A stack that keeps no FP8 copy of the weights (llm-foundry's te.Linear) casts them on every
+  // forward as well: 4 B per weight element more.
+  const CostModel uncached(h100, Precision::fp8, cal, 1.0, false);
+  const Operator op = gemm(m, k, 8192);
+  EXPECT_NEAR(uncached.time(op, 4096).forward.value() - fp8.time(op, 4096).forward.value(),
+              fp8.memory_time(Bytes(4 * k * 8192)).value(), 1e-9);
+  // BF16 casts nothing.
+  const CostModel bf16(h100, Precision::bf16, cal);
+  EXPECT_EQ(bf16.fp8_cast_time(1e9).value(), 0.0);
+}
