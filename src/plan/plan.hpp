@@ -36,6 +36,11 @@ struct Plan {
   // Allow stages of unequal depth when pp x virtual_stages does not divide the layers
   // (Megatron's --decoder-first/last-pipeline-num-layers; NeMo's custom pipeline layouts).
   bool uneven_stages = false;
+  // On a cluster of several GPU kinds (Cluster::pools): "none", every data-parallel replica
+  // runs the same micro-batches and the slowest kind paces the step; "micro_batches", each
+  // kind's replicas take a share of the global batch in proportion to their speed; "" lets
+  // colossim choose (the faster).
+  std::string balance;
   int zero = 1;  // 0 none, 1 optimizer state, 2 + gradients, 3 + parameters (FSDP)
   Precision precision = Precision::bf16;
   // Overlap switches, as the frameworks name them.

@@ -90,6 +90,17 @@ double moe_load(const Scenario& s, const Plan& plan) {
   return 1.0;
 }
 
+// "1024 x h100-sxm-80gb", or with other kinds "512 x h100-sxm-80gb + 512 x b200".
+std::string gpu_kinds(const Cluster& c) {
+  long long others = 0;
+  std::string more;
+  for (const auto& pool : c.pools) {
+    others += pool.gpus;
+    more += fmt::format(" + {} x {}", pool.gpus, pool.gpu.id);
+  }
+  return fmt::format("{} x {}{}", c.gpus - others, c.gpu.id, more);
+}
+
 }  // namespace
 
 std::string prediction_text(const Scenario& s, const Prediction& p,
@@ -98,9 +109,9 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   const Cluster& c = s.cluster;
   out += fmt::format("colossim: {}\n\n", s.name);
   out += fmt::format(
-      "  cluster   {} x {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}), {} cooled\n",
-      c.gpus, c.gpu.id, c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9,
-      c.nic.name, c.cooling == Cooling::liquid ? "liquid" : "air");
+      "  cluster   {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}), {} cooled\n",
+      gpu_kinds(c), c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9, c.nic.name,
+      c.cooling == Cooling::liquid ? "liquid" : "air");
   if (c.spare_gpus > 0)
     out +=
         fmt::format("            job on {} GPUs, {} held as spares\n", c.job_gpus(), c.spare_gpus);
@@ -119,6 +130,21 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
                   human_count(static_cast<double>(s.training.global_batch) * s.model.seq_len),
                   micro_batches(p.plan, s.training));
   out += fmt::format("  plan      {}\n", plan_line(p.plan));
+  if (!p.pools.empty()) {
+    // A cluster of several GPU kinds: each kind's replicas, their micro-batches and step.
+    std::string kinds;
+    for (const auto& k : p.pools) {
+      kinds += fmt::format("{}{} x {}: {} micro-batches per replica, {}", kinds.empty() ? "" : "; ",
+                           k.gpus, k.gpu, k.micro_batches, human_seconds(k.step_s));
+    }
+    out += fmt::format("  kinds     {}\n", kinds);
+    out += fmt::format(
+        "            {}{}\n",
+        p.balance == "micro_batches"
+            ? "micro-batches balanced to each kind's speed"
+            : "every replica runs the same micro-batches: the slowest kind paces the step",
+        p.balance_chosen ? " (chosen by colossim; parallelism.balance)" : "");
+  }
   if (s.model.moe) {
     out += fmt::format(
         "  experts   {} routed, top-{}, on EP {}: {} routing, the slowest EP rank gets {:.2f}x "
@@ -356,6 +382,18 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                             {"high", p.tokens_per_s * band.high}};
   j["mfu_band"] = {{"low", p.mfu * band.low}, {"high", p.mfu * band.high}};
   j["peak_tflops_per_gpu"] = p.peak_tflops;
+  if (!p.pools.empty()) {
+    j["balance"] = p.balance;
+    j["balance_chosen"] = p.balance_chosen;
+    j["kinds"] = nlohmann::json::array();
+    for (const auto& k : p.pools) {
+      j["kinds"].push_back({{"gpu", k.gpu},
+                            {"gpus", k.gpus},
+                            {"replicas", k.replicas},
+                            {"micro_batches_per_replica", k.micro_batches},
+                            {"step_time_s", k.step_s}});
+    }
+  }
   if (s.model.moe) {
     j["moe"] = {{"balancing", s.model.moe->balancing},
                 {"ep", p.plan.ep},
@@ -603,10 +641,11 @@ std::string runner_up_reason(const Prediction& best, const Prediction& runner_up
 std::string plan_text(const Scenario& s, const PlanSearch& search,
                       const std::vector<Prediction>& top) {
   std::string out = fmt::format("colossim plan: {}\n\n", s.name);
-  out += fmt::format("  {} x {}, {} ({} parameters), {} sequences of {} per step\n",
-                     s.cluster.job_gpus(), s.cluster.gpu.id, s.model.name,
-                     human_count(static_cast<double>(s.model.params())), s.training.global_batch,
-                     s.model.seq_len);
+  Cluster job = s.cluster;
+  job.gpus = job.job_gpus();
+  out += fmt::format("  {}, {} ({} parameters), {} sequences of {} per step\n", gpu_kinds(job),
+                     s.model.name, human_count(static_cast<double>(s.model.params())),
+                     s.training.global_batch, s.model.seq_len);
   out += fmt::format(
       "  {} parallel layouts, {} configurations fit in memory, {} simulated (the rest bounded "
       "out)\n\n",

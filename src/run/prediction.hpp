@@ -32,6 +32,18 @@ struct Prediction {
   std::optional<double> time_to_train_days;  // at this step time, no failures
   std::string network_model;
   std::vector<CollectiveRecord> fabric;  // what a contention model saw (empty for "bandwidth")
+  // On a cluster of several GPU kinds (Cluster::pools), each kind's share of the job: the step
+  // above is the slowest kind's, the rates are the whole job's.
+  struct PoolShare {
+    std::string gpu;
+    long long gpus = 0;
+    long long replicas = 0;       // data-parallel replicas on this kind
+    long long micro_batches = 0;  // per replica per step
+    double step_s = 0;            // this kind's step on its share
+  };
+  std::vector<PoolShare> pools;
+  std::string balance;          // "none" or "micro_batches" (Plan::balance as run)
+  bool balance_chosen = false;  // colossim chose it (parallelism.balance left out)
 };
 
 struct Verdict {

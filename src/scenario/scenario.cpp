@@ -46,7 +46,8 @@ std::string cluster_presets() {
 
 Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   file_node.check_no_unknown_keys({"preset", "gpu", "gpus", "gpus_per_node", "gpus_per_rack",
-                                   "spare_gpus", "network", "cooling", "node", "nvlink_partition"});
+                                   "spare_gpus", "network", "cooling", "node", "nvlink_partition",
+                                   "pools"});
   // A cluster preset (data/clusters) supplies every key the file leaves out.
   ConfigNode n = file_node;
   if (file_node.has("preset")) {
@@ -95,6 +96,39 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
                                      std::to_string(c.nvlink_domain) + " GPUs)");
     }
     c.nvlink_domain = static_cast<int>(p);
+  }
+  if (n.has("pools")) {
+    // Other GPU kinds among cluster.gpus, on nodes of the same size and the same fabric.
+    const std::string expected =
+        "a list of {gpu: ID, gpus: N} of other GPU kinds among cluster.gpus";
+    const ConfigNode list = n.child("pools");
+    if (!list.is_sequence() || list.items().empty()) n.fail("pools", expected);
+    long long others = 0;
+    for (const ConfigNode& item : list.items()) {
+      if (!item.is_map()) n.fail("pools", expected);
+      item.check_no_unknown_keys({"gpu", "gpus"});
+      GpuPool pool;
+      const std::string id = item.str("gpu");
+      const Gpu* kind = catalog.find_gpu(id);
+      if (kind == nullptr)
+        item.fail("gpu", "unknown GPU \"" + id + "\" (expected one of: " + catalog.gpu_ids() + ")");
+      if (kind->id == gpu->id)
+        item.fail("gpu", "a GPU kind other than cluster.gpu (" + gpu->id + ")");
+      const Node* kind_node = catalog.find_node(kind->node);
+      if (kind_node == nullptr || kind_node->gpus != c.gpus_per_node)
+        item.fail("gpu", "a GPU whose nodes hold " + std::to_string(c.gpus_per_node) +
+                             " GPUs like cluster.gpu's (" + id + "'s hold " +
+                             std::to_string(kind_node != nullptr ? kind_node->gpus : 0) + ")");
+      pool.gpu = *kind;
+      pool.gpus = item.positive_integer("gpus");
+      if (pool.gpus % c.gpus_per_node != 0)
+        item.fail("gpus", "a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
+      others += pool.gpus;
+      if (others >= c.gpus)
+        item.fail("gpus", "fewer GPUs in the pools than cluster.gpus (" + std::to_string(c.gpus) +
+                              "): cluster.gpu's kind keeps the rest");
+      c.pools.push_back(pool);
+    }
   }
   c.spare_gpus = n.integer_or("spare_gpus", 0);
   c.spare_gpus_given = n.has("spare_gpus");
@@ -251,6 +285,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "activation_fp8_input",
                            "tp_comm_overlap",
                            "uneven_stages",
+                           "balance",
                            "attention",
                            "grad_reduce_fp32",
                            "order"});
@@ -331,6 +366,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   p.moe_dispatcher = n.choice_or("moe_dispatcher", {"alltoall", "deepep"}, p.moe_dispatcher);
   p.moe_a2a_overlap = n.boolean_or("moe_a2a_overlap", false);
   p.uneven_stages = n.boolean_or("uneven_stages", false);
+  if (n.has("balance")) p.balance = n.choice_or("balance", {"none", "micro_batches"}, "none");
   if (n.has("order")) {
     const std::string text = n.str("order");
     std::vector<std::string> order;

@@ -4,12 +4,20 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "hw/catalog.hpp"
 
 namespace colossim {
 
 enum class Cooling { liquid, air };
+
+// GPUs of another kind in the same cluster, on the same nodes' form and the same fabric
+// (cluster.pools): an H200 pod beside H100 pods.
+struct GpuPool {
+  Gpu gpu;
+  long long gpus = 0;
+};
 
 struct Cluster {
   Gpu gpu;
@@ -31,6 +39,9 @@ struct Cluster {
   std::string routing = "ecmp";             // ecmp | dmodk | adaptive | spray (default: the NIC's)
   std::string nccl_version;                 // the NCCL release whose tuner runs; "" = the newest
   Cooling cooling = Cooling::liquid;
+  // GPUs of other kinds among `gpus` (the rest are `gpu`); empty for one kind. A job's
+  // model-parallel groups stay inside one kind; its data-parallel replicas span them.
+  std::vector<GpuPool> pools;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
   [[nodiscard]] long long job_gpus() const { return gpus - spare_gpus; }

@@ -16,7 +16,8 @@ except ImportError:  # a Python of its own (pyenv) beside Debian's python3-jsons
 binary, root = sys.argv[1], sys.argv[2]
 ex = os.path.join(root, "examples")
 runs = {
-    "simulate": [[], [f"{ex}/deepseek-v3-on-2048-h800.yaml"], [f"{ex}/gpt3-175b-on-a100.yaml"]],
+    "simulate": [[], [f"{ex}/deepseek-v3-on-2048-h800.yaml"], [f"{ex}/gpt3-175b-on-a100.yaml"],
+                 [f"{ex}/mixed-h100-b200.yaml"]],
     "plan": [[f"{ex}/llama2-70b-2048-a100.yaml", "--top", "2"]],
     "reliability": [[f"{ex}/llama3-405b-16k-h100-reliability.yaml", "--trials", "30"]],
     "facility": [[f"{ex}/gpt3-175b-on-a100.yaml"]],

@@ -362,3 +362,23 @@ TEST(ScenarioErrors, ImportedConfigsNeedTheTrainingLength) {
   expect_error(head + tail, "model.seq_len", "max_position_embeddings");
   EXPECT_EQ(scenario(head + ", seq_len: 4096" + tail).model.seq_len, 4096);
 }
+
+// cluster.pools: other GPU kinds among cluster.gpus, on nodes of the same size.
+TEST(ScenarioErrors, GpuPools) {
+  const auto with = [](const std::string& pools) {
+    return "cluster: {gpu: h100-sxm-80gb, gpus: 16, pools: " + pools +
+           "}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 32}\n";
+  };
+  EXPECT_EQ(error_of(with("[{gpu: b200, gpus: 8}]")), "");
+  expect_error(with("{gpu: b200}"), "cluster.pools", "a list of {gpu: ID, gpus: N}");
+  expect_error(with("[{gpu: z100, gpus: 8}]"), "gpu", "unknown GPU \"z100\"");
+  expect_error(with("[{gpu: h100-sxm-80gb, gpus: 8}]"), "gpu", "other than cluster.gpu");
+  expect_error(with("[{gpu: gb200, gpus: 8}]"), "gpu", "nodes hold 8 GPUs");
+  expect_error(with("[{gpu: b200, gpus: 4}]"), "gpus", "a multiple of gpus_per_node (8)");
+  expect_error(with("[{gpu: b200, gpus: 16}]"), "gpus", "fewer GPUs in the pools than");
+  expect_error(with("[{gpu: b200, gpus: 8, tdp: 1}]"), "tdp", "unknown key");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\nparallelism: {balance: even}\n",
+      "parallelism.balance", "none");
+}
