@@ -24,6 +24,19 @@ double by_gpu(const ConfigNode& table, const std::string& gpu) {
   return table.number(gpu);
 }
 
+// The mean over the cluster's GPUs of `of(gpu)`: one kind, or several (Cluster::pools).
+template <typename F>
+double per_gpu_mean(const Cluster& c, F of) {
+  long long others = 0;
+  double sum = 0;
+  for (const auto& pool : c.pools) {
+    others += pool.gpus;
+    sum += static_cast<double>(pool.gpus) * of(pool.gpu);
+  }
+  sum += static_cast<double>(c.gpus - others) * of(c.gpu);
+  return sum / static_cast<double>(c.gpus);
+}
+
 }  // namespace
 
 PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<Cooling> cooling) {
@@ -35,7 +48,7 @@ PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<C
   r.pue = s.facility.pue && !cooling
               ? *s.facility.pue
               : data.child("pue").number(r.cooling == Cooling::liquid ? "liquid" : "air");
-  const double tdp = c.gpu.tdp.value();
+  const double tdp = per_gpu_mean(c, [](const Gpu& g) { return g.tdp.value(); });
   const double busy_w = tdp * pw.number("gpu_busy_fraction");
   const double wait_w = tdp * pw.number("gpu_waiting_fraction");
   const double job = static_cast<double>(c.job_gpus());
@@ -80,9 +93,10 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
   const Cluster& c = s.cluster;
   CostReport r;
   r.price_date = prices.str("date");
-  const double server_per_gpu = f.server_usd_per_gpu
-                                    ? *f.server_usd_per_gpu
-                                    : by_gpu(prices.child("server_usd_per_gpu"), c.gpu.id);
+  const double server_per_gpu =
+      f.server_usd_per_gpu ? *f.server_usd_per_gpu : per_gpu_mean(c, [&](const Gpu& g) {
+        return by_gpu(prices.child("server_usd_per_gpu"), g.id);
+      });
   r.servers = Dollars(server_per_gpu * static_cast<double>(c.gpus));
   const FabricSize& fab = power.fabric;
   r.network = Dollars(static_cast<double>(fab.total_switches) * prices.number("switch_usd") +
@@ -110,9 +124,10 @@ CostReport cost_report(const Scenario& s, const PowerReport& power, double run_d
   r.maintenance =
       (r.servers + r.network) * prices.number("maintenance_fraction_per_year") * run_days / 365.0;
   r.run = r.depreciation + r.maintenance + r.electricity;
-  const double rent = f.cloud_usd_per_gpu_hour
-                          ? *f.cloud_usd_per_gpu_hour
-                          : by_gpu(prices.child("cloud_usd_per_gpu_hour"), c.gpu.id);
+  const double rent =
+      f.cloud_usd_per_gpu_hour ? *f.cloud_usd_per_gpu_hour : per_gpu_mean(c, [&](const Gpu& g) {
+        return by_gpu(prices.child("cloud_usd_per_gpu_hour"), g.id);
+      });
   r.rent = Dollars(static_cast<double>(c.job_gpus()) * run_days * 24.0 * rent);
   if (s.training.tokens) {
     r.per_million_tokens = r.run / (*s.training.tokens / 1e6);

@@ -30,7 +30,7 @@ Verdict predict_mixed(const Scenario& s, const Calibration& calibration, bool ti
     // The search runs on cluster.gpu's kind alone; the kinds are then balanced on its plan.
     Scenario base = s;
     base.cluster.pools.clear();
-    const Verdict chosen = predict_one(base, calibration, false);
+    Verdict chosen = predict_one(base, calibration, false);
     if (!chosen.prediction) return chosen;
     plan = chosen.prediction->plan;
     searched = chosen.prediction->plans_simulated;

@@ -145,3 +145,21 @@ TEST(Facility, BadFacilityKeysAreInputErrors) {
   EXPECT_THROW((void)colossim::testing::scenario(base + "facility: {power_price: 1}\n"),
                InputError);
 }
+
+// A cluster of several GPU kinds draws and costs each kind's figures: 2,048 H100 at 700 W and
+// 1,024 B200 at 1,000 W (data/hardware/gpus.yaml), servers and rent at each kind's price.
+TEST(Facility, MixedKindsDrawTheirOwnPower) {
+  const Scenario mixed = colossim::testing::scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 3072, pools: [{gpu: b200, gpus: 1024}]}\n"
+      "model: {preset: llama3-8b}\ntraining: {global_batch: 3072, tokens: 1e12}\n"
+      "parallelism: {tp: 1, pp: 1, cp: 1, micro_batch: 1, recompute: none, zero: 1}\n");
+  const Prediction p = colossim::testing::predicted(mixed);
+  const PowerReport power = power_report(mixed, p);
+  EXPECT_DOUBLE_EQ(power.gpu_tdp.value(), 2048 * 700.0 + 1024 * 1000.0);
+  Scenario h100 = mixed;
+  h100.cluster.pools.clear();
+  const CostReport both = cost_report(mixed, power, 10);
+  const CostReport one = cost_report(h100, power_report(h100, p), 10);
+  EXPECT_GT(both.servers, one.servers);
+  EXPECT_GT(both.rent, one.rent);
+}
