@@ -12,6 +12,23 @@ namespace colossim {
 
 namespace {
 
+// The job's rates from its step and its work per step (whole job): tokens/s, TFLOP/s per GPU,
+// MFU/HFU against `peak_tflops` (per GPU), and the failure-free time to train.
+void set_rates(Prediction& p, const Scenario& s, double model_flops, double hardware_flops,
+               double gpus, double peak_tflops) {
+  const double step = p.step.step_time.value();
+  const double tokens =
+      static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);
+  p.tokens_per_s = tokens / step;
+  p.model_tflops_per_gpu = model_flops / step / gpus / 1e12;
+  p.hardware_tflops_per_gpu = hardware_flops / step / gpus / 1e12;
+  p.peak_tflops = peak_tflops;
+  p.mfu = p.model_tflops_per_gpu / p.peak_tflops;
+  p.hfu = p.hardware_tflops_per_gpu / p.peak_tflops;
+  p.time_to_train_days.reset();
+  if (s.training.tokens) p.time_to_train_days = *s.training.tokens / p.tokens_per_s / 86400.0;
+}
+
 // One kind of GPU: the step as every data-parallel replica runs the same micro-batches.
 Verdict predict_one(const Scenario& s, const Calibration& calibration, bool timeline);
 
@@ -177,23 +194,11 @@ Verdict predict_mixed(const Scenario& s, const Calibration& calibration, bool ti
     peak_sum += static_cast<double>(kinds[k].gpus) * to_tflops(kinds[k].gpu.peak(plan.precision));
     gpus += static_cast<double>(kinds[k].gpus);
   }
-  const double step = p.step.step_time.value();
-  const double tokens =
-      static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);
   // Each kind was simulated as the whole job running its share on every replica: the work of
   // one micro-batch is the same on every kind, the job runs `total` of them.
   const double per_micro_batch = static_cast<double>(plan.dp * shares[slowest]);
-  const double model_flops = p.step.model_flops / per_micro_batch * static_cast<double>(total);
-  const double hardware_flops =
-      p.step.hardware_flops / per_micro_batch * static_cast<double>(total);
-  p.tokens_per_s = tokens / step;
-  p.model_tflops_per_gpu = model_flops / step / gpus / 1e12;
-  p.hardware_tflops_per_gpu = hardware_flops / step / gpus / 1e12;
-  p.peak_tflops = peak_sum / gpus;
-  p.mfu = p.model_tflops_per_gpu / p.peak_tflops;
-  p.hfu = p.hardware_tflops_per_gpu / p.peak_tflops;
-  p.time_to_train_days.reset();
-  if (s.training.tokens) p.time_to_train_days = *s.training.tokens / p.tokens_per_s / 86400.0;
+  const double runs = static_cast<double>(total) / per_micro_batch;
+  set_rates(p, s, p.step.model_flops * runs, p.step.hardware_flops * runs, gpus, peak_sum / gpus);
   v.prediction = p;
   return v;
 }
@@ -248,17 +253,9 @@ Verdict predict_one(const Scenario& s, const Calibration& calibration, bool time
   p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal, timeline});
   p.network_model = network->name();
   p.fabric = network->records();
-  const double step = p.step.step_time.value();
-  const double gpus = static_cast<double>(s.cluster.job_gpus());
-  const double tokens =
-      static_cast<double>(s.training.global_batch) * static_cast<double>(s.model.seq_len);
-  p.tokens_per_s = tokens / step;
-  p.model_tflops_per_gpu = p.step.model_flops / step / gpus / 1e12;
-  p.hardware_tflops_per_gpu = p.step.hardware_flops / step / gpus / 1e12;
-  p.peak_tflops = to_tflops(s.cluster.gpu.peak(plan.precision));
-  p.mfu = p.model_tflops_per_gpu / p.peak_tflops;
-  p.hfu = p.hardware_tflops_per_gpu / p.peak_tflops;
-  if (s.training.tokens) p.time_to_train_days = *s.training.tokens / p.tokens_per_s / 86400.0;
+  set_rates(p, s, p.step.model_flops, p.step.hardware_flops,
+            static_cast<double>(s.cluster.job_gpus()),
+            to_tflops(s.cluster.gpu.peak(plan.precision)));
   v.prediction = p;
   return v;
 }
