@@ -175,11 +175,13 @@ std::string bringup_text(const app::BringupResult& r) {
   } else {
     out += fmt::format("  does not finish within {:.0f} days\n", kBringupHorizonDays);
   }
-  out += fmt::format(
-      "  assuming {:.0f} tokens/s per GPU and goodput {:.1f}% at every size (the full job's), "
-      "powered racks at its average facility power\n",
-      b.tokens_per_gpu_s, 100 * b.goodput);
   const BringupSettings& set = *s.bringup;
+  out += fmt::format(
+      "  assuming {:.0f} tokens/s per GPU at every size (the full job's) and its goodput {:.1f}%, "
+      "the time lost scaled by each size's GPUs and by its racks' early-life failures ({:.1f}x "
+      "the steady rate at acceptance, decaying over {:.0f} days); powered racks at the job's "
+      "average facility power\n",
+      b.tokens_per_gpu_s, 100 * b.goodput, set.early_life_factor, set.early_life_days);
   if (set.pod_fabric_days > 0 || set.core_fabric_days > 0)
     out += fmt::format(
         "  the fabric: pods of {} GPUs, each pod's switches up {:.1f} days after its first rack; "
@@ -215,6 +217,8 @@ std::string bringup_json(const app::BringupResult& r) {
   j["pod_gpus"] = b.pod_gpus;
   j["pod_fabric_days"] = r.scenario.bringup->pod_fabric_days;
   j["core_fabric_days"] = r.scenario.bringup->core_fabric_days;
+  j["early_life_factor"] = r.scenario.bringup->early_life_factor;
+  j["early_life_days"] = r.scenario.bringup->early_life_days;
   j["goodput"] = b.goodput;
   j["tokens_per_gpu_s"] = b.tokens_per_gpu_s;
   j["growth"] = nlohmann::json::array();

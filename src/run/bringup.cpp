@@ -95,28 +95,76 @@ BringupReport bringup_timeline(const Scenario& s, double tokens_per_gpu_s, doubl
   rep.first_training_day = rep.growth.front().day;
   rep.full_job_day = rep.growth.back().day;
 
-  // Tokens between growths; each growth after the first pays a restart.
+  // Tokens between growths; each growth after the first pays a restart. The run model's lost
+  // time (1 - goodput, the full job's) scales with the interruptions: with the job's GPUs, and
+  // with their racks' early-life failure rate, factor M on a rack's acceptance decaying over tau
+  // days. Size k, trained from t0 on the first racks accepted, loses at time t
+  //   L_k (1 + (M - 1) e^{-(t - t0) / tau} S_k),  L_k = (1 - goodput) gpus_k / job,
+  //   S_k = sum over its racks of gpus_r e^{-(t0 - accepted_r) / tau} / gpus_k,
+  // capped at all of its time; tokens over [a, b] integrate that in closed form.
   const double budget = *s.training.tokens;
-  const double per_day = tokens_per_gpu_s * goodput * 86400.0;
+  const double per_gpu_day = tokens_per_gpu_s * 86400.0;
+  const double lost = 1.0 - goodput;
+  const double tau = b.early_life_days;
   const double restart_days = rep.restart_hours / 24.0;
-  double tokens = 0;
-  rep.finish_day = kBringupHorizonDays;
-  rep.finishes = false;
-  std::vector<double> starts;  // the day each size trains from (after its restart)
-  for (size_t k = 0; k < rep.growth.size(); ++k) {
-    const double start = rep.growth[k].day + (k > 0 ? restart_days : 0.0);
-    starts.push_back(start);
-    const double end = k + 1 < rep.growth.size() ? rep.growth[k + 1].day : kBringupHorizonDays;
-    const double rate = static_cast<double>(rep.growth[k].gpus) * per_day;
-    const double span = std::max(0.0, end - start);
-    if (tokens + rate * span >= budget) {
-      rep.finish_day = start + (budget - tokens) / rate;
-      rep.finishes = true;
-      break;
+  struct Segment {
+    double start = 0, end = 0, rate = 0, base = 0, extra = 0;  // rate: tokens/day with no loss
+  };
+  const auto segment = [&](long long size, double start, double end) {
+    Segment g;
+    g.start = start;
+    g.end = end;
+    const auto gpus = static_cast<double>(size);
+    g.rate = gpus * per_gpu_day;
+    g.base = lost * gpus / static_cast<double>(job);
+    double young = 0, counted = 0;
+    for (const auto& [day, n] : accepted) {
+      if (counted >= gpus) break;
+      const double take = std::min(static_cast<double>(n), gpus - counted);
+      young += take * std::exp(-std::max(0.0, g.start - day) / tau);
+      counted += take;
     }
-    tokens += rate * span;
+    g.extra = std::min(g.base * (b.early_life_factor - 1.0) * young / gpus, 1.0 - g.base);
+    return g;
+  };
+  std::vector<Segment> segments;
+  for (size_t k = 0; k < rep.growth.size(); ++k) {
+    segments.push_back(
+        segment(rep.growth[k].gpus, rep.growth[k].day + (k > 0 ? restart_days : 0.0),
+                k + 1 < rep.growth.size() ? rep.growth[k + 1].day : kBringupHorizonDays));
   }
-  rep.finish_day_waiting = rep.full_job_day + budget / (static_cast<double>(job) * per_day);
+  // Tokens segment k trains over [a, b] inside it.
+  const auto trained_in = [&](const Segment& g, double a, double b_end) {
+    a = std::max(a, g.start);
+    b_end = std::min(b_end, g.end);
+    if (b_end <= a) return 0.0;
+    const double decay =
+        tau * (std::exp(-(a - g.start) / tau) - std::exp(-(b_end - g.start) / tau));
+    return g.rate * ((1.0 - g.base) * (b_end - a) - g.extra * decay);
+  };
+  // The day `segments` have trained the budget (the horizon if they never do).
+  const auto finish = [&](const std::vector<Segment>& run, bool& finishes) {
+    double tokens = 0;
+    finishes = false;
+    for (const Segment& g : run) {
+      const double here = trained_in(g, g.start, g.end);
+      if (tokens + here >= budget) {
+        double lo = g.start, hi = g.end;  // by bisection: tokens grow with the day
+        for (int i = 0; i < 100; ++i) {
+          const double mid = 0.5 * (lo + hi);
+          (tokens + trained_in(g, g.start, mid) >= budget ? hi : lo) = mid;
+        }
+        finishes = true;
+        return hi;
+      }
+      tokens += here;
+    }
+    return kBringupHorizonDays;
+  };
+  rep.finish_day = finish(segments, rep.finishes);
+  bool waiting_finishes = false;
+  rep.finish_day_waiting =
+      finish({segment(job, rep.full_job_day, kBringupHorizonDays)}, waiting_finishes);
 
   // The days, to the finish (or the horizon).
   const int last = static_cast<int>(
@@ -134,12 +182,8 @@ BringupReport bringup_timeline(const Scenario& s, double tokens_per_gpu_s, doubl
       if (rep.growth[k].day <= t) day.gpus_training = rep.growth[k].gpus;
     }
     // Tokens trained during the day: each size over its share of [d, d + 1].
-    for (size_t k = 0; k < rep.growth.size(); ++k) {
-      const double from = std::max(static_cast<double>(d), starts.size() > k ? starts[k] : t);
-      const double to =
-          std::min({t, rep.finish_day, k + 1 < rep.growth.size() ? rep.growth[k + 1].day : t});
-      if (to > from) trained += static_cast<double>(rep.growth[k].gpus) * per_day * (to - from);
-    }
+    for (const Segment& g : segments)
+      trained += trained_in(g, static_cast<double>(d), std::min(t, rep.finish_day));
     day.tokens = std::min(trained, budget);
     day.power_mw =
         facility_watts * static_cast<double>(day.gpus_powered) / static_cast<double>(job) / 1e6;

@@ -458,7 +458,8 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
 BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
   n.check_no_unknown_keys({"racks_per_day", "delivery_days", "install_days", "burn_in_days",
                            "burn_in_failure", "rework_days", "start_gpus", "grow_gpus",
-                           "restart_hours", "pod_fabric_days", "core_fabric_days"});
+                           "restart_hours", "pod_fabric_days", "core_fabric_days",
+                           "early_life_factor", "early_life_days"});
   BringupSettings b;
   const auto days = [&](const std::string& key, double min) {
     const double v = n.number_or(key, 0.0);
@@ -489,6 +490,10 @@ BringupSettings read_bringup(const ConfigNode& n, const Cluster& cluster) {
   // varied: --set cluster.gpus, sweep, design).
   b.start_gpus = std::min(n.has("start_gpus") ? n.positive_integer("start_gpus") : job, job);
   b.grow_gpus = n.has("grow_gpus") ? n.positive_integer("grow_gpus") : 0;
+  b.early_life_factor = n.number_or("early_life_factor", b.early_life_factor);
+  if (!(b.early_life_factor >= 1 && b.early_life_factor <= 20))
+    n.fail("early_life_factor", "expected a multiple of the steady failure rate from 1 to 20");
+  if (n.has("early_life_days")) b.early_life_days = days("early_life_days", 0.1);
   if (n.has("restart_hours")) {
     b.restart_hours = n.number("restart_hours");
     if (!(*b.restart_hours >= 0 && *b.restart_hours <= 1000))

@@ -79,6 +79,11 @@ struct BringupSettings {
   long long start_gpus = 0;  // train once this many GPUs are accepted (0: the whole job)
   long long grow_gpus = 0;   // then grow the job in steps of this many (0: the rest at once)
   std::optional<double> restart_hours;  // each growth restarts the job (default: the run model's)
+  // Early-life failures: a rack fails at early_life_factor x the steady rate on its first day of
+  // training, the excess decaying as exp(-age / early_life_days) (bathtub's left wall;
+  // docs/research/early-life-failures.md: Titan's new GPUs about 2x over 30 days).
+  double early_life_factor = 2.0;
+  double early_life_days = 30.0;
 };
 
 // The scenario's `design:` block (`colossim design`; design/design.hpp): the choices of the

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "core/error.hpp"
@@ -96,4 +97,29 @@ TEST(Bringup, BadBlocksAreInputErrors) {
   EXPECT_THROW((void)four_racks("burn_in_failure: 1.5", 1e12), InputError);
   EXPECT_THROW((void)four_racks("delivery_days: 4", 1e12), InputError);  // and racks_per_day
   EXPECT_THROW((void)four_racks("pod_fabric_days: -1", 1e12), InputError);
+  EXPECT_THROW((void)four_racks("early_life_factor: 0.5", 1e12), InputError);
+  EXPECT_THROW((void)four_racks("early_life_days: 0", 1e12), InputError);
+}
+
+// The run model's lost time scales with the job's GPUs and with its racks' early-life failure
+// rate. The four racks with a goodput of 0.5 for the full job and no early-life excess: waiting
+// for all 32 GPUs (day 5) trains 112 GPU-days at half speed, to day 5 + 7 = 12; the ramp's
+// first sizes lose less (8 of 32 GPUs lose a quarter as much). Racks failing at 3x the steady
+// rate on acceptance, decaying over 2 days, lose more and finish later.
+TEST(Bringup, YoungRacksFailMoreAndSmallJobsLoseLess) {
+  const double per_gpu_s = 1000, per_day = per_gpu_s * 86400;
+  const std::string plan = "start_gpus: 8, grow_gpus: 8, restart_hours: 0, ";
+  const BringupReport steady = bringup_timeline(
+      four_racks(plan + "early_life_factor: 1", 112 * per_day), per_gpu_s, 0.5, 0.0, 1.0);
+  EXPECT_NEAR(steady.finish_day_waiting, 5.0 + 112.0 / 32 / 0.5, 1e-6);
+  // Day 2-3 on 8 GPUs at goodput 1 - 0.5 x 8/32 = 0.875.
+  EXPECT_NEAR(steady.days[2].tokens, 8 * per_day * 0.875, 1e-6 * per_day);
+  const BringupReport young =
+      bringup_timeline(four_racks(plan + "early_life_factor: 3, early_life_days: 2", 112 * per_day),
+                       per_gpu_s, 0.5, 0.0, 1.0);
+  EXPECT_GT(young.finish_day, steady.finish_day);
+  EXPECT_GT(young.finish_day_waiting, steady.finish_day_waiting);
+  // On its first day rack 0 loses 0.125 x (1 + 2 e^{-t/2}): tokens over [2, 3] in closed form.
+  EXPECT_NEAR(young.days[2].tokens,
+              8 * per_day * (1 - 0.125 - 0.125 * 2 * 2 * (1 - std::exp(-0.5))), 1e-6 * per_day);
 }
