@@ -102,8 +102,8 @@ Verdict predict_mixed(const Scenario& s, const Calibration& calibration, bool ti
   }
   std::vector<long long> shares(kinds.size(), per_replica);
   if (plan.balance != "none") {
-    // Inverse-time shares, rounded down to whole micro-batches, the rest handed to the
-    // fastest kinds one replica-set at a time; kept only when they add up exactly.
+    // Inverse-time shares, rounded down to whole rounds of the schedule, the rest handed out
+    // below; kept only when they add up to the global batch exactly.
     std::vector<double> speed;
     double capacity = 0;
     for (size_t k = 0; k < kinds.size(); ++k) {
