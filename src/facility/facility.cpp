@@ -27,13 +27,8 @@ double by_gpu(const ConfigNode& table, const std::string& gpu) {
 // The mean over the cluster's GPUs of `of(gpu)`: one kind, or several (Cluster::pools).
 template <typename F>
 double per_gpu_mean(const Cluster& c, F of) {
-  long long others = 0;
-  double sum = 0;
-  for (const auto& pool : c.pools) {
-    others += pool.gpus;
-    sum += static_cast<double>(pool.gpus) * of(pool.gpu);
-  }
-  sum += static_cast<double>(c.gpus - others) * of(c.gpu);
+  double sum = static_cast<double>(c.base_gpus()) * of(c.gpu);
+  for (const auto& pool : c.pools) sum += static_cast<double>(pool.gpus) * of(pool.gpu);
   return sum / static_cast<double>(c.gpus);
 }
 

@@ -92,13 +92,9 @@ double moe_load(const Scenario& s, const Plan& plan) {
 
 // "1024 x h100-sxm-80gb", or with other kinds "512 x h100-sxm-80gb + 512 x b200".
 std::string gpu_kinds(const Cluster& c) {
-  long long others = 0;
   std::string more;
-  for (const auto& pool : c.pools) {
-    others += pool.gpus;
-    more += fmt::format(" + {} x {}", pool.gpus, pool.gpu.id);
-  }
-  return fmt::format("{} x {}{}", c.gpus - others, c.gpu.id, more);
+  for (const auto& pool : c.pools) more += fmt::format(" + {} x {}", pool.gpus, pool.gpu.id);
+  return fmt::format("{} x {}{}", c.base_gpus(), c.gpu.id, more);
 }
 
 }  // namespace

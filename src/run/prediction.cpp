@@ -59,9 +59,7 @@ Verdict predict_mixed(const Scenario& s, const Calibration& calibration, bool ti
     long long gpus = 0, replicas = 0;
   };
   std::vector<Kind> kinds;
-  long long others = 0;
-  for (const auto& pool : s.cluster.pools) others += pool.gpus;
-  kinds.push_back({s.cluster.gpu, s.cluster.job_gpus() - others, 0});
+  kinds.push_back({s.cluster.gpu, s.cluster.base_gpus() - s.cluster.spare_gpus, 0});
   for (const auto& pool : s.cluster.pools) kinds.push_back({pool.gpu, pool.gpus, 0});
   long long replicas = 0;
   for (auto& k : kinds) {

@@ -45,6 +45,12 @@ struct Cluster {
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
   [[nodiscard]] long long job_gpus() const { return gpus - spare_gpus; }
+  // The GPUs of `gpu`'s kind: all of them but the pools'.
+  [[nodiscard]] long long base_gpus() const {
+    long long n = gpus;
+    for (const auto& pool : pools) n -= pool.gpus;
+    return n;
+  }
   [[nodiscard]] int radix() const { return switch_radix > 0 ? switch_radix : nic.switch_radix; }
 };
 
