@@ -15,14 +15,21 @@ struct ArchCalibration {
   double gemm_efficiency = 0.75;
   double gemm_efficiency_fp8 = 0.65;
   double gemm_k_half = 64;
+  double gemm_k_half_fp8 = 64;
   double attention_fwd_efficiency = 0.55;
   double attention_bwd_efficiency = 0.42;
-  double attention_seq_half = 512;
+  double attention_seq_half = 512;      // forward
+  double attention_bwd_seq_half = 512;  // backward
+  // Exponentials the special-function units compute per dense BF16 tensor-core FLOP.
+  double attention_exp_rate = 1.0 / 256;
+  double flash2_attention_factor = 1.0;
   double triton_attention_factor = 0.6;
   double flash_v1_attention_factor = 0.5;
   double memory_efficiency = 0.8;
   double kernel_overhead_us = 4;
   double tp_overlap_exposed = 0.2;
+  // How much longer a training step's kernels take than the same kernels measured alone.
+  double step_slowdown = 1.0;
   double nvlink_efficiency = 0.8;
   double network_efficiency = 0.9;
   double nvlink_latency_us = 3;

@@ -42,7 +42,8 @@ double CostModel::gemm_efficiency(double m, double n, double k, double count) co
   const double tiles = std::ceil(m / kTile) * std::ceil(n / kTile) * count;
   const double waves = tiles / std::max(1, gpu_.sms);
   const double wave_fill = waves / std::ceil(waves);
-  const double depth = k / (k + cal_.gemm_k_half);
+  const double k_half = precision_ == Precision::fp8 ? cal_.gemm_k_half_fp8 : cal_.gemm_k_half;
+  const double depth = k / (k + k_half);
   return e_max * tile_fill(m) * tile_fill(n) * wave_fill * depth;
 }
 
@@ -73,9 +74,10 @@ Seconds CostModel::fp8_cast_time(double elements) const {
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {
   OpTime t = at_mean_speed(op, seq_len);
-  t.forward = t.forward * pace_;
-  t.backward = t.backward * pace_;
-  t.weight_grad = t.weight_grad * pace_;
+  const double slower = pace_ * cal_.step_slowdown;
+  t.forward = t.forward * slower;
+  t.backward = t.backward * slower;
+  t.weight_grad = t.weight_grad * slower;
   return t;
 }
 
@@ -96,12 +98,19 @@ OpTime CostModel::at_mean_speed(const Operator& op, long long seq_len) const {
       const double kernel =
           op.kernel == AttentionKernel::flash_triton ? cal_.triton_attention_factor
           : op.kernel == AttentionKernel::flash_v1   ? cal_.flash_v1_attention_factor
+          : op.kernel == AttentionKernel::flash2     ? cal_.flash2_attention_factor
                                                      : 1.0;
-      const double shape = s / (s + cal_.attention_seq_half) * kernel;
-      const Seconds fwd =
-          Flops(op.exec_flops) / (gpu_.peak_bf16 * (cal_.attention_fwd_efficiency * shape));
-      const Seconds bwd =
-          Flops(op.bwd_exec_flops) / (gpu_.peak_bf16 * (cal_.attention_bwd_efficiency * shape));
+      const auto peak = gpu_.peak_bf16;
+      // The matrix products ramp up with the key length (a short sequence leaves the tiles'
+      // pipelines short); each score's exponential runs on the special-function units, forward
+      // and once more in backward (FlashAttention recomputes the probabilities), beside them.
+      const Seconds exps = Flops(op.scores) / (peak * cal_.attention_exp_rate);
+      const double fwd_eff =
+          cal_.attention_fwd_efficiency * kernel * s / (s + cal_.attention_seq_half);
+      const double bwd_eff =
+          cal_.attention_bwd_efficiency * kernel * s / (s + cal_.attention_bwd_seq_half);
+      const Seconds fwd = Flops(op.exec_flops) / (peak * fwd_eff) + exps;
+      const Seconds bwd = Flops(op.bwd_exec_flops) / (peak * bwd_eff) + exps;
       return {std::max(fwd, launch), std::max(bwd, launch * 2.0)};
     }
     case OpKind::elementwise:

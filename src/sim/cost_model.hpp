@@ -6,16 +6,22 @@
 //    q_wave    = waves / ceil(waves), waves = tiles / SMs   -- a last, partly filled wave
 //    Backward is two GEMMs priced with their own shapes: dX = dY W^T ([m,n]x[n,k]) and
 //    dW = X^T dY ([k,m]x[m,n]), so small-token weight gradients come out slower.
-//    FP8 runs at the FP8 peak with e_max_fp8 and pays the cast of both operands (read BF16,
-//    write FP8) at HBM speed (Transformer Engine casts per GEMM).
-//  attention (fused, causal):  t = max(executed FLOPs / (P_bf16 * e_attn * s / (s + s_half)),
-//  launch)
-//    (x triton_attention_factor for the Triton FlashAttention kernel, x flash_v1_attention_factor
-//    for FlashAttention-1 / xformers)
+//    FP8 runs at the FP8 peak with e_max_fp8 and pays Transformer Engine's casts at HBM speed
+//    (fp8_cast_time).
+//  attention (fused, causal):  t = max(F_exec / (P_bf16 * e_attn * s / (s + s_half))
+//                                    + scores / (P_bf16 * r_exp), launch)
+//    forward and backward each with their e_attn and s_half; scores = the score elements
+//    computed, one exponential each on the special-function units (r_exp of them per tensor
+//    FLOP), forward and again in backward; e_attn x triton_attention_factor for the Triton
+//    FlashAttention kernel, x flash_v1_attention_factor for FlashAttention-1 / xformers,
+//    x flash2_attention_factor for FlashAttention-2 where a faster kernel exists (Hopper)
 //  element-wise:               t = max(bytes / (B_hbm * e_mem), launch)
 // Launches are asynchronous: a kernel occupies the GPU for its work or, if shorter, for the
-// interval at which the host can launch kernels (`launch`).
-// e_max, k_half, e_attn, s_half, e_mem and the launch cost are calibrated per architecture
+// interval at which the host can launch kernels (`launch`). Each time is then stretched by the
+// job's pace (its slowest GPU) and by step_slowdown, what a training step's kernels lose
+// against the same kernels measured alone.
+// e_max, k_half (each per precision), e_attn, s_half, r_exp, e_mem, the launch cost and
+// step_slowdown are set per architecture
 // (data/calibration.yaml). Attention stays in BF16 under FP8 training (as in the recipes).
 #pragma once
 

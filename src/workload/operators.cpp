@@ -184,6 +184,7 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
     attn.kernel = shard.attention;
     attn.flops = 2.0 * tokens * s * heads * (qk_dim + v_dim);
     attn.exec_flops = attn.flops * kCausalFraction;
+    attn.scores = tokens * s * heads * kCausalFraction;
     attn.bwd_flops = 2.0 * attn.flops;
     attn.bwd_exec_flops = kFlashBackwardWork * attn.exec_flops;
     attn.bytes = a * tokens * (heads * (qk_dim + 2 * v_dim) + x.kv_width);
@@ -319,7 +320,8 @@ BlockMemory mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
 }  // namespace
 
 const std::vector<std::string>& attention_kernel_names() {
-  static const std::vector<std::string> names = {"flash", "flash-triton", "flash-v1", "unfused"};
+  static const std::vector<std::string> names = {"flash", "flash2", "flash-triton", "flash-v1",
+                                                 "unfused"};
   return names;
 }
 

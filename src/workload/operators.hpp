@@ -21,12 +21,15 @@
 
 namespace colossim {
 
-// How attention runs. Fused kernels (FlashAttention-2/3, cuDNN via Transformer Engine; the
-// Triton FlashAttention of 2023-era llm-foundry; FlashAttention-1 and xformers' memory-efficient
-// kernel of 2022-23) never materialise the s x s scores; the
-// unfused path (Megatron-LM before 2023) runs two batched GEMMs with a softmax (and dropout)
-// between them and keeps the scores for backward (Korthikanti et al. 2022, the 5as/h term).
-enum class AttentionKernel { flash, flash_triton, flash_v1, unfused };
+// How attention runs. Fused kernels never materialise the s x s scores: `flash`, the
+// architecture's fastest (cuDNN's fused attention, which Transformer Engine selects on Hopper
+// and later, or FlashAttention-3; FlashAttention-2 on Ampere); `flash2`, FlashAttention-2 (the
+// flash-attn package, PyTorch SDPA's flash back-end), which on Hopper runs without its new
+// tensor-core instructions; the Triton FlashAttention of 2023-era llm-foundry; FlashAttention-1
+// and xformers' memory-efficient kernel of 2022-23. The unfused path (Megatron-LM before 2023) runs
+// two batched GEMMs with a softmax (and dropout) between them and keeps the scores for backward
+// (Korthikanti et al. 2022, the 5as/h term).
+enum class AttentionKernel { flash, flash2, flash_triton, flash_v1, unfused };
 // Their names in parallelism.attention, in enum order.
 [[nodiscard]] const std::vector<std::string>& attention_kernel_names();
 
@@ -77,6 +80,7 @@ struct Operator {
   AttentionKernel kernel = AttentionKernel::flash;  // which fused attention kernel
   double flops = 0;                                 // forward FLOPs, model convention
   double exec_flops = 0;  // forward FLOPs actually executed (causal attention ~ half)
+  double scores = 0;      // fused attention: score elements computed (one exponential each)
   double bytes = 0;       // forward HBM traffic (element-wise ops, GEMM operands)
   double bwd_flops = 0;   // backward FLOPs, model convention
   double bwd_exec_flops = 0;

@@ -343,8 +343,9 @@ TEST(Step, OverlappedAllToAllsHideOnlyUnderThePieceBesideThem) {
       "training: {global_batch: 64}\nparallelism: {tp: 1, ep: 8, dp: 8, recompute: none, "
       "moe_dispatcher: deepep, moe_a2a_overlap: true}\n";
   const Scenario s = scenario(yaml);
-  const CostModel cost(s.cluster.gpu, s.plan.precision,
-                       Calibration::builtin().for_architecture("hopper"), job_pace(8));
+  const Calibration calibration = Calibration::builtin();
+  const CostModel cost(s.cluster.gpu, s.plan.precision, calibration.for_architecture("hopper"),
+                       job_pace(8));
   double attention_f = 0, experts_f = 0, experts_b = 0, attention_b = 0;
   for (const auto& op : layer_work(s.model, 0, shard_of(s.plan, s.model)).ops) {
     const OpTime t = cost.time(op, s.model.seq_len);

@@ -101,13 +101,16 @@ TEST(Validation, MoeBenchmarksAreExpressible) {
 
 // The dense benchmarks outside the fit (validation/dense: Megatron-Bridge's B200 and H100 rows)
 // all predict within the calibration's worst-case bound, B200 too: its constants are Hopper's
-// with the GEMM efficiencies scaled by measured cuBLASLt (data/calibration.yaml).
+// with the GEMM efficiencies scaled by measured cuBLASLt (data/calibration.yaml). Their mean
+// error fell from 7.0% to 4.9% when Hopper's kernels were measured rather than fitted; the
+// Llama 3.1 405B rows on 1,024 H100 came out 5-16% fast then, the worst at 16.3%.
 TEST(Validation, DenseBenchmarksOutsideTheFitStayClose) {
   const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/dense");
   EXPECT_GE(r.cases.size(), 16u);
+  EXPECT_LE(r.mape, 0.055);
   for (const auto& c : r.cases) {
     ASSERT_TRUE(c.refusal.empty()) << c.id << ": " << c.refusal;
-    EXPECT_LE(std::fabs(c.error), 0.15) << c.id;
+    EXPECT_LE(std::fabs(c.error), kWorstBound) << c.id;
   }
 }
 
