@@ -42,6 +42,7 @@ const std::vector<CalibrationParameter>& calibration_parameters() {
       {"gemm_efficiency_fp8", &ArchCalibration::gemm_efficiency_fp8, 0.35, 0.9},
       {"gemm_k_half", &ArchCalibration::gemm_k_half, 0, 512},
       {"gemm_k_half_fp8", &ArchCalibration::gemm_k_half_fp8, 0, 512},
+      {"gemm_memory_efficiency", &ArchCalibration::gemm_memory_efficiency, 0.3, 0.95},
       {"attention_fwd_efficiency", &ArchCalibration::attention_fwd_efficiency, 0.2, 0.85},
       {"attention_bwd_efficiency", &ArchCalibration::attention_bwd_efficiency, 0.15, 0.8},
       {"attention_seq_half", &ArchCalibration::attention_seq_half, 0, 4096},

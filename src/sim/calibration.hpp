@@ -16,6 +16,8 @@ struct ArchCalibration {
   double gemm_efficiency_fp8 = 0.65;
   double gemm_k_half = 64;
   double gemm_k_half_fp8 = 64;
+  // Fraction of HBM bandwidth a GEMM bound by its operands' traffic streams them at.
+  double gemm_memory_efficiency = 0.8;
   double attention_fwd_efficiency = 0.55;
   double attention_bwd_efficiency = 0.42;
   double attention_seq_half = 512;      // forward

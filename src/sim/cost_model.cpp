@@ -55,7 +55,8 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
   if (m <= 0 || n <= 0 || k <= 0) return Seconds(0);
   const Flops flops(2.0 * m * n * k * count);
   const Seconds compute = flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count));
-  const Seconds traffic = memory_time(Bytes(2.0 * count * (m * k + k * n + m * n)));
+  const Bytes operands(2.0 * count * (m * k + k * n + m * n));
+  const Seconds traffic = operands / (gpu_.hbm_bandwidth * cal_.gemm_memory_efficiency);
   return std::max({compute, traffic, microseconds(cal_.kernel_overhead_us)});
 }
 

@@ -1,13 +1,14 @@
 // Time of one operator on one GPU: the shape-aware efficiency model.
 //
-//  GEMM [m,k]x[k,n] (x count):   t = max(F / (P * e_gemm), bytes / (B_hbm * e_mem), launch)
+//  GEMM [m,k]x[k,n] (x count):   t = max(F / (P * e_gemm), bytes / (B_hbm * e_stream), launch)
 //    e_gemm = e_max * q_tile(m) * q_tile(n) * q_wave * k / (k + k_half)
 //    q_tile(x) = x / (128 * ceil(x / 128))            -- partial output tiles do full work
 //    q_wave    = waves / ceil(waves), waves = tiles / SMs   -- a last, partly filled wave
 //    Backward is two GEMMs priced with their own shapes: dX = dY W^T ([m,n]x[n,k]) and
 //    dW = X^T dY ([k,m]x[m,n]), so small-token weight gradients come out slower.
 //    FP8 runs at the FP8 peak with e_max_fp8 and pays Transformer Engine's casts at HBM speed
-//    (fp8_cast_time).
+//    (fp8_cast_time). e_stream: how fast a GEMM bound by its operands (an expert's weights for
+//    a few tokens) streams them.
 //  attention (fused, causal):  t = max(F_exec / (P_bf16 * e_attn * s / (s + s_half))
 //                                    + scores / (P_bf16 * r_exp), launch)
 //    forward and backward each with their e_attn and s_half; scores = the score elements

@@ -77,6 +77,31 @@ TEST(MeasuredKernels, GemmsFollowCublasAcrossShapes) {
   }
 }
 
+// MoE expert GEMMs (DeepSeek-V3, Qwen3-235B, Qwen3-30B and Mixtral shapes; 4, 8 and 32 local
+// experts of 32-8,192 tokens each) as cuBLASLt's grouped kernel ran them: few tokens per expert
+// are bound by reading the weights (gemm_memory_efficiency), many by the tensor cores.
+TEST(MeasuredKernels, ExpertGemmsFollowTheGroupedKernel) {
+  const Fixture f;
+  const CostModel model(f.gpu(), Precision::bf16, f.alone());
+  const json data = load("kernels.json");
+  std::vector<double> errors;
+  for (const auto& row : data.at("grouped")) {
+    if (!row.contains("grouped_s")) continue;
+    Operator op;
+    op.kind = OpKind::gemm;
+    op.m = row.at("tokens_per_expert");
+    op.k = row.at("k");
+    op.n = row.at("n");
+    op.count = row.at("experts");
+    errors.push_back(model.time(op, 4096).forward.value() / row.at("grouped_s").get<double>() - 1);
+  }
+  ASSERT_GE(errors.size(), 150u);
+  EXPECT_LE(rms(errors), 0.18);
+  std::vector<double> size;
+  for (double e : errors) size.push_back(std::fabs(e));
+  EXPECT_LE(percentile(size, 0.5), 0.08);
+}
+
 // Causal attention, head dims 64 and 128, sequences 512-32,768: cuDNN's kernel as `flash`,
 // FlashAttention-2 as `flash2`. The exponentials are what make head dim 64 slower per FLOP.
 TEST(MeasuredKernels, AttentionFollowsCudnnAndFlashAttention2) {
