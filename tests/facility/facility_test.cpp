@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/config.hpp"
 #include "facility/claims.hpp"
 #include "sim/step.hpp"
 #include "test_support.hpp"
@@ -44,8 +45,12 @@ TEST(Facility, PowerFollowsTheStepSliceBySlice) {
   const DefaultRun r = default_run();
   const PowerReport p = power_report(r.scenario, r.prediction);
   ASSERT_EQ(p.gpu_step.size(), static_cast<size_t>(kPowerSlices));
-  const double all_busy = 100000 * 700.0;
-  const double all_waiting = 100000 * 700.0 * 0.25;
+  // The draw of a computing and of a waiting H100 (data/facility.yaml, fractions of 700 W).
+  const ConfigNode power = ConfigNode::embedded("facility.yaml")->child("power");
+  const double busy_w = 700.0 * power.number("gpu_busy_fraction");
+  const double waiting_w = 700.0 * power.number("gpu_waiting_fraction");
+  const double all_busy = 100000 * busy_w;
+  const double all_waiting = 100000 * waiting_w;
   for (Watts step : p.gpu_step) {
     const double w = step.value();
     EXPECT_LE(w, all_busy * (1 + 1e-9));
@@ -62,7 +67,7 @@ TEST(Facility, PowerFollowsTheStepSliceBySlice) {
         b.name == "slowest_gpu" || b.name == "optimizer")
       busy += b.time.value();
   const double critical_share = busy / r.prediction.step.step_time.value();
-  const double slice_share = (p.gpu_avg.value() / 100000 - 175.0) / (700.0 - 175.0);
+  const double slice_share = (p.gpu_avg.value() / 100000 - waiting_w) / (busy_w - waiting_w);
   EXPECT_LE(slice_share, critical_share + 1e-6);
   EXPECT_GT(slice_share, critical_share - 0.1);
 }
