@@ -55,6 +55,7 @@ const std::vector<CalibrationParameter>& calibration_parameters() {
       {"kernel_overhead_us", &ArchCalibration::kernel_overhead_us, 0, 20},
       {"tp_overlap_exposed", &ArchCalibration::tp_overlap_exposed, 0, 1},
       {"step_slowdown", &ArchCalibration::step_slowdown, 1.0, 1.4},
+      {"kernel_gap_us", &ArchCalibration::kernel_gap_us, 0, 20},
       {"nvlink_efficiency", &ArchCalibration::nvlink_efficiency, 0.5, 0.95},
       {"network_efficiency", &ArchCalibration::network_efficiency, 0.5, 0.98},
       {"nvlink_latency_us", &ArchCalibration::nvlink_latency_us, 0.5, 20},

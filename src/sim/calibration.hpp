@@ -32,6 +32,8 @@ struct ArchCalibration {
   double tp_overlap_exposed = 0.2;
   // How much longer a training step's kernels take than the same kernels measured alone.
   double step_slowdown = 1.0;
+  // Time the GPU stands between two kernels of a training step, per kernel launched.
+  double kernel_gap_us = 0;
   double nvlink_efficiency = 0.8;
   double network_efficiency = 0.9;
   double nvlink_latency_us = 3;

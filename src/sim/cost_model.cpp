@@ -75,6 +75,9 @@ Seconds CostModel::fp8_cast_time(double elements) const {
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {
   OpTime t = at_mean_speed(op, seq_len);
+  const Seconds gap = microseconds(cal_.kernel_gap_us);
+  t.forward = t.forward + gap * op.kernels_fwd;
+  t.backward = t.backward + gap * op.kernels_bwd;
   const double slower = pace_ * cal_.step_slowdown;
   t.forward = t.forward * slower;
   t.backward = t.backward * slower;

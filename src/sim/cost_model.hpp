@@ -18,9 +18,10 @@
 //    x flash2_attention_factor for FlashAttention-2 where a faster kernel exists (Hopper)
 //  element-wise:               t = max(bytes / (B_hbm * e_mem), launch)
 // Launches are asynchronous: a kernel occupies the GPU for its work or, if shorter, for the
-// interval at which the host can launch kernels (`launch`). Each time is then stretched by the
-// job's pace (its slowest GPU) and by step_slowdown, what a training step's kernels lose
-// against the same kernels measured alone.
+// interval at which the host can launch kernels (`launch`), plus the gap the GPU stands between
+// two kernels of a stream (kernel_gap_us per kernel the operator launches). Each time is then
+// stretched by the job's pace (its slowest GPU) and by step_slowdown, what a training step's
+// kernels lose against the same kernels measured alone.
 // e_max, k_half (each per precision), e_attn, s_half, r_exp, e_mem, the launch cost and
 // step_slowdown are set per architecture
 // (data/calibration.yaml). Attention stays in BF16 under FP8 training (as in the recipes).
