@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -379,13 +380,23 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   return run;
 }
 
-std::string shipped_cases_dir(bool runs) {
-  return std::string(COLOSSIM_SOURCE_DIR) + (runs ? "/validation/runs" : "/validation/cases");
+std::string validation_root() {
+  namespace fs = std::filesystem;
+  if (const char* given = std::getenv("COLOSSIM_VALIDATION_DIR"); given && *given) return given;
+  // An installed colossim (cmake --install) keeps the cases in <prefix>/share/colossim/validation,
+  // beside <prefix>/bin/colossim; the one in the build tree reads its source tree.
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const fs::path installed = exe.parent_path().parent_path() / "share/colossim/validation";
+    if (fs::is_directory(installed / "cases", error)) return installed.string();
+  }
+  return std::string(COLOSSIM_SOURCE_DIR) + "/validation";
 }
 
-std::string shipped_collectives_table() {
-  return std::string(COLOSSIM_SOURCE_DIR) + "/validation/collectives.json";
-}
+std::string shipped_cases_dir(bool runs) { return validation_root() + (runs ? "/runs" : "/cases"); }
+
+std::string shipped_collectives_table() { return validation_root() + "/collectives.json"; }
 
 namespace {
 
@@ -467,7 +478,7 @@ ValidationReport validate(const ValidateOptions& o) {
 
 std::string trust_table(const Progress& progress) {
   const Calibration calibration = Calibration::builtin();
-  const std::string root = std::string(COLOSSIM_SOURCE_DIR) + "/validation/";
+  const std::string root = validation_root() + "/";
   const auto files = case_files({root + "cases", root + "runs", root + "moe", root + "dense"});
   std::vector<GroupedCase> cases;
   for (const auto& f : files) {

@@ -250,7 +250,10 @@ struct ValidateOptions {
 [[nodiscard]] ValidationReport validate(const ValidateOptions& options);
 // data/trust.yaml as the shipped cases, runs and MoE benchmarks measure it now (validate --trust).
 [[nodiscard]] std::string trust_table(const Progress& progress = {});
-// Where the shipped validation cases live; the shipped collectives table.
+// Where the shipped validation data lives: $COLOSSIM_VALIDATION_DIR when set, else the installed
+// copy (<prefix>/share/colossim/validation beside <prefix>/bin), else the source tree built from.
+[[nodiscard]] std::string validation_root();
+// The shipped validation cases (or production runs) in it; the shipped collectives table.
 [[nodiscard]] std::string shipped_cases_dir(bool runs);
 [[nodiscard]] std::string shipped_collectives_table();
 

@@ -147,6 +147,22 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   return a;
 }
 
+std::string megatron_command(const Scenario& s, const Plan& p) {
+  if (auto why = megatron_lacks(p)) return *why;
+  // validate_args (d98e8a64) asserts CUDA_DEVICE_MAX_CONNECTIONS=1 with TP or CP before
+  // Blackwell, unless Megatron FSDP or the MoE all-to-all overlap (which wants more
+  // connections) is on; on Blackwell it is not needed and does no harm.
+  const bool one_connection =
+      (p.tp > 1 || p.cp > 1) && p.zero < 2 && !(p.ep > 1 && p.moe_a2a_overlap);
+  return fmt::format(
+      "{}torchrun --nnodes {} --nproc_per_node {} pretrain_gpt.py {} --train-samples {} "
+      "--lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine --lr-warmup-samples {} "
+      "--mock-data --tokenizer-type NullTokenizer",
+      one_connection ? "CUDA_DEVICE_MAX_CONNECTIONS=1 " : "",
+      s.cluster.job_gpus() / s.cluster.gpus_per_node, s.cluster.gpus_per_node, megatron_args(s, p),
+      100 * s.training.global_batch, s.training.global_batch);
+}
+
 std::string nemo_overrides(const Scenario& s, const Plan& p) {
   if (auto why = megatron_lacks(p)) return *why;
   std::string a = fmt::format(

@@ -10,6 +10,11 @@
 namespace colossim {
 
 [[nodiscard]] std::string megatron_args(const Scenario& s, const Plan& p);
+// The whole Megatron-LM launch (Megatron-LM @d98e8a64, 2026-08): the environment validate_args
+// asks for, torchrun over the job's nodes, pretrain_gpt.py with megatron_args, and a short
+// mock-data run (100 steps, cosine learning rate) to replace with the real data, tokenizer and
+// schedule.
+[[nodiscard]] std::string megatron_command(const Scenario& s, const Plan& p);
 [[nodiscard]] std::string nemo_overrides(const Scenario& s, const Plan& p);
 [[nodiscard]] std::string torchtitan_toml(const Scenario& s, const Plan& p);
 // A Python module defining colossim_plan() -> Trainer.Config, derived from TorchTitan's own

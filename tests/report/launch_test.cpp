@@ -86,6 +86,53 @@ TEST(Launch, MegatronFlagsAreOnesMegatronParses) {
   }
 }
 
+// The whole launch: the environment validate_args asserts (CUDA_DEVICE_MAX_CONNECTIONS=1 with TP
+// or CP, unless Megatron FSDP or the MoE all-to-all overlap is on), torchrun over every GPU of the
+// job, and flags all known to Megatron-LM's parser. tools/megatron_accepts.py runs the lines
+// through Megatron-LM's own parse_args and validate_args where a Megatron-LM checkout is at hand.
+TEST(Launch, MegatronCommandIsAWholeLaunch) {
+  const std::set<std::string> known = megatron_flags();
+  struct Case {
+    std::string yaml;
+    bool one_connection;
+    long long nodes;
+  };
+  const std::vector<Case> cases = {
+      {"cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: llama3-70b}\ntraining: "
+       "{global_batch: 512}\nparallelism: {tp: 4, pp: 4, cp: 2}\n",
+       true, 128},
+      {"cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\ntraining: "
+       "{global_batch: 512}\nparallelism: {tp: 1, pp: 1, cp: 1}\n",
+       false, 8},
+      {"cluster: {gpu: a100-sxm-80gb, gpus: 64}\nmodel: {preset: gpt3-175b, seq_len: 2048}\n"
+       "training: {global_batch: 256}\nparallelism: {tp: 8, pp: 8, zero: 2, recompute: full}\n",
+       false, 8},
+      {"cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\ntraining: "
+       "{global_batch: 1024}\nparallelism: {tp: 2, pp: 8, virtual_stages: 4, ep: 64, "
+       "uneven_stages: true, recompute: full, moe_a2a_overlap: true}\n",
+       false, 128}};
+  for (const auto& c : cases) {
+    const Scenario s = scenario(c.yaml);
+    const std::string line = megatron_command(s, s.plan);
+    const std::vector<std::string> w = words(line.substr(0, line.find("  #")));
+    ASSERT_TRUE(has(w, "pretrain_gpt.py")) << line;
+    EXPECT_EQ(has(w, "CUDA_DEVICE_MAX_CONNECTIONS=1"), c.one_connection) << line;
+    const auto after = [&](const std::string& flag) {
+      const auto it = std::find(w.begin(), w.end(), flag);
+      return it == w.end() || it + 1 == w.end() ? -1LL : std::stoll(*(it + 1));
+    };
+    EXPECT_EQ(after("--nnodes"), c.nodes) << line;
+    EXPECT_EQ(after("--nnodes") * after("--nproc_per_node"), s.cluster.job_gpus()) << line;
+    const auto script = std::find(w.begin(), w.end(), "pretrain_gpt.py");
+    for (auto it = script; it != w.end(); ++it) {
+      if (it->rfind("--", 0) == 0) {
+        EXPECT_TRUE(known.count(*it)) << *it << " in: " << line;
+      }
+    }
+    EXPECT_NE(line.find(megatron_args(s, s.plan).substr(0, 40)), std::string::npos) << line;
+  }
+}
+
 // The layout string of DeepSeek-V3 over 8 x 4 chunks is Megatron-Bridge's own recipe layout
 // "Et|(tt|)*30mL" (one layer beside the embedding, two per chunk, MTP and loss last).
 TEST(Launch, MegatronPipelineLayoutForUnevenSplits) {
