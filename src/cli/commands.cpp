@@ -175,33 +175,49 @@ struct Args {
   }
 };
 
+// Two or more command lines, run from the repository's directory, under --help (each is run by
+// Cli.HelpExamplesRun, except those through mpirun or into a file).
+void examples(CLI::App* cmd, const std::vector<std::string>& lines, const std::string& lead = "") {
+  std::string text = lead + "Examples:";
+  for (const auto& line : lines) text += "\n  " + line;
+  cmd->footer(text);
+}
+
 // The commands that predict a scenario's step and run.
 void define_run_commands(CLI::App& cli, Args& a) {
   a.sim = cli.add_subcommand("simulate", "predict one training step and the time to train");
   a.file_option(a.sim, "scenario YAML (SCENARIO.md)");
   add_output<app::Simulation>(a.sim, a.sim_out);
   a.sim->add_option("--trace", a.trace_file, "write the step as Chrome trace JSON (Perfetto)");
+  examples(a.sim, {"colossim simulate   (the built-in 100,000-GPU scenario)",
+                   "colossim simulate examples/llama3-70b-on-1024-h100.yaml --json",
+                   "colossim simulate examples/llama3-70b-on-1024-h100.yaml --set "
+                   "parallelism.tp=8 --set training.global_batch=1024"});
 
   a.rep = cli.add_subcommand("report", "one self-contained HTML page of charts for a scenario");
   a.file_option(a.rep, "scenario YAML");
   a.rep->add_option("-o,--out", a.out_file, "write the page here (default: standard output)");
   add_output<app::Report>(a.rep, a.rep_out, "html");
-  a.rep->footer(
-      "Examples:\n  colossim report my.yaml -o my.html\n"
-      "  colossim report -o default.html   (the built-in 100,000-GPU scenario)");
+  examples(a.rep, {"colossim report examples/llama3-70b-on-1024-h100.yaml -o llama3-70b.html",
+                   "colossim report -o default.html   (the built-in 100,000-GPU scenario)"});
 
   a.rel = cli.add_subcommand("reliability", "the whole run: failures, checkpoints, goodput");
   a.file_option(a.rel, "scenario YAML");
-  a.rel->add_option("--days", a.rel_options.span_days, "simulate a fixed span of D days instead")
+  a.rel
+      ->add_option("--days", a.rel_options.span_days,
+                   "simulate a fixed span of D days (wall clock) instead of the token budget")
       ->check(finite_range(0.001, 36500.0));
   a.rel->add_option("--trials", a.rel_options.trials, "Monte Carlo trials (default: 1000)")
       ->check(CLI::Range(1, 1000000));
   a.rel->add_option("--seed", a.rel_options.seed, "random seed (default: reliability.seed, 1)");
   add_output<app::RunReport>(a.rel, a.rel_out);
+  examples(a.rel, {"colossim reliability examples/llama3-405b-16k-h100-reliability.yaml",
+                   "colossim reliability --days 30 --trials 200 --seed 7",
+                   "colossim reliability --set reliability.spare_nodes=40 --json"});
 
   a.pl = cli.add_subcommand("plan", "search the open parallelism keys; rank the best plans");
   a.file_option(a.pl, "scenario YAML (the default opens its plan keys)");
-  a.pl->add_option("--top", a.plan_options.top, "how many plans to rank")
+  a.pl->add_option("--top", a.plan_options.top, "how many plans to rank (default: 5)")
       ->check(CLI::Range(1, 1000));
   a.pl->add_option("--threads", a.threads, "threads evaluating plans (default: all cores)")
       ->check(CLI::Range(1, 1024));
@@ -210,6 +226,9 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.pl->add_flag("--against-published", a.against_published,
                  "for each validation case (FILE: a directory of cases), search every key and "
                  "compare the best plan with the published one");
+  examples(a.pl, {"colossim plan examples/llama3-70b-on-1024-h100.yaml --top 5",
+                  "colossim plan examples/deepseek-v3-on-2048-h800.yaml --json",
+                  "mpirun -np 4 colossim plan   (the built-in default's open keys, over 4 ranks)"});
 
   a.sw =
       cli.add_subcommand("sweep", "simulate a grid of scenario values; write CSV (or HTML charts)");
@@ -219,15 +238,25 @@ void define_run_commands(CLI::App& cli, Args& a) {
   a.sw->add_option("--out", a.out_file, "write the CSV (or page) here instead of standard output");
   add_output<app::Sweep>(a.sw, a.sweep_out, "csv");
   a.progress_option(a.sw);
+  examples(a.sw, {"colossim sweep examples/llama3-70b-on-1024-h100.yaml --set "
+                  "cluster.gpus=512,1024,2048",
+                  "colossim sweep examples/llama3-70b-on-1024-h100.yaml --set "
+                  "training.global_batch=1024,2048 --set parallelism.pp=2,4 --format html --out "
+                  "sweep.html"});
 
   a.fac = cli.add_subcommand("facility", "power, energy, carbon and cost of a run");
   a.file_option(a.fac, "scenario YAML");
   add_output<app::FacilityResult>(a.fac, a.fac_out);
+  examples(a.fac, {"colossim facility   (the built-in 100,000-GPU scenario)",
+                   "colossim facility examples/memphis-100k-h100-llama3-405b.yaml --set "
+                   "cluster.cooling=air --json"});
 
   a.bru = cli.add_subcommand("bringup", "the cluster's bring-up: first training, growth, ramp");
   a.file_option(a.bru, "scenario YAML with a bringup: block and training.tokens");
   add_output<app::BringupResult>(a.bru, a.bru_out);
-  a.bru->footer("Example:\n  colossim bringup examples/memphis-bringup.yaml");
+  examples(a.bru, {"colossim bringup examples/memphis-bringup.yaml",
+                   "colossim bringup examples/memphis-bringup.yaml --set "
+                   "bringup.pod_fabric_days=25 --json"});
 
   a.des = cli.add_subcommand("design",
                              "the cluster to build: hardware, size, fabric and cooling under a "
@@ -237,21 +266,29 @@ void define_run_commands(CLI::App& cli, Args& a) {
       ->check(CLI::Range(1, 1024));
   add_output<app::Design>(a.des, a.des_out);
   a.progress_option(a.des);
-  a.des->footer(
-      "The built-in default's design: block is the Memphis decision (150 MW, H100 now or H200 and "
-      "B200 later).\nExamples:\n  colossim design\n  colossim design --format csv > designs.csv\n"
-      "  mpirun -np 4 colossim design my.yaml");
+  examples(a.des,
+           {"colossim design examples/design-llama3-70b.yaml",
+            "colossim design   (the Memphis decision; about 15 s on 2 cores)",
+            "colossim design --format csv --out designs.csv", "mpirun -np 4 colossim design"},
+           "The built-in default's design: block is the Memphis decision (150 MW, H100 now or "
+           "H200 and B200 later).\n");
 
   a.cmp = cli.add_subcommand("compare", "scenarios side by side: time, MFU, MW, cost, ratios");
   a.cmp->add_option("files", a.compare_files, "scenario YAML files")->required();
   a.set_option(a.cmp);
   add_output<app::Comparison>(a.cmp, a.cmp_out);
+  examples(a.cmp,
+           {"colossim compare examples/compare/h100-now.yaml examples/compare/b200-later.yaml",
+            "colossim compare examples/compare/h100-now.yaml "
+            "examples/compare/grok2-class-24k-h100.yaml --set reliability.spare_nodes=0 "
+            "--json"});
 }
 
 // The commands about the data, the fabric and the validation.
 void define_other_commands(CLI::App& cli, Args& a) {
   a.cat = cli.add_subcommand("catalog", "list the hardware catalog and the model presets");
   add_output<app::CatalogView>(a.cat, a.cat_out);
+  examples(a.cat, {"colossim catalog", "colossim catalog --json"});
 
   a.val = cli.add_subcommand("validate", "predicted vs measured over the validation cases");
   a.val->add_option("dirs", a.validate.paths, "directories or files of cases (default: shipped)");
@@ -270,13 +307,19 @@ void define_other_commands(CLI::App& cli, Args& a) {
   a.val->add_option("--network-model", a.validate.network_model,
                     "price communication with this network model instead of each case's:" +
                         names_with_descriptions(network_models()));
+  examples(a.val, {"colossim validate   (the calibration set)", "colossim validate validation/moe",
+                   "colossim validate --runs --json", "colossim validate --collectives"});
 
   a.clm = cli.add_subcommand("claims", "the public record's 100,000-H100 claims, recomputed");
   add_output<app::Claims>(a.clm, a.clm_out);
+  examples(a.clm, {"colossim claims", "colossim claims --json"});
 
   a.clu = cli.add_subcommand("cluster", "the fabric as built: switches, optics, bisection");
   a.file_option(a.clu, "scenario YAML");
   add_output<app::ClusterView>(a.clu, a.clu_out);
+  examples(a.clu, {"colossim cluster   (the built-in 100,000-GPU fabric)",
+                   "colossim cluster examples/llama3-70b-on-1024-h100.yaml --set "
+                   "cluster.network.topology=fat-tree --json"});
 
   a.col = cli.add_subcommand("collective", "one collective on the fabric, like nccl-tests");
   a.file_option(a.col, "scenario YAML (its cluster)");
@@ -294,7 +337,8 @@ void define_other_commands(CLI::App& cli, Args& a) {
   std::vector<std::string> op_names;
   op_names.reserve(collective_kinds().size());
   for (Collective k : collective_kinds()) op_names.push_back(to_string(k));
-  a.col->add_option("--op", a.op_name, "the collective")->check(CLI::IsMember(op_names));
+  a.col->add_option("--op", a.op_name, "the collective (default: all-reduce)")
+      ->check(CLI::IsMember(op_names));
   std::string algo_help = "auto (NCCL-like choice by size)";
   for (const auto& x : collective_algorithms())
     algo_help += ", " + x.name + " (" + x.description + ")";
@@ -306,10 +350,20 @@ void define_other_commands(CLI::App& cli, Args& a) {
   for (const auto& g : fabric_generators()) generators.push_back(g.name);
   a.col->add_option("--topology", o.topology, "override cluster.network.topology")
       ->check(CLI::IsMember(generators));
-  a.col->add_option("--sizes", a.sizes, "buffer sizes")->delimiter(',');
+  a.col
+      ->add_option("--sizes", a.sizes,
+                   "buffer sizes per GPU, comma-separated, in B, KiB, MiB, GiB (or KB, MB, GB) "
+                   "(default: 8MiB,64MiB,512MiB,1GiB)")
+      ->delimiter(',');
   add_output<app::CollectiveRun>(a.col, a.col_out);
+  examples(a.col, {"colossim collective --gpus 16 --op all-reduce --sizes 1MiB,64MiB,1GiB",
+                   "colossim collective examples/llama3-70b-on-1024-h100.yaml --group dp --op "
+                   "reduce-scatter --sizes 256MiB"});
 
   a.def = cli.add_subcommand("default-scenario", "print the built-in default scenario (YAML)");
+  examples(a.def, {"colossim default-scenario",
+                   "colossim default-scenario > mine.yaml   (then edit "
+                   "it and run colossim simulate mine.yaml)"});
 }
 
 // The MPI ranks as an Exchange, when launched by mpirun.

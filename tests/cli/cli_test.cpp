@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 namespace {
 
@@ -123,6 +125,38 @@ TEST(Cli, HelpListsEveryCommandAndItsOptions) {
   EXPECT_EQ(version.status, 0);
   EXPECT_EQ(version.out.rfind("colossim ", 0), 0u) << version.out;
   EXPECT_NE(version.out.find("(commit "), std::string::npos) << version.out;
+}
+
+// Every command's --help ends in two or more examples, and each example runs (from the repository's
+// directory) with status 0: those through mpirun, into a file or slower than a few seconds (the
+// default's design search) are left to the other tests.
+TEST(Cli, HelpExamplesRun) {
+  const std::string binary = COLOSSIM_BINARY;
+  for (const char* command :
+       {"simulate", "report", "reliability", "plan", "sweep", "facility", "bringup", "design",
+        "compare", "catalog", "validate", "claims", "cluster", "collective", "default-scenario"}) {
+    const Result help = run(std::string(command) + " --help");
+    ASSERT_EQ(help.status, 0) << help.out;
+    const size_t at = help.out.find("Examples:\n");
+    ASSERT_NE(at, std::string::npos) << command << ":\n" << help.out;
+    std::istringstream in(help.out.substr(at));
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("  colossim ", 0) == 0 || line.rfind("  mpirun ", 0) == 0)
+        lines.push_back(line.substr(2));
+    }
+    EXPECT_GE(lines.size(), 2u) << command << ":\n" << help.out;
+    for (std::string line : lines) {
+      line = line.substr(0, line.find("   ("));
+      if (line.rfind("colossim ", 0) != 0 || line.find('>') != std::string::npos ||
+          line.find(" -o ") != std::string::npos || line.find("--out") != std::string::npos ||
+          line == "colossim design")
+        continue;
+      const std::string cmd = "cd " COLOSSIM_SOURCE_DIR " && " + binary +
+                              line.substr(std::string("colossim").size()) + " > /dev/null 2>&1";
+      EXPECT_EQ(std::system(cmd.c_str()), 0) << line;
+    }
+  }
 }
 
 TEST(Cli, TraceIsChromeTraceJsonOfEveryStage) {
