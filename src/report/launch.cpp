@@ -198,8 +198,11 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
   // nemo/collections/llm/recipes/precision/mixed_precision.py): its bf16_mixed with the fields
   // bf16_with_fp8_mixed sets (delayed scaling, E4M3 forward / E5M2 backward), as the simulation
   // assumes.
+  // bf16_mixed reduces gradients in FP32 (grad_reduce_in_fp32=True); the plan says which.
+  a += " trainer.plugins=bf16_mixed";
+  if (!p.grad_reduce_fp32) a += " trainer.plugins.grad_reduce_in_fp32=False";
   if (p.precision == Precision::fp8) {
-    a += " trainer.plugins=bf16_mixed trainer.plugins.fp8=hybrid trainer.plugins.fp8_margin=0"
+    a += " trainer.plugins.fp8=hybrid trainer.plugins.fp8_margin=0"
          " trainer.plugins.fp8_amax_history_len=1024 trainer.plugins.fp8_amax_compute_algo=max";
     if (p.fp8_param_gather) a += " trainer.plugins.fp8_param_gather=True";
   }

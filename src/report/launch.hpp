@@ -1,6 +1,7 @@
 // A plan as launch arguments for the frameworks people run: Megatron-LM flags, NeMo 2.0 recipe
-// overrides (NeMo-Run CLI syntax), a TorchTitan config module (the Python config TorchTitan reads
-// since 2026) and the TOML fragment of TorchTitan releases before it.
+// overrides (NeMo-Run CLI syntax; NeMo 8cfedd72 with Megatron-Core 0.14), a TorchTitan config
+// module (the Python config TorchTitan reads since 2026) and the TOML fragment of TorchTitan
+// releases before it.
 #pragma once
 
 #include <string>
