@@ -5,6 +5,7 @@ PYTHONPATH at the built module and COLOSSIM the built command."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -65,6 +66,20 @@ class Module(unittest.TestCase):
         run = colossim.collective(None, op="all-gather", sizes=["64MiB", "1GiB"], gpus=16)
         self.assertEqual(run, command_json("collective", "--gpus", "16", "--op", "all-gather",
                                            "--sizes", "64MiB", "1GiB"))
+
+    def test_docs_example_runs(self):
+        # docs/python.md's first example, run as it is written: one line per GPU kind.
+        source = os.environ["COLOSSIM_SOURCE"]
+        with open(os.path.join(source, "docs", "python.md")) as f:
+            text = f.read()
+        code = text.split("```python\n", 1)[1].split("```", 1)[0]
+        self.assertLessEqual(len(code.strip().splitlines()), 9)
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                             text=True, cwd=source).stdout
+        lines = out.strip().splitlines()
+        self.assertEqual(len(lines), 3, out)
+        days = [float(line.split()[1]) for line in lines]
+        self.assertTrue(days[2] < days[1] < days[0], out)  # B200 before H200 before H100
 
     def _file(self):
         f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
