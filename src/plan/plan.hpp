@@ -51,6 +51,9 @@ struct Plan {
   // --fp8-param-gather, Transformer Engine fp8_model_init): no BF16 copy beside the FP8 one,
   // and the ZeRO/FSDP parameter all-gather moves 1 byte per parameter instead of 2.
   bool fp8_param_gather = false;
+  // How FP8 tensors are scaled (training.fp8_recipe, data/fp8_recipes.yaml): what quantizing
+  // them costs beside the GEMMs.
+  std::string fp8_recipe = "delayed";
   // Megatron-Core --activation-func-fp8-input-store: the MLP's and the experts' activation
   // function keeps its input (fc1's output) in FP8 for backward, 1 byte per element instead of 2.
   bool activation_fp8_input = false;

@@ -13,6 +13,12 @@ namespace colossim {
 
 namespace {
 
+// Megatron-Core's and NeMo's name of an FP8 recipe (megatron/core/enums.py Fp8Recipe: current
+// scaling is "tensorwise").
+std::string megatron_fp8_recipe(const std::string& recipe) {
+  return recipe == "current" ? "tensorwise" : recipe;
+}
+
 // A schedule Megatron-Core does not run (data/stacks.yaml: its `schedules`), such as DualPipeV.
 std::optional<std::string> megatron_lacks(const Plan& p) {
   const Stack* megatron = find_stack("megatron-core");
@@ -132,7 +138,8 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   if (p.zero >= 2) a += " --use-megatron-fsdp --ckpt-format fsdp_dtensor";
   a += " --bf16";
   if (!p.grad_reduce_fp32) a += " --grad-reduce-in-bf16";
-  if (p.precision == Precision::fp8) a += " --fp8-format hybrid";
+  if (p.precision == Precision::fp8)
+    a += " --fp8-format hybrid --fp8-recipe " + megatron_fp8_recipe(p.fp8_recipe);
   if (p.precision == Precision::fp8 && p.fp8_param_gather) a += " --fp8-param-gather";
   if (p.overlap_grad_reduce) a += " --overlap-grad-reduce";
   // validate_args: --overlap-param-gather needs the distributed optimizer and grad overlap.
@@ -202,8 +209,12 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
   a += " trainer.plugins=bf16_mixed";
   if (!p.grad_reduce_fp32) a += " trainer.plugins.grad_reduce_in_fp32=False";
   if (p.precision == Precision::fp8) {
-    a += " trainer.plugins.fp8=hybrid trainer.plugins.fp8_margin=0"
-         " trainer.plugins.fp8_amax_history_len=1024 trainer.plugins.fp8_amax_compute_algo=max";
+    a += " trainer.plugins.fp8=hybrid trainer.plugins.fp8_recipe=" +
+         megatron_fp8_recipe(p.fp8_recipe);
+    // Delayed scaling's history (bf16_with_fp8_mixed's); the other recipes keep none.
+    if (p.fp8_recipe == "delayed")
+      a += " trainer.plugins.fp8_margin=0 trainer.plugins.fp8_amax_history_len=1024"
+           " trainer.plugins.fp8_amax_compute_algo=max";
     if (p.fp8_param_gather) a += " trainer.plugins.fp8_param_gather=True";
   }
   return a;

@@ -75,7 +75,7 @@ std::string plan_line(const Plan& p) {
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
   if (p.ep > 1 && p.moe_dispatcher == "deepep") s += ", DeepEP";
   if (p.ep > 1 && p.moe_a2a_overlap) s += ", EP overlap";
-  s += p.precision == Precision::fp8 ? ", FP8" : ", BF16";
+  s += p.precision == Precision::fp8 ? ", FP8 (" + p.fp8_recipe + " scaling)" : ", BF16";
   s += ", on " + stack_or_default(p.stack).name;
   return s;
 }
@@ -278,21 +278,23 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
 nlohmann::json plan_keys_json(const Plan& pl) {
   std::string order;
   for (const auto& d : pl.order) order += (order.empty() ? "" : "-") + d;
-  return {{"order", order},
-          {"tp", pl.tp},
-          {"pp", pl.pp},
-          {"cp", pl.cp},
-          {"ep", pl.ep},
-          {"etp", expert_tp(pl)},
-          {"dp", pl.dp},
-          {"micro_batch", pl.micro_batch},
-          {"virtual_stages", pl.virtual_stages},
-          {"schedule", pl.schedule},
-          {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
-          {"recompute", to_string(pl.recompute)},
-          {"zero", pl.zero},
-          {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
-          {"framework", stack_or_default(pl.stack).name}};
+  nlohmann::json j = {{"order", order},
+                      {"tp", pl.tp},
+                      {"pp", pl.pp},
+                      {"cp", pl.cp},
+                      {"ep", pl.ep},
+                      {"etp", expert_tp(pl)},
+                      {"dp", pl.dp},
+                      {"micro_batch", pl.micro_batch},
+                      {"virtual_stages", pl.virtual_stages},
+                      {"schedule", pl.schedule},
+                      {"sequence_parallel", pl.sequence_parallel && pl.tp > 1},
+                      {"recompute", to_string(pl.recompute)},
+                      {"zero", pl.zero},
+                      {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
+                      {"framework", stack_or_default(pl.stack).name}};
+  if (pl.precision == Precision::fp8) j["fp8_recipe"] = pl.fp8_recipe;
+  return j;
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include "plan/pipeline.hpp"
 #include "plan/placement.hpp"
 #include "topology/fabric.hpp"
+#include "workload/fp8_recipe.hpp"
 
 namespace colossim {
 namespace {
@@ -210,8 +211,28 @@ const Stack* read_stack(const ConfigNode& n) {
   return stack;
 }
 
+// training.fp8_recipe, or the stack's: one the GPU's tensor cores run, given only for FP8.
+std::string read_fp8_recipe(const ConfigNode& training, const Stack& stack, const Gpu& gpu,
+                            std::optional<Precision> precision) {
+  const std::string name = training.choice_or("fp8_recipe", fp8_recipe_names(), stack.fp8_recipe);
+  if (!training.has("fp8_recipe")) return name;
+  if (precision == Precision::bf16)
+    training.fail("fp8_recipe", "precision: fp8 beside it (a recipe scales FP8 tensors)");
+  const Fp8Recipe* recipe = find_fp8_recipe(name);
+  if (recipe != nullptr && !recipe->runs_on(gpu.architecture)) {
+    std::string runs;
+    for (const auto& r : fp8_recipes()) {
+      if (r.runs_on(gpu.architecture)) runs += (runs.empty() ? "" : ", ") + r.name;
+    }
+    training.fail("fp8_recipe", "a recipe " + gpu.id + "'s tensor cores run (" + gpu.architecture +
+                                    "): " + (runs.empty() ? "none" : runs));
+  }
+  return name;
+}
+
 Training read_training(const ConfigNode& n, Precision& precision) {
-  n.check_no_unknown_keys({"global_batch", "precision", "tokens", "framework", "compile"});
+  n.check_no_unknown_keys(
+      {"global_batch", "precision", "tokens", "framework", "compile", "fp8_recipe"});
   Training t;
   t.global_batch = n.positive_integer("global_batch");
   if (t.global_batch > 1'000'000'000)
@@ -677,6 +698,8 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   const Stack* stack = read_stack(root.child("training"));
   s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision, *stack,
                      s.free_plan_keys);
+  s.plan.fp8_recipe = read_fp8_recipe(root.child("training"), *stack, s.cluster.gpu,
+                                      s.precision_given ? std::optional(precision) : std::nullopt);
   // Megatron-Core stores the activation's input in FP8 only for SwiGLU (TransformerConfig).
   if (s.plan.activation_fp8_input && s.model.mlp != MlpKind::swiglu)
     root.child("parallelism")

@@ -18,12 +18,13 @@ double tile_fill(double x) { return x <= 0 ? 1.0 : x / (kTile * std::ceil(x / kT
 }  // namespace
 
 CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace,
-                     bool fp8_weights_cached)
+                     bool fp8_weights_cached, const Fp8Recipe* fp8_recipe)
     : gpu_(gpu),
       precision_(precision),
       cal_(cal),
       pace_(pace),
-      fp8_weights_cached_(fp8_weights_cached) {}
+      fp8_weights_cached_(fp8_weights_cached),
+      fp8_recipe_(fp8_recipe != nullptr ? *fp8_recipe : default_fp8_recipe()) {}
 
 double job_pace(long long gpus) {
   static const double sigma = [] {
@@ -61,16 +62,20 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
 }
 
 // Transformer Engine quantizes what a Linear receives, once per micro-batch: the input in
-// forward, the output gradient in backward, each with a fused cast-transpose (read the BF16
-// tensor, write it in FP8 row-wise and column-wise, 4 B per element; the column-wise copy feeds
-// the weight-gradient GEMM, which quantizes nothing of its own). The weights are cast on the
+// forward, the output gradient in backward, each in both layouts (the column-wise copy feeds the
+// weight-gradient GEMM, which quantizes nothing of its own) at the recipe's cost
+// (data/fp8_recipes.yaml: delayed scaling's fused cast-transpose reads the BF16 tensor and writes
+// two FP8 copies, 4 B per element in one kernel; current scaling reads it once more for its amax,
+// 6 B in three kernels). Each of the recipe's kernels leaves the architecture's kernel gap. The
+// weights are cast on the
 // first micro-batch of a step and kept for the rest (Linear.forward's is_first_microbatch,
 // which Megatron-Core passes: TELinear in megatron/core/extensions/transformer_engine.py), or
 // arrive in FP8 (fp8_param_gather): priced once per step with the optimizer (sim/step.cpp). A
 // stack that does not keep them (Stack::fp8_weight_cache) casts them on every forward as well.
 Seconds CostModel::fp8_cast_time(double elements) const {
   if (precision_ != Precision::fp8 || elements <= 0) return Seconds(0);
-  return memory_time(Bytes(4.0 * elements));
+  return memory_time(Bytes(fp8_recipe_.cast_bytes * elements)) +
+         microseconds(cal_.kernel_gap_us) * fp8_recipe_.cast_kernels;
 }
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {

@@ -29,6 +29,7 @@
 
 #include "hw/catalog.hpp"
 #include "sim/calibration.hpp"
+#include "workload/fp8_recipe.hpp"
 #include "workload/operators.hpp"
 
 namespace colossim {
@@ -44,9 +45,10 @@ class CostModel {
   // `pace`: how much slower than the mean GPU the job's compute runs (its slowest member's
   // speed, job_pace); 1 for one GPU.
   // `fp8_weights_cached`: under FP8 the weights are cast once a step (Stack::fp8_weight_cache),
-  // not on every forward.
+  // not on every forward. `fp8_recipe`: how FP8 tensors are scaled (nullptr: the default,
+  // delayed scaling).
   CostModel(const Gpu& gpu, Precision precision, const ArchCalibration& cal, double pace = 1.0,
-            bool fp8_weights_cached = true);
+            bool fp8_weights_cached = true, const Fp8Recipe* fp8_recipe = nullptr);
   [[nodiscard]] double pace() const { return pace_; }
   [[nodiscard]] OpTime time(const Operator& op, long long seq_len) const;
   [[nodiscard]] Seconds memory_time(Bytes bytes) const;
@@ -64,6 +66,7 @@ class CostModel {
   ArchCalibration cal_;
   double pace_ = 1.0;
   bool fp8_weights_cached_ = true;
+  Fp8Recipe fp8_recipe_;
 };
 
 // A synchronous job of `gpus` GPUs computes at its slowest GPU's speed: 1 + sigma Z_gpus, with

@@ -250,7 +250,8 @@ class StepBuilder {
         shard_(shard_of(in.plan, in.model)),
         cost_(in.cluster.gpu, in.plan.precision, in.calibration,
               job_pace(static_cast<long long>(in.plan.tp) * in.plan.cp * in.plan.dp * in.plan.pp),
-              stack_or_default(in.plan.stack).fp8_weight_cache),
+              stack_or_default(in.plan.stack).fp8_weight_cache,
+              find_fp8_recipe(in.plan.fp8_recipe)),
         groups_(place_groups(in.plan, in.cluster)),
         layout_(layout_of(in.model, in.plan)),
         micro_batches_(micro_batches(in.plan, in.training)),
@@ -358,6 +359,19 @@ class StepBuilder {
       const double share = std::min(1.0, kUserbufferSms / std::max(1, in_.cluster.gpu.sms));
       p.forward[kInterference] = share * (comm - p.forward[kTpComm]);
       p.backward[kInterference] = share * (comm - p.backward[kTpComm]);
+      // Current scaling all-reduces the amax of each FP8 sequence-parallel tensor over the TP
+      // group before gathering it (data/fp8_recipes.yaml): a column-parallel input forward and
+      // a row-parallel output gradient backward per TP collective pair, each on the critical
+      // path (its cast waits for the scale).
+      const Fp8Recipe* recipe = find_fp8_recipe(plan_.fp8_recipe);
+      if (is_layer && plan_.precision == Precision::fp8 && plan_.sequence_parallel &&
+          recipe != nullptr && recipe->tp_amax_reduction) {
+        const double amax =
+            c.tp_collectives *
+            in_.network.time(Collective::all_reduce, Bytes(sizeof(float)), groups_.tp).value();
+        p.forward[kTpComm] += amax;
+        p.backward[kTpComm] += amax;
+      }
     }
     if (c.cp_bytes > 0) {
       CommGroup pair;

@@ -7,6 +7,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
+#include "workload/fp8_recipe.hpp"
 #include "workload/operators.hpp"
 
 namespace colossim {
@@ -82,7 +83,8 @@ std::vector<Stack> load() {
                              "moe_output_kept",
                              "schedules",
                              "gemm_per_expert",
-                             "fp8_weight_cache"});
+                             "fp8_weight_cache",
+                             "fp8_recipe"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -119,6 +121,7 @@ std::vector<Stack> load() {
     s.moe_output_kept = n.boolean_or("moe_output_kept", false);
     s.gemm_per_expert = n.boolean_or("gemm_per_expert", false);
     s.fp8_weight_cache = n.boolean_or("fp8_weight_cache", false);
+    s.fp8_recipe = n.choice_or("fp8_recipe", fp8_recipe_names(), "delayed");
     s.schedule = n.str_or("schedule", "");  // plan/ checks the name (its registry)
     if (n.has("lacks")) {
       for (const auto& f : n.strings("lacks")) {

@@ -83,6 +83,8 @@ struct Stack {
   // A stack that calls the FP8 layers without it (llm-foundry's te.Linear, torchao's Float8Linear
   // under TorchTitan) casts the weights again on every forward.
   bool fp8_weight_cache = false;
+  // The FP8 recipe it runs when training.fp8_recipe is not given (data/fp8_recipes.yaml).
+  std::string fp8_recipe = "delayed";
   // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
   // 1F1B, Megatron's).
   std::string schedule;

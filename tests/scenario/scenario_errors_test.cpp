@@ -340,6 +340,27 @@ TEST(ScenarioErrors, FrameworksAreNamedAndTheirDefaultsGiveWay) {
       AttentionKernel::flash);
 }
 
+// training.fp8_recipe names a recipe the GPU runs, with FP8; the stack's is the default
+// (delayed scaling; dynamic scaling under TorchTitan's torchao).
+TEST(ScenarioErrors, Fp8RecipesAreNamedAndRunOnTheirGpus) {
+  const std::string head = "model: {preset: llama3-8b}\ntraining: {global_batch: 8, ";
+  const std::string h100 = "cluster: {gpu: h100-sxm-80gb, gpus: 8}\n";
+  expect_error(h100 + head + "precision: fp8, fp8_recipe: nvfp4}\n", "training.fp8_recipe",
+               "delayed");
+  expect_error(h100 + head + "precision: fp8, fp8_recipe: mxfp8}\n", "training.fp8_recipe",
+               "hopper");
+  expect_error(h100 + head + "precision: bf16, fp8_recipe: current}\n", "training.fp8_recipe",
+               "precision: fp8");
+  EXPECT_EQ(scenario(h100 + head + "precision: fp8}\n").plan.fp8_recipe, "delayed");
+  EXPECT_EQ(scenario(h100 + head + "precision: fp8, framework: torchtitan}\n").plan.fp8_recipe,
+            "current");
+  EXPECT_EQ(scenario("cluster: {gpu: b200, gpus: 8}\n" + head +
+                     "precision: fp8, fp8_recipe: "
+                     "mxfp8}\n")
+                .plan.fp8_recipe,
+            "mxfp8");
+}
+
 // Dates are checked against the calendar, and a node size that does not divide the default
 // rack blames the key the file gave.
 TEST(ScenarioErrors, CalendarDatesAndTheKeyTheFileGave) {

@@ -47,7 +47,8 @@ TEST(CostModel, Fp8QuantizesEachMicroBatchsInputsNotTheWeights) {
     const Operator op = gemm(m, k, n);
     const double product =
         2 * m * n * k / (h100.peak(Precision::fp8).value() * fp8.gemm_efficiency(m, n, k, 1));
-    const double cast = fp8.memory_time(Bytes(4 * m * k)).value();
+    // Delayed scaling (the default recipe): one cast-transpose kernel, with its own gap.
+    const double cast = fp8.memory_time(Bytes(4 * m * k)).value() + gap;
     EXPECT_NEAR(fp8.time(op, 4096).forward.value(), slow * (product + cast + gap), 1e-9) << n;
     // Backward: the input gradient's product plus the output gradient's cast, then the
     // weight gradient's product on the already-quantized copies.
@@ -57,7 +58,8 @@ TEST(CostModel, Fp8QuantizesEachMicroBatchsInputsNotTheWeights) {
         2 * m * n * k / (h100.peak(Precision::fp8).value() * fp8.gemm_efficiency(k, n, m, 1));
     const OpTime t = fp8.time(op, 4096);
     EXPECT_NEAR(t.backward.value(),
-                slow * (dgrad + fp8.memory_time(Bytes(4 * m * n)).value() + wgrad + 2 * gap), 1e-9)
+                slow * (dgrad + fp8.memory_time(Bytes(4 * m * n)).value() + gap + wgrad + 2 * gap),
+                1e-9)
         << n;
     EXPECT_NEAR(t.weight_grad.value(), slow * wgrad, 1e-9) << n;
   }
@@ -70,4 +72,32 @@ TEST(CostModel, Fp8QuantizesEachMicroBatchsInputsNotTheWeights) {
   // BF16 casts nothing.
   const CostModel bf16(h100, Precision::bf16, cal);
   EXPECT_EQ(bf16.fp8_cast_time(1e9).value(), 0.0);
+}
+
+// The recipe prices the quantization (data/fp8_recipes.yaml): current scaling reads each tensor
+// once more for its amax and launches three kernels (amax, scale, cast) where delayed scaling's
+// cast-transpose is one; block scaling adds its scales' bytes. BF16 quantizes nothing.
+TEST(CostModel, Fp8RecipesPriceTheirQuantization) {
+  const Catalog catalog = Catalog::builtin();
+  const Gpu& h100 = *catalog.find_gpu("h100-sxm-80gb");
+  const Calibration calibration = Calibration::builtin();
+  const ArchCalibration& cal = calibration.for_architecture(h100.architecture);
+  const double gap = cal.kernel_gap_us * 1e-6;
+  const double elements = 8192.0 * 8192.0;
+  const CostModel delayed(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("delayed"));
+  const CostModel current(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("current"));
+  const CostModel blockwise(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("blockwise"));
+  const CostModel bf16(h100, Precision::bf16, cal, 1.0, true, find_fp8_recipe("current"));
+  EXPECT_NEAR(delayed.fp8_cast_time(elements).value(),
+              delayed.memory_time(Bytes(4 * elements)).value() + gap, 1e-12);
+  EXPECT_NEAR(current.fp8_cast_time(elements).value(),
+              current.memory_time(Bytes(6 * elements)).value() + 3 * gap, 1e-12);
+  EXPECT_NEAR(blockwise.fp8_cast_time(elements).value(),
+              blockwise.memory_time(Bytes((4 + 2 * 4.0 / 128) * elements)).value() + gap, 1e-12);
+  EXPECT_EQ(bf16.fp8_cast_time(elements).value(), 0.0);
+  // A whole GEMM: current scaling costs more than delayed by its extra pass and kernels only.
+  const Operator op = gemm(8192, 8192, 8192);
+  EXPECT_NEAR(current.time(op, 4096).forward.value() - delayed.time(op, 4096).forward.value(),
+              cal.step_slowdown * (current.memory_time(Bytes(2 * elements)).value() + 2 * gap),
+              1e-12);
 }

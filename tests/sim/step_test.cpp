@@ -281,6 +281,26 @@ TEST(Step, HiddenTpCommunicationSlowsTheGemmsBesideIt) {
   EXPECT_EQ(part(off, "comm_interference"), 0.0);
 }
 
+// Under current scaling each FP8 sequence-parallel tensor's amax is all-reduced over the TP group
+// before its gather (data/fp8_recipes.yaml): one more TP collective beside each of a layer's
+// gathers, forward and backward, and none without sequence parallelism or under delayed scaling.
+TEST(Step, CurrentScalingReducesEachAmaxOverTheTpGroup) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b, seq_len: 4096}\n"
+      "training: {global_batch: 8, precision: fp8, fp8_recipe: ";
+  const std::string plan = "}\nparallelism: {tp: 8, recompute: none, sequence_parallel: ";
+  const ConstantNetwork net(Seconds(1e-3));
+  const double delayed =
+      part(run_on(scenario(yaml + "delayed" + plan + "true}\n"), net), "tp_comm");
+  const double current =
+      part(run_on(scenario(yaml + "current" + plan + "true}\n"), net), "tp_comm");
+  // The layers' TP collectives double; the embedding's and the output layer's do not.
+  EXPECT_GT(current, 1.8 * delayed);
+  EXPECT_LT(current, 2.0 * delayed);
+  EXPECT_EQ(part(run_on(scenario(yaml + "current" + plan + "false}\n"), net), "tp_comm"),
+            part(run_on(scenario(yaml + "delayed" + plan + "false}\n"), net), "tp_comm"));
+}
+
 // Gradient reductions overlapping the backward slow it by their SM share (24/108 on A100) of
 // the time they ran beside it: nothing when they take no time, more when they take longer, and
 // never more than that share of the step they ran in.

@@ -102,16 +102,18 @@ TEST(Validation, MoeBenchmarksAreExpressible) {
 // The dense benchmarks outside the fit (validation/dense: Megatron-Bridge's B200 and H100 rows)
 // stay close, B200 too: its constants are Hopper's with the GEMM efficiencies scaled by measured
 // cuBLASLt (data/calibration.yaml). Their mean error went from 7.0% to 5.8% when Hopper's
-// kernels were measured rather than fitted; Llama 3 8B and 70B now land within 7%, and Llama 3.1
-// 405B on 1,024 H100 comes out 6-18% fast (at scale the model is too fast, issue 13; NVIDIA's
-// releases of the same plan differ by 10%): the per-case bound is set there.
+// kernels were measured rather than fitted, and to 4.7% when their FP8 recipe (current scaling)
+// was priced: Llama 3.1 405B on 1,024 H100 now comes out 2-13% fast (at scale the model is too
+// fast, issue 13; NVIDIA's releases of the same plan differ by 12%), and Llama 3 8B 5-9% slow (as
+// the calibration set's BF16 8B rows, +11%: small models run slower in the model than they do):
+// the per-case bounds are set there.
 TEST(Validation, DenseBenchmarksOutsideTheFitStayClose) {
   const ValidationReport r = run_cases(COLOSSIM_SOURCE_DIR "/validation/dense");
   EXPECT_GE(r.cases.size(), 16u);
-  EXPECT_LE(r.mape, 0.06);
+  EXPECT_LE(r.mape, 0.05);
   for (const auto& c : r.cases) {
     ASSERT_TRUE(c.refusal.empty()) << c.id << ": " << c.refusal;
-    EXPECT_LE(std::fabs(c.error), c.gpus >= 1024 ? 0.18 : 0.08) << c.id;
+    EXPECT_LE(std::fabs(c.error), c.gpus >= 1024 ? 0.15 : 0.10) << c.id;
   }
 }
 
