@@ -128,6 +128,11 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   }
   if (p.ep > 1 && p.moe_a2a_overlap)
     a += " --overlap-moe-expert-parallel-comm --delay-wgrad-compute";
+  // The fused kernels the simulation prices that Megatron-LM leaves off by default (d98e8a64):
+  // the vocabulary-parallel loss in one kernel (its native implementation; validate_args refuses
+  // Transformer Engine's), the MoE permutation and the router's top-k and softmax.
+  a += " --cross-entropy-loss-fusion";
+  if (s.model.moe) a += " --moe-permute-fusion --moe-router-fusion";
   if (p.recompute == Recompute::full)
     a += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
   if (p.zero >= 1) a += " --use-distributed-optimizer";
@@ -201,6 +206,8 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
     a +=
         " model.config.overlap_moe_expert_parallel_comm=True model.config.delay_wgrad_compute=True";
   if (p.activation_fp8_input) a += " model.config.activation_func_fp8_input_store=True";
+  // NeMo's GPTConfig fuses the loss by default; its MoE configs differ on the permutation.
+  if (s.model.moe) a += " model.config.moe_permute_fusion=True model.config.moe_router_fusion=True";
   // NeMo's bf16_with_fp8_mixed is no NeMo-Run CLI factory (only bf16_mixed and fp16_mixed are,
   // nemo/collections/llm/recipes/precision/mixed_precision.py): its bf16_mixed with the fields
   // bf16_with_fp8_mixed sets (delayed scaling, E4M3 forward / E5M2 backward), as the simulation
