@@ -63,7 +63,11 @@ RankGroups plan_groups(const Scenario& s, const std::string& dim) {
     throw InputError(s.file, "parallelism.order", *problem);
   if (p.ep < 1 || (p.dp * p.cp * p.tp) % p.ep != 0)
     throw InputError(s.file, "parallelism.ep", "expected a divisor of tp x cp x dp");
-  return rank_groups(p, parse_dimension(dim));
+  RankGroups groups = rank_groups(p, parse_dimension(dim));
+  for (auto& members : groups) {
+    for (auto& rank : members) rank = s.cluster.job_gpu(rank);
+  }
+  return groups;
 }
 
 RankGroups consecutive_groups(Cluster& c, long long gpus, long long group_size) {

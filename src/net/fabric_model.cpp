@@ -4,7 +4,8 @@
 // in a real cluster.
 //
 // Groups are the job's ranks in Megatron order (plan/placement.hpp): a group of `size`
-// members `stride` ranks apart, one for each rank whose position along that stride is 0.
+// members `stride` ranks apart, one for each rank whose position along that stride is 0, on the
+// cluster GPUs its placement gives them (Cluster::job_gpu: packed, or scattered over the fabric).
 // All-reduce, all-gather and reduce-scatter run as NCCL runs them (run_nccl_collective: its
 // algorithm, protocol, latency and channel bandwidth, the transfer no faster than the fabric
 // carries every group at once); all-to-all and send/recv run on the fabric at the calibrated
@@ -29,7 +30,10 @@ namespace {
 class FabricModel final : public NetworkModel {
  public:
   FabricModel(const Cluster& c, const NetworkCalibration& cal)
-      : net_(c, cal), physical_(physical_fabric(c, cal.network_efficiency)), job_(c.job_gpus()) {}
+      : net_(c, cal),
+        physical_(physical_fabric(c, cal.network_efficiency)),
+        job_(c.job_gpus()),
+        cluster_(c) {}
 
   [[nodiscard]] std::string name() const override { return "fabric"; }
 
@@ -39,6 +43,10 @@ class FabricModel final : public NetworkModel {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second.contended;
     RankGroups groups = strided_groups(g.size, g.stride, job_);
+    // The job's ranks on the cluster's GPUs (cluster.placement).
+    for (auto& members : groups) {
+      for (auto& rank : members) rank = cluster_.job_gpu(rank);
+    }
     CollectiveRecord r;
     r.groups = static_cast<long long>(groups.size());
     // Groups each inside one NVLink domain cross only their own GPUs' NVLink ports: every one
@@ -91,6 +99,7 @@ class FabricModel final : public NetworkModel {
   FabricNetwork net_;       // calibrated: all-to-all and send/recv
   FabricNetwork physical_;  // link rates, no latency: NCCL's collectives (run_nccl_collective)
   long long job_;
+  Cluster cluster_;
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<int, double, long long, long long>, CollectiveRecord> cache_;
 };

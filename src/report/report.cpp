@@ -109,8 +109,9 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       gpu_kinds(c), c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9, c.nic.name,
       c.cooling == Cooling::liquid ? "liquid" : "air");
   if (c.spare_gpus > 0)
-    out +=
-        fmt::format("            job on {} GPUs, {} held as spares\n", c.job_gpus(), c.spare_gpus);
+    out += fmt::format("            job on {} GPUs ({} over the fabric), {} held as spares\n",
+                       c.job_gpus(), c.placement == "scattered" ? "scattered" : "packed",
+                       c.spare_gpus);
   const std::string mtp = s.model.mtp_layers > 0
                               ? fmt::format(" + {} multi-token-prediction module{} ({})",
                                             s.model.mtp_layers, s.model.mtp_layers > 1 ? "s" : "",

@@ -48,7 +48,7 @@ std::string cluster_presets() {
 Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   file_node.check_no_unknown_keys({"preset", "gpu", "gpus", "gpus_per_node", "gpus_per_rack",
                                    "spare_gpus", "network", "cooling", "node", "nvlink_partition",
-                                   "pools"});
+                                   "placement", "pools"});
   // A cluster preset (data/clusters) supplies every key the file leaves out.
   ConfigNode n = file_node;
   if (file_node.has("preset")) {
@@ -135,6 +135,9 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   c.spare_gpus_given = n.has("spare_gpus");
   if (c.spare_gpus < 0 || c.spare_gpus >= c.gpus)
     n.fail("spare_gpus", "expected 0 or more and fewer than cluster.gpus");
+  c.placement = n.choice_or("placement", {"packed", "scattered"}, "packed");
+  if (c.placement == "scattered" && !c.pools.empty())
+    n.fail("placement", "packed on a cluster with pools (each kind's GPUs keep their own range)");
   const Nic* nic = catalog.find_nic(node->nic);
   if (nic == nullptr) n.fail("node", "node \"" + node_id + "\" names an unknown NIC");
   c.nic = *nic;

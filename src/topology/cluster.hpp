@@ -42,9 +42,23 @@ struct Cluster {
   // GPUs of other kinds among `gpus` (the rest are `gpu`); empty for one kind. A job's
   // model-parallel groups stay inside one kind; its data-parallel replicas span them.
   std::vector<GpuPool> pools;
+  // Where a job smaller than the cluster (spare GPUs) sits on the fabric: "packed" on the first
+  // job_gpus() GPUs, or "scattered", its NVLink domains spread evenly over the cluster's.
+  std::string placement = "packed";
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
   [[nodiscard]] long long job_gpus() const { return gpus - spare_gpus; }
+  // The cluster GPU that job rank `rank` runs on (`placement`). Scattered, the job's k-th
+  // NVLink domain (or node, where a node is larger) is the cluster's floor(k x domains / job's
+  // domains)-th, as a scheduler that takes free nodes wherever they are leaves them; its
+  // model-parallel groups inside a domain stay together.
+  [[nodiscard]] long long job_gpu(long long rank) const {
+    if (placement != "scattered" || job_gpus() >= gpus) return rank;
+    const long long unit = nvlink_domain > gpus_per_node ? nvlink_domain : gpus_per_node;
+    const long long units = gpus / unit;
+    const long long job_units = (job_gpus() + unit - 1) / unit;
+    return (rank / unit) * units / job_units * unit + rank % unit;
+  }
   // The GPUs of `gpu`'s kind: all of them but the pools'.
   [[nodiscard]] long long base_gpus() const {
     long long n = gpus;

@@ -32,6 +32,25 @@ TEST(App, SimulateReturnsTheStepAndTheRun) {
   EXPECT_FALSE(app::simulate(scenario(kSmall), true)->prediction.step.timeline.empty());
 }
 
+// A job of an eighth of the cluster, its EP groups of 16 nodes: packed under one group of rail
+// leaves, its all-to-alls never leave them; scattered over the cluster (cluster.placement), they
+// cross the spines, which at 1:16 cannot carry them at line rate, and the step slows. On a 1:1
+// fabric the spines carry them and the placement costs nothing.
+TEST(App, AScatteredJobCrossesTheSpinesItsPackedTwinAvoids) {
+  const auto step = [](const std::string& oversubscription, const std::string& placement) {
+    const auto r = app::simulate(scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 2048, spare_gpus: 1792, placement: " + placement +
+        ", network: {oversubscription: " + oversubscription +
+        "}}\nmodel: {preset: qwen3-30b-a3b, seq_len: 4096, moe: {balancing: forced}}\n"
+        "training: {global_batch: 512}\nparallelism: {tp: 1, pp: 1, cp: 1, ep: 128, "
+        "micro_batch: 1, zero: 1, recompute: none}\n"));
+    EXPECT_TRUE(r) << r.refusal().line();
+    return r ? r->prediction.step.step_time.value() : 0.0;
+  };
+  EXPECT_GT(step("16", "scattered"), 1.2 * step("16", "packed"));
+  EXPECT_NEAR(step("1", "scattered"), step("1", "packed"), 0.01 * step("1", "packed"));
+}
+
 TEST(App, APlanThatDoesNotFitIsARefusalNamingTheFile) {
   const auto r =
       app::simulate(scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"

@@ -361,6 +361,24 @@ TEST(ScenarioErrors, Fp8RecipesAreNamedAndRunOnTheirGpus) {
             "mxfp8");
 }
 
+// cluster.placement names a placement; scattered GPUs of several kinds would mix the kinds.
+TEST(ScenarioErrors, PlacementIsNamedAndKeepsPoolsApart) {
+  const std::string tail = "model: {preset: llama3-8b}\ntraining: {global_batch: 8}\n";
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 16, spare_gpus: 8, placement: spread}\n" + tail,
+               "cluster.placement", "scattered");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 32, placement: scattered, pools: [{gpu: "
+      "h200-sxm-141gb, gpus: 16}]}\n" +
+          tail,
+      "cluster.placement", "packed");
+  // A 2-node job on 4 nodes: its second node is the cluster's third.
+  EXPECT_EQ(scenario("cluster: {gpu: h100-sxm-80gb, gpus: 32, spare_gpus: 16, placement: "
+                     "scattered}\n" +
+                     tail)
+                .cluster.job_gpu(8),
+            16);
+}
+
 // Dates are checked against the calendar, and a node size that does not divide the default
 // rack blames the key the file gave.
 TEST(ScenarioErrors, CalendarDatesAndTheKeyTheFileGave) {

@@ -404,3 +404,32 @@ TEST(Fabric, NvlinkPartitionsSplitARackScaleDomain) {
   EXPECT_THROW((void)make(", nvlink_partition: 6"), InputError);   // not whole trays of 4
   EXPECT_THROW((void)make(", nvlink_partition: 48"), InputError);  // does not divide 72
 }
+
+// cluster.placement: a job smaller than the cluster sits on its first GPUs (packed) or has its
+// NVLink domains (nodes where larger) spread evenly over the cluster's (scattered).
+TEST(Cluster, JobRanksSitWhereThePlacementPutsThem) {
+  Cluster c;
+  c.gpus = 1024;
+  c.gpus_per_node = 8;
+  c.nvlink_domain = 8;
+  c.spare_gpus = 768;  // a 256-GPU job: 32 of 128 nodes
+  EXPECT_EQ(c.job_gpu(37), 37);
+  c.placement = "scattered";
+  EXPECT_EQ(c.job_gpu(0), 0);
+  EXPECT_EQ(c.job_gpu(7), 7);
+  EXPECT_EQ(c.job_gpu(8), 32);     // node 1 of the job is the cluster's node 4
+  EXPECT_EQ(c.job_gpu(255), 999);  // node 31 -> node 124, its last GPU
+  std::set<long long> used;
+  for (long long r = 0; r < c.job_gpus(); ++r) used.insert(c.job_gpu(r));
+  EXPECT_EQ(static_cast<long long>(used.size()), c.job_gpus());  // one GPU per rank
+  // NVL72 racks move whole: the job's second 72-GPU domain is the cluster's third.
+  c.gpus = 72 * 6;
+  c.gpus_per_node = 4;
+  c.nvlink_domain = 72;
+  c.spare_gpus = 72 * 4;
+  EXPECT_EQ(c.job_gpu(71), 71);
+  EXPECT_EQ(c.job_gpu(72), 72 * 3);
+  // A job of the whole cluster is placed the same either way.
+  c.spare_gpus = 0;
+  EXPECT_EQ(c.job_gpu(100), 100);
+}
