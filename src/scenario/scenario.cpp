@@ -217,7 +217,7 @@ const Stack* read_stack(const ConfigNode& n) {
 // training.fp8_recipe, or the stack's: one the GPU's tensor cores run, given only for FP8.
 std::string read_fp8_recipe(const ConfigNode& training, const Stack& stack, const Gpu& gpu,
                             std::optional<Precision> precision) {
-  const std::string name = training.choice_or("fp8_recipe", fp8_recipe_names(), stack.fp8_recipe);
+  std::string name = training.choice_or("fp8_recipe", fp8_recipe_names(), stack.fp8_recipe);
   if (!training.has("fp8_recipe")) return name;
   if (precision == Precision::bf16)
     training.fail("fp8_recipe", "precision: fp8 beside it (a recipe scales FP8 tensors)");
