@@ -30,10 +30,7 @@ namespace {
 class FabricModel final : public NetworkModel {
  public:
   FabricModel(const Cluster& c, const NetworkCalibration& cal)
-      : net_(c, cal),
-        physical_(physical_fabric(c, cal.network_efficiency)),
-        job_(c.job_gpus()),
-        cluster_(c) {}
+      : net_(c, cal), physical_(physical_fabric(c, cal.network_efficiency)), cluster_(c) {}
 
   [[nodiscard]] std::string name() const override { return "fabric"; }
 
@@ -42,7 +39,7 @@ class FabricModel final : public NetworkModel {
     const auto key = std::make_tuple(static_cast<int>(kind), bytes.value(), g.size, g.stride);
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second.contended;
-    RankGroups groups = strided_groups(g.size, g.stride, job_);
+    RankGroups groups = strided_groups(g.size, g.stride, cluster_.job_gpus());
     // The job's ranks on the cluster's GPUs (cluster.placement).
     for (auto& members : groups) {
       for (auto& rank : members) rank = cluster_.job_gpu(rank);
@@ -98,8 +95,7 @@ class FabricModel final : public NetworkModel {
  private:
   FabricNetwork net_;       // calibrated: all-to-all and send/recv
   FabricNetwork physical_;  // link rates, no latency: NCCL's collectives (run_nccl_collective)
-  long long job_;
-  Cluster cluster_;
+  Cluster cluster_;         // the job's size and placement
   mutable std::mutex mutex_;
   mutable std::map<std::tuple<int, double, long long, long long>, CollectiveRecord> cache_;
 };

@@ -66,12 +66,12 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
 // weight-gradient GEMM, which quantizes nothing of its own) at the recipe's cost
 // (data/fp8_recipes.yaml: delayed scaling's fused cast-transpose reads the BF16 tensor and writes
 // two FP8 copies, 4 B per element in one kernel; current scaling reads it once more for its amax,
-// 6 B in three kernels). Each of the recipe's kernels leaves the architecture's kernel gap. The
-// weights are cast on the
-// first micro-batch of a step and kept for the rest (Linear.forward's is_first_microbatch,
-// which Megatron-Core passes: TELinear in megatron/core/extensions/transformer_engine.py), or
-// arrive in FP8 (fp8_param_gather): priced once per step with the optimizer (sim/step.cpp). A
-// stack that does not keep them (Stack::fp8_weight_cache) casts them on every forward as well.
+// 6 B in three kernels). Each of the recipe's kernels leaves the architecture's kernel gap.
+// The weights are cast on the first micro-batch of a step and kept for the rest
+// (Linear.forward's is_first_microbatch, which Megatron-Core passes: TELinear in
+// megatron/core/extensions/transformer_engine.py), or arrive in FP8 (fp8_param_gather): priced
+// once per step with the optimizer (sim/step.cpp). A stack that does not keep them
+// (Stack::fp8_weight_cache) casts them on every forward as well.
 Seconds CostModel::fp8_cast_time(double elements) const {
   if (precision_ != Precision::fp8 || elements <= 0) return Seconds(0);
   return memory_time(Bytes(fp8_recipe_.cast_bytes * elements)) +
