@@ -750,6 +750,18 @@ std::string usd(Dollars dollars) {
 
 }  // namespace
 
+namespace {
+
+// The run at the two ends of the step-time band (data/trust.yaml): its days scale with the step
+// (the failures' share with them), its energy and cost with its days; the capital does not move.
+std::pair<CostReport, CostReport> cost_band(const Scenario& s, const FacilityReport& f) {
+  const TrustBand band = trust_band(s);
+  return {cost_report(s, f.power, f.cost.run_days / band.high),
+          cost_report(s, f.power, f.cost.run_days / band.low)};
+}
+
+}  // namespace
+
 std::string facility_text(const Scenario& s, const FacilityReport& f) {
   const PowerReport& p = f.power;
   const PowerReport& o = f.other_cooling;
@@ -785,6 +797,11 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
     out += fmt::format(
         "    run                        {:.1f} days, {:.0f} MWh, {} of electricity, {:.0f} t CO2\n",
         c.run_days, c.energy_mwh, usd(c.electricity), c.carbon_tonnes);
+    const auto [low, high] = cost_band(s, f);
+    out += fmt::format(
+        "    80% band                   {:.1f} - {:.1f} days, {:.0f} - {:.0f} MWh, {} - {} to "
+        "run (the step's band)\n",
+        low.run_days, high.run_days, low.energy_mwh, high.energy_mwh, usd(low.run), usd(high.run));
   }
   out += fmt::format("    average draw equals        {:.0f} US households ({:.0f} people)\n",
                      c.households, c.people);
@@ -855,6 +872,12 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
                {"usd_per_million_tokens", c.per_million_tokens.value()},
                {"rent_usd", c.rent.value()},
                {"rent_usd_per_million_tokens", c.rent_per_million_tokens.value()}};
+  if (c.run_days > 0) {
+    const auto [low, high] = cost_band(s, f);
+    j["cost"]["run_days_band"] = {{"low", low.run_days}, {"high", high.run_days}};
+    j["cost"]["energy_mwh_band"] = {{"low", low.energy_mwh}, {"high", high.energy_mwh}};
+    j["cost"]["run_usd_band"] = {{"low", low.run.value()}, {"high", high.run.value()}};
+  }
   if (f.trained_on) j["trained_on"] = *f.trained_on;
   return j;
 }

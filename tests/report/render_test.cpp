@@ -8,7 +8,9 @@
 #include <set>
 
 #include "report/html_report.hpp"
+#include "report/report.hpp"
 #include "test_support.hpp"
+#include "validation/trust.hpp"
 
 using namespace colossim;
 
@@ -125,6 +127,29 @@ TEST(Render, SimulationFormatsAgree) {
 // A MoE step's trace: each pass carries its time by breakdown part (args, summing to the
 // slice), and a MoE layer's dispatch and combine are slices of their own inside the pass, as
 // long as the exposed all-to-all time.
+// The run's days, energy and cost carry the step time's 80% band (data/trust.yaml): days scale
+// with the step, the energy and the run's cost with the days, and the band holds the point.
+TEST(Render, FacilityCostCarriesTheStepsBand) {
+  const auto r = app::facility(colossim::testing::scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 128, tokens: 1.0e10}\n"
+      "parallelism: {tp: 2, pp: 1, cp: 1, micro_batch: 1, recompute: none}\n"));
+  ASSERT_TRUE(r) << r.refusal().line();
+  const nlohmann::json j = facility_json(r->scenario, r->facility);
+  const auto& c = j["cost"];
+  const double days = c["run_days"];
+  const double low = c["run_days_band"]["low"], high = c["run_days_band"]["high"];
+  EXPECT_LT(low, days);
+  EXPECT_GT(high, days);
+  const TrustBand band = trust_band(r->scenario);
+  EXPECT_NEAR(low, days / band.high, 1e-9 * days);
+  EXPECT_NEAR(high, days / band.low, 1e-9 * days);
+  EXPECT_NEAR(c["energy_mwh_band"]["high"].get<double>() / c["energy_mwh"].get<double>(),
+              high / days, 1e-9);
+  EXPECT_LT(c["run_usd_band"]["low"].get<double>(), c["run_usd"].get<double>());
+  EXPECT_GT(c["run_usd_band"]["high"].get<double>(), c["run_usd"].get<double>());
+}
+
 TEST(Render, MoeTraceShowsDispatchAndCombineInsideEachPass) {
   const Scenario s = colossim::testing::scenario(
       "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: mixtral-8x7b, seq_len: 4096}\n"
