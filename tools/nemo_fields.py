@@ -9,7 +9,8 @@ importing them (no torch needed):
     (megatron/core/transformer/transformer_config.py, megatron/core/model_parallel_config.py) and
     of NeMo's GPTConfig (nemo/collections/llm/gpt/model/base.py);
   - trainer.num_nodes and trainer.devices, Lightning Trainer's own parameters, which NeMo's
-    Trainer subclass keeps.
+    Trainer subclass keeps;
+  - factory:NAME for each model recipe with a pretrain_recipe (nemo/collections/llm/recipes).
 
 Usage: tools/nemo_fields.py NEMO_CHECKOUT MEGATRON_CORE_CHECKOUT > tests/report/nemo-fields-....txt
 """
@@ -62,6 +63,19 @@ for path, name in [(os.path.join(mcore, "megatron/core/transformer/transformer_c
                    (os.path.join(nemo, "nemo/collections/llm/gpt/model/base.py"), "GPTConfig")]:
     keys |= {f"model.config.{f}" for f in dataclass_fields(path, name)}
 keys |= {"trainer.num_nodes", "trainer.devices"}
+# The model recipes `nemo llm pretrain --factory NAME` takes: each recipe module's NAME, whose
+# pretrain_recipe is a @run.cli.factory(name=NAME) for llm.pretrain.
+recipes_dir = os.path.join(nemo, "nemo/collections/llm/recipes")
+for f in sorted(os.listdir(recipes_dir)):
+    if not f.endswith(".py"):
+        continue
+    tree = ast.parse(open(os.path.join(recipes_dir, f), encoding="utf-8").read())
+    name = next((n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "NAME" for t in n.targets)
+                 and isinstance(n.value, ast.Constant)), None)
+    pretrain = any(isinstance(n, ast.FunctionDef) and n.name == "pretrain_recipe" for n in tree.body)
+    if name and pretrain:
+        keys.add(f"factory:{name}")
 keys = {k for k in keys if not k.rsplit(".", 1)[-1].startswith("_")}
 for key in sorted(keys):
     print(key)

@@ -175,6 +175,33 @@ std::string megatron_command(const Scenario& s, const Plan& p) {
       100 * s.training.global_batch, s.training.global_batch);
 }
 
+// NeMo 2.0's pre-training recipes (nemo/collections/llm/recipes/*.py, each a NeMo-Run factory
+// named by its NAME, at NVIDIA/NeMo 8cfedd72): colossim's preset name -> recipe.
+struct NemoRecipe {
+  const char* name;
+  const char* factory;
+};
+constexpr NemoRecipe kNemoRecipes[] = {
+    {"Llama 3.1 8B", "llama31_8b"},      {"Llama 3.1 70B", "llama31_70b"},
+    {"Llama 3.1 405B", "llama31_405b"},  {"Llama 4 Maverick 400B", "llama4_e128"},
+    {"Mixtral 8x7B", "mixtral_8x7b"},    {"Mixtral 8x22B", "mixtral_8x22b"},
+    {"Nemotron-4 15B", "nemotron4_15b"}, {"Nemotron-4 340B", "nemotron4_340b"},
+    {"GPT-3 175B", "gpt3_175b"},         {"DeepSeek-V3 671B", "deepseek_v3"},
+    {"Qwen3-30B-A3B", "qwen3_30b_a3b"},  {"Qwen3-235B-A22B", "qwen3_235b_a22b"}};
+
+std::string nemo_command(const Scenario& s, const Plan& p) {
+  const std::string overrides = nemo_overrides(s, p);
+  if (overrides.rfind('#', 0) == 0) return overrides;
+  for (const auto& r : kNemoRecipes) {
+    if (s.model.name == r.name)
+      return fmt::format("nemo llm pretrain --factory {} {}", r.factory, overrides);
+  }
+  return fmt::format(
+      "# NeMo has no recipe for {}: start from the nearest one's factory and add the model's "
+      "config; then: {}",
+      s.model.name, overrides);
+}
+
 std::string nemo_overrides(const Scenario& s, const Plan& p) {
   if (auto why = megatron_lacks(p)) return *why;
   std::string a = fmt::format(

@@ -17,6 +17,9 @@ namespace colossim {
 // schedule.
 [[nodiscard]] std::string megatron_command(const Scenario& s, const Plan& p);
 [[nodiscard]] std::string nemo_overrides(const Scenario& s, const Plan& p);
+// The NeMo-Run command: `nemo llm pretrain --factory <the model's recipe>` with the overrides
+// (NeMo 8cfedd72); a comment naming what to start from where NeMo has no recipe for the model.
+[[nodiscard]] std::string nemo_command(const Scenario& s, const Plan& p);
 [[nodiscard]] std::string torchtitan_toml(const Scenario& s, const Plan& p);
 // A Python module defining colossim_plan() -> Trainer.Config, derived from TorchTitan's own
 // config of the model (pytorch/torchtitan @b5bcd76c): parallel degrees, schedule, micro-batches,

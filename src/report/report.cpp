@@ -684,7 +684,7 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
   if (!top.empty()) {
     out += "\n  launch the winner with\n";
     out += "    Megatron-LM (@d98e8a64, 2026-08): " + megatron_command(s, top[0].plan) + "\n";
-    out += "    NeMo 2.0:    " + nemo_overrides(s, top[0].plan) + "\n";
+    out += "    NeMo 2.0 (@8cfedd72): " + nemo_command(s, top[0].plan) + "\n";
     out += "    TorchTitan (Python config, 2026+):\n";
     std::string toml = torchtitan_config(s, top[0].plan);
     size_t start = 0;
@@ -725,6 +725,7 @@ nlohmann::json plan_json(const Scenario& s, const PlanSearch& search,
     j["launch"] = {{"megatron_lm", megatron_args(s, top[0].plan)},
                    {"megatron_lm_command", megatron_command(s, top[0].plan)},
                    {"nemo", nemo_overrides(s, top[0].plan)},
+                   {"nemo_command", nemo_command(s, top[0].plan)},
                    {"torchtitan", torchtitan_config(s, top[0].plan)},
                    // The TOML of TorchTitan before its 2026 Python configs; kept one release.
                    {"torchtitan_toml", torchtitan_toml(s, top[0].plan)}};

@@ -1,4 +1,5 @@
-"""The NeMo 2.0 overrides `plan` prints for each scenario given: every key one that NeMo's recipe
+"""The NeMo 2.0 command `plan` prints for each scenario given (`nemo llm pretrain --factory` with a
+recipe NeMo has, or a comment where it has none, then the overrides): every key one that NeMo's recipe
 objects take at the release they target (tests/report/nemo-fields-8cfedd72.txt, written by
 tools/nemo_fields.py), every value one NeMo-Run's CLI parses (an integer, True/False/None, a list
 or a name), plugin fields only after the plugin factory they modify, and the plan's degrees
@@ -21,6 +22,15 @@ for scenario in sys.argv[3:]:
     line = result["launch"]["nemo"]
     if line.startswith("#"):
         continue  # a plan NeMo cannot run, said so
+    command = result["launch"]["nemo_command"]
+    if not command.startswith("#"):
+        words = command.split()
+        if words[:4] != ["nemo", "llm", "pretrain", "--factory"]:
+            failures.append(f"{scenario}: the command is not `nemo llm pretrain --factory`")
+        elif f"factory:{words[4]}" not in known:
+            failures.append(f"{scenario}: NeMo has no recipe factory {words[4]}")
+        if not command.endswith(line):
+            failures.append(f"{scenario}: the command does not carry the overrides")
     best = result["plans"][0]
     world = best["tp"] * best["pp"] * best["cp"] * best["dp"]
     values = {}
