@@ -190,7 +190,7 @@ constexpr NemoRecipe kNemoRecipes[] = {
     {"Qwen3-30B-A3B", "qwen3_30b_a3b"},  {"Qwen3-235B-A22B", "qwen3_235b_a22b"}};
 
 std::string nemo_command(const Scenario& s, const Plan& p) {
-  const std::string overrides = nemo_overrides(s, p);
+  std::string overrides = nemo_overrides(s, p);
   if (overrides.rfind('#', 0) == 0) return overrides;
   for (const auto& r : kNemoRecipes) {
     if (s.model.name == r.name)
