@@ -19,6 +19,13 @@ namespace {
 
 Refusal refused(const Scenario& s, const std::string& reason) { return {s.file, reason}; }
 
+// A file of several jobs (`jobs:`) runs under simulate only.
+void one_job(const Scenario& s, const std::string& command) {
+  if (!s.jobs.empty())
+    throw InputError(s.file, "jobs",
+                     "a scenario of one job for " + command + " (only simulate runs jobs:)");
+}
+
 std::string read_text(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw InputError(file, "", "cannot read the file (does it exist?)");
@@ -113,12 +120,40 @@ Scenario checked(Scenario s) {
 }
 
 Outcome<Simulation> simulate(const Scenario& s, bool timeline) {
+  one_job(s, "one simulation");
   const Verdict v = predict(s, Calibration::builtin(), timeline);
   if (!v.prediction) return refused(s, v.refusal);
   return Simulation{s, *v.prediction, run_summary(s, *v.prediction)};
 }
 
+Outcome<SharedCluster> simulate_jobs(const Scenario& s) {
+  SharedCluster out{s, {}};
+  for (const Scenario& job : s.jobs) {
+    auto alone = simulate(job);
+    if (!alone) return refused(s, "job \"" + job.name + "\": " + alone.refusal().reason);
+    JobOnCluster j{*alone, {}, job_traffic(job, alone->prediction)};
+    out.jobs.push_back(std::move(j));
+  }
+  const Calibration cal = Calibration::builtin();
+  for (size_t i = 0; i < s.jobs.size(); ++i) {
+    Scenario job = s.jobs[i];
+    job.plan = out.jobs[i].alone.prediction.plan;  // as chosen alone
+    job.free_plan_keys.clear();
+    auto others = std::make_shared<std::vector<CrossTraffic>>();
+    for (size_t k = 0; k < s.jobs.size(); ++k) {
+      if (k == i) continue;
+      others->insert(others->end(), out.jobs[k].traffic.begin(), out.jobs[k].traffic.end());
+    }
+    job.cluster.cross_traffic = std::move(others);
+    const Verdict v = predict(job, cal);
+    if (!v.prediction) return refused(s, "job \"" + job.name + "\": " + v.refusal);
+    out.jobs[i].shared = *v.prediction;
+  }
+  return out;
+}
+
 Outcome<Report> report(const Scenario& s) {
+  one_job(s, "report");
   auto sim = simulate(s, true);
   if (!sim) return sim.refusal();
   Report r{*sim, power_report(s, sim->prediction, std::nullopt), {}};
@@ -148,6 +183,7 @@ Scenario default_plan_scenario(const std::vector<std::string>& sets) {
 }
 
 Outcome<PlanRanking> plan(const Scenario& s, const PlanOptions& options) {
+  one_job(s, "plan");
   const Calibration cal = Calibration::builtin();
   SearchOptions search_options;
   search_options.top = options.top;
@@ -221,6 +257,7 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes, std::pa
     } else {
       try {
         const Scenario point = checked(read_scenario_text(variant, name, catalog(), base_dir));
+        one_job(point, "sweep");
         const Verdict v = predict(point, cal);
         row.prediction = v.prediction;
         row.refusal = v.refusal;
@@ -249,6 +286,7 @@ Sweep sweep(const std::string& file, const std::vector<SweepAxis>& axes, std::pa
 }
 
 Outcome<RunReport> reliability(Scenario s, const ReliabilityOptions& options) {
+  one_job(s, "reliability");
   if (options.trials) s.reliability.trials = *options.trials;
   if (options.seed) s.reliability.seed = *options.seed;
   const Verdict v = predict(s, Calibration::builtin());
@@ -258,6 +296,7 @@ Outcome<RunReport> reliability(Scenario s, const ReliabilityOptions& options) {
 }
 
 Outcome<FacilityResult> facility(const Scenario& s) {
+  one_job(s, "facility");
   const Verdict v = predict(s, Calibration::builtin());
   if (!v.prediction) return refused(s, v.refusal);
   auto run = run_summary(s, *v.prediction);
@@ -345,6 +384,7 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   if (!o.topology.empty()) c.topology = o.topology;
   run.op = o.op;
   if (!o.group_dim.empty()) {
+    one_job(s, "collective --group");
     run.groups = plan_groups(s, o.group_dim);
     run.placement = o.group_dim + " groups of the plan, Megatron order";
   } else {

@@ -21,6 +21,7 @@
 #include "run/plan_search.hpp"
 #include "run/prediction.hpp"
 #include "run/reliability.hpp"
+#include "run/shared_fabric.hpp"
 #include "scenario/scenario.hpp"
 #include "topology/fabric.hpp"
 #include "topology/fabric_size.hpp"
@@ -55,6 +56,20 @@ struct Simulation {
 };
 // `timeline`: keep every task of the step (for the Chrome trace).
 [[nodiscard]] Outcome<Simulation> simulate(const Scenario& scenario, bool timeline = false);
+
+// Several jobs on one cluster (a scenario's `jobs:`): each job simulated alone on its GPUs, then
+// again beside the other jobs' traffic on the shared fabric (run/shared_fabric.hpp), its plan
+// kept. A job that cannot run refuses the whole file, naming the job.
+struct JobOnCluster {
+  Simulation alone;                   // the rest of the cluster idle
+  Prediction shared;                  // beside the other jobs' traffic
+  std::vector<CrossTraffic> traffic;  // what it puts on the fabric, as the others meet it
+};
+struct SharedCluster {
+  Scenario scenario;
+  std::vector<JobOnCluster> jobs;  // in the file's order
+};
+[[nodiscard]] Outcome<SharedCluster> simulate_jobs(const Scenario& scenario);
 
 // What the HTML report draws beyond a simulation: the step's every task, the GPUs' power over
 // the step, and the run's goodput at checkpoint intervals around the chosen one.

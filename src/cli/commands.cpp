@@ -192,7 +192,9 @@ void define_run_commands(CLI::App& cli, Args& a) {
   examples(a.sim, {"colossim simulate   (the built-in 100,000-GPU scenario)",
                    "colossim simulate examples/llama3-70b-on-1024-h100.yaml --json",
                    "colossim simulate examples/llama3-70b-on-1024-h100.yaml --set "
-                   "parallelism.tp=8 --set training.global_batch=1024"});
+                   "parallelism.tp=8 --set training.global_batch=1024",
+                   "colossim simulate examples/shared-cluster-memphis.yaml   (jobs: each "
+                   "job alone and beside the others)"});
 
   a.rep = cli.add_subcommand("report", "one self-contained HTML page of charts for a scenario");
   a.file_option(a.rep, "scenario YAML");
@@ -506,7 +508,14 @@ int plan(Args& a, const MpiSession* mpi) {
 int simulate(const Args& a) {
   // The Chrome trace (--trace FILE, or --format trace) needs every task of the step kept.
   const bool timeline = !a.trace_file.empty() || a.sim_out.chosen() == "trace";
-  const auto r = app::simulate(app::load(a.file, a.overrides), timeline);
+  const Scenario scenario = app::load(a.file, a.overrides);
+  if (!scenario.jobs.empty()) {
+    if (timeline)
+      throw InputError(a.trace_file.empty() ? "--format" : "--trace", "",
+                       "a scenario of one job (" + scenario.file + " holds jobs:)");
+    return print(app::simulate_jobs(scenario), a.sim_out);
+  }
+  const auto r = app::simulate(scenario, timeline);
   if (r && !a.trace_file.empty()) {
     std::ofstream out(a.trace_file);
     if (!out) throw InputError(a.trace_file, "", "cannot write the trace file");

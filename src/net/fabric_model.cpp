@@ -13,12 +13,20 @@
 // the difference is contention. Results are cached by collective and size: a step asks for few
 // distinct ones.
 //
+// Other jobs (a scenario's `jobs:`, Cluster::cross_traffic): a collective whose groups leave
+// their NVLink domains is priced again beside each other job's traffic -- its streams as
+// persistent flows that take their max-min share of every link they cross -- and, since jobs
+// do not run in step, the expected time adds each such delay weighted by the share of time that
+// traffic is on (its duty): T = T_alone + sum over loads of duty x (T_beside - T_alone).
+//
 // Limits: different collectives of a step (TP all-reduces, DP reduce-scatters, PP sends) do not
 // compete with each other here, only groups of the same collective; one group's time is the
-// slowest group's.
+// slowest group's. Other jobs' loads are weighed one at a time (two of them on at once is not
+// priced as such).
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <tuple>
 
 #include "net/collectives.hpp"
@@ -38,7 +46,7 @@ class FabricModel final : public NetworkModel {
     if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
     const auto key = std::make_tuple(static_cast<int>(kind), bytes.value(), g.size, g.stride);
     std::lock_guard<std::mutex> lock(mutex_);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second.contended;
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second.shared;
     RankGroups groups = strided_groups(g.size, g.stride, cluster_.job_gpus());
     // The job's ranks on the cluster's GPUs (cluster.placement).
     for (auto& members : groups) {
@@ -49,16 +57,18 @@ class FabricModel final : public NetworkModel {
     // Groups each inside one NVLink domain cross only their own GPUs' NVLink ports: every one
     // runs as it would alone, so the first stands for all (a large saving at 100k GPUs).
     const Fabric& f = net_.fabric();
-    if (!groups.empty() && std::all_of(groups.begin(), groups.end(), [&](const auto& members) {
+    const bool inside =
+        std::all_of(groups.begin(), groups.end(), [&](const auto& members) {
           return f.domain_of(members.front()) == f.domain_of(members.back());
-        }))
-      groups.resize(1);
+        });
+    if (!groups.empty() && inside) groups.resize(1);
     r.kind = kind;
     r.bytes = bytes;
     r.group_size = g.size;
     r.stride = g.stride;
     if (groups.empty()) return Seconds(0);
     CollectiveResult all;
+    std::string fabric_algorithm;  // where NCCL's tuner does not time it
     if (auto nccl = run_nccl_collective(physical_, kind, bytes, groups)) {
       all = std::move(*nccl);
       r.algorithm = all.algorithm + "/" + all.protocol;
@@ -66,13 +76,45 @@ class FabricModel final : public NetworkModel {
                     ? all.time
                     : run_nccl_collective(physical_, kind, bytes, {groups.front()})->time;
     } else {
-      r.algorithm = choose_algorithm(net_, kind, bytes, groups, /*nvls=*/false);
+      r.algorithm = fabric_algorithm = choose_algorithm(net_, kind, bytes, groups, /*nvls=*/false);
       all = run_collective(net_, kind, bytes, groups, r.algorithm);
       r.alone = groups.size() == 1
                     ? all.time
                     : run_collective(net_, kind, bytes, {groups.front()}, r.algorithm).time;
     }
-    r.contended = all.time;
+    r.contended = r.shared = all.time;
+    if (cluster_.cross_traffic && !inside) {
+      for (const CrossTraffic& load : *cluster_.cross_traffic) {
+        if (load.duty <= 0 || load.streams.empty()) continue;
+        std::vector<Transfer> streams;
+        streams.reserve(load.streams.size());
+        for (const auto& [src, dst] : load.streams) streams.push_back({src, dst, 1.0});
+        // The same algorithm beside the load: NCCL's choice does not see other jobs.
+        std::optional<CollectiveResult> beside;
+        if (fabric_algorithm.empty()) {
+          const FabricNetwork shared_fabric = physical_.with_background(streams);
+          beside = run_nccl_collective(shared_fabric, kind, bytes, groups, all.algorithm);
+          if (!beside) beside = run_nccl_collective(shared_fabric, kind, bytes, groups);
+        } else {
+          beside = run_collective(net_.with_background(std::move(streams)), kind, bytes, groups,
+                                  fabric_algorithm);
+        }
+        if (!beside) continue;
+        const double added = load.duty * std::max(0.0, (beside->time - all.time).value());
+        std::array<long long, kLinkTiers> shared{};
+        for (const auto& step : beside->steps) {
+          for (const auto& phase : step.phases) {
+            for (size_t t = 0; t < kLinkTiers; ++t) shared[t] += phase.shared_links[t];
+          }
+        }
+        const auto most = std::max_element(shared.begin(), shared.end());
+        if (added <= 0 && *most == 0) continue;
+        r.other_jobs.push_back(
+            {load.job, load.what, Seconds(added),
+             *most > 0 ? tier_name[static_cast<size_t>(most - shared.begin())] : ""});
+        r.shared += Seconds(added);
+      }
+    }
     const auto use = tier_use(all);
     for (size_t t = 0; t < kLinkTiers; ++t) {
       r.tier_utilisation[t] = use[t].mean;
@@ -82,7 +124,7 @@ class FabricModel final : public NetworkModel {
       }
     }
     cache_.emplace(key, r);
-    return r.contended;
+    return r.shared;
   }
 
   [[nodiscard]] std::vector<CollectiveRecord> records() const override {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <limits>
 
 namespace colossim {
 namespace {
@@ -33,12 +35,20 @@ double FabricNetwork::latency(LinkTier tier) const {
   return tier == LinkTier::nvlink ? nvlink_lat_ : hop_lat_;
 }
 
+FabricNetwork FabricNetwork::with_background(std::vector<Transfer> background) const {
+  FabricNetwork copy = *this;
+  copy.background_ = std::make_shared<const std::vector<Transfer>>(std::move(background));
+  return copy;
+}
+
 FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
   const Fabric& f = fabric_;
   const long long links = f.links();
   Routed routed;
   FlowNetwork& net = routed.net;
-  net.reserve(0, phase.transfers.size(), 4 * phase.transfers.size());
+  const size_t background = background_ ? background_->size() : 0;
+  net.reserve(0, phase.transfers.size() + background,
+              4 * (phase.transfers.size() + background));
   // Spraying splits every flow evenly over all equal-cost routes, so the uplinks of a leaf (and
   // of a pod) carry equal shares of whatever leaves it: exactly one link of their summed
   // capacity. Sprayed flows take route 0, whose links stand for those bundles.
@@ -50,6 +60,9 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
   std::vector<int> load;  // flows per fabric link so far (adaptive routing)
   if (routing_ == Routing::adaptive) load.assign(static_cast<size_t>(links), 0);
   std::vector<int> path, best, local;
+  // Background transfers come first (persistent flows of infinite size), so that adaptive
+  // routing steers the phase's own flows around them as it would around busy queues.
+  bool in_background = false;
   auto add = [&](const std::vector<int>& p, double bytes) {
     local.clear();
     double lat = 0, nvlink_lat = 0;
@@ -63,17 +76,35 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
         id = net.add_link(BytesPerSecond(capacity(t) * bundle), Seconds(latency(t)));
         routed.fabric_link.push_back(l);
         routed.carried.push_back(0);
+        routed.shared.push_back(0);
       }
-      routed.carried[static_cast<size_t>(id)] += bytes;
+      if (in_background) {
+        routed.shared[static_cast<size_t>(id)] = 1;
+      } else {
+        routed.carried[static_cast<size_t>(id)] += bytes;
+      }
       (t == LinkTier::nvlink ? nvlink_lat : lat) += latency(t);
       local.push_back(id);
     }
     // The NIC-to-NIC latency is measured GPU to GPU, the NVLink hop of PXN included.
     if (lat == 0) lat = nvlink_lat;
+    if (in_background) {
+      net.add_flow(local, Bytes(std::numeric_limits<double>::infinity()), Seconds(0), Seconds(0));
+      ++routed.background_flows;
+      return;
+    }
     net.add_flow(local, Bytes(bytes), Seconds(0), Seconds(lat));
     routed.longest = std::max(routed.longest, lat);
   };
-  for (const Transfer& x : phase.transfers) {
+  std::vector<const Transfer*> order;
+  order.reserve(phase.transfers.size() + background);
+  if (background > 0) {
+    for (const Transfer& x : *background_) order.push_back(&x);
+  }
+  for (const Transfer& x : phase.transfers) order.push_back(&x);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Transfer& x = *order[i];
+    in_background = i < background;
     if (x.bytes <= 0) continue;
     path.clear();
     if (x.via == Transfer::Via::to_nvswitch) {
@@ -151,17 +182,21 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
 PhaseResult FabricNetwork::run(const Phase& phase) const {
   Routed routed = route(phase);
   PhaseResult r;
-  r.flows = static_cast<long long>(routed.net.flows());
+  r.flows = static_cast<long long>(routed.net.flows()) - routed.background_flows;
   double end = 0;
-  for (const Seconds& t : routed.net.run()) end = std::max(end, t.value());
+  for (const Seconds& t : routed.net.run()) {
+    if (std::isfinite(t.value())) end = std::max(end, t.value());  // not the background's
+  }
   r.stats = routed.net.stats();
   r.time = Seconds(end + phase.extra_hops * routed.longest);
   r.total = r.time * phase.repeat;
   for (size_t l = 0; l < routed.carried.size(); ++l) {
+    if (routed.carried[l] <= 0) continue;  // the background's alone
     const auto t = static_cast<size_t>(fabric_.tier(routed.fabric_link[l]));
     r.bytes[t] += routed.carried[l];
     ++r.links_used[t];
     r.busiest_bytes[t] = std::max(r.busiest_bytes[t], routed.carried[l]);
+    if (routed.shared[l] != 0) ++r.shared_links[t];
   }
   for (size_t t = 0; t < kLinkTiers; ++t) r.capacity[t] = capacity(static_cast<LinkTier>(t));
   return r;

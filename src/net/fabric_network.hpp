@@ -28,6 +28,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,8 @@ struct PhaseResult {
   std::array<long long, kLinkTiers> links_used{};
   std::array<double, kLinkTiers> busiest_bytes{};
   std::array<double, kLinkTiers> capacity{};  // bytes/s of one link of the tier
+  // Links the phase shared with the background (other jobs' traffic), per tier.
+  std::array<long long, kLinkTiers> shared_links{};
 };
 
 class FabricNetwork {
@@ -82,13 +85,21 @@ class FabricNetwork {
   [[nodiscard]] double latency(LinkTier tier) const;
   [[nodiscard]] PhaseResult run(const Phase& phase) const;
 
+  // The same fabric with `background` running beside every phase: persistent flows (other
+  // jobs' traffic on a shared cluster) that take their max-min share of every link they cross
+  // for as long as the phase lasts; the phase ends when its own transfers have arrived.
+  [[nodiscard]] FabricNetwork with_background(std::vector<Transfer> background) const;
+  [[nodiscard]] bool has_background() const { return background_ && !background_->empty(); }
+
   // A phase's flows on the links they use, numbered compactly (for run(), and for putting the
   // same flows through another simulator).
   struct Routed {
     FlowNetwork net;
     std::vector<long long> fabric_link;  // compact id -> fabric link id
-    std::vector<double> carried;         // bytes per compact link
-    double longest = 0;                  // latency of the longest route
+    std::vector<double> carried;         // bytes per compact link (the phase's own)
+    std::vector<char> shared;            // per compact link: the background crosses it too
+    double longest = 0;                  // latency of the phase's longest route
+    long long background_flows = 0;
   };
   [[nodiscard]] Routed route(const Phase& phase) const;
 
@@ -97,6 +108,7 @@ class FabricNetwork {
   Fabric fabric_;
   Routing routing_;
   double nvlink_bw_, port_bw_, nvlink_lat_, hop_lat_;
+  std::shared_ptr<const std::vector<Transfer>> background_;
 };
 
 }  // namespace colossim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cassert>
 #include <cstdint>
 #include <limits>
@@ -188,7 +189,9 @@ class ComponentRun {
 
   std::vector<double> run(bool incremental) {
     double t = 0;
-    size_t left = n_;
+    // Persistent flows (infinite size) never finish: the run ends when every other flow has.
+    size_t left = 0;
+    for (size_t f = 0; f < n_; ++f) left += std::isfinite(c_.size[f]) ? 1 : 0;
     while (left > 0) {
       const double arrival = next_ < n_ ? c_.ready[static_cast<size_t>(pending_[next_])] : kInf;
       while (!finishes_.empty() && std::get<2>(finishes_.top()) !=
@@ -213,6 +216,9 @@ class ComponentRun {
         }
         resolve_around(-kInf, t);
       }
+    }
+    for (size_t f = 0; f < n_; ++f) {
+      if (!std::isfinite(c_.size[f])) done_[f] = kInf;
     }
     return done_;
   }

@@ -22,6 +22,10 @@
 // so each distinct one is solved once and its answer copied (thousands of identical DP groups or
 // nodes cost one solve). The answer equals the unreduced simulation (tests/flow_engine_test).
 //
+// Persistent flows: a flow of infinite size takes its fair share until the run ends, when every
+// finite flow has finished; its completion time is +infinity (other jobs' traffic on a shared
+// fabric, FabricNetwork's background).
+//
 // Contract: links and flows are added before run(); run() may be called once; sizes >= 0,
 // capacities > 0, paths name existing links.
 #pragma once

@@ -47,6 +47,15 @@ struct CollectiveRecord {
   std::string algorithm;
   Seconds alone;             // one group on the idle fabric
   Seconds contended;         // all groups at once
+  // On a cluster other jobs share (Cluster::cross_traffic): the expected time beside their
+  // traffic, contended + the sum of `other_jobs`; equal to contended when the job is alone.
+  Seconds shared;
+  struct OtherJob {
+    std::string job, what;  // the other job and which of its traffic
+    Seconds added;          // expected: its duty x (time beside it - contended)
+    std::string tier;       // where they met: the tier with most links both used
+  };
+  std::vector<OtherJob> other_jobs;
   std::string busiest_tier;  // where the busiest link sat
   double busiest_utilisation = 0;
   // Per link tier (nvlink, gpu-leaf, leaf-spine, spine-core): mean utilisation of the links in

@@ -45,6 +45,8 @@ template <class Result>
 template <>
 const std::vector<Renderer<app::Simulation>>& renderers();
 template <>
+const std::vector<Renderer<app::SharedCluster>>& renderers();
+template <>
 const std::vector<Renderer<app::PlanRanking>>& renderers();
 template <>
 const std::vector<Renderer<app::AgainstPublished>>& renderers();

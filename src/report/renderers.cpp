@@ -3,6 +3,7 @@
 
 #include "report/fabric_report.hpp"
 #include "report/html_report.hpp"
+#include "report/jobs_report.hpp"
 #include "report/render.hpp"
 #include "report/report.hpp"
 
@@ -22,6 +23,7 @@ std::string simulation_json(const app::Simulation& r) {
 std::string simulation_trace(const app::Simulation& r) {
   return chrome_trace(r.scenario, r.prediction).dump() + "\n";
 }
+std::string jobs_json(const app::SharedCluster& r) { return json_text(shared_cluster_json(r)); }
 std::string run_text(const app::RunReport& r) { return reliability_text(r.scenario, r.report); }
 std::string run_json(const app::RunReport& r) {
   return json_text(reliability_json(r.scenario, r.report));
@@ -297,6 +299,12 @@ template <>
 const std::vector<Renderer<app::Simulation>>& renderers() {
   static const std::vector<Renderer<app::Simulation>> r = {
       {"text", &simulation_text}, {"json", &simulation_json}, {"trace", &simulation_trace}};
+  return r;
+}
+template <>
+const std::vector<Renderer<app::SharedCluster>>& renderers() {
+  static const std::vector<Renderer<app::SharedCluster>> r = {{"text", &shared_cluster_text},
+                                                               {"json", &jobs_json}};
   return r;
 }
 template <>

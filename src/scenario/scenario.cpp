@@ -686,28 +686,151 @@ DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog
   return d;
 }
 
+// One job's model, training and plan on s.cluster's job_gpus(), from `n`: the file's root, or
+// an item of `jobs:`.
+void read_job(const ConfigNode& n, Scenario& s, const std::string& base_dir) {
+  s.model = read_model(n.child("model"), base_dir);
+  Precision precision = Precision::bf16;
+  s.training = read_training(n.child("training"), precision);
+  s.precision_given = n.child("training").has("precision");
+  const Stack* stack = read_stack(n.child("training"));
+  s.plan = read_plan(n.optional_child("parallelism"), s.cluster.job_gpus(), precision, *stack,
+                     s.free_plan_keys);
+  s.plan.fp8_recipe = read_fp8_recipe(n.child("training"), *stack, s.cluster.gpu,
+                                      s.precision_given ? std::optional(precision) : std::nullopt);
+  // Megatron-Core stores the activation's input in FP8 only for SwiGLU (TransformerConfig).
+  if (s.plan.activation_fp8_input && s.model.mlp != MlpKind::swiglu)
+    n.child("parallelism")
+        .fail("activation_fp8_input",
+              "a SwiGLU model (Megatron-Core stores only SwiGLU's input in FP8)");
+}
+
+// "A-B": the first and last GPU of an explicit placement; nullopt if `text` is not that form.
+std::optional<std::pair<long long, long long>> gpu_range(const std::string& text) {
+  long long first = 0, last = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%lld-%lld%n", &first, &last, &used) != 2 ||
+      used != static_cast<int>(text.size()) || first < 0 || last < first)
+    return std::nullopt;
+  return std::pair(first, last);
+}
+
+// `jobs:`: each item a job on `shared`'s cluster, with its own GPUs. Placement units (NVLink
+// domains, or nodes where larger) are handed out in three passes: explicit ranges, then packed
+// jobs in list order on the lowest free units, then scattered jobs in list order, each spread
+// evenly over the units still free.
+std::vector<Scenario> read_jobs(const ConfigNode& list, const Scenario& shared,
+                                const std::string& base_dir) {
+  const Cluster& c = shared.cluster;
+  const std::vector<ConfigNode> items = list.items();
+  if (!list.is_sequence() || items.empty())
+    throw InputError(list.file(), list.path(),
+                     "a list of jobs, each with name, gpus, model and training");
+  if (!c.pools.empty())
+    throw InputError(list.file(), list.path(),
+                     "jobs on a cluster of one GPU kind (cluster.pools and jobs: do not combine)");
+  const long long unit = c.placement_unit();
+  const long long units = c.gpus / unit;
+  std::vector<int> owner(static_cast<size_t>(units), -1);
+  std::vector<std::vector<long long>> held(items.size());
+  std::vector<std::string> placement(items.size());
+  std::vector<long long> gpus(items.size());
+  long long total = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const ConfigNode& item = items[i];
+    item.check_no_unknown_keys({"name", "gpus", "model", "training", "parallelism", "placement"});
+    const std::string name = item.str("name");
+    for (size_t k = 0; k < i; ++k) {
+      if (items[k].str("name") == name)
+        item.fail("name", "a name no other job has (\"" + name + "\" is taken)");
+    }
+    gpus[i] = item.positive_integer("gpus");
+    if (gpus[i] % unit != 0)
+      item.fail("gpus", fmt::format("a multiple of {} (whole NVLink domains or nodes)", unit));
+    total += gpus[i];
+    if (total > c.job_gpus())
+      item.fail("gpus", fmt::format("at most the {} GPUs the earlier jobs leave of cluster.gpus "
+                                    "less cluster.spare_gpus ({} asked for in all)",
+                                    c.job_gpus() - (total - gpus[i]), total));
+    placement[i] = item.str_or("placement", "packed");
+    if (placement[i] == "packed" || placement[i] == "scattered") continue;
+    const auto range = gpu_range(placement[i]);
+    if (!range)
+      item.fail("placement", "packed, scattered or a range of GPUs such as 0-4095");
+    const auto [first, last] = *range;
+    if (first % unit != 0 || (last + 1) % unit != 0 || last >= c.gpus ||
+        last - first + 1 != gpus[i])
+      item.fail("placement",
+                fmt::format("a range of the job's {} GPUs within cluster.gpus, starting and "
+                            "ending on a boundary of {} GPUs",
+                            gpus[i], unit));
+    for (long long u = first / unit; u <= last / unit; ++u) {
+      int& o = owner[static_cast<size_t>(u)];
+      if (o >= 0)
+        item.fail("placement", "GPUs no other job holds (job \"" +
+                                   items[static_cast<size_t>(o)].str("name") + "\" has " +
+                                   std::to_string(u * unit) + ")");
+      o = static_cast<int>(i);
+      held[i].push_back(u);
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (placement[i] != "packed") continue;
+    for (long long u = 0; u < units && static_cast<long long>(held[i].size()) < gpus[i] / unit;
+         ++u) {
+      if (owner[static_cast<size_t>(u)] >= 0) continue;
+      owner[static_cast<size_t>(u)] = static_cast<int>(i);
+      held[i].push_back(u);
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (placement[i] != "scattered") continue;
+    std::vector<long long> free;
+    for (long long u = 0; u < units; ++u) {
+      if (owner[static_cast<size_t>(u)] < 0) free.push_back(u);
+    }
+    const long long want = gpus[i] / unit;
+    const auto n = static_cast<long long>(free.size());
+    for (long long k = 0; k < want; ++k) {
+      const long long u = free[static_cast<size_t>(k * n / want)];
+      owner[static_cast<size_t>(u)] = static_cast<int>(i);
+      held[i].push_back(u);
+    }
+  }
+  std::vector<Scenario> jobs;
+  for (size_t i = 0; i < items.size(); ++i) {
+    Scenario j = shared;
+    j.name = items[i].str("name");
+    j.cluster.spare_gpus = c.gpus - gpus[i];
+    j.cluster.spare_gpus_given = true;
+    j.cluster.placement = placement[i];
+    j.cluster.job_units = std::make_shared<const std::vector<long long>>(std::move(held[i]));
+    // The cluster's own spares stand by for every job; the other jobs' GPUs are not spares.
+    if (!j.reliability.spare_nodes) j.reliability.spare_nodes = c.spare_gpus / c.gpus_per_node;
+    read_job(items[i], j, base_dir);
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
 Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string& base_dir) {
   root.check_no_unknown_keys({"name", "cluster", "model", "training", "parallelism", "measured",
                               "source", "group", "network_model", "notes", "reliability", "bringup",
-                              "facility", "design"});
+                              "facility", "design", "jobs"});
   Scenario s;
   s.file = root.file();
   s.name = root.str_or("name", std::filesystem::path(root.file()).stem().string());
   s.cluster = read_cluster(root.child("cluster"), catalog);
-  s.model = read_model(root.child("model"), base_dir);
-  Precision precision = Precision::bf16;
-  s.training = read_training(root.child("training"), precision);
-  s.precision_given = root.child("training").has("precision");
-  const Stack* stack = read_stack(root.child("training"));
-  s.plan = read_plan(root.optional_child("parallelism"), s.cluster.job_gpus(), precision, *stack,
-                     s.free_plan_keys);
-  s.plan.fp8_recipe = read_fp8_recipe(root.child("training"), *stack, s.cluster.gpu,
-                                      s.precision_given ? std::optional(precision) : std::nullopt);
-  // Megatron-Core stores the activation's input in FP8 only for SwiGLU (TransformerConfig).
-  if (s.plan.activation_fp8_input && s.model.mlp != MlpKind::swiglu)
-    root.child("parallelism")
-        .fail("activation_fp8_input",
-              "a SwiGLU model (Megatron-Core stores only SwiGLU's input in FP8)");
+  if (root.has("jobs")) {
+    for (const std::string key :
+         {"model", "training", "parallelism", "measured", "bringup", "design"}) {
+      if (root.has(key))
+        root.fail(key, "no " + key + ": beside jobs: (each job has its own model, training and "
+                       "parallelism; measured, bringup and design take one job)");
+    }
+  } else {
+    read_job(root, s, base_dir);
+  }
   std::vector<std::string> network_names;
   for (const auto& m : network_models()) network_names.push_back(m.name);
   s.network_model = root.choice_or("network_model", network_names, "fabric");
@@ -722,6 +845,20 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
   if (root.has("design")) s.design = read_design(root.child("design"), s, catalog);
   s.source = root.str_or("source", "");
   s.group = root.str_or("group", "");
+  if (root.has("jobs")) {
+    if (s.network_model != "fabric")
+      root.fail("network_model", "fabric with jobs: (only the flow model shares links)");
+    s.jobs = read_jobs(root.child("jobs"), s, base_dir);
+    // The scenario's own model, training and plan are the first job's, for what reads one.
+    const Scenario& first = s.jobs.front();
+    s.model = first.model;
+    s.training = first.training;
+    s.plan = first.plan;
+    s.free_plan_keys = first.free_plan_keys;
+    s.precision_given = first.precision_given;
+    s.cluster.spare_gpus = first.cluster.spare_gpus;
+    s.cluster.job_units = first.cluster.job_units;
+  }
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "hw/catalog.hpp"
 #include "plan/plan.hpp"
@@ -140,6 +141,11 @@ struct Scenario {
   std::optional<Measured> measured;
   std::string source;  // for validation cases
   std::string group;   // validation source group (e.g. "Megatron 2021")
+  // Several jobs on the one cluster (`jobs:`), each a whole scenario: the cluster with the GPUs
+  // the job holds (Cluster::job_units), its own model, training and plan, the shared network
+  // model, reliability and facility. Empty for one job; when set, model, training and plan above
+  // are the first job's, and only `simulate` runs the file (app::simulate_jobs).
+  std::vector<Scenario> jobs;
 };
 
 // Opens every plan key the search chooses (`colossim plan` on the default, `colossim design`).

@@ -811,6 +811,17 @@ class StepBuilder {
     }
     const int critical =
         static_cast<int>(std::max_element(busy.begin(), busy.end()) - busy.begin());
+    // The critical stage's traffic, hidden or not (what other jobs on the fabric meet).
+    double forward_sends = 0, backward_sends = 0;
+    for (const auto& t : engine_.tasks()) {
+      if (t.kind == TaskKind::dp_comm && t.resource == dp_res(critical))
+        r.dp_comm_busy += Seconds(t.duration);
+      if (t.kind == TaskKind::transfer && t.resource == fwd_link(critical))
+        forward_sends += t.duration;
+      if (t.kind == TaskKind::transfer && t.resource == bwd_link(critical))
+        backward_sends += t.duration;
+    }
+    r.pp_send_busy = Seconds(std::max(forward_sends, backward_sends));
     Profile parts{};
     double cursor = 0;
     for (const auto& t : engine_.tasks()) {
@@ -1042,6 +1053,8 @@ StepResult extended(const StepInputs& in, long long m) {
   r.step_time = Seconds(step);
   r.model_flops += x * (r.model_flops - r0.model_flops);
   r.ep_alltoall += (r.ep_alltoall - r0.ep_alltoall) * x;
+  r.dp_comm_busy += (r.dp_comm_busy - r0.dp_comm_busy) * x;
+  r.pp_send_busy += (r.pp_send_busy - r0.pp_send_busy) * x;
   r.hardware_flops += x * (r.hardware_flops - r0.hardware_flops);
   r.tasks += r0.tasks;
   return r;

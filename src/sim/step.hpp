@@ -57,6 +57,11 @@ struct StepResult {
   // The critical stage's MoE dispatch and combine per step, hidden or not (the breakdown's
   // ep_comm is the exposed part).
   Seconds ep_alltoall{0};
+  // Its data-parallel collectives (gradient reductions, parameter gathers) and its sends to a
+  // neighbouring stage (the busier direction) per step, hidden or not: how long the job's
+  // traffic is on the fabric (other jobs sharing it meet that).
+  Seconds dp_comm_busy{0};
+  Seconds pp_send_busy{0};
   double model_flops = 0;     // per step, whole job (model convention, see workload/operators.hpp)
   double hardware_flops = 0;  // per step, whole job, including recomputation
   size_t tasks = 0;           // simulated tasks (for benchmarks)

@@ -3,7 +3,9 @@
 // (topology/fabric.hpp builds the switches and links from these).
 #pragma once
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hw/catalog.hpp"
@@ -17,6 +19,16 @@ enum class Cooling { liquid, air };
 struct GpuPool {
   Gpu gpu;
   long long gpus = 0;
+};
+
+// Another job's traffic on the same fabric (a scenario's `jobs:`): streams from GPU to GPU
+// (cluster GPU ids) that are on for a share `duty` of the time, as that job's collectives of one
+// kind are when it runs alone.
+struct CrossTraffic {
+  std::string job;   // whose
+  std::string what;  // which of its collectives ("data-parallel", "pipeline", "expert all-to-all")
+  double duty = 0;   // share of that job's step its traffic is on the fabric, 0..1
+  std::vector<std::pair<long long, long long>> streams;
 };
 
 struct Cluster {
@@ -45,6 +57,11 @@ struct Cluster {
   // Where a job smaller than the cluster (spare GPUs) sits on the fabric: "packed" on the first
   // job_gpus() GPUs, or "scattered", its NVLink domains spread evenly over the cluster's.
   std::string placement = "packed";
+  // On a cluster several jobs share (scenario `jobs:`): the placement units (placement_unit()
+  // GPUs each) this job holds, in the order its ranks fill them; null: `placement` decides.
+  std::shared_ptr<const std::vector<long long>> job_units;
+  // The other jobs' traffic, beside which this job's collectives run; null when it is alone.
+  std::shared_ptr<const std::vector<CrossTraffic>> cross_traffic;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }
   [[nodiscard]] long long job_gpus() const { return gpus - spare_gpus; }
@@ -52,9 +69,13 @@ struct Cluster {
   // NVLink domain (or node, where a node is larger) is the cluster's floor(k x domains / job's
   // domains)-th, as a scheduler that takes free nodes wherever they are leaves them; its
   // model-parallel groups inside a domain stay together.
+  [[nodiscard]] long long placement_unit() const {
+    return nvlink_domain > gpus_per_node ? nvlink_domain : gpus_per_node;
+  }
   [[nodiscard]] long long job_gpu(long long rank) const {
+    const long long unit = placement_unit();
+    if (job_units) return (*job_units)[static_cast<size_t>(rank / unit)] * unit + rank % unit;
     if (placement != "scattered" || job_gpus() >= gpus) return rank;
-    const long long unit = nvlink_domain > gpus_per_node ? nvlink_domain : gpus_per_node;
     const long long units = gpus / unit;
     const long long job_units = (job_gpus() + unit - 1) / unit;
     return (rank / unit) * units / job_units * unit + rank % unit;

@@ -51,6 +51,60 @@ TEST(App, AScatteredJobCrossesTheSpinesItsPackedTwinAvoids) {
   EXPECT_NEAR(step("1", "scattered"), step("1", "packed"), 0.01 * step("1", "packed"));
 }
 
+// Two Llama 3 70B jobs of 1,024 GPUs (TP 8, PP 4: their pipeline sends leave the leaf) on a
+// 2,048-GPU cluster.
+app::SharedCluster two_jobs(const std::string& network, const std::string& placement) {
+  std::string yaml = "cluster: {gpu: h100-sxm-80gb, gpus: 2048, network: {" + network + "}}\njobs:\n";
+  for (const char* name : {"a", "b"}) {
+    yaml += std::string("  - {name: ") + name + ", gpus: 1024, placement: " + placement +
+            ", model: {preset: llama3-70b}, training: {global_batch: 512}, parallelism: {tp: 8, "
+            "pp: 4, cp: 1, micro_batch: 1, zero: 1, recompute: none}}\n";
+  }
+  const auto r = app::simulate_jobs(scenario(yaml));
+  if (!r) throw std::runtime_error(r.refusal().line());
+  return *r;
+}
+
+double slowdown(const app::JobOnCluster& j) {
+  return j.shared.step.step_time.value() / j.alone.prediction.step.step_time.value() - 1;
+}
+
+// Each in its own pod (pod_gpus 1,024), the jobs share no link: each runs as it does alone.
+TEST(App, JobsOnDisjointPodsDoNotSlowEachOther) {
+  const auto r = two_jobs("oversubscription: 7, pod_gpus: 1024", "packed");
+  ASSERT_EQ(r.jobs.size(), 2u);
+  EXPECT_EQ(r.jobs[1].alone.scenario.cluster.job_gpu(0), 1024);
+  for (const auto& j : r.jobs) {
+    EXPECT_FALSE(j.traffic.empty());
+    EXPECT_DOUBLE_EQ(j.shared.step.step_time.value(), j.alone.prediction.step.step_time.value());
+    for (const auto& rec : j.shared.fabric) EXPECT_TRUE(rec.other_jobs.empty());
+  }
+}
+
+// Scattered node by node over one 1:7 oversubscribed tier, each job's pipeline sends take their
+// share of the leaf uplinks the other's collectives cross: both slow down alike, on those links.
+// Sprayed over a non-blocking tier, the same placement costs nothing.
+TEST(App, JobsScatteredAcrossAnOversubscribedTierSlowEachOther) {
+  const auto r = two_jobs("oversubscription: 7, routing: spray", "scattered");
+  ASSERT_EQ(r.jobs.size(), 2u);
+  EXPECT_EQ(r.jobs[1].alone.scenario.cluster.job_gpu(0), 8);  // the nodes alternate
+  EXPECT_GT(slowdown(r.jobs[0]), 1e-4);
+  EXPECT_NEAR(slowdown(r.jobs[0]), slowdown(r.jobs[1]), 1e-9);
+  bool met = false;
+  for (const auto& rec : r.jobs[0].shared.fabric) {
+    Seconds added(0);
+    for (const auto& by : rec.other_jobs) {
+      EXPECT_EQ(by.job, "b");
+      added += by.added;
+      met = met || (by.added.value() > 0 && by.tier == "leaf-spine");
+    }
+    EXPECT_NEAR(rec.shared.value(), (rec.contended + added).value(), 1e-15);
+  }
+  EXPECT_TRUE(met);
+  const auto open = two_jobs("oversubscription: 1, routing: spray", "scattered");
+  for (const auto& j : open.jobs) EXPECT_NEAR(slowdown(j), 0.0, 1e-12);
+}
+
 TEST(App, APlanThatDoesNotFitIsARefusalNamingTheFile) {
   const auto r =
       app::simulate(scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 using namespace colossim;
 
 TEST(FlowEngine, SingleFlowPaysLatencyThenBandwidth) {
@@ -72,4 +75,26 @@ TEST(FlowEngine, LateFlowsJoinAndShare) {
   const auto t = net.run();
   EXPECT_NEAR(t[1].value(), 0.10, 1e-12);
   EXPECT_NEAR(t[0].value(), 0.10 + 0.25e9 / 10e9, 1e-12);  // 0.25 GB left after 0.10 s, alone again
+}
+
+// A persistent flow (infinite size: another job's traffic) takes its max-min share while the
+// finite flows run and never finishes; the run ends when they have, with or without the
+// reductions. A component of persistent flows alone ends at once.
+TEST(FlowEngine, PersistentFlowsShareUntilTheOthersFinish) {
+  for (const bool reduced : {true, false}) {
+    FlowNetwork net;
+    const int a = net.add_link(gbytes_per_s(10));
+    const int b = net.add_link(gbytes_per_s(10));
+    const int c = net.add_link(gbytes_per_s(10));
+    const Bytes forever(std::numeric_limits<double>::infinity());
+    const int background = net.add_flow({a}, forever);
+    const int shared = net.add_flow({a}, gb(1));  // 5 GB/s beside the background: 0.2 s
+    const int alone = net.add_flow({b}, gb(1));   // 10 GB/s: 0.1 s
+    const int lone = net.add_flow({c}, forever);
+    const auto t = net.run(reduced, reduced);
+    EXPECT_NEAR(t[static_cast<size_t>(shared)].value(), 0.2, 1e-12);
+    EXPECT_NEAR(t[static_cast<size_t>(alone)].value(), 0.1, 1e-12);
+    EXPECT_TRUE(std::isinf(t[static_cast<size_t>(background)].value()));
+    EXPECT_TRUE(std::isinf(t[static_cast<size_t>(lone)].value()));
+  }
 }

@@ -421,3 +421,47 @@ TEST(ScenarioErrors, GpuPools) {
       "{global_batch: 32}\nparallelism: {balance: even}\n",
       "parallelism.balance", "none");
 }
+
+// jobs: (several jobs on one cluster): every key named, GPUs that do not overlap or overflow.
+TEST(ScenarioErrors, JobsShareTheClusterWithoutOverlapping) {
+  const std::string cluster = "cluster: {gpu: h100-sxm-80gb, gpus: 64}\n";
+  const auto job = [](const std::string& name, const std::string& extra) {
+    return "  - {name: " + name + ", gpus: 16, model: {preset: llama3-8b}, training: "
+           "{global_batch: 32}, parallelism: {tp: 8}" + extra + "}\n";
+  };
+  const Scenario ok =
+      scenario(cluster + "jobs:\n" + job("a", "") + job("b", ", placement: 32-47") +
+               job("c", ", placement: scattered"));
+  ASSERT_EQ(ok.jobs.size(), 3u);
+  EXPECT_EQ(ok.jobs[0].cluster.job_gpu(0), 0);
+  EXPECT_EQ(ok.jobs[1].cluster.job_gpu(0), 32);
+  EXPECT_EQ(ok.jobs[2].cluster.job_gpu(0), 16);  // spread over 16-31 and 48-63
+  EXPECT_EQ(ok.jobs[2].cluster.job_gpu(8), 48);
+  EXPECT_EQ(ok.jobs[0].cluster.job_gpus(), 16);
+  expect_error(cluster + "jobs: {name: a}\n", "jobs", "list");
+  expect_error(cluster + "jobs: []\n", "jobs", "a list of jobs");
+  expect_error(cluster + "jobs:\n" + job("a", "") + job("a", ""), "jobs[1].name", "taken");
+  expect_error(cluster + "jobs:\n" + job("a", ", placement: 20-35"), "jobs[0].placement",
+               "boundary of 8");
+  expect_error(cluster + "jobs:\n" + job("a", ", placement: near"), "jobs[0].placement",
+               "packed, scattered or a range");
+  expect_error(cluster + "jobs:\n" + job("a", ", placement: 0-15") + job("b", ", placement: 8-23"),
+               "jobs[1].placement", "job \"a\" has 8");
+  expect_error(cluster + "jobs:\n" + job("a", "") + job("b", "") + job("c", "") + job("d", "") +
+                   job("e", ""),
+               "jobs[4].gpus", "at most the 0 GPUs");
+  expect_error(cluster + "jobs:\n" + job("a", ", colour: red"), "jobs[0].colour", "");
+  expect_error(cluster + "model: {preset: llama3-8b}\njobs:\n" + job("a", ""), "model",
+               "beside jobs");
+  expect_error(cluster + "network_model: bandwidth\njobs:\n" + job("a", ""), "network_model",
+               "fabric");
+  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 64, pools: [{gpu: h200-sxm-141gb, gpus: 32}]}\njobs:\n" +
+                   job("a", ""),
+               "jobs", "pools");
+  expect_error(cluster + "jobs:\n  - {name: a, gpus: 12, model: {preset: llama3-8b}, training: "
+                         "{global_batch: 32}}\n",
+               "jobs[0].gpus", "a multiple of 8");
+  expect_error(cluster + "jobs:\n  - {name: a, gpus: 16, model: {preset: nope}, training: "
+                         "{global_batch: 32}}\n",
+               "jobs[0].model.preset", "");
+}

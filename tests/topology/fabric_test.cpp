@@ -433,3 +433,32 @@ TEST(Cluster, JobRanksSitWhereThePlacementPutsThem) {
   c.spare_gpus = 0;
   EXPECT_EQ(c.job_gpu(100), 100);
 }
+
+// Another job's streams through the same oversubscribed leaf uplinks take half of them: 32 flows
+// from one leaf to the next are bound by the uplinks (1:7, sprayed so they act as one link), and
+// 32 persistent streams beside them double the time exactly; streams on another rail's plane
+// share no link and change nothing.
+TEST(Collectives, BackgroundStreamsTakeTheirShareOfTheLinksTheyCross) {
+  const Cluster c = cluster("nic: cx7-ndr-400, oversubscription: 7, routing: spray");
+  const FabricNetwork net(c, ideal());
+  Phase phase;
+  std::vector<Transfer> same_rail, other_rail;
+  for (long long node = 0; node < 32; ++node) {
+    phase.transfers.push_back({node * 8, (node + 32) * 8, 1e9});
+    same_rail.push_back({node * 8, (node + 32) * 8, 1});
+    other_rail.push_back({node * 8 + 1, (node + 32) * 8 + 1, 1});
+  }
+  const PhaseResult alone = net.run(phase);
+  ASSERT_GT(alone.links_used[static_cast<size_t>(LinkTier::leaf_spine)], 0);
+  const double uplinks = 32 * 1e9 / (alone.time.value() - c.nic.latency.value());  // bytes/s
+  EXPECT_LT(uplinks, 32 * c.nic_bandwidth.value() / 2);   // the uplinks bind, not the NICs
+  const PhaseResult beside = net.with_background(same_rail).run(phase);
+  // Twice the bytes' time; the route's latency (four scale-out hops: the NIC-to-NIC latency)
+  // once.
+  EXPECT_NEAR(beside.time.value(), 2 * alone.time.value() - c.nic.latency.value(), 1e-12);
+  EXPECT_GT(beside.shared_links[static_cast<size_t>(LinkTier::leaf_spine)], 0);
+  EXPECT_EQ(beside.flows, alone.flows);
+  const PhaseResult apart = net.with_background(other_rail).run(phase);
+  EXPECT_NEAR(apart.time.value(), alone.time.value(), 1e-12);
+  for (const long long shared : apart.shared_links) EXPECT_EQ(shared, 0);
+}
