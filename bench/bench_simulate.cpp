@@ -31,6 +31,18 @@ void BM_SimulateDefault100k(benchmark::State& state) {
 }
 BENCHMARK(BM_SimulateDefault100k)->Unit(benchmark::kMillisecond);
 
+// Four jobs sharing the 100,000-H100 cluster (issue 16's target: a few seconds): each alone,
+// then each beside the others' traffic on the one fabric.
+void BM_SimulateFourJobs100k(benchmark::State& state) {
+  const Scenario s = read_scenario_file(COLOSSIM_SOURCE_DIR "/examples/shared-cluster-memphis.yaml",
+                                        Catalog::builtin());
+  for (auto _ : state) {
+    const auto r = app::simulate_jobs(s);
+    benchmark::DoNotOptimize(r->jobs.back().shared.step.step_time);
+  }
+}
+BENCHMARK(BM_SimulateFourJobs100k)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
 // A deep pipeline with many micro-batches: GPT-3 175B, PP 16, 4 virtual stages, 512
 // micro-batches per pipeline (the task graph grows as layers x micro-batches).
 void BM_SimulateDeepPipeline(benchmark::State& state) {
