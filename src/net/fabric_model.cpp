@@ -13,16 +13,21 @@
 // the difference is contention. Results are cached by collective and size: a step asks for few
 // distinct ones.
 //
-// Other jobs (a scenario's `jobs:`, Cluster::cross_traffic): a collective whose groups leave
-// their NVLink domains is priced again beside each other job's traffic -- its streams as
-// persistent flows that take their max-min share of every link they cross -- and, since jobs
-// do not run in step, the expected time adds each such delay weighted by the share of time that
-// traffic is on (its duty): T = T_alone + sum over loads of duty x (T_beside - T_alone).
+// Traffic beside it (Cluster::cross_traffic): the job's own collectives of other kinds (its
+// pipeline sends beside its gradient reduction) and, on a cluster several jobs share, the other
+// jobs' traffic. A collective whose groups leave their NVLink domains is priced again beside each
+// load -- its streams as persistent flows that take their max-min share of every link they
+// cross -- and the expected time adds each such delay weighted by the share of the time that
+// load is on (its duty), as if the two met at random: T = T_alone + sum over loads of
+// duty x (T_beside - T_alone).
 //
-// Limits: different collectives of a step (TP all-reduces, DP reduce-scatters, PP sends) do not
-// compete with each other here, only groups of the same collective; one group's time is the
-// slowest group's. Other jobs' loads are weighed one at a time (two of them on at once is not
-// priced as such).
+// A collective of more than 16,384 GPUs meets each load on a slice: its first groups up to that
+// many GPUs, beside the load's streams that touch them, the delay measured on the slice alone
+// and beside it.
+//
+// Limits: one group's time is the slowest group's. Loads are weighed one at a time (two of
+// them on at once is not priced as such), and a job's own loads as if independent of the
+// collective they meet, though its schedule decides when they overlap.
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -34,6 +39,9 @@
 
 namespace colossim {
 namespace {
+
+// Beyond this many GPUs in a collective's groups, it meets other traffic on a slice of them.
+constexpr long long kSliceMembers = 8192;
 
 class FabricModel final : public NetworkModel {
  public:
@@ -84,23 +92,53 @@ class FabricModel final : public NetworkModel {
     }
     r.contended = r.shared = all.time;
     if (cluster_.cross_traffic && !inside) {
+      // The same algorithm beside each load: NCCL's choice does not see other traffic.
+      const auto price = [&](const RankGroups& on, std::vector<Transfer> background) {
+        std::optional<CollectiveResult> out;
+        if (fabric_algorithm.empty()) {
+          const FabricNetwork shared_fabric = physical_.with_background(std::move(background));
+          out = run_nccl_collective(shared_fabric, kind, bytes, on, all.algorithm);
+          if (!out) out = run_nccl_collective(shared_fabric, kind, bytes, on);
+        } else {
+          out = run_collective(net_.with_background(std::move(background)), kind, bytes, on,
+                               fabric_algorithm);
+        }
+        return out;
+      };
+      // A large collective meets each load on a slice of it: its first groups, up to
+      // kSliceMembers GPUs, beside the streams that touch them; the delay measured there stands
+      // for every group's (bounded work at 100k GPUs).
+      RankGroups slice = groups;
+      std::vector<char> in_slice;
+      Seconds base = all.time;
+      long long members = 0;
+      for (size_t k = 0; k < groups.size(); ++k) {
+        members += static_cast<long long>(groups[k].size());
+        if (members > kSliceMembers && k > 0) {
+          slice.resize(k);
+          in_slice.assign(static_cast<size_t>(f.gpus()), 0);
+          for (const auto& members_of : slice) {
+            for (long long gpu : members_of) in_slice[static_cast<size_t>(gpu)] = 1;
+          }
+          if (auto alone = price(slice, {})) base = alone->time;
+          break;
+        }
+      }
       for (const CrossTraffic& load : *cluster_.cross_traffic) {
         if (load.duty <= 0 || load.streams.empty()) continue;
+        if (load.own && std::find(load.groups.begin(), load.groups.end(),
+                                  std::pair(g.size, g.stride)) != load.groups.end())
+          continue;  // the collective's own traffic: its groups already run at once
         std::vector<Transfer> streams;
         streams.reserve(load.streams.size());
-        for (const auto& [src, dst] : load.streams) streams.push_back({src, dst, 1.0});
-        // The same algorithm beside the load: NCCL's choice does not see other jobs.
-        std::optional<CollectiveResult> beside;
-        if (fabric_algorithm.empty()) {
-          const FabricNetwork shared_fabric = physical_.with_background(streams);
-          beside = run_nccl_collective(shared_fabric, kind, bytes, groups, all.algorithm);
-          if (!beside) beside = run_nccl_collective(shared_fabric, kind, bytes, groups);
-        } else {
-          beside = run_collective(net_.with_background(std::move(streams)), kind, bytes, groups,
-                                  fabric_algorithm);
+        for (const auto& [src, dst] : load.streams) {
+          if (in_slice.empty() || in_slice[static_cast<size_t>(src)] != 0 ||
+              in_slice[static_cast<size_t>(dst)] != 0)
+            streams.push_back({src, dst, 1.0});
         }
+        const std::optional<CollectiveResult> beside = price(slice, std::move(streams));
         if (!beside) continue;
-        const double added = load.duty * std::max(0.0, (beside->time - all.time).value());
+        const double added = load.duty * std::max(0.0, (beside->time - base).value());
         std::array<long long, kLinkTiers> shared{};
         for (const auto& step : beside->steps) {
           for (const auto& phase : step.phases) {

@@ -80,7 +80,7 @@ std::string shared_cluster_text(const app::SharedCluster& r) {
   for (const auto& j : r.jobs) {
     for (const auto& rec : j.shared.fabric) {
       for (const auto& by : rec.other_jobs) {
-        if (by.added.value() <= 0) continue;
+        if (by.added.value() <= 0 || by.job == j.alone.scenario.name) continue;
         any = true;
         out += fmt::format(
             "  {:<{}} {} {} over {} ranks ({} groups): {} alone, +{:.1f}% beside {}'s {} "
@@ -125,6 +125,7 @@ nlohmann::json shared_cluster_json(const app::SharedCluster& r) {
     o["other_jobs"] = nlohmann::json::array();
     for (const auto& rec : p.fabric) {
       for (const auto& by : rec.other_jobs) {
+        if (by.job == s.name) continue;  // its own traffic: in shared.fabric's beside
         o["other_jobs"].push_back({{"job", by.job},
                                   {"traffic", by.what},
                                   {"collective", to_string(rec.kind)},

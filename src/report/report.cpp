@@ -270,6 +270,18 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
                             100 * r.tier_utilisation[t]);
       }
       out += fmt::format("      links in use, busy while it runs: {}\n", busy);
+      std::string beside;
+      for (const auto& by : r.other_jobs) {
+        if (by.added.value() <= 0) continue;
+        beside += fmt::format("{}{} +{}{}", beside.empty() ? "" : ", ",
+                              by.job == s.name ? "its own " + by.what : by.job + "'s " + by.what,
+                              human_seconds(by.added.value()),
+                              by.tier.empty() ? "" : " on " + by.tier);
+      }
+      if (!beside.empty())
+        out += fmt::format("      beside the other traffic (weighed by the time it is on): {}, "
+                           "{} in all\n",
+                           beside, human_seconds(r.shared.value()));
     }
   }
   return out;
@@ -354,6 +366,24 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
     }
   }
   return j;
+}
+
+}  // namespace
+
+namespace {
+
+// What the traffic beside a collective added to it: the job's own other collectives and other
+// jobs' (CollectiveRecord::other_jobs).
+nlohmann::json beside_json(const CollectiveRecord& r, const std::string& job) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& by : r.other_jobs) {
+    out.push_back({{"job", by.job},
+                   {"own", by.job == job},
+                   {"traffic", by.what},
+                   {"added_s", by.added.value()},
+                   {"tier", by.tier}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -446,6 +476,8 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                         {"slowed_by", r.groups > 1 && r.contended.value() > 1.01 * r.alone.value()
                                           ? others(r.groups) + " of this collective"
                                           : ""},
+                        {"beside_s", r.shared.value()},
+                        {"beside", beside_json(r, s.name)},
                         {"busiest_tier", r.busiest_tier},
                         {"busiest_utilisation", r.busiest_utilisation},
                         {"tier_utilisation",

@@ -7,6 +7,7 @@
 
 #include "net/network.hpp"
 #include "run/plan_search.hpp"
+#include "run/shared_fabric.hpp"
 
 namespace colossim {
 
@@ -251,6 +252,24 @@ Verdict predict_one(const Scenario& s, const Calibration& calibration, bool time
   p.step = simulate_step(StepInputs{s.model, s.cluster, plan, s.training, *network, cal, timeline});
   p.network_model = network->name();
   p.fabric = network->records();
+  if (!p.fabric.empty()) {
+    // Its collectives of different kinds compete for the links they share (its gradient
+    // reduction beside its pipeline sends): once more, each beside the others' traffic as this
+    // step put it on the fabric (run/shared_fabric.hpp).
+    std::vector<CrossTraffic> own = job_traffic(s, p, /*own=*/true);
+    if (!own.empty()) {
+      Cluster beside = s.cluster;
+      auto traffic = std::make_shared<std::vector<CrossTraffic>>(std::move(own));
+      if (s.cluster.cross_traffic)
+        traffic->insert(traffic->end(), s.cluster.cross_traffic->begin(),
+                        s.cluster.cross_traffic->end());
+      beside.cross_traffic = std::move(traffic);
+      const auto shared = make_network(s.network_model, beside, cal.network());
+      p.step =
+          simulate_step(StepInputs{s.model, beside, plan, s.training, *shared, cal, timeline});
+      p.fabric = shared->records();
+    }
+  }
   set_rates(p, s, p.step.model_flops, p.step.hardware_flops,
             static_cast<double>(s.cluster.job_gpus()),
             to_tflops(s.cluster.gpu.peak(plan.precision)));

@@ -1,6 +1,7 @@
 #include "run/shared_fabric.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "plan/placement.hpp"
 
@@ -32,23 +33,27 @@ void ring(const RankGroups& groups, Streams& s) {
 
 }  // namespace
 
-std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alone) {
+std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alone, bool own) {
   std::vector<CrossTraffic> loads;
   const double step = alone.step.step_time.value();
   if (step <= 0) return loads;
   const Plan& plan = alone.plan;
-  auto load = [&](const char* what, Seconds busy, Streams& s) {
+  const Groups shapes = place_groups(plan, job.cluster);
+  auto load = [&](const char* what, Seconds busy, Streams& s,
+                  std::initializer_list<CommGroup> groups) {
     CrossTraffic t;
     t.job = job.name;
     t.what = what;
     t.duty = std::clamp(busy.value() / step, 0.0, 1.0);
     t.streams = s.take();
+    t.own = own;
+    for (const CommGroup& g : groups) t.groups.emplace_back(g.size, g.stride);
     if (t.duty > 0 && !t.streams.empty()) loads.push_back(std::move(t));
   };
   Streams dp(job.cluster);
   ring(rank_groups(plan, Dimension::dp), dp);
   if (plan.ep > 1) ring(rank_groups(plan, Dimension::edp), dp);
-  load("data-parallel", alone.step.dp_comm_busy, dp);
+  load("data-parallel", alone.step.dp_comm_busy, dp, {shapes.dp, shapes.edp});
 
   Streams pp(job.cluster);
   for (const auto& g : rank_groups(plan, Dimension::pp)) {
@@ -57,7 +62,7 @@ std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alo
       pp.add(g[i + 1], g[i]);
     }
   }
-  load("pipeline", alone.step.pp_send_busy, pp);
+  load("pipeline", alone.step.pp_send_busy, pp, {shapes.pp});
 
   Streams ep(job.cluster);
   for (const auto& g : rank_groups(plan, Dimension::ep)) {
@@ -65,7 +70,7 @@ std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alo
     if (n < 2) continue;
     for (size_t i = 0; i < n; ++i) ep.add(g[i], g[(i + n / 2) % n]);
   }
-  load("expert all-to-all", alone.step.ep_alltoall, ep);
+  load("expert all-to-all", alone.step.ep_alltoall, ep, {shapes.ep});
   return loads;
 }
 

@@ -1,6 +1,7 @@
-// Several jobs on one cluster's fabric (a scenario's `jobs:`): the traffic each job puts on the
-// fabric when it runs alone, as loads the other jobs' collectives are priced beside
-// (Cluster::cross_traffic; net/fabric_model.cpp weighs each load by its duty).
+// What a job puts on the fabric, as loads other collectives are priced beside
+// (Cluster::cross_traffic; net/fabric_model.cpp weighs each load by its duty): its own
+// collectives of other kinds (its gradient reduction beside its pipeline sends), and, on a
+// cluster several jobs share (a scenario's `jobs:`), the other jobs' collectives.
 //
 // A job's loads, from its step alone (sim/step.hpp), each one stream per GPU:
 //  - data-parallel: its gradient reductions and parameter gathers, on for the critical stage's
@@ -24,8 +25,11 @@
 
 namespace colossim {
 
-// The loads `job` (one of a scenario's jobs, on its own GPUs) puts on the fabric, given its
-// prediction alone. Loads with no stream leaving an NVLink domain are left out.
-[[nodiscard]] std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alone);
+// The loads `job` puts on the fabric, given its prediction (on its own GPUs; those of a
+// scenario's jobs, or the whole job). Loads with no stream leaving an NVLink domain are left out.
+// `own`: marked as the job's own, each naming the groups it stands for (CrossTraffic::groups),
+// for its other collectives to be priced beside.
+[[nodiscard]] std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alone,
+                                                    bool own = false);
 
 }  // namespace colossim

@@ -21,14 +21,18 @@ struct GpuPool {
   long long gpus = 0;
 };
 
-// Another job's traffic on the same fabric (a scenario's `jobs:`): streams from GPU to GPU
-// (cluster GPU ids) that are on for a share `duty` of the time, as that job's collectives of one
-// kind are when it runs alone.
+// Traffic on the fabric beside a job's collectives: another job's (a scenario's `jobs:`), or the
+// job's own collectives of another kind. Streams from GPU to GPU (cluster GPU ids) that are on
+// for a share `duty` of the time, as that job's collectives of one kind are.
 struct CrossTraffic {
   std::string job;   // whose
   std::string what;  // which of its collectives ("data-parallel", "pipeline", "expert all-to-all")
   double duty = 0;   // share of that job's step its traffic is on the fabric, 0..1
   std::vector<std::pair<long long, long long>> streams;
+  // The job's own traffic (its collectives of one kind, beside its others): the groups it stands
+  // for, as (size, stride) of CommGroup, which it does not slow (they are that traffic).
+  bool own = false;
+  std::vector<std::pair<long long, long long>> groups;
 };
 
 struct Cluster {
@@ -60,7 +64,8 @@ struct Cluster {
   // On a cluster several jobs share (scenario `jobs:`): the placement units (placement_unit()
   // GPUs each) this job holds, in the order its ranks fill them; null: `placement` decides.
   std::shared_ptr<const std::vector<long long>> job_units;
-  // The other jobs' traffic, beside which this job's collectives run; null when it is alone.
+  // The traffic beside which this job's collectives run: other jobs', and its own collectives of
+  // other kinds (run/shared_fabric.hpp); null when none is known yet.
   std::shared_ptr<const std::vector<CrossTraffic>> cross_traffic;
 
   [[nodiscard]] long long nodes() const { return gpus / gpus_per_node; }

@@ -77,7 +77,9 @@ TEST(App, JobsOnDisjointPodsDoNotSlowEachOther) {
   for (const auto& j : r.jobs) {
     EXPECT_FALSE(j.traffic.empty());
     EXPECT_DOUBLE_EQ(j.shared.step.step_time.value(), j.alone.prediction.step.step_time.value());
-    for (const auto& rec : j.shared.fabric) EXPECT_TRUE(rec.other_jobs.empty());
+    for (const auto& rec : j.shared.fabric) {
+      for (const auto& by : rec.other_jobs) EXPECT_EQ(by.job, j.alone.scenario.name);  // its own
+    }
   }
 }
 
@@ -94,9 +96,9 @@ TEST(App, JobsScatteredAcrossAnOversubscribedTierSlowEachOther) {
   for (const auto& rec : r.jobs[0].shared.fabric) {
     Seconds added(0);
     for (const auto& by : rec.other_jobs) {
-      EXPECT_EQ(by.job, "b");
+      EXPECT_TRUE(by.job == "b" || by.job == "a") << by.job;
       added += by.added;
-      met = met || (by.added.value() > 0 && by.tier == "leaf-spine");
+      met = met || (by.job == "b" && by.added.value() > 0 && by.tier == "leaf-spine");
     }
     EXPECT_NEAR(rec.shared.value(), (rec.contended + added).value(), 1e-15);
   }

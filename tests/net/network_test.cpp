@@ -59,3 +59,34 @@ TEST(Network, TrivialGroupsCostNothingAndUnknownModelsAreNull) {
   EXPECT_EQ(net->time(Collective::all_reduce, Bytes(1e9), CommGroup{1, 1}).value(), 0.0);
   EXPECT_EQ(make_network("no-such-model", c, NetworkCalibration{}), nullptr);
 }
+
+// A job's own collectives of another kind compete with this one (Cluster::cross_traffic): a
+// reduce-scatter over GPU 0 of eight nodes, beside the same job's sends from those GPUs to
+// others half the cluster away, on for half the time, shares their NICs: the send load adds
+// half its delay, at most the whole transfer's time again. The load that stands for this very
+// collective (its groups) adds nothing: its groups already run together.
+TEST(Network, AJobsOtherCollectivesSlowThisOneByTheShareOfTimeTheyAreOn) {
+  Cluster c = h100_cluster();
+  auto traffic = std::make_shared<std::vector<CrossTraffic>>();
+  CrossTraffic sends{"job", "pipeline", 0.5, {}, true, {{2, 32}}};
+  CrossTraffic itself{"job", "data-parallel", 0.5, {}, true, {{8, 8}}};
+  for (long long node = 0; node < 8; ++node) {
+    sends.streams.emplace_back(node * 8, (node * 8 + 32) % 64);
+    itself.streams.emplace_back(node * 8, (node + 1) % 8 * 8);
+  }
+  traffic->push_back(sends);
+  traffic->push_back(itself);
+  c.cross_traffic = traffic;
+  const auto net = make_network("fabric", c, NetworkCalibration{});
+  const CommGroup dp{8, 1, 8};
+  const double shared = net->time(Collective::reduce_scatter, Bytes(1e9), dp).value();
+  const auto records = net->records();
+  ASSERT_EQ(records.size(), 1u);
+  const CollectiveRecord& r = records.front();
+  ASSERT_EQ(r.other_jobs.size(), 1u);
+  EXPECT_EQ(r.other_jobs[0].what, "pipeline");
+  EXPECT_EQ(r.other_jobs[0].tier, "gpu-leaf");
+  EXPECT_GT(r.other_jobs[0].added.value(), 0.01 * r.contended.value());
+  EXPECT_LE(r.other_jobs[0].added.value(), 0.5 * r.contended.value() * (1 + 1e-9));
+  EXPECT_DOUBLE_EQ(shared, (r.contended + r.other_jobs[0].added).value());
+}
