@@ -54,8 +54,11 @@ py::object json_of(const app::Outcome<T>& outcome) {
   return from_json(render(outcome.value(), "json"));
 }
 
+// A scenario with jobs: gives what `simulate` prints for it: each job alone and shared.
 py::object simulate(const py::object& scenario) {
-  return json_of(app::simulate(scenario_of(scenario)));
+  const Scenario s = scenario_of(scenario);
+  if (!s.jobs.empty()) return json_of(app::simulate_jobs(s));
+  return json_of(app::simulate(s));
 }
 
 py::object plan(const py::object& scenario, int top) {

@@ -37,6 +37,15 @@ class Module(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_jobs_simulate_as_the_command_does(self):
+        path = os.path.join(os.path.dirname(__file__), "..", "data", "two-jobs.yaml")
+        shared = colossim.simulate(path)
+        self.assertEqual(shared, command_json("simulate", path))
+        self.assertEqual([j["name"] for j in shared["jobs"]], ["a", "b"])
+        with self.assertRaises(colossim.InputError) as caught:
+            colossim.plan(path)
+        self.assertIn("jobs", str(caught.exception))
+
     def test_default_scenario_and_yaml_text(self):
         default = colossim.simulate()
         self.assertEqual(default, command_json("simulate"))
