@@ -65,10 +65,9 @@ class FabricModel final : public NetworkModel {
     // Groups each inside one NVLink domain cross only their own GPUs' NVLink ports: every one
     // runs as it would alone, so the first stands for all (a large saving at 100k GPUs).
     const Fabric& f = net_.fabric();
-    const bool inside =
-        std::all_of(groups.begin(), groups.end(), [&](const auto& members) {
-          return f.domain_of(members.front()) == f.domain_of(members.back());
-        });
+    const bool inside = std::all_of(groups.begin(), groups.end(), [&](const auto& members) {
+      return f.domain_of(members.front()) == f.domain_of(members.back());
+    });
     if (!groups.empty() && inside) groups.resize(1);
     r.kind = kind;
     r.bytes = bytes;

@@ -47,8 +47,7 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
   Routed routed;
   FlowNetwork& net = routed.net;
   const size_t background = background_ ? background_->size() : 0;
-  net.reserve(0, phase.transfers.size() + background,
-              4 * (phase.transfers.size() + background));
+  net.reserve(0, phase.transfers.size() + background, 4 * (phase.transfers.size() + background));
   // Spraying splits every flow evenly over all equal-cost routes, so the uplinks of a leaf (and
   // of a pod) carry equal shares of whatever leaves it: exactly one link of their summed
   // capacity. Sprayed flows take route 0, whose links stand for those bundles.

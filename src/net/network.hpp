@@ -45,8 +45,8 @@ struct CollectiveRecord {
   long long stride = 1;
   long long groups = 0;  // running at once
   std::string algorithm;
-  Seconds alone;             // one group on the idle fabric
-  Seconds contended;         // all groups at once
+  Seconds alone;      // one group on the idle fabric
+  Seconds contended;  // all groups at once
   // On a cluster other jobs share (Cluster::cross_traffic): the expected time beside their
   // traffic, contended + the sum of `other_jobs`; equal to contended when the job is alone.
   Seconds shared;

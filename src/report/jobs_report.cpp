@@ -113,28 +113,29 @@ nlohmann::json shared_cluster_json(const app::SharedCluster& r) {
     o["alone"] = prediction_json(s, job.alone.prediction, job.alone.run);
     const Prediction& p = job.shared;
     o["shared"] = {{"step_time_s", p.step.step_time.value()},
-                     {"tokens_per_s", p.tokens_per_s},
-                     {"model_tflops_per_gpu", p.model_tflops_per_gpu},
-                     {"mfu", p.mfu},
-                     {"slowdown", slowdown(job)}};
+                   {"tokens_per_s", p.tokens_per_s},
+                   {"model_tflops_per_gpu", p.model_tflops_per_gpu},
+                   {"mfu", p.mfu},
+                   {"slowdown", slowdown(job)}};
     if (p.time_to_train_days) o["shared"]["time_to_train_days"] = *p.time_to_train_days;
     o["traffic"] = nlohmann::json::array();
     for (const auto& t : job.traffic)
-      o["traffic"].push_back(
-          {{"what", t.what}, {"duty", t.duty}, {"streams", static_cast<long long>(t.streams.size())}});
+      o["traffic"].push_back({{"what", t.what},
+                              {"duty", t.duty},
+                              {"streams", static_cast<long long>(t.streams.size())}});
     o["other_jobs"] = nlohmann::json::array();
     for (const auto& rec : p.fabric) {
       for (const auto& by : rec.other_jobs) {
         if (by.job == s.name) continue;  // its own traffic: in shared.fabric's beside
         o["other_jobs"].push_back({{"job", by.job},
-                                  {"traffic", by.what},
-                                  {"collective", to_string(rec.kind)},
-                                  {"bytes", rec.bytes.value()},
-                                  {"group_size", rec.group_size},
-                                  {"groups", rec.groups},
-                                  {"contended_s", rec.contended.value()},
-                                  {"added_s", by.added.value()},
-                                  {"tier", by.tier}});
+                                   {"traffic", by.what},
+                                   {"collective", to_string(rec.kind)},
+                                   {"bytes", rec.bytes.value()},
+                                   {"group_size", rec.group_size},
+                                   {"groups", rec.groups},
+                                   {"contended_s", rec.contended.value()},
+                                   {"added_s", by.added.value()},
+                                   {"tier", by.tier}});
       }
     }
     j["jobs"].push_back(o);

@@ -304,7 +304,7 @@ const std::vector<Renderer<app::Simulation>>& renderers() {
 template <>
 const std::vector<Renderer<app::SharedCluster>>& renderers() {
   static const std::vector<Renderer<app::SharedCluster>> r = {{"text", &shared_cluster_text},
-                                                               {"json", &jobs_json}};
+                                                              {"json", &jobs_json}};
   return r;
 }
 template <>

@@ -273,15 +273,16 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       std::string beside;
       for (const auto& by : r.other_jobs) {
         if (by.added.value() <= 0) continue;
-        beside += fmt::format("{}{} +{}{}", beside.empty() ? "" : ", ",
-                              by.job == s.name ? "its own " + by.what : by.job + "'s " + by.what,
-                              human_seconds(by.added.value()),
-                              by.tier.empty() ? "" : " on " + by.tier);
+        beside +=
+            fmt::format("{}{} +{}{}", beside.empty() ? "" : ", ",
+                        by.job == s.name ? "its own " + by.what : by.job + "'s " + by.what,
+                        human_seconds(by.added.value()), by.tier.empty() ? "" : " on " + by.tier);
       }
       if (!beside.empty())
-        out += fmt::format("      beside the other traffic (weighed by the time it is on): {}, "
-                           "{} in all\n",
-                           beside, human_seconds(r.shared.value()));
+        out += fmt::format(
+            "      beside the other traffic (weighed by the time it is on): {}, "
+            "{} in all\n",
+            beside, human_seconds(r.shared.value()));
     }
   }
   return out;

@@ -265,8 +265,7 @@ Verdict predict_one(const Scenario& s, const Calibration& calibration, bool time
                         s.cluster.cross_traffic->end());
       beside.cross_traffic = std::move(traffic);
       const auto shared = make_network(s.network_model, beside, cal.network());
-      p.step =
-          simulate_step(StepInputs{s.model, beside, plan, s.training, *shared, cal, timeline});
+      p.step = simulate_step(StepInputs{s.model, beside, plan, s.training, *shared, cal, timeline});
       p.fabric = shared->records();
     }
   }

@@ -755,8 +755,7 @@ std::vector<Scenario> read_jobs(const ConfigNode& list, const Scenario& shared,
     placement[i] = item.str_or("placement", "packed");
     if (placement[i] == "packed" || placement[i] == "scattered") continue;
     const auto range = gpu_range(placement[i]);
-    if (!range)
-      item.fail("placement", "packed, scattered or a range of GPUs such as 0-4095");
+    if (!range) item.fail("placement", "packed, scattered or a range of GPUs such as 0-4095");
     const auto [first, last] = *range;
     if (first % unit != 0 || (last + 1) % unit != 0 || last >= c.gpus ||
         last - first + 1 != gpus[i])
@@ -825,8 +824,9 @@ Scenario read(const ConfigNode& root, const Catalog& catalog, const std::string&
     for (const std::string key :
          {"model", "training", "parallelism", "measured", "bringup", "design"}) {
       if (root.has(key))
-        root.fail(key, "no " + key + ": beside jobs: (each job has its own model, training and "
-                       "parallelism; measured, bringup and design take one job)");
+        root.fail(key, "no " + key +
+                           ": beside jobs: (each job has its own model, training and "
+                           "parallelism; measured, bringup and design take one job)");
     }
   } else {
     read_job(root, s, base_dir);

@@ -54,7 +54,8 @@ TEST(App, AScatteredJobCrossesTheSpinesItsPackedTwinAvoids) {
 // Two Llama 3 70B jobs of 1,024 GPUs (TP 8, PP 4: their pipeline sends leave the leaf) on a
 // 2,048-GPU cluster.
 app::SharedCluster two_jobs(const std::string& network, const std::string& placement) {
-  std::string yaml = "cluster: {gpu: h100-sxm-80gb, gpus: 2048, network: {" + network + "}}\njobs:\n";
+  std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 2048, network: {" + network + "}}\njobs:\n";
   for (const char* name : {"a", "b"}) {
     yaml += std::string("  - {name: ") + name + ", gpus: 1024, placement: " + placement +
             ", model: {preset: llama3-70b}, training: {global_batch: 512}, parallelism: {tp: 8, "

@@ -426,12 +426,13 @@ TEST(ScenarioErrors, GpuPools) {
 TEST(ScenarioErrors, JobsShareTheClusterWithoutOverlapping) {
   const std::string cluster = "cluster: {gpu: h100-sxm-80gb, gpus: 64}\n";
   const auto job = [](const std::string& name, const std::string& extra) {
-    return "  - {name: " + name + ", gpus: 16, model: {preset: llama3-8b}, training: "
-           "{global_batch: 32}, parallelism: {tp: 8}" + extra + "}\n";
+    return "  - {name: " + name +
+           ", gpus: 16, model: {preset: llama3-8b}, training: "
+           "{global_batch: 32}, parallelism: {tp: 8}" +
+           extra + "}\n";
   };
-  const Scenario ok =
-      scenario(cluster + "jobs:\n" + job("a", "") + job("b", ", placement: 32-47") +
-               job("c", ", placement: scattered"));
+  const Scenario ok = scenario(cluster + "jobs:\n" + job("a", "") + job("b", ", placement: 32-47") +
+                               job("c", ", placement: scattered"));
   ASSERT_EQ(ok.jobs.size(), 3u);
   EXPECT_EQ(ok.jobs[0].cluster.job_gpu(0), 0);
   EXPECT_EQ(ok.jobs[1].cluster.job_gpu(0), 32);
@@ -455,13 +456,16 @@ TEST(ScenarioErrors, JobsShareTheClusterWithoutOverlapping) {
                "beside jobs");
   expect_error(cluster + "network_model: bandwidth\njobs:\n" + job("a", ""), "network_model",
                "fabric");
-  expect_error("cluster: {gpu: h100-sxm-80gb, gpus: 64, pools: [{gpu: h200-sxm-141gb, gpus: 32}]}\njobs:\n" +
-                   job("a", ""),
-               "jobs", "pools");
-  expect_error(cluster + "jobs:\n  - {name: a, gpus: 12, model: {preset: llama3-8b}, training: "
-                         "{global_batch: 32}}\n",
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64, pools: [{gpu: h200-sxm-141gb, gpus: 32}]}\njobs:\n" +
+          job("a", ""),
+      "jobs", "pools");
+  expect_error(cluster +
+                   "jobs:\n  - {name: a, gpus: 12, model: {preset: llama3-8b}, training: "
+                   "{global_batch: 32}}\n",
                "jobs[0].gpus", "a multiple of 8");
-  expect_error(cluster + "jobs:\n  - {name: a, gpus: 16, model: {preset: nope}, training: "
-                         "{global_batch: 32}}\n",
+  expect_error(cluster +
+                   "jobs:\n  - {name: a, gpus: 16, model: {preset: nope}, training: "
+                   "{global_batch: 32}}\n",
                "jobs[0].model.preset", "");
 }

@@ -451,7 +451,7 @@ TEST(Collectives, BackgroundStreamsTakeTheirShareOfTheLinksTheyCross) {
   const PhaseResult alone = net.run(phase);
   ASSERT_GT(alone.links_used[static_cast<size_t>(LinkTier::leaf_spine)], 0);
   const double uplinks = 32 * 1e9 / (alone.time.value() - c.nic.latency.value());  // bytes/s
-  EXPECT_LT(uplinks, 32 * c.nic_bandwidth.value() / 2);   // the uplinks bind, not the NICs
+  EXPECT_LT(uplinks, 32 * c.nic_bandwidth.value() / 2);  // the uplinks bind, not the NICs
   const PhaseResult beside = net.with_background(same_rail).run(phase);
   // Twice the bytes' time; the route's latency (four scale-out hops: the NIC-to-NIC latency)
   // once.
