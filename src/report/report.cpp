@@ -350,6 +350,17 @@ nlohmann::json run_json(const ReliabilityReport& rep) {
   j["spare_nodes_default"] = rep.setup.spares_defaulted;
   j["repair_s"] = rep.setup.repair.value();
   j["failure_profile"] = rep.setup.profile;
+  const SlowHosts& h = rep.setup.slow;
+  j["slow_hosts"] = {{"policy", h.policy},
+                     {"per_node_day", h.per_node_hour * 24},
+                     {"duration_s", h.duration.value()},
+                     {"lemon_fraction", h.lemon_fraction},
+                     {"slowdown", h.slowdown},
+                     {"detection_s", h.detection.value()},
+                     {"drops_spells", h.drops_spells},
+                     {"slow_share", h.slow_share},
+                     {"work_factor", h.work_factor},
+                     {"drops_per_day", h.drops_per_day}};
   j["mean_time_between_interruptions_s"] =
       rep.setup.rate_per_hour > 0 ? 3600.0 / rep.setup.rate_per_hour : 0.0;
   nlohmann::json timeline = nlohmann::json::array();
@@ -575,6 +586,28 @@ nlohmann::json chrome_trace(const Scenario& s, const Prediction& p) {
       {"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", {{"scenario", s.name}}}};
 }
 
+namespace {
+
+std::string slow_hosts_line(const SlowHosts& h) {
+  if (h.per_node_hour <= 0 && h.lemon_fraction <= 0)
+    return "  slow hosts           none (reliability.slow_hosts: no rate is published for a "
+           "health-checked dedicated cluster)\n";
+  std::string out = fmt::format(
+      "  slow hosts           {:.3g} spells per node-day of {} and {:.2g}% lemons, each x{:.2f}: "
+      "a slow node in the job {:.1f}% of the time, training {:.1f}% slower\n",
+      h.per_node_hour * 24, human_seconds(h.duration.value()), 100 * h.lemon_fraction, h.slowdown,
+      100 * h.slow_share, 100 * (h.work_factor - 1));
+  if (h.policy == "drop") {
+    out += fmt::format(
+        "                       dropped {} after detection: {:.2f} planned restarts a day{}\n",
+        h.drops_spells ? "spells and lemons" : "lemons", h.drops_per_day,
+        h.drops_spells ? "" : " (a spell costs less than a restart: tolerated)");
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
   const RunSetup& st = rep.setup;
   const RunResult& r = rep.result;
@@ -594,6 +627,7 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
   out += fmt::format(
       "  restart              {} (detection, relaunch, communicators, checkpoint load)\n",
       human_seconds(st.restart.value()));
+  out += slow_hosts_line(st.slow);
   out += fmt::format(
       "  checkpoint interval  Young {}, Daly {}, simulated optimum {}; using {}\n",
       human_seconds(rep.interval.young.value()), human_seconds(rep.interval.daly.value()),
@@ -632,7 +666,7 @@ std::string reliability_text(const Scenario& s, const ReliabilityReport& rep) {
   if (!rep.what_ifs.empty()) {
     out += "\n  what if (fewer trials each):\n";
     for (const auto& w : rep.what_ifs) {
-      out += fmt::format("    {:<28} goodput {:5.1f}%", w.name, 100 * w.goodput);
+      out += fmt::format("    {:<34} goodput {:5.1f}%", w.name, 100 * w.goodput);
       if (!rep.span_days) out += fmt::format(", {:.1f} days", w.days_median);
       out += "\n";
     }

@@ -171,6 +171,52 @@ void check_reliability(const Scenario& s) {
                    "expected one of " + names + ", got \"" + s.reliability.distribution + "\"");
 }
 
+namespace {
+
+// Slow hosts (SlowHosts in the header): the share of the training time the job holds a slow
+// node, its training time at that pace, and under `drop` the planned restarts that remove them.
+void add_slow_hosts(RunSetup& setup, const SlowHostSettings& given, const ConfigNode& data) {
+  SlowHosts& h = setup.slow;
+  h.per_node_hour = given.per_node_day.value_or(data.number("per_node_day")) / 24.0;
+  h.duration = given.duration.value_or(data.duration("duration"));
+  h.lemon_fraction = given.lemon_fraction.value_or(data.number("lemon_fraction"));
+  h.slowdown = given.slowdown.value_or(data.number("slowdown"));
+  h.policy = given.policy;
+  h.detection = given.detection.value_or(data.duration("detection"));
+  const auto nodes = static_cast<double>(setup.job_nodes);
+  const double mean_h = h.duration.value() / kHour;
+  const double restart_h = (setup.restart + setup.checkpoint_write).value() / kHour;
+  const bool drop = h.policy == "drop";
+  h.drops_spells = drop && (h.slowdown - 1) * mean_h > restart_h;
+  // A spell found after `detection` and dropped is slow only until then: E[min(X, t)].
+  const double caught = std::exp(-h.detection.value() / kHour / mean_h);
+  const double slow_h = h.drops_spells ? mean_h * (1 - caught) : mean_h;
+  const double spells = nodes * h.per_node_hour * slow_h;  // in progress, on average
+  const double lemons_in = drop ? 0.0 : 1 - std::pow(1 - h.lemon_fraction, nodes);
+  h.slow_share = 1 - std::exp(-spells) * (1 - lemons_in);
+  h.work_factor = 1 + (h.slowdown - 1) * h.slow_share;
+  const double work_h = setup.work.value() / kHour;
+  // Dropped: every spell outlasting detection; every lemon of the job once, spread over the run.
+  double drops_per_hour = h.drops_spells ? nodes * h.per_node_hour * caught : 0.0;
+  if (drop && work_h > 0) drops_per_hour += nodes * h.lemon_fraction / (work_h * h.work_factor);
+  h.drops_per_day = drops_per_hour * 24;
+  setup.work = setup.work * h.work_factor;
+  if (drops_per_hour > 0) {
+    FailureSource f;
+    f.name = "slow-host-dropped";
+    f.category = "slow host";
+    f.unit = "node";
+    f.units = nodes;
+    f.rate_per_hour = drops_per_hour;
+    f.blast_nodes = 1;
+    f.planned = true;
+    setup.rate_per_hour += f.rate_per_hour;
+    setup.sources.push_back(f);
+  }
+}
+
+}  // namespace
+
 RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
   check_reliability(s);
   const auto data = ConfigNode::embedded("reliability.yaml");
@@ -230,6 +276,7 @@ RunSetup make_run_setup(const Scenario& s, const Prediction& p) {
   setup.restart = Seconds(detection + relaunch + comm +
                           setup.checkpoint_write.value());  // load at the write rate
   setup.repair = r.repair_time ? *r.repair_time : defaults.duration("repair_time");
+  add_slow_hosts(setup, r.slow_hosts, data->child("slow_hosts"));  // before the spares' default
   setup.spare_nodes = r.spare_nodes ? *r.spare_nodes : c.spare_gpus / c.gpus_per_node;
   if (!r.spare_nodes && !c.spare_gpus_given) {
     setup.spare_nodes = default_spare_nodes(setup);
@@ -543,6 +590,28 @@ ReliabilityReport reliability_report(const Scenario& s, const Prediction& p,
     rep.what_ifs.push_back({name, r.goodput, r.days_median});
   };
   const Seconds chosen = rep.interval.chosen;
+  // Slow hosts: the other policy; or, with none set, the rates GREYHOUND measured on shared
+  // nodes (data/reliability.yaml example_*), tolerated and dropped.
+  {
+    const SlowHosts& h = rep.setup.slow;
+    const ConfigNode data = ConfigNode::embedded("reliability.yaml")->child("slow_hosts");
+    Scenario other = s;
+    SlowHostSettings& set = other.reliability.slow_hosts;
+    const bool none = h.per_node_hour <= 0 && h.lemon_fraction <= 0;
+    std::vector<std::string> policies = {h.policy == "drop" ? "tolerate" : "drop"};
+    if (none) {
+      set.per_node_day = data.number("example_per_node_day");
+      set.lemon_fraction = data.number("example_lemon_fraction");
+      policies = {"tolerate", "drop"};
+    }
+    for (const auto& policy : policies) {
+      set.policy = policy;
+      const RunSetup slow = make_run_setup(other, p);
+      what_if(std::string(none ? "GREYHOUND's slow hosts, " : "slow hosts ") +
+                  (policy == "drop" ? "dropped" : "tolerated"),
+              slow, choose_interval(slow, other).chosen);
+    }
+  }
   what_if("checkpoint interval x 0.5", rep.setup, chosen * 0.5);
   what_if("checkpoint interval x 2", rep.setup, chosen * 2.0);
   RunSetup v = rep.setup;

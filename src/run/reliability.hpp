@@ -42,6 +42,28 @@ struct FailureSource {
   bool planned = false;
 };
 
+// Slow hosts (reliability.slow_hosts, data/reliability.yaml): nodes that keep running, slower.
+// The job runs at a slow node's pace while it holds one. Transient spells start at a rate per
+// node and last an exponential time (mean `duration`); lemons, a share of nodes, stay slow until
+// removed. Slow nodes are independent, so the job holds none a share exp(-m) (1 - lemon)^nodes
+// of the time, m the transient spells in progress (Poisson, mean nodes x rate x duration), and
+// its training time grows by (slowdown - 1) x the share it holds one. Policy `drop`: a slow node
+// found `detection` after it turns slow leaves the job at a planned restart (checkpoint first)
+// for a spare and goes to repair -- every lemon, and a transient spell only when its expected
+// remaining loss, (slowdown - 1) x duration, beats the restart (GREYHOUND's rule).
+struct SlowHosts {
+  double per_node_hour = 0;  // transient spells starting
+  Seconds duration;          // mean length of one
+  double lemon_fraction = 0;
+  double slowdown = 1;
+  std::string policy = "tolerate";
+  Seconds detection;
+  bool drops_spells = false;  // under `drop`: dropping a transient spell pays
+  double slow_share = 0;      // of the training time, the job holds a slow node
+  double work_factor = 1;     // training time at the slow pace over the healthy pace
+  double drops_per_day = 0;   // planned restarts to drop slow nodes
+};
+
 // Everything one trial needs, derived from a scenario and its step prediction.
 struct RunSetup {
   std::vector<FailureSource> sources;
@@ -65,6 +87,7 @@ struct RunSetup {
   bool async_checkpoint = true;
   std::string distribution = "exponential";
   double weibull_shape = 0.78;
+  SlowHosts slow;  // `work` above is at the slow pace
   // Training stops this long per checkpoint.
   [[nodiscard]] Seconds pause() const {
     return checkpoint_overhead + (async_checkpoint ? snapshot : checkpoint_write);

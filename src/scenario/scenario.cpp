@@ -441,7 +441,7 @@ Measured read_measured(const ConfigNode& n) {
 ReliabilitySettings read_reliability(const ConfigNode& n) {
   n.check_no_unknown_keys({"checkpoint_interval", "checkpoint", "storage_bandwidth", "detection",
                            "relaunch", "repair_time", "spare_nodes", "distribution",
-                           "weibull_shape", "trials", "seed", "profile"});
+                           "weibull_shape", "trials", "seed", "profile", "slow_hosts"});
   ReliabilitySettings r;
   auto duration = [&](const std::string& key, bool positive) -> std::optional<Seconds> {
     if (!n.has(key)) return std::nullopt;
@@ -476,6 +476,37 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
   const long long seed = n.integer_or("seed", 1);
   if (seed < 0) n.fail("seed", "expected 0 or a positive integer");
   r.seed = static_cast<unsigned long long>(seed);
+  if (n.has("slow_hosts")) {
+    const ConfigNode h = n.child("slow_hosts");
+    h.check_no_unknown_keys(
+        {"per_node_day", "duration", "lemon_fraction", "slowdown", "policy", "detection"});
+    SlowHostSettings& sh = r.slow_hosts;
+    if (h.has("per_node_day")) {
+      sh.per_node_day = h.number("per_node_day");
+      if (*sh.per_node_day < 0 || *sh.per_node_day > 100)
+        h.fail("per_node_day", "expected slow spells per node per day, 0 to 100");
+    }
+    if (h.has("duration")) {
+      sh.duration = h.duration("duration");
+      if (sh.duration->value() <= 0 || sh.duration->value() > 365 * 86400.0)
+        h.fail("duration", "expected a positive duration of at most a year, such as \"10min\"");
+    }
+    if (h.has("lemon_fraction")) {
+      sh.lemon_fraction = h.number("lemon_fraction");
+      if (*sh.lemon_fraction < 0 || *sh.lemon_fraction >= 1)
+        h.fail("lemon_fraction", "expected a share of nodes from 0 to below 1, such as 0.005");
+    }
+    if (h.has("slowdown")) {
+      sh.slowdown = h.number("slowdown");
+      if (*sh.slowdown < 1 || *sh.slowdown > 100)
+        h.fail("slowdown", "expected a slow node's step over a healthy one's, 1 to 100");
+    }
+    sh.policy = h.choice_or("policy", {"tolerate", "drop"}, "tolerate");
+    if (h.has("detection")) {
+      sh.detection = h.duration("detection");
+      if (sh.detection->value() < 0) h.fail("detection", "expected 0 or a positive duration");
+    }
+  }
   return r;
 }
 

@@ -34,6 +34,17 @@ struct Measured {
   enum class HoursBasis { steady, elapsed } gpu_hours_basis = HoursBasis::steady;
 };
 
+// The scenario's `reliability.slow_hosts:` block: nodes that keep running, slower (fail-slow).
+// Absent values take data/reliability.yaml's slow_hosts (run/reliability.hpp).
+struct SlowHostSettings {
+  std::optional<double> per_node_day;    // transient slow spells starting per node per day
+  std::optional<Seconds> duration;       // the mean length of one
+  std::optional<double> lemon_fraction;  // share of nodes slow until removed
+  std::optional<double> slowdown;        // a slow node's step over a healthy one's
+  std::string policy = "tolerate";       // tolerate | drop (detected, swapped for a spare)
+  std::optional<Seconds> detection;      // from a node turning slow to its detection
+};
+
 // The scenario's `reliability:` block: what the run-level simulation may not guess. Absent
 // values take the defaults of data/reliability.yaml (run/reliability.hpp).
 struct ReliabilitySettings {
@@ -50,6 +61,7 @@ struct ReliabilitySettings {
   std::optional<double> weibull_shape;
   int trials = 1000;
   unsigned long long seed = 1;
+  SlowHostSettings slow_hosts;
 };
 
 // The scenario's `facility:` block: overrides of data/facility.yaml and the delivery date.

@@ -287,3 +287,57 @@ TEST(Reliability, DefaultSparesCoverTheRepairsInFlight) {
   EXPECT_FALSE(zero.spares_defaulted);
   EXPECT_EQ(zero.spare_nodes, 0);
 }
+
+// Slow hosts in closed form: with none set, nothing changes; transient spells at rate r per
+// node-hour lasting D hours leave exp(-nodes r D) of the time free of them, and the training
+// time grows by (slowdown - 1) x the rest. Dropped, a spell is slow only until detection
+// (D (1 - exp(-t/D))) and every one outlasting it is a planned restart, when that pays: a
+// 2-hour spell at 1.5x loses an hour, more than a restart; a 10-minute one at 1.2x does not.
+TEST(Reliability, SlowHostsSlowTheRunAsTheirShareOfTimeSays) {
+  const Scenario base = scenario(kLlama3);
+  const Prediction p = colossim::testing::predicted(base);
+  const RunSetup healthy = make_run_setup(base, p);
+  EXPECT_DOUBLE_EQ(healthy.slow.work_factor, 1.0);
+  EXPECT_DOUBLE_EQ(healthy.slow.slow_share, 0.0);
+  const double nodes = 2048;
+  ASSERT_EQ(healthy.job_nodes, 2048);
+
+  Scenario s = base;
+  s.reliability.slow_hosts.per_node_day = 0.01;
+  s.reliability.slow_hosts.duration = Seconds(2 * 3600.0);
+  s.reliability.slow_hosts.slowdown = 1.5;
+  const RunSetup tolerated = make_run_setup(s, p);
+  const double share = 1 - std::exp(-nodes * 0.01 / 24 * 2);
+  EXPECT_NEAR(tolerated.slow.slow_share, share, 1e-12);
+  EXPECT_NEAR(tolerated.work.value() / healthy.work.value(), 1 + 0.5 * share, 1e-12);
+  EXPECT_DOUBLE_EQ(tolerated.slow.drops_per_day, 0.0);
+  EXPECT_EQ(tolerated.sources.size(), healthy.sources.size());
+
+  s.reliability.slow_hosts.policy = "drop";
+  s.reliability.slow_hosts.detection = Seconds(600);
+  const RunSetup dropped = make_run_setup(s, p);
+  ASSERT_TRUE(dropped.slow.drops_spells);
+  const double caught = std::exp(-(600.0 / 3600) / 2);
+  EXPECT_NEAR(dropped.slow.slow_share, 1 - std::exp(-nodes * 0.01 / 24 * 2 * (1 - caught)), 1e-12);
+  EXPECT_NEAR(dropped.slow.drops_per_day, nodes * 0.01 * caught, 1e-9);
+  ASSERT_EQ(dropped.sources.size(), healthy.sources.size() + 1);
+  EXPECT_TRUE(dropped.sources.back().planned);
+  EXPECT_EQ(dropped.sources.back().blast_nodes, 1);
+  EXPECT_LT(dropped.work.value(), tolerated.work.value());
+
+  s.reliability.slow_hosts.duration = Seconds(600);
+  s.reliability.slow_hosts.slowdown = 1.2;
+  const RunSetup short_spells = make_run_setup(s, p);
+  EXPECT_FALSE(short_spells.slow.drops_spells);
+  EXPECT_DOUBLE_EQ(short_spells.slow.drops_per_day, 0.0);
+
+  // Lemons: tolerated, the job almost surely holds one all run; dropped, each is one restart.
+  Scenario lemons = base;
+  lemons.reliability.slow_hosts.lemon_fraction = 0.005;
+  const RunSetup kept = make_run_setup(lemons, p);
+  EXPECT_NEAR(kept.slow.slow_share, 1 - std::pow(0.995, nodes), 1e-12);
+  lemons.reliability.slow_hosts.policy = "drop";
+  const RunSetup swapped = make_run_setup(lemons, p);
+  EXPECT_DOUBLE_EQ(swapped.slow.slow_share, 0.0);
+  EXPECT_NEAR(swapped.slow.drops_per_day * swapped.work.value() / 86400, nodes * 0.005, 1e-6);
+}

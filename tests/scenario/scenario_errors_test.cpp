@@ -469,3 +469,16 @@ TEST(ScenarioErrors, JobsShareTheClusterWithoutOverlapping) {
                    "{global_batch: 32}}\n",
                "jobs[0].model.preset", "");
 }
+
+TEST(ScenarioErrors, SlowHostsAreNamedAndBounded) {
+  const std::string base = kGood + "reliability:\n  slow_hosts: ";
+  EXPECT_EQ(error_of(base + "{per_node_day: 0.1, duration: 10min, lemon_fraction: 0.005, "
+                            "slowdown: 1.2, policy: drop, detection: 30s}\n"),
+            "");
+  expect_error(base + "{per_node_day: -1}\n", "reliability.slow_hosts.per_node_day", "0 to 100");
+  expect_error(base + "{duration: 0s}\n", "reliability.slow_hosts.duration", "positive");
+  expect_error(base + "{lemon_fraction: 1}\n", "reliability.slow_hosts.lemon_fraction", "below 1");
+  expect_error(base + "{slowdown: 0.5}\n", "reliability.slow_hosts.slowdown", "1 to 100");
+  expect_error(base + "{policy: fix}\n", "reliability.slow_hosts.policy", "tolerate");
+  expect_error(base + "{speed: 2}\n", "reliability.slow_hosts.speed", "");
+}
