@@ -138,17 +138,19 @@ class FabricModel final : public NetworkModel {
         const std::optional<CollectiveResult> beside = price(slice, std::move(streams));
         if (!beside) continue;
         const double added = load.duty * std::max(0.0, (beside->time - base).value());
-        std::array<long long, kLinkTiers> shared{};
+        // Where they met: the tier of the shared link slowest to carry the collective's bytes.
+        std::array<double, kLinkTiers> drain{};
         for (const auto& step : beside->steps) {
           for (const auto& phase : step.phases) {
-            for (size_t t = 0; t < kLinkTiers; ++t) shared[t] += phase.shared_links[t];
+            for (size_t t = 0; t < kLinkTiers; ++t)
+              drain[t] = std::max(drain[t], phase.shared_drain[t]);
           }
         }
-        const auto most = std::max_element(shared.begin(), shared.end());
-        if (added <= 0 && *most == 0) continue;
+        const auto most = std::max_element(drain.begin(), drain.end());
+        if (added <= 0 && *most <= 0) continue;
         r.other_jobs.push_back(
             {load.job, load.what, Seconds(added),
-             *most > 0 ? tier_name[static_cast<size_t>(most - shared.begin())] : ""});
+             *most > 0 ? tier_name[static_cast<size_t>(most - drain.begin())] : ""});
         r.shared += Seconds(added);
       }
     }

@@ -71,8 +71,10 @@ struct PhaseResult {
   std::array<long long, kLinkTiers> links_used{};
   std::array<double, kLinkTiers> busiest_bytes{};
   std::array<double, kLinkTiers> capacity{};  // bytes/s of one link of the tier
-  // Links the phase shared with the background (other jobs' traffic), per tier.
+  // Links the phase shared with the background (other traffic), per tier, and the longest any of
+  // them takes to carry the phase's own bytes at its rate (where the phase meets it hardest).
   std::array<long long, kLinkTiers> shared_links{};
+  std::array<double, kLinkTiers> shared_drain{};
 };
 
 class FabricNetwork {

@@ -53,7 +53,7 @@ struct CollectiveRecord {
   struct OtherJob {
     std::string job, what;  // the other job and which of its traffic
     Seconds added;          // expected: its duty x (time beside it - contended)
-    std::string tier;       // where they met: the tier with most links both used
+    std::string tier;       // where they met: the tier of the shared link slowest to drain
   };
   std::vector<OtherJob> other_jobs;
   std::string busiest_tier;  // where the busiest link sat

@@ -108,6 +108,45 @@ TEST(App, JobsScatteredAcrossAnOversubscribedTierSlowEachOther) {
   for (const auto& j : open.jobs) EXPECT_NEAR(slowdown(j), 0.0, 1e-12);
 }
 
+// The closed form. Two pods of 1,024 GPUs under a 1:7 core, sprayed (the core uplinks of a pod
+// act as one link); two jobs scattered node by node, TP 8 x PP 2, so each job's stage 0 sits in
+// the first pod and stage 1 in the second: its 512 pipeline sends all cross the core, bound by
+// it. Beside the other job's 512 streams that way (its own sends, on for `duty` of its step) a
+// send gets half the core: its bandwidth time doubles, its latency (six scale-out hops, 1.5 x
+// the NIC's) does not, so the expected delay is duty x (T - latency).
+TEST(App, AJobsSendsAcrossAnOversubscribedCoreShareItAsTheFlowEngineSays) {
+  std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 2048, network: {oversubscription: 7, pod_gpus: 1024, "
+      "routing: spray}}\njobs:\n";
+  for (const char* name : {"a", "b"}) {
+    yaml += std::string("  - {name: ") + name +
+            ", gpus: 1024, placement: scattered, model: {preset: llama3-70b}, training: "
+            "{global_batch: 256}, parallelism: {tp: 8, pp: 2, cp: 1, micro_batch: 1, zero: 1, "
+            "recompute: full, virtual_stages: 1}}\n";
+  }
+  const auto r = app::simulate_jobs(scenario(yaml));
+  ASSERT_TRUE(r) << r.refusal().line();
+  const app::JobOnCluster& a = r->jobs[0];
+  double duty = 0;
+  for (const auto& t : r->jobs[1].traffic) {
+    if (t.what == "pipeline") duty = t.duty;
+  }
+  ASSERT_GT(duty, 0);
+  const double latency = 1.5 * a.alone.scenario.cluster.nic.latency.value();
+  bool checked = false;
+  for (const auto& rec : a.shared.fabric) {
+    if (rec.kind != Collective::send_recv || rec.group_size != 2 || rec.stride != 512) continue;
+    for (const auto& by : rec.other_jobs) {
+      if (by.job != "b" || by.what != "pipeline") continue;
+      EXPECT_EQ(by.tier, "spine-core");
+      EXPECT_NEAR(by.added.value(), duty * (rec.contended.value() - latency),
+                  1e-9 * rec.contended.value());
+      checked = true;
+    }
+  }
+  EXPECT_TRUE(checked);
+}
+
 TEST(App, APlanThatDoesNotFitIsARefusalNamingTheFile) {
   const auto r =
       app::simulate(scenario("cluster: {gpu: a100-sxm-40gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"
