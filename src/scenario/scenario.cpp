@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -739,10 +740,11 @@ void read_job(const ConfigNode& n, Scenario& s, const std::string& base_dir) {
 // "A-B": the first and last GPU of an explicit placement; nullopt if `text` is not that form.
 std::optional<std::pair<long long, long long>> gpu_range(const std::string& text) {
   long long first = 0, last = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%lld-%lld%n", &first, &last, &used) != 2 ||
-      used != static_cast<int>(text.size()) || first < 0 || last < first)
-    return std::nullopt;
+  const char* end = text.data() + text.size();
+  const auto a = std::from_chars(text.data(), end, first);
+  if (a.ec != std::errc() || a.ptr == end || *a.ptr != '-') return std::nullopt;
+  const auto b = std::from_chars(a.ptr + 1, end, last);
+  if (b.ec != std::errc() || b.ptr != end || first < 0 || last < first) return std::nullopt;
   return std::pair(first, last);
 }
 

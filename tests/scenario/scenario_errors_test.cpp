@@ -446,6 +446,9 @@ TEST(ScenarioErrors, JobsShareTheClusterWithoutOverlapping) {
                "boundary of 8");
   expect_error(cluster + "jobs:\n" + job("a", ", placement: near"), "jobs[0].placement",
                "packed, scattered or a range");
+  for (const char* bad : {"99999999999999999999-99999999999999999999", "8-", "-8", "16-8", "8-15x"})
+    expect_error(cluster + "jobs:\n" + job("a", std::string(", placement: \"") + bad + "\""),
+                 "jobs[0].placement", "packed, scattered or a range");
   expect_error(cluster + "jobs:\n" + job("a", ", placement: 0-15") + job("b", ", placement: 8-23"),
                "jobs[1].placement", "job \"a\" has 8");
   expect_error(cluster + "jobs:\n" + job("a", "") + job("b", "") + job("c", "") + job("d", "") +
