@@ -19,8 +19,21 @@ std::string megatron_fp8_recipe(const std::string& recipe) {
   return recipe == "current" ? "tensorwise" : recipe;
 }
 
+// torchao's name of a recipe it runs (TorchTitan's Float8LinearConverter recipe_name,
+// torchao/float8/config.py Float8LinearRecipeName): current scaling is its "tensorwise";
+// nullopt for Transformer Engine's recipes it has not (delayed, blockwise, mxfp8).
+std::optional<std::string> torchao_recipe(const std::string& recipe) {
+  if (recipe == "current") return "tensorwise";
+  if (recipe == "rowwise") return "rowwise";
+  return std::nullopt;
+}
+
 // A schedule Megatron-Core does not run (data/stacks.yaml: its `schedules`), such as DualPipeV.
 std::optional<std::string> megatron_lacks(const Plan& p) {
+  // Megatron-Core's FP8 recipes (megatron/core/enums.py Fp8Recipe): no row-wise scaling.
+  if (p.precision == Precision::fp8 && p.fp8_recipe == "rowwise")
+    return "# not runnable: Megatron-Core has no rowwise FP8 recipe (torchao's, as TorchTitan "
+           "runs it)";
   const Stack* megatron = find_stack("megatron-core");
   if (megatron == nullptr || megatron->offers(p.schedule)) return std::nullopt;
   return "# not runnable: Megatron-Core has no " + p.schedule + " schedule";
@@ -272,7 +285,11 @@ std::string torchtitan_toml(const Scenario& s, const Plan& p) {
                    s.training.global_batch / p.dp, s.training.global_batch, s.model.seq_len);
   t += "\n[activation_checkpoint]\n";
   t += fmt::format("mode = \"{}\"\n", to_string(p.recompute));
-  if (p.precision == Precision::fp8) t += "\n[model]\nconverters = [\"float8\"]\n";
+  if (p.precision == Precision::fp8) {
+    t += "\n[model]\nconverters = [\"float8\"]\n";
+    t += fmt::format("\n[float8]\nrecipe_name = \"{}\"\n",
+                     torchao_recipe(p.fp8_recipe).value_or("tensorwise"));
+  }
   return t;
 }
 
@@ -329,11 +346,16 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
   t += "from torchtitan.trainer import Trainer\n\n\ndef colossim_plan() -> Trainer.Config:\n";
   t += fmt::format("    config = {}()\n", base.base);
   if (p.precision == Precision::fp8) {
+    const auto recipe = torchao_recipe(p.fp8_recipe);
+    if (!recipe) {
+      t += "    # colossim priced " + p.fp8_recipe +
+           " scaling, which TorchTitan's float8 converter does not run: tensorwise here\n";
+    }
     t += fmt::format(
         "    config.model_spec = model_registry(\n        \"{}\",\n        converters=["
-        "Float8LinearConverter.Config(\n            recipe_name=\"rowwise\",\n"
+        "Float8LinearConverter.Config(\n            recipe_name=\"{}\",\n"
         "            model_compile_enabled=config.compile.enable,\n        )],\n    )\n",
-        base.flavor);
+        base.flavor, recipe.value_or("tensorwise"));
   }
   const std::string par = "    config.parallelism.";
   t += fmt::format("{}data_parallel_replicate_degree = {}\n", par, replicate);

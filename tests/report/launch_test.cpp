@@ -144,3 +144,28 @@ TEST(Launch, MegatronPipelineLayoutForUnevenSplits) {
             std::string::npos)
       << megatron_args(s, s.plan);
 }
+
+// FP8 recipes by the name each stack knows them: current scaling is torchao's and Megatron's
+// "tensorwise"; torchao's row-wise scaling runs under TorchTitan, and Megatron-Core has none.
+TEST(Launch, Fp8RecipesGoByTheNamesTheStacksKnow) {
+  const auto titan = [](const std::string& recipe) {
+    return scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\ntraining: "
+        "{global_batch: 256, precision: fp8, framework: torchtitan, fp8_recipe: " +
+        recipe + "}\nparallelism: {tp: 1, pp: 1, cp: 1, zero: 3}\n");
+  };
+  const Scenario current = titan("current");
+  EXPECT_NE(torchtitan_config(current, current.plan).find("recipe_name=\"tensorwise\""),
+            std::string::npos);
+  EXPECT_NE(torchtitan_toml(current, current.plan).find("recipe_name = \"tensorwise\""),
+            std::string::npos);
+  const Scenario rowwise = titan("rowwise");
+  EXPECT_NE(torchtitan_config(rowwise, rowwise.plan).find("recipe_name=\"rowwise\""),
+            std::string::npos);
+  EXPECT_EQ(megatron_command(rowwise, rowwise.plan).rfind("# not runnable", 0), 0u);
+  const Scenario delayed = titan("delayed");
+  EXPECT_NE(torchtitan_config(delayed, delayed.plan).find("does not run: tensorwise here"),
+            std::string::npos);
+  EXPECT_NE(megatron_args(current, current.plan).find("--fp8-recipe tensorwise"),
+            std::string::npos);
+}

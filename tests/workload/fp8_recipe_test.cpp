@@ -1,4 +1,5 @@
-// FP8 recipes (data/fp8_recipes.yaml): the four Transformer Engine recipes, what quantizing costs
+// FP8 recipes (data/fp8_recipes.yaml): the four Transformer Engine recipes and torchao's row-wise
+// scaling, what quantizing costs
 // under each against the kernels it runs, and on which tensor cores.
 #include "workload/fp8_recipe.hpp"
 
@@ -10,10 +11,15 @@ using namespace colossim;
 
 // Delayed scaling's cast-transpose reads the BF16 tensor once and writes two FP8 copies; current
 // scaling reads it once more for its amax (3 kernels); block and MX scaling write their scales
-// beside the two copies: one FP32 scale per 128 elements, one byte per 32.
+// beside the two copies: one FP32 scale per 128 elements, one byte per 32; row-wise scaling
+// casts each layout on its own, reducing its rows' amax in the same kernel, with no TP all-reduce.
 TEST(Fp8Recipes, QuantizationCostsFollowTheKernels) {
   ASSERT_EQ(fp8_recipe_names(),
-            (std::vector<std::string>{"delayed", "current", "blockwise", "mxfp8"}));
+            (std::vector<std::string>{"delayed", "current", "blockwise", "mxfp8", "rowwise"}));
+  const Fp8Recipe& rowwise = *find_fp8_recipe("rowwise");
+  EXPECT_EQ(rowwise.cast_bytes, 2 * (2 + 1));
+  EXPECT_EQ(rowwise.cast_kernels, 2);
+  EXPECT_FALSE(rowwise.tp_amax_reduction);
   EXPECT_EQ(default_fp8_recipe().name, "delayed");
   const Fp8Recipe& delayed = *find_fp8_recipe("delayed");
   const Fp8Recipe& current = *find_fp8_recipe("current");
