@@ -364,6 +364,15 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
   t +=
       fmt::format("{}enable_sequence_parallel = {}\n", par, p.sequence_parallel ? "True" : "False");
   t += fmt::format("{}context_parallel_degree = {}\n", par, p.cp);
+  if (p.tp_comm_overlap && p.tp > 1) {
+    // Async TP (micro-pipelined all-gather and reduce-scatter matmuls) is a torch.compile pass:
+    // TorchTitan runs it only with compile on (compile.enable_async_tensor_parallel).
+    if (!stack_or_default(p.stack).compiled.empty())
+      t += "    # async TP needs torch.compile: colossim priced the eager stack; set "
+           "training.compile: true to price the compiled one\n";
+    t += "    config.compile.enable = True\n    config.compile.enable_async_tensor_parallel = "
+         "True\n";
+  }
   t += fmt::format("{}expert_parallel_degree = {}\n", par, p.ep);
   t += fmt::format("{}pipeline_parallel_degree = {}\n", par, p.pp);
   if (p.pp > 1) {

@@ -169,3 +169,22 @@ TEST(Launch, Fp8RecipesGoByTheNamesTheStacksKnow) {
   EXPECT_NE(megatron_args(current, current.plan).find("--fp8-recipe tensorwise"),
             std::string::npos);
 }
+
+// TP communication overlap under TorchTitan is its async TP, a torch.compile pass: the config
+// turns compile on, and says so when colossim priced the eager stack.
+TEST(Launch, TorchTitanAsyncTpNeedsCompile) {
+  const auto titan = [](const std::string& compile) {
+    return scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\ntraining: "
+        "{global_batch: 64, framework: torchtitan, compile: " +
+        compile + "}\nparallelism: {tp: 8, pp: 1, cp: 1, zero: 3, tp_comm_overlap: true}\n");
+  };
+  const Scenario eager = titan("false");
+  const std::string e = torchtitan_config(eager, eager.plan);
+  EXPECT_NE(e.find("config.compile.enable_async_tensor_parallel = True"), std::string::npos) << e;
+  EXPECT_NE(e.find("async TP needs torch.compile"), std::string::npos) << e;
+  const Scenario compiled = titan("true");
+  const std::string c = torchtitan_config(compiled, compiled.plan);
+  EXPECT_NE(c.find("config.compile.enable_async_tensor_parallel = True"), std::string::npos) << c;
+  EXPECT_EQ(c.find("async TP needs torch.compile"), std::string::npos) << c;
+}
