@@ -37,6 +37,7 @@ Catalog Catalog::builtin() {
     gpu.hbm = g.bytes("hbm");
     gpu.hbm_bandwidth = g.bandwidth("hbm_bandwidth");
     gpu.nvlink_bandwidth = g.bandwidth("nvlink_bandwidth");
+    gpu.host_bandwidth = g.bandwidth("host_bandwidth");
     gpu.tdp = Watts(g.number("tdp_w"));
     gpu.node = g.str("node");
     gpu.source = g.str("source");

@@ -22,6 +22,7 @@ struct Gpu {
   Bytes hbm;
   BytesPerSecond hbm_bandwidth;
   BytesPerSecond nvlink_bandwidth;  // per GPU, per direction
+  BytesPerSecond host_bandwidth;    // to host memory, per direction (PCIe, or NVLink-C2C)
   Watts tdp;
   std::string node;  // the usual node id
   std::string source;

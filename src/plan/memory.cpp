@@ -52,6 +52,15 @@ double deepep_buffer_bytes(double hidden, int ep) {
 
 }  // namespace
 
+double offloaded_bytes(const Plan& plan, const LayerWork& w) {
+  double bytes = 0;
+  for (const auto& m : plan.offload_modules) {
+    const auto it = w.offload_saves.find(m);
+    if (it != w.offload_saves.end()) bytes += it->second;
+  }
+  return bytes * plan.offload_fraction;
+}
+
 MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Cluster& cluster,
                                const Training& training) {
   (void)cluster;
@@ -73,13 +82,17 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
   const LayerWork emb = embedding_work(model, shard);
   const LayerWork out = output_work(model, shard);
   const LayerWork mtp = model.mtp_layers > 0 ? mtp_work(model, shard) : LayerWork{};
-  // What a layer-like unit keeps for backward under the plan's recompute.
+  // What a layer-like unit keeps on the GPU for backward under the plan's recompute, less what
+  // it offloads to host memory.
+  double largest_offload = 0;
   const auto held = [&](const LayerWork& w) {
+    const double offloaded = offloaded_bytes(plan, w);
+    largest_offload = std::max(largest_offload, offloaded);
     switch (plan.recompute) {
       case Recompute::none:
-        return w.activation_bytes;
+        return w.activation_bytes - offloaded;
       case Recompute::selective:
-        return activation_bytes_with(w, plan.recompute_modules);
+        return activation_bytes_with(w, plan.recompute_modules) - offloaded;
       case Recompute::full:
         return w.input_bytes;
     }
@@ -143,6 +156,8 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     }
     // Full recompute rebuilds one layer's activations at a time during backward.
     if (plan.recompute == Recompute::full) peak += largest_layer_act;
+    // Backward reloads offloaded activations a layer ahead: two layers' worth are back.
+    peak += 2 * largest_offload;
 
     MemoryBreakdown mb;
     mb.stage = stage;

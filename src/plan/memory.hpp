@@ -1,6 +1,8 @@
 // Memory per GPU: weights, gradients and optimizer state by ZeRO stage, activations by
 // recompute policy and the micro-batches the schedule keeps in flight, communication buffers
-// and the runtime's own reserve. Reported for the fullest pipeline stage.
+// and the runtime's own reserve. Reported for the fullest pipeline stage. Offloaded activations
+// (Plan::offload_modules) live in host memory between their forward and their backward; the
+// layer being reloaded and the one prefetched behind it are back on the GPU.
 //
 // Bytes per parameter (mixed precision with Adam, Megatron-LM / DeepSpeed accounting, as in
 // Rajbhandari et al., ZeRO, SC'20, Sec 3.1, with Megatron's FP32 main gradients):
@@ -16,6 +18,7 @@
 
 #include "plan/pipeline.hpp"
 #include "plan/plan.hpp"
+#include "workload/operators.hpp"
 
 namespace colossim {
 
@@ -35,6 +38,12 @@ struct MemoryBreakdown {
   // the CUDA context and the workspaces that live outside it.
   [[nodiscard]] Bytes allocated() const { return weights + gradients + optimizer + activations; }
 };
+
+// What fine-grained activation offloading moves off the GPU for one layer per micro-batch: the
+// inputs of the plan's offload modules (LayerWork::offload_saves), times its offload fraction
+// (Megatron-Core offloads the first share of the eligible groups in forward order and keeps
+// the rest; the share stands for every layer alike). 0 without offloading.
+[[nodiscard]] double offloaded_bytes(const Plan& plan, const LayerWork& w);
 
 [[nodiscard]] MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model,
                                              const Cluster& cluster, const Training& training);

@@ -33,6 +33,11 @@ struct Plan {
   // With selective recompute, the modules re-run in backward (workload/operators.hpp
   // recompute_module_names; Megatron-Core's recompute_modules, default core_attn).
   std::vector<std::string> recompute_modules = {"core_attn"};
+  // Fine-grained activation offloading (Megatron-Core offload_modules, offload_module_names):
+  // these modules' inputs go to host memory in forward and come back before backward, on the
+  // first `offload_fraction` of each stage's layers; empty: none.
+  std::vector<std::string> offload_modules;
+  double offload_fraction = 1.0;
   // Allow stages of unequal depth when pp x virtual_stages does not divide the layers
   // (Megatron's --decoder-first/last-pipeline-num-layers; NeMo's custom pipeline layouts).
   bool uneven_stages = false;

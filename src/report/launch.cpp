@@ -164,6 +164,12 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   if (p.overlap_param_gather && p.zero >= 1 && p.overlap_grad_reduce)
     a += " --overlap-param-gather";
   if (p.tp_comm_overlap && p.tp > 1) a += " --tp-comm-overlap";
+  if (!p.offload_modules.empty()) {
+    a += " --fine-grained-activation-offloading --offload-modules";
+    for (const auto& m : p.offload_modules) a += " " + m;
+    if (p.offload_fraction < 1)
+      a += fmt::format(" --activation-offload-fraction {:g}", p.offload_fraction);
+  }
   a += p.attention == AttentionKernel::unfused ? " --attention-backend unfused"
                                                : " --attention-backend flash";
   // No Megatron-LM flag stores SwiGLU's input in FP8 (TransformerConfig's
@@ -217,6 +223,9 @@ std::string nemo_command(const Scenario& s, const Plan& p) {
 
 std::string nemo_overrides(const Scenario& s, const Plan& p) {
   if (auto why = megatron_lacks(p)) return *why;
+  if (!p.offload_modules.empty())
+    return "# not runnable: NeMo 8cfedd72's Megatron-Core (0.14) has no fine-grained activation "
+           "offloading";
   std::string a = fmt::format(
       "trainer.strategy.tensor_model_parallel_size={} "
       "trainer.strategy.pipeline_model_parallel_size={} "
@@ -345,6 +354,9 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
     t += "from torchtitan.distributed.activation_checkpoint import FullAC, SelectiveAC\n";
   t += "from torchtitan.trainer import Trainer\n\n\ndef colossim_plan() -> Trainer.Config:\n";
   t += fmt::format("    config = {}()\n", base.base);
+  if (!p.offload_modules.empty())
+    t += "    # colossim priced Megatron-Core's fine-grained activation offloading, which "
+         "TorchTitan does not have\n";
   if (p.precision == Precision::fp8) {
     const auto recipe = torchao_recipe(p.fp8_recipe);
     if (!recipe) {

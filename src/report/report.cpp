@@ -308,6 +308,10 @@ nlohmann::json plan_keys_json(const Plan& pl) {
                       {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
                       {"framework", stack_or_default(pl.stack).name}};
   if (pl.precision == Precision::fp8) j["fp8_recipe"] = pl.fp8_recipe;
+  if (!pl.offload_modules.empty()) {
+    j["offload_modules"] = pl.offload_modules;
+    j["activation_offload_fraction"] = pl.offload_fraction;
+  }
   return j;
 }
 

@@ -313,6 +313,8 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "balance",
                            "attention",
                            "grad_reduce_fp32",
+                           "offload_modules",
+                           "activation_offload_fraction",
                            "order"});
   p.tp = n.count_or("tp", 1, kMaxDegree);
   p.pp = n.count_or("pp", 1, kMaxDegree);
@@ -379,6 +381,42 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
         std::find(p.recompute_modules.begin(), p.recompute_modules.end(), "op") !=
             p.recompute_modules.end())
       n.fail("recompute_modules", "op alone (the per-op policy covers every block)");
+  }
+  if (n.has("offload_modules")) {
+    const auto& names = offload_module_names();
+    for (const auto& m : n.strings("offload_modules")) {
+      if (std::find(names.begin(), names.end(), m) == names.end())
+        n.fail("offload_modules", "names among " + joined_strings(names) + ", got \"" + m + "\"");
+      if (std::find(p.offload_modules.begin(), p.offload_modules.end(), m) !=
+          p.offload_modules.end())
+        n.fail("offload_modules", "each module once, got \"" + m + "\" twice");
+      p.offload_modules.push_back(m);
+    }
+    const auto has = [&](const char* m) {
+      return std::find(p.offload_modules.begin(), p.offload_modules.end(), m) !=
+             p.offload_modules.end();
+    };
+    // Megatron-Core's TransformerConfig checks (transformer_config.py, d98e8a64).
+    if (has("attn_proj") && !has("core_attn"))
+      n.fail("offload_modules", "core_attn beside attn_proj (attn_proj's input is core_attn's "
+                                "output, which core_attn's backward needs)");
+    if (p.recompute == Recompute::full)
+      n.fail("offload_modules",
+             "recompute: none or selective (full recompute keeps only each layer's input)");
+    const bool moe_recomputed =
+        p.recompute == Recompute::selective &&
+        std::find(p.recompute_modules.begin(), p.recompute_modules.end(), "moe") !=
+            p.recompute_modules.end();
+    if (moe_recomputed && (has("expert_fc1") || has("moe_act")))
+      n.fail("offload_modules",
+             "no expert_fc1 or moe_act while recompute_modules holds moe (it re-runs them)");
+  }
+  if (n.has("activation_offload_fraction")) {
+    p.offload_fraction = n.number("activation_offload_fraction");
+    if (p.offload_fraction < 0 || p.offload_fraction > 1)
+      n.fail("activation_offload_fraction", "expected a share of the layers from 0 to 1");
+    if (p.offload_modules.empty())
+      n.fail("activation_offload_fraction", "offload_modules beside it (what to offload)");
   }
   const long long zero = n.integer_or("zero", 1);
   if (zero < 0 || zero > 3) n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(zero));
@@ -730,6 +768,11 @@ void read_job(const ConfigNode& n, Scenario& s, const std::string& base_dir) {
                      s.free_plan_keys);
   s.plan.fp8_recipe = read_fp8_recipe(n.child("training"), *stack, s.cluster.gpu,
                                       s.precision_given ? std::optional(precision) : std::nullopt);
+  for (const auto& m : s.plan.offload_modules) {
+    if ((m == "expert_fc1" || m == "moe_act") && !s.model.moe)
+      n.child("parallelism")
+          .fail("offload_modules", m + " on a mixture-of-experts model (it offloads the experts')");
+  }
   // Megatron-Core stores the activation's input in FP8 only for SwiGLU (TransformerConfig).
   if (s.plan.activation_fp8_input && s.model.mlp != MlpKind::swiglu)
     n.child("parallelism")

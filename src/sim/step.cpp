@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "net/nccl_model.hpp"
+#include "plan/memory.hpp"
 #include "plan/pipeline.hpp"
 #include "plan/placement.hpp"
 #include "sim/cost_model.hpp"
@@ -31,12 +32,14 @@ enum Part : int {
   kInterference,
   kHost,
   kStraggler,
+  kOffload,
   kNumParts
 };
 constexpr std::array<const char*, kNumParts> kPartNames = {
     "forward_compute", "backward_compute",  "recompute",     "tp_comm",
     "cp_comm",         "ep_comm",           "optimizer",     "pp_bubble",
-    "dp_comm",         "comm_interference", "host_overhead", "slowest_gpu"};
+    "dp_comm",         "comm_interference", "host_overhead", "slowest_gpu",
+    "activation_offload"};
 
 // Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the
 // plan keeps them (Plan::grad_reduce_fp32), parameters gathered in BF16.
@@ -445,6 +448,7 @@ class StepBuilder {
     }
     if (p.backward_a2a.present()) p.backward_a2a.before = p.backward[kRecompute];
     host_bound(w, p);
+    if (is_layer) offload(w, p);
     p.params = {w.params - w.expert_params, w.expert_params};
     return p;
   }
@@ -478,6 +482,19 @@ class StepBuilder {
                                   stack.host_us_forward * recomputed_fwd);
     p.forward[kHost] = std::max(0.0, host_f - total(p.forward));
     p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
+  }
+
+  // Fine-grained activation offloading (Plan::offload_modules): forward copies the offloaded
+  // inputs to host memory on a stream of its own, backward copies them back a layer ahead
+  // (Megatron-Core's offload manager), each over the GPU's host link at its rate
+  // (data/hardware/gpus.yaml host_bandwidth): what a pass's compute does not cover of its copy
+  // is exposed. The host link is not shared with the NICs here.
+  void offload(const LayerWork& w, LayerProfiles& p) const {
+    const double bytes = offloaded_bytes(plan_, w);
+    if (bytes <= 0) return;
+    const double copy = bytes / in_.cluster.gpu.host_bandwidth.value();
+    p.forward[kOffload] = std::max(0.0, copy - total(p.forward));
+    p.backward[kOffload] = std::max(0.0, copy - total(p.backward));
   }
 
   // The share of `op`'s forward selective recompute re-runs in backward (0 or 1 but for the

@@ -216,6 +216,7 @@ void attention_ops(const Model& model, const Shard& shard, const LayerShape& x, 
 // activation function writes (what moe_act recompute drops).
 struct BlockMemory {
   double all = 0, act = 0;
+  double expert_in = 0, act_in = 0;  // per token: the experts' input, their activation's input
 };
 
 // The mixture-of-experts block.
@@ -277,6 +278,8 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   const double kept = stack_or_default(shard.stack).moe_output_kept ? h * a : 0.0;
   mem.all += routed_tokens * (h * g + kept + gate * f * x.act_in + f * g) / tokens;
   mem.act += routed_tokens * f * g / tokens;
+  mem.expert_in = routed_tokens * h * g / tokens;
+  mem.act_in = routed_tokens * gate * f * x.act_in / tokens;
   if (moe.shared_experts > 0) {
     const double fs = static_cast<double>(moe.shared_experts * moe.shared_ffn_hidden) / t;
     w.ops.push_back(gemm("shared_fc1", tokens, h, gate * fs));
@@ -322,6 +325,13 @@ BlockMemory mlp_ops(const Model& model, const LayerShape& x, LayerWork& w) {
 const std::vector<std::string>& attention_kernel_names() {
   static const std::vector<std::string> names = {"flash", "flash2", "flash-triton", "flash-v1",
                                                  "unfused"};
+  return names;
+}
+
+const std::vector<std::string>& offload_module_names() {
+  static const std::vector<std::string> names = {"attn_norm", "qkv_linear", "core_attn",
+                                                 "attn_proj", "mlp_norm",   "expert_fc1",
+                                                 "moe_act"};
   return names;
 }
 
@@ -437,6 +447,17 @@ LayerWork layer_work(const Model& model, int layer, const Shard& shard) {
   if (model.mla) w.recompute_saves["mla_up_proj"] = (heads * x.qk_dim + x.kv_width) * a * tokens;
   w.recompute_saves[moe ? "moe" : "mlp"] = block.all * tokens;
   if (moe) w.recompute_saves["moe_act"] = block.act * tokens;
+  // Each module's input as the accounting above keeps it.
+  w.offload_saves["attn_norm"] = a * h / sp_div * tokens;
+  w.offload_saves["qkv_linear"] = g * h / sp_div * tokens;
+  w.offload_saves["core_attn"] = (heads * x.qk_dim + x.kv_width) * a * tokens;
+  w.offload_saves["attn_proj"] =
+      (heads * x.v_dim * a + (g != a ? heads * x.v_dim * g : 0.0)) * tokens;
+  w.offload_saves["mlp_norm"] = a * h / sp_div * tokens;
+  if (moe) {
+    w.offload_saves["expert_fc1"] = block.expert_in * tokens;
+    w.offload_saves["moe_act"] = block.act_in * tokens;
+  }
   w.input_bytes = tokens * h * a / sp_div;
   run_on_stack(w, shard, true);
   op_policy(model, moe, x, w);

@@ -120,11 +120,21 @@ struct LayerWork {
   double activation_bytes = 0;  // saved for backward with no recompute
   // What recomputing each module (selective recompute) no longer keeps, by module name.
   std::map<std::string, double> recompute_saves;
+  // What offloading each module's input to host memory moves off the GPU (Megatron-Core's
+  // fine-grained activation offloading, offload_module_names), by module name.
+  std::map<std::string, double> offload_saves;
   double input_bytes = 0;  // the layer input: what full recompute keeps
   // Live only for a moment, on top of what is held (the loss's FP32 copy of the logits).
   double transient_bytes = 0;
   double moe_load = 1;  // MoE: the slowest EP rank's routed tokens over the mean
 };
+
+// Megatron-Core's fine-grained activation offloading modules (TransformerConfig.offload_modules):
+// each offloads its input, kept for backward, to host memory in forward and reloads it before
+// backward: attn_norm (the layer input), qkv_linear (the QKV projection's input), core_attn (Q,
+// K, V), attn_proj (the attention output), mlp_norm (the post-attention residual), expert_fc1
+// (the tokens the experts received) and moe_act (the experts' first projection's output).
+[[nodiscard]] const std::vector<std::string>& offload_module_names();
 
 // Megatron-Core's recompute modules (TransformerConfig.recompute_modules) colossim prices:
 // core_attn (softmax(QK^T)V; the scores with unfused attention), layernorm (the norms' outputs),

@@ -176,3 +176,42 @@ TEST(Memory, DeepEpBuffersAsMegatronSizesThem) {
   };
   EXPECT_NEAR(buffers(deepep) - buffers(nccl), 377677760.0 + 336047360.0, 1.0);
 }
+
+// Offloading modules' inputs to host memory takes them off every layer in flight and brings two
+// layers' worth back for the reload: the saving is linear in the offloaded share (half the share,
+// half the saving), the experts' inputs count only on a mixture of experts, and the inputs of
+// attention, its projection and the norms are what the accounting keeps for them.
+TEST(Memory, OffloadedActivationsLeaveTheGpuInProportion) {
+  const std::string base =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: qwen3-30b-a3b}\ntraining: "
+      "{global_batch: 256}\nparallelism: {tp: 1, pp: 1, cp: 1, ep: 8, micro_batch: 1, zero: 1, "
+      "recompute: none";
+  const auto activations = [&](const std::string& offload) {
+    const Scenario s = scenario(base + offload + "}\n");
+    return memory_per_gpu(s.plan, s.model, s.cluster, s.training).activations.value();
+  };
+  const double none = activations("");
+  const double all = activations(", offload_modules: [attn_norm, qkv_linear, core_attn, "
+                                 "attn_proj, mlp_norm, expert_fc1, moe_act]");
+  const double half = activations(", offload_modules: [attn_norm, qkv_linear, core_attn, "
+                                  "attn_proj, mlp_norm, expert_fc1, moe_act], "
+                                  "activation_offload_fraction: 0.5");
+  EXPECT_GT(none - all, 0.3 * none);
+  EXPECT_NEAR(none - half, (none - all) / 2, 1e-6 * none);
+  // What each module moves is its input as the layer keeps it.
+  const Scenario s = scenario(base + "}\n");
+  Shard shard;
+  shard.tp = 1;
+  shard.ep = 8;
+  shard.micro_batch = 1;
+  shard.seq_len = s.model.seq_len;
+  const LayerWork w = layer_work(s.model, 0, shard);
+  const double tokens = static_cast<double>(s.model.seq_len);
+  EXPECT_DOUBLE_EQ(w.offload_saves.at("attn_norm"), 2.0 * s.model.hidden * tokens);
+  EXPECT_DOUBLE_EQ(w.offload_saves.at("mlp_norm"), 2.0 * s.model.hidden * tokens);
+  EXPECT_GT(w.offload_saves.at("expert_fc1"), 0);
+  Plan plan = s.plan;
+  plan.offload_modules = {"core_attn"};
+  plan.offload_fraction = 0.25;
+  EXPECT_DOUBLE_EQ(offloaded_bytes(plan, w), 0.25 * w.offload_saves.at("core_attn"));
+}

@@ -63,7 +63,10 @@ TEST(Launch, MegatronFlagsAreOnesMegatronParses) {
       "recompute: full}\n",
       "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: mixtral-8x7b}\ntraining: "
       "{global_batch: 256, precision: fp8}\nparallelism: {tp: 2, pp: 2, ep: 8, etp: 2, "
-      "overlap_grad_reduce: false}\n"};
+      "overlap_grad_reduce: false}\n",
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: qwen3-30b-a3b}\ntraining: "
+      "{global_batch: 256}\nparallelism: {tp: 1, pp: 2, ep: 8, offload_modules: [core_attn, "
+      "attn_proj, expert_fc1], activation_offload_fraction: 0.5}\n"};
   for (const auto& yaml : yamls) {
     const Scenario s = scenario(yaml);
     const std::string line = megatron_args(s, s.plan);
@@ -187,4 +190,18 @@ TEST(Launch, TorchTitanAsyncTpNeedsCompile) {
   const std::string c = torchtitan_config(compiled, compiled.plan);
   EXPECT_NE(c.find("config.compile.enable_async_tensor_parallel = True"), std::string::npos) << c;
   EXPECT_EQ(c.find("async TP needs torch.compile"), std::string::npos) << c;
+}
+
+// Fine-grained activation offloading is Megatron-Core's (d98e8a64): its flags in the Megatron-LM
+// line, none in NeMo's Megatron-Core 0.14.
+TEST(Launch, ActivationOffloadingIsMegatronCoresFlags) {
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: qwen3-30b-a3b}\ntraining: "
+      "{global_batch: 256}\nparallelism: {tp: 1, pp: 2, ep: 8, offload_modules: [core_attn, "
+      "attn_proj, expert_fc1], activation_offload_fraction: 0.5}\n");
+  EXPECT_NE(megatron_args(s, s.plan)
+                .find("--fine-grained-activation-offloading --offload-modules core_attn attn_proj "
+                      "expert_fc1 --activation-offload-fraction 0.5"),
+            std::string::npos);
+  EXPECT_EQ(nemo_overrides(s, s.plan).rfind("# not runnable", 0), 0u);
 }

@@ -485,3 +485,30 @@ TEST(ScenarioErrors, SlowHostsAreNamedAndBounded) {
   expect_error(base + "{policy: fix}\n", "reliability.slow_hosts.policy", "tolerate");
   expect_error(base + "{speed: 2}\n", "reliability.slow_hosts.speed", "");
 }
+
+// parallelism.offload_modules: Megatron-Core's module names and its TransformerConfig checks.
+TEST(ScenarioErrors, OffloadModulesAreMegatronCoresAndCheckedAsIt) {
+  const std::string moe =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: qwen3-30b-a3b}\ntraining: "
+      "{global_batch: 32}\nparallelism: {tp: 1, ep: 8, ";
+  EXPECT_EQ(error_of(moe + "offload_modules: [core_attn, attn_proj, expert_fc1, moe_act], "
+                           "activation_offload_fraction: 0.5}\n"),
+            "");
+  expect_error(moe + "offload_modules: [logits]}\n", "parallelism.offload_modules",
+               "names among attn_norm");
+  expect_error(moe + "offload_modules: [core_attn, core_attn]}\n", "parallelism.offload_modules",
+               "twice");
+  expect_error(moe + "offload_modules: [attn_proj]}\n", "parallelism.offload_modules",
+               "core_attn beside attn_proj");
+  expect_error(moe + "recompute: full, offload_modules: [core_attn]}\n",
+               "parallelism.offload_modules", "recompute: none or selective");
+  expect_error(moe + "recompute: selective, recompute_modules: [moe], offload_modules: "
+                     "[expert_fc1]}\n",
+               "parallelism.offload_modules", "no expert_fc1 or moe_act");
+  expect_error(moe + "offload_modules: [core_attn], activation_offload_fraction: 2}\n",
+               "parallelism.activation_offload_fraction", "0 to 1");
+  expect_error(moe + "activation_offload_fraction: 0.5}\n",
+               "parallelism.activation_offload_fraction", "offload_modules beside it");
+  expect_error(kGood.substr(0, kGood.size() - 2) + ", offload_modules: [moe_act]}\n",
+               "parallelism.offload_modules", "mixture-of-experts");
+}

@@ -466,3 +466,20 @@ TEST(Step, SmallLayersWaitForTheHost) {
                    "training: {global_batch: 8, framework: torchtitan}\nparallelism: {tp: 8}\n"));
   EXPECT_EQ(part(big, "host_overhead"), 0.0);
 }
+
+// Offloaded activations cross the GPU's host link beside the compute: over an H100's PCIe Gen5
+// (64 GB/s) a layer's copies outlast its compute and the rest is exposed; over a GB200's
+// NVLink-C2C (450 GB/s) the compute covers them.
+TEST(Step, ActivationOffloadIsExposedWhereTheHostLinkIsSlowerThanTheCompute) {
+  const auto offload = [](const std::string& gpu) {
+    const Prediction p = colossim::testing::predicted(colossim::testing::scenario(
+        "cluster: {gpu: " + gpu +
+        ", gpus: 64}\nmodel: {preset: qwen3-30b-a3b}\ntraining: {global_batch: 128, "
+        "precision: bf16}\nparallelism: {tp: 1, pp: 2, cp: 1, ep: 8, micro_batch: 2, zero: 1, "
+        "recompute: none, offload_modules: [attn_norm, qkv_linear, core_attn, attn_proj, "
+        "mlp_norm, expert_fc1, moe_act]}\n"));
+    return p.step.part("activation_offload").value();
+  };
+  EXPECT_GT(offload("h100-sxm-80gb"), 0);
+  EXPECT_DOUBLE_EQ(offload("gb200"), 0);
+}
