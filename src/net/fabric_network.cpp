@@ -197,8 +197,7 @@ PhaseResult FabricNetwork::run(const Phase& phase) const {
     r.busiest_bytes[t] = std::max(r.busiest_bytes[t], routed.carried[l]);
     if (routed.shared[l] != 0) {
       ++r.shared_links[t];
-      r.shared_drain[t] =
-          std::max(r.shared_drain[t], routed.carried[l] / routed.net.capacity(l));
+      r.shared_drain[t] = std::max(r.shared_drain[t], routed.carried[l] / routed.net.capacity(l));
     }
   }
   for (size_t t = 0; t < kLinkTiers; ++t) r.capacity[t] = capacity(static_cast<LinkTier>(t));

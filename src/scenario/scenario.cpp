@@ -398,15 +398,15 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     };
     // Megatron-Core's TransformerConfig checks (transformer_config.py, d98e8a64).
     if (has("attn_proj") && !has("core_attn"))
-      n.fail("offload_modules", "core_attn beside attn_proj (attn_proj's input is core_attn's "
-                                "output, which core_attn's backward needs)");
+      n.fail("offload_modules",
+             "core_attn beside attn_proj (attn_proj's input is core_attn's "
+             "output, which core_attn's backward needs)");
     if (p.recompute == Recompute::full)
       n.fail("offload_modules",
              "recompute: none or selective (full recompute keeps only each layer's input)");
-    const bool moe_recomputed =
-        p.recompute == Recompute::selective &&
-        std::find(p.recompute_modules.begin(), p.recompute_modules.end(), "moe") !=
-            p.recompute_modules.end();
+    const bool moe_recomputed = p.recompute == Recompute::selective &&
+                                std::find(p.recompute_modules.begin(), p.recompute_modules.end(),
+                                          "moe") != p.recompute_modules.end();
     if (moe_recomputed && (has("expert_fc1") || has("moe_act")))
       n.fail("offload_modules",
              "no expert_fc1 or moe_act while recompute_modules holds moe (it re-runs them)");

@@ -36,10 +36,9 @@ enum Part : int {
   kNumParts
 };
 constexpr std::array<const char*, kNumParts> kPartNames = {
-    "forward_compute", "backward_compute",  "recompute",     "tp_comm",
-    "cp_comm",         "ep_comm",           "optimizer",     "pp_bubble",
-    "dp_comm",         "comm_interference", "host_overhead", "slowest_gpu",
-    "activation_offload"};
+    "forward_compute", "backward_compute", "recompute",         "tp_comm", "cp_comm",
+    "ep_comm",         "optimizer",        "pp_bubble",         "dp_comm", "comm_interference",
+    "host_overhead",   "slowest_gpu",      "activation_offload"};
 
 // Bytes per parameter moved by data-parallel communication: gradients in FP32 or BF16 as the
 // plan keeps them (Plan::grad_reduce_fp32), parameters gathered in BF16.

@@ -329,9 +329,8 @@ const std::vector<std::string>& attention_kernel_names() {
 }
 
 const std::vector<std::string>& offload_module_names() {
-  static const std::vector<std::string> names = {"attn_norm", "qkv_linear", "core_attn",
-                                                 "attn_proj", "mlp_norm",   "expert_fc1",
-                                                 "moe_act"};
+  static const std::vector<std::string> names = {
+      "attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_norm", "expert_fc1", "moe_act"};
   return names;
 }
 

@@ -191,11 +191,13 @@ TEST(Memory, OffloadedActivationsLeaveTheGpuInProportion) {
     return memory_per_gpu(s.plan, s.model, s.cluster, s.training).activations.value();
   };
   const double none = activations("");
-  const double all = activations(", offload_modules: [attn_norm, qkv_linear, core_attn, "
-                                 "attn_proj, mlp_norm, expert_fc1, moe_act]");
-  const double half = activations(", offload_modules: [attn_norm, qkv_linear, core_attn, "
-                                  "attn_proj, mlp_norm, expert_fc1, moe_act], "
-                                  "activation_offload_fraction: 0.5");
+  const double all = activations(
+      ", offload_modules: [attn_norm, qkv_linear, core_attn, "
+      "attn_proj, mlp_norm, expert_fc1, moe_act]");
+  const double half = activations(
+      ", offload_modules: [attn_norm, qkv_linear, core_attn, "
+      "attn_proj, mlp_norm, expert_fc1, moe_act], "
+      "activation_offload_fraction: 0.5");
   EXPECT_GT(none - all, 0.3 * none);
   EXPECT_NEAR(none - half, (none - all) / 2, 1e-6 * none);
   // What each module moves is its input as the layer keeps it.

@@ -199,9 +199,9 @@ TEST(Launch, ActivationOffloadingIsMegatronCoresFlags) {
       "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: qwen3-30b-a3b}\ntraining: "
       "{global_batch: 256}\nparallelism: {tp: 1, pp: 2, ep: 8, offload_modules: [core_attn, "
       "attn_proj, expert_fc1], activation_offload_fraction: 0.5}\n");
-  EXPECT_NE(megatron_args(s, s.plan)
-                .find("--fine-grained-activation-offloading --offload-modules core_attn attn_proj "
-                      "expert_fc1 --activation-offload-fraction 0.5"),
+  EXPECT_NE(megatron_args(s, s.plan).find(
+                "--fine-grained-activation-offloading --offload-modules core_attn attn_proj "
+                "expert_fc1 --activation-offload-fraction 0.5"),
             std::string::npos);
   EXPECT_EQ(nemo_overrides(s, s.plan).rfind("# not runnable", 0), 0u);
 }

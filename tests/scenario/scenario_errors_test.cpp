@@ -502,8 +502,9 @@ TEST(ScenarioErrors, OffloadModulesAreMegatronCoresAndCheckedAsIt) {
                "core_attn beside attn_proj");
   expect_error(moe + "recompute: full, offload_modules: [core_attn]}\n",
                "parallelism.offload_modules", "recompute: none or selective");
-  expect_error(moe + "recompute: selective, recompute_modules: [moe], offload_modules: "
-                     "[expert_fc1]}\n",
+  expect_error(moe +
+                   "recompute: selective, recompute_modules: [moe], offload_modules: "
+                   "[expert_fc1]}\n",
                "parallelism.offload_modules", "no expert_fc1 or moe_act");
   expect_error(moe + "offload_modules: [core_attn], activation_offload_fraction: 2}\n",
                "parallelism.activation_offload_fraction", "0 to 1");
