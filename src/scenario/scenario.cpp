@@ -270,6 +270,20 @@ const std::vector<std::string> kSearchableKeys = {"tp",
                                                   "moe_dispatcher",
                                                   "moe_a2a_overlap"};
 
+// The list of module names under `key`, each one of `names`, each once.
+std::vector<std::string> module_list(const ConfigNode& n, const std::string& key,
+                                     const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& m : n.strings(key)) {
+    if (std::find(names.begin(), names.end(), m) == names.end())
+      n.fail(key, "names among " + joined_strings(names) + ", got \"" + m + "\"");
+    if (std::find(out.begin(), out.end(), m) != out.end())
+      n.fail(key, "each module once, got \"" + m + "\" twice");
+    out.push_back(m);
+  }
+  return out;
+}
+
 Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision precision,
                const Stack& stack, std::set<std::string>& free_keys) {
   Plan p;
@@ -365,16 +379,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     if (p.recompute != Recompute::selective)
       n.fail("recompute_modules",
              "recompute: selective alongside it (modules are what it re-runs)");
-    p.recompute_modules.clear();
-    for (const auto& m : n.strings("recompute_modules")) {
-      const auto& names = recompute_module_names();
-      if (std::find(names.begin(), names.end(), m) == names.end())
-        n.fail("recompute_modules", "names among " + joined_strings(names) + ", got \"" + m + "\"");
-      if (std::find(p.recompute_modules.begin(), p.recompute_modules.end(), m) !=
-          p.recompute_modules.end())
-        n.fail("recompute_modules", "each module once, got \"" + m + "\" twice");
-      p.recompute_modules.push_back(m);
-    }
+    p.recompute_modules = module_list(n, "recompute_modules", recompute_module_names());
     if (p.recompute_modules.empty())
       n.fail("recompute_modules", "at least one module (or recompute: none)");
     if (p.recompute_modules.size() > 1 &&
@@ -383,15 +388,7 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
       n.fail("recompute_modules", "op alone (the per-op policy covers every block)");
   }
   if (n.has("offload_modules")) {
-    const auto& names = offload_module_names();
-    for (const auto& m : n.strings("offload_modules")) {
-      if (std::find(names.begin(), names.end(), m) == names.end())
-        n.fail("offload_modules", "names among " + joined_strings(names) + ", got \"" + m + "\"");
-      if (std::find(p.offload_modules.begin(), p.offload_modules.end(), m) !=
-          p.offload_modules.end())
-        n.fail("offload_modules", "each module once, got \"" + m + "\" twice");
-      p.offload_modules.push_back(m);
-    }
+    p.offload_modules = module_list(n, "offload_modules", offload_module_names());
     const auto has = [&](const char* m) {
       return std::find(p.offload_modules.begin(), p.offload_modules.end(), m) !=
              p.offload_modules.end();
