@@ -19,6 +19,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
     Scenario s = app::checked(read_scenario_text(text, "fuzz.yaml", app::catalog()));
+    if (!s.jobs.empty()) {  // several jobs on the fabric: each alone and beside the others
+      if (s.cluster.gpus > 1024) return 0;
+      for (auto& job : s.jobs) {
+        if (!job.free_plan_keys.empty()) return 0;
+        job.training.tokens.reset();
+      }
+      const auto shared = app::simulate_jobs(s);
+      if (shared) {
+        for (const auto& j : shared.value().jobs) {
+          const double step = j.shared.step.step_time.value();
+          if (!(std::isfinite(step) && step > 0)) std::abort();  // a step that is no number
+        }
+      }
+      return 0;
+    }
     if (!s.free_plan_keys.empty() || s.cluster.gpus > 4096) return 0;  // the search: too slow here
     s.network_model = "bandwidth";
     s.training.tokens.reset();  // the run's Monte Carlo is not what this target exercises
