@@ -1001,15 +1001,15 @@ nlohmann::json compare_json(const std::vector<CompareEntry>& entries) {
 
 std::string catalog_text(const Catalog& c) {
   std::string out = "GPUs (dense peaks; memory as the driver reports it):\n";
-  out += fmt::format("  {:<16} {:>9} {:>9} {:>9} {:>10} {:>12} {:>6}\n", "id", "BF16 TF", "FP8 TF",
-                     "HBM GiB", "HBM TB/s", "NVLink GB/s", "TDP W");
+  out += fmt::format("  {:<16} {:>9} {:>9} {:>9} {:>10} {:>12} {:>10} {:>6}\n", "id", "BF16 TF",
+                     "FP8 TF", "HBM GiB", "HBM TB/s", "NVLink GB/s", "host GB/s", "TDP W");
   for (const auto& g : c.gpus()) {
     out +=
-        fmt::format("  {:<16} {:>9.0f} {:>9} {:>9.1f} {:>10.2f} {:>12.0f} {:>6.0f}\n", g.id,
-                    to_tflops(g.peak_bf16),
+        fmt::format("  {:<16} {:>9.0f} {:>9} {:>9.1f} {:>10.2f} {:>12.0f} {:>10.0f} {:>6.0f}\n",
+                    g.id, to_tflops(g.peak_bf16),
                     g.peak_fp8 ? fmt::format("{:.0f}", to_tflops(*g.peak_fp8)) : std::string("-"),
                     to_gib(g.hbm), g.hbm_bandwidth.value() / 1e12, g.nvlink_bandwidth.value() / 1e9,
-                    g.tdp.value());
+                    g.host_bandwidth.value() / 1e9, g.tdp.value());
   }
   out += "\nNodes:\n";
   for (const auto& n : c.nodes()) {
@@ -1036,6 +1036,7 @@ nlohmann::json catalog_json(const Catalog& c) {
                         {"hbm_gib", to_gib(g.hbm)},
                         {"hbm_bandwidth_gbyte_s", g.hbm_bandwidth.value() / 1e9},
                         {"nvlink_bandwidth_gbyte_s", g.nvlink_bandwidth.value() / 1e9},
+                        {"host_bandwidth_gbyte_s", g.host_bandwidth.value() / 1e9},
                         // The old names (GB/s despite "gbps"), kept one release.
                         {"hbm_bandwidth_gbps", g.hbm_bandwidth.value() / 1e9},
                         {"nvlink_bandwidth_gbps", g.nvlink_bandwidth.value() / 1e9},
