@@ -91,7 +91,6 @@ class FabricNetwork {
   // jobs' traffic on a shared cluster) that take their max-min share of every link they cross
   // for as long as the phase lasts; the phase ends when its own transfers have arrived.
   [[nodiscard]] FabricNetwork with_background(std::vector<Transfer> background) const;
-  [[nodiscard]] bool has_background() const { return background_ && !background_->empty(); }
 
   // A phase's flows on the links they use, numbered compactly (for run(), and for putting the
   // same flows through another simulator).

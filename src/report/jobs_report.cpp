@@ -33,12 +33,6 @@ std::string where(const Cluster& c) {
   return text;
 }
 
-std::string bytes_text(double b) {
-  if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
-  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
-  return fmt::format("{:.0f} KiB", b / 1024.0);
-}
-
 double slowdown(const app::JobOnCluster& j) {
   return j.shared.step.step_time.value() / j.alone.prediction.step.step_time.value() - 1;
 }
@@ -85,7 +79,7 @@ std::string shared_cluster_text(const app::SharedCluster& r) {
         out += fmt::format(
             "  {:<{}} {} {} over {} ranks ({} groups): {} alone, +{:.1f}% beside {}'s {} "
             "traffic{}\n",
-            j.alone.scenario.name, name_width, to_string(rec.kind), bytes_text(rec.bytes.value()),
+            j.alone.scenario.name, name_width, to_string(rec.kind), human_bytes(rec.bytes.value()),
             rec.group_size, rec.groups, human_seconds(rec.contended.value()),
             100 * by.added.value() / rec.contended.value(), by.job, by.what,
             by.tier.empty() ? "" : ", on " + by.tier + " links");

@@ -21,14 +21,14 @@ std::string human_seconds(double s) {
   return fmt::format("{:.1f} days", s / 86400);
 }
 
-namespace {
-
 std::string human_bytes(double b) {
   if (b >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
   if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
   if (b >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
   return fmt::format("{:.0f} B", b);
 }
+
+namespace {
 
 // Who a collective's group competed with: the other groups of the same collective.
 std::string others(long long groups) {

@@ -17,6 +17,8 @@ namespace colossim {
 
 // "412.5 ms", "3.05 s", "2.4 min", "14.1 days": a duration as people read it.
 [[nodiscard]] std::string human_seconds(double seconds);
+// 2^30-based, "1.23 GiB", "41.5 MiB".
+[[nodiscard]] std::string human_bytes(double bytes);
 // "$4.79B", "$388M": dollars as a table reads them.
 [[nodiscard]] std::string human_dollars(double usd);
 
