@@ -55,6 +55,13 @@ Split split(const Fabric& f, const std::vector<long long>& group) {
   return s;
 }
 
+long long channels_across(const Split& s) {
+  if (s.domains.size() < 2) return 1;
+  size_t smallest = s.domains.front().size();
+  for (const auto& d : s.domains) smallest = std::min(smallest, d.size());
+  return static_cast<long long>(smallest);
+}
+
 // The c-th members of each domain, for every group and c.
 RankGroups across_domains(const FabricNetwork& net, const RankGroups& groups) {
   RankGroups out;

@@ -216,6 +216,21 @@ TEST(Collectives, EcmpHashesEachNicsFlowWhereTheNicsShareALeaf) {
   EXPECT_GE(max_time(net, p), alone * (1 - 1e-9));
 }
 
+// 152 GB200: two full NVL72 domains and 8 GPUs of a third. The ring runs one channel per member
+// of the smallest domain (8), each crossing the domains on its own NIC: (n-1)/n S over 8 NICs,
+// not one ring through all 152 GPUs on a single NIC per boundary (20x slower).
+TEST(Collectives, ARingOverUnequalDomainsRunsAChannelPerMemberOfTheSmallest) {
+  const FabricNetwork net(cluster("nic: cx7-ndr-400", 152, "gb200"), ideal());
+  std::vector<long long> all(152);
+  for (long long g = 0; g < 152; ++g) all[static_cast<size_t>(g)] = g;
+  const double s = 1e11, nic = 50e9;  // large enough that the 151 steps' latency is under 1%
+  const double t =
+      run_collective(net, Collective::all_gather, Bytes(s), {all}, "ring").time.value();
+  const double closed = 151.0 / 152 * s / (8 * nic);
+  EXPECT_GT(t, closed * (1 - 1e-9));
+  EXPECT_LT(t, 1.02 * closed);
+}
+
 // Cross-pod DP traffic on Meta's 1:7 fabric: DP groups with one member per pod, so every ring
 // step leaves each pod through its 16 x 28 = 448 uplinks for 3,072 GPUs. No routing beats
 // 3072/448 x the line-rate time; with full bisection above the pods the same rings run far faster.

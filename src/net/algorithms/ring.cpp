@@ -1,7 +1,7 @@
-// NCCL's ring. One channel per member of a domain when the group spans domains, channel c
-// entering every domain at its member c (so it crosses domains on rail c), each carrying 1/m of
-// the data. all-reduce: 2(n-1) identical steps of S/n per rank; all-gather and reduce-scatter:
-// n-1 steps. Uncontended: 2(n-1)/n S/B + 2(n-1) latencies.
+// NCCL's ring. One channel per member of a domain when the group spans domains (of its smallest
+// domain, where they differ), channel c entering every domain at its member c (so it crosses
+// domains on rail c), each carrying 1/m of the data. all-reduce: 2(n-1) identical steps of S/n per
+// rank; all-gather and reduce-scatter: n-1 steps. Uncontended: 2(n-1)/n S/B + 2(n-1) latencies.
 #include <algorithm>
 #include <cmath>
 
@@ -18,15 +18,17 @@ CollectiveSteps steps(const FabricNetwork& net, Collective kind, double bytes,
   p.repeat = kind == Collective::all_reduce ? 2 * (n - 1) : n - 1;
   for (const auto& g : groups) {
     const Split s = split(net.fabric(), g);
-    const long long m = s.per_domain;
-    const bool channelled = s.domains.size() > 1 && m > 1;
-    const long long channels = channelled ? m : 1;
+    const long long channels = channels_across(s);
+    const bool channelled = channels > 1;
     std::vector<long long> order;
     for (long long c = 0; c < channels; ++c) {
       order.clear();
       if (channelled) {
         for (const auto& d : s.domains) {
-          for (long long i = 0; i < m; ++i) order.push_back(d[static_cast<size_t>((c + i) % m)]);
+          const auto k = static_cast<long long>(d.size());
+          const long long entry = channel_entry(c);
+          for (long long i = 0; i < k; ++i)
+            order.push_back(d[static_cast<size_t>((entry + i) % k)]);
         }
       } else {
         order = g;

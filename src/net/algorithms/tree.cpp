@@ -24,18 +24,19 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
     const Split s = split(net.fabric(), g);
     const size_t d = s.domains.size();
     depth = std::max(depth, depth_of(d));
-    const long long channels = std::max(1LL, s.per_domain);
+    const long long channels = s.per_domain > 0 ? s.per_domain : channels_across(s);
     const double chunk = bytes / static_cast<double>(channels);
     for (long long c = 0; c < channels; ++c) {
       std::vector<long long> leader(d);
       for (size_t i = 0; i < d; ++i) {
         const auto& dom = s.domains[i];
         const auto m = static_cast<long long>(dom.size());
-        leader[i] = dom[static_cast<size_t>(c % m)];
+        const long long entry = channel_entry(c);
+        leader[i] = dom[static_cast<size_t>(entry % m)];
         // Chain to the leader: reduce flows towards it, broadcast flows back.
         for (long long k = 1; k < m; ++k) {
-          const long long a = dom[static_cast<size_t>((c + k) % m)];
-          const long long b = dom[static_cast<size_t>((c + k + 1) % m)];
+          const long long a = dom[static_cast<size_t>((entry + k) % m)];
+          const long long b = dom[static_cast<size_t>((entry + k + 1) % m)];
           intra.transfers.push_back({a, b, chunk});
           intra.transfers.push_back({b, a, chunk});
         }
