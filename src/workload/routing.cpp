@@ -71,6 +71,9 @@ double slowest_rank_load(const Model& model, double tokens_per_rank, long long e
   const double c = e > 1 ? (1 - 1 / n) * (e - k) / (e - 1) : 0.0;
   const double spread = std::sqrt(c / mu + skew * skew * (1 - 1 / n) / g);
   double r = 1 + expected_max_normal(ep) * spread;
+  // No rank can receive more than every token's copies to the g experts it holds: min(k, g) of
+  // each token's k, n x min(k, g) / k times the mean (1 when every token goes to every expert).
+  r = std::min(r, n * std::min(k, g) / k);
   if (moe.capacity_factor > 0) r = std::min(r, moe.capacity_factor);
   return r;
 }

@@ -78,6 +78,17 @@ TEST(Routing, ForcedBalanceCapacityAndMethodsOrder) {
   EXPECT_EQ(slowest_rank_load(moe_model(64, 6, "aux-loss", 1.05), 4096, 8), 1.05);
 }
 
+// A rank holding g experts gets at most min(k, g) of each token's k copies: with every token on
+// every expert each rank gets exactly the mean, and however skewed the router, Mixtral's 8
+// experts over EP 8 (one per rank, top-2) put at most 8 x 1/2 = 4 times the mean on one rank.
+TEST(Routing, NoRankGetsMoreThanEveryTokensCopiesToItsExperts) {
+  EXPECT_DOUBLE_EQ(slowest_rank_load(moe_model(8, 8, "aux-loss"), 4096, 8), 1.0);
+  Model skewed = moe_model(8, 2, "aux-loss");
+  skewed.moe->skew = 10;
+  EXPECT_DOUBLE_EQ(slowest_rank_load(skewed, 4096, 8), 4.0);
+  EXPECT_DOUBLE_EQ(slowest_rank_load(moe_model(2, 2, "aux-loss"), 16, 2), 1.0);
+}
+
 TEST(Routing, UnknownBalancingIsAnInputError) {
   EXPECT_THROW((void)colossim::testing::scenario(
                    "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, moe: "
