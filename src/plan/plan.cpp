@@ -53,6 +53,24 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
     return "unknown pipeline schedule \"" + p.schedule +
            "\" (expected one of: " + schedule_names() + ")";
   if (auto why = schedule->invalid(p.pp, p.virtual_stages, mbs)) return *why;
+  // What the training framework runs (data/stacks.yaml `lacks`). A named schedule the stack does
+  // not ship (DualPipeV outside TorchTitan) stays a what-if: the search alone keeps to the
+  // stack's `schedules`.
+  const Stack& stack = stack_or_default(p.stack);
+  const std::pair<bool, const char*> features[] = {
+      {p.pp > 1, "pp"},
+      {p.cp > 1, "cp"},
+      {p.ep > 1, "ep"},
+      {p.ep > 1 && expert_tp(p) > 1, "etp"},
+      {p.schedule == "interleaved" && p.virtual_stages > 1, "interleaved"}};
+  for (const auto& [used, feature] : features) {
+    if (used && !stack.offers(feature)) {
+      const std::string f = feature;
+      return fmt::format("{} does not run {} ({})",
+                         stack.label.empty() ? "the framework" : stack.label, f,
+                         f == "interleaved" ? "virtual_stages > 1" : f + " > 1");
+    }
+  }
   if (p.cp > 1 && m.seq_len % (2LL * p.cp) != 0) {
     return fmt::format("cp {} needs seq_len ({}) divisible by 2 x cp", p.cp, m.seq_len);
   }

@@ -151,6 +151,29 @@ TEST(PlanSearch, ProposesOnlyWhatTheStackOffers) {
   EXPECT_TRUE(cp_or_interleaved_elsewhere) << "the control: Megatron-Core's search uses them";
 }
 
+// A plan given in full is held to its stack too: LLM Foundry has no pipeline engine, nanotron no
+// context parallelism; the same plans run on Megatron-Core or TorchTitan.
+TEST(PlanSearch, AGivenPlanIsRefusedWhatItsStackDoesNotRun) {
+  auto refusal = [](const std::string& framework, const std::string& parallelism) {
+    const Scenario s = colossim::testing::scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\n"
+        "training: {global_batch: 64, framework: " +
+        framework +
+        "}\nparallelism: {tp: 8, dp: 2, micro_batch: 1, zero: 1, recompute: full, ep: 1, " +
+        parallelism + "}\n");
+    const auto why = invalid_reason(s.plan, s.model, s.cluster, s.training);
+    return why.value_or("");
+  };
+  EXPECT_NE(refusal("llm-foundry", "pp: 4, cp: 1, virtual_stages: 1, schedule: 1f1b")
+                .find("does not run pp"),
+            std::string::npos);
+  EXPECT_NE(refusal("nanotron", "pp: 2, cp: 2, virtual_stages: 1, schedule: gpipe")
+                .find("does not run cp"),
+            std::string::npos);
+  EXPECT_EQ(refusal("megatron-core", "pp: 2, cp: 2, virtual_stages: 1, schedule: 1f1b"), "");
+  EXPECT_EQ(refusal("torchtitan", "pp: 4, cp: 1, virtual_stages: 2, schedule: dualpipev"), "");
+}
+
 // `colossim plan` proposes the stack's MoE options for open keys: DeepEP where the EP group spans
 // nodes and the combined-1F1B overlap where the schedule pairs passes (Megatron-Core offers both,
 // NeMo AutoModel DeepEP only); `simulate` keeps the frameworks' defaults. DeepSeek-V3's 61 layers

@@ -200,22 +200,6 @@ TEST(Collectives, AdaptiveRoutingAndSprayingRemoveHashCollisions) {
   EXPECT_NEAR(time("spray"), alone, 0.01 * alone);
 }
 
-// Where a node's eight NICs share a leaf, each NIC's flow hashes on its own addresses: eight
-// flows from one node to a node under another leaf spread over the spines as hashes fall, not
-// all onto the one spine a node-pair hash would give them (8x the line-rate time).
-TEST(Collectives, EcmpHashesEachNicsFlowWhereTheNicsShareALeaf) {
-  const FabricNetwork net(cluster("nic: cx7-ndr-400, routing: ecmp, topology: fat-tree"), ideal());
-  const Fabric& f = net.fabric();
-  ASSERT_FALSE(f.rail_optimized());
-  const long long far = f.gpus() - 8;  // the last node, under another leaf than node 0
-  ASSERT_NE(f.leaf_of(0), f.leaf_of(far));
-  Phase p;
-  for (int i = 0; i < 8; ++i) p.transfers.push_back({i, far + i, 1e9});
-  const double alone = 1e9 / 50e9;
-  EXPECT_LT(max_time(net, p), 4 * alone);
-  EXPECT_GE(max_time(net, p), alone * (1 - 1e-9));
-}
-
 // 152 GB200: two full NVL72 domains and 8 GPUs of a third. The ring runs one channel per member
 // of the smallest domain (8), each crossing the domains on its own NIC: (n-1)/n S over 8 NICs,
 // not one ring through all 152 GPUs on a single NIC per boundary (20x slower).
@@ -330,8 +314,7 @@ TEST(FabricModel, OversubscriptionSlowsThePipelineSendsOfTheStep) {
     return colossim::testing::predicted(s);
   };
   const Prediction thin = run(7), full = run(1);
-  // Four micro-batches per pipeline: the sends are a small part of the step (2% here).
-  EXPECT_GT(thin.step.step_time.value(), full.step.step_time.value() * 1.01);
+  EXPECT_GT(thin.step.step_time.value(), full.step.step_time.value() * 1.02);
   bool found = false;
   for (const auto& r : thin.fabric) {
     if (r.kind != Collective::send_recv || r.stride != 3072) continue;
