@@ -59,10 +59,6 @@ struct Split {
 // The channels a ring or tree runs when a group spans domains: one per member of its smallest
 // domain (NCCL's search builds the channels its most constrained node allows), 1 inside one.
 [[nodiscard]] long long channels_across(const Split& s);
-// The member of a domain at which channel c enters it (and, through PXN, the NIC it crosses on):
-// member c in every domain, as NCCL keeps a channel on one rail, so no two channels share a NIC
-// in one direction however many members a larger domain has beyond the channels.
-[[nodiscard]] inline long long channel_entry(long long c) { return c; }
 [[nodiscard]] inline double group_size(const RankGroups& groups) {
   return static_cast<double>(groups.front().size());
 }

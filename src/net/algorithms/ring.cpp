@@ -25,10 +25,10 @@ CollectiveSteps steps(const FabricNetwork& net, Collective kind, double bytes,
       order.clear();
       if (channelled) {
         for (const auto& d : s.domains) {
+          // Member c of every domain, also of one larger than the channels: NCCL keeps a channel
+          // on one rail, so no two channels share a NIC in one direction.
           const auto k = static_cast<long long>(d.size());
-          const long long entry = channel_entry(c);
-          for (long long i = 0; i < k; ++i)
-            order.push_back(d[static_cast<size_t>((entry + i) % k)]);
+          for (long long i = 0; i < k; ++i) order.push_back(d[static_cast<size_t>((c + i) % k)]);
         }
       } else {
         order = g;

@@ -31,12 +31,11 @@ CollectiveSteps steps(const FabricNetwork& net, Collective, double bytes,
       for (size_t i = 0; i < d; ++i) {
         const auto& dom = s.domains[i];
         const auto m = static_cast<long long>(dom.size());
-        const long long entry = channel_entry(c);
-        leader[i] = dom[static_cast<size_t>(entry % m)];
+        leader[i] = dom[static_cast<size_t>(c % m)];
         // Chain to the leader: reduce flows towards it, broadcast flows back.
         for (long long k = 1; k < m; ++k) {
-          const long long a = dom[static_cast<size_t>((entry + k) % m)];
-          const long long b = dom[static_cast<size_t>((entry + k + 1) % m)];
+          const long long a = dom[static_cast<size_t>((c + k) % m)];
+          const long long b = dom[static_cast<size_t>((c + k + 1) % m)];
           intra.transfers.push_back({a, b, chunk});
           intra.transfers.push_back({b, a, chunk});
         }
