@@ -123,8 +123,10 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
     }
     if (x.src == x.dst) continue;
     const long long n = f.choices(x.src, x.dst);
-    // The hash sees the node pair, so every rail plane collides alike (see the header).
-    const unsigned long long h = pair_hash(f.node_of(x.src), f.node_of(x.dst));
+    // On rail planes the hash sees the node pair, so every plane collides alike (see the
+    // header); where a node's NICs share a leaf, each NIC's flow hashes on its own.
+    const unsigned long long h = f.rail_optimized() ? pair_hash(f.node_of(x.src), f.node_of(x.dst))
+                                                    : pair_hash(x.src, x.dst);
     if (n == 1 || routing_ != Routing::adaptive) {
       long long choice = static_cast<long long>(h % static_cast<unsigned long long>(n));
       if (spray) choice = 0;

@@ -4,9 +4,12 @@
 //
 // Routing (cluster.network.routing):
 //  - ecmp: a hash picks one of the equal-cost routes, as switches hash a flow's 5-tuple; flows
-//    may collide on an uplink while others idle. The hash sees the (source node, destination
-//    node) pair, so every rail plane sees the same collisions: statistically what independent
-//    per-rail hashes give, and it lets identical planes be solved once (flow_engine.hpp).
+//    may collide on an uplink while others idle. On a rail-optimized fabric the hash sees the
+//    (source node, destination node) pair, so every rail plane sees the same collisions:
+//    statistically what independent per-rail hashes give, and it lets identical planes be
+//    solved once (flow_engine.hpp). Where all of a node's NICs share a leaf (fat-tree, clos)
+//    it sees the (source GPU, destination GPU) pair: each NIC's flow has its own addresses and
+//    queue pairs, so the NICs of one node pair do not all take one uplink.
 //  - dmodk: InfiniBand's destination-based fat-tree routing (OpenSM ftree): the route to a GPU
 //    climbs through the spine its position under its leaf names (position mod spines) and the
 //    core uplink the next digits name, so no two destinations of a leaf share a downlink and

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
-#include <queue>
 #include <tuple>
 #include <unordered_map>
 
@@ -142,6 +141,43 @@ struct Component {
   }
 };
 
+// Flows by a time (when each finishes, say), earliest first: a binary heap of (time, flow,
+// version) entries where an entry is stale once its flow's version has moved on. A re-solve that
+// changes many rates appends their entries and re-heapifies once (linear) rather than pushing
+// each (n log n), and stale entries are swept out when they outnumber the current ones, so the
+// heap stays within a few times the flows that are live.
+class FinishQueue {
+ public:
+  using Entry = std::tuple<double, int, unsigned>;  // time, flow, version
+  void add(double when, int f, unsigned version) { heap_.emplace_back(when, f, version); }
+  // Restores heap order after the add()s since the last call: `added` of them.
+  void settle(size_t added) {
+    const auto later = std::greater<>();
+    if (added > heap_.size() / 16) {
+      std::make_heap(heap_.begin(), heap_.end(), later);
+      return;
+    }
+    for (auto it = heap_.end() - static_cast<std::ptrdiff_t>(added); it != heap_.end(); ++it)
+      std::push_heap(heap_.begin(), it + 1, later);
+  }
+  // Drops stale entries (`current(flow, version)` false) once they are most of the heap.
+  template <class Current>
+  void sweep(size_t live, Current current) {
+    if (heap_.size() < 4 * live + 1024) return;
+    std::erase_if(heap_, [&](const Entry& e) { return !current(std::get<1>(e), std::get<2>(e)); });
+    std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
+  }
+  [[nodiscard]] bool empty() const { return heap_.empty(); }
+  [[nodiscard]] const Entry& top() const { return heap_.front(); }
+  void pop() {
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_.pop_back();
+  }
+
+ private:
+  std::vector<Entry> heap_;
+};
+
 // Event-driven simulation of one component: completion time of each of its flows.
 //
 // Re-solving only what can change. When flows finish, every flow whose rate is below the slowest
@@ -155,8 +191,9 @@ struct Component {
 // its rate changes.
 class ComponentRun {
  public:
-  ComponentRun(const Component& c, long long& solves)
+  ComponentRun(const Component& c, double tolerance, FlowNetwork::Stats& stats)
       : c_(c),
+        tolerance_(tolerance),
         n_(c.size.size()),
         done_(n_, -1),
         remaining_(c.size),
@@ -170,7 +207,7 @@ class ComponentRun {
         held_(c.capacity.size(), 0.0),
         flow_mark_(n_, 0),
         link_mark_(c.capacity.size(), 0),
-        solves_(solves) {
+        stats_(stats) {
     std::iota(pending_.begin(), pending_.end(), 0);
     std::stable_sort(pending_.begin(), pending_.end(), [&](int a, int b) {
       return c.ready[static_cast<size_t>(a)] < c.ready[static_cast<size_t>(b)];
@@ -194,8 +231,8 @@ class ComponentRun {
     for (size_t f = 0; f < n_; ++f) left += std::isfinite(c_.size[f]) ? 1 : 0;
     while (left > 0) {
       const double arrival = next_ < n_ ? c_.ready[static_cast<size_t>(pending_[next_])] : kInf;
-      while (!finishes_.empty() && std::get<2>(finishes_.top()) !=
-                                       version_[static_cast<size_t>(std::get<1>(finishes_.top()))])
+      while (!finishes_.empty() &&
+             !current(std::get<1>(finishes_.top()), std::get<2>(finishes_.top())))
         finishes_.pop();
       const double finish = finishes_.empty() ? kInf : std::get<0>(finishes_.top());
       seeds_.clear();
@@ -206,6 +243,7 @@ class ComponentRun {
         continue;
       }
       t = finish;
+      ++stats_.finish_events;
       const double slowest = finish_due(t, left);
       if (incremental) {
         resolve_around(slowest * (1 - 1e-12), t);
@@ -243,27 +281,35 @@ class ComponentRun {
     while (next_ < n_ && c_.ready[static_cast<size_t>(pending_[next_])] <= t) {
       const int f = pending_[next_++];
       live_[static_cast<size_t>(f)] = 1;
+      ++live_count_;
       seeds_.push_back(f);
     }
   }
 
-  // Every flow due within rounding of t finishes now, so equal flows end in one event; returns
-  // the slowest rate among them.
+  // Every flow due within rounding of t finishes now, so equal flows end in one event, and so
+  // does every flow whose time left is at most `tolerance_` of its duration (see the header);
+  // returns the slowest rate among them.
   double finish_due(double t, size_t& left) {
     const double due = t + 1e-12 * std::max(t, 1e-9);
     double slowest = kInf;
-    while (!finishes_.empty() && std::get<0>(finishes_.top()) <= due) {
-      const auto [when, f, v] = finishes_.top();
-      finishes_.pop();
+    auto finish = [&](int f, unsigned v) {
+      if (!current(f, v)) return;
       const auto uf = static_cast<size_t>(f);
-      if (v != version_[uf] || live_[uf] == 0) continue;
       done_[uf] = t;
       live_[uf] = 0;
+      --live_count_;
       --left;
       ++version_[uf];
       slowest = std::min(slowest, rate_[uf]);
       take(f, -1);
       seeds_.push_back(f);
+    };
+    for (auto* heap : {&finishes_, &nearly_}) {
+      while (!heap->empty() && std::get<0>(heap->top()) <= due) {
+        const auto [when, f, v] = heap->top();
+        heap->pop();
+        finish(f, v);
+      }
     }
     return slowest;
   }
@@ -305,7 +351,8 @@ class ComponentRun {
       take(f, -1);
     }
     maxmin_.solve(resolve_, fresh_, &held_);
-    ++solves_;
+    ++stats_.rate_solves;
+    size_t queued = 0, nearly_queued = 0;
     for (size_t i = 0; i < resolve_.size(); ++i) {
       const int f = resolve_[i];
       const auto uf = static_cast<size_t>(f);
@@ -313,12 +360,33 @@ class ComponentRun {
       rate_[uf] = fresh_[i];
       take(f, +1);
       // An unchanged rate keeps its queued finish time (the same instant, computed earlier).
-      if (!same || version_[uf] == 0)
-        finishes_.emplace(t + std::max(0.0, remaining_[uf]) / rate_[uf], f, ++version_[uf]);
+      if (same && version_[uf] != 0) continue;
+      const double left = std::max(0.0, remaining_[uf]);
+      const double when = t + left / rate_[uf];
+      finishes_.add(when, f, ++version_[uf]);
+      ++queued;
+      // When the time it has left falls to the tolerance of its duration.
+      const double nearly = when - tolerance_ * (when - c_.ready[uf]);
+      if (tolerance_ > 0 && std::isfinite(when) && nearly < when) {
+        nearly_.add(nearly, f, version_[uf]);
+        ++nearly_queued;
+      }
     }
+    finishes_.settle(queued);
+    nearly_.settle(nearly_queued);
+    const auto is_current = [&](int f, unsigned v) { return current(f, v); };
+    finishes_.sweep(live_count_, is_current);
+    nearly_.sweep(live_count_, is_current);
+  }
+
+  // Whether a queued entry is the flow's latest and the flow still runs.
+  [[nodiscard]] bool current(int f, unsigned version) const {
+    const auto uf = static_cast<size_t>(f);
+    return version == version_[uf] && live_[uf] != 0;
   }
 
   const Component& c_;
+  double tolerance_;
   size_t n_;
   std::vector<double> done_, remaining_, rate_, since_;
   std::vector<unsigned> version_;
@@ -328,18 +396,20 @@ class ComponentRun {
   std::vector<size_t> first_, last_;
   std::vector<int> crossing_;
   MaxMin maxmin_;
-  std::vector<double> held_;                        // capacity taken by live flows
-  using Entry = std::tuple<double, int, unsigned>;  // finish time, flow, version
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> finishes_;
+  std::vector<double> held_;  // capacity taken by live flows
+  size_t live_count_ = 0;
+  FinishQueue finishes_;  // when each flow finishes at its rate
+  FinishQueue nearly_;    // when its time left falls to the tolerance of its duration
   std::vector<unsigned> flow_mark_, link_mark_;
   unsigned epoch_ = 0;
   std::vector<int> seeds_, queue_, resolve_;
   std::vector<double> fresh_;
-  long long& solves_;
+  FlowNetwork::Stats& stats_;
 };
 
-std::vector<double> simulate(const Component& c, bool incremental, long long& solves) {
-  return ComponentRun(c, solves).run(incremental);
+std::vector<double> simulate(const Component& c, bool incremental, double tolerance,
+                             FlowNetwork::Stats& stats) {
+  return ComponentRun(c, tolerance, stats).run(incremental);
 }
 
 int find(std::vector<int>& parent, int x) {
@@ -401,7 +471,7 @@ std::vector<double> FlowNetwork::fair_rates(const std::vector<int>& active) cons
   return rate;
 }
 
-std::vector<Seconds> FlowNetwork::run(bool use_symmetry, bool incremental) {
+std::vector<Seconds> FlowNetwork::run(bool use_symmetry, bool incremental, double tolerance) {
   stats_ = {};
   const size_t nflows = size_.size();
   std::vector<double> done(nflows, -1);
@@ -488,12 +558,12 @@ std::vector<Seconds> FlowNetwork::run(bool use_symmetry, bool incremental) {
       auto it = solved.find(signature);
       if (it == solved.end()) {
         ++stats_.solved;
-        it = solved.emplace(signature, simulate(comp, incremental, stats_.rate_solves)).first;
+        it = solved.emplace(signature, simulate(comp, incremental, tolerance, stats_)).first;
       }
       times = &it->second;
     } else {
       ++stats_.solved;
-      own = simulate(comp, incremental, stats_.rate_solves);
+      own = simulate(comp, incremental, tolerance, stats_);
       times = &own;
     }
     for (size_t i = 0; i < flows.size(); ++i) done[static_cast<size_t>(flows[i])] = (*times)[i];

@@ -98,3 +98,22 @@ TEST(FlowEngine, PersistentFlowsShareUntilTheOthersFinish) {
     EXPECT_TRUE(std::isinf(t[static_cast<size_t>(lone)].value()));
   }
 }
+
+// Flows that would end within the tolerance (0.1% of their duration) of the next finish end with
+// it, in one event: A (1 GB/s) carries 1 GB and 1.0005 GB; the first ends at 2 s, the second
+// 0.5 ms later alone on A. With the tolerance it ends at 2 s too, 0.025% early; at 1.01 GB it is
+// 0.5% from the event and keeps its own time.
+TEST(FlowEngine, FlowsWithinTheToleranceOfAFinishEndWithIt) {
+  auto times = [](double second, double tolerance) {
+    FlowNetwork net;
+    const int a = net.add_link(BytesPerSecond(1e9));
+    net.add_flow({a}, Bytes(1e9));
+    net.add_flow({a}, Bytes(second));
+    const auto t = net.run(true, true, tolerance);
+    return std::pair(t[0].value(), t[1].value());
+  };
+  EXPECT_NEAR(times(1.0005e9, 0).second, 2.0005, 1e-12);
+  EXPECT_NEAR(times(1.0005e9, kFinishTolerance).second, 2.0, 1e-12);
+  EXPECT_NEAR(times(1.01e9, kFinishTolerance).second, 2.01, 1e-12);
+  EXPECT_NEAR(times(1.01e9, kFinishTolerance).first, 2.0, 1e-12);
+}
