@@ -26,9 +26,11 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
   }
   if (m.heads % p.tp != 0)
     return fmt::format("tp {} does not divide the {} attention heads", p.tp, m.heads);
-  if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0) {
-    return fmt::format("tp {} and the {} KV heads: neither divides the other", p.tp, m.kv_heads);
-  }
+  // Each TP rank holds whole KV heads: Megatron-Core splits the query groups over TP
+  // (num_query_groups_per_partition = divide(num_query_groups, tp), transformer/attention.py)
+  // and does not replicate them, nor do the PyTorch stacks' column-parallel K and V projections.
+  if (m.kv_heads % p.tp != 0)
+    return fmt::format("tp {} does not divide the {} KV heads", p.tp, m.kv_heads);
   if (p.virtual_stages > 1 && p.pp == 1) return "virtual_stages > 1 needs pp > 1";
   const int layer_slots = m.layers + m.mtp_layers;  // MTP modules take a layer's slot
   const std::string what = m.mtp_layers > 0 ? fmt::format("{} layers and MTP modules", layer_slots)
@@ -94,6 +96,20 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
       return fmt::format("ep x etp = {} does not divide tp x cp x dp = {}", expert_group,
                          static_cast<long long>(p.tp) * p.cp * p.dp);
     }
+  }
+  // Megatron-Core's EP all-to-all overlap (overlap_moe_expert_parallel_comm) pairs two
+  // micro-batches' layers, which its TransformerConfig allows only with expert parallelism, with
+  // no pipeline or an interleaved one, and without full recomputation.
+  if (p.moe_a2a_overlap) {
+    if (p.ep <= 1) return "moe_a2a_overlap needs ep > 1 (it overlaps the expert all-to-all)";
+    if (p.pp > 1 && p.virtual_stages <= 1) {
+      return fmt::format(
+          "moe_a2a_overlap with pp {} needs virtual_stages > 1 (Megatron-Core pairs micro-batches "
+          "only in the interleaved schedule)",
+          p.pp);
+    }
+    if (p.recompute == Recompute::full)
+      return "moe_a2a_overlap needs recompute none or selective (Megatron-Core refuses full)";
   }
   if (p.zero < 0 || p.zero > 3) return fmt::format("zero stage {} is not 0, 1, 2 or 3", p.zero);
   if (p.zero == 3 && p.pp > 1) return "zero 3 (FSDP) with pipeline parallelism is not supported";

@@ -245,7 +245,8 @@ class Enumeration {
   // The stack's MoE options for open keys, where the model says they are never slower: DeepEP
   // sends a token across the network once per node (only fewer bytes when the EP group spans
   // NVLink domains); the combined-1F1B overlap hides all-to-all time and costs at most the SMs
-  // beside what it hides (it needs pairs of passes: one stage, or virtual stages). Only when
+  // beside what it hides (it needs pairs of passes: one stage, or virtual stages, and no full
+  // recompute). Only when
   // `colossim plan` proposes software options: `simulate` runs the frameworks' defaults
   // (alltoall, no overlap) for keys a scenario leaves out.
   void moe_options(Plan& p, const Stack& stack) const {
@@ -254,7 +255,7 @@ class Enumeration {
         place_groups(p, s_.cluster).ep.domains() > 1)
       p.moe_dispatcher = "deepep";
     if (open("moe_a2a_overlap") && stack.has_moe_option("a2a_overlap"))
-      p.moe_a2a_overlap = p.pp == 1 || p.virtual_stages > 1;
+      p.moe_a2a_overlap = (p.pp == 1 || p.virtual_stages > 1) && p.recompute != Recompute::full;
   }
 
   void candidate(Plan p) {

@@ -112,7 +112,7 @@ TEST(Launch, MegatronCommandIsAWholeLaunch) {
        false, 8},
       {"cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: deepseek-v3}\ntraining: "
        "{global_batch: 1024}\nparallelism: {tp: 2, pp: 8, virtual_stages: 4, ep: 64, "
-       "uneven_stages: true, recompute: full, moe_a2a_overlap: true}\n",
+       "uneven_stages: true, recompute: selective, moe_a2a_overlap: true}\n",
        false, 128}};
   for (const auto& c : cases) {
     const Scenario s = scenario(c.yaml);

@@ -174,6 +174,35 @@ TEST(PlanSearch, AGivenPlanIsRefusedWhatItsStackDoesNotRun) {
   EXPECT_EQ(refusal("torchtitan", "pp: 4, cp: 1, virtual_stages: 2, schedule: dualpipev"), "");
 }
 
+// What Megatron-Core's own checks refuse is refused: a TP rank holds whole KV heads (Llama 3 70B
+// has 8, so TP 16 cannot split them), and the EP all-to-all overlap needs expert parallelism, an
+// interleaved pipeline when there is one, and no full recompute.
+TEST(PlanSearch, AGivenPlanIsRefusedWhatMegatronCoreRefuses) {
+  auto refusal = [](const std::string& model, const std::string& parallelism) {
+    const Scenario s = colossim::testing::scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 128}\nmodel: {preset: " + model +
+        "}\ntraining: {global_batch: 256}\nparallelism: {micro_batch: 1, cp: 1, " + parallelism +
+        "}\n");
+    return invalid_reason(s.plan, s.model, s.cluster, s.training).value_or("");
+  };
+  EXPECT_NE(refusal("llama3-70b", "tp: 16, pp: 1, dp: 8, recompute: full").find("KV heads"),
+            std::string::npos);
+  EXPECT_EQ(refusal("llama3-70b", "tp: 8, pp: 1, dp: 16, recompute: full"), "");
+  const std::string moe = "tp: 1, pp: 2, ep: 8, dp: 64, moe_a2a_overlap: true, ";
+  EXPECT_NE(refusal("mixtral-8x7b", moe + "recompute: selective").find("virtual_stages"),
+            std::string::npos);
+  EXPECT_EQ(refusal("mixtral-8x7b", moe + "recompute: selective, virtual_stages: 2, "
+                                          "schedule: interleaved"),
+            "");
+  EXPECT_NE(refusal("mixtral-8x7b", moe + "recompute: full, virtual_stages: 2, "
+                                          "schedule: interleaved")
+                .find("full"),
+            std::string::npos);
+  EXPECT_NE(
+      refusal("mixtral-8x7b", "tp: 1, pp: 1, ep: 1, dp: 128, moe_a2a_overlap: true").find("ep > 1"),
+      std::string::npos);
+}
+
 // `colossim plan` proposes the stack's MoE options for open keys: DeepEP where the EP group spans
 // nodes and the combined-1F1B overlap where the schedule pairs passes (Megatron-Core offers both,
 // NeMo AutoModel DeepEP only); `simulate` keeps the frameworks' defaults. DeepSeek-V3's 61 layers
@@ -191,7 +220,8 @@ TEST(PlanSearch, PlanProposesTheStacksMoeOptions) {
     ASSERT_FALSE(r.ranked.empty()) << stack << ": " << r.why_none;
     for (const auto& c : r.ranked) {
       EXPECT_EQ(c.plan.moe_dispatcher, "deepep") << stack;  // EP 64 spans 16 nodes
-      const bool pairs = c.plan.pp == 1 || c.plan.virtual_stages > 1;
+      const bool pairs =
+          (c.plan.pp == 1 || c.plan.virtual_stages > 1) && c.plan.recompute != Recompute::full;
       EXPECT_EQ(c.plan.moe_a2a_overlap, stack == "megatron-core" && pairs) << stack;
     }
     const PlanSearch kept = search_plans(s, Calibration::builtin(), {});
