@@ -314,7 +314,12 @@ void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
   const double n_steps = steps(s);
   const double inter_steps =
       s.nodes <= 1 ? 0 : (s.kind == Collective::all_reduce ? 2 * (s.nodes - 1) : s.nodes - 1);
-  const double bus = s.channels * s.speed;
+  double bus = s.channels * s.speed;
+  // Across domains a GPU still forwards (ppn - 1) / ppn of every channel's bytes over NVLink, at
+  // no more than a ring inside one domain reaches there: the network graph's channels can
+  // outrun NVLink (32 x 48 GB/s on NVL72 racks against 16 x 45 inside one).
+  if (s.nodes > 1 && s.ppn > 1)
+    bus = std::min(bus, a.ring_channels * a.ring_channel_gbps * s.ppn / (s.ppn - 1));
   const double ll_max = s.nodes <= 1 ? a.ll_max[0] : k.ll_max_multi_node[s.node_index];
   const double ll_share =
       s.nodes <= 1 && s.kind != Collective::all_reduce ? k.ring_ll_gather_one_node : k.ring_ll;

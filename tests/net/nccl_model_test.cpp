@@ -197,3 +197,19 @@ TEST(NcclModel, RingSimpleSlicesPayTheirFlagAtMidSizes) {
   ASSERT_TRUE(across.has_value());
   EXPECT_EQ(across->chunk_efficiency, 1.0);
 }
+
+// Across NVLink domains a ring still forwards (ppn - 1) / ppn of its bytes over each GPU's NVLink:
+// two NVL72 racks' all-gather reaches at most 72/71 of the bus bandwidth one rack's ring does,
+// though the network graph's 32 channels at 48 GB/s would allow 1,536 GB/s.
+TEST(NcclModel, ARingAcrossDomainsIsNoFasterOnNvlinkThanOneInside) {
+  const double s = 16.0 * (1LL << 30);
+  const auto one =
+      nccl_choice(cluster("gb200", 72), Collective::all_gather, Bytes(s), 72, 1, "ring");
+  const auto two =
+      nccl_choice(cluster("gb200", 144), Collective::all_gather, Bytes(s), 144, 2, "ring");
+  ASSERT_TRUE(one && two);
+  const double bus_one = one->algbw_gbps * 71 / 72, bus_two = two->algbw_gbps * 143 / 144;
+  EXPECT_NEAR(bus_one, 16 * 45.0, 1e-9);
+  EXPECT_LE(bus_two, bus_one * 72 / 71 * (1 + 1e-12));
+  EXPECT_GT(bus_two, bus_one);
+}
