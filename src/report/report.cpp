@@ -104,10 +104,14 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
   std::string out;
   const Cluster& c = s.cluster;
   out += fmt::format("colossim: {}\n\n", s.name);
+  const std::string host_capped = c.nic_bandwidth < c.nic_line_rate
+                                      ? fmt::format(", {:.0f} Gb/s through the GPU's host link",
+                                                    c.nic_bandwidth.value() * 8 / 1e9)
+                                      : "";
   out += fmt::format(
-      "  cluster   {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}), {} cooled\n",
-      gpu_kinds(c), c.gpus_per_node, c.nvlink_domain, c.nic_bandwidth.value() * 8 / 1e9, c.nic.name,
-      c.cooling == Cooling::liquid ? "liquid" : "air");
+      "  cluster   {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}{}), {} cooled\n",
+      gpu_kinds(c), c.gpus_per_node, c.nvlink_domain, c.nic_line_rate.value() * 8 / 1e9, c.nic.name,
+      host_capped, c.cooling == Cooling::liquid ? "liquid" : "air");
   if (c.spare_gpus > 0)
     out += fmt::format("            job on {} GPUs ({} over the fabric), {} held as spares\n",
                        c.job_gpus(), c.placement == "scattered" ? "scattered" : "packed",

@@ -185,6 +185,12 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   } else {
     c.routing = c.nic.routing;
   }
+  // GPUDirect RDMA moves a GPU's network bytes over its own host link (PCIe behind the NIC's
+  // switch): an 800 Gb/s NIC beside a PCIe Gen4 A100 carries what Gen4 x16 does.
+  c.nic_line_rate = c.nic_bandwidth;
+  BytesPerSecond host = c.gpu.host_bandwidth;
+  for (const auto& pool : c.pools) host = std::min(host, pool.gpu.host_bandwidth);
+  if (host.value() > 0) c.nic_bandwidth = std::min(c.nic_bandwidth, host);
   if (const auto problem = fabric_problem(c)) n.fail(problem->key, problem->expected);
   const std::string cooling = n.choice_or("cooling", {"liquid", "air"}, "liquid");
   c.cooling = cooling == "air" ? Cooling::air : Cooling::liquid;

@@ -45,7 +45,8 @@ struct Cluster {
   int gpus_per_node = 8;
   int nvlink_domain = 8;         // GPUs that reach each other over NVLink
   int gpus_per_rack = 32;        // sharing a rack's power and cooling (failure blast radius)
-  BytesPerSecond nic_bandwidth;  // per GPU, per direction (NIC speed x NICs per GPU)
+  BytesPerSecond nic_bandwidth;  // per GPU, per direction: nic_line_rate within the host link
+  BytesPerSecond nic_line_rate;  // NIC speed x NICs per GPU, as the NICs offer it
   std::string topology = "rail-optimized";  // fabric generator (topology/fabric.hpp)
   double oversubscription = 1.0;            // top tier, e.g. 7 for 1:7
   double leaf_oversubscription = 1.0;       // leaf -> spine when there are three tiers

@@ -219,10 +219,26 @@ TEST(ScenarioErrors, PlanThatDoesNotFitIsRefused) {
 
 TEST(ScenarioErrors, WithKeySetsNestedKeysAndRefusesNonMaps) {
   const std::string text = with_key(kGood, "test.yaml", "cluster.network.nic_gbps", "800");
-  EXPECT_DOUBLE_EQ(scenario(text).cluster.nic_bandwidth.value(), 100e9);
+  EXPECT_DOUBLE_EQ(scenario(text).cluster.nic_line_rate.value(), 100e9);
   EXPECT_EQ(scenario(with_key(kGood, "test.yaml", "cluster.gpus", "64")).cluster.gpus, 64);
   EXPECT_THROW((void)with_key(kGood, "test.yaml", "cluster.gpu.name", "x"), InputError);
   EXPECT_THROW((void)with_key(kGood, "test.yaml", "cluster..gpus", "x"), InputError);
+}
+
+// GPUDirect RDMA carries a GPU's network bytes over its own host link: an 800 Gb/s NIC beside a
+// PCIe Gen4 A100 moves 32 GB/s, beside a Gen5 H100 64 GB/s; a 400 Gb/s NIC is below both.
+TEST(Scenario, TheNicCarriesNoMoreThanTheGpusHostLink) {
+  auto nic = [](const std::string& gpu, const std::string& gbps) {
+    const Cluster c = scenario("cluster: {gpu: " + gpu + ", gpus: 16, network: {nic_gbps: " + gbps +
+                               "}}\nmodel: {preset: llama3-8b}\ntraining: {global_batch: 16}\n")
+                          .cluster;
+    return std::pair(c.nic_bandwidth.value(), c.nic_line_rate.value());
+  };
+  EXPECT_DOUBLE_EQ(nic("a100-sxm-80gb", "800").first, 32e9);
+  EXPECT_DOUBLE_EQ(nic("a100-sxm-80gb", "800").second, 100e9);
+  EXPECT_DOUBLE_EQ(nic("h100-sxm-80gb", "800").first, 64e9);
+  EXPECT_DOUBLE_EQ(nic("h100-sxm-80gb", "400").first, 50e9);
+  EXPECT_DOUBLE_EQ(nic("a100-sxm-80gb", "200").first, 25e9);
 }
 
 TEST(ScenarioErrors, MissingFile) {
