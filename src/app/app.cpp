@@ -373,6 +373,8 @@ std::vector<Bytes> parse_sizes(const std::vector<std::string>& texts) {
     } catch (const std::invalid_argument& e) {
       throw InputError("--sizes", text, e.what());
     }
+    if (!(sizes.back().value() > 0))
+      throw InputError("--sizes", text, "expected a size above 0 B (nccl-tests skips empty ones)");
   }
   return sizes;
 }

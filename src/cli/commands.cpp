@@ -326,16 +326,22 @@ void define_other_commands(CLI::App& cli, Args& a) {
   a.col = cli.add_subcommand("collective", "one collective on the fabric, like nccl-tests");
   a.file_option(a.col, "scenario YAML (its cluster)");
   app::CollectiveOptions& o = a.col_options;
-  a.col->add_option("--gpus", o.gpus, "build the fabric for this many GPUs (default 64)")
-      ->check(CLI::Range(2LL, 1'048'576LL));  // a million GPUs: ~8 s and 0.4 GB; 4M took 104 s
-  a.col
-      ->add_option("--group-size", o.group_size,
-                   "consecutive groups of this size, all at once (default: one group of all)")
-      ->check(CLI::Range(2LL, 1'048'576LL));
+  CLI::Option* gpus =
+      a.col->add_option("--gpus", o.gpus, "build the fabric for this many GPUs (default 64)")
+          ->check(CLI::Range(2LL, 1'048'576LL));  // a million GPUs: ~8 s and 0.4 GB; 4M: 104 s
+  CLI::Option* group_size =
+      a.col
+          ->add_option("--group-size", o.group_size,
+                       "consecutive groups of this size, all at once (default: one group of all)")
+          ->check(CLI::Range(2LL, 1'048'576LL));
+  // The plan's groups come with their own size and the scenario's GPUs.
   a.col
       ->add_option("--group", o.group_dim,
-                   "every group of this dimension of the scenario's plan at once")
-      ->check(CLI::IsMember(dimension_names()));
+                   "every group of this dimension of the scenario's plan at once (its size and "
+                   "GPUs are the plan's: not with --gpus or --group-size)")
+      ->check(CLI::IsMember(dimension_names()))
+      ->excludes(gpus)
+      ->excludes(group_size);
   std::vector<std::string> op_names;
   op_names.reserve(collective_kinds().size());
   for (Collective k : collective_kinds()) op_names.push_back(to_string(k));

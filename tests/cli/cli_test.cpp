@@ -331,6 +331,13 @@ TEST(Cli, CollectiveReportsLikeNcclTests) {
   EXPECT_EQ(run("collective --gpus 8 --algo tree").status, 2);  // one node: nothing to tree
   EXPECT_EQ(run("collective --op all-to-all --algo ring").status, 2);
   EXPECT_EQ(run("collective --group dp").status, 0);  // the default's plan, every DP group
+  // The plan's groups have their own size: a --group-size beside them was silently ignored.
+  const Result both = run("collective --group dp --group-size 4");
+  EXPECT_EQ(both.status, 2);
+  EXPECT_NE(both.out.find("--group"), std::string::npos) << both.out;
+  const Result empty = run("collective --sizes 1MiB,0");
+  EXPECT_EQ(empty.status, 2);
+  EXPECT_NE(empty.out.find("--sizes"), std::string::npos) << empty.out;
 }
 
 TEST(Cli, CatalogListsEveryGpuOfTheContract) {
