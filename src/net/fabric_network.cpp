@@ -193,10 +193,13 @@ PhaseResult FabricNetwork::run(const Phase& phase) const {
   r.total = r.time * phase.repeat;
   for (size_t l = 0; l < routed.carried.size(); ++l) {
     if (routed.carried[l] <= 0) continue;  // the background's alone
-    const auto t = static_cast<size_t>(fabric_.tier(routed.fabric_link[l]));
+    const LinkTier tier = fabric_.tier(routed.fabric_link[l]);
+    const auto t = static_cast<size_t>(tier);
+    // A sprayed bundle stands for its uplinks, each carrying an equal share.
+    const double bundle = std::max(1.0, std::round(routed.net.capacity(l) / capacity(tier)));
     r.bytes[t] += routed.carried[l];
-    ++r.links_used[t];
-    r.busiest_bytes[t] = std::max(r.busiest_bytes[t], routed.carried[l]);
+    r.links_used[t] += static_cast<long long>(bundle);
+    r.busiest_bytes[t] = std::max(r.busiest_bytes[t], routed.carried[l] / bundle);
     if (routed.shared[l] != 0) {
       ++r.shared_links[t];
       r.shared_drain[t] = std::max(r.shared_drain[t], routed.carried[l] / routed.net.capacity(l));

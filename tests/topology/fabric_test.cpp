@@ -200,6 +200,21 @@ TEST(Collectives, AdaptiveRoutingAndSprayingRemoveHashCollisions) {
   EXPECT_NEAR(time("spray"), alone, 0.01 * alone);
 }
 
+// A sprayed bundle of uplinks is one link of their summed capacity in the flow network, but its
+// report counts the uplinks, each with its equal share: an all-to-all over 256 GPUs of a
+// fat-tree keeps every uplink within its line rate (it read 4,956% busy on 8 links).
+TEST(Collectives, SprayedUplinksReportEachOnesShare) {
+  const FabricNetwork net(cluster("nic: cx7-ndr-400, routing: spray, topology: fat-tree"), ideal());
+  std::vector<long long> all(256);
+  for (long long g = 0; g < 256; ++g) all[static_cast<size_t>(g)] = g;
+  const auto r = run_collective(net, Collective::all_to_all, Bytes(1e9), {all}, "direct");
+  const auto use = tier_use(r)[static_cast<size_t>(LinkTier::leaf_spine)];
+  ASSERT_GT(use.links, 0);
+  EXPECT_LE(use.peak, 1 + 1e-9);
+  EXPECT_LE(use.mean, use.peak * (1 + 1e-9));
+  EXPECT_GT(use.links, 8);  // every uplink of the leaves in use, not one per leaf
+}
+
 // 152 GB200: two full NVL72 domains and 8 GPUs of a third. The ring runs one channel per member
 // of the smallest domain (8), each crossing the domains on its own NIC: (n-1)/n S over 8 NICs,
 // not one ring through all 152 GPUs on a single NIC per boundary (20x slower).
