@@ -394,7 +394,8 @@ std::vector<double> ConfigNode::numbers(const std::string& key) const {
 
 std::vector<std::string> ConfigNode::strings(const std::string& key) const {
   const ConfigNode list = child(key);
-  if (!list.is_sequence()) fail(key, "expected a list of names");
+  if (!list.is_sequence())
+    fail(key, "expected a list of names ([a, b]; on the command line --set 'key=[a,b]')");
   std::vector<std::string> out;
   for (const auto& item : list.node_) {
     if (!item.IsScalar()) fail(key, "expected a list of names");

@@ -312,6 +312,15 @@ nlohmann::json plan_keys_json(const Plan& pl) {
                       {"precision", pl.precision == Precision::fp8 ? "fp8" : "bf16"},
                       {"framework", stack_or_default(pl.stack).name}};
   if (pl.precision == Precision::fp8) j["fp8_recipe"] = pl.fp8_recipe;
+  j["recompute_modules"] =
+      pl.recompute == Recompute::selective ? pl.recompute_modules : std::vector<std::string>{};
+  j["uneven_stages"] = pl.uneven_stages;
+  j["overlap_grad_reduce"] = pl.overlap_grad_reduce;
+  j["overlap_param_gather"] = pl.overlap_param_gather;
+  j["tp_comm_overlap"] = pl.tp_comm_overlap;
+  j["fp8_param_gather"] = pl.fp8_param_gather;
+  j["moe_dispatcher"] = pl.moe_dispatcher;
+  j["moe_a2a_overlap"] = pl.moe_a2a_overlap;
   if (!pl.offload_modules.empty()) {
     j["offload_modules"] = pl.offload_modules;
     j["activation_offload_fraction"] = pl.offload_fraction;
@@ -729,9 +738,13 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
       "  {:>2} {:>3} {:>3} {:>3} {:>5} {:>6} {:>3} {:>2} {:>9} {:>4} {:>4} {:>10} {:>6} {:>8}", "#",
       "TP", "PP", "CP", "EP", "DP", "VP", "MB", "recompute", "ZeRO", "prec", "step", "MFU",
       "GiB/GPU");
+  const bool moe = s.model.moe.has_value();
+  if (moe) out += fmt::format(" {:>10}", "dispatch");
   if (s.training.tokens) out += fmt::format(" {:>8}", "days*");
   out += "\n";
   bool expert_tp_shown = false, v_shown = false;
+  std::string selective;  // each selective plan's recomputed modules
+  bool selective_differ = false;
   for (size_t i = 0; i < top.size(); ++i) {
     const Prediction& p = top[i];
     const Plan& pl = p.plan;
@@ -749,8 +762,28 @@ std::string plan_text(const Scenario& s, const PlanSearch& search,
         pl.micro_batch, to_string(pl.recompute), pl.zero,
         pl.precision == Precision::fp8 ? "fp8" : "bf16", human_seconds(p.step.step_time.value()),
         100 * p.mfu, to_gib(p.memory.total()));
+    if (moe) {
+      const std::string dispatch = pl.ep > 1 ? pl.moe_dispatcher : "-";
+      out += fmt::format(" {:>10}", pl.ep > 1 && pl.moe_a2a_overlap ? dispatch + "+ov" : dispatch);
+    }
     if (p.time_to_train_days) out += fmt::format(" {:>8.1f}", *p.time_to_train_days);
     out += "\n";
+    if (pl.recompute == Recompute::selective) {
+      std::string modules;
+      for (const auto& m : pl.recompute_modules) modules += (modules.empty() ? "" : ", ") + m;
+      if (!selective.empty() && selective.find(modules) == std::string::npos)
+        selective_differ = true;
+      selective += fmt::format("{}#{} {}", selective.empty() ? "" : "; ", i + 1, modules);
+    }
+  }
+  if (!selective.empty()) {
+    if (!selective_differ) selective = selective.substr(selective.find(' ') + 1);
+    out += "  selective recompute re-runs " + selective + "\n";
+  }
+  if (moe) {
+    out +=
+        "  dispatch: the MoE token dispatcher (alltoall, or deepep: once per node); +ov: EP "
+        "all-to-all overlapped with the other micro-batch (moe_a2a_overlap)\n";
   }
   if (s.training.tokens) out += "  days*: time to train without failures (simulate gives both)\n";
   if (expert_tp_shown) out += "  EP 8x2: expert parallel 8, each expert split over 2 GPUs (etp)\n";

@@ -990,7 +990,16 @@ std::string with_key(const std::string& yaml_text, const std::string& file,
     }
     path.push_back(next);
   }
-  path.back()[parts.back()] = value;
+  // A flow list or mapping ("[core_attn, mlp]") is set as one; anything else as the text.
+  if (!value.empty() && (value.front() == '[' || value.front() == '{')) {
+    try {
+      path.back()[parts.back()] = YAML::Load(value);
+    } catch (const YAML::Exception& e) {
+      throw InputError(file, dotted_key, "a YAML flow list or mapping such as [a, b]: " + e.msg);
+    }
+  } else {
+    path.back()[parts.back()] = value;
+  }
   return YAML::Dump(root);
 }
 

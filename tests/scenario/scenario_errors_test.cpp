@@ -222,6 +222,13 @@ TEST(ScenarioErrors, WithKeySetsNestedKeysAndRefusesNonMaps) {
   EXPECT_DOUBLE_EQ(scenario(text).cluster.nic_line_rate.value(), 100e9);
   EXPECT_EQ(scenario(with_key(kGood, "test.yaml", "cluster.gpus", "64")).cluster.gpus, 64);
   EXPECT_THROW((void)with_key(kGood, "test.yaml", "cluster.gpu.name", "x"), InputError);
+  // A flow list sets a list key (it was set as the text "[core_attn,mlp]" and refused).
+  const Scenario listed =
+      scenario(with_key(with_key(kGood, "test.yaml", "parallelism.recompute", "selective"),
+                        "test.yaml", "parallelism.recompute_modules", "[core_attn,mlp]"));
+  EXPECT_EQ(listed.plan.recompute_modules, (std::vector<std::string>{"core_attn", "mlp"}));
+  EXPECT_THROW((void)with_key(kGood, "test.yaml", "parallelism.recompute_modules", "[a,"),
+               InputError);
   EXPECT_THROW((void)with_key(kGood, "test.yaml", "cluster..gpus", "x"), InputError);
 }
 
