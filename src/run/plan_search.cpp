@@ -192,7 +192,11 @@ class Enumeration {
       if (widen_) include(eps, static_cast<long long>(given.ep));
     }
     std::vector<long long> vs = {given.virtual_stages};
-    if (open("virtual_stages")) {
+    const PipelineSchedule* fixed_schedule =
+        open("schedule") ? nullptr : find_schedule(given.schedule);
+    if (open("virtual_stages") && fixed_schedule != nullptr && fixed_schedule->v_shape) {
+      vs = {2};  // a V-shaped schedule (dualpipev) named in the scenario runs two chunks a stage
+    } else if (open("virtual_stages")) {
       vs = {1};
       if (pp > 1 && stack.offers("interleaved")) {
         for (long long v : {2, 3, 4, 6, 8}) {

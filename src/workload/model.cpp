@@ -203,6 +203,13 @@ void finish_and_check(const ConfigNode& n, Model& m) {
                           ") or an explicit head_dim");
     m.head_dim = m.hidden / m.heads;
   }
+  if (m.moe && m.moe->dense_layers >= m.layers) {
+    const std::string expected = "expected fewer than the model's " + std::to_string(m.layers) +
+                                 " layers (then no layer has experts), got " +
+                                 std::to_string(m.moe->dense_layers);
+    if (const auto moe = n.optional_child("moe")) moe->fail("dense_layers", expected);
+    n.fail("moe", "dense_layers " + expected);
+  }
   const bool has_dense_layers = !m.moe || m.moe->dense_layers > 0 || m.moe->every > 1;
   if (has_dense_layers && m.ffn_hidden <= 0)
     n.fail("ffn_hidden", "required key is missing (a positive integer)");

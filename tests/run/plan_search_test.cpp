@@ -203,6 +203,18 @@ TEST(PlanSearch, AGivenPlanIsRefusedWhatMegatronCoreRefuses) {
       std::string::npos);
 }
 
+// When no combination of the open keys runs, the reason names a key the scenario fixed: with
+// DualPipeV named, the open virtual_stages take its 2 chunks, so EP 256 on 2,048 GPUs at PP 16
+// (tp x cp x dp = 128) is what is reported, not "dualpipev runs two model chunks".
+TEST(PlanSearch, WhenNothingRunsTheFixedKeyIsNamed) {
+  const Scenario s = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 2048}\nmodel: {preset: deepseek-v3}\n"
+      "training: {global_batch: 4096}\nparallelism: {pp: 16, ep: 256, schedule: dualpipev}\n");
+  const PlanSearch r = search_plans(s, Calibration::builtin(), {});
+  EXPECT_TRUE(r.ranked.empty());
+  EXPECT_NE(r.why_none.find("ep x etp = 256"), std::string::npos) << r.why_none;
+}
+
 // `colossim plan` proposes the stack's MoE options for open keys: DeepEP where the EP group spans
 // nodes and the combined-1F1B overlap where the schedule pairs passes (Megatron-Core offers both,
 // NeMo AutoModel DeepEP only); `simulate` keeps the frameworks' defaults. DeepSeek-V3's 61 layers

@@ -116,6 +116,14 @@ TEST(ScenarioErrors, DualPipeVTakesTwoChunksPerStage) {
                "2 for the dualpipev schedule");
 }
 
+// A MoE model whose dense layers are all of its layers has no experts left: refused by name.
+TEST(ScenarioErrors, DenseLayersLeaveSomeLayersToTheExperts) {
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, moe: "
+      "{dense_layers: 32}}\ntraining: {global_batch: 64}\n",
+      "model.moe.dense_layers", "fewer than the model's 32 layers");
+}
+
 // Expert TP needs experts to split: EP (or etp equal to tp), and a width it divides.
 TEST(ScenarioErrors, ExpertTensorParallelismIsRefusedWhereItCannotSplitExperts) {
   const std::string head =
