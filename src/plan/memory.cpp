@@ -170,11 +170,11 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
     // parameters over DP x CP, the routed experts' over the expert-DP group.
     const double dense = params - expert_params;
     const auto sharded = [&](double bytes_per_param, int from_zero) {
-      if (plan.zero < from_zero) return params * bytes_per_param;
+      if (zero_in_effect(plan) < from_zero) return params * bytes_per_param;
       return dense * bytes_per_param / dp_shards + expert_params * bytes_per_param / edp_shards;
     };
     mb.weights = Bytes(sharded(weight_bytes, 3));
-    if (plan.zero >= 3) {
+    if (zero_in_effect(plan) >= 3) {
       // The gathered weights of the layer being computed; the next one is gathered as this
       // one's parameters are released (DeepSpeed and FSDP bound the live set per parameter or
       // module), so about one layer is live at a time.

@@ -112,7 +112,12 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
       return "moe_a2a_overlap needs recompute none or selective (Megatron-Core refuses full)";
   }
   if (p.zero < 0 || p.zero > 3) return fmt::format("zero stage {} is not 0, 1, 2 or 3", p.zero);
-  if (p.zero == 3 && p.pp > 1) return "zero 3 (FSDP) with pipeline parallelism is not supported";
+  if (p.zero == 3 && p.pp > 1 && !stack.fsdp_with_pp) {
+    return fmt::format(
+        "{} does not run zero 3 (FSDP) with pipeline parallelism (TorchTitan does: framework "
+        "torchtitan)",
+        stack.label.empty() ? "the framework" : stack.label);
+  }
   if (p.precision == Precision::fp8 && !c.gpu.peak_fp8) {
     return fmt::format("{} has no FP8 tensor cores", c.gpu.id);
   }

@@ -91,6 +91,13 @@ struct Training {
 // Recompute policies by name, in enum order (parallelism.recompute).
 [[nodiscard]] const std::vector<std::string>& recompute_names();
 
+// The ZeRO stage a plan runs as: FSDP (zero 3) beside pipeline stages keeps each stage's
+// parameters gathered for the whole step and reduces gradients once, as ZeRO-1 does (the stacks
+// that run it: Stack::fsdp_with_pp); otherwise the stage asked for.
+[[nodiscard]] inline int zero_in_effect(const Plan& p) {
+  return p.zero == 3 && p.pp > 1 ? 1 : p.zero;
+}
+
 // Micro-batches per pipeline per step.
 [[nodiscard]] inline long long micro_batches(const Plan& p, const Training& t) {
   return t.global_batch / (p.dp * p.micro_batch);

@@ -248,6 +248,7 @@ class StepBuilder {
   explicit StepBuilder(const StepInputs& in)
       : in_(in),
         plan_(in.plan),
+        zero_(zero_in_effect(in.plan)),
         model_(in.model),
         shard_(shard_of(in.plan, in.model)),
         cost_(in.cluster.gpu, in.plan.precision, in.calibration,
@@ -578,7 +579,7 @@ class StepBuilder {
     return dp_collective(Collective::all_gather, params, fp8 ? 1.0 : kParamGatherBytes);
   }
   DpCollective reduce(const Params& params) const {
-    const Collective kind = plan_.zero == 0 ? Collective::all_reduce : Collective::reduce_scatter;
+    const Collective kind = zero_ == 0 ? Collective::all_reduce : Collective::reduce_scatter;
     return dp_collective(kind, params, plan_.grad_reduce_fp32 ? 4.0 : 2.0);
   }
   int add_dp_task(int stage, const DpCollective& c) {
@@ -674,7 +675,7 @@ class StepBuilder {
     const int v = plan_.virtual_stages;
     st.unit_gather.resize(static_cast<size_t>(v));
     const bool replicated = groups_.dp.size > 1 || groups_.edp.size > 1;
-    if (!(replicated && (plan_.zero == 1 || plan_.zero == 2))) return;
+    if (!(replicated && (zero_ == 1 || zero_ == 2))) return;
     for (int c = 0; c < v; ++c) {
       const auto& units = st.chunk_units[static_cast<size_t>(c)];
       auto& ug = st.unit_gather[static_cast<size_t>(c)];
@@ -704,7 +705,7 @@ class StepBuilder {
     const auto& units = st.chunk_units[static_cast<size_t>(item.local_chunk)];
     const auto& gathers = st.unit_gather[static_cast<size_t>(item.local_chunk)];
     const size_t s = slot(ch.model_chunk, item.micro_batch);
-    const bool reduce_now = (plan_.zero >= 2) || item.micro_batch == m - 1;
+    const bool reduce_now = (zero_ >= 2) || item.micro_batch == m - 1;
     Params bucket;
     int bucket_last = -1;
     const auto unit_at = [&](size_t k) -> const Unit& {
@@ -714,7 +715,7 @@ class StepBuilder {
     // (prefetch one ahead: at most two units gathered at once), and the gather goes out before
     // that unit's gradients do (FSDP issues it in the unit's pre-hook, ahead of the
     // reduce-scatter its backward ends with).
-    const bool gathers_each_unit = dp_comm && plan_.zero == 3;
+    const bool gathers_each_unit = dp_comm && zero_ == 3;
     const auto gather_of = [&](size_t k) {
       const int g = add_dp_task(stage, this->gather(unit_at(k).params));
       engine_.label(g, What::gather, unit_at(k).id, item.micro_batch);
@@ -747,10 +748,9 @@ class StepBuilder {
       if (item.forward || !dp_comm || !reduce_now) continue;
       bucket += unit.params;
       bucket_last = id;
-      const bool full =
-          plan_.zero == 3 || bucket.total() >= bucket_params_ || k + 1 == units.size();
+      const bool full = zero_ == 3 || bucket.total() >= bucket_params_ || k + 1 == units.size();
       if (!full) continue;
-      if (plan_.overlap_grad_reduce || plan_.zero >= 2) {
+      if (plan_.overlap_grad_reduce || zero_ >= 2) {
         const int r = add_dp_task(stage, reduce(bucket));
         engine_.label(r, What::reduce, unit.id, item.micro_batch);
         engine_.depend(r, bucket_last);
@@ -798,7 +798,7 @@ class StepBuilder {
       st.reductions.push_back(r);
     }
     // The distributed optimizer updates this rank's shard: dense over DP, experts over EDP.
-    const bool sharded = plan_.zero >= 1;
+    const bool sharded = zero_ >= 1;
     const double updated =
         st.params.dense / (sharded ? static_cast<double>(groups_.dp.size) : 1.0) +
         st.params.expert / (sharded ? static_cast<double>(groups_.edp.size) : 1.0);
@@ -1016,6 +1016,7 @@ class StepBuilder {
 
   const StepInputs& in_;
   const Plan& plan_;
+  int zero_;  // the ZeRO stage the plan runs as (zero_in_effect)
   const Model& model_;
   Shard shard_;
   CostModel cost_;

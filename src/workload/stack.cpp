@@ -77,6 +77,7 @@ std::vector<Stack> load() {
                              "selective_modules",
                              "allocator",
                              "dp_per_unit",
+                             "fsdp_with_pp",
                              "schedule",
                              "lacks",
                              "moe_options",
@@ -118,6 +119,7 @@ std::vector<Stack> load() {
     s.grad_reduce_fp32 = n.boolean_or("grad_reduce_fp32", false);
     s.tp_comm_overlap = n.boolean_or("tp_comm_overlap", false);
     s.dp_per_unit = n.boolean_or("dp_per_unit", false);
+    s.fsdp_with_pp = n.boolean_or("fsdp_with_pp", false);
     s.moe_output_kept = n.boolean_or("moe_output_kept", false);
     s.gemm_per_expert = n.boolean_or("gemm_per_expert", false);
     s.fp8_weight_cache = n.boolean_or("fp8_weight_cache", false);

@@ -67,6 +67,13 @@ struct Stack {
   // all-gather and one reduce-scatter per block) rather than Megatron's DDP buckets of
   // max(40M, 1M x DP) parameters.
   bool dp_per_unit = false;
+  // It runs FSDP (zero 3) beside pipeline stages, each stage keeping its gathered parameters
+  // across the step's micro-batches (TorchTitan: reshard_after_forward off when PP is on,
+  // torchtitan/models/llama3/infra/parallelize.py, "to avoid per-microbatch all-gathers") and
+  // reduce-scattering its gradients once, after the last micro-batch's backward
+  // (torch.distributed.pipelining turns FSDP's gradient sync off before it): ZeRO-1's traffic
+  // and memory (plan.hpp zero_in_effect).
+  bool fsdp_with_pp = false;
   // Its MoE combine weights each expert's output by the token's router probability and autograd
   // keeps that output (h x 2 B per routed copy) for the probability's gradient. Megatron-Core
   // since 0.13 (Megatron-LM !2668, "Memory efficient token permutation", 2025-04) instead scales

@@ -203,6 +203,30 @@ TEST(PlanSearch, AGivenPlanIsRefusedWhatMegatronCoreRefuses) {
       std::string::npos);
 }
 
+// FSDP beside pipeline stages runs on TorchTitan, whose stages keep their gathered weights for
+// the step and reduce gradients once: the step and the memory of ZeRO-1. Megatron-Core refuses it.
+TEST(PlanSearch, FsdpWithPipelineStagesRunsWhereTheStackKeepsTheWeightsGathered) {
+  auto run = [](const std::string& framework, int zero) {
+    const Scenario s = scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\n"
+        "training: {global_batch: 64, framework: " +
+        framework +
+        "}\nparallelism: {tp: 8, pp: 4, dp: 2, cp: 1, micro_batch: 1, "
+        "virtual_stages: 1, recompute: full, zero: " +
+        std::to_string(zero) + "}\n");
+    return predict(s, Calibration::builtin());
+  };
+  const Verdict fsdp = run("torchtitan", 3), zero1 = run("torchtitan", 1);
+  ASSERT_TRUE(fsdp.prediction && zero1.prediction) << fsdp.refusal << zero1.refusal;
+  EXPECT_DOUBLE_EQ(fsdp.prediction->step.step_time.value(),
+                   zero1.prediction->step.step_time.value());
+  EXPECT_DOUBLE_EQ(fsdp.prediction->memory.total().value(),
+                   zero1.prediction->memory.total().value());
+  const Verdict megatron = run("megatron-core", 3);
+  EXPECT_FALSE(megatron.prediction);
+  EXPECT_NE(megatron.refusal.find("zero 3"), std::string::npos) << megatron.refusal;
+}
+
 // When no combination of the open keys runs, the reason names a key the scenario fixed: with
 // DualPipeV named, the open virtual_stages take its 2 chunks, so EP 256 on 2,048 GPUs at PP 16
 // (tp x cp x dp = 128) is what is reported, not "dualpipev runs two model chunks".
