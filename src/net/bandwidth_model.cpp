@@ -4,7 +4,8 @@
 // calibrated efficiencies. No contention between concurrent collectives.
 //
 // For all-to-all and send/recv:
-// For a group of n ranks, k of them per NVLink domain, message S:
+// For a group of n ranks, k of them per NVLink domain (where groups straddle a domain boundary,
+// the fewest any group has on one side: CommGroup::crossing_part), message S:
 //   bottleneck B = NVLink (x efficiency) inside one domain; across domains
 //   min(NVLink, k x NIC x efficiency): NCCL runs one ring per NIC, so k co-located members
 //   drive k NICs in parallel (rail-optimised: each GPU has its own NIC).
@@ -50,7 +51,7 @@ class BandwidthModel final : public NetworkModel {
       CostShape shape;
       shape.n = n;
       shape.d = static_cast<double>(g.domains());
-      shape.m = static_cast<double>(std::min(g.per_domain, g.size));
+      shape.m = static_cast<double>(std::min(g.crossing_part(), g.size));
       shape.nvl = cluster_.gpu.nvlink_bandwidth.value();
       shape.port = nic_.value();
       shape.S = bytes.value();
@@ -58,7 +59,7 @@ class BandwidthModel final : public NetworkModel {
       return c->latency + std::max(c->time - c->latency, links);
     }
     const bool one_domain = g.domains() <= 1;
-    const double k = static_cast<double>(std::min(g.per_domain, g.size));
+    const double k = static_cast<double>(std::min(g.crossing_part(), g.size));
     const BytesPerSecond bus =
         one_domain ? nvlink_ : BytesPerSecond(std::min(nvlink_.value(), k * nic_.value()));
     const Seconds alpha = one_domain ? nvlink_latency_ : network_latency_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <numeric>
 #include <stdexcept>
 
 namespace colossim {
@@ -25,6 +26,13 @@ CommGroup strided(long long size, long long stride, long long domain) {
   g.size = size;
   g.per_domain = stride >= domain ? 1 : std::max(1LL, std::min(size, domain / stride));
   g.stride = stride;
+  // Groups of n members stride apart fill a domain q = domain / stride members at a time, in
+  // blocks of n from rank 0: unless one of n and q divides the other, some group is cut by a
+  // domain boundary, and the boundaries fall at every multiple of gcd(n, q) within the groups.
+  if (stride < domain && domain % stride == 0) {
+    const long long q = domain / stride;
+    if (q % size != 0 && size % q != 0) g.straddle = std::gcd(size, q);
+  }
   return g;
 }
 

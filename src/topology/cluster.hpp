@@ -3,6 +3,7 @@
 // (topology/fabric.hpp builds the switches and links from these).
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -105,7 +106,18 @@ struct CommGroup {
   long long size = 1;
   long long per_domain = 1;  // members inside one NVLink domain (1 = every member on its own node)
   long long stride = 1;      // ranks between consecutive members (Megatron order)
-  [[nodiscard]] long long domains() const { return (size + per_domain - 1) / per_domain; }
+  // Where some groups straddle a domain boundary (64 ranks in NVL72 racks: 64..127 are 8 in one
+  // rack and 56 in the next), the fewest members one of them has in a domain, whose traffic
+  // crosses the boundary: the slowest group's; 0 where every group keeps to whole domains.
+  long long straddle = 0;
+  [[nodiscard]] long long domains() const {
+    const long long d = (size + per_domain - 1) / per_domain;
+    return straddle > 0 ? std::max(2LL, d) : d;
+  }
+  // Members in the slowest group's smallest domain part: what crosses the network.
+  [[nodiscard]] long long crossing_part() const {
+    return straddle > 0 ? std::min(straddle, per_domain) : per_domain;
+  }
 };
 
 }  // namespace colossim

@@ -98,6 +98,27 @@ TEST(Placement, StepGroupsFollowTheOrder) {
   EXPECT_EQ(g.pp.stride, 128);
 }
 
+// On NVL72 racks, 64 consecutive ranks (an EP group) are cut by rack boundaries: ranks 64..127
+// are 8 in the first rack and 56 in the second, and the 8's traffic to the 56 crosses the NICs.
+// The group says so (at least 2 domains, 8 crossing) where 8 or 144 keep to whole racks; so a
+// plan's ranking no longer prices such an all-to-all on NVLink alone.
+TEST(Placement, GroupsCutByADomainBoundaryNameTheirSmallestPart) {
+  Cluster c;
+  c.nvlink_domain = 72;
+  const auto ep = [&](int size) { return place_groups(plan(1, 1, 576, size, 1), c).ep; };
+  EXPECT_EQ(ep(64).straddle, 8);
+  EXPECT_EQ(ep(64).domains(), 2);
+  EXPECT_EQ(ep(64).crossing_part(), 8);
+  EXPECT_EQ(ep(8).straddle, 0);
+  EXPECT_EQ(ep(8).domains(), 1);
+  EXPECT_EQ(ep(144).straddle, 0);
+  EXPECT_EQ(ep(144).crossing_part(), 72);
+  EXPECT_EQ(ep(16).crossing_part(), 8);  // 64..79: 8 and 8
+  c.nvlink_domain = 8;
+  EXPECT_EQ(ep(64).straddle, 0);  // whole nodes
+  EXPECT_EQ(ep(64).crossing_part(), 8);
+}
+
 TEST(Placement, OrderNeedsEachDimensionOnceWithCpNextToDp) {
   EXPECT_FALSE(order_problem({"tp", "cp", "dp", "pp"}));
   EXPECT_TRUE(order_problem({"tp", "dp", "pp", "cp"}));
