@@ -85,8 +85,9 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
     n.fail("gpus_per_rack",
            "expected a multiple of gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
   }
-  c.nvlink_domain = std::max(node->nvlink_domain, c.gpus_per_node);
-  if (node->nvlink_domain > node->gpus) c.nvlink_domain = node->nvlink_domain;  // NVL72 spans trays
+  // A node's NVSwitch joins its own GPUs, however many cluster.gpus_per_node says it holds (a
+  // 4-GPU H100 server has a domain of 4); a rack-scale domain (NVL72) spans the node's trays.
+  c.nvlink_domain = node->nvlink_domain > node->gpus ? node->nvlink_domain : c.gpus_per_node;
   if (n.has("nvlink_partition")) {
     // Operators cut rack-scale NVLink domains into partitions of whole trays (NVIDIA Fabric
     // Manager NVLink partitions); between partitions traffic takes the NICs.

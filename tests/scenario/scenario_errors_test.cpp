@@ -256,6 +256,22 @@ TEST(Scenario, TheNicCarriesNoMoreThanTheGpusHostLink) {
   EXPECT_DOUBLE_EQ(nic("a100-sxm-80gb", "200").first, 25e9);
 }
 
+// A node's NVSwitch joins its own GPUs: 4-GPU H100 servers make domains of 4 (they made 8,
+// spanning two servers), 16-GPU ones of 16; an NVL72 rack's domain spans its 4-GPU trays.
+TEST(Scenario, TheNvlinkDomainIsTheNodesUnlessItSpansTrays) {
+  auto domain = [](const std::string& gpu, int per_node) {
+    return scenario("cluster: {gpu: " + gpu +
+                    ", gpus: 144, gpus_per_node: " + std::to_string(per_node) +
+                    ", gpus_per_rack: 144}\nmodel: {preset: llama3-8b}\ntraining: "
+                    "{global_batch: 144}\n")
+        .cluster.nvlink_domain;
+  };
+  EXPECT_EQ(domain("h100-sxm-80gb", 4), 4);
+  EXPECT_EQ(domain("h100-sxm-80gb", 8), 8);
+  EXPECT_EQ(domain("h100-sxm-80gb", 16), 16);
+  EXPECT_EQ(domain("gb200", 4), 72);
+}
+
 TEST(ScenarioErrors, MissingFile) {
   try {
     (void)read_scenario_file("/no/such/scenario.yaml", colossim::testing::catalog());
