@@ -482,6 +482,61 @@ class StepBuilder {
                                   stack.host_us_forward * recomputed_fwd);
     p.forward[kHost] = std::max(0.0, host_f - total(p.forward));
     p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
+    p.forward[kHost] = std::max(p.forward[kHost], synced_forward_wait(w, p, stack));
+  }
+
+  // A dropless MoE layer's forward stops the host once, to read how many tokens each rank and
+  // expert gets: Megatron-Core's alltoall dispatcher synchronises before the EP all-to-all
+  // (cuda_sync_point "before_ep_alltoall", or "before_finish" without EP, moe/token_dispatcher.py)
+  // for the all-to-all's splits and the grouped GEMM's sizes; DeepEP's dispatch waits on its
+  // receive counts; TorchTitan reads its splits with tolist(). (A capacity padded to, as the
+  // recipes with a capacity factor set, needs no sync.) The GPU's queue drains there, so the
+  // lead the host gains while attention runs cannot carry over to the experts' many launches
+  // after it. From one sync to the next -- the experts' part of a layer, then the attention and
+  // router of the next -- a kernel starts no sooner than the host has launched it, so the
+  // stretch takes max over its kernels k of (launching those before k + running k and the rest).
+  // Returns the GPU's wait beyond its own work.
+  double synced_forward_wait(const LayerWork& w, const LayerProfiles& p, const Stack& stack) const {
+    if (!model_.moe || model_.moe->capacity_factor > 0) return 0;
+    const auto permute = std::find_if(w.ops.begin(), w.ops.end(),
+                                      [](const Operator& op) { return op.name == "permute"; });
+    if (permute == w.ops.end()) return 0;  // a dense layer
+    struct Item {
+      double host = 0, gpu = 0;
+    };
+    std::vector<Item> post, pre;
+    const double launch = 1e-6 * stack.host_us_forward;
+    const auto item_of = [&](const Operator& op) {
+      return Item{1e-6 * (stack.host_us_forward * (op.kernels_fwd - op.native_launches_fwd) +
+                          stack.host_us_backward * op.native_launches_fwd),
+                  cost_.time(op, model_.seq_len).forward.value()};
+    };
+    const double a2a = w.comm.ep_alltoalls > 0 ? p.forward[kEpComm] / w.comm.ep_alltoalls : 0.0;
+    if (w.comm.ep_alltoalls > 0) post.push_back({launch, a2a});  // the dispatch
+    for (auto it = permute + 1; it != w.ops.end(); ++it) {
+      if (it->name == "unpermute" && w.comm.ep_alltoalls > 1) post.push_back({launch, a2a});
+      post.push_back(item_of(*it));
+    }
+    // The next layer's attention and router, with its TP collectives and whatever else its
+    // forward holds (interference, context-parallel exchange) as GPU time.
+    pre.push_back({launch * w.comm.tp_collectives, p.forward[kTpComm]});
+    for (auto it = w.ops.begin(); it != permute + 1; ++it) pre.push_back(item_of(*it));
+    double accounted = 0;
+    for (const auto* part : {&post, &pre}) {
+      for (const Item& i : *part) accounted += i.gpu;
+    }
+    const double gpu = total(p.forward) - p.forward[kHost];
+    pre.push_back({0, std::max(0.0, gpu - accounted)});
+    double host = 0, rest = gpu, finish = 0;
+    for (const auto* part : {&post, &pre}) {
+      for (const Item& i : *part) {
+        finish = std::max(finish, host + rest);
+        host += i.host;
+        rest -= i.gpu;
+      }
+    }
+    finish = std::max(finish, host);
+    return std::max(0.0, finish - gpu);
   }
 
   // Fine-grained activation offloading (Plan::offload_modules): forward copies the offloaded

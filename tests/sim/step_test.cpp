@@ -483,3 +483,23 @@ TEST(Step, ActivationOffloadIsExposedWhereTheHostLinkIsSlowerThanTheCompute) {
   EXPECT_GT(offload("h100-sxm-80gb"), 0);
   EXPECT_DOUBLE_EQ(offload("gb200"), 0);
 }
+
+// A dropless MoE layer's forward stops the host to read its token counts, so the host's lead
+// during attention does not carry over to the experts' launches: where launching a layer takes
+// as long as running it (Qwen3-30B-A3B at 256 tokens a micro-batch on B200), the GPU waits for
+// the host more than the layer's launches exceed its work. Padded to a capacity, the same layer
+// needs no sync and waits only for that excess (here none).
+TEST(Step, ADroplessMoeLayerWaitsForTheHostAfterItsSync) {
+  const std::string yaml =
+      "cluster: {gpu: b200, gpus: 8}\nmodel: {preset: qwen3-30b-a3b, seq_len: 256, moe: "
+      "{balancing: forced, capacity_factor: ";
+  const std::string plan =
+      "}}\ntraining: {global_batch: 64, precision: fp8}\nparallelism: {tp: 1, pp: 1, ep: 8, "
+      "dp: 8, micro_batch: 1, recompute: none}\n";
+  const StepResult dropless = run(scenario(yaml + "0" + plan));
+  const StepResult padded = run(scenario(yaml + "1.0" + plan));
+  EXPECT_NEAR(part(dropless, "forward_compute"), part(padded, "forward_compute"),
+              1e-9 * part(padded, "forward_compute"));
+  EXPECT_GT(part(dropless, "host_overhead"), part(padded, "host_overhead") + 1e-3);
+  EXPECT_GT(dropless.step_time.value(), padded.step_time.value());
+}
