@@ -716,9 +716,12 @@ std::string runner_up_reason(const Prediction& best, const Prediction& runner_up
     }
   }
   std::string out = fmt::format("the runner-up takes {} longer per step", human_seconds(loss));
-  if (!worst_part.empty())
-    out += fmt::format(", most of it in {} (+{})", worst_part, human_seconds(worst));
-  return out;
+  if (worst_part.empty()) return out;
+  // A part can lose more than the whole when another part gains back some of it.
+  if (worst <= loss * (1 + 1e-9))
+    return out + fmt::format(", most of it in {} (+{})", worst_part, human_seconds(worst));
+  return out +
+         fmt::format(": {} +{}, less what it gains elsewhere", worst_part, human_seconds(worst));
 }
 
 std::string plan_text(const Scenario& s, const PlanSearch& search,

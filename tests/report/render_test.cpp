@@ -215,3 +215,22 @@ TEST(Render, MoeTraceShowsDispatchAndCombineInsideEachPass) {
   EXPECT_EQ(ends, starts);
   EXPECT_EQ(counters, kPowerSlices);
 }
+
+// Why the runner-up loses: the part that grew most, and never "most of it" when that part grew
+// by more than the whole step did (another part gave some back).
+TEST(Render, RunnerUpReasonNamesThePartThatGrewWithoutOverclaiming) {
+  auto prediction = [](double step, double bubble, double compute) {
+    Prediction p;
+    p.step.step_time = Seconds(step);
+    p.step.breakdown = {{"forward_compute", Seconds(compute)}, {"pp_bubble", Seconds(bubble)}};
+    return p;
+  };
+  const std::string offset =
+      runner_up_reason(prediction(2.0, 0.1, 1.9), prediction(2.001, 0.158, 1.843));
+  EXPECT_EQ(offset.find("most of it"), std::string::npos) << offset;
+  EXPECT_NE(offset.find("pp_bubble +58.0 ms, less what it gains elsewhere"), std::string::npos)
+      << offset;
+  const std::string plain =
+      runner_up_reason(prediction(2.0, 0.1, 1.9), prediction(2.05, 0.14, 1.91));
+  EXPECT_NE(plain.find("most of it in pp_bubble (+40.0 ms)"), std::string::npos) << plain;
+}
