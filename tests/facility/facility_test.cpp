@@ -168,3 +168,15 @@ TEST(Facility, MixedKindsDrawTheirOwnPower) {
   EXPECT_GT(both.servers, one.servers);
   EXPECT_GT(both.rent, one.rent);
 }
+
+// Every node's power is per node: an NVL72 rack's ~132 kW spread over its 18 four-GPU trays, so
+// GPUs and hosts of 128 racks come to about 128 x 132 kW, not 132 kW per tray (9x).
+TEST(Facility, Nvl72RacksDrawTheirDatasheetPower) {
+  const Scenario s = colossim::testing::scenario(
+      "cluster: {gpu: gb200, gpus: 9216}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 9216}\nparallelism: {tp: 1, pp: 1, cp: 1}\n");
+  const PowerReport p = power_report(s, colossim::testing::predicted(s));
+  const double racks = 9216.0 / 72;
+  EXPECT_GT((p.gpu_tdp + p.host).value(), 0.6 * racks * 132e3);  // liquid: no fans
+  EXPECT_LT((p.gpu_tdp + p.host).value(), 1.05 * racks * 132e3);
+}
