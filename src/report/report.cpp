@@ -887,9 +887,15 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
       "    GPUs over the step         {:>10}   (average; busy vs waiting from the step)\n",
       mw(p.gpu_avg));
   out += fmt::format("    hosts                      {:>10}\n", mw(p.host));
-  out += fmt::format(
-      "    network                    {:>10}   ({} tiers, {} switches, {} transceivers)\n",
-      mw(p.network), p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
+  out += p.fabric.tiers == 0
+             ? fmt::format(
+                   "    network                    {:>10}   (one NVLink domain: no "
+                   "scale-out fabric)\n",
+                   mw(p.network))
+             : fmt::format(
+                   "    network                    {:>10}   ({} tiers, {} switches, {} "
+                   "transceivers)\n",
+                   mw(p.network), p.fabric.tiers, p.fabric.total_switches, p.fabric.transceivers);
   out += fmt::format("    storage                    {:>10}\n", mw(p.storage));
   out += fmt::format("    IT average / peak          {:>10} / {}\n", mw(p.it_avg), mw(p.it_peak));
   out += fmt::format("    facility average / peak    {:>10} / {}\n", mw(p.facility_avg),

@@ -10,6 +10,12 @@ FabricSize estimate_fabric(const Cluster& c) {
   FabricSize f;
   f.ports = c.gpus * c.node.nics_per_gpu;
   f.link_gbps = c.nic_bandwidth.value() * 8 / 1e9 / c.node.nics_per_gpu;
+  // GPUs that fit in one NVLink domain train over NVLink: no scale-out switches to build (the
+  // servers' NICs stay, unconnected).
+  if (c.gpus <= c.nvlink_domain) {
+    f.tiers = 0;
+    return f;
+  }
   const FabricGenerator* generator = find_fabric_generator(c.topology);
   const bool rail = generator != nullptr && generator->rail_planes;
   if (!fabric_problem(c)) {

@@ -14,7 +14,7 @@
 namespace colossim {
 
 struct FabricSize {
-  int tiers = 1;
+  int tiers = 1;                    // 0: one NVLink domain, no scale-out fabric
   long long ports = 0;              // host ports (NICs)
   std::vector<long long> switches;  // per tier, leaf first
   long long total_switches = 0;

@@ -180,3 +180,17 @@ TEST(Facility, Nvl72RacksDrawTheirDatasheetPower) {
   EXPECT_GT((p.gpu_tdp + p.host).value(), 0.6 * racks * 132e3);  // liquid: no fans
   EXPECT_LT((p.gpu_tdp + p.host).value(), 1.05 * racks * 132e3);
 }
+
+// One HGX node trains over NVLink: no scale-out switches, transceivers or their power (it was
+// charged 8 rail switches, $489k and 12 kW).
+TEST(Facility, OneNvlinkDomainBuildsNoScaleOutFabric) {
+  const Scenario s = colossim::testing::scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+      "training: {global_batch: 64}\nparallelism: {tp: 1, pp: 1, cp: 1}\n");
+  const PowerReport p = power_report(s, colossim::testing::predicted(s));
+  EXPECT_EQ(p.fabric.tiers, 0);
+  EXPECT_EQ(p.fabric.total_switches, 0);
+  EXPECT_EQ(p.fabric.transceivers, 0);
+  EXPECT_EQ(p.network.value(), 0);
+  EXPECT_EQ(p.fabric.ports, 8);
+}
