@@ -156,7 +156,8 @@ FacilityReport facility_report(const Scenario& s, const Prediction& p,
       power_report(s, p, s.cluster.cooling == Cooling::liquid ? Cooling::air : Cooling::liquid);
   double days = 0;
   if (run) {
-    days = run->span_days ? *run->span_days : run->result.days_median;
+    r.unfinished = !run->span_days && !run->result.finishes();
+    days = run->span_days ? *run->span_days : r.unfinished ? 0.0 : run->result.days_median;
   } else if (p.time_to_train_days) {
     days = *p.time_to_train_days;
   }

@@ -64,6 +64,9 @@ struct FacilityReport {
   PowerReport other_cooling;  // the same cluster cooled the other way
   CostReport cost;
   std::optional<std::string> trained_on;  // delivery date + time to train
+  // The run with its failures does not finish (the run model's cap): no run time, energy or
+  // run cost is given for it.
+  bool unfinished = false;
 };
 
 [[nodiscard]] PowerReport power_report(const Scenario& s, const Prediction& p,

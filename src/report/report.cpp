@@ -472,7 +472,10 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                      {"stage", p.memory.stage}};
   if (p.time_to_train_days) {
     j["time_to_train_days_no_failures"] = *p.time_to_train_days;
-    j["time_to_train_days"] = run ? run->result.days_median : *p.time_to_train_days;
+    // A run that does not finish has no time to train (its days_median is the run model's cap).
+    j["time_to_train_days"] = !run                     ? nlohmann::json(*p.time_to_train_days)
+                              : run->result.finishes() ? nlohmann::json(run->result.days_median)
+                                                       : nlohmann::json(nullptr);
     // The step band only: the failure model's own spread is the run's p10-p90.
     j["time_to_train_days_no_failures_band"] = {{"low", *p.time_to_train_days / band.high},
                                                 {"high", *p.time_to_train_days / band.low}};
@@ -911,6 +914,11 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
       "    {}-cooled instead          {:>10} / {} facility average / peak (PUE {:.2f})\n",
       cooling(o.cooling), mw(o.facility_avg), mw(o.facility_peak), o.pue);
   out += fmt::format("\n  energy and cost (prices as of {})\n", c.price_date);
+  if (f.unfinished) {
+    out +=
+        "    run                        does not finish under its failures (colossim "
+        "reliability says why): no run time, energy or run cost\n";
+  }
   if (c.run_days > 0) {
     out += fmt::format(
         "    run                        {:.1f} days, {:.0f} MWh, {} of electricity, {:.0f} t CO2\n",
@@ -989,7 +997,8 @@ nlohmann::json facility_json(const Scenario& s, const FacilityReport& f) {
                {"run_usd", c.run.value()},
                {"usd_per_million_tokens", c.per_million_tokens.value()},
                {"rent_usd", c.rent.value()},
-               {"rent_usd_per_million_tokens", c.rent_per_million_tokens.value()}};
+               {"rent_usd_per_million_tokens", c.rent_per_million_tokens.value()},
+               {"run_finishes", !f.unfinished}};
   if (c.run_days > 0) {
     const auto [low, high] = cost_band(s, f);
     j["cost"]["run_days_band"] = {{"low", low.run_days}, {"high", high.run_days}};
@@ -1006,15 +1015,23 @@ std::string compare_text(const std::vector<CompareEntry>& entries) {
       "days", "trained on", "MFU", "avg MW", "peak MW", "MWh", "run cost", "$/Mtok", "rent");
   const CompareEntry* base = entries.empty() ? nullptr : &entries.front();
   auto days = [](const CompareEntry& e) { return e.facility.cost.run_days; };
+  // Without a run time (no token budget, or a run that does not finish) the run's columns are
+  // "-" and its ratios are not given.
+  const auto has_run = [&](const CompareEntry& e) { return days(e) > 0; };
   for (const auto& e : entries) {
     const CostReport& c = e.facility.cost;
+    const bool run = has_run(e);
     out += fmt::format(
-        "{:<34} {:>8} {:>9.1f} {:>12} {:>5.1f}% {:>9.1f} {:>9.1f} {:>9.0f} {:>10} {:>9} {:>10}\n",
-        e.scenario.name.substr(0, 34), e.scenario.cluster.gpus, days(e),
+        "{:<34} {:>8} {:>9} {:>12} {:>5.1f}% {:>9.1f} {:>9.1f} {:>9} {:>10} {:>9} {:>10}\n",
+        e.scenario.name.substr(0, 34), e.scenario.cluster.gpus,
+        run                     ? fmt::format("{:.1f}", days(e))
+        : e.facility.unfinished ? std::string("no finish")
+                                : std::string("-"),
         e.facility.trained_on.value_or("-"), 100 * e.prediction.mfu,
         e.facility.power.facility_avg.value() / 1e6, e.facility.power.facility_peak.value() / 1e6,
-        c.energy_mwh, usd(c.run),
-        c.per_million_tokens > Dollars(0) ? usd(c.per_million_tokens) : "-", usd(c.rent));
+        run ? fmt::format("{:.0f}", c.energy_mwh) : "-", run ? usd(c.run) : "-",
+        run && c.per_million_tokens > Dollars(0) ? usd(c.per_million_tokens) : "-",
+        run ? usd(c.rent) : "-");
   }
   if (entries.size() >= 2 && base != nullptr) {
     out += fmt::format("\nratios to {}:\n", base->scenario.name);
@@ -1022,14 +1039,17 @@ std::string compare_text(const std::vector<CompareEntry>& entries) {
       const CompareEntry& e = entries[i];
       auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
       out += fmt::format(
-          "  {:<32} days {:.2f}x, MFU {:.2f}x, facility power {:.2f}x, energy {:.2f}x, run cost "
-          "{:.2f}x, rent {:.2f}x\n",
-          e.scenario.name.substr(0, 32), ratio(days(e), days(*base)),
+          "  {:<32} MFU {:.2f}x, facility power {:.2f}x", e.scenario.name.substr(0, 32),
           ratio(e.prediction.mfu, base->prediction.mfu),
-          ratio(e.facility.power.facility_avg.value(), base->facility.power.facility_avg.value()),
-          ratio(e.facility.cost.energy_mwh, base->facility.cost.energy_mwh),
-          ratio(e.facility.cost.run.value(), base->facility.cost.run.value()),
-          ratio(e.facility.cost.rent.value(), base->facility.cost.rent.value()));
+          ratio(e.facility.power.facility_avg.value(), base->facility.power.facility_avg.value()));
+      if (has_run(e) && has_run(*base)) {
+        out += fmt::format(", days {:.2f}x, energy {:.2f}x, run cost {:.2f}x, rent {:.2f}x",
+                           ratio(days(e), days(*base)),
+                           ratio(e.facility.cost.energy_mwh, base->facility.cost.energy_mwh),
+                           ratio(e.facility.cost.run.value(), base->facility.cost.run.value()),
+                           ratio(e.facility.cost.rent.value(), base->facility.cost.rent.value()));
+      }
+      out += "\n";
     }
   }
   return out;

@@ -434,3 +434,21 @@ TEST(Cli, SetOverridesAScenarioKeyOnEveryCommand) {
   EXPECT_NE(malformed.out.find("KEY=VALUE"), std::string::npos) << malformed.out;
   EXPECT_EQ(run("compare " + file + " " + file + " --set cluster.gpus=128").status, 0);
 }
+
+// A run that does not finish under its failures (a 10-hour relaunch) has no time to train, run
+// energy or run cost: it printed the run model's cap (628 days) and its cost as if it finished.
+TEST(Cli, ARunThatDoesNotFinishHasNoRunTimeOrCost) {
+  const std::string scenario = std::string(COLOSSIM_SOURCE_DIR) + "/examples/compare/h100-now.yaml";
+  const std::string set = " --set reliability.relaunch=10h";
+  const Result f = run("facility " + scenario + set + " --json");
+  ASSERT_EQ(f.status, 0) << f.out;
+  const auto cost = nlohmann::json::parse(f.out)["cost"];
+  EXPECT_FALSE(cost["run_finishes"].get<bool>());
+  EXPECT_EQ(cost["run_days"].get<double>(), 0);
+  EXPECT_EQ(cost["run_usd"].get<double>(), 0);
+  const Result s = run("simulate " + scenario + set + " --json");
+  ASSERT_EQ(s.status, 0) << s.out;
+  EXPECT_TRUE(nlohmann::json::parse(s.out)["time_to_train_days"].is_null());
+  const Result c = run("compare " + scenario + " " + scenario + set);
+  EXPECT_NE(c.out.find("no finish"), std::string::npos) << c.out;
+}
