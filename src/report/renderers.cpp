@@ -125,13 +125,19 @@ std::vector<std::string> sweep_csv_lines(const app::Sweep& r) {
                        pl.precision == Precision::fp8 ? "fp8" : "bf16");
     // With failures (the run model's median and goodput), power and money; empty without a
     // token budget (no run to price).
+    // A run that does not finish has no time, energy or run cost: those fields stay empty.
     const bool run = row.run.has_value() && row.facility.has_value();
-    out += run ? fmt::format(",{:.2f},{:.4f},{:.2f},{:.0f},{:.0f},{:.0f}\n",
+    const bool finished = run && !row.facility->unfinished;
+    out += !run ? ",,,,,,\n"
+           : finished
+               ? fmt::format(",{:.2f},{:.4f},{:.2f},{:.0f},{:.0f},{:.0f}\n",
                              row.run->result.days_median, row.run->result.goodput,
                              row.facility->power.facility_avg.value() / 1e6,
                              row.facility->cost.energy_mwh, row.facility->cost.capital.value(),
                              row.facility->cost.run.value())
-               : ",,,,,,\n";
+               : fmt::format(",,{:.4f},{:.2f},,{:.0f},\n", row.run->result.goodput,
+                             row.facility->power.facility_avg.value() / 1e6,
+                             row.facility->cost.capital.value());
     lines.push_back(out);
   }
   return lines;
