@@ -227,6 +227,22 @@ TEST(PlanSearch, FsdpWithPipelineStagesRunsWhereTheStackKeepsTheWeightsGathered)
   EXPECT_NE(megatron.refusal.find("zero 3"), std::string::npos) << megatron.refusal;
 }
 
+// Context parallelism is how a job uses more GPUs than its batch spreads over: Llama 3 405B at
+// 8k tokens with 2,048 sequences on 65,536 H100 needs CP 4 or more, and the open search must
+// find a plan at least as fast as CP 4 given (it kept CP to 2 below 16k tokens: 4.1 s a step
+// against 1.7 s).
+TEST(PlanSearch, ContextParallelismIsSearchedWhereTheBatchRunsOut) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 65536}\nmodel: {preset: llama3-405b}\n"
+      "training: {global_batch: 2048}\n";
+  const PlanSearch open = search_plans(scenario(yaml), Calibration::builtin(), {});
+  const PlanSearch cp4 =
+      search_plans(scenario(yaml + "parallelism: {cp: 4}\n"), Calibration::builtin(), {});
+  ASSERT_FALSE(open.ranked.empty() || cp4.ranked.empty()) << open.why_none << cp4.why_none;
+  EXPECT_LE(open.ranked.front().step_s, cp4.ranked.front().step_s * (1 + 1e-12));
+  EXPECT_GE(open.ranked.front().plan.cp, 4);
+}
+
 // When no combination of the open keys runs, the reason names a key the scenario fixed: with
 // DualPipeV named, the open virtual_stages take its 2 chunks, so EP 256 on 2,048 GPUs at PP 16
 // (tp x cp x dp = 128) is what is reported, not "dualpipev runs two model chunks".
