@@ -528,8 +528,12 @@ RunResult simulate_run(const RunSetup& setup, Seconds interval, int trials, unsi
 
 IntervalChoice choose_interval(const RunSetup& setup, const Scenario& s) {
   IntervalChoice c;
-  const Seconds mtbi(setup.rate_per_hour > 0 ? kHour / setup.rate_per_hour
-                                             : std::numeric_limits<double>::infinity());
+  // Young's and Daly's intervals trade checkpoint writes against work lost: only interruptions
+  // that lose work count, not announced maintenance (checkpointed before it stops the job).
+  double losing_per_hour = 0;
+  for (const auto& f : setup.sources) losing_per_hour += f.planned ? 0.0 : f.rate_per_hour;
+  const Seconds mtbi(losing_per_hour > 0 ? kHour / losing_per_hour
+                                         : std::numeric_limits<double>::infinity());
   c.young = young_interval(setup.pause(), mtbi);
   c.daly = daly_interval(setup.pause(), mtbi);
   // Search a geometric grid from a quarter to four times Daly's interval, all candidates on the
