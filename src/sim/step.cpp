@@ -377,10 +377,14 @@ class StepBuilder {
       }
     }
     if (c.cp_bytes > 0) {
+      // Every ring step waits for its slowest hop: across NVLink domains when the CP group
+      // spans several, however many of its hops stay inside one.
+      const bool across = groups_.cp.domains() > 1;
       CommGroup pair;
       pair.size = 2;
-      pair.per_domain = groups_.cp.per_domain >= 2 ? 2 : 1;
-      pair.stride = groups_.cp.stride;
+      pair.per_domain = !across && groups_.cp.per_domain >= 2 ? 2 : 1;
+      pair.stride = across ? std::max<long long>(groups_.cp.stride, in_.cluster.nvlink_domain)
+                           : groups_.cp.stride;
       const double steps = plan_.cp - 1;
       const double one =
           in_.network.time(Collective::send_recv, Bytes(c.cp_bytes / steps), pair).value();

@@ -503,3 +503,16 @@ TEST(Step, ADroplessMoeLayerWaitsForTheHostAfterItsSync) {
   EXPECT_GT(part(dropless, "host_overhead"), part(padded, "host_overhead") + 1e-3);
   EXPECT_GT(dropless.step_time.value(), padded.step_time.value());
 }
+
+// A context-parallel ring step waits for its slowest hop: with CP 16 over two 8-GPU nodes one
+// hop of each step crosses the network, so a slower NIC slows the ring (it was priced on NVLink
+// whatever the NIC: the same step at 25 and 400 Gb/s).
+TEST(Step, AContextParallelRingAcrossNodesWaitsForTheNetwork) {
+  const std::string yaml = "cluster: {gpu: h100-sxm-80gb, gpus: 16, network: {nic_gbps: ";
+  const std::string rest =
+      "}}\nmodel: {preset: llama3-8b, seq_len: 131072}\ntraining: {global_batch: 1}\n"
+      "parallelism: {tp: 1, pp: 1, cp: 16, dp: 1, micro_batch: 1, recompute: full}\n";
+  const StepResult fast = colossim::testing::predicted(scenario(yaml + "400" + rest)).step;
+  const StepResult slow = colossim::testing::predicted(scenario(yaml + "25" + rest)).step;
+  EXPECT_GT(part(slow, "cp_comm"), part(fast, "cp_comm") + 0.1);
+}
