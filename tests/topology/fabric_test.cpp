@@ -387,16 +387,25 @@ TEST(Collectives, SharpReducesInTheSwitch) {
       find_collective_algorithm("sharp")->unsupported(ethernet, Collective::all_reduce, {g}));
 }
 
+namespace {
+
+// The last phase of the first step of `algorithm` over GPUs 0..gpus-1 (1 GB), routed.
+FabricNetwork::Routed first_step_last_phase(const FabricNetwork& net, const std::string& algorithm,
+                                            Collective kind, long long gpus) {
+  RankGroups all(1);
+  for (long long g = 0; g < gpus; ++g) all[0].push_back(g);
+  const auto steps = find_collective_algorithm(algorithm)->steps(net, kind, 1e9, all);
+  return net.route(steps.front().back());
+}
+
+}  // namespace
+
 // Partial re-solves: after each event only the flows a finish can affect are re-solved. On the
 // across-node phase of a tree all-reduce under ECMP -- hundreds of rate levels -- the times equal
 // those of re-solving every flow at every event.
 TEST(FlowEngineSymmetry, IncrementalRunEqualsFullReSolves) {
   const FabricNetwork net(cluster("nic: cx7-ndr-400, routing: ecmp"), ideal());
-  RankGroups all(1);
-  for (long long g = 0; g < 1024; ++g) all[0].push_back(g);
-  const auto steps =
-      find_collective_algorithm("tree")->steps(net, Collective::all_reduce, 1e9, all);
-  FabricNetwork::Routed routed = net.route(steps.front().back());
+  FabricNetwork::Routed routed = first_step_last_phase(net, "tree", Collective::all_reduce, 1024);
   const auto fast = routed.net.run(true, true);
   const long long fast_solves = routed.net.stats().rate_solves;
   const auto full = routed.net.run(true, false);
@@ -416,11 +425,7 @@ TEST(FlowEngineSymmetry, IncrementalRunEqualsFullReSolves) {
 // events.
 TEST(FlowEngineSymmetry, FinishingTogetherMovesEachFlowByLessThanTheTolerance) {
   const FabricNetwork net(cluster("nic: cx7-roce-400, routing: ecmp, topology: fat-tree"), ideal());
-  RankGroups all(1);
-  for (long long g = 0; g < 128; ++g) all[0].push_back(g);
-  const auto steps =
-      find_collective_algorithm("direct")->steps(net, Collective::all_to_all, 1e9, all);
-  FabricNetwork::Routed routed = net.route(steps.front().back());
+  FabricNetwork::Routed routed = first_step_last_phase(net, "direct", Collective::all_to_all, 128);
   const auto exact = routed.net.run(true, true, 0);
   const long long exact_events = routed.net.stats().finish_events;
   const auto batched = routed.net.run(true, true, kFinishTolerance);
