@@ -242,7 +242,18 @@ class ComponentRun {
         resolve_around(-kInf, t);  // newcomers take a share from everything they touch
         continue;
       }
-      t = finish;
+      // Finish events are at least the tolerance of the youngest live flow's age apart: a flow
+      // due sooner than that after the last event ends at the next, late by at most the
+      // tolerance of its own duration (see the header).
+      const double youngest = c_.ready[static_cast<size_t>(pending_[next_ - 1])];
+      t = std::max(finish, last_finish_ + tolerance_ * std::max(0.0, last_finish_ - youngest));
+      if (arrival <= t) {
+        t = arrival;
+        arrive(t);
+        resolve_around(-kInf, t);
+        continue;
+      }
+      last_finish_ = t;
       ++stats_.finish_events;
       const double slowest = finish_due(t, left);
       if (incremental) {
@@ -392,7 +403,8 @@ class ComponentRun {
   std::vector<unsigned> version_;
   std::vector<char> live_;  // arrived and not finished
   std::vector<int> pending_;
-  size_t next_ = 0;  // the next of pending_ to arrive
+  size_t next_ = 0;         // the next of pending_ to arrive
+  double last_finish_ = 0;  // the last finish event
   std::vector<size_t> first_, last_;
   std::vector<int> crossing_;
   MaxMin maxmin_;

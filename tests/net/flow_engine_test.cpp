@@ -99,10 +99,10 @@ TEST(FlowEngine, PersistentFlowsShareUntilTheOthersFinish) {
   }
 }
 
-// Flows that would end within the tolerance (0.1% of their duration) of the next finish end with
-// it, in one event: A (1 GB/s) carries 1 GB and 1.0005 GB; the first ends at 2 s, the second
-// 0.5 ms later alone on A. With the tolerance it ends at 2 s too, 0.025% early; at 1.01 GB it is
-// 0.5% from the event and keeps its own time.
+// Flows that would end within the tolerance (1% of their duration) of the next finish end with
+// it, in one event: A (1 GB/s) carries 1 GB and 1.005 GB; the first ends at 2 s, the second
+// 5 ms later alone on A. With the tolerance it ends at 2 s too, 0.25% early; at 1.03 GB it is
+// 1.5% from the event and keeps its own time (the next event may come 1% of 2 s after the first).
 TEST(FlowEngine, FlowsWithinTheToleranceOfAFinishEndWithIt) {
   auto times = [](double second, double tolerance) {
     FlowNetwork net;
@@ -112,8 +112,22 @@ TEST(FlowEngine, FlowsWithinTheToleranceOfAFinishEndWithIt) {
     const auto t = net.run(true, true, tolerance);
     return std::pair(t[0].value(), t[1].value());
   };
-  EXPECT_NEAR(times(1.0005e9, 0).second, 2.0005, 1e-12);
-  EXPECT_NEAR(times(1.0005e9, kFinishTolerance).second, 2.0, 1e-12);
-  EXPECT_NEAR(times(1.01e9, kFinishTolerance).second, 2.01, 1e-12);
-  EXPECT_NEAR(times(1.01e9, kFinishTolerance).first, 2.0, 1e-12);
+  EXPECT_NEAR(times(1.005e9, 0).second, 2.005, 1e-12);
+  EXPECT_NEAR(times(1.005e9, kFinishTolerance).second, 2.0, 1e-12);
+  EXPECT_NEAR(times(1.03e9, kFinishTolerance).second, 2.03, 1e-12);
+  EXPECT_NEAR(times(1.03e9, kFinishTolerance).first, 2.0, 1e-12);
+}
+
+// Finish events come at least the tolerance of the youngest live flow's age apart: the second
+// flow of 1.015 GB, alone on A after the first ends at 2 s, would end at 2.015 s; the next event
+// is at 2.02 s (1% of 2 s later), so it ends then: 5 ms late, within 1% of its duration.
+TEST(FlowEngine, FinishEventsAreTheToleranceOfTheYoungestFlowsAgeApart) {
+  FlowNetwork net;
+  const int a = net.add_link(BytesPerSecond(1e9));
+  net.add_flow({a}, Bytes(1e9));
+  net.add_flow({a}, Bytes(1.015e9));
+  const auto t = net.run(true, true, kFinishTolerance);
+  EXPECT_NEAR(t[0].value(), 2.0, 1e-12);
+  EXPECT_NEAR(t[1].value(), 2.0 + kFinishTolerance * 2.0, 1e-12);
+  EXPECT_LE(t[1].value() - 2.015, kFinishTolerance * 2.015);
 }
