@@ -72,10 +72,20 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
 // megatron/core/extensions/transformer_engine.py), or arrive in FP8 (fp8_param_gather): priced
 // once per step with the optimizer (sim/step.cpp). A stack that does not keep them
 // (Stack::fp8_weight_cache) casts them on every forward as well.
-Seconds CostModel::fp8_cast_time(double elements) const {
+// A grouped GEMM's input split by expert is quantized split by split, each split its own
+// kernels, unless the recipe has a multi-tensor cast (only delayed scaling does: Transformer
+// Engine's split_quantize, pytorch/csrc/extensions/cast.cpp, loops over the splits for the
+// others).
+Seconds CostModel::fp8_cast_time(double elements, double splits) const {
   if (precision_ != Precision::fp8 || elements <= 0) return Seconds(0);
+  const double kernels = fp8_recipe_.cast_kernels * (fp8_recipe_.multi_tensor_cast ? 1 : splits);
   return memory_time(Bytes(fp8_recipe_.cast_bytes * elements)) +
-         microseconds(cal_.kernel_gap_us) * fp8_recipe_.cast_kernels;
+         microseconds(cal_.kernel_gap_us) * kernels;
+}
+
+double CostModel::fp8_cast_kernels(const Operator& op) const {
+  if (precision_ != Precision::fp8 || op.kind != OpKind::gemm) return 0;
+  return fp8_recipe_.cast_kernels * (fp8_recipe_.multi_tensor_cast ? 1 : op.cast_splits);
 }
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {
@@ -97,9 +107,9 @@ OpTime CostModel::at_mean_speed(const Operator& op, long long seq_len) const {
       const Seconds weight_grad = gemm_time(op.k, op.n, op.m, op.count);
       const double cast = op.m * op.k + (fp8_weights_cached_ ? 0.0 : op.k * op.n);
       const Seconds forward =
-          gemm_time(op.m, op.n, op.k, op.count) + fp8_cast_time(cast * op.count);
-      const Seconds input_grad =
-          gemm_time(op.m, op.k, op.n, op.count) + fp8_cast_time(op.m * op.n * op.count);
+          gemm_time(op.m, op.n, op.k, op.count) + fp8_cast_time(cast * op.count, op.cast_splits);
+      const Seconds input_grad = gemm_time(op.m, op.k, op.n, op.count) +
+                                 fp8_cast_time(op.m * op.n * op.count, op.cast_splits);
       return {forward, input_grad + weight_grad, weight_grad};
     }
     case OpKind::attention: {

@@ -53,9 +53,12 @@ class CostModel {
   [[nodiscard]] OpTime time(const Operator& op, long long seq_len) const;
   [[nodiscard]] Seconds memory_time(Bytes bytes) const;
   [[nodiscard]] double gemm_efficiency(double m, double n, double k, double count) const;
-  // Under FP8, quantizing `elements` BF16 elements as Transformer Engine does (cost_model.cpp);
-  // 0 in other precisions.
-  [[nodiscard]] Seconds fp8_cast_time(double elements) const;
+  // Under FP8, quantizing `elements` BF16 elements in `splits` tensors as Transformer Engine
+  // does (cost_model.cpp); 0 in other precisions.
+  [[nodiscard]] Seconds fp8_cast_time(double elements, double splits = 1) const;
+  // Under FP8, the quantization kernels a GEMM operator launches per micro-batch: forward (its
+  // input) and backward (its output gradient); 0 for other operators and precisions.
+  [[nodiscard]] double fp8_cast_kernels(const Operator& op) const;
 
  private:
   // The GEMM alone, operands already in the precision trained in.

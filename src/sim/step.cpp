@@ -468,10 +468,13 @@ class StepBuilder {
     double fwd = 0, bwd = 0, recomputed_fwd = 0, native_fwd = 0, recomputed_native = 0;
     for (const auto& op : w.ops) {
       fwd += op.kernels_fwd - op.native_launches_fwd;
-      native_fwd += op.native_launches_fwd;
-      bwd += op.kernels_bwd;
+      // Transformer Engine quantizes a GEMM's FP8 input (forward) and output gradient
+      // (backward) from C++.
+      const double casts = cost_.fp8_cast_kernels(op);
+      native_fwd += op.native_launches_fwd + casts;
+      bwd += op.kernels_bwd + casts;
       recomputed_fwd += recomputed(op) * (op.kernels_fwd - op.native_launches_fwd);
-      recomputed_native += recomputed(op) * op.native_launches_fwd;
+      recomputed_native += recomputed(op) * (op.native_launches_fwd + casts);
     }
     const double collectives = w.comm.tp_collectives + w.comm.ep_alltoalls;
     fwd += collectives;
@@ -511,9 +514,10 @@ class StepBuilder {
     std::vector<Item> post, pre;
     const double launch = 1e-6 * stack.host_us_forward;
     const auto item_of = [&](const Operator& op) {
-      return Item{1e-6 * (stack.host_us_forward * (op.kernels_fwd - op.native_launches_fwd) +
-                          stack.host_us_backward * op.native_launches_fwd),
-                  cost_.time(op, model_.seq_len).forward.value()};
+      return Item{
+          1e-6 * (stack.host_us_forward * (op.kernels_fwd - op.native_launches_fwd) +
+                  stack.host_us_backward * (op.native_launches_fwd + cost_.fp8_cast_kernels(op))),
+          cost_.time(op, model_.seq_len).forward.value()};
     };
     const double a2a = w.comm.ep_alltoalls > 0 ? p.forward[kEpComm] / w.comm.ep_alltoalls : 0.0;
     if (w.comm.ep_alltoalls > 0) post.push_back({launch, a2a});  // the dispatch

@@ -16,8 +16,8 @@ std::vector<Fp8Recipe> load() {
   const ConfigNode entries = data->child("fp8_recipes");
   for (const auto& name : entries.keys()) {
     const ConfigNode n = entries.child(name);
-    n.check_no_unknown_keys(
-        {"label", "source", "cast_bytes", "cast_kernels", "tp_amax_reduction", "architectures"});
+    n.check_no_unknown_keys({"label", "source", "cast_bytes", "cast_kernels", "multi_tensor_cast",
+                             "tp_amax_reduction", "architectures"});
     Fp8Recipe r;
     r.name = name;
     r.label = n.str("label");
@@ -28,6 +28,7 @@ std::vector<Fp8Recipe> load() {
     r.cast_kernels = n.number("cast_kernels");
     if (!(r.cast_kernels >= 1 && r.cast_kernels <= 10))
       n.fail("cast_kernels", "kernels per quantization, from 1 to 10");
+    r.multi_tensor_cast = n.boolean_or("multi_tensor_cast", false);
     r.tp_amax_reduction = n.boolean_or("tp_amax_reduction", false);
     for (const auto& a : n.strings("architectures")) {
       if (a != "hopper" && a != "blackwell")

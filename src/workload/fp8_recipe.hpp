@@ -15,6 +15,9 @@ struct Fp8Recipe {
   std::string source;
   double cast_bytes = 4;    // HBM bytes per element quantized (both FP8 layouts and scales)
   double cast_kernels = 1;  // kernels per quantization
+  // Whether the splits of a grouped GEMM's input (one per expert) are quantized by one
+  // multi-tensor kernel; otherwise each split costs cast_kernels of its own.
+  bool multi_tensor_cast = false;
   // An all-reduce of the amax over the TP group before each FP8 sequence-parallel all-gather
   // (column-parallel inputs forward, row-parallel output gradients backward).
   bool tp_amax_reduction = false;

@@ -265,6 +265,7 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
       op.kernels_bwd = 2 * local_experts;
       op.native_launches_fwd = local_experts;
       op.native_launches_bwd = 2 * local_experts;
+      op.cast_splits = local_experts;
     }
   }
   if (chunk_sort)

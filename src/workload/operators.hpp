@@ -98,6 +98,9 @@ struct Operator {
   // call per expert): the host pays the launch, not the interpreter.
   double native_launches_fwd = 0;
   double native_launches_bwd = 0;
+  // Under FP8, the splits of the input quantized one by one (Transformer Engine's GroupedLinear
+  // quantizes each expert's rows separately: split_quantize); 1 for a Linear.
+  double cast_splits = 1;
 };
 
 // Communication one layer needs on one GPU, per micro-batch, forward (backward mirrors it).

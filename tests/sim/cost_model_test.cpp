@@ -101,3 +101,29 @@ TEST(CostModel, Fp8RecipesPriceTheirQuantization) {
               cal.step_slowdown * (current.memory_time(Bytes(2 * elements)).value() + 2 * gap),
               1e-12);
 }
+
+// A grouped GEMM (Transformer Engine's GroupedLinear, one split per expert) quantizes each
+// expert's rows as a tensor of its own: the kernels of a cast times the splits, unless the recipe
+// casts them all in one multi-tensor kernel (delayed scaling's nvte_multi_cast_transpose).
+TEST(CostModel, Fp8GroupedGemmsCastEachExpertsSplit) {
+  const Catalog catalog = Catalog::builtin();
+  const Gpu& h100 = *catalog.find_gpu("h100-sxm-80gb");
+  const Calibration calibration = Calibration::builtin();
+  const ArchCalibration& cal = calibration.for_architecture(h100.architecture);
+  const double gap = cal.kernel_gap_us * 1e-6;
+  const CostModel delayed(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("delayed"));
+  const CostModel current(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("current"));
+  const CostModel bf16(h100, Precision::bf16, cal, 1.0, true, find_fp8_recipe("current"));
+  Operator experts = gemm(4096, 2048, 768);
+  experts.cast_splits = 16;
+  EXPECT_EQ(delayed.fp8_cast_kernels(experts), 1);
+  EXPECT_EQ(current.fp8_cast_kernels(experts), 3 * 16);
+  EXPECT_EQ(current.fp8_cast_kernels(gemm(4096, 2048, 768)), 3);
+  EXPECT_EQ(bf16.fp8_cast_kernels(experts), 0);
+  // Forward, the 16 splits' casts wait 16 times the gaps of one cast.
+  const Operator one = gemm(4096, 2048, 768);
+  EXPECT_NEAR(current.time(experts, 4096).forward.value() - current.time(one, 4096).forward.value(),
+              cal.step_slowdown * 15 * 3 * gap, 1e-12);
+  EXPECT_NEAR(delayed.time(experts, 4096).forward.value(), delayed.time(one, 4096).forward.value(),
+              1e-12);
+}

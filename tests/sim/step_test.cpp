@@ -494,7 +494,7 @@ TEST(Step, ADroplessMoeLayerWaitsForTheHostAfterItsSync) {
       "cluster: {gpu: b200, gpus: 8}\nmodel: {preset: qwen3-30b-a3b, seq_len: 256, moe: "
       "{balancing: forced, capacity_factor: ";
   const std::string plan =
-      "}}\ntraining: {global_batch: 64, precision: fp8}\nparallelism: {tp: 1, pp: 1, ep: 8, "
+      "}}\ntraining: {global_batch: 64, precision: bf16}\nparallelism: {tp: 1, pp: 1, ep: 8, "
       "dp: 8, micro_batch: 1, recompute: none}\n";
   const StepResult dropless = run(scenario(yaml + "0" + plan));
   const StepResult padded = run(scenario(yaml + "1.0" + plan));
