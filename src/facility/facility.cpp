@@ -44,8 +44,15 @@ PowerReport power_report(const Scenario& s, const Prediction& p, std::optional<C
               ? *s.facility.pue
               : data.child("pue").number(r.cooling == Cooling::liquid ? "liquid" : "air");
   const double tdp = per_gpu_mean(c, [](const Gpu& g) { return g.tdp.value(); });
-  const double busy_w = tdp * pw.number("gpu_busy_fraction");
-  const double wait_w = tdp * pw.number("gpu_waiting_fraction");
+  // A GPU capped below TDP (cluster.gpu_power_limit_w) draws at most its limit.
+  const double busy_fraction = pw.number("gpu_busy_fraction");
+  const double waiting_fraction = pw.number("gpu_waiting_fraction");
+  const double busy_w = per_gpu_mean(c, [&](const Gpu& g) {
+    return std::min(g.tdp.value() * busy_fraction, g.power_limit.value());
+  });
+  const double wait_w = per_gpu_mean(c, [&](const Gpu& g) {
+    return std::min(g.tdp.value() * waiting_fraction, g.power_limit.value());
+  });
   const double job = static_cast<double>(c.job_gpus());
   const double spares = static_cast<double>(c.spare_gpus);
   r.gpu_tdp = Watts(tdp * static_cast<double>(c.gpus));

@@ -2,7 +2,8 @@
 // with its source; every one overridable under `facility:` in the scenario).
 //
 // Power. Each GPU draws gpu_busy_fraction x TDP while it computes and gpu_waiting_fraction x TDP
-// while it waits (pipeline bubble, exposed communication), slice by slice through the simulated
+// while it waits (pipeline bubble, exposed communication), each at most its power limit
+// (cluster.gpu_power_limit_w), slice by slice through the simulated
 // step (every pipeline stage's timeline, StepResult::compute_share): the average is over the
 // step, its lowest and highest slices give the swing within a step; spares idle. Hosts draw a
 // share of their node's headroom over the GPUs' TDP (less the fans under liquid cooling); the

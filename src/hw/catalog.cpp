@@ -39,6 +39,7 @@ Catalog Catalog::builtin() {
     gpu.nvlink_bandwidth = g.bandwidth("nvlink_bandwidth");
     gpu.host_bandwidth = g.bandwidth("host_bandwidth");
     gpu.tdp = Watts(g.number("tdp_w"));
+    gpu.power_limit = gpu.tdp;
     gpu.node = g.str("node");
     gpu.source = g.str("source");
     c.gpus_.push_back(gpu);

@@ -24,6 +24,9 @@ struct Gpu {
   BytesPerSecond nvlink_bandwidth;  // per GPU, per direction
   BytesPerSecond host_bandwidth;    // to host memory, per direction (PCIe, or NVLink-C2C)
   Watts tdp;
+  // The board power limit the GPU runs under (nvidia-smi -pl): its TDP unless the scenario
+  // caps it (cluster.gpu_power_limit_w).
+  Watts power_limit;
   std::string node;  // the usual node id
   std::string source;
 

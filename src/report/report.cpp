@@ -8,6 +8,8 @@
 
 #include "net/collectives.hpp"
 #include "report/launch.hpp"
+#include "sim/calibration.hpp"
+#include "sim/cost_model.hpp"
 #include "validation/trust.hpp"
 
 namespace colossim {
@@ -97,6 +99,11 @@ std::string gpu_kinds(const Cluster& c) {
   return fmt::format("{} x {}{}", c.base_gpus(), c.gpu.id, more);
 }
 
+// Products' and attention's speed under the GPU's power limit (sim/cost_model.hpp).
+double capped_speed(const Gpu& gpu) {
+  return power_limited_speed(gpu, Calibration::builtin().for_architecture(gpu.architecture));
+}
+
 }  // namespace
 
 std::string prediction_text(const Scenario& s, const Prediction& p,
@@ -112,6 +119,12 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       "  cluster   {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}{}), {} cooled\n",
       gpu_kinds(c), c.gpus_per_node, c.nvlink_domain, c.nic_line_rate.value() * 8 / 1e9, c.nic.name,
       host_capped, c.cooling == Cooling::liquid ? "liquid" : "air");
+  if (c.gpu.power_limit < c.gpu.tdp) {
+    out += fmt::format(
+        "            GPUs capped at {:.0f} W of {:.0f} W TDP: products and attention at {:.1f}% "
+        "speed\n",
+        c.gpu.power_limit.value(), c.gpu.tdp.value(), 100 * capped_speed(c.gpu));
+  }
   if (c.spare_gpus > 0)
     out += fmt::format("            job on {} GPUs ({} over the fabric), {} held as spares\n",
                        c.job_gpus(), c.placement == "scattered" ? "scattered" : "packed",
@@ -440,6 +453,11 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                             {"high", p.tokens_per_s * band.high}};
   j["mfu_band"] = {{"low", p.mfu * band.low}, {"high", p.mfu * band.high}};
   j["peak_tflops_per_gpu"] = p.peak_tflops;
+  if (s.cluster.gpu.power_limit < s.cluster.gpu.tdp) {
+    j["power_limit"] = {{"gpu_power_limit_w", s.cluster.gpu.power_limit.value()},
+                        {"tdp_w", s.cluster.gpu.tdp.value()},
+                        {"compute_speed", capped_speed(s.cluster.gpu)}};
+  }
   if (!p.pools.empty()) {
     j["balance"] = p.balance;
     j["balance_chosen"] = p.balance_chosen;
@@ -884,8 +902,12 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
   auto cooling = [](Cooling k) { return k == Cooling::liquid ? "liquid" : "air"; };
   std::string out = fmt::format("colossim facility: {}\n\n", s.name);
   out += fmt::format("  power ({}-cooled, PUE {:.2f})\n", cooling(p.cooling), p.pue);
-  out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W)\n", mw(p.gpu_tdp),
-                     s.cluster.gpus, s.cluster.gpu.tdp.value());
+  const std::string capped =
+      s.cluster.gpu.power_limit < s.cluster.gpu.tdp
+          ? fmt::format(", each capped at {:.0f} W", s.cluster.gpu.power_limit.value())
+          : "";
+  out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W{})\n", mw(p.gpu_tdp),
+                     s.cluster.gpus, s.cluster.gpu.tdp.value(), capped);
   out += fmt::format(
       "    GPUs over the step         {:>10}   (average; busy vs waiting from the step)\n",
       mw(p.gpu_avg));

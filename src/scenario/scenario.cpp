@@ -49,7 +49,7 @@ std::string cluster_presets() {
 Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   file_node.check_no_unknown_keys({"preset", "gpu", "gpus", "gpus_per_node", "gpus_per_rack",
                                    "spare_gpus", "network", "cooling", "node", "nvlink_partition",
-                                   "placement", "pools"});
+                                   "placement", "pools", "gpu_power_limit_w"});
   // A cluster preset (data/clusters) supplies every key the file leaves out.
   ConfigNode n = file_node;
   if (file_node.has("preset")) {
@@ -67,6 +67,17 @@ Cluster read_cluster(const ConfigNode& file_node, const Catalog& catalog) {
   if (gpu == nullptr)
     n.fail("gpu", "unknown GPU \"" + gpu_id + "\" (expected one of: " + catalog.gpu_ids() + ")");
   c.gpu = *gpu;
+  if (n.has("gpu_power_limit_w")) {
+    // The lowest limit with a measured effect on training speed is 200 W on a 700 W GPU
+    // (data/calibration.yaml power_elasticity).
+    const double w = n.number("gpu_power_limit_w");
+    const double tdp = gpu->tdp.value();
+    if (!(w >= tdp * 2 / 7 && w <= tdp)) {
+      n.fail("gpu_power_limit_w", fmt::format("expected watts from {:.0f} to {:.0f} ({}'s TDP)",
+                                              std::ceil(tdp * 2 / 7), tdp, gpu_id));
+    }
+    c.gpu.power_limit = Watts(w);
+  }
   const std::string node_id = n.str_or("node", gpu->node);
   const Node* node = catalog.find_node(node_id);
   if (node == nullptr) n.fail("node", "unknown node \"" + node_id + "\"");

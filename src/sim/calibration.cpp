@@ -59,6 +59,7 @@ const std::vector<CalibrationParameter>& calibration_parameters() {
       {"nvlink_efficiency", &ArchCalibration::nvlink_efficiency, 0.5, 0.95},
       {"network_efficiency", &ArchCalibration::network_efficiency, 0.5, 0.98},
       {"nvlink_latency_us", &ArchCalibration::nvlink_latency_us, 0.5, 20},
+      {"power_elasticity", &ArchCalibration::power_elasticity, 1.0, 3.0},
   };
   return params;
 }

@@ -37,6 +37,9 @@ struct ArchCalibration {
   double nvlink_efficiency = 0.8;
   double network_efficiency = 0.9;
   double nvlink_latency_us = 3;
+  // Under a power limit below TDP, the fraction of power given up over the fraction of
+  // compute speed lost (cluster.gpu_power_limit_w).
+  double power_elasticity = 1.27;
   // Constants that are measured figures (cited in the data file), never fitted.
   std::set<std::string> measured;
   [[nodiscard]] NetworkCalibration network() const {

@@ -24,7 +24,17 @@ CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration&
       cal_(cal),
       pace_(pace),
       fp8_weights_cached_(fp8_weights_cached),
-      fp8_recipe_(fp8_recipe != nullptr ? *fp8_recipe : default_fp8_recipe()) {}
+      fp8_recipe_(fp8_recipe != nullptr ? *fp8_recipe : default_fp8_recipe()),
+      compute_speed_(power_limited_speed(gpu, cal)) {}
+
+// A GPU capped below its TDP holds the cap by lowering its SM clock, not its memory clock: the
+// compute-bound kernels lose speed in proportion to the power given up over the measured
+// elasticity (data/calibration.yaml power_elasticity).
+double power_limited_speed(const Gpu& gpu, const ArchCalibration& cal) {
+  if (!(gpu.power_limit.value() > 0) || gpu.power_limit.value() >= gpu.tdp.value()) return 1.0;
+  const double given_up = 1 - gpu.power_limit.value() / gpu.tdp.value();
+  return std::max(0.05, 1 - given_up / cal.power_elasticity);
+}
 
 double job_pace(long long gpus) {
   static const double sigma = [] {
@@ -55,7 +65,8 @@ Seconds CostModel::memory_time(Bytes bytes) const {
 Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
   if (m <= 0 || n <= 0 || k <= 0) return Seconds(0);
   const Flops flops(2.0 * m * n * k * count);
-  const Seconds compute = flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count));
+  const Seconds compute =
+      flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count) * compute_speed_);
   const Bytes operands(2.0 * count * (m * k + k * n + m * n));
   const Seconds traffic = operands / (gpu_.hbm_bandwidth * cal_.gemm_memory_efficiency);
   return std::max({compute, traffic, microseconds(cal_.kernel_overhead_us)});
@@ -123,13 +134,14 @@ OpTime CostModel::at_mean_speed(const Operator& op, long long seq_len) const {
       // The matrix products ramp up with the key length (a short sequence leaves the tiles'
       // pipelines short); each score's exponential runs on the special-function units, forward
       // and once more in backward (FlashAttention recomputes the probabilities), beside them.
-      const Seconds exps = Flops(op.scores) / (peak * cal_.attention_exp_rate);
+      const auto clocked = peak * compute_speed_;
+      const Seconds exps = Flops(op.scores) / (clocked * cal_.attention_exp_rate);
       const double fwd_eff =
           cal_.attention_fwd_efficiency * kernel * s / (s + cal_.attention_seq_half);
       const double bwd_eff =
           cal_.attention_bwd_efficiency * kernel * s / (s + cal_.attention_bwd_seq_half);
-      const Seconds fwd = Flops(op.exec_flops) / (peak * fwd_eff) + exps;
-      const Seconds bwd = Flops(op.bwd_exec_flops) / (peak * bwd_eff) + exps;
+      const Seconds fwd = Flops(op.exec_flops) / (clocked * fwd_eff) + exps;
+      const Seconds bwd = Flops(op.bwd_exec_flops) / (clocked * bwd_eff) + exps;
       return {std::max(fwd, launch), std::max(bwd, launch * 2.0)};
     }
     case OpKind::elementwise:

@@ -70,11 +70,17 @@ class CostModel {
   double pace_ = 1.0;
   bool fp8_weights_cached_ = true;
   Fp8Recipe fp8_recipe_;
+  // The compute-bound kernels' speed under the GPU's power limit (power_limited_speed).
+  double compute_speed_ = 1.0;
 };
 
 // A synchronous job of `gpus` GPUs computes at its slowest GPU's speed: 1 + sigma Z_gpus, with
 // sigma the per-GPU speed spread (data/variability.yaml, Sinha et al. SC'22) and Z_n the
 // expected maximum of n standard normals.
 [[nodiscard]] double job_pace(long long gpus);
+
+// The speed of compute-bound kernels (products, attention) on `gpu` under its power limit,
+// relative to the GPU at its TDP: 1 - (1 - limit / TDP) / power_elasticity; 1 uncapped.
+[[nodiscard]] double power_limited_speed(const Gpu& gpu, const ArchCalibration& cal);
 
 }  // namespace colossim

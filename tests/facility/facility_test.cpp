@@ -4,6 +4,8 @@
 
 #include "core/config.hpp"
 #include "facility/claims.hpp"
+#include "sim/calibration.hpp"
+#include "sim/cost_model.hpp"
 #include "sim/step.hpp"
 #include "test_support.hpp"
 
@@ -193,4 +195,27 @@ TEST(Facility, OneNvlinkDomainBuildsNoScaleOutFabric) {
   EXPECT_EQ(p.fabric.transceivers, 0);
   EXPECT_EQ(p.network.value(), 0);
   EXPECT_EQ(p.fabric.ports, 8);
+}
+
+// GPUs capped below TDP draw no more than their limit while they compute, and the step takes
+// longer, but by less than the products slow (memory-bound kernels and communication keep
+// their speed).
+TEST(Facility, APowerLimitCapsTheDrawAndSlowsTheStep) {
+  const std::string yaml = "cluster: {gpu: h100-sxm-80gb, gpus: 16, gpu_power_limit_w: ";
+  const std::string rest =
+      "}\nmodel: {preset: llama3-8b, seq_len: 4096}\ntraining: {global_batch: 64}\n"
+      "parallelism: {tp: 2, pp: 1, dp: 8, micro_batch: 1}\n";
+  const Scenario at_tdp = colossim::testing::scenario(yaml + "700" + rest);
+  const Scenario capped = colossim::testing::scenario(yaml + "500" + rest);
+  const Prediction fast = colossim::testing::predicted(at_tdp);
+  const Prediction slow = colossim::testing::predicted(capped);
+  const PowerReport p = power_report(capped, slow);
+  EXPECT_LE(p.gpu_step_max.value(), 16 * 500.0 * (1 + 1e-9));
+  EXPECT_LT(p.it_peak, power_report(at_tdp, fast).it_peak);
+  const double speed =
+      power_limited_speed(capped.cluster.gpu, Calibration::builtin().for_architecture("hopper"));
+  EXPECT_LT(speed, 0.9);
+  const double ratio = slow.step.step_time.value() / fast.step.step_time.value();
+  EXPECT_GT(ratio, 1.05);
+  EXPECT_LT(ratio, 1 / speed);
 }

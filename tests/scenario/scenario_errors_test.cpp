@@ -79,6 +79,15 @@ TEST(ScenarioErrors, WrongType) {
       "llama3-8b}\n"
       "training: {global_batch: 8}\n",
       "cluster.network.nic_gbps", "number");
+  // A power limit above TDP, or below the lowest one measured (2/7 of TDP).
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8, gpu_power_limit_w: 800}\nmodel: {preset: "
+      "llama3-8b}\ntraining: {global_batch: 8}\n",
+      "cluster.gpu_power_limit_w", "from 200 to 700");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8, gpu_power_limit_w: 150}\nmodel: {preset: "
+      "llama3-8b}\ntraining: {global_batch: 8}\n",
+      "cluster.gpu_power_limit_w", "from 200 to 700");
 }
 
 TEST(ScenarioErrors, UnknownNames) {

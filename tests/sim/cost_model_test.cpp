@@ -127,3 +127,29 @@ TEST(CostModel, Fp8GroupedGemmsCastEachExpertsSplit) {
   EXPECT_NEAR(delayed.time(experts, 4096).forward.value(), delayed.time(one, 4096).forward.value(),
               1e-12);
 }
+
+// A GPU held below its TDP (nvidia-smi -pl) lowers its SM clock, not its memory clock: a
+// product bound by its arithmetic slows by the measured elasticity's share of the power given
+// up, an element-wise kernel bound by HBM does not.
+TEST(CostModel, APowerLimitSlowsTheProductsNotTheMemoryBoundKernels) {
+  const Catalog catalog = Catalog::builtin();
+  Gpu h100 = *catalog.find_gpu("h100-sxm-80gb");
+  const Calibration calibration = Calibration::builtin();
+  const ArchCalibration& cal = calibration.for_architecture(h100.architecture);
+  const CostModel full(h100, Precision::bf16, cal);
+  EXPECT_EQ(power_limited_speed(h100, cal), 1.0);
+  h100.power_limit = Watts(500);
+  const double speed = power_limited_speed(h100, cal);
+  EXPECT_NEAR(speed, 1 - (1 - 500.0 / 700) / cal.power_elasticity, 1e-12);
+  const CostModel capped(h100, Precision::bf16, cal);
+  const double gap = cal.kernel_gap_us * 1e-6 * cal.step_slowdown;
+  const Operator product = gemm(8192, 8192, 8192);
+  EXPECT_NEAR(capped.time(product, 4096).forward.value() - gap,
+              (full.time(product, 4096).forward.value() - gap) / speed, 1e-12);
+  Operator norm;
+  norm.name = "norm";
+  norm.kind = OpKind::elementwise;
+  norm.bytes = 1e9;
+  norm.bwd_bytes = 1.5e9;
+  EXPECT_EQ(capped.time(norm, 4096).forward.value(), full.time(norm, 4096).forward.value());
+}
