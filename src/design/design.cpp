@@ -62,30 +62,38 @@ std::vector<DesignChoice> enumerate(const DesignSettings& d, const Scenario& bas
             for (const double over : d.oversubscription) {
               for (const double nic : d.nic_gbps) {
                 for (const auto& storage : d.storage_bandwidth) {
-                  DesignChoice c;
-                  c.gpu = g;
-                  c.node = node_id;
-                  c.job_gpus = job;
-                  c.spare_gpus = spare_nodes * per_node;
-                  c.cooling = cooling;
-                  c.topology = topo;
-                  c.oversubscription = over;
-                  c.nic_gbps = nic;
-                  c.storage_bandwidth = storage;
-                  c.order = out.size();
-                  c.sets = {"cluster.gpu=" + g.gpu,
-                            "cluster.node=" + node_id,
-                            "cluster.gpus_per_node=" + std::to_string(per_node),
-                            "cluster.gpus_per_rack=" + std::to_string(rack),
-                            "cluster.gpus=" + std::to_string(job + c.spare_gpus),
-                            "cluster.spare_gpus=" + std::to_string(c.spare_gpus),
-                            "cluster.network.topology=" + topo,
-                            "cluster.network.oversubscription=" + number(over),
-                            "cluster.network.nic_gbps=" + number(nic),
-                            "cluster.cooling=" + cooling};
-                  if (!storage.empty())
-                    c.sets.push_back("reliability.storage_bandwidth=" + storage);
-                  out.push_back(std::move(c));
+                  for (const double cap : d.power_limit) {
+                    DesignChoice c;
+                    c.gpu = g;
+                    c.node = node_id;
+                    c.job_gpus = job;
+                    c.spare_gpus = spare_nodes * per_node;
+                    c.cooling = cooling;
+                    c.topology = topo;
+                    c.oversubscription = over;
+                    c.nic_gbps = nic;
+                    c.storage_bandwidth = storage;
+                    c.order = out.size();
+                    c.sets = {"cluster.gpu=" + g.gpu,
+                              "cluster.node=" + node_id,
+                              "cluster.gpus_per_node=" + std::to_string(per_node),
+                              "cluster.gpus_per_rack=" + std::to_string(rack),
+                              "cluster.gpus=" + std::to_string(job + c.spare_gpus),
+                              "cluster.spare_gpus=" + std::to_string(c.spare_gpus),
+                              "cluster.network.topology=" + topo,
+                              "cluster.network.oversubscription=" + number(over),
+                              "cluster.network.nic_gbps=" + number(nic),
+                              "cluster.cooling=" + cooling};
+                    if (!storage.empty())
+                      c.sets.push_back("reliability.storage_bandwidth=" + storage);
+                    c.power_limit = cap;
+                    // Set whenever it differs from TDP, or the scenario capped its own GPUs.
+                    if (cap < 1 || base.cluster.gpu.power_limit < base.cluster.gpu.tdp) {
+                      c.sets.push_back("cluster.gpu_power_limit_w=" +
+                                       number(std::round(cap * gpu->tdp.value())));
+                    }
+                    out.push_back(std::move(c));
+                  }
                 }
               }
             }

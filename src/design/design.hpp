@@ -1,17 +1,17 @@
 // Designing the cluster (`colossim design`): every combination of the `design:` block's open
 // choices (GPU kind with its delivery date, job size, spares, cooling, fabric generator,
-// oversubscription, NIC speed, checkpoint storage) is a candidate cluster. Each gets the plan
-// search, the run with failures, the facility model and, with a `bringup:` block, the ramp from
-// the first rack; designs that break a constraint (site power at the meter, capital, total
+// oversubscription, NIC speed, checkpoint storage, GPU power limit) is a candidate cluster.
+// Each gets the plan search, the run with failures, the facility model and, with a `bringup:`
+// block, the ramp from the first rack; designs that break a constraint (site power at the meter, capital, total
 // cost, floor space, deadline, memory) are set aside with the constraint named, and the rest are
 // ranked by the goal (earliest finish, lowest cost per token, most tokens per MW).
 //
 // Keeping it fast. Peak power, capital and racks need no simulation (peak power is every GPU at
-// TDP), and a compute-only bound on the training days (the model's FLOPs at the GPUs' peak)
-// discards a design that cannot meet the deadline, all before its plan search. The plan search
-// and the step depend only on the per-node configuration, the job and the fabric, so designs
-// that differ in cooling or storage share one search, and the run with failures is shared by
-// those that differ only in cooling.
+// TDP, or at its power limit), and a compute-only bound on the training days (the model's FLOPs at
+// the GPUs' peak) discards a design that cannot meet the deadline, all before its plan search. The
+// plan search and the step depend only on the per-node configuration, the job and the fabric, so
+// designs that differ in cooling or storage share one search, and the run with failures is shared
+// by those that differ only in cooling.
 //
 // Across MPI ranks (core/exchange.hpp) the designs' plan searches are shared out by step key, each
 // rank runs its share (with the designs that reuse them) and every rank receives every result:
@@ -56,6 +56,7 @@ struct DesignChoice {
   double oversubscription = 1;
   double nic_gbps = 0;
   std::string storage_bandwidth;  // "" keeps the scenario's
+  double power_limit = 1;         // of the GPU's TDP (cluster.gpu_power_limit_w)
   size_t order = 0;               // enumeration order: the tie-breaker
   // The choice as scenario edits (--set KEY=VALUE), which give the design's scenario.
   std::vector<std::string> sets;
@@ -69,7 +70,7 @@ struct DesignResult {
 
   // Known before the plan search.
   long long racks = 0;
-  double peak_mw = 0;  // facility power at the meter, every GPU at TDP
+  double peak_mw = 0;  // facility power at the meter, every GPU at TDP (or its limit)
   double servers_usd = 0;
   double capital_usd = 0;
   double ready_day = 0;         // days from design.start until the GPUs can arrive

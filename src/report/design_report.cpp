@@ -1,6 +1,7 @@
 // `colossim design` as text, JSON and CSV (report/report.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "report/report.hpp"
@@ -29,6 +30,7 @@ std::string short_plan(const Plan& p) {
 std::string fabric(const DesignChoice& c) {
   std::string f = fmt::format("{} 1:{} {}G", c.topology, c.oversubscription, c.nic_gbps);
   if (!c.storage_bandwidth.empty()) f += " ckpt " + c.storage_bandwidth;
+  if (c.power_limit < 1) f += fmt::format(" cap {:.0f}%", 100 * c.power_limit);
   return f;
 }
 
@@ -50,6 +52,7 @@ nlohmann::json result_json(const DesignResult& r) {
                       {"oversubscription", c.oversubscription},
                       {"nic_gbps", c.nic_gbps},
                       {"storage_bandwidth", c.storage_bandwidth},
+                      {"power_limit", c.power_limit},
                       {"sets", c.sets},
                       {"racks", r.racks},
                       {"peak_mw", r.peak_mw},
@@ -114,27 +117,36 @@ std::string design_text(const app::Design& d) {
         fmt::format(", {} ruled out after ({})",
                     s.designs - s.bounded - static_cast<long long>(s.ranked.size()), counts(after));
   out += "\n\n";
-  out += fmt::format(
-      "   # {:>13} {:<15} {:<7} {:<23} {:<22} {:>7} {:>6} {:>6} {:>10} {:>10} {:>6} "
-      "{:>7} {:>7}  {}\n",
-      "job+spares", "GPU", "cooling", "fabric", "plan", "step", "MFU", "train", "training",
-      "trained", "MW", "capital", "$/Mtok", "binding");
   const size_t shown = std::min<size_t>(s.ranked.size(), 10);
+  size_t fabric_width = 23, plan_width = 22;
+  for (size_t i = 0; i < shown; ++i) {
+    fabric_width = std::max(fabric_width, fabric(s.ranked[i].choice).size());
+    plan_width = std::max(plan_width, short_plan(s.ranked[i].plan).size());
+  }
+  out += fmt::format(
+      "   # {:>13} {:<15} {:<7} {:<{}} {:<{}} {:>7} {:>6} {:>6} {:>10} {:>10} {:>6} "
+      "{:>7} {:>7}  {}\n",
+      "job+spares", "GPU", "cooling", "fabric", fabric_width, "plan", plan_width, "step", "MFU",
+      "train", "training", "trained", "MW", "capital", "$/Mtok", "binding");
   for (size_t i = 0; i < shown; ++i) {
     const DesignResult& r = s.ranked[i];
     const DesignChoice& c = r.choice;
     out += fmt::format(
-        "  {:>2} {:>13} {:<15} {:<7} {:<23} {:<22} {:>6.2f}s {:>5.1f}% {:>5.1f}d {:>10} {:>10} "
+        "  {:>2} {:>13} {:<15} {:<7} {:<{}} {:<{}} {:>6.2f}s {:>5.1f}% {:>5.1f}d {:>10} {:>10} "
         "{:>6.1f} {:>7} {:>7.2f}  {}\n",
         i + 1, fmt::format("{}+{}", c.job_gpus, c.spare_gpus), c.gpu.gpu, c.cooling, fabric(c),
-        short_plan(r.plan), r.step_s, 100 * r.mfu, r.train_days, r.first_training_date,
-        r.finish_date, r.peak_mw, human_dollars(r.capital_usd), r.usd_per_million_tokens,
+        fabric_width, short_plan(r.plan), plan_width, r.step_s, 100 * r.mfu, r.train_days,
+        r.first_training_date, r.finish_date, r.peak_mw, human_dollars(r.capital_usd),
+        r.usd_per_million_tokens,
         r.binding.empty() ? std::string("-")
                           : fmt::format("{} {:.0f}%", r.binding, 100 * r.binding_use));
   }
   out +=
       "  train: days to train with failures (median); training: first training day; MW: "
       "facility peak at the meter\n";
+  if (std::any_of(s.ranked.begin(), s.ranked.end(),
+                  [](const DesignResult& r) { return r.choice.power_limit < 1; }))
+    out += "  cap: the GPUs' power limit, a share of TDP (design.power_limit)\n";
   if (s.ranked.size() > shown)
     out += fmt::format("  ... {} more feasible designs (--json or --format csv lists them)\n",
                        s.ranked.size() - shown);
@@ -201,7 +213,7 @@ std::string design_csv(const app::Design& d) {
       "rank,gpu,job_gpus,spare_gpus,cooling,topology,oversubscription,nic_gbps,storage_bandwidth,"
       "limit,frontier,racks,peak_mw,capital_usd,step_time_s,mfu,time_to_train_days,"
       "first_training_date,finish_date,finish_day,facility_mw,total_cost_usd,"
-      "usd_per_million_tokens,tokens_per_s_per_mw\n";
+      "usd_per_million_tokens,tokens_per_s_per_mw,power_limit\n";
   const auto row = [&](const DesignResult& r, const std::string& rank, bool frontier) {
     const DesignChoice& c = r.choice;
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{:.3f},{:.0f}", rank, c.gpu.gpu,
@@ -210,12 +222,13 @@ std::string design_csv(const app::Design& d) {
                        r.racks, r.peak_mw, r.capital_usd);
     if (r.step_s > 0) {
       out +=
-          fmt::format(",{:.4f},{:.4f},{:.2f},{},{},{:.2f},{:.3f},{:.0f},{:.4f},{:.1f}\n", r.step_s,
+          fmt::format(",{:.4f},{:.4f},{:.2f},{},{},{:.2f},{:.3f},{:.0f},{:.4f},{:.1f}", r.step_s,
                       r.mfu, r.train_days, r.first_training_date, r.finish_date, r.finish_day,
                       r.avg_mw, r.total_cost_usd, r.usd_per_million_tokens, r.tokens_per_s_per_mw);
     } else {
-      out += ",,,,,,,,,,\n";
+      out += ",,,,,,,,,,";
     }
+    out += fmt::format(",{}\n", c.power_limit);
   };
   for (size_t i = 0; i < s.ranked.size(); ++i)
     row(s.ranked[i], std::to_string(i + 1), on_frontier[i]);

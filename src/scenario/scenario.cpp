@@ -669,7 +669,7 @@ std::vector<std::string> strings_of(const ConfigNode& n, const std::string& key)
 DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog& catalog) {
   n.check_no_unknown_keys({"goal", "start", "site_mw", "capital_usd", "total_cost_usd", "deadline",
                            "max_racks", "gpus", "job_gpus", "spare_fraction", "cooling", "topology",
-                           "oversubscription", "nic_gbps", "storage_bandwidth"});
+                           "oversubscription", "nic_gbps", "storage_bandwidth", "power_limit"});
   const Cluster& c = s.cluster;
   DesignSettings d;
   d.goal = n.choice_or("goal", {"earliest_finish", "cost_per_token", "tokens_per_mw"}, d.goal);
@@ -749,6 +749,8 @@ DesignSettings read_design(const ConfigNode& n, const Scenario& s, const Catalog
                                "expected oversubscriptions of 1 or more (7 means 1:7)");
   d.nic_gbps = numbers("nic_gbps", c.nic_bandwidth.value() * 8 / 1e9, 1, kMaxNicGbps,
                        "expected Gb/s per GPU, up to 100000");
+  d.power_limit = numbers("power_limit", c.gpu.power_limit.value() / c.gpu.tdp.value(), 0.3, 1,
+                          "expected fractions of the GPUs' TDP from 0.3 to 1");
   const auto names = [&](const std::string& key, const std::vector<std::string>& choices,
                          const std::string& fallback) {
     std::vector<std::string> out;
@@ -959,7 +961,7 @@ long long DesignSettings::designs() const {
   long long n = 1;
   for (const size_t k :
        {gpus.size(), job_gpus.size(), spare_fraction.size(), cooling.size(), topology.size(),
-        oversubscription.size(), nic_gbps.size(), storage_bandwidth.size()}) {
+        oversubscription.size(), nic_gbps.size(), storage_bandwidth.size(), power_limit.size()}) {
     n *= static_cast<long long>(std::max<size_t>(k, 1));
     if (n > kMaxDesigns) return kMaxDesigns + 1;
   }

@@ -124,6 +124,8 @@ struct DesignSettings {
   std::vector<double> oversubscription;
   std::vector<double> nic_gbps;
   std::vector<std::string> storage_bandwidth;  // checkpoint storage ("" keeps the scenario's)
+  // GPU power limits as fractions of each kind's TDP (cluster.gpu_power_limit_w); 1: uncapped.
+  std::vector<double> power_limit;
   // Every combination of the lists.
   [[nodiscard]] long long designs() const;
 };

@@ -207,4 +207,36 @@ TEST(Design, BadBlocksAreInputErrors) {
   EXPECT_NE(key_of(wide).find("design.job_gpus"), std::string::npos) << key_of(wide);
   EXPECT_NE(key_of(with_sets(base, {"design.site_mw=-1"})).find("design.site_mw"),
             std::string::npos);
+  EXPECT_NE(key_of(with_sets(base, {"design.power_limit=[0.1]"})).find("design.power_limit"),
+            std::string::npos);
+}
+
+// GPUs capped below TDP (design.power_limit) draw less at peak and train slower: a site too small
+// for the job at TDP takes it capped.
+TEST(Design, CappedGpusFitASiteTheUncappedDoNot) {
+  std::string text = kSpace;
+  const std::string b200 = "    - {gpu: b200, available: 2025-03-02}\n";
+  text.replace(text.find(b200), b200.size(), "");
+  text = with_sets(
+      text, {"design.job_gpus=[512]", "design.cooling=[liquid]", "design.power_limit=[1, 0.6]",
+             "design.site_mw=100", "design.capital_usd=1e9", "design.deadline=2027-12-31"});
+  const DesignSearch open = searched(text);
+  ASSERT_EQ(open.ranked.size(), 2u);
+  const auto find = [](const std::vector<DesignResult>& rs, double cap) {
+    for (const auto& r : rs) {
+      if (r.choice.power_limit == cap) return r;
+    }
+    ADD_FAILURE() << "no design at " << cap;
+    return DesignResult{};
+  };
+  const DesignResult full = find(open.ranked, 1.0);
+  const DesignResult capped = find(open.ranked, 0.6);
+  EXPECT_LT(capped.peak_mw, full.peak_mw);
+  EXPECT_GT(capped.step_s, full.step_s);
+  const double site = (capped.peak_mw + full.peak_mw) / 2;
+  const DesignSearch tight = searched(with_sets(text, {"design.site_mw=" + std::to_string(site)}));
+  ASSERT_EQ(tight.ranked.size(), 1u);
+  EXPECT_EQ(tight.ranked[0].choice.power_limit, 0.6);
+  ASSERT_EQ(tight.rejected.size(), 1u);
+  EXPECT_EQ(tight.rejected[0].limit, DesignLimit::power);
 }
