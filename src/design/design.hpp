@@ -2,9 +2,10 @@
 // choices (GPU kind with its delivery date, job size, spares, cooling, fabric generator,
 // oversubscription, NIC speed, checkpoint storage, GPU power limit) is a candidate cluster.
 // Each gets the plan search, the run with failures, the facility model and, with a `bringup:`
-// block, the ramp from the first rack; designs that break a constraint (site power at the meter, capital, total
-// cost, floor space, deadline, memory) are set aside with the constraint named, and the rest are
-// ranked by the goal (earliest finish, lowest cost per token, most tokens per MW).
+// block, the ramp from the first rack; designs that break a constraint (site power at the meter,
+// capital, total cost, floor space, deadline, memory) are set aside with the constraint named,
+// and the rest are ranked by the goal (earliest finish, lowest cost per token, most tokens per
+// MW).
 //
 // Keeping it fast. Peak power, capital and racks need no simulation (peak power is every GPU at
 // TDP, or at its power limit), and a compute-only bound on the training days (the model's FLOPs at
