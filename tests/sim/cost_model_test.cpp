@@ -24,6 +24,18 @@ Operator gemm(double m, double k, double n) {
   return op;
 }
 
+// An H100 with its calibration, priced under an FP8 recipe.
+struct H100 {
+  Catalog catalog = Catalog::builtin();
+  Gpu gpu = *catalog.find_gpu("h100-sxm-80gb");
+  Calibration calibration = Calibration::builtin();
+  const ArchCalibration& cal = calibration.for_architecture(gpu.architecture);
+  double gap = cal.kernel_gap_us * 1e-6;
+  [[nodiscard]] CostModel with(Precision precision, const char* recipe) const {
+    return {gpu, precision, cal, 1.0, true, find_fp8_recipe(recipe)};
+  }
+};
+
 }  // namespace
 
 // Transformer Engine quantizes a Linear's input in forward and its output gradient in backward
@@ -78,16 +90,14 @@ TEST(CostModel, Fp8QuantizesEachMicroBatchsInputsNotTheWeights) {
 // once more for its amax and launches three kernels (amax, scale, cast) where delayed scaling's
 // cast-transpose is one; block scaling adds its scales' bytes. BF16 quantizes nothing.
 TEST(CostModel, Fp8RecipesPriceTheirQuantization) {
-  const Catalog catalog = Catalog::builtin();
-  const Gpu& h100 = *catalog.find_gpu("h100-sxm-80gb");
-  const Calibration calibration = Calibration::builtin();
-  const ArchCalibration& cal = calibration.for_architecture(h100.architecture);
-  const double gap = cal.kernel_gap_us * 1e-6;
+  const H100 h100;
+  const ArchCalibration& cal = h100.cal;
+  const double gap = h100.gap;
   const double elements = 8192.0 * 8192.0;
-  const CostModel delayed(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("delayed"));
-  const CostModel current(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("current"));
-  const CostModel blockwise(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("blockwise"));
-  const CostModel bf16(h100, Precision::bf16, cal, 1.0, true, find_fp8_recipe("current"));
+  const CostModel delayed = h100.with(Precision::fp8, "delayed");
+  const CostModel current = h100.with(Precision::fp8, "current");
+  const CostModel blockwise = h100.with(Precision::fp8, "blockwise");
+  const CostModel bf16 = h100.with(Precision::bf16, "current");
   EXPECT_NEAR(delayed.fp8_cast_time(elements).value(),
               delayed.memory_time(Bytes(4 * elements)).value() + gap, 1e-12);
   EXPECT_NEAR(current.fp8_cast_time(elements).value(),
@@ -106,14 +116,12 @@ TEST(CostModel, Fp8RecipesPriceTheirQuantization) {
 // expert's rows as a tensor of its own: the kernels of a cast times the splits, unless the recipe
 // casts them all in one multi-tensor kernel (delayed scaling's nvte_multi_cast_transpose).
 TEST(CostModel, Fp8GroupedGemmsCastEachExpertsSplit) {
-  const Catalog catalog = Catalog::builtin();
-  const Gpu& h100 = *catalog.find_gpu("h100-sxm-80gb");
-  const Calibration calibration = Calibration::builtin();
-  const ArchCalibration& cal = calibration.for_architecture(h100.architecture);
-  const double gap = cal.kernel_gap_us * 1e-6;
-  const CostModel delayed(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("delayed"));
-  const CostModel current(h100, Precision::fp8, cal, 1.0, true, find_fp8_recipe("current"));
-  const CostModel bf16(h100, Precision::bf16, cal, 1.0, true, find_fp8_recipe("current"));
+  const H100 h100;
+  const ArchCalibration& cal = h100.cal;
+  const double gap = h100.gap;
+  const CostModel delayed = h100.with(Precision::fp8, "delayed");
+  const CostModel current = h100.with(Precision::fp8, "current");
+  const CostModel bf16 = h100.with(Precision::bf16, "current");
   Operator experts = gemm(4096, 2048, 768);
   experts.cast_splits = 16;
   EXPECT_EQ(delayed.fp8_cast_kernels(experts), 1);
@@ -132,10 +140,9 @@ TEST(CostModel, Fp8GroupedGemmsCastEachExpertsSplit) {
 // product bound by its arithmetic slows by the measured elasticity's share of the power given
 // up, an element-wise kernel bound by HBM does not.
 TEST(CostModel, APowerLimitSlowsTheProductsNotTheMemoryBoundKernels) {
-  const Catalog catalog = Catalog::builtin();
-  Gpu h100 = *catalog.find_gpu("h100-sxm-80gb");
-  const Calibration calibration = Calibration::builtin();
-  const ArchCalibration& cal = calibration.for_architecture(h100.architecture);
+  const H100 at_tdp;
+  const ArchCalibration& cal = at_tdp.cal;
+  Gpu h100 = at_tdp.gpu;
   const CostModel full(h100, Precision::bf16, cal);
   EXPECT_EQ(power_limited_speed(h100, cal), 1.0);
   h100.power_limit = Watts(500);
