@@ -32,8 +32,10 @@ CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration&
 // elasticity (data/calibration.yaml power_elasticity).
 double power_limited_speed(const Gpu& gpu, const ArchCalibration& cal) {
   if (!(gpu.power_limit.value() > 0) || gpu.power_limit.value() >= gpu.tdp.value()) return 1.0;
-  const double given_up = 1 - gpu.power_limit.value() / gpu.tdp.value();
-  return std::max(0.05, 1 - given_up / cal.power_elasticity);
+  // Power falls at least as fast as the clock (dynamic power is linear in the clock at a fixed
+  // voltage): the speed keeps at least the limit's share of TDP.
+  const double kept = gpu.power_limit.value() / gpu.tdp.value();
+  return std::max(kept, 1 - (1 - kept) / cal.power_elasticity);
 }
 
 double job_pace(long long gpus) {
@@ -89,14 +91,17 @@ Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
 // others).
 Seconds CostModel::fp8_cast_time(double elements, double splits) const {
   if (precision_ != Precision::fp8 || elements <= 0) return Seconds(0);
-  const double kernels = fp8_recipe_.cast_kernels * (fp8_recipe_.multi_tensor_cast ? 1 : splits);
   return memory_time(Bytes(fp8_recipe_.cast_bytes * elements)) +
-         microseconds(cal_.kernel_gap_us) * kernels;
+         microseconds(cal_.kernel_gap_us) * cast_kernels(splits);
+}
+
+double CostModel::cast_kernels(double splits) const {
+  return fp8_recipe_.cast_kernels * (fp8_recipe_.multi_tensor_cast ? 1 : splits);
 }
 
 double CostModel::fp8_cast_kernels(const Operator& op) const {
   if (precision_ != Precision::fp8 || op.kind != OpKind::gemm) return 0;
-  return fp8_recipe_.cast_kernels * (fp8_recipe_.multi_tensor_cast ? 1 : op.cast_splits);
+  return cast_kernels(op.cast_splits);
 }
 
 OpTime CostModel::time(const Operator& op, long long seq_len) const {

@@ -64,6 +64,8 @@ class CostModel {
   // The GEMM alone, operands already in the precision trained in.
   [[nodiscard]] Seconds gemm_time(double m, double n, double k, double count) const;
   [[nodiscard]] OpTime at_mean_speed(const Operator& op, long long seq_len) const;
+  // The recipe's kernels to quantize a tensor in `splits` parts.
+  [[nodiscard]] double cast_kernels(double splits) const;
   Gpu gpu_;
   Precision precision_;
   ArchCalibration cal_;
@@ -80,7 +82,8 @@ class CostModel {
 [[nodiscard]] double job_pace(long long gpus);
 
 // The speed of compute-bound kernels (products, attention) on `gpu` under its power limit,
-// relative to the GPU at its TDP: 1 - (1 - limit / TDP) / power_elasticity; 1 uncapped.
+// relative to the GPU at its TDP: 1 - (1 - limit / TDP) / power_elasticity, at least limit / TDP;
+// 1 uncapped.
 [[nodiscard]] double power_limited_speed(const Gpu& gpu, const ArchCalibration& cal);
 
 }  // namespace colossim
