@@ -86,8 +86,12 @@ TEST(Design, BoundsSetDesignsAsideBeforeAnySearch) {
   for (const auto& r : d.rejected) {
     if (!r.bounded) continue;
     EXPECT_TRUE(r.limit == DesignLimit::power || r.limit == DesignLimit::capital) << r.why;
-    if (r.limit == DesignLimit::power) EXPECT_GT(r.peak_mw, 0.5) << r.why;
-    if (r.limit == DesignLimit::capital) EXPECT_GT(r.capital_usd, 2.0e7) << r.why;
+    if (r.limit == DesignLimit::power) {
+      EXPECT_GT(r.peak_mw, 0.5) << r.why;
+    }
+    if (r.limit == DesignLimit::capital) {
+      EXPECT_GT(r.capital_usd, 2.0e7) << r.why;
+    }
   }
   // Every searched design is feasible or ruled out after; searches are shared across cooling.
   EXPECT_EQ(d.plan_searches + d.searches_shared + d.bounded, d.designs);
@@ -115,7 +119,9 @@ TEST(Design, RankingFollowsTheGoalAndTheFrontierIsUndominated) {
   }
   // The B200 arrives 60 days in: no B200 design trains before then.
   for (const auto& r : d.ranked) {
-    if (r.choice.gpu.gpu == "b200") EXPECT_GE(r.first_training_day, 60.0);
+    if (r.choice.gpu.gpu == "b200") {
+      EXPECT_GE(r.first_training_day, 60.0);
+    }
   }
   EXPECT_EQ(d.sensitivity.size(), 4u);
   EXPECT_FALSE(d.why_runner_up.empty());
