@@ -54,6 +54,9 @@ Catalog Catalog::builtin() {
     node.nics_per_gpu = static_cast<int>(n.positive_integer("nics_per_gpu"));
     node.power_kw = n.number("power_kw");
     node.rack_gpus = static_cast<int>(n.positive_integer("rack_gpus"));
+    node.host_slowdown = n.has("host_slowdown") ? n.number("host_slowdown") : 1.0;
+    if (!(node.host_slowdown >= 0.1 && node.host_slowdown <= 10))
+      n.fail("host_slowdown", "a factor from 0.1 to 10");
     node.source = n.str("source");
     c.nodes_.push_back(node);
   }

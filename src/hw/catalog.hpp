@@ -58,6 +58,9 @@ struct Node {
   int nics_per_gpu = 1;
   double power_kw = 0;
   int rack_gpus = 32;  // GPUs per rack in the reference design
+  // The host CPU's time per framework operation launched, relative to the x86 hosts the
+  // stacks' launch costs were measured on (data/stacks.yaml host_us).
+  double host_slowdown = 1;
   std::string source;
 };
 

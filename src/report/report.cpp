@@ -1142,6 +1142,7 @@ nlohmann::json catalog_json(const Catalog& c) {
                           {"nic", n.nic},
                           {"nics_per_gpu", n.nics_per_gpu},
                           {"power_kw", n.power_kw},
+                          {"host_slowdown", n.host_slowdown},
                           {"source", n.source}});
   }
   for (const auto& n : c.nics()) {

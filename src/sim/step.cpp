@@ -458,11 +458,15 @@ class StepBuilder {
   }
 
   // The host launches every kernel of a unit (data/stacks.yaml host_us: the framework's Python
-  // and the ATen dispatcher forward, the autograd engine backward); launches are asynchronous,
-  // so the GPU waits only when launching takes longer than running: the excess is host_overhead.
+  // and the ATen dispatcher forward, the autograd engine backward, on the x86 hosts they were
+  // measured on; the node's CPU takes host_slowdown times as long, data/hardware/nodes.yaml);
+  // launches are asynchronous, so the GPU waits only when launching takes longer than running:
+  // the excess is host_overhead.
   void host_bound(const LayerWork& w, LayerProfiles& p) const {
     const Stack& stack = stack_or_default(plan_.stack);
-    if (stack.host_us_forward <= 0 && stack.host_us_backward <= 0) return;
+    const Launch us{stack.host_us_forward * in_.cluster.node.host_slowdown,
+                    stack.host_us_backward * in_.cluster.node.host_slowdown};
+    if (us.forward <= 0 && us.backward <= 0) return;
     // Launches from Python cost the forward figure, those from C++ loops (and backward's, from
     // autograd's C++ engine) the backward one.
     double fwd = 0, bwd = 0, recomputed_fwd = 0, native_fwd = 0, recomputed_native = 0;
@@ -483,14 +487,18 @@ class StepBuilder {
       recomputed_fwd = fwd;
       recomputed_native = native_fwd;
     }
-    const double host_f =
-        1e-6 * (stack.host_us_forward * fwd + stack.host_us_backward * native_fwd);
-    const double host_b = 1e-6 * (stack.host_us_backward * (bwd + recomputed_native) +
-                                  stack.host_us_forward * recomputed_fwd);
+    const double host_f = 1e-6 * (us.forward * fwd + us.backward * native_fwd);
+    const double host_b =
+        1e-6 * (us.backward * (bwd + recomputed_native) + us.forward * recomputed_fwd);
     p.forward[kHost] = std::max(0.0, host_f - total(p.forward));
     p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
-    p.forward[kHost] = std::max(p.forward[kHost], synced_forward_wait(w, p, stack));
+    p.forward[kHost] = std::max(p.forward[kHost], synced_forward_wait(w, p, us));
   }
+
+  // Microseconds of host time per kernel launched from Python (forward) and from C++ (backward).
+  struct Launch {
+    double forward = 0, backward = 0;
+  };
 
   // A dropless MoE layer's forward stops the host once, to read how many tokens each rank and
   // expert gets: Megatron-Core's alltoall dispatcher synchronises before the EP all-to-all
@@ -503,7 +511,7 @@ class StepBuilder {
   // router of the next -- a kernel starts no sooner than the host has launched it, so the
   // stretch takes max over its kernels k of (launching those before k + running k and the rest).
   // Returns the GPU's wait beyond its own work.
-  double synced_forward_wait(const LayerWork& w, const LayerProfiles& p, const Stack& stack) const {
+  double synced_forward_wait(const LayerWork& w, const LayerProfiles& p, const Launch& us) const {
     if (!model_.moe || model_.moe->capacity_factor > 0) return 0;
     const auto permute = std::find_if(w.ops.begin(), w.ops.end(),
                                       [](const Operator& op) { return op.name == "permute"; });
@@ -512,12 +520,11 @@ class StepBuilder {
       double host = 0, gpu = 0;
     };
     std::vector<Item> post, pre;
-    const double launch = 1e-6 * stack.host_us_forward;
+    const double launch = 1e-6 * us.forward;
     const auto item_of = [&](const Operator& op) {
-      return Item{
-          1e-6 * (stack.host_us_forward * (op.kernels_fwd - op.native_launches_fwd) +
-                  stack.host_us_backward * (op.native_launches_fwd + cost_.fp8_cast_kernels(op))),
-          cost_.time(op, model_.seq_len).forward.value()};
+      return Item{1e-6 * (us.forward * (op.kernels_fwd - op.native_launches_fwd) +
+                          us.backward * (op.native_launches_fwd + cost_.fp8_cast_kernels(op))),
+                  cost_.time(op, model_.seq_len).forward.value()};
     };
     const double a2a = w.comm.ep_alltoalls > 0 ? p.forward[kEpComm] / w.comm.ep_alltoalls : 0.0;
     if (w.comm.ep_alltoalls > 0) post.push_back({launch, a2a});  // the dispatch

@@ -516,3 +516,20 @@ TEST(Step, AContextParallelRingAcrossNodesWaitsForTheNetwork) {
   const StepResult slow = colossim::testing::predicted(scenario(yaml + "25" + rest)).step;
   EXPECT_GT(part(slow, "cp_comm"), part(fast, "cp_comm") + 0.1);
 }
+
+// A GB200 tray's Grace CPU takes 2.75x an x86 host's time per launch (data/hardware/nodes.yaml):
+// a small model the x86 host keeps ahead of becomes host-bound there, the same GPUs otherwise.
+TEST(Step, AGraceHostLaunchesSlowerThanAnX86One) {
+  const auto on = [](const std::string& node) {
+    return run(scenario("cluster: {gpu: gb200, gpus: 8, node: " + node +
+                        "}\nmodel: {preset: llama3-8b, seq_len: 256}\ntraining: {global_batch: "
+                        "64, precision: bf16}\nparallelism: {tp: 1, pp: 1, dp: 8, micro_batch: 1, "
+                        "recompute: none}\n"));
+  };
+  const StepResult grace = on("gb200-nvl72");
+  const StepResult x86 = on("hgx-b200-8");
+  EXPECT_NEAR(part(grace, "forward_compute"), part(x86, "forward_compute"),
+              1e-9 * part(x86, "forward_compute"));
+  EXPECT_GT(part(grace, "host_overhead"), part(x86, "host_overhead") + 1e-3);
+  EXPECT_GT(grace.step_time.value(), x86.step_time.value());
+}
