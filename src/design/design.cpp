@@ -88,7 +88,7 @@ std::vector<DesignChoice> enumerate(const DesignSettings& d, const Scenario& bas
                       c.sets.push_back("reliability.storage_bandwidth=" + storage);
                     c.power_limit = cap;
                     // Set whenever it differs from TDP, or the scenario capped its own GPUs.
-                    if (cap < 1 || base.cluster.gpu.power_limit < base.cluster.gpu.tdp) {
+                    if (cap < 1 || base.cluster.gpu.capped()) {
                       c.sets.push_back("cluster.gpu_power_limit_w=" +
                                        number(std::round(cap * gpu->tdp.value())));
                     }

@@ -30,6 +30,8 @@ struct Gpu {
   std::string node;  // the usual node id
   std::string source;
 
+  // Held below its TDP (Gpu::power_limit).
+  [[nodiscard]] bool capped() const { return power_limit < tdp; }
   [[nodiscard]] FlopsPerSecond peak(Precision p) const {
     return p == Precision::fp8 && peak_fp8 ? *peak_fp8 : peak_bf16;
   }

@@ -119,7 +119,7 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       "  cluster   {} ({} per node, NVLink domain {}), {:.0f} Gb/s per GPU ({}{}), {} cooled\n",
       gpu_kinds(c), c.gpus_per_node, c.nvlink_domain, c.nic_line_rate.value() * 8 / 1e9, c.nic.name,
       host_capped, c.cooling == Cooling::liquid ? "liquid" : "air");
-  if (c.gpu.power_limit < c.gpu.tdp) {
+  if (c.gpu.capped()) {
     out += fmt::format(
         "            GPUs capped at {:.0f} W of {:.0f} W TDP: products and attention at {:.1f}% "
         "speed\n",
@@ -453,7 +453,7 @@ nlohmann::json prediction_json(const Scenario& s, const Prediction& p,
                             {"high", p.tokens_per_s * band.high}};
   j["mfu_band"] = {{"low", p.mfu * band.low}, {"high", p.mfu * band.high}};
   j["peak_tflops_per_gpu"] = p.peak_tflops;
-  if (s.cluster.gpu.power_limit < s.cluster.gpu.tdp) {
+  if (s.cluster.gpu.capped()) {
     j["power_limit"] = {{"gpu_power_limit_w", s.cluster.gpu.power_limit.value()},
                         {"tdp_w", s.cluster.gpu.tdp.value()},
                         {"compute_speed", capped_speed(s.cluster.gpu)}};
@@ -902,10 +902,9 @@ std::string facility_text(const Scenario& s, const FacilityReport& f) {
   auto cooling = [](Cooling k) { return k == Cooling::liquid ? "liquid" : "air"; };
   std::string out = fmt::format("colossim facility: {}\n\n", s.name);
   out += fmt::format("  power ({}-cooled, PUE {:.2f})\n", cooling(p.cooling), p.pue);
-  const std::string capped =
-      s.cluster.gpu.power_limit < s.cluster.gpu.tdp
-          ? fmt::format(", each capped at {:.0f} W", s.cluster.gpu.power_limit.value())
-          : "";
+  const std::string capped = s.cluster.gpu.capped() ? fmt::format(", each capped at {:.0f} W",
+                                                                  s.cluster.gpu.power_limit.value())
+                                                    : "";
   out += fmt::format("    GPUs at TDP                {:>10}   ({} x {:.0f} W{})\n", mw(p.gpu_tdp),
                      s.cluster.gpus, s.cluster.gpu.tdp.value(), capped);
   out += fmt::format(

@@ -31,7 +31,7 @@ CostModel::CostModel(const Gpu& gpu, Precision precision, const ArchCalibration&
 // compute-bound kernels lose speed in proportion to the power given up over the measured
 // elasticity (data/calibration.yaml power_elasticity).
 double power_limited_speed(const Gpu& gpu, const ArchCalibration& cal) {
-  if (!(gpu.power_limit.value() > 0) || gpu.power_limit.value() >= gpu.tdp.value()) return 1.0;
+  if (!gpu.capped() || !(gpu.power_limit.value() > 0)) return 1.0;
   // Power falls at least as fast as the clock (dynamic power is linear in the clock at a fixed
   // voltage): the speed keeps at least the limit's share of TDP.
   const double kept = gpu.power_limit.value() / gpu.tdp.value();

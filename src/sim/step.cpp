@@ -466,19 +466,18 @@ class StepBuilder {
     const Stack& stack = stack_or_default(plan_.stack);
     const Launch us{stack.host_us_forward * in_.cluster.node.host_slowdown,
                     stack.host_us_backward * in_.cluster.node.host_slowdown};
-    if (us.forward <= 0 && us.backward <= 0) return;
+    if (us.python <= 0 && us.native <= 0) return;
     // Launches from Python cost the forward figure, those from C++ loops (and backward's, from
     // autograd's C++ engine) the backward one.
     double fwd = 0, bwd = 0, recomputed_fwd = 0, native_fwd = 0, recomputed_native = 0;
     for (const auto& op : w.ops) {
-      fwd += op.kernels_fwd - op.native_launches_fwd;
-      // Transformer Engine quantizes a GEMM's FP8 input (forward) and output gradient
-      // (backward) from C++.
-      const double casts = cost_.fp8_cast_kernels(op);
-      native_fwd += op.native_launches_fwd + casts;
-      bwd += op.kernels_bwd + casts;
-      recomputed_fwd += recomputed(op) * (op.kernels_fwd - op.native_launches_fwd);
-      recomputed_native += recomputed(op) * (op.native_launches_fwd + casts);
+      const Launch forward = forward_launches(op);
+      fwd += forward.python;
+      native_fwd += forward.native;
+      // Transformer Engine quantizes a GEMM's FP8 output gradient from C++ too.
+      bwd += op.kernels_bwd + cost_.fp8_cast_kernels(op);
+      recomputed_fwd += recomputed(op) * forward.python;
+      recomputed_native += recomputed(op) * forward.native;
     }
     const double collectives = w.comm.tp_collectives + w.comm.ep_alltoalls;
     fwd += collectives;
@@ -487,18 +486,25 @@ class StepBuilder {
       recomputed_fwd = fwd;
       recomputed_native = native_fwd;
     }
-    const double host_f = 1e-6 * (us.forward * fwd + us.backward * native_fwd);
+    const double host_f = 1e-6 * (us.python * fwd + us.native * native_fwd);
     const double host_b =
-        1e-6 * (us.backward * (bwd + recomputed_native) + us.forward * recomputed_fwd);
+        1e-6 * (us.native * (bwd + recomputed_native) + us.python * recomputed_fwd);
     p.forward[kHost] = std::max(0.0, host_f - total(p.forward));
     p.backward[kHost] = std::max(0.0, host_b - total(p.backward));
     p.forward[kHost] = std::max(p.forward[kHost], synced_forward_wait(w, p, us));
   }
 
-  // Microseconds of host time per kernel launched from Python (forward) and from C++ (backward).
+  // Kernel launches from Python and from C++: host microseconds per launch, or an operator's
+  // launch counts.
   struct Launch {
-    double forward = 0, backward = 0;
+    double python = 0, native = 0;
   };
+  // An operator's forward launches: from Python, and from C++ loops (a grouped GEMM's per-expert
+  // calls, Transformer Engine's FP8 quantization of a GEMM's input).
+  [[nodiscard]] Launch forward_launches(const Operator& op) const {
+    return {op.kernels_fwd - op.native_launches_fwd,
+            op.native_launches_fwd + cost_.fp8_cast_kernels(op)};
+  }
 
   // A dropless MoE layer's forward stops the host once, to read how many tokens each rank and
   // expert gets: Megatron-Core's alltoall dispatcher synchronises before the EP all-to-all
@@ -520,10 +526,10 @@ class StepBuilder {
       double host = 0, gpu = 0;
     };
     std::vector<Item> post, pre;
-    const double launch = 1e-6 * us.forward;
+    const double launch = 1e-6 * us.python;
     const auto item_of = [&](const Operator& op) {
-      return Item{1e-6 * (us.forward * (op.kernels_fwd - op.native_launches_fwd) +
-                          us.backward * (op.native_launches_fwd + cost_.fp8_cast_kernels(op))),
+      const Launch n = forward_launches(op);
+      return Item{1e-6 * (us.python * n.python + us.native * n.native),
                   cost_.time(op, model_.seq_len).forward.value()};
     };
     const double a2a = w.comm.ep_alltoalls > 0 ? p.forward[kEpComm] / w.comm.ep_alltoalls : 0.0;
