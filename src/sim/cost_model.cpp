@@ -67,8 +67,10 @@ Seconds CostModel::memory_time(Bytes bytes) const {
 Seconds CostModel::gemm_time(double m, double n, double k, double count) const {
   if (m <= 0 || n <= 0 || k <= 0) return Seconds(0);
   const Flops flops(2.0 * m * n * k * count);
+  const double recipe =
+      precision_ == Precision::fp8 ? fp8_recipe_.gemm_speed_on(gpu_.architecture) : 1.0;
   const Seconds compute =
-      flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count) * compute_speed_);
+      flops / (gpu_.peak(precision_) * gemm_efficiency(m, n, k, count) * compute_speed_ * recipe);
   const Bytes operands(2.0 * count * (m * k + k * n + m * n));
   const Seconds traffic = operands / (gpu_.hbm_bandwidth * cal_.gemm_memory_efficiency);
   return std::max({compute, traffic, microseconds(cal_.kernel_overhead_us)});

@@ -266,6 +266,17 @@ class StepBuilder {
     if (stack.dp_per_unit) bucket_params_ = 0;
   }
 
+  // The MoE block of `layer` alone (moe_block_time).
+  BlockTime moe_block(int layer) const {
+    LayerWork w = layer_work(model_, layer, shard_);
+    std::erase_if(w.ops,
+                  [](const Operator& op) { return op.module != "moe" && op.module != "moe_act"; });
+    w.comm.tp_collectives = 0;
+    w.comm.cp_bytes = 0;
+    const LayerProfiles p = profile_of(w, false);
+    return {Seconds(total(p.forward)), Seconds(total(p.backward))};
+  }
+
   StepResult run() {
     const int pp = plan_.pp;
     const int chunks = pp * plan_.virtual_stages;
@@ -393,11 +404,13 @@ class StepBuilder {
       p.backward[kCpComm] = std::max(0.0, 2.0 * steps * one - attn_b);
     }
     if (c.ep_alltoalls > 0) {
-      // A node-deduplicating dispatcher sends less over the network (the all-to-all across
-      // nodes is network-bound, so its bytes scale by that share).
-      const double share = plan_.moe_dispatcher == "deepep"
-                               ? deduplicated_network_share(model_, groups_.ep.domains())
-                               : 1.0;
+      // A deduplicating dispatcher sends less: across nodes a token crosses the network once
+      // per node (the all-to-all across nodes is network-bound, so its bytes scale by that
+      // share), inside one NVLink domain it goes once to each rank.
+      const long long domains = groups_.ep.domains();
+      const double share = plan_.moe_dispatcher != "deepep" ? 1.0
+                           : domains > 1 ? deduplicated_network_share(model_, domains)
+                                         : deduplicated_rank_share(model_, groups_.ep.size);
       const Bytes bytes(c.ep_bytes * share);
       // With expert TP each all-to-all is followed (dispatch) or preceded (combine) by the ETP
       // group's all-gather or reduce-scatter of the same tokens: part of the same step.
@@ -1161,6 +1174,11 @@ StepResult simulate_step(const StepInputs& in) {
   if (step_task_bound(in.plan, in.model, in.training) <= kExactStepTasks || m < 16 * unit)
     return StepBuilder(in).run();
   return extended(in, m);
+}
+
+BlockTime moe_block_time(const StepInputs& in, int layer) {
+  assert(in.model.is_moe_layer(layer));
+  return StepBuilder(in).moe_block(layer);
 }
 
 double step_task_bound(const Plan& plan, const Model& model, const Training& training) {

@@ -92,6 +92,17 @@ struct StepInputs {
 // extended linearly (its steady state); the timeline is then the larger count's.
 [[nodiscard]] StepResult simulate_step(const StepInputs& in);
 
+// One layer's MoE block on its own -- router, permutations, routed and shared experts, dispatch
+// and combine, and the host's launches with the dropless dispatcher's sync -- forward and
+// backward on the critical EP rank, priced as the step prices it: what a benchmark of the
+// MoE layer alone times (Megatron-LM's tests/functional_tests/.../moe_perf). No attention, no
+// recompute, no pipeline. Contract: `layer` is a MoE layer of a valid plan.
+struct BlockTime {
+  Seconds forward;
+  Seconds backward;
+};
+[[nodiscard]] BlockTime moe_block_time(const StepInputs& in, int layer);
+
 // An upper bound on the tasks simulating a step at layer granularity creates (a few per layer
 // per micro-batch).
 [[nodiscard]] double step_task_bound(const Plan& plan, const Model& model,

@@ -17,7 +17,7 @@ std::vector<Fp8Recipe> load() {
   for (const auto& name : entries.keys()) {
     const ConfigNode n = entries.child(name);
     n.check_no_unknown_keys({"label", "source", "cast_bytes", "cast_kernels", "multi_tensor_cast",
-                             "tp_amax_reduction", "architectures"});
+                             "tp_amax_reduction", "architectures", "gemm_speed"});
     Fp8Recipe r;
     r.name = name;
     r.label = n.str("label");
@@ -34,6 +34,16 @@ std::vector<Fp8Recipe> load() {
       if (a != "hopper" && a != "blackwell")
         n.fail("architectures", "names among hopper, blackwell, got \"" + a + "\"");
       r.architectures.push_back(a);
+    }
+    if (n.has("gemm_speed")) {
+      const ConfigNode speeds = n.child("gemm_speed");
+      for (const auto& a : speeds.keys()) {
+        if (!r.runs_on(a))
+          speeds.fail(a, "an architecture the recipe runs on (" + a + " is not among them)");
+        const double x = speeds.number(a);
+        if (!(x > 0 && x <= 1)) speeds.fail(a, "a speed relative to per-tensor FP8, from 0 to 1");
+        r.gemm_speed[a] = x;
+      }
     }
     out.push_back(std::move(r));
   }

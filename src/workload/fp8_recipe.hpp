@@ -4,6 +4,7 @@
 // under current scaling a sequence-parallel tensor's amax is first all-reduced over the TP group.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct Fp8Recipe {
   // (column-parallel inputs forward, row-parallel output gradients backward).
   bool tp_amax_reduction = false;
   std::vector<std::string> architectures;  // GPU architectures whose tensor cores run it
+  // The GEMMs' speed against per-tensor-scaled FP8 GEMMs of the same shape, by architecture
+  // (1 where not given): block scales a GPU's tensor cores do not apply themselves are applied
+  // in software inside the GEMM.
+  std::map<std::string, double> gemm_speed;
+  [[nodiscard]] double gemm_speed_on(const std::string& architecture) const {
+    const auto it = gemm_speed.find(architecture);
+    return it == gemm_speed.end() ? 1.0 : it->second;
+  }
   [[nodiscard]] bool runs_on(const std::string& architecture) const {
     for (const auto& a : architectures) {
       if (a == architecture) return true;

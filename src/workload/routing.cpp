@@ -40,21 +40,36 @@ const Balancing* find_balancing(const std::string& name) {
   return find_named(balancing_methods(), name);
 }
 
+namespace {
+
+// Remote destinations a token reaches when the experts are spread evenly over `n` of them
+// (nodes or ranks), and the plain all-to-all's remote copies: (n - 1)(1 - P0) and k (n - 1)/n.
+std::pair<double, double> remote_destinations(const MoeSpec& moe, double n) {
+  const auto e = static_cast<double>(moe.experts);
+  const auto k = static_cast<double>(moe.top_k);
+  const double per_destination = e / n;
+  // P0 = prod_{i<k} (E - E/n - i) / (E - i): no pick lands on a given destination.
+  double p0 = 1;
+  for (int i = 0; i < moe.top_k; ++i) p0 *= std::max(0.0, (e - per_destination - i) / (e - i));
+  return {(n - 1) * (1 - p0), k * (n - 1) / n};
+}
+
+}  // namespace
+
 double deduplicated_network_share(const Model& model, long long nodes) {
   if (!model.moe || nodes <= 1) return 1.0;
-  const auto e = static_cast<double>(model.moe->experts);
-  const auto k = static_cast<double>(model.moe->top_k);
   const auto n = static_cast<double>(nodes);
-  const double per_node = e / n;
-  // P0 = prod_{i<k} (E - E/n - i) / (E - i): no pick lands on a given node.
-  double p0 = 1;
-  for (int i = 0; i < model.moe->top_k; ++i) p0 *= std::max(0.0, (e - per_node - i) / (e - i));
-  // Remote destination nodes per token, against the plain all-to-all's remote copies.
-  double remote_nodes = (n - 1) * (1 - p0);
+  auto [remote_nodes, remote_copies] = remote_destinations(*model.moe, n);
   if (model.moe->node_limit > 0)
     remote_nodes = std::min(remote_nodes, static_cast<double>(model.moe->node_limit) * (n - 1) / n);
-  const double remote_copies = k * (n - 1) / n;
   return std::min(1.0, remote_nodes / remote_copies);
+}
+
+double deduplicated_rank_share(const Model& model, long long ranks) {
+  if (!model.moe || ranks <= 1) return 1.0;
+  const auto [remote_ranks, remote_copies] =
+      remote_destinations(*model.moe, static_cast<double>(ranks));
+  return std::min(1.0, remote_ranks / remote_copies);
 }
 
 double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep) {

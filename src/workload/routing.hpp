@@ -46,6 +46,11 @@ struct Balancing {
 // expert on a given node, capped by node-limited routing (moe.node_limit) at node_limit / k
 // times nodes / (nodes - 1) of the remote copies. 1 within one node or without MoE.
 [[nodiscard]] double deduplicated_network_share(const Model& model, long long nodes);
+// Inside one NVLink domain the same dispatcher sends a token once to each rank holding any of
+// its experts (DeepEP's intranode kernels: get_dispatch_layout's is_token_in_rank), which
+// expands it to those experts: the share of the plain all-to-all's bytes, the formula above
+// over `ranks` EP ranks (no node limit). 1 for one rank or without MoE.
+[[nodiscard]] double deduplicated_rank_share(const Model& model, long long ranks);
 
 // The slowest expert-parallel rank's routed tokens over the mean, for `tokens_per_rank` tokens
 // dispatched by each of `ep` ranks (1 when ep <= 1 or the model is dense).
