@@ -263,7 +263,9 @@ Training read_training(const ConfigNode& n, Precision& precision) {
       n.choice_or("precision", {"bf16", "fp8"}, "bf16") == "fp8" ? Precision::fp8 : Precision::bf16;
   if (n.has("tokens")) {
     const double tokens = n.number("tokens");
-    if (tokens <= 0) n.fail("tokens", "expected a positive number of tokens");
+    // 1,000T: some 25x the largest published pre-training budgets (about 36-40T tokens).
+    if (!(tokens > 0 && tokens <= 1e15))
+      n.fail("tokens", "expected a number of tokens from 1 to 1e15");
     t.tokens = tokens;
   }
   return t;
@@ -507,8 +509,10 @@ ReliabilitySettings read_reliability(const ConfigNode& n) {
   r.async_checkpoint = n.choice_or("checkpoint", {"async", "sync"}, "async") == "async";
   if (n.has("storage_bandwidth")) {
     r.storage_bandwidth = n.bandwidth("storage_bandwidth");
-    if (r.storage_bandwidth->value() <= 0) {
-      n.fail("storage_bandwidth", "expected a positive bandwidth such as \"2TB/s\"");
+    // 1 PB/s: 100x the fastest parallel file systems' aggregate (about 10 TB/s).
+    if (!(r.storage_bandwidth->value() > 0 && r.storage_bandwidth->value() <= 1e15)) {
+      n.fail("storage_bandwidth",
+             "expected a bandwidth above 0 and up to 1PB/s, such as \"2TB/s\"");
     }
   }
   r.detection = duration("detection", false);

@@ -68,6 +68,12 @@ TEST(ScenarioErrors, WrongType) {
   expect_error(kGood + "measured: {step_time_s: [1, 2]}\n", "measured.step_time_s", "number");
   expect_error(kGood + "measured: {gpu_hours: 1000}\n", "measured.gpu_hours", "training.tokens");
   expect_error(kGood + "measured: {gpu_hours: 0}\n", "measured.gpu_hours", "positive");
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 8, tokens: 1e30}\n",
+      "training.tokens", "1e15");
+  expect_error(kGood + "reliability: {storage_bandwidth: \"1e30TB/s\"}\n",
+               "reliability.storage_bandwidth", "1PB/s");
   expect_error(kGood + "measured: {gpu_hours: 10, gpu_hours_basis: wall}\n",
                "measured.gpu_hours_basis", "elapsed");
   expect_error(
