@@ -243,6 +243,22 @@ TEST(PlanSearch, ContextParallelismIsSearchedWhereTheBatchRunsOut) {
   EXPECT_GE(open.ranked.front().plan.cp, 4);
 }
 
+// At a 128k context the search goes past CP 8: 128 sequences of Llama 3 405B on 16,384 H100
+// with TP 8 leave CP x PP x DP = 2,048, and CP 8 forces pipelines of 4 micro-batches at depth 8
+// or more (20.1 s a step); CP 32 runs 7.9 s. The open search must beat CP 8 given by a third.
+TEST(PlanSearch, LongContextsAreSearchedPastCpEight) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16384}\nmodel: {preset: llama3-405b, seq_len: "
+      "131072}\ntraining: {global_batch: 128}\n";
+  const PlanSearch open =
+      search_plans(scenario(yaml + "parallelism: {tp: 8}\n"), Calibration::builtin(), {});
+  const PlanSearch cp8 =
+      search_plans(scenario(yaml + "parallelism: {tp: 8, cp: 8}\n"), Calibration::builtin(), {});
+  ASSERT_FALSE(open.ranked.empty() || cp8.ranked.empty()) << open.why_none << cp8.why_none;
+  EXPECT_GE(open.ranked.front().plan.cp, 16);
+  EXPECT_LT(open.ranked.front().step_s, cp8.ranked.front().step_s / 1.5);
+}
+
 // When no combination of the open keys runs, the reason names a key the scenario fixed: with
 // DualPipeV named, the open virtual_stages take its 2 chunks, so EP 256 on 2,048 GPUs at PP 16
 // (tp x cp x dp = 128) is what is reported, not "dualpipev runs two model chunks".
