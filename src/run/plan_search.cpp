@@ -117,7 +117,13 @@ SearchSpace search_space(const Scenario& s, const SearchOptions& options) {
   x.mbs = {given.micro_batch};
   if (open("micro_batch")) x.mbs = {1, 2, 4, 8};
   x.zeros = {given.zero};
-  if (options.search_framework_options && open("zero")) x.zeros = {1, 2, 3};
+  if (options.search_framework_options && open("zero")) {
+    x.zeros.clear();
+    for (int z : {1, 2, 3}) {
+      if (stack.runs_zero(z)) x.zeros.push_back(z);
+    }
+    if (x.zeros.empty()) x.zeros = {given.zero};
+  }
   x.precisions = {given.precision};
   if (options.search_framework_options && !s.precision_given && s.cluster.gpu.peak_fp8) {
     x.precisions = {Precision::bf16, Precision::fp8};

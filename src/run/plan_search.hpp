@@ -63,9 +63,10 @@ struct SearchOptions {
   BatchEvaluator* evaluator = nullptr;  // null: one thread
   // Keys searched even though the scenario gives them: the given value stays a candidate.
   bool widen_given_keys = false;
-  // Search ZeRO stages 1-3 when `zero` is open, FP8 when the GPU has it and the scenario does
-  // not state a precision, and the stack's MoE options (DeepEP, EP overlap) when their keys are
-  // open (`colossim plan`; `simulate` keeps ZeRO 1, BF16 and the frameworks' defaults).
+  // Search the ZeRO stages 1-3 the stack runs when `zero` is open, FP8 when the GPU has it and
+  // the scenario does not state a precision, and the stack's MoE options (DeepEP, EP overlap)
+  // when their keys are open (`colossim plan`; `simulate` keeps the stack's default ZeRO stage,
+  // BF16 and the frameworks' defaults).
   bool search_framework_options = false;
   // Called after each batch with (simulated so far, candidates that fit).
   std::function<void(long long, long long)> progress;

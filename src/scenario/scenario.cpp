@@ -1,6 +1,7 @@
 #include "scenario/scenario.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -318,8 +319,12 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
   for (const auto& k : kSearchableKeys) {
     if (!node || !node->has(k)) free_keys.insert(k);
   }
+  // A stack without ZeRO-1 (FSDP) runs its own default stage when the file names none, and
+  // `colossim plan` chooses among the stages it runs.
+  if (!stack.runs_zero(1) && (!node || !node->has("zero"))) free_keys.insert("zero");
   if (!node) {
     p.dp = gpus;
+    p.zero = stack.default_zero(p.pp);
     return p;
   }
   const ConfigNode& n = *node;
@@ -435,8 +440,12 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
     if (p.offload_modules.empty())
       n.fail("activation_offload_fraction", "offload_modules beside it (what to offload)");
   }
-  const long long zero = n.integer_or("zero", 1);
+  const long long zero = n.integer_or("zero", stack.default_zero(p.pp));
   if (zero < 0 || zero > 3) n.fail("zero", "expected 0, 1, 2 or 3, got " + std::to_string(zero));
+  if (!stack.runs_zero(static_cast<int>(zero))) {
+    n.fail("zero", fmt::format("a ZeRO stage {} runs ({}), got {}", stack.name,
+                               fmt::join(stack.zero_stages, ", "), zero));
+  }
   p.zero = static_cast<int>(zero);
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);

@@ -85,7 +85,8 @@ std::vector<Stack> load() {
                              "schedules",
                              "gemm_per_expert",
                              "fp8_weight_cache",
-                             "fp8_recipe"});
+                             "fp8_recipe",
+                             "zero_stages"});
     Stack s;
     s.name = name;
     s.label = n.str("label");
@@ -131,6 +132,16 @@ std::vector<Stack> load() {
           n.fail("lacks", "names among pp, cp, ep, etp, interleaved, got \"" + f + "\"");
         s.lacks.push_back(f);
       }
+    }
+    if (n.has("zero_stages")) {
+      s.zero_stages.clear();
+      for (const double z : n.numbers("zero_stages")) {
+        if (!(z == 0 || z == 1 || z == 2 || z == 3) ||
+            (!s.zero_stages.empty() && z <= s.zero_stages.back()))
+          n.fail("zero_stages", "ZeRO stages in increasing order among 0, 1, 2, 3");
+        s.zero_stages.push_back(static_cast<int>(z));
+      }
+      if (s.zero_stages.empty()) n.fail("zero_stages", "at least one ZeRO stage");
     }
     if (n.has("schedules")) {
       for (const auto& f : n.strings("schedules")) {

@@ -13,6 +13,7 @@
 // data file; none is fitted.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -95,6 +96,22 @@ struct Stack {
   // The pipeline schedule it runs without virtual stages when the plan does not name one ("":
   // 1F1B, Megatron's).
   std::string schedule;
+  // The ZeRO stages its data parallelism runs (0: replicated, DDP; 1: optimizer state sharded;
+  // 2: and gradients; 3: and parameters, FSDP). FSDP-based stacks have no stage 1.
+  std::vector<int> zero_stages{0, 1, 2, 3};
+  [[nodiscard]] bool runs_zero(int stage) const {
+    return std::find(zero_stages.begin(), zero_stages.end(), stage) != zero_stages.end();
+  }
+  // The stage a plan of `pp` pipeline stages that does not name one runs: 1 (Megatron's
+  // distributed optimizer) where the stack has it, else its most sharded one that runs beside
+  // the pipeline (FSDP's default, full sharding; beside PP only where fsdp_with_pp).
+  [[nodiscard]] int default_zero(int pp) const {
+    if (runs_zero(1)) return 1;
+    for (auto it = zero_stages.rbegin(); it != zero_stages.rend(); ++it) {
+      if (*it != 3 || pp <= 1 || fsdp_with_pp) return *it;
+    }
+    return zero_stages.front();
+  }
   // Parallelism the stack does not offer, which the plan search then does not propose for open
   // keys: pp, cp, ep, etp (expert TP), interleaved (virtual stages).
   std::vector<std::string> lacks;

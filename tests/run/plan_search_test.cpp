@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
+#include <string>
 
 #include "net/network.hpp"
 #include "plan/memory.hpp"
@@ -158,8 +160,7 @@ TEST(PlanSearch, AGivenPlanIsRefusedWhatItsStackDoesNotRun) {
     const Scenario s = colossim::testing::scenario(
         "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\n"
         "training: {global_batch: 64, framework: " +
-        framework +
-        "}\nparallelism: {tp: 8, dp: 2, micro_batch: 1, zero: 1, recompute: full, ep: 1, " +
+        framework + "}\nparallelism: {tp: 8, dp: 2, micro_batch: 1, recompute: full, ep: 1, " +
         parallelism + "}\n");
     const auto why = invalid_reason(s.plan, s.model, s.cluster, s.training);
     return why.value_or("");
@@ -206,23 +207,25 @@ TEST(PlanSearch, AGivenPlanIsRefusedWhatMegatronCoreRefuses) {
 // FSDP beside pipeline stages runs on TorchTitan, whose stages keep their gathered weights for
 // the step and reduce gradients once: the step and the memory of ZeRO-1. Megatron-Core refuses it.
 TEST(PlanSearch, FsdpWithPipelineStagesRunsWhereTheStackKeepsTheWeightsGathered) {
-  auto run = [](const std::string& framework, int zero) {
-    const Scenario s = scenario(
+  // zero_as: the stage to price it as, set past the reader (TorchTitan has no ZeRO-1 to write).
+  auto run = [](const std::string& framework, int zero, int zero_as) {
+    Scenario s = scenario(
         "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-70b}\n"
         "training: {global_batch: 64, framework: " +
         framework +
         "}\nparallelism: {tp: 8, pp: 4, dp: 2, cp: 1, micro_batch: 1, "
         "virtual_stages: 1, recompute: full, zero: " +
         std::to_string(zero) + "}\n");
+    s.plan.zero = zero_as;
     return predict(s, Calibration::builtin());
   };
-  const Verdict fsdp = run("torchtitan", 3), zero1 = run("torchtitan", 1);
+  const Verdict fsdp = run("torchtitan", 3, 3), zero1 = run("torchtitan", 3, 1);
   ASSERT_TRUE(fsdp.prediction && zero1.prediction) << fsdp.refusal << zero1.refusal;
   EXPECT_DOUBLE_EQ(fsdp.prediction->step.step_time.value(),
                    zero1.prediction->step.step_time.value());
   EXPECT_DOUBLE_EQ(fsdp.prediction->memory.total().value(),
                    zero1.prediction->memory.total().value());
-  const Verdict megatron = run("megatron-core", 3);
+  const Verdict megatron = run("megatron-core", 3, 3);
   EXPECT_FALSE(megatron.prediction);
   EXPECT_NE(megatron.refusal.find("zero 3"), std::string::npos) << megatron.refusal;
 }
@@ -241,6 +244,29 @@ TEST(PlanSearch, ContextParallelismIsSearchedWhereTheBatchRunsOut) {
   ASSERT_FALSE(open.ranked.empty() || cp4.ranked.empty()) << open.why_none << cp4.why_none;
   EXPECT_LE(open.ranked.front().step_s, cp4.ranked.front().step_s * (1 + 1e-12));
   EXPECT_GE(open.ranked.front().plan.cp, 4);
+}
+
+// FSDP stacks shard parameters, gradients and optimizer state together or not at all: the
+// search tries their own stages (TorchTitan: 2 and 3), never Megatron's distributed optimizer
+// (ZeRO-1), which it used to propose for TorchTitan and print as DDP, which ran out of memory.
+TEST(PlanSearch, FsdpStacksAreSearchedOverTheirOwnZeroStages) {
+  SearchOptions options;
+  options.search_framework_options = true;
+  options.top = 20;
+  auto zeros = [&](const std::string& framework) {
+    const PlanSearch r = search_plans(
+        scenario("cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+                 "training: {global_batch: 256, framework: " +
+                 framework + "}\n"),
+        Calibration::builtin(), options);
+    std::set<int> out;
+    for (const auto& c : r.ranked) out.insert(c.plan.zero);
+    return out;
+  };
+  const std::set<int> titan = zeros("torchtitan");
+  EXPECT_FALSE(titan.empty());
+  EXPECT_EQ(titan.count(1), 0u);
+  EXPECT_EQ(zeros("megatron-core").count(1), 1u) << "the control: Megatron-Core's search uses it";
 }
 
 // At a 128k context the search goes past CP 8: 128 sequences of Llama 3 405B on 16,384 H100

@@ -74,6 +74,11 @@ TEST(ScenarioErrors, WrongType) {
       "training.tokens", "1e15");
   expect_error(kGood + "reliability: {storage_bandwidth: \"1e30TB/s\"}\n",
                "reliability.storage_bandwidth", "1PB/s");
+  // FSDP has no stage that shards the optimizer alone (data/stacks.yaml zero_stages).
+  expect_error(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32, framework: torchtitan}\nparallelism: {zero: 1}\n",
+      "parallelism.zero", "torchtitan runs (0, 2, 3), got 1");
   expect_error(kGood + "measured: {gpu_hours: 10, gpu_hours_basis: wall}\n",
                "measured.gpu_hours_basis", "elapsed");
   expect_error(
