@@ -599,9 +599,29 @@ int run_commands(int argc, char** argv, const MpiSession* mpi) {
   cli.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("colossim: ") + e.what() + " (see --help)\n";
   });
+  cli.footer("colossim help COMMAND is COMMAND --help.");
   Args args;
   define_run_commands(cli, args);
   define_other_commands(cli, args);
+  // `colossim help [COMMAND]`, as git and cargo take it: the command's --help.
+  std::vector<char*> argv_help(argv, argv + argc);
+  static char help_flag[] = "--help";
+  if (argc >= 2 && std::string(argv[1]) == "help") {
+    argv_help.erase(argv_help.begin() + 1);
+    if (argv_help.size() > 1) {  // help COMMAND: the command's own help
+      const std::string name = argv_help[1];
+      const auto commands = cli.get_subcommands([](CLI::App*) { return true; });
+      if (std::none_of(commands.begin(), commands.end(),
+                       [&](const CLI::App* c) { return c->get_name() == name; })) {
+        std::cerr << "colossim: help: no command named \"" << name << "\" (see --help)\n";
+        return 2;
+      }
+      argv_help.resize(2);
+    }
+    argv_help.push_back(help_flag);
+    argc = static_cast<int>(argv_help.size());
+    argv = argv_help.data();
+  }
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForVersion& e) {

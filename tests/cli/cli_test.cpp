@@ -121,6 +121,12 @@ TEST(Cli, HelpListsEveryCommandAndItsOptions) {
   // The routing choices come from net/'s registry: dmodk is one (scenario files accept it).
   EXPECT_NE(col.out.find("dmodk"), std::string::npos) << col.out;
   EXPECT_EQ(run("collective --gpus 16 --routing dmodk --sizes 1MiB").status, 0);
+  // `help` and `help COMMAND` are --help and COMMAND --help.
+  EXPECT_EQ(run("help").out, top.out);
+  const Result help_col = run("help collective");
+  EXPECT_EQ(help_col.status, 0);
+  EXPECT_EQ(help_col.out, col.out);
+  EXPECT_EQ(run("help no-such-command").status, 2);
   const Result version = run("--version");
   EXPECT_EQ(version.status, 0);
   EXPECT_EQ(version.out.rfind("colossim ", 0), 0u) << version.out;
