@@ -4,10 +4,10 @@
 // step's slowdown is left out here, and it quantizes FP8 weights on every forward.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "net/network.hpp"
