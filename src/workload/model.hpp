@@ -26,7 +26,7 @@ struct MoeSpec {
   long long shared_ffn_hidden = 0;  // FFN width of one shared expert (default: expert_ffn_hidden)
   int dense_layers = 0;             // the first N layers use a dense MLP (DeepSeek-V3: 3)
   int every = 1;                    // every N-th layer (after dense_layers) is MoE; others dense
-  // How the router balances the experts (workload/routing.hpp): aux-loss | aux-free | forced,
+  // How the router balances the experts (workload/routing.hpp): aux-loss | global-aux-loss | aux-free | forced,
   // an optional override of that method's expert skew, and the capacity factor beyond which a
   // rank's tokens are dropped (0: dropless).
   std::string balancing = "aux-loss";

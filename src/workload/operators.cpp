@@ -237,7 +237,10 @@ BlockMemory moe_ops(const Model& model, const Shard& shard, const LayerShape& x,
   // The slowest EP rank paces the layer: it receives `load` times the mean of the routed tokens
   // (workload/routing.hpp), and its experts, activations and all-to-alls are priced at that.
   const double dispatched = ep > 1 ? tokens / t : tokens;
-  w.moe_load = slowest_rank_load(model, dispatched, shard.ep);
+  // The EP group gathers its ranks' tokens from ep x dispatched / seq_len sequences (the TP and
+  // CP ranks of one sequence share it).
+  const double sequences = ep * dispatched / static_cast<double>(shard.seq_len);
+  w.moe_load = slowest_rank_load(model, dispatched, shard.ep, sequences);
   const double received = dispatched * moe.top_k * w.moe_load;  // per GPU, from the all-to-all
   const double routed_tokens = ep > 1 ? received * expert_tp : received;
   const double local_experts = experts / ep;

@@ -17,12 +17,14 @@ std::vector<Balancing> load() {
   const ConfigNode methods = data->child("methods");
   for (const auto& name : methods.keys()) {
     const ConfigNode m = methods.child(name);
-    m.check_no_unknown_keys({"skew", "forced", "source"});
+    m.check_no_unknown_keys({"skew", "sequence_skew", "forced", "source"});
     Balancing b;
     b.name = name;
     b.forced = m.boolean_or("forced", false);
     b.skew = b.forced ? 0.0 : m.number("skew");
     if (b.skew < 0) m.fail("skew", "expected 0 or more");
+    b.sequence_skew = b.forced ? 0.0 : m.number_or("sequence_skew", 0.0);
+    if (b.sequence_skew < 0) m.fail("sequence_skew", "expected 0 or more");
     b.source = m.str("source");
     out.push_back(b);
   }
@@ -72,19 +74,23 @@ double deduplicated_rank_share(const Model& model, long long ranks) {
   return std::min(1.0, remote_ranks / remote_copies);
 }
 
-double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep) {
+double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep,
+                         double sequences) {
   if (!model.moe || ep <= 1 || tokens_per_rank <= 0) return 1.0;
   const MoeSpec& moe = *model.moe;
   const Balancing* b = find_balancing(moe.balancing);
   if (b == nullptr || b->forced) return 1.0;
+  // A written moe.skew is the whole spread a dispatch sees.
   const double skew = moe.skew.value_or(b->skew);
+  const double per_sequence = moe.skew ? 0.0 : b->sequence_skew;
+  const double popularity = skew * skew + per_sequence * per_sequence / std::max(1.0, sequences);
   const auto e = static_cast<double>(moe.experts);
   const auto k = static_cast<double>(moe.top_k);
   const auto n = static_cast<double>(ep);
   const double mu = tokens_per_rank * k;
   const double g = e / n;
   const double c = e > 1 ? (1 - 1 / n) * (e - k) / (e - 1) : 0.0;
-  const double spread = std::sqrt(c / mu + skew * skew * (1 - 1 / n) / g);
+  const double spread = std::sqrt(c / mu + popularity * (1 - 1 / n) / g);
   double r = 1 + expected_max_normal(ep) * spread;
   // No rank can receive more than every token's copies to the g experts it holds: min(k, g) of
   // each token's k, n x min(k, g) / k times the mean (1 when every token goes to every expert).

@@ -4,17 +4,22 @@
 //
 // Model. T tokens per rank each pick k of E experts; a rank holds g = E / EP of them. Its load
 // is a sum of hypergeometric draws: mean mu = T k, relative variance c / mu with
-// c = (1 - 1/EP) (E - k) / (E - 1). A trained router also prefers some experts persistently:
-// per-expert popularity with relative spread s (the balancing method's), which a rank of g
-// experts averages to s^2 (1 - 1/EP) / g. The slowest of EP ranks sits Z_EP standard deviations
+// c = (1 - 1/EP) (E - k) / (E - 1). A trained router also prefers some experts: per-expert
+// popularity with relative spread s over the whole corpus (persistent), and, where the router
+// has specialised by domain, a spread s_seq within one sequence that independent sequences
+// average out: a dispatch of n sequences sees s^2 + s_seq^2 / n, which a rank of g experts
+// averages to (1 - 1/EP) / g of it. The slowest of EP ranks sits Z_EP standard deviations
 // above the mean (Z_n: the expected maximum of n standard normals):
-//     R = 1 + Z_EP sqrt(c / mu + s^2 (1 - 1/EP) / g),
+//     R = 1 + Z_EP sqrt(c / mu + (s^2 + s_seq^2 / n) (1 - 1/EP) / g),
 // capped by the capacity factor when tokens beyond it are dropped (or padded to it).
 //
-// s per balancing method comes from published router statistics (data/routing.yaml): Wang et
-// al. 2024, "Auxiliary-Loss-Free Load Balancing Strategy for Mixture-of-Experts" (arXiv
-// 2408.15664), Table 2: MaxVio_global (max expert load / mean - 1, 64 experts top-6) 0.52 with
-// an auxiliary loss and 0.04 with bias balancing on the 3B model, so s = MaxVio / Z_64.
+// s and s_seq per balancing method (data/routing.yaml). A micro-batch auxiliary loss balances
+// every sequence, so its router keeps only a corpus-wide skew: Wang et al. 2024,
+// "Auxiliary-Loss-Free Load Balancing Strategy for Mixture-of-Experts" (arXiv 2408.15664),
+// Table 2: MaxVio_global (max expert load / mean - 1, 64 experts top-6) 0.52 with an auxiliary
+// loss and 0.04 with bias balancing on the 3B model, so s = MaxVio / Z_64. A global-batch loss
+// (Qwen3's; Qiu et al. 2025, arXiv 2501.11873) balances only the corpus and lets the experts
+// specialise by domain: s_seq from forced-versus-dropless throughput of Qwen3-235B-A22B.
 // "forced" is Megatron-Core's moe_router_force_load_balancing (benchmarks): every rank gets the
 // mean.
 #pragma once
@@ -29,7 +34,8 @@ namespace colossim {
 
 struct Balancing {
   std::string name;
-  double skew = 0;  // s: relative spread of the experts' popularity
+  double skew = 0;           // s: relative spread of the experts' popularity over the corpus
+  double sequence_skew = 0;  // s_seq: its spread within one sequence, beyond the corpus's
   bool forced = false;
   std::string source;
 };
@@ -53,7 +59,10 @@ struct Balancing {
 [[nodiscard]] double deduplicated_rank_share(const Model& model, long long ranks);
 
 // The slowest expert-parallel rank's routed tokens over the mean, for `tokens_per_rank` tokens
-// dispatched by each of `ep` ranks (1 when ep <= 1 or the model is dense).
-[[nodiscard]] double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep);
+// dispatched by each of `ep` ranks, drawn from `sequences` independent sequences (at least 1:
+// ranks splitting one sequence by tensor or context parallelism share it); 1 when ep <= 1 or
+// the model is dense.
+[[nodiscard]] double slowest_rank_load(const Model& model, double tokens_per_rank, long long ep,
+                                       double sequences = 1);
 
 }  // namespace colossim

@@ -89,6 +89,25 @@ TEST(Routing, NoRankGetsMoreThanEveryTokensCopiesToItsExperts) {
   EXPECT_DOUBLE_EQ(slowest_rank_load(moe_model(2, 2, "aux-loss"), 16, 2), 1.0);
 }
 
+// A router balanced over the global batch specialises by domain: one sequence's tokens crowd
+// onto some experts, and a dispatch holding more independent sequences averages that out (part
+// of one sequence counts as one). A micro-batch loss keeps only the corpus-wide skew, which no
+// number of sequences averages; a written skew is the whole spread a dispatch sees.
+TEST(Routing, SequenceSkewAveragesOverIndependentSequences) {
+  const Model global = moe_model(128, 8, "global-aux-loss");
+  const double one = slowest_rank_load(global, 4096, 8, 1);
+  const double four = slowest_rank_load(global, 4096, 8, 4);
+  EXPECT_DOUBLE_EQ(slowest_rank_load(global, 4096, 8, 0.25), one);
+  EXPECT_LT(four, one);
+  EXPECT_NEAR((four - 1) / (one - 1), 0.5, 0.02);  // the per-sequence spread dominates
+  const Model aux = moe_model(128, 8, "aux-loss");
+  EXPECT_GT(one, slowest_rank_load(aux, 4096, 8, 1));
+  EXPECT_DOUBLE_EQ(slowest_rank_load(aux, 4096, 8, 1), slowest_rank_load(aux, 4096, 8, 16));
+  Model written = global;
+  written.moe->skew = 0.3;
+  EXPECT_DOUBLE_EQ(slowest_rank_load(written, 4096, 8, 1), slowest_rank_load(written, 4096, 8, 4));
+}
+
 TEST(Routing, UnknownBalancingIsAnInputError) {
   EXPECT_THROW((void)colossim::testing::scenario(
                    "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: mixtral-8x7b, moe: "
