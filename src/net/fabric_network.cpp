@@ -55,9 +55,38 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
   const double leaf_bundle = spray ? static_cast<double>(f.spines_per_pod()) : 1.0;
   const double pod_bundle =
       leaf_bundle * (spray ? static_cast<double>(f.core_uplinks_per_spine()) : 1.0);
-  std::vector<int> compact(static_cast<size_t>(links), -1);
-  std::vector<int> load;  // flows per fabric link so far (adaptive routing)
-  if (routing_ == Routing::adaptive) load.assign(static_cast<size_t>(links), 0);
+  // Indexed by fabric link, kept per thread from one call to the next and put back as found on
+  // leaving: a 100,000-GPU fabric has millions of links, and filling two such arrays for every
+  // phase cost more than routing the phase.
+  struct Scratch {
+    std::vector<int> compact;  // the link's id in `net`, or -1
+    std::vector<int> load;     // flows per fabric link so far (adaptive routing)
+    std::vector<size_t> touched;
+  };
+  thread_local Scratch scratch;
+  struct Restore {
+    Scratch& s;
+    explicit Restore(Scratch& scratch) : s(scratch) {}
+    Restore(const Restore&) = delete;
+    Restore& operator=(const Restore&) = delete;
+    ~Restore() {
+      for (const size_t l : s.touched) {
+        s.compact[l] = -1;
+        s.load[l] = 0;
+      }
+      s.touched.clear();
+    }
+  } restore(scratch);
+  if (scratch.compact.size() < static_cast<size_t>(links)) {
+    scratch.compact.resize(static_cast<size_t>(links), -1);
+    scratch.load.resize(static_cast<size_t>(links), 0);
+  }
+  std::vector<int>& compact = scratch.compact;
+  std::vector<int>& load = scratch.load;
+  auto count_flow = [&](long long l) {
+    int& n = load[static_cast<size_t>(l)];
+    if (n++ == 0) scratch.touched.push_back(static_cast<size_t>(l));
+  };
   std::vector<int> path, best, local;
   // Background transfers come first (persistent flows of infinite size), so that adaptive
   // routing steers the phase's own flows around them as it would around busy queues.
@@ -69,6 +98,7 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
       int& id = compact[static_cast<size_t>(l)];
       const LinkTier t = f.tier(l);
       if (id < 0) {
+        scratch.touched.push_back(static_cast<size_t>(l));
         const double bundle = t == LinkTier::leaf_spine   ? leaf_bundle
                               : t == LinkTier::spine_core ? pod_bundle
                                                           : 1.0;
@@ -167,11 +197,11 @@ FabricNetwork::Routed FabricNetwork::route(const Phase& phase) const {
       }
     }
     const long long best_choice = candidate(best_j);
-    ++load[static_cast<size_t>(up.leaf_up + best_j)];
-    ++load[static_cast<size_t>(up.leaf_down + best_j)];
+    count_flow(up.leaf_up + best_j);
+    count_flow(up.leaf_down + best_j);
     if (up.tiers_up == 2) {
-      ++load[static_cast<size_t>(up.spine_up + best_j * u2 + best_choice / u1)];
-      ++load[static_cast<size_t>(up.spine_down + best_j * u2 + best_choice / u1)];
+      count_flow(up.spine_up + best_j * u2 + best_choice / u1);
+      count_flow(up.spine_down + best_j * u2 + best_choice / u1);
     }
     best.clear();
     f.path(x.src, x.dst, best_choice, best);
