@@ -18,8 +18,9 @@
 // "Auxiliary-Loss-Free Load Balancing Strategy for Mixture-of-Experts" (arXiv 2408.15664),
 // Table 2: MaxVio_global (max expert load / mean - 1, 64 experts top-6) 0.52 with an auxiliary
 // loss and 0.04 with bias balancing on the 3B model, so s = MaxVio / Z_64. A global-batch loss
-// (Qwen3's; Qiu et al. 2025, arXiv 2501.11873) balances only the corpus and lets the experts
-// specialise by domain: s_seq from forced-versus-dropless throughput of Qwen3-235B-A22B.
+// (Qwen3's; Qiu et al. 2025, arXiv 2501.11873) or bias balancing (DeepSeek-V3's) balances only
+// the batch and lets the experts specialise by domain: s_seq from forced-versus-dropless
+// throughput of Qwen3-235B-A22B.
 // "forced" is Megatron-Core's moe_router_force_load_balancing (benchmarks): every rank gets the
 // mean.
 #pragma once
