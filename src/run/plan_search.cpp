@@ -182,10 +182,26 @@ class Enumeration {
     return std::move(fitting_);
   }
 
-  // Why nothing fits, when nothing does.
+  // Why nothing fits, when nothing does: a combination that fails, or the written keys whose
+  // product no layout can complete to the job's GPUs (the open keys are not to blame then).
   [[nodiscard]] std::string why_none() const {
-    return first_invalid_.empty() ? "no combination of the open keys divides the job's GPUs"
-                                  : "every combination is invalid, e.g. " + first_invalid_;
+    if (!first_invalid_.empty()) return "every combination is invalid, e.g. " + first_invalid_;
+    const long long gpus = s_.cluster.job_gpus();
+    std::string given;
+    long long product = 1;
+    const auto written = [&](const char* key, long long value) {
+      if (open(key)) return;
+      given += (given.empty() ? "" : " x ") + std::string("parallelism.") + key + " " +
+               std::to_string(value);
+      product *= value;
+    };
+    written("tp", s_.plan.tp);
+    written("cp", s_.plan.cp);
+    written("pp", s_.plan.pp);
+    written("dp", s_.plan.dp);
+    if (!given.empty() && gpus % product != 0)
+      return given + " does not divide the job's " + std::to_string(gpus) + " GPUs";
+    return "no combination of the open keys divides the job's " + std::to_string(gpus) + " GPUs";
   }
 
  private:

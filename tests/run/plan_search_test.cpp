@@ -295,6 +295,15 @@ TEST(PlanSearch, WhenNothingRunsTheFixedKeyIsNamed) {
   const PlanSearch r = search_plans(s, Calibration::builtin(), {});
   EXPECT_TRUE(r.ranked.empty());
   EXPECT_NE(r.why_none.find("ep x etp = 256"), std::string::npos) << r.why_none;
+  // A written TP that divides no layout of the GPUs is named, not the open keys.
+  const PlanSearch tp3 = search_plans(
+      scenario("cluster: {gpu: h100-sxm-80gb, gpus: 1024}\nmodel: {preset: llama3-70b}\n"
+               "training: {global_batch: 1024}\nparallelism: {tp: 3}\n"),
+      Calibration::builtin(), {});
+  EXPECT_TRUE(tp3.ranked.empty());
+  EXPECT_NE(tp3.why_none.find("parallelism.tp 3 does not divide the job's 1024 GPUs"),
+            std::string::npos)
+      << tp3.why_none;
 }
 
 // `colossim plan` proposes the stack's MoE options for open keys: DeepEP where the EP group spans
