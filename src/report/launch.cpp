@@ -185,8 +185,12 @@ std::string megatron_command(const Scenario& s, const Plan& p) {
   // connections) is on; on Blackwell it is not needed and does no harm.
   const bool one_connection =
       (p.tp > 1 || p.cp > 1) && p.zero < 2 && !(p.ep > 1 && p.moe_a2a_overlap);
+  // Expandable segments keep the caching allocator's fragmentation small, as the memory the
+  // plan was chosen by assumes (NVIDIA's Megatron recipes set them; report.cpp has the cost of
+  // going without).
   return fmt::format(
-      "{}torchrun --nnodes {} --nproc_per_node {} pretrain_gpt.py {} --train-samples {} "
+      "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True {}torchrun --nnodes {} --nproc_per_node "
+      "{} pretrain_gpt.py {} --train-samples {} "
       "--lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine --lr-warmup-samples {} "
       "--mock-data --tokenizer-type NullTokenizer",
       one_connection ? "CUDA_DEVICE_MAX_CONNECTIONS=1 " : "",
@@ -334,7 +338,8 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
       "# colossim's plan for {} as a TorchTitan config (pytorch/torchtitan @b5bcd76c, "
       "2026-08-21).\n"
       "# Save as colossim_plan.py on PYTHONPATH and run\n"
-      "#   torchrun --nnodes {} --nproc_per_node {} -m torchtitan.train --module colossim_plan "
+      "#   PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True torchrun --nnodes {} --nproc_per_node "
+      "{} -m torchtitan.train --module colossim_plan "
       "--config colossim_plan\n",
       s.name, std::max(1LL, s.cluster.job_gpus() / s.cluster.gpus_per_node),
       s.cluster.gpus_per_node);

@@ -208,9 +208,15 @@ std::string prediction_text(const Scenario& s, const Prediction& p,
       stack.allocator == "xla"
           ? fmt::format("                       {:.1f} GiB of it XLA's planned peak of buffers\n",
                         to_gib(p.memory.allocated()))
+          // The caching allocator's fragmentation on top: with expandable segments little
+          // (the launch lines set them); without, Megatron-Bridge's memory-tuning skill
+          // (NVIDIA-NeMo/Megatron-Bridge 067f987df skills/nemo-mbridge-perf-memory-tuning/SKILL.md,
+          // "Measured Results": Llama 3 70B SFT on 80 GB H100) ran out of
+          // memory at 58.8 GB allocated and fit with them: a third and more.
           : fmt::format(
                 "                       {:.1f} GiB of it allocated at the peak "
-                "(torch.cuda.max_memory_allocated); the caching allocator reserves 5-30% more\n",
+                "(torch.cuda.max_memory_allocated); without "
+                "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True fragmentation can add a third\n",
                 to_gib(p.memory.allocated()));
   if (p.time_to_train_days) {
     out += fmt::format(

@@ -90,7 +90,8 @@ TEST(Launch, MegatronFlagsAreOnesMegatronParses) {
 }
 
 // The whole launch: the environment validate_args asserts (CUDA_DEVICE_MAX_CONNECTIONS=1 with TP
-// or CP, unless Megatron FSDP or the MoE all-to-all overlap is on), torchrun over every GPU of the
+// or CP, unless Megatron FSDP or the MoE all-to-all overlap is on) and the allocator's expandable
+// segments, torchrun over every GPU of the
 // job, and flags all known to Megatron-LM's parser. tools/megatron_accepts.py runs the lines
 // through Megatron-LM's own parse_args and validate_args where a Megatron-LM checkout is at hand.
 TEST(Launch, MegatronCommandIsAWholeLaunch) {
@@ -120,6 +121,8 @@ TEST(Launch, MegatronCommandIsAWholeLaunch) {
     const std::vector<std::string> w = words(line.substr(0, line.find("  #")));
     ASSERT_TRUE(has(w, "pretrain_gpt.py")) << line;
     EXPECT_EQ(has(w, "CUDA_DEVICE_MAX_CONNECTIONS=1"), c.one_connection) << line;
+    // The allocator the predicted memory assumes: expandable segments, little fragmentation.
+    EXPECT_TRUE(has(w, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True")) << line;
     const auto after = [&](const std::string& flag) {
       const auto it = std::find(w.begin(), w.end(), flag);
       return it == w.end() || it + 1 == w.end() ? -1LL : std::stoll(*(it + 1));
