@@ -733,6 +733,9 @@ nlohmann::json reliability_json(const Scenario& s, const ReliabilityReport& rep)
 
 std::string runner_up_reason(const Prediction& best, const Prediction& runner_up) {
   const double loss = runner_up.step.step_time.value() - best.step.step_time.value();
+  // Within a thousandth of the step the order is the search's, not a difference to explain.
+  if (loss <= 1e-3 * best.step.step_time.value())
+    return "the runner-up ties with it (the same step time within 0.1%)";
   std::string worst_part;
   double worst = 0;
   for (size_t i = 0; i < best.step.breakdown.size() && i < runner_up.step.breakdown.size(); ++i) {
@@ -742,9 +745,6 @@ std::string runner_up_reason(const Prediction& best, const Prediction& runner_up
       worst_part = best.step.breakdown[i].name;
     }
   }
-  // Within a thousandth of the step the order is the search's, not a difference to explain.
-  if (loss <= 1e-3 * best.step.step_time.value())
-    return "the runner-up ties with it (the same step time within 0.1%)";
   std::string out = fmt::format("the runner-up takes {} longer per step", human_seconds(loss));
   if (worst_part.empty()) return out;
   // A part can lose more than the whole when another part gains back some of it.
