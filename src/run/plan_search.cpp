@@ -199,6 +199,9 @@ class Enumeration {
     written("cp", s_.plan.cp);
     written("pp", s_.plan.pp);
     written("dp", s_.plan.dp);
+    if (!open("tp") && !open("cp") && !open("pp") && !open("dp") && product != gpus)
+      return given + " makes " + std::to_string(product) + " GPUs, not the job's " +
+             std::to_string(gpus);
     if (!given.empty() && gpus % product != 0)
       return given + " does not divide the job's " + std::to_string(gpus) + " GPUs";
     return "no combination of the open keys divides the job's " + std::to_string(gpus) + " GPUs";

@@ -304,6 +304,15 @@ TEST(PlanSearch, WhenNothingRunsTheFixedKeyIsNamed) {
   EXPECT_NE(tp3.why_none.find("parallelism.tp 3 does not divide the job's 1024 GPUs"),
             std::string::npos)
       << tp3.why_none;
+  // Every layout key written: their product is the job's GPU count or nothing runs.
+  const PlanSearch all = search_plans(
+      scenario("cluster: {gpu: gb200, gpus: 72}\nmodel: {preset: llama3-8b}\n"
+               "training: {global_batch: 72}\nparallelism: {tp: 1, cp: 1, pp: 1, dp: 8}\n"),
+      Calibration::builtin(), {});
+  EXPECT_TRUE(all.ranked.empty());
+  EXPECT_NE(all.why_none.find("parallelism.dp 8 makes 8 GPUs, not the job's 72"),
+            std::string::npos)
+      << all.why_none;
 }
 
 // `colossim plan` proposes the stack's MoE options for open keys: DeepEP where the EP group spans
