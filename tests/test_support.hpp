@@ -36,6 +36,14 @@ const T& present(const std::optional<T>& x, const std::string& what) {
   return *x;
 }
 
+// Scale-out links at their full line rate, whatever the group (for physical_fabric).
+inline NetworkCalibration line_rate() {
+  NetworkCalibration c;
+  c.network_efficiency = 1.0;
+  c.network_efficiency_one_per_node = 1.0;
+  return c;
+}
+
 // Communication that takes no time, to isolate compute and schedule effects.
 class FreeNetwork final : public NetworkModel {
  public:

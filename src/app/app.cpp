@@ -400,8 +400,8 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   // the fabric alone with the calibrated link efficiencies and latencies.
   const Calibration calibration = Calibration::builtin();
   const FabricNetwork net(c, calibration.for_architecture(c.gpu.architecture).network());
-  const FabricNetwork physical = physical_fabric(
-      c, calibration.for_architecture(c.gpu.architecture).network().network_efficiency);
+  const FabricNetwork physical =
+      physical_fabric(c, calibration.for_architecture(c.gpu.architecture).network());
   if (o.algorithm != "auto") {
     const CollectiveAlgorithm* a = find_collective_algorithm(o.algorithm);
     if (a == nullptr)

@@ -32,6 +32,7 @@ class BandwidthModel final : public NetworkModel {
       : cluster_(c),
         nvlink_(c.gpu.nvlink_bandwidth * cal.nvlink_efficiency),
         nic_(c.nic_bandwidth * cal.network_efficiency),
+        nic_one_per_domain_(c.nic_bandwidth * cal.network_efficiency_one_per_node),
         nvlink_latency_(cal.nvlink_latency),
         network_latency_(c.nic.latency) {}
 
@@ -53,7 +54,8 @@ class BandwidthModel final : public NetworkModel {
       shape.d = static_cast<double>(g.domains());
       shape.m = static_cast<double>(std::min(g.crossing_part(), g.size));
       shape.nvl = cluster_.gpu.nvlink_bandwidth.value();
-      shape.port = nic_.value();
+      // One GPU in each NVLink domain: each NIC carries one GPU's ring at its own ceiling.
+      shape.port = (g.domains() == g.size ? nic_one_per_domain_ : nic_).value();
       shape.S = bytes.value();
       const Seconds links(a->estimate(shape, kind));
       return c->latency + std::max(c->time - c->latency, links);
@@ -88,6 +90,7 @@ class BandwidthModel final : public NetworkModel {
   Cluster cluster_;
   BytesPerSecond nvlink_;
   BytesPerSecond nic_;
+  BytesPerSecond nic_one_per_domain_;
   Seconds nvlink_latency_;
   Seconds network_latency_;
 };

@@ -200,12 +200,11 @@ std::array<TierUse, kLinkTiers> tier_use(const CollectiveResult& r) {
   return use;
 }
 
-FabricNetwork physical_fabric(const Cluster& cluster, double network_ceiling) {
+FabricNetwork physical_fabric(const Cluster& cluster, const NetworkCalibration& ceilings) {
   Cluster c = cluster;
   c.nic.latency = Seconds(0);
-  NetworkCalibration physical;
+  NetworkCalibration physical = ceilings;
   physical.nvlink_efficiency = 1.0;
-  physical.network_efficiency = network_ceiling;
   physical.nvlink_latency = Seconds(0);
   return {c, physical};
 }
@@ -226,7 +225,9 @@ std::optional<CollectiveResult> run_nccl_collective(const FabricNetwork& net, Co
   std::string fabric_algorithm = nccl->algorithm == "nvls-tree" ? "nvls" : nccl->algorithm;
   const CollectiveAlgorithm* a = find_collective_algorithm(fabric_algorithm);
   if (a == nullptr || a->unsupported(net, kind, groups)) fabric_algorithm = "ring";
-  CollectiveResult r = run_collective(net, kind, bytes, groups, fabric_algorithm);
+  // One GPU in each NVLink domain: each NIC carries one GPU's ring at its own ceiling.
+  CollectiveResult r = run_collective(domains == ranks ? net.one_per_domain() : net, kind, bytes,
+                                      groups, fabric_algorithm);
   if (nccl->algorithm == "nvls-tree") {
     // NCCL pipelines NVLS-tree's stages chunk by chunk on disjoint links (the NVSwitch, then the
     // network, then the NVSwitch): the slowest stage, not their sum, bounds the transfer.

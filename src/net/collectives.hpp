@@ -65,10 +65,12 @@ inline constexpr std::array<const char*, kLinkTiers> tier_name = {"nvlink", "gpu
 
 // The fabric with no per-hop latency: what the transfers of a collective alone take, for the
 // NCCL cost model to add its own latency to. NVLink at its link rate (NCCL's channel bandwidths
-// already stand below it); the scale-out links at `network_ceiling` of theirs, the share of a
-// NIC's line rate nccl-tests measures (data/calibration.yaml network_efficiency, measured):
-// NCCL's search speeds (48 of 50 GB/s) are classes, not throughputs.
-[[nodiscard]] FabricNetwork physical_fabric(const Cluster& cluster, double network_ceiling);
+// already stand below it); the scale-out links at the share of a NIC's line rate nccl-tests
+// measures (`ceilings`: data/calibration.yaml network_efficiency, and
+// network_efficiency_one_per_node for a group of one GPU per NVLink domain; measured): NCCL's
+// search speeds (48 of 50 GB/s) are classes, not throughputs.
+[[nodiscard]] FabricNetwork physical_fabric(const Cluster& cluster,
+                                            const NetworkCalibration& ceilings);
 
 // A collective as NCCL runs it (net/nccl_model.hpp): NCCL's choice of algorithm and protocol,
 // its latency, and the transfer at NCCL's channel bandwidth or the fabric's, whichever is slower

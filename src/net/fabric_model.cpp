@@ -46,7 +46,7 @@ constexpr long long kSliceMembers = 8192;
 class FabricModel final : public NetworkModel {
  public:
   FabricModel(const Cluster& c, const NetworkCalibration& cal)
-      : net_(c, cal), physical_(physical_fabric(c, cal.network_efficiency)), cluster_(c) {}
+      : net_(c, cal), physical_(physical_fabric(c, cal)), cluster_(c) {}
 
   [[nodiscard]] std::string name() const override { return "fabric"; }
 

@@ -24,6 +24,7 @@ FabricNetwork::FabricNetwork(const Cluster& c, const NetworkCalibration& cal)
       routing_(parse_routing(c.routing)),
       nvlink_bw_(c.gpu.nvlink_bandwidth.value() * cal.nvlink_efficiency),
       port_bw_(c.nic_bandwidth.value() * cal.network_efficiency),
+      port_bw_one_per_domain_(c.nic_bandwidth.value() * cal.network_efficiency_one_per_node),
       nvlink_lat_(cal.nvlink_latency.value() / 2),
       hop_lat_(c.nic.latency.value() / 4) {}
 
@@ -38,6 +39,12 @@ double FabricNetwork::latency(LinkTier tier) const {
 FabricNetwork FabricNetwork::with_background(std::vector<Transfer> background) const {
   FabricNetwork copy = *this;
   copy.background_ = std::make_shared<const std::vector<Transfer>>(std::move(background));
+  return copy;
+}
+
+FabricNetwork FabricNetwork::one_per_domain() const {
+  FabricNetwork copy = *this;
+  copy.port_bw_ = port_bw_one_per_domain_;
   return copy;
 }
 

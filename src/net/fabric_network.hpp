@@ -95,6 +95,10 @@ class FabricNetwork {
   // for as long as the phase lasts; the phase ends when its own transfers have arrived.
   [[nodiscard]] FabricNetwork with_background(std::vector<Transfer> background) const;
 
+  // The same fabric for a collective whose group has one GPU in each NVLink domain: its
+  // scale-out links at the ceiling such a ring reaches (network_efficiency_one_per_node).
+  [[nodiscard]] FabricNetwork one_per_domain() const;
+
   // A phase's flows on the links they use, numbered compactly (for run(), and for putting the
   // same flows through another simulator).
   struct Routed {
@@ -111,7 +115,7 @@ class FabricNetwork {
   Cluster cluster_;
   Fabric fabric_;
   Routing routing_;
-  double nvlink_bw_, port_bw_, nvlink_lat_, hop_lat_;
+  double nvlink_bw_, port_bw_, port_bw_one_per_domain_, nvlink_lat_, hop_lat_;
   std::shared_ptr<const std::vector<Transfer>> background_;
 };
 

@@ -34,6 +34,9 @@ struct NetworkCalibration {
   double nvlink_efficiency = 0.8;   // achieved bus bandwidth / NVLink per-direction bandwidth
   double network_efficiency = 0.9;  // achieved bus bandwidth / NIC line rate
   Seconds nvlink_latency = Seconds(3e-6);  // per algorithm step inside a node
+  // Achieved bus bandwidth / NIC line rate of a collective whose group has one GPU in each
+  // NVLink domain: each NIC carries one GPU's ring, and nothing crosses NVLink on the way.
+  double network_efficiency_one_per_node = 0.9;
 };
 
 // What a model that simulates the whole fabric saw of one collective (for the step report):

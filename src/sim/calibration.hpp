@@ -36,6 +36,8 @@ struct ArchCalibration {
   double kernel_gap_us = 0;
   double nvlink_efficiency = 0.8;
   double network_efficiency = 0.9;
+  // The same for a collective with one GPU in each NVLink domain (a DP group under TP 8).
+  double network_efficiency_one_per_node = 0.9;
   double nvlink_latency_us = 3;
   // Under a power limit below TDP, the fraction of power given up over the fraction of
   // compute speed lost (cluster.gpu_power_limit_w).
@@ -43,7 +45,8 @@ struct ArchCalibration {
   // Constants that are measured figures (cited in the data file), never fitted.
   std::set<std::string> measured;
   [[nodiscard]] NetworkCalibration network() const {
-    return {nvlink_efficiency, network_efficiency, Seconds(nvlink_latency_us * 1e-6)};
+    return {nvlink_efficiency, network_efficiency, Seconds(nvlink_latency_us * 1e-6),
+            network_efficiency_one_per_node};
   }
 };
 

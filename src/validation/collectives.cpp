@@ -135,6 +135,15 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   r.metric = "busbw_gbps";
   r.measured = c.busbw_gbps;
   // The row's GPUs as a cluster: whole nodes of its GPU's usual node, or fewer GPUs of one node.
+  // A row that uses fewer GPUs of each of several nodes (nccl-tests with one rank per node)
+  // runs on whole nodes, the group taking the first gpus_per_node GPUs of each.
+  long long node_gpus = c.gpus;
+  if (const Gpu* gpu = catalog.find_gpu(c.gpu)) {
+    if (const Node* node = catalog.find_node(gpu->node)) node_gpus = node->gpus;
+  }
+  const long long nodes = (c.gpus + c.gpus_per_node - 1) / c.gpus_per_node;
+  const bool spread = nodes > 1 && c.gpus_per_node < node_gpus && c.gpus % c.gpus_per_node == 0;
+  const long long cluster_gpus = spread ? nodes * node_gpus : c.gpus;
   std::string network;
   if (!c.nic.empty()) network += "nic: " + c.nic;
   if (!c.nic.empty() && c.nic_gbps > 0) network += fmt::format(", nic_gbps: {}", c.nic_gbps);
@@ -145,7 +154,7 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   const Scenario s = read_scenario_text(
       fmt::format("cluster: {{gpu: {}, gpus: {}{}}}\nmodel: {{preset: llama3-8b}}\n"
                   "training: {{global_batch: {}}}\n",
-                  c.gpu, c.gpus, network, c.gpus),
+                  c.gpu, cluster_gpus, network, cluster_gpus),
       c.id, catalog);
   const Collective op = *find_collective(c.op);  // checked when the table was read
   if (auto problem = fabric_problem(s.cluster)) {
@@ -153,12 +162,13 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
     return r;
   }
   RankGroups groups(1);
-  for (long long g = 0; g < c.gpus; ++g) groups.front().push_back(g);
+  for (long long g = 0; g < c.gpus; ++g)
+    groups.front().push_back(spread ? g / c.gpus_per_node * node_gpus + g % c.gpus_per_node : g);
   // NCCL's cost model on the physical fabric; what its tuner does not time (all-to-all) on the
   // fabric alone, with the calibrated link efficiencies and latencies.
   const NetworkCalibration links =
       calibration.for_architecture(s.cluster.gpu.architecture).network();
-  const FabricNetwork physical = physical_fabric(s.cluster, links.network_efficiency);
+  const FabricNetwork physical = physical_fabric(s.cluster, links);
   auto result = run_nccl_collective(physical, op, Bytes(c.size_bytes), groups, c.algorithm);
   if (!result) {
     const FabricNetwork net(s.cluster, links);

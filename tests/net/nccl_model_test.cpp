@@ -130,7 +130,7 @@ TEST(NcclModel, PluginLatencyAddsToEveryNetworkStep) {
 // it; with every group of a job sharing a thin top tier, the fabric does.
 TEST(NcclModel, TheFabricBoundsTheTransferUnderContention) {
   const Cluster node = cluster("h100-sxm-80gb", 8);
-  const FabricNetwork idle = physical_fabric(node, 1.0);
+  const FabricNetwork idle = physical_fabric(node, colossim::testing::line_rate());
   const double s = 1024.0 * 1024 * 1024;
   const auto alone =
       run_nccl_collective(idle, Collective::all_reduce, Bytes(s), {{0, 1, 2, 3, 4, 5, 6, 7}});
@@ -140,7 +140,7 @@ TEST(NcclModel, TheFabricBoundsTheTransferUnderContention) {
 
   Cluster thin =
       cluster("h100-sxm-80gb", 1024, "nic: cx7-roce-400, topology: clos, oversubscription: 8");
-  const FabricNetwork fabric = physical_fabric(thin, 1.0);
+  const FabricNetwork fabric = physical_fabric(thin, colossim::testing::line_rate());
   RankGroups rails;  // GPU r of every node: 8 groups of 128 across the whole fabric
   for (long long r = 0; r < 8; ++r) {
     rails.emplace_back();

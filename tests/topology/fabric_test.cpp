@@ -471,10 +471,10 @@ TEST(Fabric, NvlinkPartitionsSplitARackScaleDomain) {
   RankGroups rack(1);
   for (long long g = 0; g < 72; ++g) rack.front().push_back(g);
   const double s = 1024.0 * 1024 * 1024;
-  const auto one =
-      run_collective(physical_fabric(whole, 1.0), Collective::all_reduce, Bytes(s), rack, "ring");
-  const auto two =
-      run_collective(physical_fabric(cut, 1.0), Collective::all_reduce, Bytes(s), rack, "ring");
+  const auto one = run_collective(physical_fabric(whole, colossim::testing::line_rate()),
+                                  Collective::all_reduce, Bytes(s), rack, "ring");
+  const auto two = run_collective(physical_fabric(cut, colossim::testing::line_rate()),
+                                  Collective::all_reduce, Bytes(s), rack, "ring");
   const size_t host = static_cast<size_t>(LinkTier::host);
   EXPECT_EQ(tier_use(one)[host].links, 0);
   EXPECT_GT(tier_use(two)[host].links, 0);
