@@ -25,6 +25,7 @@ constexpr std::array<const char*, 3> kProtoNames = {"LL", "LL128", "Simple"};
 // Per GPU architecture: the ring search's channels, NVLS heads and the caps by node count.
 struct Arch {
   double ring_channels = 0, ring_channel_gbps = 0;
+  double ring_step_multi_node = 0;  // us, measured; 0: the tuner's latencies
   double nvls_heads = 0, nvls_channel_gbps = 0, nvls_efficiency = 0;
   std::vector<double> nvls_channels;  // CTAs: one NVLink domain, several
   std::vector<double> inter_speeds, ll_max, ring_ll128, tree, tree_ll128, nvls_tree;
@@ -106,6 +107,9 @@ Constants load(const ConfigNode& data) {
     Arch x;
     x.ring_channels = a.number("ring_channels");
     x.ring_channel_gbps = a.number("ring_channel_gbps");
+    x.ring_step_multi_node = a.number("ring_step_us_multi_node");
+    if (!(x.ring_step_multi_node >= 0 && x.ring_step_multi_node < 1000))
+      a.fail("ring_step_us_multi_node", "microseconds from 0 to 1000");
     x.nvls_heads = a.number("nvls_heads");
     x.nvls_channel_gbps = a.number("nvls_channel_gbps");
     x.nvls_efficiency = a.number("nvls_efficiency");
@@ -265,16 +269,19 @@ double log2_floor(double x) { return std::floor(std::log2(std::max(1.0, x))); }
 // transfer, reaches chunk / (chunk + overhead) of its bandwidth.
 double chunk_rate(double chunk, double overhead) { return chunk / (chunk + overhead); }
 
-// `tuned_algbw` is the tuner's; the run reaches `efficiency` of it (the chunk cost).
+// `tuned_algbw` and `latency_us` are the tuner's; the run reaches `efficiency` of its bandwidth
+// (the chunk cost) and takes `run_latency_us` where measured (negative: the tuner's).
 NcclChoice choice(const Shape& s, const char* algorithm, int proto, double latency_us,
-                  double tuned_algbw, double chunk = 0, double efficiency = 1) {
+                  double tuned_algbw, double chunk = 0, double efficiency = 1,
+                  double run_latency_us = -1) {
   NcclChoice c;
   c.algorithm = algorithm;
   c.protocol = kProtoNames[static_cast<size_t>(proto)];
-  c.latency = microseconds(latency_us);
+  const double run_latency = run_latency_us >= 0 ? run_latency_us : latency_us;
+  c.latency = microseconds(run_latency);
   c.tuned = microseconds(latency_us + s.bytes / (1000.0 * tuned_algbw));
   c.algbw_gbps = tuned_algbw * efficiency;
-  c.time = microseconds(latency_us + s.bytes / (1000.0 * c.algbw_gbps));
+  c.time = microseconds(run_latency + s.bytes / (1000.0 * c.algbw_gbps));
   c.chunk = Bytes(chunk);
   c.chunk_efficiency = efficiency;
   return c;
@@ -339,7 +346,13 @@ void ring(const Shape& s, const Arch& a, std::vector<NcclChoice>& out) {
                          : bus;
     const auto [chunk, efficiency] =
         p == kSimple ? ring_simple_chunk(s, bus) : std::pair<double, double>{0, 1};
-    out.push_back(choice(s, "ring", p, latency, b * s.n / n_steps, chunk, efficiency));
+    // A ring across domains runs every step, over NVLink or the network, at about the measured
+    // step cost (data/nccl.yaml ring_step_us_multi_node), not at the tuner's per-link latencies:
+    // LL128 and Simple, the protocols of the sizes measured.
+    const double run_latency = s.nodes > 1 && p != kLl && a.ring_step_multi_node > 0
+                                   ? k.base.at("ring")[up] + n_steps * a.ring_step_multi_node
+                                   : -1;
+    out.push_back(choice(s, "ring", p, latency, b * s.n / n_steps, chunk, efficiency, run_latency));
   }
 }
 

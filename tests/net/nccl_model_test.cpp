@@ -213,3 +213,26 @@ TEST(NcclModel, ARingAcrossDomainsIsNoFasterOnNvlinkThanOneInside) {
   EXPECT_LE(bus_two, bus_one * 72 / 71 * (1 + 1e-12));
   EXPECT_GT(bus_two, bus_one);
 }
+
+// A ring across nodes runs every step at the measured step cost (data/nccl.yaml
+// ring_step_us_multi_node: 8 us on Hopper), whichever link the step crosses, where the tuner
+// charges NVLink steps 1.9 us: 31 MiB gathered over 10 nodes of 8 H100 takes 14 + 79 x 8 us
+// beside its transfer (measured 0.68 ms in all; the tuner's latency gave 0.29). NCCL still
+// chooses by its tuner's figures; one node, and A100 (nothing measured), keep them.
+TEST(NcclModel, ARingAcrossNodesPaysTheMeasuredStepCostOnEveryStep) {
+  const double s = 31.0 * 1024 * 1024;
+  const auto across =
+      nccl_choice(cluster("h100-sxm-80gb", 80), Collective::all_gather, Bytes(s), 80, 10, "ring");
+  ASSERT_TRUE(across.has_value());
+  ASSERT_NE(across->protocol, "LL");
+  EXPECT_NEAR(us(across->latency), (across->protocol == "LL128" ? 14.0 : 8.4) + 79 * 8.0, 1e-9);
+  EXPECT_LT(us(across->tuned), us(across->time));  // the tuner expects it sooner
+  const auto inside =
+      nccl_choice(cluster("h100-sxm-80gb", 8), Collective::all_gather, Bytes(s), 8, 1, "ring");
+  ASSERT_TRUE(inside.has_value());
+  EXPECT_LT(us(inside->latency), 7 * 8.0);
+  const auto ampere =
+      nccl_choice(cluster("a100-sxm-80gb", 80), Collective::all_gather, Bytes(s), 80, 10, "ring");
+  ASSERT_TRUE(ampere.has_value());
+  EXPECT_LT(us(ampere->latency), 79 * 8.0);
+}
