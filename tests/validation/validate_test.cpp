@@ -36,17 +36,25 @@ TEST(Validation, CalibrationSetErrorStaysWithinBound) {
   EXPECT_LE(r.worst, kWorstBound) << "worst case grew: " << r.worst_id;
   for (const auto& [name, g] : r.groups) EXPECT_LE(g.mape, 0.15) << name;
   // Scaling series: how per-GPU throughput changes from the fewest to the most GPUs. Megatron's
-  // and NeMo's series follow the measured trend within 3 points (issue 13 asks 2; FSDP's MPT
-  // series lose 2-8 points more than predicted and are reported, not bounded).
-  int megatron_series = 0;
+  // and NeMo's series follow the measured trend within 2 points, as issue 13 asks (1.6 today).
+  // FSDP's MPT series, whose per-layer collectives run on rings of 128-512 GPUs, lose up to 4.4
+  // points more than predicted (7.9 before a ring across nodes paid its measured step cost):
+  // bounded at 5 so that the gap cannot grow back unseen.
+  int megatron_series = 0, fsdp_series = 0;
   for (const auto& s : r.series) {
     EXPECT_GE(s.points, 3) << s.name;
+    const double gap = std::fabs(s.predicted_change - s.measured_change);
+    if (s.name.rfind("MosaicML MPT", 0) == 0) {
+      ++fsdp_series;
+      EXPECT_LE(gap, 0.05) << s.name;
+    }
     if (s.name.rfind("NVIDIA DGX Cloud", 0) != 0 && s.name.rfind("Megatron-LM 2021", 0) != 0)
       continue;
     ++megatron_series;
-    EXPECT_LE(std::fabs(s.predicted_change - s.measured_change), 0.03) << s.name;
+    EXPECT_LE(gap, 0.02) << s.name;
   }
   EXPECT_GE(megatron_series, 8);
+  EXPECT_GE(fsdp_series, 6);
 }
 
 // The closed-form "bandwidth" model (no contention), which the constants were first fitted with,
