@@ -176,7 +176,7 @@ struct Args {
 };
 
 // Two or more command lines, run from the repository's directory, under --help (each is run by
-// Cli.HelpExamplesRun, except those through mpirun or into a file).
+// SlowCli.HelpExamplesRun, except those through mpirun or into a file).
 void examples(CLI::App* cmd, const std::vector<std::string>& lines, const std::string& lead = "") {
   std::string text = lead + "Examples:";
   for (const auto& line : lines) text += "\n  " + line;
