@@ -41,6 +41,7 @@ inline NetworkCalibration line_rate() {
   NetworkCalibration c;
   c.network_efficiency = 1.0;
   c.network_efficiency_one_per_node = 1.0;
+  c.network_efficiency_all_to_all = 1.0;
   return c;
 }
 

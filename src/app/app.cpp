@@ -415,8 +415,9 @@ CollectiveRun collective(Scenario s, const CollectiveOptions& o) {
   const double n = static_cast<double>(run.groups.front().size());
   for (const Bytes& size : o.sizes) {
     auto timed = run_nccl_collective(physical, o.op, size, run.groups, o.algorithm);
-    CollectiveRow row{
-        size, timed ? std::move(*timed) : run_collective(net, o.op, size, run.groups, o.algorithm)};
+    CollectiveRow row{size, timed ? std::move(*timed)
+                                  : run_collective(net.for_collective(o.op), o.op, size, run.groups,
+                                                   o.algorithm)};
     const double t = row.result.time.value();
     row.algbw_gbps = t > 0 ? size.value() / t / 1e9 : 0;
     row.busbw_gbps = row.algbw_gbps * bus_factor(o.op, n);

@@ -12,7 +12,8 @@
 //   all-reduce      2(n-1)/n * S/B + min(ring 2(n-1), tree 2 log2 n) * alpha
 //   all-gather, reduce-scatter   (n-1)/n * S/B + (n-1) * alpha          (ring)
 //   all-to-all      max(intra-domain share / B_nvlink, inter-domain share / B_nic) + alpha
-//   send-recv       S/B + alpha
+//   send-recv       S/B + alpha, across domains B no more than NCCL's p2p channels carry
+//                   (nccl_p2p_net_gbps)
 // (Thakur, Rabenseifner & Gropp, "Optimization of collective communication operations in
 // MPICH", IJHPCA 2005; the NCCL tests' bus-bandwidth definitions, nccl-tests PERFORMANCE.md.)
 #include <algorithm>
@@ -33,6 +34,7 @@ class BandwidthModel final : public NetworkModel {
         nvlink_(c.gpu.nvlink_bandwidth * cal.nvlink_efficiency),
         nic_(c.nic_bandwidth * cal.network_efficiency),
         nic_one_per_domain_(c.nic_bandwidth * cal.network_efficiency_one_per_node),
+        nic_all_to_all_(c.nic_bandwidth * cal.network_efficiency_all_to_all),
         nvlink_latency_(cal.nvlink_latency),
         network_latency_(c.nic.latency) {}
 
@@ -77,11 +79,20 @@ class BandwidthModel final : public NetworkModel {
         const Bytes intra = bytes * ((k - 1) / n);
         const Bytes inter = bytes * ((n - k) / n);
         const Seconds t_intra = intra / nvlink_;
-        const Seconds t_inter = inter / nic_;
+        const Seconds t_inter = inter / nic_all_to_all_;
         return std::max(t_intra, t_inter) + alpha;
       }
-      case Collective::send_recv:
-        return bytes / (one_domain ? nvlink_ : nic_) + alpha;
+      case Collective::send_recv: {
+        if (one_domain) return bytes / nvlink_ + alpha;
+        // Across domains no faster than the channels NCCL gives one network peer.
+        BytesPerSecond b = nic_;
+        const long long ranks = std::max(g.size, g.communicator);
+        b = BytesPerSecond(std::min(
+            b.value(),
+            nccl_p2p_net_gbps(cluster_, ranks, g.communicator_per_domain(cluster_.nvlink_domain)) *
+                1e9));
+        return bytes / b + alpha;
+      }
     }
     return Seconds(0);
   }
@@ -91,6 +102,7 @@ class BandwidthModel final : public NetworkModel {
   BytesPerSecond nvlink_;
   BytesPerSecond nic_;
   BytesPerSecond nic_one_per_domain_;
+  BytesPerSecond nic_all_to_all_;
   Seconds nvlink_latency_;
   Seconds network_latency_;
 };

@@ -175,6 +175,17 @@ CollectiveResult run_collective(const FabricNetwork& net, Collective kind, Bytes
     r.time += s.time;
     r.steps.push_back(std::move(s));
   }
+  // NCCL's send/recv across NVLink domains moves each peer's bytes on a few channels, whose
+  // proxies carry no more than nccl_p2p_net_gbps however fast the links are.
+  if (kind == Collective::send_recv && r.algorithm == "p2p") {
+    const Split s = split(net.fabric(), groups.front());
+    if (s.domains.size() > 1) {
+      const auto ranks = static_cast<long long>(groups.front().size());
+      const auto per_domain = static_cast<long long>(s.domains.front().size());
+      const double cap = nccl_p2p_net_gbps(net.cluster(), ranks, per_domain);
+      r.time = std::max(r.time, Seconds(bytes.value() / (cap * 1e9)));
+    }
+  }
   return r;
 }
 

@@ -35,6 +35,7 @@
 #include <tuple>
 
 #include "net/collectives.hpp"
+#include "net/nccl_model.hpp"
 #include "net/network.hpp"
 
 namespace colossim {
@@ -46,13 +47,17 @@ constexpr long long kSliceMembers = 8192;
 class FabricModel final : public NetworkModel {
  public:
   FabricModel(const Cluster& c, const NetworkCalibration& cal)
-      : net_(c, cal), physical_(physical_fabric(c, cal)), cluster_(c) {}
+      : net_(c, cal),
+        net_all_to_all_(net_.for_collective(Collective::all_to_all)),
+        physical_(physical_fabric(c, cal)),
+        cluster_(c) {}
 
   [[nodiscard]] std::string name() const override { return "fabric"; }
 
   [[nodiscard]] Seconds time(Collective kind, Bytes bytes, const CommGroup& g) const override {
     if (g.size <= 1 || bytes.value() <= 0) return Seconds(0);
-    const auto key = std::make_tuple(static_cast<int>(kind), bytes.value(), g.size, g.stride);
+    const auto key =
+        std::make_tuple(static_cast<int>(kind), bytes.value(), g.size, g.stride, g.communicator);
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second.shared;
     RankGroups groups = strided_groups(g.size, g.stride, cluster_.job_gpus());
@@ -84,10 +89,20 @@ class FabricModel final : public NetworkModel {
                     : run_nccl_collective(physical_, kind, bytes, {groups.front()})->time;
     } else {
       r.algorithm = fabric_algorithm = choose_algorithm(net_, kind, bytes, groups, /*nvls=*/false);
-      all = run_collective(net_, kind, bytes, groups, r.algorithm);
-      r.alone = groups.size() == 1
-                    ? all.time
-                    : run_collective(net_, kind, bytes, {groups.front()}, r.algorithm).time;
+      all = run_collective(net_for(kind), kind, bytes, groups, r.algorithm);
+      r.alone =
+          groups.size() == 1
+              ? all.time
+              : run_collective(net_for(kind), kind, bytes, {groups.front()}, r.algorithm).time;
+    }
+    // A pipeline pair's sends run in their whole pipeline group's communicator, whose size sets
+    // the channels NCCL gives each network peer (run_collective priced the pair's own).
+    if (kind == Collective::send_recv && g.communicator > g.size && !inside) {
+      const double cap = nccl_p2p_net_gbps(cluster_, g.communicator,
+                                           g.communicator_per_domain(cluster_.nvlink_domain));
+      const Seconds floor(bytes.value() / (cap * 1e9));
+      all.time = std::max(all.time, floor);
+      r.alone = std::max(r.alone, floor);
     }
     r.contended = r.shared = all.time;
     if (cluster_.cross_traffic && !inside) {
@@ -99,8 +114,8 @@ class FabricModel final : public NetworkModel {
           out = run_nccl_collective(shared_fabric, kind, bytes, on, all.algorithm);
           if (!out) out = run_nccl_collective(shared_fabric, kind, bytes, on);
         } else {
-          out = run_collective(net_.with_background(std::move(background)), kind, bytes, on,
-                               fabric_algorithm);
+          out = run_collective(net_for(kind).with_background(std::move(background)), kind, bytes,
+                               on, fabric_algorithm);
         }
         return out;
       };
@@ -174,11 +189,18 @@ class FabricModel final : public NetworkModel {
   }
 
  private:
-  FabricNetwork net_;       // calibrated: all-to-all and send/recv
+  // The calibrated fabric for what NCCL's tuner does not time: all-to-all at its own ceiling.
+  [[nodiscard]] const FabricNetwork& net_for(Collective kind) const {
+    return kind == Collective::all_to_all ? net_all_to_all_ : net_;
+  }
+
+  FabricNetwork net_;             // calibrated: all-to-all and send/recv
+  FabricNetwork net_all_to_all_;  // net_ at the all-to-all ceiling
   FabricNetwork physical_;  // link rates, no latency: NCCL's collectives (run_nccl_collective)
   Cluster cluster_;         // the job's size and placement
   mutable std::mutex mutex_;
-  mutable std::map<std::tuple<int, double, long long, long long>, CollectiveRecord> cache_;
+  mutable std::map<std::tuple<int, double, long long, long long, long long>, CollectiveRecord>
+      cache_;
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ FabricNetwork::FabricNetwork(const Cluster& c, const NetworkCalibration& cal)
       nvlink_bw_(c.gpu.nvlink_bandwidth.value() * cal.nvlink_efficiency),
       port_bw_(c.nic_bandwidth.value() * cal.network_efficiency),
       port_bw_one_per_domain_(c.nic_bandwidth.value() * cal.network_efficiency_one_per_node),
+      port_bw_all_to_all_(c.nic_bandwidth.value() * cal.network_efficiency_all_to_all),
       nvlink_lat_(cal.nvlink_latency.value() / 2),
       hop_lat_(c.nic.latency.value() / 4) {}
 
@@ -45,6 +46,12 @@ FabricNetwork FabricNetwork::with_background(std::vector<Transfer> background) c
 FabricNetwork FabricNetwork::one_per_domain() const {
   FabricNetwork copy = *this;
   copy.port_bw_ = port_bw_one_per_domain_;
+  return copy;
+}
+
+FabricNetwork FabricNetwork::for_collective(Collective kind) const {
+  FabricNetwork copy = *this;
+  if (kind == Collective::all_to_all) copy.port_bw_ = port_bw_all_to_all_;
   return copy;
 }
 

@@ -98,6 +98,9 @@ class FabricNetwork {
   // The same fabric for a collective whose group has one GPU in each NVLink domain: its
   // scale-out links at the ceiling such a ring reaches (network_efficiency_one_per_node).
   [[nodiscard]] FabricNetwork one_per_domain() const;
+  // The same fabric for a collective of `kind`: an all-to-all's scale-out links at the ceiling
+  // NCCL's grouped send/recv to every peer reaches (network_efficiency_all_to_all).
+  [[nodiscard]] FabricNetwork for_collective(Collective kind) const;
 
   // A phase's flows on the links they use, numbered compactly (for run(), and for putting the
   // same flows through another simulator).
@@ -115,7 +118,7 @@ class FabricNetwork {
   Cluster cluster_;
   Fabric fabric_;
   Routing routing_;
-  double nvlink_bw_, port_bw_, port_bw_one_per_domain_, nvlink_lat_, hop_lat_;
+  double nvlink_bw_, port_bw_, port_bw_one_per_domain_, port_bw_all_to_all_, nvlink_lat_, hop_lat_;
   std::shared_ptr<const std::vector<Transfer>> background_;
 };
 

@@ -495,6 +495,94 @@ std::optional<std::string> nccl_release_problem(const std::string& text) {
   return std::nullopt;
 }
 
+namespace {
+
+// data/nccl.yaml `p2p`: what one network peer's send/recv gets, by release.
+struct P2pRule {
+  NcclRelease from{};
+  double start = 0, start_nic_gbps = 0, ranks_per_batch = 1, channels_per_batch = 0;
+};
+struct P2p {
+  double channel_gbps = 0, comm_channels_per_gpu = 0, comm_channels_max = 0;
+  NcclRelease newest{};        // the release a cluster that names none runs
+  std::vector<P2pRule> rules;  // newest first
+};
+
+P2p load_p2p() {
+  const auto data = ConfigNode::embedded("nccl.yaml");
+  if (!data) throw InputError("data/nccl.yaml", "", "built-in data file is missing");
+  const ConfigNode n = data->child("p2p");
+  n.check_no_unknown_keys({"channel_gbps", "comm_channels_per_gpu", "comm_channels_max", "rules"});
+  P2p p;
+  p.channel_gbps = n.number("channel_gbps");
+  if (!(p.channel_gbps > 0 && p.channel_gbps < 10000)) n.fail("channel_gbps", "expected GB/s");
+  p.comm_channels_per_gpu = n.number("comm_channels_per_gpu");
+  if (!(p.comm_channels_per_gpu >= 1 && p.comm_channels_per_gpu <= 64))
+    n.fail("comm_channels_per_gpu", "expected 1 to 64 channels");
+  p.comm_channels_max = n.number("comm_channels_max");
+  if (!(p.comm_channels_max >= p.comm_channels_per_gpu && p.comm_channels_max <= 64))
+    n.fail("comm_channels_max", "expected comm_channels_per_gpu to 64 channels");
+  p.newest = *parse_release_text(data->str("version"));  // checked by load_releases
+  for (const ConfigNode& r : n.child("rules").items()) {
+    r.check_no_unknown_keys(
+        {"from", "start", "start_nic_gbps", "ranks_per_batch", "channels_per_batch"});
+    P2pRule rule;
+    const auto from = parse_release_text(r.str("from"));
+    if (!from) r.fail("from", "expected a release such as \"2.20\"");
+    rule.from = *from;
+    if (r.has("start")) rule.start = r.number("start");
+    if (r.has("start_nic_gbps")) rule.start_nic_gbps = r.number("start_nic_gbps");
+    if (!(rule.start >= 1 || rule.start_nic_gbps > 0))
+      r.fail("start", "expected channels (1 or more) or start_nic_gbps");
+    if (r.has("ranks_per_batch")) rule.ranks_per_batch = r.number("ranks_per_batch");
+    if (r.has("channels_per_batch")) rule.channels_per_batch = r.number("channels_per_batch");
+    if (!(rule.ranks_per_batch >= 1)) r.fail("ranks_per_batch", "expected 1 or more");
+    if (!p.rules.empty() && !(rule.from < p.rules.back().from))
+      r.fail("from", "expected the rules newest first");
+    p.rules.push_back(rule);
+  }
+  if (p.rules.empty()) n.fail("rules", "expected one rule or more");
+  return p;
+}
+
+const P2p& p2p_data() {
+  static const P2p p = load_p2p();
+  return p;
+}
+
+}  // namespace
+
+double nccl_p2p_channels(const Cluster& cluster, long long ranks, long long per_domain) {
+  const P2p& p = p2p_data();
+  const auto named =
+      cluster.nccl_version.empty() ? std::nullopt : parse_release_text(cluster.nccl_version);
+  const NcclRelease release = named ? *named : p.newest;
+  const P2pRule* rule = &p.rules.back();
+  for (const P2pRule& r : p.rules) {
+    if (!(release < r.from)) {
+      rule = &r;
+      break;
+    }
+  }
+  const double comm_channels =
+      std::min(p.comm_channels_max,
+               p.comm_channels_per_gpu * static_cast<double>(std::max(1LL, per_domain)));
+  double channels = rule->start;
+  if (rule->start_nic_gbps > 0)
+    channels = std::max(1.0, std::ceil(cluster.nic_bandwidth.value() / 1e9 / rule->start_nic_gbps));
+  channels = std::min(channels, comm_channels);
+  if (rule->channels_per_batch > 0) {
+    const double batches = std::ceil(static_cast<double>(ranks) / rule->ranks_per_batch);
+    while (channels > 1 && channels * batches > comm_channels * rule->channels_per_batch)
+      channels = std::floor(channels / 2);
+  }
+  return channels;
+}
+
+double nccl_p2p_net_gbps(const Cluster& cluster, long long ranks, long long per_domain) {
+  return nccl_p2p_channels(cluster, ranks, per_domain) * p2p_data().channel_gbps;
+}
+
 double nccl_sm_share(const Cluster& cluster, Collective kind, Bytes bytes, const CommGroup& group) {
   if (cluster.gpu.sms <= 0) return 0;
   const auto c = nccl_choice(cluster, kind, bytes, group.size, group.domains());

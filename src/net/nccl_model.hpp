@@ -56,6 +56,16 @@ struct NcclChoice {
                                                     Bytes bytes, long long ranks, long long domains,
                                                     const std::string& only = "");
 
+// Point-to-point between GPUs of different NVLink domains (a pipeline group's sends, nccl-tests
+// sendrecv_perf), in a communicator of `ranks` GPUs, `per_domain` of them in each domain: the
+// channels the cluster's NCCL release gives one network peer (data/nccl.yaml `p2p.rules`), and
+// what they carry at most, each channel at the measured p2p.channel_gbps, in GB/s.
+// Limits: every transport (EFA's plugin included) gets InfiniBand's rule and channel rate.
+[[nodiscard]] double nccl_p2p_channels(const Cluster& cluster, long long ranks,
+                                       long long per_domain);
+[[nodiscard]] double nccl_p2p_net_gbps(const Cluster& cluster, long long ranks,
+                                       long long per_domain);
+
 // The share of the GPU's SMs NCCL's kernel for this collective over `group` occupies while it
 // runs (one CTA per channel, each on its own SM): what compute overlapped with it loses. 0 where
 // NCCL's tuner does not time the collective.

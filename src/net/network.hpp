@@ -37,6 +37,9 @@ struct NetworkCalibration {
   // Achieved bus bandwidth / NIC line rate of a collective whose group has one GPU in each
   // NVLink domain: each NIC carries one GPU's ring, and nothing crosses NVLink on the way.
   double network_efficiency_one_per_node = 0.9;
+  // Achieved share of the NIC line rate for the bytes an all-to-all sends across NVLink
+  // domains (NCCL's grouped send/recv to every peer at once, no ring to pace it).
+  double network_efficiency_all_to_all = 0.9;
 };
 
 // What a model that simulates the whole fabric saw of one collective (for the step report):

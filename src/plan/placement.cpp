@@ -141,6 +141,7 @@ Groups place_groups(const Plan& p, const Cluster& c) {
   g.edp = comm(Dimension::edp);
   g.etp = comm(Dimension::etp);
   g.pp = strided(2, group_layout(p, Dimension::pp).stride, domain);  // neighbouring stages
+  g.pp.communicator = p.pp;  // Megatron's batched sends run in the pipeline group's communicator
   return g;
 }
 

@@ -60,6 +60,7 @@ const std::vector<CalibrationParameter>& calibration_parameters() {
       {"network_efficiency", &ArchCalibration::network_efficiency, 0.5, 0.98},
       {"network_efficiency_one_per_node", &ArchCalibration::network_efficiency_one_per_node, 0.5,
        0.99},
+      {"network_efficiency_all_to_all", &ArchCalibration::network_efficiency_all_to_all, 0.5, 0.99},
       {"nvlink_latency_us", &ArchCalibration::nvlink_latency_us, 0.5, 20},
       {"power_elasticity", &ArchCalibration::power_elasticity, 1.0, 3.0},
   };

@@ -38,6 +38,8 @@ struct ArchCalibration {
   double network_efficiency = 0.9;
   // The same for a collective with one GPU in each NVLink domain (a DP group under TP 8).
   double network_efficiency_one_per_node = 0.9;
+  // The same for the bytes an all-to-all sends across NVLink domains.
+  double network_efficiency_all_to_all = 0.9;
   double nvlink_latency_us = 3;
   // Under a power limit below TDP, the fraction of power given up over the fraction of
   // compute speed lost (cluster.gpu_power_limit_w).
@@ -46,7 +48,7 @@ struct ArchCalibration {
   std::set<std::string> measured;
   [[nodiscard]] NetworkCalibration network() const {
     return {nvlink_efficiency, network_efficiency, Seconds(nvlink_latency_us * 1e-6),
-            network_efficiency_one_per_node};
+            network_efficiency_one_per_node, network_efficiency_all_to_all};
   }
 };
 

@@ -110,9 +110,18 @@ struct CommGroup {
   // rack and 56 in the next), the fewest members one of them has in a domain, whose traffic
   // crosses the boundary: the slowest group's; 0 where every group keeps to whole domains.
   long long straddle = 0;
+  // The NCCL communicator the group's operations run in, where it is larger than the group: a
+  // pipeline pair's sends run in their whole pipeline group's (nccl_p2p_channels); 0: the group.
+  long long communicator = 0;
   [[nodiscard]] long long domains() const {
     const long long d = (size + per_domain - 1) / per_domain;
     return straddle > 0 ? std::max(2LL, d) : d;
+  }
+  // Members of `communicator` in one NVLink domain of `domain` GPUs: the group's members
+  // `stride` ranks apart, whole domains apart or several to a domain.
+  [[nodiscard]] long long communicator_per_domain(long long domain) const {
+    const long long ranks = std::max(size, communicator);
+    return stride >= domain ? 1 : std::min(ranks, std::max(1LL, domain / stride));
   }
   // Members in the slowest group's smallest domain part: what crosses the network.
   [[nodiscard]] long long crossing_part() const {

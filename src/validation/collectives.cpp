@@ -171,7 +171,7 @@ CaseResult validate_collective(const CollectiveCase& c, const Catalog& catalog,
   const FabricNetwork physical = physical_fabric(s.cluster, links);
   auto result = run_nccl_collective(physical, op, Bytes(c.size_bytes), groups, c.algorithm);
   if (!result) {
-    const FabricNetwork net(s.cluster, links);
+    const FabricNetwork net = FabricNetwork(s.cluster, links).for_collective(op);
     const CollectiveAlgorithm* a =
         c.algorithm == "auto" ? nullptr : find_collective_algorithm(c.algorithm);
     if (c.algorithm != "auto" && (a == nullptr || a->unsupported(net, op, groups))) {

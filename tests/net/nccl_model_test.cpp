@@ -236,3 +236,35 @@ TEST(NcclModel, ARingAcrossNodesPaysTheMeasuredStepCostOnEveryStep) {
   ASSERT_TRUE(ampere.has_value());
   EXPECT_LT(us(ampere->latency), 79 * 8.0);
 }
+
+// Send/recv across nodes: the channels one network peer gets, by release (data/nccl.yaml
+// p2p.rules), in a pipeline group of one GPU per node on 400 Gb/s NICs (50 GB/s): 2.29 starts at
+// ceil(50 / 14) = 4 and halves while 4 x ceil(ranks / 8) exceeds the communicator's 4 channels;
+// 2.20-2.28 give 2 up to 2 x 4 ranks, then 1; 2.18-2.19 always 2; before 2.12 one. Each channel
+// carries p2p.channel_gbps, 12.5 GB/s.
+TEST(NcclModel, SendRecvAcrossNodesGetsTheReleasesChannelsPerPeer) {
+  const auto channels = [](const std::string& release, long long ranks, long long per_node = 1) {
+    Cluster c = cluster("h100-sxm-80gb", 1024);
+    c.nccl_version = release;
+    return nccl_p2p_channels(c, ranks, per_node);
+  };
+  EXPECT_EQ(channels("2.29.2", 2), 4);
+  EXPECT_EQ(channels("2.29.2", 8), 4);
+  EXPECT_EQ(channels("2.29.2", 9), 2);
+  EXPECT_EQ(channels("2.29.2", 16), 2);
+  EXPECT_EQ(channels("2.29.2", 17), 1);
+  EXPECT_EQ(channels("2.28.9", 8), 2);
+  EXPECT_EQ(channels("2.28.9", 9), 1);
+  EXPECT_EQ(channels("2.18.6", 64), 2);
+  EXPECT_EQ(channels("2.10.3", 2), 1);
+  // More GPUs of each node in the communicator give it more channels (4 each, at most 16):
+  // 20 ranks of 2 per node keep 2 a peer where 20 of one per node get 1.
+  EXPECT_EQ(channels("2.29.2", 20, 2), 2);
+  EXPECT_EQ(channels("2.29.2", 20, 1), 1);
+  EXPECT_EQ(channels("2.29.2", 80, 8), 1);
+  // The newest release's rule where the cluster names none.
+  EXPECT_EQ(nccl_p2p_channels(cluster("h100-sxm-80gb", 1024), 8, 1), channels("2.28.9", 8));
+  Cluster c = cluster("h100-sxm-80gb", 1024);
+  c.nccl_version = "2.29.2";
+  EXPECT_NEAR(nccl_p2p_net_gbps(c, 10, 1), 2 * 12.5, 1e-9);
+}

@@ -59,6 +59,30 @@ TEST(Network, CrossNodeBandwidthScalesWithMembersPerNode) {
               2.0 * 7 / 8 * s / 48e9, 0.03 * one);
 }
 
+// A pipeline stage's send to the next stage on another node runs in the pipeline group's NCCL
+// communicator, whose size sets the channels each network peer gets (nccl_p2p_channels): in a
+// group of 8 (NCCL 2.28's rule, the default) 2 channels of 12.5 GB/s, under the NIC's 0.82 x 50;
+// in a group of 16 one. Both network models price it alike; inside a node NVLink carries it.
+TEST(Network, PipelineSendsAcrossNodesRunOnTheirGroupsP2pChannels) {
+  const Cluster c = h100_cluster();
+  NetworkCalibration cal;
+  cal.network_efficiency = 0.82;
+  const double s = 64e6;
+  CommGroup pair{2, 1, 8};  // stages on neighbouring nodes
+  for (const char* model : {"bandwidth", "fabric"}) {
+    const auto net = make_network(model, c, cal);
+    pair.communicator = 8;
+    EXPECT_NEAR(net->time(Collective::send_recv, Bytes(s), pair).value(), s / 25e9, 0.02 * s / 25e9)
+        << model;
+    pair.communicator = 16;
+    EXPECT_NEAR(net->time(Collective::send_recv, Bytes(s), pair).value(), s / 12.5e9,
+                0.02 * s / 12.5e9)
+        << model;
+  }
+  const auto net = make_network("bandwidth", c, cal);
+  EXPECT_LT(net->time(Collective::send_recv, Bytes(s), CommGroup{2, 2, 1}).value(), s / 100e9);
+}
+
 TEST(Network, TrivialGroupsCostNothingAndUnknownModelsAreNull) {
   const Cluster c = h100_cluster();
   const auto net = make_network("bandwidth", c, NetworkCalibration{});
