@@ -526,7 +526,8 @@ ValidationReport validate(const ValidateOptions& o) {
 std::string trust_table(const Progress& progress) {
   const Calibration calibration = Calibration::builtin();
   const std::string root = validation_root() + "/";
-  const auto files = case_files({root + "cases", root + "runs", root + "moe", root + "dense"});
+  const auto files =
+      case_files({root + "cases", root + "runs", root + "moe", root + "dense", root + "fsdp"});
   std::vector<GroupedCase> cases;
   for (const auto& f : files) {
     if (progress)

@@ -67,7 +67,9 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
   const Shard shard = shard_of(plan, model);
   const PipelineLayout layout = layout_of(model, plan);
   const long long m = micro_batches(plan, training);
-  const double dp_shards = static_cast<double>(plan.dp) * plan.cp;  // distributed-optimizer group
+  // The distributed-optimizer group, or its shard group under hybrid sharding.
+  const double dp_shards = plan.dp_shard > 0 ? static_cast<double>(plan.dp_shard)
+                                             : static_cast<double>(plan.dp) * plan.cp;
   // The routed experts' state is sharded over the ranks holding the same experts only.
   const auto edp_shards = static_cast<double>(group_layout(plan, Dimension::edp).size);
 
@@ -93,8 +95,9 @@ MemoryBreakdown memory_per_gpu(const Plan& plan, const Model& model, const Clust
         return w.activation_bytes - offloaded;
       case Recompute::selective:
         return activation_bytes_with(w, plan.recompute_modules) - offloaded;
-      case Recompute::full:
-        return w.input_bytes;
+      case Recompute::full:  // the recomputed share keeps its input, the rest everything
+        return plan.recompute_fraction * w.input_bytes +
+               (1 - plan.recompute_fraction) * w.activation_bytes;
     }
     return w.activation_bytes;
   };

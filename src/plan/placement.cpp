@@ -141,6 +141,10 @@ Groups place_groups(const Plan& p, const Cluster& c) {
   g.edp = comm(Dimension::edp);
   g.etp = comm(Dimension::etp);
   g.pp = strided(2, group_layout(p, Dimension::pp).stride, domain);  // neighbouring stages
+  const GroupLayout dp = group_layout(p, Dimension::dp);
+  const long long shard = p.dp_shard > 0 && p.dp_shard < dp.size ? p.dp_shard : dp.size;
+  g.dp_shard = strided(shard, dp.stride, domain);
+  g.dp_replicate = strided(dp.size / shard, dp.stride * shard, domain);
   g.pp.communicator = p.pp;  // Megatron's batched sends run in the pipeline group's communicator
   return g;
 }

@@ -58,6 +58,10 @@ using RankGroups = std::vector<std::vector<long long>>;  // members of each grou
 // The groups the step prices, with how many members share an NVLink domain.
 struct Groups {
   CommGroup tp, cp, dp, ep, pp, edp, etp;  // pp: two neighbouring stages
+  // The data-parallel group's ZeRO shards (Plan::dp_shard: its first dp_shard members, by
+  // default all of it) and the replicas of one shard across them (size 1 without hybrid
+  // sharding).
+  CommGroup dp_shard, dp_replicate;
 };
 [[nodiscard]] Groups place_groups(const Plan& plan, const Cluster& cluster);
 

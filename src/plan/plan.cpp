@@ -112,6 +112,13 @@ std::optional<std::string> invalid_reason(const Plan& p, const Model& m, const C
       return "moe_a2a_overlap needs recompute none or selective (Megatron-Core refuses full)";
   }
   if (p.zero < 0 || p.zero > 3) return fmt::format("zero stage {} is not 0, 1, 2 or 3", p.zero);
+  if (p.dp_shard > 0) {
+    const long long dp_group = p.dp * p.cp;
+    if (dp_group % p.dp_shard != 0)
+      return fmt::format("dp_shard {} does not divide dp x cp = {}", p.dp_shard, dp_group);
+    if (p.zero == 0) return "dp_shard needs zero 1, 2 or 3 (zero 0 shards nothing)";
+    if (p.ep > 1) return "dp_shard needs ep 1 (hybrid sharding of the experts is not modelled)";
+  }
   if (p.zero == 3 && p.pp > 1 && !stack.fsdp_with_pp) {
     return fmt::format(
         "{} does not run zero 3 (FSDP) with pipeline parallelism (TorchTitan does: framework "

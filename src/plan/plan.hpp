@@ -33,6 +33,11 @@ struct Plan {
   // With selective recompute, the modules re-run in backward (workload/operators.hpp
   // recompute_module_names; Megatron-Core's recompute_modules, default core_attn).
   std::vector<std::string> recompute_modules = {"core_attn"};
+  // With full recompute, the share of each pipeline chunk's layers that recompute (the first
+  // ones: Megatron's --recompute-method block with --recompute-num-layers N of L layers a chunk is
+  // N / L; PyTorch's checkpoint wrapper on every k-th block, 1 / k); the others keep their
+  // activations. Priced as that share of every layer (as offload_fraction is).
+  double recompute_fraction = 1.0;
   // Fine-grained activation offloading (Megatron-Core offload_modules, offload_module_names):
   // these modules' inputs go to host memory in forward and come back before backward, on the
   // first `offload_fraction` of each stage's layers; empty: none.
@@ -47,6 +52,11 @@ struct Plan {
   // colossim choose (the faster).
   std::string balance;
   int zero = 1;  // 0 none, 1 optimizer state, 2 + gradients, 3 + parameters (FSDP)
+  // Hybrid sharding: the ZeRO state sharded over groups of dp_shard ranks of the data-parallel
+  // group (DP x CP), replicated across the dp x cp / dp_shard groups (PyTorch FSDP's
+  // HYBRID_SHARD, FSDP2's data_parallel_shard_degree, Megatron-Core's
+  // num_distributed_optimizer_instances = dp x cp / dp_shard). 0: the whole group.
+  long long dp_shard = 0;
   Precision precision = Precision::bf16;
   // Overlap switches, as the frameworks name them.
   bool overlap_grad_reduce = true;   // DP gradient reduction during backward

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +43,18 @@ std::optional<std::string> megatron_lacks(const Plan& p) {
 
 // The model as Megatron-LM's flags describe it (megatron/training/arguments.py and the
 // TransformerConfig fields its ArgumentGroupFactory turns into flags, at d98e8a64).
+// Full recompute on a share of the layers: Megatron's block method, the first N layers of each
+// pipeline chunk; every layer (uniform, 1 a group) otherwise.
+std::string megatron_recompute_layers(const Scenario& s, const Plan& p, const char* method_key,
+                                      const char* layers_key, const char* sep) {
+  const long long chunk = std::max(1LL, static_cast<long long>(s.model.layers) /
+                                            (static_cast<long long>(p.pp) * p.virtual_stages));
+  if (p.recompute_fraction >= 1)
+    return fmt::format(" {}{}uniform {}{}1", method_key, sep, layers_key, sep);
+  const long long n = std::max(1LL, std::llround(p.recompute_fraction * chunk));
+  return fmt::format(" {}{}block {}{}{}", method_key, sep, layers_key, sep, n);
+}
+
 std::string megatron_model(const Model& m) {
   std::string a = fmt::format(
       "--num-layers {} --hidden-size {} --ffn-hidden-size {} --num-attention-heads {} "
@@ -147,8 +161,11 @@ std::string megatron_args(const Scenario& s, const Plan& p) {
   a += " --cross-entropy-loss-fusion";
   if (s.model.moe) a += " --moe-permute-fusion --moe-router-fusion";
   if (p.recompute == Recompute::full)
-    a += " --recompute-granularity full --recompute-method uniform --recompute-num-layers 1";
+    a += " --recompute-granularity full" +
+         megatron_recompute_layers(s, p, "--recompute-method", "--recompute-num-layers", " ");
   if (p.zero >= 1) a += " --use-distributed-optimizer";
+  if (p.zero >= 1 && p.dp_shard > 0 && p.dp_shard < p.dp * p.cp)
+    a += fmt::format(" --num-distributed-optimizer-instances {}", p.dp * p.cp / p.dp_shard);
   if (p.zero >= 2)
     a += fmt::format(" --data-parallel-sharding-strategy {}",
                      p.zero == 2 ? "optim_grads" : "optim_grads_params");
@@ -245,7 +262,8 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
     a += fmt::format(" model.config.recompute_granularity={}",
                      p.recompute == Recompute::full ? "full" : "selective");
     if (p.recompute == Recompute::full)
-      a += " model.config.recompute_method=uniform model.config.recompute_num_layers=1";
+      a += megatron_recompute_layers(s, p, "model.config.recompute_method",
+                                     "model.config.recompute_num_layers", "=");
     if (p.recompute == Recompute::selective) {
       std::string modules;
       for (const auto& m : p.recompute_modules) modules += (modules.empty() ? "" : ",") + m;
@@ -282,9 +300,10 @@ std::string nemo_overrides(const Scenario& s, const Plan& p) {
 
 std::string torchtitan_toml(const Scenario& s, const Plan& p) {
   const std::string& schedule = find_schedule(p.schedule)->torchtitan;
-  // TorchTitan shards data parallelism with FSDP2 (ZeRO-3); ZeRO 0-2 map to replication.
-  const long long shard = p.zero >= 3 ? p.dp : 1;
-  const long long replicate = p.zero >= 3 ? 1 : p.dp;
+  // TorchTitan shards data parallelism with FSDP2 (ZeRO-3), over dp_shard ranks under hybrid
+  // sharding; ZeRO 0-2 map to replication.
+  const long long shard = p.zero >= 3 ? (p.dp_shard > 0 ? p.dp_shard : p.dp) : 1;
+  const long long replicate = p.dp / shard;
   std::string t = "[parallelism]\n";
   t += fmt::format("data_parallel_replicate_degree = {}\ndata_parallel_shard_degree = {}\n",
                    replicate, shard);
@@ -297,7 +316,13 @@ std::string torchtitan_toml(const Scenario& s, const Plan& p) {
   t += fmt::format("local_batch_size = {}\nglobal_batch_size = {}\nseq_len = {}\n",
                    s.training.global_batch / p.dp, s.training.global_batch, s.model.seq_len);
   t += "\n[activation_checkpoint]\n";
-  t += fmt::format("mode = \"{}\"\n", to_string(p.recompute));
+  // Full recompute on a share 1/k of the layers: TorchTitan's layer-selective AC, every k-th.
+  const long long every = std::llround(1 / p.recompute_fraction);
+  if (p.recompute == Recompute::full && every > 1) {
+    t += fmt::format("mode = \"selective\"\nselective_ac_option = \"{}\"\n", every);
+  } else {
+    t += fmt::format("mode = \"{}\"\n", to_string(p.recompute));
+  }
   if (p.precision == Precision::fp8) {
     t += "\n[model]\nconverters = [\"float8\"]\n";
     t += fmt::format("\n[float8]\nrecipe_name = \"{}\"\n",
@@ -331,8 +356,8 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
   // expert parallelism takes its ranks from dp_shard x cp x tp (torchtitan/distributed/
   // parallel_dims.py), so an EP plan shards.
   const bool shards = p.zero >= 3 || (p.ep > 1 && (p.cp * p.tp) % p.ep != 0);
-  const long long shard = shards ? p.dp : 1;
-  const long long replicate = shards ? 1 : p.dp;
+  const long long shard = shards ? (p.dp_shard > 0 && p.zero >= 3 ? p.dp_shard : p.dp) : 1;
+  const long long replicate = p.dp / shard;
   const long long seq = s.model.seq_len;
   std::string t = fmt::format(
       "# colossim's plan for {} as a TorchTitan config (pytorch/torchtitan @b5bcd76c, "
@@ -405,6 +430,13 @@ std::string torchtitan_config(const Scenario& s, const Plan& p) {
   t += fmt::format("    config.training.num_tokens_per_train_step = {}\n",
                    s.training.global_batch * seq);
   t += fmt::format("    config.training.max_context_length = {}\n", seq);
+  if (p.recompute == Recompute::full && p.recompute_fraction < 1) {
+    t += fmt::format(
+        "    # recompute_fraction {:g}: TorchTitan's layer-selective AC on every {}th block "
+        "(selective_ac_option = \"{}\" in its TOML form); set it in SelectiveAC.Config\n",
+        p.recompute_fraction, std::llround(1 / p.recompute_fraction),
+        std::llround(1 / p.recompute_fraction));
+  }
   t += fmt::format("    config.activation_checkpoint = {}\n",
                    p.recompute == Recompute::full        ? "FullAC.Config()"
                    : p.recompute == Recompute::selective ? "SelectiveAC.Config()"

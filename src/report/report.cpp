@@ -73,7 +73,11 @@ std::string plan_line(const Plan& p) {
     for (const auto& m : p.recompute_modules) modules += (modules.empty() ? "" : ", ") + m;
     s += " (" + modules + ")";
   }
+  if (p.recompute == Recompute::full && p.recompute_fraction < 1)
+    s += fmt::format(" ({:g} of the layers)", p.recompute_fraction);
   s += fmt::format(", ZeRO {}", p.zero);
+  if (p.dp_shard > 0 && p.dp_shard < p.dp * p.cp)
+    s += fmt::format(" (sharded over {}, {} replicas)", p.dp_shard, p.dp * p.cp / p.dp_shard);
   if (p.sequence_parallel && p.tp > 1) s += ", SP";
   if (p.ep > 1 && p.moe_dispatcher == "deepep") s += ", DeepEP";
   if (p.ep > 1 && p.moe_a2a_overlap) s += ", EP overlap";
@@ -333,6 +337,8 @@ nlohmann::json plan_keys_json(const Plan& pl) {
   if (pl.precision == Precision::fp8) j["fp8_recipe"] = pl.fp8_recipe;
   j["recompute_modules"] =
       pl.recompute == Recompute::selective ? pl.recompute_modules : std::vector<std::string>{};
+  j["recompute_fraction"] = pl.recompute == Recompute::full ? pl.recompute_fraction : 0.0;
+  j["dp_shard"] = pl.dp_shard > 0 ? pl.dp_shard : pl.dp * pl.cp;
   j["uneven_stages"] = pl.uneven_stages;
   j["overlap_grad_reduce"] = pl.overlap_grad_reduce;
   j["overlap_param_gather"] = pl.overlap_param_gather;

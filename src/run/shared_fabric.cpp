@@ -51,9 +51,17 @@ std::vector<CrossTraffic> job_traffic(const Scenario& job, const Prediction& alo
     if (t.duty > 0 && !t.streams.empty()) loads.push_back(std::move(t));
   };
   Streams dp(job.cluster);
-  ring(rank_groups(plan, Dimension::dp), dp);
-  if (plan.ep > 1) ring(rank_groups(plan, Dimension::edp), dp);
-  load("data-parallel", alone.step.dp_comm_busy, dp, {shapes.dp, shapes.edp});
+  if (shapes.dp_replicate.size > 1) {
+    // Hybrid sharding: rings in the shard groups, and across them for the replicas.
+    const long long ranks = static_cast<long long>(plan.tp) * plan.cp * plan.dp * plan.pp;
+    ring(strided_groups(shapes.dp_shard.size, shapes.dp_shard.stride, ranks), dp);
+    ring(strided_groups(shapes.dp_replicate.size, shapes.dp_replicate.stride, ranks), dp);
+    load("data-parallel", alone.step.dp_comm_busy, dp, {shapes.dp_shard, shapes.dp_replicate});
+  } else {
+    ring(rank_groups(plan, Dimension::dp), dp);
+    if (plan.ep > 1) ring(rank_groups(plan, Dimension::edp), dp);
+    load("data-parallel", alone.step.dp_comm_busy, dp, {shapes.dp, shapes.edp});
+  }
 
   Streams pp(job.cluster);
   for (const auto& g : rank_groups(plan, Dimension::pp)) {

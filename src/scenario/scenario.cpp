@@ -340,7 +340,9 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                            "sequence_parallel",
                            "recompute",
                            "recompute_modules",
+                           "recompute_fraction",
                            "zero",
+                           "dp_shard",
                            "overlap_grad_reduce",
                            "moe_dispatcher",
                            "moe_a2a_overlap",
@@ -412,6 +414,13 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
             p.recompute_modules.end())
       n.fail("recompute_modules", "op alone (the per-op policy covers every block)");
   }
+  if (n.has("recompute_fraction")) {
+    p.recompute_fraction = n.number("recompute_fraction");
+    if (!(p.recompute_fraction > 0 && p.recompute_fraction <= 1))
+      n.fail("recompute_fraction", "expected a share of the layers above 0, up to 1");
+    if (p.recompute != Recompute::full)
+      n.fail("recompute_fraction", "recompute: full alongside it (the share that recomputes)");
+  }
   if (n.has("offload_modules")) {
     p.offload_modules = module_list(n, "offload_modules", offload_module_names());
     const auto has = [&](const char* m) {
@@ -447,6 +456,11 @@ Plan read_plan(const std::optional<ConfigNode>& node, long long gpus, Precision 
                                fmt::join(stack.zero_stages, ", "), zero));
   }
   p.zero = static_cast<int>(zero);
+  if (n.has("dp_shard")) {
+    p.dp_shard = n.count_or("dp_shard", 1, kMaxDegree);
+    if (p.zero == 0) n.fail("dp_shard", "zero 1, 2 or 3 alongside it (zero 0 shards nothing)");
+    if (p.ep > 1) n.fail("dp_shard", "ep 1 (hybrid sharding of the experts is not modelled)");
+  }
   p.overlap_grad_reduce = n.boolean_or("overlap_grad_reduce", true);
   p.overlap_param_gather = n.boolean_or("overlap_param_gather", true);
   p.fp8_param_gather = n.boolean_or("fp8_param_gather", false);

@@ -454,8 +454,9 @@ class StepBuilder {
     }
     if (is_layer) {
       if (plan_.recompute == Recompute::full) {
-        p.backward[kRecompute] = p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] +
-                                 p.forward[kEpComm] + p.forward[kInterference];
+        p.backward[kRecompute] = plan_.recompute_fraction *
+                                 (p.forward[kForward] + p.forward[kTpComm] + p.forward[kCpComm] +
+                                  p.forward[kEpComm] + p.forward[kInterference]);
       } else if (plan_.recompute == Recompute::selective) {
         // A recomputed MoE block dispatches and combines its tokens again.
         const bool moe = std::find(plan_.recompute_modules.begin(), plan_.recompute_modules.end(),
@@ -496,8 +497,8 @@ class StepBuilder {
     fwd += collectives;
     bwd += collectives;
     if (p.backward[kRecompute] > 0 && plan_.recompute == Recompute::full) {
-      recomputed_fwd = fwd;
-      recomputed_native = native_fwd;
+      recomputed_fwd = plan_.recompute_fraction * fwd;
+      recomputed_native = plan_.recompute_fraction * native_fwd;
     }
     const double host_f = 1e-6 * (us.python * fwd + us.native * native_fwd);
     const double host_b =
@@ -653,14 +654,24 @@ class StepBuilder {
   };
   DpCollective dp_collective(Collective kind, const Params& params, double bytes_per_param) const {
     DpCollective c;
-    const auto one = [&](double n, const CommGroup& group) {
+    const auto one = [&](double n, const CommGroup& group, Collective op) {
       if (n <= 0 || group.size <= 1) return;
       const Bytes bytes(n * bytes_per_param);
-      c.time += in_.network.time(kind, bytes, group).value();
-      c.share = std::max(c.share, sm_share(kind, bytes, group));
+      c.time += in_.network.time(op, bytes, group).value();
+      c.share = std::max(c.share, sm_share(op, bytes, group));
     };
-    one(params.dense, groups_.dp);
-    one(params.expert, groups_.edp);
+    if (kind == Collective::all_reduce) {
+      one(params.dense, groups_.dp, kind);
+    } else {
+      // Hybrid sharding (Plan::dp_shard): gathers and reduce-scatters within the shard group,
+      // then each shard's gradients all-reduced across its replicas (FSDP's HYBRID_SHARD).
+      one(params.dense, groups_.dp_shard, kind);
+      if (kind == Collective::reduce_scatter) {
+        one(params.dense / static_cast<double>(groups_.dp_shard.size), groups_.dp_replicate,
+            Collective::all_reduce);
+      }
+    }
+    one(params.expert, groups_.edp, kind);
     return c;
   }
   DpCollective gather(const Params& params) const {
@@ -889,7 +900,7 @@ class StepBuilder {
     // The distributed optimizer updates this rank's shard: dense over DP, experts over EDP.
     const bool sharded = zero_ >= 1;
     const double updated =
-        st.params.dense / (sharded ? static_cast<double>(groups_.dp.size) : 1.0) +
+        st.params.dense / (sharded ? static_cast<double>(groups_.dp_shard.size) : 1.0) +
         st.params.expert / (sharded ? static_cast<double>(groups_.edp.size) : 1.0);
     Profile opt{};
     opt[kOptimizer] = cost_.memory_time(Bytes(updated * kOptimizerBytesPerParam)).value();
@@ -971,7 +982,8 @@ class StepBuilder {
     r.model_flops = model_flops_per_token(model_, model_.seq_len) * tokens;
     double recompute_per_token = 0;
     if (plan_.recompute == Recompute::full) {
-      recompute_per_token = layer_forward_flops_per_token(model_, model_.seq_len);
+      recompute_per_token =
+          plan_.recompute_fraction * layer_forward_flops_per_token(model_, model_.seq_len);
     } else if (plan_.recompute == Recompute::selective) {
       Shard one;
       one.seq_len = model_.seq_len;

@@ -143,8 +143,9 @@ std::string trust_yaml(const std::vector<TrustBand>& bands) {
   std::string out =
       "# How far to trust a predicted step time (validation/trust.hpp): per group, the 10th and\n"
       "# 90th percentiles of predicted / true step time over colossim's validated cases\n"
-      "# (validation/cases, validation/runs, validation/moe, validation/dense). Written by\n"
-      "# `colossim validate --trust`; tests/validation/validate_test.cpp fails when it drifts.\n"
+      "# (validation/cases, validation/runs, validation/moe, validation/dense, validation/fsdp).\n"
+      "# Written by `colossim validate --trust`; tests/validation/validate_test.cpp fails when it\n"
+      "# drifts.\n"
       "groups:\n";
   for (const auto& b : bands) {
     std::string names;

@@ -85,6 +85,39 @@ TEST(Memory, ZeroStagesShardWhatTheySay) {
   EXPECT_LT(z3.weights.value(), z0.weights.value() / 4);
 }
 
+// Hybrid sharding keeps a shard group's share of the state: 8 of 64 GPUs, 8 times a full
+// shard's optimizer and gradients.
+TEST(Memory, HybridShardingShardsOverTheShardGroupOnly) {
+  auto mem = [](const std::string& extra) {
+    Scenario s = scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\n"
+        "training: {global_batch: 64, framework: pytorch-fsdp}\nparallelism: {zero: 3" +
+        extra + "}\n");
+    return memory_per_gpu(s.plan, s.model, s.cluster, s.training);
+  };
+  const auto full = mem(""), hybrid = mem(", dp_shard: 8"), whole = mem(", dp_shard: 64");
+  EXPECT_NEAR(hybrid.optimizer.value(), 8 * full.optimizer.value(), 1.0);
+  EXPECT_NEAR(hybrid.gradients.value(), 8 * full.gradients.value(), 1.0);
+  EXPECT_GT(hybrid.weights.value(), full.weights.value());  // beside the units gathered whole
+  EXPECT_DOUBLE_EQ(whole.total().value(), full.total().value());
+}
+
+// Full recompute on half the layers keeps half of them whole: the activations fall between
+// none and full, at the mean of the two (one layer rebuilt at a time on top of both).
+TEST(Memory, RecomputeFractionKeepsTheRestOfTheLayersWhole) {
+  auto act = [](const std::string& recompute) {
+    Scenario s = scenario(
+        "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-8b}\n"
+        "training: {global_batch: 8}\nparallelism: {tp: 8, zero: 1, recompute: " +
+        recompute + "}\n");
+    return memory_per_gpu(s.plan, s.model, s.cluster, s.training).activations.value();
+  };
+  const double none = act("none"), full = act("full"), half = act("full, recompute_fraction: 0.5");
+  EXPECT_GT(half, full);
+  EXPECT_LT(half, none + (full - none) / 4);  // none's top-up (one layer rebuilt) stays small
+  EXPECT_GT(half, (none + full) / 2 - 0.1 * (none - full));
+}
+
 TEST(Memory, PlanThatDoesNotFitIsRefusedWithFigures) {
   const Scenario s = scenario(
       "cluster: {gpu: h100-sxm-80gb, gpus: 8}\nmodel: {preset: llama3-70b}\n"

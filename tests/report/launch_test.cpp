@@ -208,3 +208,29 @@ TEST(Launch, ActivationOffloadingIsMegatronCoresFlags) {
             std::string::npos);
   EXPECT_EQ(nemo_overrides(s, s.plan).rfind("# not runnable", 0), 0u);
 }
+
+// Full recompute on a share of the layers is Megatron's block method (the first N layers of
+// each pipeline chunk) and TorchTitan's layer-selective AC (every k-th block); hybrid sharding
+// is Megatron's distributed-optimizer instances and TorchTitan's replicate x shard degrees.
+TEST(Launch, PartialRecomputeAndHybridShardingAreTheStacksFlags) {
+  const Scenario m = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 64}\nparallelism: {tp: 2, pp: 2, zero: 1, dp_shard: 8, recompute: full, "
+      "recompute_fraction: 0.25}\n");
+  const std::string line = megatron_args(m, m.plan);
+  EXPECT_NE(line.find("--recompute-granularity full --recompute-method block "
+                      "--recompute-num-layers 4"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("--num-distributed-optimizer-instances 2"), std::string::npos) << line;
+  const Scenario t = scenario(
+      "cluster: {gpu: h100-sxm-80gb, gpus: 64}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 64, framework: torchtitan}\nparallelism: {zero: 3, dp_shard: 8, recompute: "
+      "full, recompute_fraction: 0.5}\n");
+  const std::string toml = torchtitan_toml(t, t.plan);
+  EXPECT_NE(toml.find("data_parallel_replicate_degree = 8\ndata_parallel_shard_degree = 8"),
+            std::string::npos)
+      << toml;
+  EXPECT_NE(toml.find("mode = \"selective\"\nselective_ac_option = \"2\""), std::string::npos)
+      << toml;
+}

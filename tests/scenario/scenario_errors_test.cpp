@@ -350,6 +350,35 @@ TEST(ScenarioErrors, RecomputeModulesAreNamedOnceWithSelectiveRecompute) {
                "twice");
 }
 
+// A share of the layers recomputes only under full recompute, and it is a share.
+TEST(ScenarioErrors, RecomputeFractionIsAShareOfFullRecompute) {
+  const std::string base =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 16}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 32}\nparallelism: {tp: 2, ";
+  EXPECT_EQ(scenario(base + "recompute: full, recompute_fraction: 0.5}\n").plan.recompute_fraction,
+            0.5);
+  expect_error(base + "recompute: selective, recompute_fraction: 0.5}\n",
+               "parallelism.recompute_fraction", "recompute: full");
+  expect_error(base + "recompute: full, recompute_fraction: 0}\n", "parallelism.recompute_fraction",
+               "above 0, up to 1");
+  expect_error(base + "recompute: full, recompute_fraction: 1.5}\n",
+               "parallelism.recompute_fraction", "above 0, up to 1");
+}
+
+// Hybrid sharding: a shard group that divides the data-parallel group, under ZeRO 1-3.
+TEST(ScenarioErrors, HybridShardingNeedsAShardGroupThatDividesDataParallelism) {
+  const std::string head =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 32}\nmodel: {preset: llama3-8b}\ntraining: "
+      "{global_batch: 64, framework: pytorch-fsdp}\nparallelism: {";
+  EXPECT_EQ(scenario(head + "zero: 3, dp_shard: 8}\n").plan.dp_shard, 8);
+  expect_error(head + "zero: 0, dp_shard: 8}\n", "parallelism.dp_shard", "zero 1, 2 or 3");
+  expect_error(head + "zero: 3, dp_shard: 0}\n", "parallelism.dp_shard", "");
+  const Verdict v = predict(scenario(head + "zero: 3, dp_shard: 12}\n"), Calibration::builtin());
+  ASSERT_FALSE(v.prediction);
+  EXPECT_NE(v.refusal.find("dp_shard 12 does not divide dp x cp = 32"), std::string::npos)
+      << v.refusal;
+}
+
 // What YAML would take silently, refused: a key given twice (anywhere), a second document,
 // bytes that are not UTF-8; only regular files of a scenario's size are read.
 TEST(ScenarioErrors, AmbiguousOrUnreadableInputIsRefused) {

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "plan/pipeline.hpp"
 #include "report/report.hpp"
@@ -119,6 +121,65 @@ TEST(Step, FullRecomputeCostsAboutOneMoreForward) {
               0.05 * part(ra, "forward_compute"));
   // Hardware FLOPs count the recomputed forward: about 4/3 of model FLOPs.
   EXPECT_NEAR(rb.hardware_flops / rb.model_flops, 4.0 / 3.0, 0.03);
+}
+
+// Full recompute on a share of the layers re-runs that share of their forwards.
+TEST(Step, RecomputeFractionRecomputesThatShareOfTheLayers) {
+  Scenario full = scenario(pipeline_yaml(1, 8, 1));
+  full.plan.recompute = Recompute::full;
+  Scenario half = full;
+  half.plan.recompute_fraction = 0.5;
+  const StepResult rf = run(full), rh = run(half);
+  EXPECT_NEAR(part(rh, "recompute"), 0.5 * part(rf, "recompute"), 1e-9 * part(rf, "recompute"));
+  EXPECT_NEAR(rh.hardware_flops / rh.model_flops - 1,
+              0.5 * (rf.hardware_flops / rf.model_flops - 1), 1e-9);
+}
+
+namespace {
+
+// Records every collective's kind, bytes and group size; each takes 1 ms.
+class RecordingNetwork final : public NetworkModel {
+ public:
+  struct Call {
+    Collective kind;
+    double bytes;
+    long long size;
+  };
+  [[nodiscard]] Seconds time(Collective kind, Bytes bytes, const CommGroup& g) const override {
+    calls.push_back({kind, bytes.value(), g.size});
+    return Seconds(1e-3);
+  }
+  [[nodiscard]] std::string name() const override { return "recording"; }
+  mutable std::vector<Call> calls;
+};
+
+}  // namespace
+
+// Hybrid sharding (FSDP's HYBRID_SHARD): gathers and reduce-scatters run in the shard group, and
+// each shard's gradients are then all-reduced across its replicas; a shard group of the whole
+// data-parallel group is plain FSDP.
+TEST(Step, HybridShardingGathersInShardsAndAllReducesAcrossReplicas) {
+  const std::string yaml =
+      "cluster: {gpu: h100-sxm-80gb, gpus: 32}\nmodel: {preset: llama3-8b, seq_len: 2048}\n"
+      "training: {global_batch: 32, framework: pytorch-fsdp}\nparallelism: {zero: 3";
+  RecordingNetwork hybrid_net, plain_net, whole_net;
+  (void)run_on(scenario(yaml + ", dp_shard: 8}\n"), hybrid_net);
+  double scattered = 0, all_reduced = 0;
+  for (const auto& c : hybrid_net.calls) {
+    if (c.kind == Collective::all_gather || c.kind == Collective::reduce_scatter)
+      EXPECT_EQ(c.size, 8);
+    if (c.kind == Collective::reduce_scatter) scattered += c.bytes;
+    if (c.kind == Collective::all_reduce) {
+      EXPECT_EQ(c.size, 4);
+      all_reduced += c.bytes;
+    }
+  }
+  ASSERT_GT(scattered, 0);
+  EXPECT_NEAR(all_reduced, scattered / 8, 1e-6 * scattered);
+  const StepResult plain = run_on(scenario(yaml + "}\n"), plain_net);
+  const StepResult whole = run_on(scenario(yaml + ", dp_shard: 32}\n"), whole_net);
+  EXPECT_DOUBLE_EQ(plain.step_time.value(), whole.step_time.value());
+  for (const auto& c : plain_net.calls) EXPECT_NE(c.kind, Collective::all_reduce);
 }
 
 TEST(Step, DataParallelGradientReductionOverlapsBackward) {
